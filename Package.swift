@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Kinga: case management for community-based child protection, in the terminal.
+// Dependency rule (see ../shared/DESIGN.md §1): kinga → TUI → Storage → Model; TUI → CNcurses.
+let package = Package(
+    name: "Kinga",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kinga", targets: ["kinga"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CNcurses", path: "Modules/CNcurses"),
+        .target(name: "Model"),
+        .target(
+            name: "Storage",
+            dependencies: [
+                "Model",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(name: "TUI", dependencies: ["Model", "Storage", "CNcurses"]),
+        .executableTarget(
+            name: "kinga",
+            dependencies: [
+                "TUI", "Storage", "Model",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ModelTests", dependencies: ["Model"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model"]),
+        .testTarget(name: "EndToEndTests", dependencies: []),
+    ]
+)

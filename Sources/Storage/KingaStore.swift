@@ -1,0 +1,409 @@
+import Foundation
+import GRDB
+import Model
+
+/// Errors Storage reports in words a screen can turn into a kind message.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    /// The case was changed by someone else since it was read (optimistic concurrency).
+    case changedElsewhere
+    /// No such case or draft.
+    case notFound
+    /// The report is not complete; the screen should have stopped this earlier.
+    case invalidReport([ReportField])
+    /// The database file could not be opened (path and the underlying reason).
+    case cannotOpen(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .changedElsewhere: return "This case was changed by someone else. Please open it again."
+        case .notFound: return "That record could not be found."
+        case .invalidReport(let f): return "The report is missing: \(f.map(\.rawValue).joined(separator: ", "))."
+        case .cannotOpen(let path, let reason): return "Kinga could not open its database at \(path): \(reason)"
+        }
+    }
+}
+
+/// A position in the case list for keyset pagination: the sort key of one row.
+public struct CaseCursor: Hashable, Sendable {
+    public var lastActivityAt: Date
+    public var id: UUID
+    public init(lastActivityAt: Date, id: UUID) {
+        self.lastActivityAt = lastActivityAt
+        self.id = id
+    }
+    public init(_ s: CaseSummary) { self.init(lastActivityAt: s.lastActivityAt, id: s.id) }
+}
+
+/// Where Kinga's cases live: one SQLite database through GRDB (`DatabasePool`, WAL).
+///
+/// Every change and its timeline entries commit in one transaction. `synchronous=FULL` is set on the writer
+/// so a saved report survives power loss (GRDB sets NORMAL for WAL; Kinga re-asserts FULL after opening).
+/// A busy timeout lets two kiosk sessions on one database wait for each other instead of failing.
+public final class KingaStore: @unchecked Sendable {
+    /// The GRDB pool. Internal so screens cannot run SQL.
+    let pool: DatabasePool
+    /// The database file path.
+    public let path: String
+    /// The id of this database's device, stamped on every record it creates.
+    public let deviceID: UUID
+    /// Source of "now" for timestamps.
+    public let clock: Clock
+
+    /// How long a writer waits for another session's transaction before giving up, in seconds.
+    public static let busyTimeoutSeconds: TimeInterval = 10
+
+    /// Opens (creating when missing) the database at `path` and migrates it.
+    /// - Parameters:
+    ///   - path: file path; its folder is created when missing.
+    ///   - clock: the injectable clock for timestamps.
+    /// - Throws: `StoreError.cannotOpen` with the reason (folder not writable, file not a database, …).
+    public init(path: String, clock: Clock) throws {
+        self.path = path
+        self.clock = clock
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            if !folder.isEmpty {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            }
+            var config = Configuration()
+            config.foreignKeysEnabled = true
+            config.busyMode = .timeout(Self.busyTimeoutSeconds)
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            pool = try DatabasePool(path: path, configuration: config)
+            try Schema.migrator.migrate(pool)
+            // GRDB sets synchronous=NORMAL on the WAL writer after prepareDatabase; re-assert FULL.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            deviceID = try pool.read { db in
+                guard let s = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'device_id'"),
+                      let id = UUID(uuidString: s) else { throw StoreError.notFound }
+                return id
+            }
+            // Children's data: only Kinga's user may read the file.
+            chmod(path, 0o600)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: Self.plainReason(error))
+        }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 = FULL). For tests and `kinga check`.
+    public func writerSynchronousMode() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    static func plainReason(_ error: Error) -> String {
+        if let e = error as? DatabaseError {
+            switch e.resultCode {
+            case .SQLITE_NOTADB: return "the file is not a Kinga database, or it is damaged."
+            case .SQLITE_CANTOPEN: return "the file or its folder cannot be opened (check that it exists and you may write to it)."
+            case .SQLITE_READONLY: return "the file is read-only."
+            case .SQLITE_FULL: return "the disk is full."
+            case .SQLITE_CORRUPT: return "the database is damaged."
+            case .SQLITE_BUSY, .SQLITE_LOCKED: return "another Kinga session is busy with the database; try again in a moment."
+            default: return e.message ?? "\(e.resultCode)"
+            }
+        }
+        return "\(error)"
+    }
+
+    // MARK: - Drafts
+
+    /// Saves (inserts or replaces) a draft of a guided report. Called after every wizard step.
+    /// - Returns: the draft as stored (version incremented).
+    @discardableResult
+    public func saveDraft(id: UUID, step: ReportStep, report: Report) throws -> Draft {
+        let now = clock.now
+        let json = try Self.encode(report)
+        return try pool.write { db in
+            let existing = try Row.fetchOne(db, sql: "SELECT version, created_at FROM draft WHERE id = ?", arguments: [id.uuidString])
+            let version = (existing?["version"] as Int? ?? 0) + 1
+            let created = existing.flatMap { ISO8601.parse($0["created_at"]) } ?? now
+            try db.execute(sql: """
+                INSERT INTO draft(id, device_id, version, created_at, updated_at, step, report_json)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at,
+                    step = excluded.step, report_json = excluded.report_json
+                """, arguments: [id.uuidString, deviceID.uuidString, version, ISO8601.format(created),
+                                 ISO8601.format(now), step.rawValue, json])
+            return Draft(id: id, version: version, createdAt: created, updatedAt: now, step: step, report: report)
+        }
+    }
+
+    /// All unfinished drafts, newest first.
+    public func drafts() throws -> [Draft] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM draft ORDER BY updated_at DESC, id").compactMap(Self.draft(from:))
+        }
+    }
+
+    /// Throws a draft away (the user chose "Discard").
+    public func deleteDraft(id: UUID) throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM draft WHERE id = ?", arguments: [id.uuidString]) }
+    }
+
+    static func draft(from row: Row) -> Draft? {
+        guard let id = UUID(uuidString: row["id"]), let created = ISO8601.parse(row["created_at"]),
+              let updated = ISO8601.parse(row["updated_at"]), let step = ReportStep(rawValue: row["step"]),
+              let report = try? decode(Report.self, row["report_json"]) else { return nil }
+        return Draft(id: id, version: row["version"], createdAt: created, updatedAt: updated, step: step, report: report)
+    }
+
+    // MARK: - Cases
+
+    /// Registers a case from a complete guided report, with its first timeline events, and removes the draft,
+    /// all in one transaction.
+    ///
+    /// Saving is idempotent per draft: a second call with the same `draftID` (Enter pressed twice, a retry
+    /// after a crash) returns the case already created instead of creating another.
+    /// - Parameters:
+    ///   - report: the answers; must pass `ReportValidation` for `.review`.
+    ///   - draftID: the draft this report was typed into.
+    ///   - author: who recorded it.
+    ///   - receivedAt: when the report was received (defaults to now).
+    /// - Returns: the case.
+    /// - Throws: `StoreError.invalidReport` listing the missing fields; database errors.
+    @discardableResult
+    public func registerCase(from report: Report, draftID: UUID, author: String, receivedAt: Date? = nil,
+                             status: CaseStatus = .open) throws -> CaseRecord {
+        let now = clock.now
+        let today = clock.today
+        let problems = ReportValidation.issues(for: .review, in: report, today: today)
+        guard problems.isEmpty else { throw StoreError.invalidReport(problems.keys.sorted { $0.rawValue < $1.rawValue }) }
+        guard let age = ReportValidation.childAge(of: report, today: today) else { throw StoreError.invalidReport([.approximateAge]) }
+        let clean = Self.cleaned(report)
+        let received = receivedAt ?? now
+        let json = try Self.encode(clean)
+        return try pool.write { db in
+            if let existingID = try String.fetchOne(db, sql: "SELECT id FROM case_record WHERE source_draft_id = ?",
+                                                   arguments: [draftID.uuidString]),
+               let existing = try Self.fetchCase(db, id: existingID) {
+                return existing
+            }
+            let year = LocalDate(received, in: clock.timeZone).year
+            let serial = (try Int.fetchOne(db, sql: "SELECT last_serial FROM case_counter WHERE year = ?", arguments: [year]) ?? 0) + 1
+            try db.execute(sql: "INSERT INTO case_counter(year, last_serial) VALUES (?, ?) ON CONFLICT(year) DO UPDATE SET last_serial = excluded.last_serial",
+                           arguments: [year, serial])
+            let number = CaseNumber(year: year, serial: serial)
+            let id = UUID()
+            var dob: String?
+            var approx: Int?
+            var recordedOn: String?
+            switch age {
+            case .born(let d): dob = d.iso
+            case .approximately(let y, let on): approx = y; recordedOn = on.iso
+            }
+            let urgent = clean.inDangerNow == true
+            let nowText = ISO8601.format(now)
+            try db.execute(sql: """
+                INSERT INTO case_record(id, case_number, number_year, number_serial, device_id, version, created_at,
+                    updated_at, last_activity_at, status, urgent, risk_level, child_name, sex, date_of_birth, approx_age,
+                    age_recorded_on, village, caregiver, report_json, source_draft_id)
+                VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id.uuidString, number.description, year, serial, deviceID.uuidString, nowText, nowText,
+                                 ISO8601.format(received), status.rawValue, urgent, clean.childName, (clean.sex ?? .unknown).rawValue,
+                                 dob, approx, recordedOn, clean.village, clean.caregiver, json, draftID.uuidString])
+            for (i, c) in clean.concerns.enumerated() {
+                try db.execute(sql: "INSERT OR IGNORE INTO case_concern(case_id, concern, position) VALUES (?, ?, ?)",
+                               arguments: [id.uuidString, c, i])
+            }
+            for e in IntakeEvents.make(for: clean) {
+                try insertEvent(db, caseID: id, at: received, kind: e.kind, author: author, summary: e.summary, body: e.body)
+            }
+            try db.execute(sql: "DELETE FROM draft WHERE id = ?", arguments: [draftID.uuidString])
+            guard let saved = try Self.fetchCase(db, id: id.uuidString) else { throw StoreError.notFound }
+            return saved
+        }
+    }
+
+    /// Adds a free-text note to a case timeline and moves the case to the top of the list.
+    /// - Parameters:
+    ///   - text: the note (control characters are removed; newlines kept); its first line is the summary.
+    ///   - at: when it happened (defaults to now).
+    /// - Returns: the new event.
+    /// - Throws: `StoreError.notFound` when the case does not exist.
+    @discardableResult
+    public func addNote(caseID: UUID, text: String, author: String, at: Date? = nil) throws -> CaseEvent {
+        let body = TextSafety.clean(text, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
+        let summary = String(body.split(separator: "\n", omittingEmptySubsequences: true).first ?? "")
+        let when = at ?? clock.now
+        return try pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) != nil else {
+                throw StoreError.notFound
+            }
+            return try insertEvent(db, caseID: caseID, at: when, kind: .note, author: author, summary: summary, body: body)
+        }
+    }
+
+    @discardableResult
+    private func insertEvent(_ db: Database, caseID: UUID, at: Date, kind: EventKind, author: String,
+                             summary: String, body: String) throws -> CaseEvent {
+        let now = clock.now
+        let e = CaseEvent(id: UUID(), caseID: caseID, deviceID: deviceID, version: 1, createdAt: now, updatedAt: now,
+                          occurredAt: at, kind: kind, author: TextSafety.clean(author, multiline: false),
+                          summary: TextSafety.clean(summary, multiline: false), body: body)
+        try db.execute(sql: """
+            INSERT INTO case_event(id, case_id, device_id, version, created_at, updated_at, occurred_at, kind, author, summary, body)
+            VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [e.id.uuidString, caseID.uuidString, deviceID.uuidString, ISO8601.format(now), ISO8601.format(now),
+                             ISO8601.format(at), kind.rawValue, e.author, e.summary, e.body])
+        try db.execute(sql: """
+            UPDATE case_record SET last_activity_at = max(last_activity_at, ?), updated_at = ?, version = version + 1
+            WHERE id = ?
+            """, arguments: [ISO8601.format(at), ISO8601.format(now), caseID.uuidString])
+        return e
+    }
+
+    /// One case, whole.
+    public func caseRecord(id: UUID) throws -> CaseRecord? {
+        try pool.read { db in try Self.fetchCase(db, id: id.uuidString) }
+    }
+
+    /// The case with this number (`KG-2026-0042`), if any.
+    public func caseRecord(number: CaseNumber) throws -> CaseRecord? {
+        try pool.read { db in
+            guard let id = try String.fetchOne(db, sql: "SELECT id FROM case_record WHERE case_number = ?",
+                                               arguments: [number.description]) else { return nil }
+            return try Self.fetchCase(db, id: id)
+        }
+    }
+
+    /// A case's timeline, oldest first.
+    public func events(caseID: UUID) throws -> [CaseEvent] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM case_event WHERE case_id = ? ORDER BY occurred_at, created_at, id",
+                             arguments: [caseID.uuidString]).compactMap(Self.event(from:))
+        }
+    }
+
+    /// Number of cases (all statuses). Uses the primary-key index.
+    public func caseCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record") ?? 0 }
+    }
+
+    /// One page of the case list, newest activity first, starting after `cursor` (nil: from the top).
+    ///
+    /// Keyset pagination on `(last_activity_at, id)` through the `case_by_activity` index: the cost depends on
+    /// `limit`, not on how many cases exist or how deep the page is (SQLite "row values" scrolling-window queries).
+    public func casePage(after cursor: CaseCursor?, limit: Int) throws -> [CaseSummary] {
+        try pool.read { db in
+            if let c = cursor {
+                return try Row.fetchAll(db, sql: Self.summarySQL + " WHERE (c.last_activity_at, c.id) < (?, ?) ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?",
+                                        arguments: [ISO8601.format(c.lastActivityAt), c.id.uuidString, limit]).compactMap(Self.summary(from:))
+            }
+            return try Row.fetchAll(db, sql: Self.summarySQL + " ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?",
+                                    arguments: [limit]).compactMap(Self.summary(from:))
+        }
+    }
+
+    /// One page ending just before `cursor` (nil: the last page), still newest first. For scrolling up and End.
+    public func casePage(before cursor: CaseCursor?, limit: Int) throws -> [CaseSummary] {
+        try pool.read { db in
+            let rows: [Row]
+            if let c = cursor {
+                rows = try Row.fetchAll(db, sql: Self.summarySQL + " WHERE (c.last_activity_at, c.id) > (?, ?) ORDER BY c.last_activity_at ASC, c.id ASC LIMIT ?",
+                                        arguments: [ISO8601.format(c.lastActivityAt), c.id.uuidString, limit])
+            } else {
+                rows = try Row.fetchAll(db, sql: Self.summarySQL + " ORDER BY c.last_activity_at ASC, c.id ASC LIMIT ?", arguments: [limit])
+            }
+            return rows.compactMap(Self.summary(from:)).reversed()
+        }
+    }
+
+    /// The numbers on the home screen.
+    public func todaySummary() throws -> TodaySummary {
+        try pool.read { db in
+            let open = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record WHERE status = 'open'") ?? 0
+            let urgent = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record WHERE status = 'open' AND urgent = 1") ?? 0
+            let drafts = try Int.fetchOne(db, sql: "SELECT count(*) FROM draft") ?? 0
+            return TodaySummary(openCases: open, urgentOpenCases: urgent, drafts: drafts)
+        }
+    }
+
+    /// `EXPLAIN QUERY PLAN` lines of the case-list page query, for tests that forbid full-table scans.
+    public func casePagePlan() throws -> [String] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + Self.summarySQL + " WHERE (c.last_activity_at, c.id) < (?, ?) ORDER BY c.last_activity_at DESC, c.id DESC LIMIT 20",
+                             arguments: ["2026-01-01T00:00:00.000Z", UUID().uuidString]).map { $0["detail"] as String? ?? "" }
+        }
+    }
+
+    static let summarySQL = """
+        SELECT c.id, c.case_number, c.child_name, c.date_of_birth, c.approx_age, c.age_recorded_on, c.village, c.risk_level,
+               c.urgent, c.status, c.last_activity_at,
+               (SELECT concern FROM case_concern k WHERE k.case_id = c.id ORDER BY k.position LIMIT 1) AS first_concern,
+               (SELECT count(*) FROM case_concern k WHERE k.case_id = c.id) AS concern_count
+        FROM case_record c
+        """
+
+    static func age(from row: Row) -> ChildAge? {
+        if let dob: String = row["date_of_birth"], let d = LocalDate(iso: dob) { return .born(d) }
+        if let y: Int = row["approx_age"], let on: String = row["age_recorded_on"], let d = LocalDate(iso: on) {
+            return .approximately(years: y, recordedOn: d)
+        }
+        return nil
+    }
+
+    static func summary(from row: Row) -> CaseSummary? {
+        guard let id = UUID(uuidString: row["id"]), let number = CaseNumber(row["case_number"]),
+              let last = ISO8601.parse(row["last_activity_at"]), let status = CaseStatus(rawValue: row["status"]) else { return nil }
+        return CaseSummary(id: id, number: number, childName: row["child_name"], age: age(from: row), village: row["village"],
+                           firstConcern: row["first_concern"], concernCount: row["concern_count"],
+                           risk: (row["risk_level"] as String?).flatMap(RiskLevel.init(rawValue:)), urgent: row["urgent"],
+                           status: status, lastActivityAt: last)
+    }
+
+    static func fetchCase(_ db: Database, id: String) throws -> CaseRecord? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM case_record WHERE id = ?", arguments: [id]) else { return nil }
+        let concerns = try String.fetchAll(db, sql: "SELECT concern FROM case_concern WHERE case_id = ? ORDER BY position", arguments: [id])
+        guard let uuid = UUID(uuidString: row["id"]), let number = CaseNumber(row["case_number"]),
+              let device = UUID(uuidString: row["device_id"]), let created = ISO8601.parse(row["created_at"]),
+              let updated = ISO8601.parse(row["updated_at"]), let last = ISO8601.parse(row["last_activity_at"]),
+              let status = CaseStatus(rawValue: row["status"]) else { return nil }
+        let report = (try? decode(Report.self, row["report_json"])) ?? Report()
+        return CaseRecord(id: uuid, number: number, deviceID: device, version: row["version"], createdAt: created,
+                          updatedAt: updated, lastActivityAt: last, status: status, urgent: row["urgent"],
+                          risk: (row["risk_level"] as String?).flatMap(RiskLevel.init(rawValue:)), childName: row["child_name"],
+                          sex: Sex(rawValue: row["sex"]) ?? .unknown, age: age(from: row), village: row["village"],
+                          caregiver: row["caregiver"], concerns: concerns, report: report)
+    }
+
+    static func event(from row: Row) -> CaseEvent? {
+        guard let id = UUID(uuidString: row["id"]), let caseID = UUID(uuidString: row["case_id"]),
+              let device = UUID(uuidString: row["device_id"]), let created = ISO8601.parse(row["created_at"]),
+              let updated = ISO8601.parse(row["updated_at"]), let at = ISO8601.parse(row["occurred_at"]),
+              let kind = EventKind(rawValue: row["kind"]) else { return nil }
+        return CaseEvent(id: id, caseID: caseID, deviceID: device, version: row["version"], createdAt: created, updatedAt: updated,
+                         occurredAt: at, kind: kind, author: row["author"], summary: row["summary"], body: row["body"])
+    }
+
+    /// Every text field cleaned for storage (NFC, no control characters); multi-line only for the narrative.
+    static func cleaned(_ r: Report) -> Report {
+        var c = r
+        c.reporterName = TextSafety.clean(r.reporterName, multiline: false).trimmingCharacters(in: .whitespaces)
+        c.reporterContact = TextSafety.clean(r.reporterContact, multiline: false).trimmingCharacters(in: .whitespaces)
+        c.childName = TextSafety.clean(r.childName, multiline: false).trimmingCharacters(in: .whitespaces)
+        c.dateOfBirthText = TextSafety.clean(r.dateOfBirthText, multiline: false).trimmingCharacters(in: .whitespaces)
+        c.approximateAgeText = TextSafety.clean(r.approximateAgeText, multiline: false).trimmingCharacters(in: .whitespaces)
+        c.village = TextSafety.clean(r.village, multiline: false).trimmingCharacters(in: .whitespaces)
+        c.caregiver = TextSafety.clean(r.caregiver, multiline: false).trimmingCharacters(in: .whitespaces)
+        c.whenHappened = TextSafety.clean(r.whenHappened, multiline: false).trimmingCharacters(in: .whitespaces)
+        c.whereHappened = TextSafety.clean(r.whereHappened, multiline: false).trimmingCharacters(in: .whitespaces)
+        c.narrative = TextSafety.clean(r.narrative, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
+        c.reasonWithoutConsent = TextSafety.clean(r.reasonWithoutConsent, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
+        return c
+    }
+
+    static func encode<T: Encodable>(_ v: T) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return String(decoding: try e.encode(v), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ t: T.Type, _ s: String) throws -> T {
+        try JSONDecoder().decode(t, from: Data(s.utf8))
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+
+/// Schema changes, only through GRDB's `DatabaseMigrator` (DESIGN.md §4). Never edit a shipped migration:
+/// add a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-cases-events-drafts") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                ) STRICT;
+
+                -- One case per child and concern, from intake to closure.
+                CREATE TABLE case_record (
+                    id TEXT PRIMARY KEY NOT NULL,              -- UUID
+                    case_number TEXT NOT NULL UNIQUE,          -- KG-2026-0042
+                    number_year INTEGER NOT NULL,
+                    number_serial INTEGER NOT NULL,
+                    device_id TEXT NOT NULL,
+                    version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+                    created_at TEXT NOT NULL,                  -- UTC ISO 8601
+                    updated_at TEXT NOT NULL,
+                    last_activity_at TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('open','closed','transferred','duplicate')),
+                    urgent INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0,1)),
+                    risk_level TEXT CHECK (risk_level IN ('high','medium','low')),
+                    child_name TEXT NOT NULL,                  -- NFC
+                    sex TEXT NOT NULL CHECK (sex IN ('female','male','unknown')),
+                    date_of_birth TEXT,                        -- YYYY-MM-DD, a date, never shifted
+                    approx_age INTEGER CHECK (approx_age BETWEEN 0 AND 17),
+                    age_recorded_on TEXT,                      -- YYYY-MM-DD
+                    village TEXT NOT NULL,
+                    caregiver TEXT NOT NULL,
+                    report_json TEXT NOT NULL,                 -- the guided report as saved
+                    source_draft_id TEXT UNIQUE                -- makes saving a draft idempotent
+                ) STRICT;
+                CREATE INDEX case_by_activity ON case_record(last_activity_at DESC, id DESC);
+                CREATE INDEX case_by_status ON case_record(status, urgent);
+
+                CREATE TABLE case_concern (
+                    case_id TEXT NOT NULL REFERENCES case_record(id) ON DELETE CASCADE,
+                    concern TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (case_id, concern)
+                ) STRICT;
+                CREATE INDEX concern_by_id ON case_concern(concern);
+
+                CREATE TABLE case_event (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    case_id TEXT NOT NULL REFERENCES case_record(id) ON DELETE CASCADE,
+                    device_id TEXT NOT NULL,
+                    version INTEGER NOT NULL DEFAULT 1,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    occurred_at TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    author TEXT NOT NULL,
+                    summary TEXT NOT NULL,
+                    body TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX event_by_case ON case_event(case_id, occurred_at, id);
+
+                CREATE TABLE draft (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    device_id TEXT NOT NULL,
+                    version INTEGER NOT NULL DEFAULT 1,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    step INTEGER NOT NULL,
+                    report_json TEXT NOT NULL
+                ) STRICT;
+
+                CREATE TABLE case_counter (
+                    year INTEGER PRIMARY KEY NOT NULL,
+                    last_serial INTEGER NOT NULL
+                ) STRICT;
+                """)
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('device_id', ?)", arguments: [UUID().uuidString])
+        }
+        return m
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import Model
+import Storage
+
+/// What a screen asks the app to do after a key.
+public enum Action {
+    case none
+    case push(Screen)
+    case pop
+    /// Pop this many screens (a dialog and the screen under it).
+    case popMany(Int)
+    /// Replace the top screen.
+    case replace(Screen)
+    /// Back to the home screen, then push (or nothing).
+    case home(then: Screen?)
+    case quit
+}
+
+/// One screen: turns keys into state changes and state into cells. Screens reach data only through the
+/// `App`'s store API (never SQL) and keep what the user typed when anything fails.
+public protocol Screen: AnyObject {
+    /// Title shown in the header bar.
+    var title: String { get }
+    /// Key hints for the footer: (key, what it does).
+    func hints(_ app: App) -> [(String, String)]
+    /// Draws the content area (between header and footer).
+    func render(_ g: inout Grid, _ area: Rect, _ app: App)
+    func handle(_ key: Key, _ app: App) -> Action
+    func handlePaste(_ text: String, _ app: App) -> Action
+    /// Called when the screen comes (back) to the top: reload data.
+    func appear(_ app: App)
+    /// Called before Kinga stops or locks: save whatever is unfinished (drafts).
+    func saveUnfinished(_ app: App)
+    /// True while a text field has focus: `?` then types a question mark instead of opening help.
+    var editingText: Bool { get }
+}
+
+public extension Screen {
+    func handlePaste(_ text: String, _ app: App) -> Action { .none }
+    func appear(_ app: App) {}
+    func saveUnfinished(_ app: App) {}
+    var editingText: Bool { false }
+}
+
+/// The application: a stack of screens over one store, drawn into a grid each frame.
+public final class App {
+    public let store: KingaStore
+    public let profile: CountryProfile
+    public let clock: Clock
+    public let demo: Bool
+    /// Who is using Kinga (the OS user until accounts arrive with #4); written as the author of events.
+    public let userName: String
+    public private(set) var stack: [Screen] = []
+    public private(set) var quitRequested = false
+    /// A one-line message shown above the footer until the next key (for example "Note saved.").
+    public var flash: (text: String, style: Style)?
+
+    /// Smallest size with the full interface; below it a calm message asks for a larger window.
+    public static let minWidth = 40
+    public static let minHeight = 12
+
+    public init(store: KingaStore, profile: CountryProfile, clock: Clock, demo: Bool, userName: String) {
+        self.store = store
+        self.profile = profile
+        self.clock = clock
+        self.demo = demo
+        self.userName = userName
+        let home = HomeScreen()
+        stack = [home]
+        home.appear(self)
+    }
+
+    public var top: Screen { stack[stack.count - 1] }
+
+    /// Handles one event.
+    public func handle(_ event: Event) {
+        switch event {
+        case .key(let k):
+            flash = nil
+            if (k == .function(1) || (k == .char("?") && !top.editingText)) && !(top is HelpScreen) {
+                apply(.push(HelpScreen()))
+                return
+            }
+            apply(top.handle(k, self))
+        case .paste(let text):
+            apply(top.handlePaste(text, self))
+        case .resize, .tick:
+            break
+        }
+    }
+
+    func apply(_ action: Action) {
+        switch action {
+        case .none: break
+        case .push(let s):
+            stack.append(s)
+            s.appear(self)
+        case .pop:
+            if stack.count > 1 { stack.removeLast() }
+            top.appear(self)
+        case .popMany(let n):
+            stack.removeLast(min(n, stack.count - 1))
+            top.appear(self)
+        case .replace(let s):
+            if stack.count > 1 { stack.removeLast() }
+            stack.append(s)
+            s.appear(self)
+        case .home(let then):
+            stack = [stack[0]]
+            if let s = then { stack.append(s); stack[0].appear(self); s.appear(self) } else { top.appear(self) }
+        case .quit:
+            quitRequested = true
+        }
+    }
+
+    /// Asks every open screen to save what is unfinished (signals, quit, lock).
+    public func saveUnfinished() {
+        for s in stack.reversed() { s.saveUnfinished(self) }
+    }
+
+    /// Renders the whole frame at the given size.
+    public func render(width: Int, height: Int) -> Grid {
+        var g = Grid(width: width, height: height)
+        guard width >= Self.minWidth, height >= Self.minHeight else {
+            renderTooSmall(&g)
+            return g
+        }
+        // Header: app and profile on the left, screen title on the right; the demo banner on every screen.
+        g.fill(Rect(x: 0, y: 0, width: width, height: 1), style: .header)
+        let left = " \(S.appName) · \(profile.name)"
+        g.put(left, x: 0, y: 0, style: .header)
+        let title = top.title + " "
+        g.put(title, x: max(0, width - DisplayWidth.of(title)), y: 0, style: .header)
+        var contentTop = 1
+        if demo {
+            g.fill(Rect(x: 0, y: 1, width: width, height: 1), style: .banner)
+            let b = S.demoBanner
+            g.put(b, x: max(0, (width - DisplayWidth.of(b)) / 2), y: 1, style: .banner)
+            contentTop = 2
+        }
+        // Footer: key hints.
+        let footerY = height - 1
+        g.fill(Rect(x: 0, y: footerY, width: width, height: 1), style: .header)
+        var x = 0
+        for (key, what) in top.hints(self) {
+            let piece = " \(key) \(what) "
+            if x + DisplayWidth.of(piece) > width { break }
+            x = g.put(" \(key)", x: x, y: footerY, style: .header)
+            x = g.put(" \(what) ", x: x, y: footerY, style: .header)
+        }
+        var contentBottom = footerY
+        if let f = flash {
+            contentBottom -= 1
+            g.fill(Rect(x: 0, y: contentBottom, width: width, height: 1), style: f.style)
+            g.put(" " + f.text, x: 0, y: contentBottom, style: f.style, clip: Rect(x: 0, y: contentBottom, width: width, height: 1))
+        }
+        let area = Rect(x: 0, y: contentTop, width: width, height: contentBottom - contentTop)
+        top.render(&g, area, self)
+        return g
+    }
+
+    private func renderTooSmall(_ g: inout Grid) {
+        let lines = [S.tooSmall, S.tooSmallDetail]
+        var y = max(0, g.height / 2 - 1)
+        for l in lines where y < g.height {
+            for part in DisplayWidth.wrap(l, width: g.width) where y < g.height {
+                g.put(part, x: max(0, (g.width - DisplayWidth.of(part)) / 2), y: y)
+                y += 1
+            }
+        }
+        if demo && g.height > 2 {
+            let b = DisplayWidth.truncate(S.demoBanner, to: g.width)
+            g.put(b, x: 0, y: 0, style: .banner)
+        }
+    }
+
+    /// Runs the loop on a terminal until the user quits or a signal asks to stop. Saves drafts before
+    /// returning. The caller restores the terminal.
+    /// - Returns: the signal that stopped the loop, or nil for a normal quit.
+    @discardableResult
+    public func run(on terminal: Terminal) -> Int32? {
+        var last: Grid?
+        while !quitRequested {
+            if let sig = terminal.takeSignal() {
+                saveUnfinished()
+                return sig
+            }
+            let (w, h) = terminal.size
+            let frame = render(width: w, height: h)
+            if frame != last {
+                terminal.draw(frame)
+                last = frame
+            }
+            for e in terminal.nextEvents(timeoutMs: 1000) {
+                handle(e)
+                if quitRequested { break }
+            }
+        }
+        saveUnfinished()
+        return nil
+    }
+}
+
+/// Shared drawing helpers for screens.
+enum Draw {
+    /// Draws wrapped text; returns the next free row.
+    @discardableResult
+    static func paragraph(_ g: inout Grid, _ text: String, x: Int, y: Int, width: Int, maxY: Int, style: Style = .normal) -> Int {
+        var yy = y
+        for line in DisplayWidth.wrap(text, width: width) {
+            if yy >= maxY { break }
+            g.put(line, x: x, y: yy, style: style, clip: Rect(x: x, y: yy, width: width, height: 1))
+            yy += 1
+        }
+        return yy
+    }
+
+    /// A menu line: a marker and reverse video for the selected one (not colour alone).
+    static func menuItem(_ g: inout Grid, key: String?, label: String, x: Int, y: Int, width: Int, selected: Bool) {
+        let clip = Rect(x: x, y: y, width: width, height: 1)
+        let style: Style = selected ? .focus : .normal
+        if selected { g.fill(clip, style: .focus) }
+        var text = selected ? "▸ " : "  "
+        if let k = key { text += "\(k)  " }
+        text += label
+        g.put(DisplayWidth.truncate(text, to: width), x: x, y: y, style: style, clip: clip)
+    }
+}

@@ -1,0 +1,390 @@
+import Foundation
+import Model
+import Storage
+
+/// Shown after a report is saved: the new case number, and the way on.
+final class SavedScreen: Screen {
+    let record: CaseRecord
+    private var selected = 0
+    init(record: CaseRecord) { self.record = record }
+    var title: String { S.savedTitle }
+    func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kChoose), ("Esc", S.kBack)] }
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let x = area.x + 2, w = area.width - 4
+        var y = area.y + 1
+        g.put("✓ " + S.savedTitle, x: x, y: y, style: .success, clip: area)
+        y += 2
+        y = Draw.paragraph(&g, S.savedBody(record.number.description), x: x, y: y, width: w, maxY: area.maxY)
+        g.put(record.number.description, x: x + 2, y: y + 1, style: .title, clip: area)
+        y += 3
+        if record.urgent {
+            y = Draw.paragraph(&g, S.savedUrgent, x: x, y: y, width: w, maxY: area.maxY, style: .danger) + 1
+        }
+        for (i, label) in [S.savedOpen, S.savedHome].enumerated() where y < area.maxY {
+            Draw.menuItem(&g, key: "\(i + 1)", label: label, x: x, y: y, width: w, selected: i == selected)
+            y += 1
+        }
+    }
+    func handle(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .up, .down, .tab: selected = 1 - selected
+        case .char("1"): return .home(then: CaseDetailScreen(caseID: record.id))
+        case .char("2"), .escape: return .home(then: nil)
+        case .enter: return selected == 0 ? .home(then: CaseDetailScreen(caseID: record.id)) : .home(then: nil)
+        default: break
+        }
+        return .none
+    }
+}
+
+/// The case list: newest activity first, one screenful per query (keyset pagination), so it stays instant
+/// however many cases there are. Keeps a window of at most `maxWindow` rows around the selection.
+final class CaseListScreen: Screen {
+    var title: String { S.casesTitle }
+    private(set) var rows: [CaseSummary] = []
+    /// Absolute position of `rows[0]` in the whole list.
+    private(set) var start = 0
+    /// Absolute position of the selected case.
+    private(set) var selected = 0
+    private(set) var total = 0
+    private var top = 0
+    private var pageSize = 20
+    private var loadError: String?
+    static let maxWindow = 400
+
+    func appear(_ app: App) {
+        do {
+            total = try app.store.caseCount()
+            let keepID = rows.indices.contains(selected - start) ? rows[selected - start].id : nil
+            rows = try app.store.casePage(after: nil, limit: max(pageSize * 2, 40))
+            start = 0
+            if let id = keepID, let i = rows.firstIndex(where: { $0.id == id }) { selected = i } else { selected = min(selected, rows.count - 1) }
+            selected = max(0, min(selected, total - 1))
+            top = min(top, selected)
+            loadError = nil
+        } catch {
+            loadError = "\(error)"
+        }
+    }
+
+    func hints(_ app: App) -> [(String, String)] {
+        [("↑↓", S.kMove), ("PgUp/PgDn", "Page"), ("Enter", S.kOpen), ("Esc", S.kBack), ("?", S.kHelp)]
+    }
+
+    /// Makes sure the absolute index `i` is loaded, fetching pages forward or backward by keyset.
+    private func ensureLoaded(_ i: Int, _ app: App) {
+        guard total > 0 else { return }
+        do {
+            while i >= start + rows.count, let last = rows.last {
+                let more = try app.store.casePage(after: CaseCursor(last), limit: max(pageSize, 20))
+                if more.isEmpty { total = start + rows.count; break }
+                rows += more
+                if rows.count > Self.maxWindow {
+                    let drop = rows.count - Self.maxWindow
+                    rows.removeFirst(drop)
+                    start += drop
+                }
+            }
+            while i < start, let first = rows.first {
+                let more = try app.store.casePage(before: CaseCursor(first), limit: max(pageSize, 20))
+                if more.isEmpty { start = 0; break }
+                rows.insert(contentsOf: more, at: 0)
+                start -= more.count
+                if rows.count > Self.maxWindow { rows.removeLast(rows.count - Self.maxWindow) }
+            }
+        } catch {
+            loadError = "\(error)"
+        }
+    }
+
+    private func jumpToEnd(_ app: App) {
+        do {
+            total = try app.store.caseCount()
+            rows = try app.store.casePage(before: nil, limit: max(pageSize * 2, 40))
+            start = max(0, total - rows.count)
+            selected = max(0, total - 1)
+        } catch { loadError = "\(error)" }
+    }
+
+    private func jumpToStart(_ app: App) {
+        do {
+            rows = try app.store.casePage(after: nil, limit: max(pageSize * 2, 40))
+            start = 0
+            selected = 0
+            top = 0
+        } catch { loadError = "\(error)" }
+    }
+
+    func handle(_ key: Key, _ app: App) -> Action {
+        guard total > 0 else { return key == .escape || key == .char("q") ? .pop : .none }
+        var target = selected
+        switch key {
+        case .up: target -= 1
+        case .down: target += 1
+        case .pageUp: target -= pageSize
+        case .pageDown: target += pageSize
+        case .home: jumpToStart(app); return .none
+        case .end: jumpToEnd(app); return .none
+        case .enter:
+            let i = selected - start
+            if rows.indices.contains(i) { return .push(CaseDetailScreen(caseID: rows[i].id)) }
+            return .none
+        case .escape, .char("q"): return .pop
+        default: return .none
+        }
+        target = max(0, min(total - 1, target))
+        ensureLoaded(target, app)
+        selected = max(start, min(target, start + rows.count - 1))
+        return .none
+    }
+
+    /// Column widths for a given width: (case, child, age, village, concern, risk, status, last).
+    static func columns(_ width: Int) -> [Int] {
+        if width >= 70 {
+            let fixed = 12 + 3 + 7 + 11 + 9
+            let flex = width - fixed - 7 - 1
+            let child = flex * 38 / 100, village = flex * 30 / 100
+            return [12, child, 3, village, flex - child - village, 7, 11, 9]
+        }
+        let child = width - 12 - 3 - 7 - 3 - 1
+        return [12, child, 3, 0, 0, 7, 0, 0]
+    }
+
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let x = area.x + 1
+        let w = area.width - 2
+        pageSize = max(1, area.height - 3)
+        var y = area.y
+        g.put(S.casesCount(total), x: x, y: y, style: .title, clip: area)
+        if total > 0 {
+            let pos = "\(selected + 1)/\(total)"
+            g.put(pos, x: area.maxX - DisplayWidth.of(pos) - 1, y: y, style: .muted, clip: area)
+        }
+        y += 1
+        if let e = loadError {
+            Draw.paragraph(&g, e, x: x, y: y + 1, width: w, maxY: area.maxY, style: .danger)
+            return
+        }
+        if total == 0 {
+            Draw.paragraph(&g, S.noCases, x: x, y: y + 1, width: w, maxY: area.maxY, style: .muted)
+            return
+        }
+        let cols = Self.columns(w)
+        let heads = [S.colCase, S.colChild, S.colAge, S.colVillage, S.colConcern, S.colRisk, S.colStatus, S.colLast]
+        drawRow(&g, heads, cols, x: x, y: y, style: .title)
+        y += 1
+        let visible = area.maxY - y
+        if selected < top { top = selected }
+        if selected >= top + visible { top = selected - visible + 1 }
+        ensureLoaded(top, app)
+        ensureLoaded(min(total - 1, top + visible - 1), app)
+        let today = app.clock.today
+        for i in top..<min(total, top + visible) {
+            let ri = i - start
+            guard rows.indices.contains(ri) else { break }
+            let r = rows[ri]
+            let age = r.age.map { String($0.years(on: today)) } ?? "?"
+            let name = r.childName.isEmpty ? S.unnamed : r.childName
+            var concern = r.firstConcern.map(app.profile.concernLabel) ?? ""
+            if r.concernCount > 1 { concern += " +\(r.concernCount - 1)" }
+            let risk = r.urgent ? S.urgentWord : (r.risk.map(S.risk) ?? S.notAssessed)
+            let cells = [r.number.description, name, age, r.village, concern, risk, S.status(r.status),
+                         S.relative(r.lastActivityAt, today: today, app.clock.timeZone)]
+            let rowY = y + i - top
+            let isSel = i == selected
+            if isSel { g.fill(Rect(x: area.x, y: rowY, width: area.width, height: 1), style: .focus) }
+            drawRow(&g, cells, cols, x: x, y: rowY, style: isSel ? .focus : (r.urgent ? .danger : .normal))
+            if isSel { g.put("▸", x: area.x, y: rowY, style: .focus) }
+        }
+    }
+
+    private func drawRow(_ g: inout Grid, _ cells: [String], _ cols: [Int], x: Int, y: Int, style: Style) {
+        var xx = x
+        for (text, w) in zip(cells, cols) where w > 0 {
+            let clip = Rect(x: xx, y: y, width: w, height: 1)
+            g.put(DisplayWidth.truncate(text, to: w), x: xx, y: y, style: style, clip: clip)
+            xx += w + 1
+        }
+    }
+}
+
+/// One case: a header (child, age, village, status, urgency) and its timeline, oldest first.
+final class CaseDetailScreen: Screen {
+    let caseID: UUID
+    private(set) var record: CaseRecord?
+    private(set) var events: [CaseEvent] = []
+    private var selected = 0
+    private var top = 0
+    private var loadError: String?
+
+    init(caseID: UUID) { self.caseID = caseID }
+
+    var title: String { record.map { "\(S.caseTitle) \($0.number)" } ?? S.caseTitle }
+
+    func appear(_ app: App) {
+        do {
+            record = try app.store.caseRecord(id: caseID)
+            events = try app.store.events(caseID: caseID)
+            selected = min(max(selected, 0), max(0, events.count - 1))
+            loadError = record == nil ? StoreError.notFound.description : nil
+        } catch {
+            loadError = "\(error)"
+        }
+    }
+
+    func hints(_ app: App) -> [(String, String)] {
+        [("↑↓", S.kMove), ("Enter", S.kOpen), ("a", S.kNote), ("Esc", S.kBack), ("?", S.kHelp)]
+    }
+
+    func handle(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .up: selected = max(0, selected - 1)
+        case .down: selected = min(max(0, events.count - 1), selected + 1)
+        case .pageUp: selected = max(0, selected - 5)
+        case .pageDown: selected = min(max(0, events.count - 1), selected + 5)
+        case .home: selected = 0
+        case .end: selected = max(0, events.count - 1)
+        case .enter: if events.indices.contains(selected) { return .push(EventScreen(event: events[selected], caseNumber: record?.number.description ?? "")) }
+        case .char("a"), .char("A"): if record != nil { return .push(NoteScreen(caseID: caseID)) }
+        case .escape, .char("q"): return .pop
+        default: break
+        }
+        return .none
+    }
+
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let x = area.x + 2, w = area.width - 4
+        var y = area.y
+        guard let r = record else {
+            Draw.paragraph(&g, loadError ?? "", x: x, y: y + 1, width: w, maxY: area.maxY, style: .danger)
+            return
+        }
+        let today = app.clock.today
+        let name = r.childName.isEmpty ? S.unnamed : r.childName
+        let age = r.age.map { S.ageYears($0.years(on: today)) } ?? S.ageUnknown
+        let head = "\(name) · \(age) · \(S.sex(r.sex)) · \(r.village)"
+        g.put(DisplayWidth.truncate(head, to: w), x: x, y: y, style: .title, clip: area)
+        y += 1
+        var status = "\(S.statusLabel): \(S.status(r.status))"
+        if let risk = r.risk { status += " · \(S.colRisk): \(S.risk(risk))" }
+        g.put(DisplayWidth.truncate(status, to: w), x: x, y: y, clip: area)
+        if r.urgent {
+            let u = " \(S.urgentWord) "
+            g.put(u, x: area.maxX - DisplayWidth.of(u) - 2, y: y, style: .danger, clip: area)
+        }
+        y += 1
+        let concerns = "\(S.concernsLabel): " + r.concerns.map(app.profile.concernLabel).joined(separator: ", ")
+        g.put(DisplayWidth.truncate(concerns, to: w), x: x, y: y, clip: area)
+        y += 1
+        if !r.caregiver.isEmpty {
+            g.put(DisplayWidth.truncate("\(S.caregiverLabel): \(r.caregiver)", to: w), x: x, y: y, clip: area)
+            y += 1
+        }
+        y += 1
+        g.put(S.timeline, x: x, y: y, style: .title, clip: area)
+        y += 1
+        let visible = area.maxY - y
+        guard visible > 0 else { return }
+        if selected < top { top = selected }
+        if selected >= top + visible { top = selected - visible + 1 }
+        let tz = app.clock.timeZone
+        for (i, e) in events.enumerated().dropFirst(top).prefix(visible) {
+            let rowY = y + i - top
+            let isSel = i == selected
+            let when = S.dateTime(e.occurredAt, tz)
+            let kind = S.eventKind(e.kind)
+            let line = "\(DisplayWidth.pad(when, to: 17)) \(DisplayWidth.pad(kind, to: 8)) \(DisplayWidth.pad(e.author, to: 12)) \(e.summary)"
+            let style: Style = isSel ? .focus : (e.kind == .urgentFlagged ? .danger : .normal)
+            if isSel { g.fill(Rect(x: area.x, y: rowY, width: area.width, height: 1), style: .focus) }
+            g.put(DisplayWidth.truncate(line, to: w), x: x, y: rowY, style: style, clip: Rect(x: x, y: rowY, width: w, height: 1))
+            if isSel { g.put("▸", x: area.x + 1, y: rowY, style: .focus) }
+        }
+    }
+}
+
+/// One timeline entry, whole, scrollable.
+final class EventScreen: Screen {
+    let event: CaseEvent
+    let caseNumber: String
+    private var scroll = 0
+    init(event: CaseEvent, caseNumber: String) {
+        self.event = event
+        self.caseNumber = caseNumber
+    }
+    var title: String { "\(S.caseTitle) \(caseNumber)" }
+    func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Esc", S.kBack)] }
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let x = area.x + 2, w = area.width - 4
+        var y = area.y
+        g.put(DisplayWidth.truncate("\(S.eventKind(event.kind)) · \(S.dateTime(event.occurredAt, app.clock.timeZone)) · \(event.author)", to: w),
+              x: x, y: y, style: .title, clip: area)
+        y += 2
+        let lines = DisplayWidth.wrap(event.body.isEmpty ? event.summary : event.body, width: w)
+        let visible = area.maxY - y
+        scroll = max(0, min(scroll, max(0, lines.count - visible)))
+        for line in lines.dropFirst(scroll).prefix(visible) {
+            g.put(line, x: x, y: y, clip: Rect(x: x, y: y, width: w, height: 1))
+            y += 1
+        }
+    }
+    func handle(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .down: scroll += 1
+        case .up: scroll = max(0, scroll - 1)
+        case .pageDown: scroll += 10
+        case .pageUp: scroll = max(0, scroll - 10)
+        case .escape, .enter, .char("q"): return .pop
+        default: break
+        }
+        return .none
+    }
+}
+
+/// Adds a free-text note to a case timeline. F2 or Ctrl-S saves; Esc asks before throwing text away.
+final class NoteScreen: Screen {
+    let caseID: UUID
+    private(set) var field = TextField("", multiline: true, limit: TextLimits.narrative)
+    private var error: String?
+    init(caseID: UUID) { self.caseID = caseID }
+    var title: String { S.noteTitle }
+    var editingText: Bool { true }
+    func hints(_ app: App) -> [(String, String)] { [("F2", S.kSave), ("Ctrl-S", S.kSave), ("Esc", S.kBack), ("F1", S.kHelp)] }
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let x = area.x + 2, w = area.width - 4
+        var y = Draw.paragraph(&g, S.noteHint, x: x, y: area.y + 1, width: w, maxY: area.maxY, style: .muted) + 1
+        if let e = error { y = Draw.paragraph(&g, "! " + e, x: x, y: y, width: w, maxY: area.maxY, style: .danger) }
+        let r = Rect(x: x, y: y, width: w, height: max(1, area.maxY - y - 1))
+        if let c = field.render(into: &g, r, focused: true) { g.cursor = c }
+    }
+    func handlePaste(_ text: String, _ app: App) -> Action {
+        field.insert(text)
+        return .none
+    }
+    func handle(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .function(2), .ctrl("s"):
+            let text = field.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty else { error = S.noteEmpty; return .none }
+            do {
+                try app.store.addNote(caseID: caseID, text: field.text, author: app.userName)
+                app.flash = (S.noteSaved, .success)
+                return .pop
+            } catch {
+                self.error = S.saveFailed("\(error)")
+                return .none
+            }
+        case .escape:
+            if field.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return .pop }
+            return .push(DialogScreen(title: S.noteTitle, question: S.noteDiscard, choices: [
+                (S.discardYes, { _ in .popMany(2) }),
+                (S.discardNo, { _ in .pop }),
+            ], selected: 1))
+        case .up: _ = field.moveLine(-1, width: 76)
+        case .down: _ = field.moveLine(+1, width: 76)
+        default:
+            error = nil
+            _ = field.handle(key)
+        }
+        return .none
+    }
+}

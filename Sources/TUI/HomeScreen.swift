@@ -1,0 +1,212 @@
+import Foundation
+import Model
+import Storage
+
+/// The home screen: what you can do (with its key) and a short summary of today.
+final class HomeScreen: Screen {
+    var title: String { S.homeTitle }
+    private var summary = TodaySummary(openCases: 0, urgentOpenCases: 0, drafts: 0)
+    private var drafts: [Draft] = []
+    private var selected = 0
+    private var loadError: String?
+
+    private enum Item { case new, cases, resume, help, quit }
+
+    private var items: [(Item, String, String)] {
+        var out: [(Item, String, String)] = [(.new, "n", S.menuNew), (.cases, "c", S.menuCases)]
+        if !drafts.isEmpty { out.append((.resume, "u", S.menuResume)) }
+        out.append((.help, "?", S.menuHelp))
+        out.append((.quit, "q", S.menuQuit))
+        return out
+    }
+
+    func appear(_ app: App) {
+        do {
+            summary = try app.store.todaySummary()
+            drafts = try app.store.drafts()
+            loadError = nil
+        } catch {
+            loadError = "\(error)"
+        }
+        selected = min(selected, items.count - 1)
+    }
+
+    func hints(_ app: App) -> [(String, String)] {
+        [("↑↓", S.kMove), ("Enter", S.kOpen), ("n", "New"), ("c", S.menuCases), ("?", S.kHelp), ("q", S.kQuit)]
+    }
+
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let x = area.x + 2
+        let w = area.width - 4
+        var y = area.y + 1
+        g.put(S.homeWelcome, x: x, y: y, style: .title, clip: area)
+        y += 2
+        for (i, item) in items.enumerated() where y < area.maxY {
+            Draw.menuItem(&g, key: item.1, label: item.2, x: x, y: y, width: w, selected: i == selected)
+            y += 1
+        }
+        y += 1
+        guard y < area.maxY else { return }
+        g.put(S.today, x: x, y: y, style: .title, clip: area)
+        y += 1
+        if let e = loadError {
+            Draw.paragraph(&g, e, x: x, y: y, width: w, maxY: area.maxY, style: .danger)
+            return
+        }
+        let lines: [(String, Style)] = [
+            ("• " + S.openCases(summary.openCases), .normal),
+            ("• " + S.urgentCases(summary.urgentOpenCases), summary.urgentOpenCases > 0 ? .danger : .normal),
+            ("• " + S.drafts(summary.drafts), summary.drafts > 0 ? .warning : .normal),
+        ]
+        for (text, style) in lines where y < area.maxY {
+            g.put(text, x: x, y: y, style: style, clip: Rect(x: x, y: y, width: w, height: 1))
+            y += 1
+        }
+    }
+
+    func handle(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .up: selected = (selected + items.count - 1) % items.count
+        case .down, .tab: selected = (selected + 1) % items.count
+        case .enter: return activate(items[selected].0, app)
+        case .char("n"), .char("N"): return activate(.new, app)
+        case .char("c"), .char("C"): return activate(.cases, app)
+        case .char("u"), .char("U"): if !drafts.isEmpty { return activate(.resume, app) }
+        case .char("q"), .char("Q"): return activate(.quit, app)
+        default: break
+        }
+        return .none
+    }
+
+    private func activate(_ item: Item, _ app: App) -> Action {
+        switch item {
+        case .new: return .push(ReportWizardScreen(draft: nil))
+        case .cases: return .push(CaseListScreen())
+        case .resume:
+            if drafts.count == 1 { return .push(ReportWizardScreen(draft: drafts[0])) }
+            return .push(DraftListScreen())
+        case .help: return .push(HelpScreen())
+        case .quit: return .quit
+        }
+    }
+}
+
+/// Help for the current version: keys and what to do when a child is in danger.
+final class HelpScreen: Screen {
+    var title: String { S.helpTitle }
+    private var scroll = 0
+    func hints(_ app: App) -> [(String, String)] { [("Esc", S.kBack), ("↑↓", S.kMove)] }
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let lines = DisplayWidth.wrap(S.helpText, width: area.width - 4)
+        scroll = max(0, min(scroll, max(0, lines.count - area.height + 2)))
+        var y = area.y + 1
+        for line in lines.dropFirst(scroll) where y < area.maxY {
+            g.put(line, x: area.x + 2, y: y, clip: area)
+            y += 1
+        }
+        var numbers = app.profile.helplines.map { "\($0.label): \($0.number)" }
+        numbers += app.profile.emergencyNumbers.map { "\($0.label): \($0.number)" }
+        for n in numbers where y + 1 < area.maxY {
+            y += 1
+            g.put(n, x: area.x + 4, y: y, style: .warning, clip: area)
+        }
+    }
+    func handle(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .escape, .enter, .char("q"), .function(1), .char("?"): return .pop
+        case .down: scroll += 1
+        case .up: scroll = max(0, scroll - 1)
+        default: break
+        }
+        return .none
+    }
+}
+
+/// A question with a few answers. The chosen answer's action runs; Esc picks the last (safe) one.
+final class DialogScreen: Screen {
+    let title: String
+    let question: String
+    let choices: [(String, (App) -> Action)]
+    private var selected = 0
+    init(title: String, question: String, choices: [(String, (App) -> Action)], selected: Int = 0) {
+        self.title = title
+        self.question = question
+        self.choices = choices
+        self.selected = selected
+    }
+    func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kChoose), ("Esc", S.kBack)] }
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let w = min(area.width - 4, 64)
+        let x = area.x + (area.width - w) / 2
+        var y = Draw.paragraph(&g, question, x: x, y: area.y + 2, width: w, maxY: area.maxY, style: .title) + 1
+        for (i, c) in choices.enumerated() where y < area.maxY {
+            Draw.menuItem(&g, key: "\(i + 1)", label: c.0, x: x, y: y, width: w, selected: i == selected)
+            y += 1
+        }
+    }
+    func handle(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .up: selected = (selected + choices.count - 1) % choices.count
+        case .down, .tab: selected = (selected + 1) % choices.count
+        case .enter: return choices[selected].1(app)
+        case .escape: return choices[choices.count - 1].1(app)
+        case .char(let c):
+            if let n = c.wholeNumberValue, n >= 1, n <= choices.count { return choices[n - 1].1(app) }
+        default: break
+        }
+        return .none
+    }
+}
+
+/// A message (an error or a confirmation) and one way on.
+final class MessageScreen: Screen {
+    let title: String
+    let message: String
+    let style: Style
+    init(title: String, message: String, style: Style = .normal) {
+        self.title = title
+        self.message = message
+        self.style = style
+    }
+    func hints(_ app: App) -> [(String, String)] { [("Enter", S.kBack)] }
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let y = Draw.paragraph(&g, message, x: area.x + 2, y: area.y + 1, width: area.width - 4, maxY: area.maxY, style: style)
+        Draw.paragraph(&g, S.pressAnyKey, x: area.x + 2, y: y + 1, width: area.width - 4, maxY: area.maxY, style: .muted)
+    }
+    func handle(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .enter, .escape: return .pop
+        default: return .none
+        }
+    }
+}
+
+/// Lists unfinished reports when there is more than one.
+final class DraftListScreen: Screen {
+    var title: String { S.draftsTitle }
+    private var drafts: [Draft] = []
+    private var selected = 0
+    func appear(_ app: App) {
+        drafts = (try? app.store.drafts()) ?? []
+        selected = min(selected, max(0, drafts.count - 1))
+    }
+    func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kOpen), ("Esc", S.kBack)] }
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        var y = area.y + 1
+        for (i, d) in drafts.enumerated() where y < area.maxY {
+            let label = "\(S.draftLine(d))  · \(S.dateTime(d.updatedAt, app.clock.timeZone))"
+            Draw.menuItem(&g, key: nil, label: label, x: area.x + 2, y: y, width: area.width - 4, selected: i == selected)
+            y += 1
+        }
+    }
+    func handle(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .up: selected = max(0, selected - 1)
+        case .down: selected = min(max(0, drafts.count - 1), selected + 1)
+        case .enter: if drafts.indices.contains(selected) { return .replace(ReportWizardScreen(draft: drafts[selected])) }
+        case .escape: return .pop
+        default: break
+        }
+        return .none
+    }
+}

@@ -1,0 +1,214 @@
+import CNcurses
+import Foundation
+
+/// The real terminal, through ncursesw. The only Swift file that calls curses (DESIGN.md §3).
+///
+/// Set-up follows DESIGN.md §3: `newterm` (not `initscr`, which exits the process on an unknown `TERM`),
+/// `raw` + `noecho` + `keypad`, a 25 ms Esc delay unless `ESCDELAY` is set, bracketed paste on, and
+/// signal handlers that only set a flag the loop reads.
+public final class NcursesTerminal: Terminal {
+    public enum StartError: Error, CustomStringConvertible {
+        case noTerminal(String)
+        public var description: String {
+            switch self {
+            case .noTerminal(let t):
+                return t.isEmpty
+                    ? "Kinga needs a terminal, but TERM is not set. Try: TERM=xterm-256color kinga"
+                    : "Kinga does not know this kind of terminal (TERM=\(t)). Try: TERM=xterm-256color kinga"
+            }
+        }
+    }
+
+    private let screen: OpaquePointer
+    private var decoder = InputDecoder()
+    private var ended = false
+    private let hasColour: Bool
+    /// True when the terminal has no alternate screen (linux console, vt100): scrollback must be cleared.
+    private let noAlternateScreen: Bool
+
+    /// Starts curses on stdin/stdout.
+    /// - Parameter noColor: true when `NO_COLOR` is set: use attributes only.
+    /// - Throws: `StartError.noTerminal` when `TERM` is unset or unknown (nothing was changed on the terminal).
+    public init(noColor: Bool) throws {
+        DisplayWidth.ensureUTF8Locale()
+        let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
+        guard !term.isEmpty, let scr = newterm(nil, kinga_stdout(), kinga_stdin()) else {
+            throw StartError.noTerminal(term)
+        }
+        screen = scr
+        _ = set_term(scr)
+        if ProcessInfo.processInfo.environment["ESCDELAY"] == nil { set_escdelay(25) }
+        raw()
+        noecho()
+        nonl()
+        keypad(kinga_stdscr(), true)
+        intrflush(kinga_stdscr(), false)
+        meta(kinga_stdscr(), true)
+        hasColour = !noColor && has_colors() && start_color() == kinga_ok()
+        if hasColour {
+            use_default_colors()
+            Theme.installPairs()
+        }
+        noAlternateScreen = ["linux", "vt100", "vt220", "dumb", "ansi"].contains(where: { term.hasPrefix($0) })
+        kinga_install_signal_handlers()
+        // Bracketed paste on (terminals that do not know it ignore the sequence).
+        writeRaw("\u{1B}[?2004h")
+    }
+
+    private func writeRaw(_ s: String) {
+        kinga_write_out(s)
+    }
+
+    public var size: (width: Int, height: Int) { (Int(kinga_cols()), Int(kinga_lines())) }
+
+    public func draw(_ grid: Grid) {
+        let win = kinga_stdscr()
+        werase(win)
+        let rows = min(grid.height, Int(kinga_lines()))
+        let cols = min(grid.width, Int(kinga_cols()))
+        for y in 0..<rows {
+            var x = 0
+            while x < cols {
+                let cell = grid[x, y]
+                if cell.width == 0 { x += 1; continue }
+                if cell.width == 2 && x + 1 >= cols { break }
+                let (attrs, pair) = Theme.attributes(for: cell.style, colour: hasColour)
+                var wcs = Array(cell.text.unicodeScalars.prefix(7).map { wchar_t(bitPattern: $0.value) })
+                wcs.append(0)
+                if kinga_put_cell(win, Int32(y), Int32(x), wcs, attrs, pair) == kinga_err() {
+                    // The last cell of the screen returns ERR after writing (the cursor cannot advance): harmless.
+                }
+                x += Int(cell.width)
+            }
+        }
+        if let c = grid.cursor, c.x < cols, c.y < rows {
+            curs_set(1)
+            wmove(win, Int32(c.y), Int32(c.x))
+        } else {
+            curs_set(0)
+        }
+        wnoutrefresh(win)
+        doupdate()
+    }
+
+    public func nextEvents(timeoutMs: Int) -> [Event] {
+        let win = kinga_stdscr()
+        var events: [Event] = []
+        wtimeout(win, Int32(timeoutMs))
+        var first = true
+        while true {
+            var ch: UInt32 = 0
+            let r = kinga_get_wch(win, &ch)
+            if r == kinga_err() {
+                if decoder.isMidSequence && first == false {
+                    // Give the rest of an escape sequence or a paste a moment to arrive.
+                    wtimeout(win, 30)
+                    var c2: UInt32 = 0
+                    let r2 = kinga_get_wch(win, &c2)
+                    if r2 == kinga_err() { events += decoder.flush(); break }
+                    events += handle(r2, c2)
+                    continue
+                }
+                events += decoder.flush()
+                break
+            }
+            first = false
+            events += handle(r, ch)
+            // Drain what is already waiting without blocking, so a paste arrives as one event.
+            wtimeout(win, decoder.isMidSequence ? 30 : 0)
+        }
+        return events
+    }
+
+    private func handle(_ r: Int32, _ ch: UInt32) -> [Event] {
+        if r == kinga_key_code_yes() {
+            let code = Int32(ch)
+            if code == KEY_RESIZE { return [.resize(width: size.width, height: size.height)] }
+            return decoder.feed(.key(Self.key(code)))
+        }
+        guard let s = Unicode.Scalar(ch) else { return [] }
+        return decoder.feed(.scalar(s))
+    }
+
+    static func key(_ code: Int32) -> Key {
+        switch code {
+        case KEY_UP: return .up
+        case KEY_DOWN: return .down
+        case KEY_LEFT: return .left
+        case KEY_RIGHT: return .right
+        case KEY_NPAGE: return .pageDown
+        case KEY_PPAGE: return .pageUp
+        case KEY_HOME: return .home
+        case KEY_END: return .end
+        case KEY_BACKSPACE: return .backspace
+        case KEY_DC: return .delete
+        case KEY_BTAB: return .backTab
+        case KEY_ENTER: return .enter
+        default:
+            for n in 1...12 where code == kinga_key_f(Int32(n)) { return .function(n) }
+            return .unknown
+        }
+    }
+
+    public func takeSignal() -> Int32? {
+        let s = kinga_take_signal()
+        return s == 0 ? nil : s
+    }
+
+    public func wipe() {
+        let win = kinga_stdscr()
+        werase(win)
+        wnoutrefresh(win)
+        doupdate()
+        if noAlternateScreen { writeRaw("\u{1B}[3J") }
+    }
+
+    /// Restores the terminal: bracketed paste off, cursor visible, curses ended, then the screen and
+    /// scrollback cleared so no case data stays visible after Kinga exits. Safe to call twice.
+    public func end() {
+        guard !ended else { return }
+        ended = true
+        writeRaw("\u{1B}[?2004l")
+        curs_set(1)
+        werase(kinga_stdscr())
+        wnoutrefresh(kinga_stdscr())
+        doupdate()
+        endwin()
+        delscreen(screen)
+        // After endwin: clear the visible screen and the scrollback (terminals without an alternate screen
+        // would otherwise keep the last frame), and home the cursor.
+        writeRaw("\u{1B}[H\u{1B}[2J\u{1B}[3J")
+    }
+
+    deinit { end() }
+}
+
+/// Maps semantic styles to curses attributes and colour pairs. Colour is never the only signal: focus is
+/// reverse video, danger is bold (and its words say "urgent").
+enum Theme {
+    static func installPairs() {
+        init_pair(1, Int16(COLOR_WHITE), Int16(COLOR_BLUE))    // header
+        init_pair(2, Int16(COLOR_YELLOW), -1)                 // warning
+        init_pair(3, Int16(COLOR_RED), -1)                    // danger
+        init_pair(4, Int16(COLOR_BLACK), Int16(COLOR_YELLOW)) // banner (demo)
+        init_pair(5, Int16(COLOR_CYAN), -1)                   // title
+        init_pair(6, Int16(COLOR_GREEN), -1)                  // success
+        init_pair(7, Int16(COLOR_BLACK), Int16(COLOR_CYAN))   // focus
+    }
+
+    static func attributes(for style: Style, colour: Bool) -> (attr_t, Int16) {
+        switch style {
+        case .normal: return (kinga_a_normal(), 0)
+        case .muted: return (kinga_a_dim(), 0)
+        case .header: return colour ? (kinga_a_bold(), 1) : (kinga_a_reverse(), 0)
+        case .focus: return colour ? (kinga_a_reverse() | kinga_a_bold(), 0) : (kinga_a_reverse() | kinga_a_bold(), 0)
+        case .selected: return (kinga_a_reverse(), 0)
+        case .warning: return colour ? (kinga_a_bold(), 2) : (kinga_a_bold(), 0)
+        case .danger: return colour ? (kinga_a_bold(), 3) : (kinga_a_bold() | kinga_a_underline(), 0)
+        case .banner: return colour ? (kinga_a_bold(), 4) : (kinga_a_reverse() | kinga_a_bold(), 0)
+        case .title: return colour ? (kinga_a_bold(), 5) : (kinga_a_bold(), 0)
+        case .field: return (kinga_a_underline(), 0)
+        case .success: return colour ? (kinga_a_bold(), 6) : (kinga_a_bold(), 0)
+        }
+    }
+}

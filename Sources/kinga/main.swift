@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Model
+import Storage
+import TUI
+
+/// `kinga`: open Kinga on the real database (or the demo with `--demo`).
+struct Kinga: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kinga",
+        abstract: "Case management for community-based child protection, in the terminal.",
+        discussion: """
+            Kinga opens the real database at $XDG_DATA_HOME/kinga/kinga.sqlite (or ~/.local/share/kinga/kinga.sqlite).
+            The demo (--demo) uses its own file, filled with fictional cases, and never touches real data.
+            Environment: KINGA_NOW pins the clock (ISO 8601, for tests and screenshots); NO_COLOR turns colours off;
+            KINGA_SEEDS points to the seeds folder.
+            """,
+        version: KingaVersion.string
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Open this database file instead of the default.", valueName: "path"))
+    var db: String?
+
+    @Flag(name: .long, help: "Open the demo database with fictional cases (marked DEMO on every screen).")
+    var demo = false
+
+    @Flag(name: .long, help: "With --demo: rebuild the demo database from seeds/demo before opening it.")
+    var reset = false
+
+    @Option(name: .long, help: ArgumentHelp("Country profile id from seeds/profiles (generic, indonesia, zambia).", valueName: "id"))
+    var profile: String?
+
+    @Option(name: .long, help: ArgumentHelp("Folder with profiles/ and demo/ (default: found beside the program).", valueName: "path"))
+    var seeds: String?
+
+    func validate() throws {
+        if reset && !demo { throw ValidationError("--reset only works together with --demo (it rebuilds the demo database).") }
+    }
+
+    func run() throws {
+        let env = ProcessInfo.processInfo.environment
+        let clock: Clock
+        do { clock = try Clock.fromEnvironment(env) } catch { throw Failure(message: "\(error)") }
+        guard let seedsPath = Seeds.locate(explicit: seeds, environment: env, executablePath: CommandLine.arguments[0]) else {
+            throw Failure(message: "Kinga could not find its seeds folder (profiles and demo data). Use --seeds PATH or set KINGA_SEEDS.")
+        }
+        let paths = DataPaths(environment: env)
+        let dbPath: String
+        if let d = db { dbPath = d } else { dbPath = demo ? paths.demoDatabase : paths.realDatabase }
+        if demo && db == nil && dbPath == paths.realDatabase {
+            throw Failure(message: "The demo must not use the real database.")
+        }
+        let profileID = profile ?? "generic"
+        let countryProfile: CountryProfile
+        do { countryProfile = try Seeds.profile(id: profileID, seeds: seedsPath) } catch {
+            throw Failure(message: "\(error)\nProfiles available: \(Seeds.profileIDs(seeds: seedsPath).joined(separator: ", "))")
+        }
+        if demo && reset { DataPaths.removeDatabase(at: dbPath) }
+        let store: KingaStore
+        do { store = try KingaStore(path: dbPath, clock: clock) } catch { throw Failure(message: "\(error)") }
+        if demo, try store.caseCount() == 0 {
+            do { try Seeds.fillDemo(store, seeds: seedsPath) } catch { throw Failure(message: "\(error)") }
+        }
+        let user = demo ? "Trainer" : (env["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "focal point")
+        let app = App(store: store, profile: countryProfile, clock: clock, demo: demo, userName: user)
+        let terminal: NcursesTerminal
+        do { terminal = try NcursesTerminal(noColor: env["NO_COLOR"].map { !$0.isEmpty } ?? false) } catch {
+            throw Failure(message: "\(error)")
+        }
+        let signal = app.run(on: terminal)
+        terminal.end()
+        if let s = signal { throw ExitCode(128 + s) }
+    }
+}
+
+/// A kind, one-paragraph message printed instead of a stack trace; exit status 1.
+struct Failure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// Where Kinga keeps its files (XDG base directories).
+struct DataPaths {
+    let folder: String
+    init(environment env: [String: String]) {
+        if let x = env["XDG_DATA_HOME"], x.hasPrefix("/") {
+            folder = x + "/kinga"
+        } else {
+            folder = (env["HOME"] ?? NSHomeDirectory()) + "/.local/share/kinga"
+        }
+    }
+    var realDatabase: String { folder + "/kinga.sqlite" }
+    var demoDatabase: String { folder + "/demo.sqlite" }
+
+    /// Deletes a database and its WAL and shared-memory files (demo reset only).
+    static func removeDatabase(at path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+}
+
+do {
+    var command = try Kinga.parseAsRoot()
+    try command.run()
+} catch let f as Failure {
+    FileHandle.standardError.write(Data(("kinga: " + f.message + "\n").utf8))
+    exit(1)
+} catch {
+    Kinga.exit(withError: error)
+}
