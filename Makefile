@@ -1,0 +1,40 @@
+# Kinga — the two commands a newcomer needs:
+#   make demo   builds Kinga and opens it on fictional demo data
+#   make test   runs every test (unit, headless screen and end-to-end tmux tests)
+# Both install the Debian packages they need when missing (as root, or with sudo when it needs no password),
+# and otherwise print the exact command to run.
+
+SWIFT ?= swift
+BUILD_PACKAGES = libncurses-dev libsqlite3-dev
+TEST_PACKAGES = $(BUILD_PACKAGES) tmux sqlite3 locales
+SHOT_PACKAGES = tmux python3 python3-pyte python3-pil fonts-dejavu-core fonts-unifont
+
+.PHONY: demo run build test deps-build deps-test deps-screenshots screenshots clean
+
+demo: deps-build build
+	.build/debug/kinga --demo
+
+run: deps-build build
+	.build/debug/kinga
+
+build: deps-build
+	$(SWIFT) build
+
+test: deps-test
+	$(SWIFT) build
+	$(SWIFT) test
+
+screenshots: deps-screenshots build
+	scripts/screenshots.sh
+
+deps-build:
+	@scripts/ensure-packages.sh $(BUILD_PACKAGES)
+
+deps-test:
+	@scripts/ensure-packages.sh $(TEST_PACKAGES)
+
+deps-screenshots:
+	@scripts/ensure-packages.sh $(SHOT_PACKAGES)
+
+clean:
+	rm -rf .build
