@@ -47,6 +47,7 @@ enum Schema {
                     PRIMARY KEY (case_id, concern)
                 ) STRICT;
                 CREATE INDEX concern_by_id ON case_concern(concern);
+                CREATE INDEX concern_by_case_position ON case_concern(case_id, position);
 
                 CREATE TABLE case_event (
                     id TEXT PRIMARY KEY NOT NULL,
