@@ -66,12 +66,16 @@ public struct LocalDate: Hashable, Comparable, Codable, Sendable, CustomStringCo
 
     /// The calendar date of an instant as seen in `timeZone` (the kiosk's zone, from the clock).
     public init(_ instant: Date, in timeZone: TimeZone) {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = timeZone
-        let c = cal.dateComponents([.year, .month, .day], from: instant)
-        self.year = c.year!
-        self.month = c.month!
-        self.day = c.day!
+        self = LocalDate.wallClock(instant, in: timeZone).date
+    }
+
+    /// The wall-clock date, hour and minute of an instant in `timeZone` (offset from the zone's rules,
+    /// daylight saving included). Pure arithmetic: safe to call from any thread.
+    public static func wallClock(_ instant: Date, in timeZone: TimeZone) -> (date: LocalDate, hour: Int, minute: Int) {
+        let local = Int((instant.timeIntervalSince1970).rounded(.down)) + timeZone.secondsFromGMT(for: instant)
+        let days = local >= 0 ? local / 86400 : (local - 86399) / 86400
+        let rem = local - days * 86400
+        return (LocalDate(daysSinceEpoch: days), rem / 3600, rem / 60 % 60)
     }
 
     /// Days since 1970-01-01 (negative before). Used for arithmetic that must not see time zones.

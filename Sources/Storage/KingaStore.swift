@@ -274,7 +274,7 @@ public final class KingaStore: @unchecked Sendable {
     /// A case's timeline, oldest first.
     public func events(caseID: UUID) throws -> [CaseEvent] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM case_event WHERE case_id = ? ORDER BY occurred_at, created_at, id",
+            try Row.fetchAll(db, sql: "SELECT * FROM case_event WHERE case_id = ? ORDER BY occurred_at, rowid",
                              arguments: [caseID.uuidString]).compactMap(Self.event(from:))
         }
     }

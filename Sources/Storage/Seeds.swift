@@ -78,12 +78,10 @@ public enum Seeds {
     public static func fillDemo(_ store: KingaStore, seeds: String, timeZone: TimeZone = .current) throws -> Int {
         let now = store.clock.now
         let today = store.clock.today
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = timeZone
         func instant(daysAgo: Int, hour: Int?) -> Date {
             let day = today.adding(days: -daysAgo)
-            let comps = DateComponents(year: day.year, month: day.month, day: day.day, hour: hour ?? 10, minute: 0)
-            let d = cal.date(from: comps) ?? now
+            let wall = Date(timeIntervalSince1970: Double(day.daysSinceEpoch * 86400 + (hour ?? 10) * 3600))
+            let d = wall - Double(timeZone.secondsFromGMT(for: wall))
             return min(d, now)
         }
         var count = 0

@@ -127,10 +127,11 @@ public final class App {
         }
         // Header: app and profile on the left, screen title on the right; the demo banner on every screen.
         g.fill(Rect(x: 0, y: 0, width: width, height: 1), style: .header)
-        let left = " \(S.appName) · \(profile.name)"
+        let title = DisplayWidth.truncate(top.title, to: max(0, width / 2 - 1)) + " "
+        let titleWidth = DisplayWidth.of(title)
+        let left = DisplayWidth.truncate(" \(S.appName) · \(profile.name)", to: max(0, width - titleWidth - 1))
         g.put(left, x: 0, y: 0, style: .header)
-        let title = top.title + " "
-        g.put(title, x: max(0, width - DisplayWidth.of(title)), y: 0, style: .header)
+        g.put(title, x: max(0, width - titleWidth), y: 0, style: .header)
         var contentTop = 1
         if demo {
             g.fill(Rect(x: 0, y: 1, width: width, height: 1), style: .banner)

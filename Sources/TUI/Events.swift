@@ -35,7 +35,9 @@ public enum RawInput: Equatable, Sendable {
 public struct InputDecoder: Sendable {
     private var pending: [Unicode.Scalar] = []
     private var pasting = false
-    private var pasteBuffer = String.UnicodeScalarView()
+    private var pasteBuffer: [Unicode.Scalar] = []
+    /// The last scalars seen in a paste, to find the end marker even after the buffer is full.
+    private var pasteTail: [Unicode.Scalar] = []
     /// Largest paste kept, in scalars; the rest is dropped so a runaway paste cannot exhaust memory.
     public static let maxPaste = 100_000
 
@@ -58,19 +60,18 @@ public struct InputDecoder: Sendable {
 
     private mutating func feedScalar(_ s: Unicode.Scalar) -> [Event] {
         if pasting {
-            pasteBuffer.append(s)
             let end: [Unicode.Scalar] = ["\u{1B}", "[", "2", "0", "1", "~"]
-            if pasteBuffer.count >= end.count, Array(pasteBuffer.suffix(end.count)) == end {
-                pasteBuffer.removeLast(end.count)
-                let text = String(pasteBuffer)
-                pasteBuffer = String.UnicodeScalarView()
+            pasteTail.append(s)
+            if pasteTail.count > end.count { pasteTail.removeFirst() }
+            if pasteBuffer.count < Self.maxPaste + end.count { pasteBuffer.append(s) }
+            if pasteTail == end {
+                // Drop the end marker (or what of it made it into a full buffer).
+                let kept = pasteBuffer.count <= Self.maxPaste ? pasteBuffer.count - end.count : Self.maxPaste
+                let text = String(String.UnicodeScalarView(pasteBuffer.prefix(max(0, kept))))
+                pasteBuffer = []
+                pasteTail = []
                 pasting = false
                 return [.paste(text)]
-            }
-            if pasteBuffer.count > Self.maxPaste + end.count {
-                // Keep the tail only long enough to see the end marker.
-                let keep = Array(pasteBuffer.prefix(Self.maxPaste)) + Array(pasteBuffer.suffix(end.count))
-                pasteBuffer = String.UnicodeScalarView(keep)
             }
             return []
         }
@@ -117,11 +118,16 @@ public struct InputDecoder: Sendable {
             pending = []
             return [.key(k)]
         }
-        // Still a possible prefix of a CSI/SS3 sequence?
-        if seq == "[" || seq == "O" || (seq.hasPrefix("[") && seq.count < 8 && seq.dropFirst().allSatisfy { $0.isNumber || $0 == ";" }) {
-            return []
+        // A CSI sequence (ESC [ params… final byte 0x40–0x7E) or SS3 (ESC O one byte): wait for its end.
+        if seq.hasPrefix("[") {
+            let last = pending.last!.value
+            let complete = seq.count > 1 && (0x40...0x7E).contains(last)
+            if !complete && seq.unicodeScalars.count < 32 && (0x20...0x3F).contains(last) || seq == "[" { return [] }
+            pending = []
+            return [.key(.unknown)]
         }
-        if seq.hasPrefix("[") || seq.hasPrefix("O") {
+        if seq == "O" { return [] }
+        if seq.hasPrefix("O") {
             // An unknown but complete sequence: swallow it, never type it into a field.
             pending = []
             return [.key(.unknown)]

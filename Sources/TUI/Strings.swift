@@ -138,7 +138,7 @@ public enum S {
         case .tooLong(let m): return "This is too long. Please keep it under \(m) characters."
         }
     }
-    static let fixBelow = "Some answers need a look. See the messages below."
+    static let fixBelow = "Some answers need a look. See the messages marked !"
     static let urgentTitle = "Act now: the child may be in danger"
     static let urgentEmergency = "Emergency numbers"
     static let urgentHelplines = "Child helplines"
@@ -234,35 +234,30 @@ public enum S {
     static func saveFailed(_ reason: String) -> String { "Kinga could not save. Nothing you typed is lost. \(reason)" }
     static let pressAnyKey = "Press Enter to go on."
 
+    static let monthsShort = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
     /// A short date like "2 Mar 2026" in the kiosk's time zone.
     static func date(_ d: Date, _ tz: TimeZone) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_GB")
-        f.timeZone = tz
-        f.dateFormat = "d MMM yyyy"
-        return f.string(from: d)
+        let w = LocalDate.wallClock(d, in: tz)
+        return "\(w.date.day) \(monthsShort[w.date.month - 1]) \(w.date.year)"
     }
+
+    /// "2 Mar 2026 09:05" in the kiosk's time zone.
     static func dateTime(_ d: Date, _ tz: TimeZone) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_GB")
-        f.timeZone = tz
-        f.dateFormat = "d MMM yyyy HH:mm"
-        return f.string(from: d)
+        let w = LocalDate.wallClock(d, in: tz)
+        return date(d, tz) + String(format: " %02d:%02d", w.hour, w.minute)
     }
-    /// "today", "yesterday", "3 days ago", or a short date for older.
+
+    /// "today", "yesterday", "3d ago", or a short date for older.
     static func relative(_ d: Date, today: LocalDate, _ tz: TimeZone) -> String {
-        let days = today.daysSinceEpoch - LocalDate(d, in: tz).daysSinceEpoch
+        let day = LocalDate(d, in: tz)
+        let days = today.daysSinceEpoch - day.daysSinceEpoch
         switch days {
         case ..<0: return date(d, tz)
         case 0: return "today"
         case 1: return "yesterday"
         case 2...13: return "\(days)d ago"
-        default:
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_GB")
-            f.timeZone = tz
-            f.dateFormat = "d MMM"
-            return f.string(from: d)
+        default: return "\(day.day) \(monthsShort[day.month - 1])" + (day.year == today.year ? "" : " \(day.year % 100)")
         }
     }
 }

@@ -8,16 +8,16 @@ import Model
 /// VS16 (U+FE0F) selector; 0 for a cluster that is only combining marks. `wcwidth` needs a UTF-8 `LC_CTYPE`,
 /// so the first measurement makes sure one is set (falling back to `C.UTF-8`, which every Debian has).
 public enum DisplayWidth {
-    nonisolated(unsafe) private static var localeReady = false
-
-    /// Makes sure `LC_CTYPE` is a UTF-8 locale (the user's if it is one, else `C.UTF-8`).
-    public static func ensureUTF8Locale() {
-        if localeReady { return }
-        localeReady = true
+    /// Runs once, thread-safely (Swift initialises a static `let` exactly once): `setlocale` is not
+    /// safe to call while other threads use the locale.
+    private static let localeSetup: Void = {
         if setlocale(LC_CTYPE, "") == nil || !currentCTypeIsUTF8() {
             _ = setlocale(LC_CTYPE, "C.UTF-8")
         }
-    }
+    }()
+
+    /// Makes sure `LC_CTYPE` is a UTF-8 locale (the user's if it is one, else `C.UTF-8`).
+    public static func ensureUTF8Locale() { _ = localeSetup }
 
     static func currentCTypeIsUTF8() -> Bool {
         guard let name = setlocale(LC_CTYPE, nil) else { return false }

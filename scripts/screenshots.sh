@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Regenerates the PNG screenshots in screenshots/ from the real Kinga program (make screenshots).
+#
+#   scripts/screenshots.sh      run from anywhere; needs .build/debug/kinga (swift build)
+#
+# Each screenshot starts Kinga on the demo data in its own tmux server (80x24, TERM=xterm-256color),
+# with a fresh, empty data folder and the clock pinned (KINGA_NOW), presses keys, waits until the
+# screen stops changing, and renders it with scripts/render_screenshot.py. Same program, same PNG
+# bytes: nothing in the pictures depends on the time, the machine or the user's settings.
+#
+# Needs the Debian packages: tmux python3 python3-pyte python3-pil fonts-dejavu-core fonts-unifont
+# (make screenshots installs them). It uses /usr/bin/python3 on purpose: a pyenv or virtualenv
+# "python3" earlier on PATH usually has neither pyte nor PIL.
+#
+# Environment (all optional): KINGA_BIN (program to run, default .build/debug/kinga),
+# SHOTS_DIR (where to write, default screenshots), SHOTS_KEEP_TEXT=1 (also write <name>.txt).
+set -eu
+
+cd "$(dirname "$0")/.."
+root=$PWD
+bin=${KINGA_BIN:-.build/debug/kinga}
+out=${SHOTS_DIR:-screenshots}
+py=/usr/bin/python3
+render=$root/scripts/render_screenshot.py
+now=2026-03-02T09:00:00Z
+cols=80
+rows=24
+
+# tmux must read and write UTF-8 whatever the caller's locale is.
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+unset TMUX TMUX_PANE
+
+fail() { echo "screenshots: $*" >&2; exit 1; }
+
+command -v tmux >/dev/null 2>&1 || fail "tmux is missing. Run: make deps-screenshots (or apt-get install tmux)"
+[ -x "$py" ] || fail "$py is missing. Run: make deps-screenshots"
+"$py" -c 'import pyte, PIL' 2>/dev/null ||
+    fail "$py cannot import pyte and PIL. Run: make deps-screenshots (apt-get install python3-pyte python3-pil)"
+[ -x "$bin" ] || fail "$bin not found. Build it first: swift build (or run: make screenshots)"
+[ -d "$root/seeds" ] || fail "seeds/ not found in $root"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/kinga-shots.XXXXXX")
+sock=$work/tmux.sock
+conf=$work/tmux.conf
+printf '%s\n' 'set -g status off' 'set -g remain-on-exit on' 'set -g default-shell /bin/sh' >"$conf"
+tm() { tmux -S "$sock" -f "$conf" "$@"; }
+cleanup() {
+    tm kill-server >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Run a copy of the program, so a rebuild during the run cannot change it halfway.
+cp "$bin" "$work/kinga"
+
+mkdir -p "$out"
+written=()
+
+# start_kinga NAME ARGS...: a fresh tmux server running Kinga; everything it prints goes to $raw.
+start_kinga() {
+    name=$1; shift
+    tm kill-server >/dev/null 2>&1 || true
+    data=$work/data-$name
+    raw=$work/$name.raw
+    rm -rf "$data"; mkdir -p "$data"
+    : >"$raw"
+    # The pane waits for the "go" signal until pipe-pane is recording, so no output is missed.
+    local cmd
+    cmd=$(printf '%q ' tmux -S "$sock" wait-for "kinga-go-$name")
+    cmd+="; exec "
+    cmd+=$(printf '%q ' env -i PATH=/usr/bin:/bin HOME="$data" TERM=xterm-256color LANG=C.UTF-8 TZ=UTC \
+        KINGA_NOW="$now" XDG_DATA_HOME="$data" KINGA_SEEDS="$root/seeds" "$work/kinga" "$@")
+    tm new-session -d -x "$cols" -y "$rows" -s kinga "$cmd"
+    tm pipe-pane -O -t kinga "cat >>$(printf '%q' "$raw")"
+    tm wait-for -S "kinga-go-$name"
+    settle
+}
+
+# settle: wait until the screen and the output stream have not changed for 0.75 s (at most 15 s).
+settle() {
+    local last="" same=0 i now_state
+    sleep 0.5
+    for i in $(seq 60); do
+        now_state=$(tm capture-pane -p -e -t kinga | cksum)-$(wc -c <"$raw")
+        if [ "$now_state" = "$last" ]; then
+            same=$((same + 1))
+            [ "$same" -ge 3 ] && return 0
+        else
+            same=0
+            last=$now_state
+        fi
+        sleep 0.25
+    done
+    fail "the screen of '$name' never stopped changing"
+}
+
+# keys KEY...: tmux key names (Enter, Tab, Escape, PageDown, n, 4, ...), one after the other.
+keys() {
+    local k
+    for k in "$@"; do
+        tm send-keys -t kinga "$k"
+        settle
+    done
+}
+
+# type TEXT: types the text literally.
+type_text() {
+    tm send-keys -t kinga -l "$1"
+    settle
+}
+
+# shoot NAME: checks that Kinga is still running and writes $out/NAME.png.
+shoot() {
+    local png=$out/$1.png try rc text_args=()
+    if [ "$(tm display-message -p -t kinga '#{pane_dead}')" = 1 ]; then
+        tm capture-pane -p -t kinga >&2
+        fail "Kinga stopped before the '$1' screenshot (its last screen is above)"
+    fi
+    [ "${SHOTS_KEEP_TEXT:-}" = 1 ] && text_args=(--text "$out/$1.txt")
+    for try in 1 2 3 4 5; do
+        tm capture-pane -p -e -t kinga >"$work/$1.capture"
+        rc=0
+        "$py" "$render" --cols "$cols" --rows "$rows" --raw "$raw" --capture "$work/$1.capture" \
+            "${text_args[@]}" -o "$work/$1.png" || rc=$?
+        [ "$rc" = 0 ] && break
+        [ "$rc" = 3 ] || fail "could not render '$1'"
+        sleep 1
+    done
+    [ "$rc" = 0 ] || fail "the '$1' screen could not be captured consistently"
+    mv "$work/$1.png" "$png"
+    written+=("$png")
+}
+
+# Home screen.
+start_kinga home --demo
+shoot home
+
+# New report wizard, step 2 "About the child", with a few fictional answers.
+start_kinga wizard --demo
+keys n 4 PageDown            # new report; reporter: a teacher; next step
+type_text "Amani"            # child's name
+keys Tab 1 Tab Tab           # girl; skip the date of birth
+type_text "9"                # age
+shoot wizard
+
+# Case list.
+start_kinga case-list --demo
+keys c
+shoot case-list
+
+# The first case in the list, with its timeline.
+start_kinga case-timeline --demo
+keys c Enter
+shoot case-timeline
+
+tm kill-server >/dev/null 2>&1 || true
+for f in "${written[@]}"; do echo "$f"; done
