@@ -114,7 +114,7 @@ type_text() {
 shoot() {
     local png=$out/$1.png try rc text_args=()
     if [ "$(tm display-message -p -t kinga '#{pane_dead}')" = 1 ]; then
-        tm capture-pane -p -t kinga >&2
+        tm capture-pane -p -t kinga | sed "/^[[:space:]]*$/d" >&2
         fail "Kinga stopped before the '$1' screenshot (its last screen is above)"
     fi
     [ "${SHOTS_KEEP_TEXT:-}" = 1 ] && text_args=(--text "$out/$1.txt")

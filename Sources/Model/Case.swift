@@ -164,10 +164,16 @@ public struct Draft: Hashable, Sendable, Identifiable {
 
 /// The numbers on the home screen.
 public struct TodaySummary: Hashable, Sendable {
+    /// Cases with status open.
     public var openCases: Int
+    /// Open cases flagged as an urgent protection concern.
     public var urgentOpenCases: Int
+    /// Unfinished guided reports.
     public var drafts: Int
-    public init(openCases: Int, urgentOpenCases: Int, drafts: Int) {
+    /// Every case, whatever its status.
+    public var allCases: Int
+    public init(openCases: Int, urgentOpenCases: Int, drafts: Int, allCases: Int) {
+        self.allCases = allCases
         self.openCases = openCases
         self.urgentOpenCases = urgentOpenCases
         self.drafts = drafts

@@ -23,15 +23,17 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// A position in the case list for keyset pagination: the sort key of one row.
+/// A position in the case list for keyset pagination: the sort key of one row (newest activity first,
+/// ties broken by case number, so the order is the same on every kiosk and every run).
 public struct CaseCursor: Hashable, Sendable {
     public var lastActivityAt: Date
-    public var id: UUID
-    public init(lastActivityAt: Date, id: UUID) {
+    public var number: CaseNumber
+    public init(lastActivityAt: Date, number: CaseNumber) {
         self.lastActivityAt = lastActivityAt
-        self.id = id
+        self.number = number
     }
-    public init(_ s: CaseSummary) { self.init(lastActivityAt: s.lastActivityAt, id: s.id) }
+    public init(_ s: CaseSummary) { self.init(lastActivityAt: s.lastActivityAt, number: s.number) }
+    var arguments: StatementArguments { [ISO8601.format(lastActivityAt), number.year, number.serial] }
 }
 
 /// Where Kinga's cases live: one SQLite database through GRDB (`DatabasePool`, WAL).
@@ -291,10 +293,10 @@ public final class KingaStore: @unchecked Sendable {
     public func casePage(after cursor: CaseCursor?, limit: Int) throws -> [CaseSummary] {
         try pool.read { db in
             if let c = cursor {
-                return try Row.fetchAll(db, sql: Self.summarySQL + " WHERE (c.last_activity_at, c.id) < (?, ?) ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?",
-                                        arguments: [ISO8601.format(c.lastActivityAt), c.id.uuidString, limit]).compactMap(Self.summary(from:))
+                return try Row.fetchAll(db, sql: Self.summarySQL + " WHERE (c.last_activity_at, c.number_year, c.number_serial) < (?, ?, ?) \(Self.newestFirst) LIMIT ?",
+                                        arguments: c.arguments + [limit]).compactMap(Self.summary(from:))
             }
-            return try Row.fetchAll(db, sql: Self.summarySQL + " ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?",
+            return try Row.fetchAll(db, sql: Self.summarySQL + " \(Self.newestFirst) LIMIT ?",
                                     arguments: [limit]).compactMap(Self.summary(from:))
         }
     }
@@ -304,10 +306,10 @@ public final class KingaStore: @unchecked Sendable {
         try pool.read { db in
             let rows: [Row]
             if let c = cursor {
-                rows = try Row.fetchAll(db, sql: Self.summarySQL + " WHERE (c.last_activity_at, c.id) > (?, ?) ORDER BY c.last_activity_at ASC, c.id ASC LIMIT ?",
-                                        arguments: [ISO8601.format(c.lastActivityAt), c.id.uuidString, limit])
+                rows = try Row.fetchAll(db, sql: Self.summarySQL + " WHERE (c.last_activity_at, c.number_year, c.number_serial) > (?, ?, ?) \(Self.oldestFirst) LIMIT ?",
+                                        arguments: c.arguments + [limit])
             } else {
-                rows = try Row.fetchAll(db, sql: Self.summarySQL + " ORDER BY c.last_activity_at ASC, c.id ASC LIMIT ?", arguments: [limit])
+                rows = try Row.fetchAll(db, sql: Self.summarySQL + " \(Self.oldestFirst) LIMIT ?", arguments: [limit])
             }
             return rows.compactMap(Self.summary(from:)).reversed()
         }
@@ -319,17 +321,24 @@ public final class KingaStore: @unchecked Sendable {
             let open = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record WHERE status = 'open'") ?? 0
             let urgent = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record WHERE status = 'open' AND urgent = 1") ?? 0
             let drafts = try Int.fetchOne(db, sql: "SELECT count(*) FROM draft") ?? 0
-            return TodaySummary(openCases: open, urgentOpenCases: urgent, drafts: drafts)
+            let all = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record") ?? 0
+            return TodaySummary(openCases: open, urgentOpenCases: urgent, drafts: drafts, allCases: all)
         }
     }
 
     /// `EXPLAIN QUERY PLAN` lines of the case-list page query, for tests that forbid full-table scans.
     public func casePagePlan() throws -> [String] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + Self.summarySQL + " WHERE (c.last_activity_at, c.id) < (?, ?) ORDER BY c.last_activity_at DESC, c.id DESC LIMIT 20",
-                             arguments: ["2026-01-01T00:00:00.000Z", UUID().uuidString]).map { $0["detail"] as String? ?? "" }
+            let after = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + Self.summarySQL + " WHERE (c.last_activity_at, c.number_year, c.number_serial) < (?, ?, ?) \(Self.newestFirst) LIMIT 20",
+                                         arguments: ["2026-01-01T00:00:00.000Z", 2026, 1]).map { $0["detail"] as String? ?? "" }
+            let before = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + Self.summarySQL + " WHERE (c.last_activity_at, c.number_year, c.number_serial) > (?, ?, ?) \(Self.oldestFirst) LIMIT 20",
+                                          arguments: ["2026-01-01T00:00:00.000Z", 2026, 1]).map { $0["detail"] as String? ?? "" }
+            return after + before
         }
     }
+
+    static let newestFirst = "ORDER BY c.last_activity_at DESC, c.number_year DESC, c.number_serial DESC"
+    static let oldestFirst = "ORDER BY c.last_activity_at ASC, c.number_year ASC, c.number_serial ASC"
 
     static let summarySQL = """
         SELECT c.id, c.case_number, c.child_name, c.date_of_birth, c.approx_age, c.age_recorded_on, c.village, c.risk_level,

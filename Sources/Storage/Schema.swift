@@ -37,7 +37,7 @@ enum Schema {
                     report_json TEXT NOT NULL,                 -- the guided report as saved
                     source_draft_id TEXT UNIQUE                -- makes saving a draft idempotent
                 ) STRICT;
-                CREATE INDEX case_by_activity ON case_record(last_activity_at DESC, id DESC);
+                CREATE INDEX case_by_activity ON case_record(last_activity_at, number_year, number_serial);
                 CREATE INDEX case_by_status ON case_record(status, urgent);
 
                 CREATE TABLE case_concern (

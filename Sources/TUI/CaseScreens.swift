@@ -138,21 +138,28 @@ final class CaseListScreen: Screen {
         return .none
     }
 
-    /// Column widths for a given width: (case, child, age, village, concern, risk, status, last).
+    /// Column widths for a content width: (case, child, age, village, concern, risk, status, last).
+    /// At 80 columns the status column uses short words; from 100 columns the full ones.
     static func columns(_ width: Int) -> [Int] {
-        if width >= 70 {
-            let fixed = 12 + 3 + 7 + 11 + 9
-            let flex = width - fixed - 7 - 1
-            let child = flex * 38 / 100, village = flex * 30 / 100
-            return [12, child, 3, village, flex - child - village, 7, 11, 9]
+        if width >= 96 {
+            let fixed = 12 + 3 + 6 + 11 + 7
+            let flex = width - fixed - 7
+            let child = flex * 40 / 100, village = flex * 30 / 100
+            return [12, child, 3, village, flex - child - village, 6, 11, 7]
         }
-        let child = width - 12 - 3 - 7 - 3 - 1
-        return [12, child, 3, 0, 0, 7, 0, 0]
+        if width >= 70 {
+            let fixed = 12 + 3 + 6 + 7 + 7
+            let flex = width - fixed - 7
+            let child = flex * 40 / 100, village = flex * 30 / 100
+            return [12, child, 3, village, flex - child - village, 6, 7, 7]
+        }
+        let child = max(4, width - 12 - 3 - 6 - 3)
+        return [12, child, 3, 0, 0, 6, 0, 0]
     }
 
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {
-        let x = area.x + 1
-        let w = area.width - 2
+        let x = area.x + 2
+        let w = area.width - 3
         pageSize = max(1, area.height - 3)
         var y = area.y
         g.put(S.casesCount(total), x: x, y: y, style: .title, clip: area)
@@ -187,13 +194,14 @@ final class CaseListScreen: Screen {
             let name = r.childName.isEmpty ? S.unnamed : r.childName
             var concern = r.firstConcern.map(app.profile.concernLabel) ?? ""
             if r.concernCount > 1 { concern += " +\(r.concernCount - 1)" }
-            let risk = r.urgent ? S.urgentWord : (r.risk.map(S.risk) ?? S.notAssessed)
-            let cells = [r.number.description, name, age, r.village, concern, risk, S.status(r.status),
+            let risk = r.urgent && r.status == .open ? S.urgentWord : (r.risk.map(S.risk) ?? S.notAssessed)
+            let status = cols[6] >= 11 ? S.status(r.status) : S.statusShort(r.status)
+            let cells = [r.number.description, name, age, r.village, concern, risk, status,
                          S.relative(r.lastActivityAt, today: today, app.clock.timeZone)]
             let rowY = y + i - top
             let isSel = i == selected
             if isSel { g.fill(Rect(x: area.x, y: rowY, width: area.width, height: 1), style: .focus) }
-            drawRow(&g, cells, cols, x: x, y: rowY, style: isSel ? .focus : (r.urgent ? .danger : .normal))
+            drawRow(&g, cells, cols, x: x, y: rowY, style: isSel ? .focus : (r.urgent && r.status == .open ? .danger : .normal))
             if isSel { g.put("▸", x: area.x, y: rowY, style: .focus) }
         }
     }
@@ -216,6 +224,7 @@ final class CaseDetailScreen: Screen {
     private var selected = 0
     private var top = 0
     private var loadError: String?
+    private var visited = false
 
     init(caseID: UUID) { self.caseID = caseID }
 
@@ -225,6 +234,8 @@ final class CaseDetailScreen: Screen {
         do {
             record = try app.store.caseRecord(id: caseID)
             events = try app.store.events(caseID: caseID)
+            // First visit: select the newest entry so the latest news is on screen.
+            if !visited { selected = max(0, events.count - 1); visited = true }
             selected = min(max(selected, 0), max(0, events.count - 1))
             loadError = record == nil ? StoreError.notFound.description : nil
         } catch {
@@ -297,7 +308,7 @@ final class CaseDetailScreen: Screen {
             let style: Style = isSel ? .focus : (e.kind == .urgentFlagged ? .danger : .normal)
             if isSel { g.fill(Rect(x: area.x, y: rowY, width: area.width, height: 1), style: .focus) }
             g.put(DisplayWidth.truncate(line, to: w), x: x, y: rowY, style: style, clip: Rect(x: x, y: rowY, width: w, height: 1))
-            if isSel { g.put("▸", x: area.x + 1, y: rowY, style: .focus) }
+            if isSel { g.put("▸", x: area.x, y: rowY, style: .focus) }
         }
     }
 }

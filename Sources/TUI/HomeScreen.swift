@@ -5,7 +5,7 @@ import Storage
 /// The home screen: what you can do (with its key) and a short summary of today.
 final class HomeScreen: Screen {
     var title: String { S.homeTitle }
-    private var summary = TodaySummary(openCases: 0, urgentOpenCases: 0, drafts: 0)
+    private var summary = TodaySummary(openCases: 0, urgentOpenCases: 0, drafts: 0, allCases: 0)
     private var drafts: [Draft] = []
     private var selected = 0
     private var loadError: String?
@@ -57,6 +57,7 @@ final class HomeScreen: Screen {
             ("• " + S.openCases(summary.openCases), .normal),
             ("• " + S.urgentCases(summary.urgentOpenCases), summary.urgentOpenCases > 0 ? .danger : .normal),
             ("• " + S.drafts(summary.drafts), summary.drafts > 0 ? .warning : .normal),
+            ("• " + S.allCases(summary.allCases), .muted),
         ]
         for (text, style) in lines where y < area.maxY {
             g.put(text, x: x, y: y, style: style, clip: Rect(x: x, y: y, width: w, height: 1))

@@ -107,7 +107,9 @@ final class ReportWizardScreen: Screen {
         if let f = focusedField, f == .concerns { h.append(("Enter", S.kTick)) }
         else if let f = focusedField, options(f, app) != nil { h.append(("Enter", S.kChoose)) }
         else { h.append(("Enter", S.kNext)) }
-        h += [("PgUp", S.kPrevStep), ("Esc", S.kLeave), ("F1", S.kHelp)]
+        h.append(("PgDn", S.kNextStep))
+        if step != .reporter { h.append(("PgUp", S.kPrevStep)) }
+        h += [("Esc", S.kLeave), ("F1", S.kHelp)]
         return h
     }
 
@@ -380,12 +382,17 @@ final class ReportWizardScreen: Screen {
             g.cursor = (x + cx, y + cy - scroll)
         }
         if scroll > 0 { g.put("↑", x: area.maxX - 1, y: y, style: .muted) }
-        if page.lines.count - scroll > visible { g.put("↓", x: area.maxX - 1, y: area.maxY - 1, style: .muted) }
+        if page.lines.count - scroll > visible {
+            let more = " " + S.moreBelow + " "
+            g.put(more, x: max(area.x, area.maxX - DisplayWidth.of(more)), y: area.maxY - 1, style: .warning)
+        }
     }
 
     /// Adds a field to the page; returns the cursor (column, page line) when it is a focused text field.
     private func renderField(_ f: ReportField, focused: Bool, into page: inout PageWriter, _ app: App) -> (Int, Int)? {
-        page.line(DisplayWidth.truncate((focused ? "▸ " : "  ") + S.fieldLabel(f), to: page.width), style: focused ? .title : .normal)
+        // The ▸ marker sits on the label of a focused text field, and on the highlighted answer of a choice.
+        let marker = focused && texts[f] != nil ? "▸ " : "  "
+        page.line(DisplayWidth.truncate(marker + S.fieldLabel(f), to: page.width), style: focused ? .title : .normal)
         if let hint = S.fieldHint(f) { page.paragraph(hint, style: .muted, indent: 2) }
         if let e = errors[f] { page.paragraph("! " + S.issue(e), style: .danger, indent: 2) }
         if f == .concerns {

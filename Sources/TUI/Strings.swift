@@ -12,9 +12,10 @@ public enum S {
     // Home
     static let homeTitle = "Home"
     static let homeWelcome = "What would you like to do?"
-    static let today = "Today"
+    static let today = "At a glance"
     static func openCases(_ n: Int) -> String { n == 1 ? "1 open case" : "\(n) open cases" }
-    static func urgentCases(_ n: Int) -> String { n == 1 ? "1 urgent case" : "\(n) urgent cases" }
+    static func allCases(_ n: Int) -> String { n == 1 ? "1 case in all (open, closed and transferred)" : "\(n) cases in all (open, closed and transferred)" }
+    static func urgentCases(_ n: Int) -> String { n == 1 ? "1 open case is urgent" : "\(n) open cases are urgent" }
     static func drafts(_ n: Int) -> String { n == 1 ? "1 unfinished report" : "\(n) unfinished reports" }
     static let menuNew = "New report about a child"
     static let menuCases = "Cases"
@@ -36,6 +37,7 @@ public enum S {
     static let kChoose = "Choose"
     static let kField = "Next field"
     static let kPrevStep = "Previous step"
+    static let kNextStep = "Next step"
 
     // Wizard
     static let wizardTitle = "New report"
@@ -163,6 +165,7 @@ public enum S {
 
     // Case list
     static let casesTitle = "Cases"
+    static let moreBelow = "↓ more below"
     static func casesCount(_ n: Int) -> String { n == 1 ? "1 case" : "\(n) cases" }
     static let colCase = "Case"
     static let colChild = "Child"
@@ -178,11 +181,20 @@ public enum S {
     static let notAssessed = "—"
     static func risk(_ r: RiskLevel) -> String { r.rawValue }
     static func status(_ s: CaseStatus) -> String { s.rawValue }
+    /// Status in at most 7 columns, for the case list at 80 columns.
+    static func statusShort(_ s: CaseStatus) -> String {
+        switch s {
+        case .open: return "open"
+        case .closed: return "closed"
+        case .transferred: return "transf."
+        case .duplicate: return "dupl."
+        }
+    }
 
     // Case detail
     static let caseTitle = "Case"
     static let timeline = "Timeline"
-    static func ageYears(_ n: Int) -> String { n == 1 ? "1 year" : "\(n) years" }
+    static func ageYears(_ n: Int) -> String { n == 0 ? "0 years (under 1)" : n == 1 ? "1 year" : "\(n) years" }
     static let ageUnknown = "age not known"
     static func eventKind(_ k: EventKind) -> String {
         switch k {
@@ -255,8 +267,8 @@ public enum S {
         switch days {
         case ..<0: return date(d, tz)
         case 0: return "today"
-        case 1: return "yesterday"
-        case 2...13: return "\(days)d ago"
+        case 1: return "1 day"
+        case 2...13: return "\(days) days"
         default: return "\(day.day) \(monthsShort[day.month - 1])" + (day.year == today.year ? "" : " \(day.year % 100)")
         }
     }

@@ -64,7 +64,11 @@ public enum DisplayWidth {
             out.append(c)
             used += w
         }
-        return ellipsis ? out + "…" : out
+        if ellipsis {
+            while out.last == " " { out.removeLast() }
+            return out + "…"
+        }
+        return out
     }
 
     /// Pads with spaces to exactly `width` columns (truncating with "…" when longer).

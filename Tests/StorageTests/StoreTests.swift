@@ -90,7 +90,7 @@ struct StoreTests {
         let c = try store.registerCase(from: sampleReport(urgent: true), draftID: UUID(), author: "a")
         #expect(c.urgent)
         #expect(try store.events(caseID: c.id).map(\.kind).contains(.urgentFlagged))
-        #expect(try store.todaySummary() == TodaySummary(openCases: 1, urgentOpenCases: 1, drafts: 0))
+        #expect(try store.todaySummary() == TodaySummary(openCases: 1, urgentOpenCases: 1, drafts: 0, allCases: 1))
     }
 
     @Test func incompleteReportsAreRefused() throws {

@@ -90,7 +90,7 @@ struct ScreenTests {
         #expect(d.contains("Report received from a teacher"))
         #expect(d.contains("Consent recorded"))
         #expect(try d.store.drafts().isEmpty)
-        d.press(.enter)
+        d.press(.home, .enter)
         #expect(d.contains("She said she is alone at night."))
     }
 

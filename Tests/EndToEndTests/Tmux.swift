@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+/// Drives the real `kinga` binary inside a private tmux server: `send-keys` in, `capture-pane` out.
+final class TmuxSession {
+    let socket: String
+    let dataHome: String
+    let repo: String
+    var width: Int
+    var height: Int
+
+    static var repoRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    /// The binary under test: `$KINGA_BIN`, else the debug build (the README's `make test` builds it first).
+    static var binary: String {
+        if let b = ProcessInfo.processInfo.environment["KINGA_BIN"], !b.isEmpty { return b }
+        return repoRoot + "/.build/debug/kinga"
+    }
+
+    init(width: Int = 80, height: Int = 24, dataHome: String? = nil) {
+        socket = "kinga-e2e-" + UUID().uuidString.prefix(8)
+        self.dataHome = dataHome ?? NSTemporaryDirectory() + "kinga-e2e-" + UUID().uuidString
+        repo = Self.repoRoot
+        self.width = width
+        self.height = height
+        try? FileManager.default.createDirectory(atPath: self.dataHome, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        _ = try? tmux(["kill-server"])
+    }
+
+    /// Runs a tmux command on this session's private server; returns stdout.
+    @discardableResult
+    func tmux(_ args: [String]) throws -> String {
+        try Self.run(["tmux", "-L", socket, "-f", "/dev/null"] + args).output
+    }
+
+    struct SpawnError: Error { let code: Int32 }
+
+    /// Runs a program (found on PATH) with stdin from /dev/null and stdout to a file, and waits for it.
+    ///
+    /// Not Foundation's `Process`: its `waitUntilExit` never returns after `tmux new-session`, because the
+    /// tmux server it starts inherits the descriptor `Process` watches. `posix_spawnp` + `waitpid` do not care.
+    static func run(_ argv: [String]) throws -> (status: Int32, output: String) {
+        let outFile = NSTemporaryDirectory() + "kinga-run-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: outFile) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for a in cargs { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, argv[0], &actions, nil, &cargs, environ)
+        guard rc == 0 else { throw SpawnError(code: rc) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let out = (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
+        return ((status >> 8) & 0xff, out)
+    }
+
+    /// Starts a shell command in a new window of the given size. `env` is added to a clean environment
+    /// with a pinned clock, the private data folder and UTF-8.
+    func start(_ command: String, env: [String: String] = [:], term: String? = "xterm-256color") throws {
+        var e: [String: String] = [
+            "KINGA_NOW": "2026-03-02T09:00:00Z", "XDG_DATA_HOME": dataHome, "LANG": "C.UTF-8", "TZ": "UTC",
+            "HOME": dataHome, "PATH": "/usr/bin:/bin", "USER": "e2e",
+        ]
+        if let t = term { e["TERM"] = t }
+        for (k, v) in env { e[k] = v }
+        let assignments = e.keys.sorted().map { "\($0)=\(Self.quote(e[$0]!))" }.joined(separator: " ")
+        let unset = term == nil ? "-u TERM " : ""
+        let shell = "env -i \(unset)\(assignments) sh -c \(Self.quote(command)); echo \"EXIT=$?\"; stty -a | tr ' ' '\\n' | grep -E '^-?(echo|icanon)$' | tr '\\n' ' '; echo; sleep 600"
+        try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-c", repo, shell])
+        try tmux(["set-option", "-g", "status", "off"])
+    }
+
+    /// Starts Kinga itself with arguments.
+    func startKinga(_ args: String = "", env: [String: String] = [:], term: String? = "xterm-256color") throws {
+        try start("\(Self.quote(Self.binary)) \(args)", env: env, term: term)
+    }
+
+    func send(_ keys: String...) throws { try tmux(["send-keys", "-t", "0"] + keys) }
+    /// Types text literally (no key names).
+    func type(_ text: String) throws { try tmux(["send-keys", "-t", "0", "-l", text]) }
+
+    func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "0"]) }
+
+    /// Waits until the screen contains `text` (polling every 50 ms), up to `seconds`.
+    @discardableResult
+    func waitFor(_ text: String, seconds: Double = 10) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var s = ""
+        while Date() < deadline {
+            s = try screen()
+            if s.contains(text) { return s }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("timed out waiting for \"\(text)\"; screen was:\n\(s)")
+        return s
+    }
+
+    /// The pid of the newest running `kinga` started from the binary under test.
+    func kingaPID() throws -> Int32? {
+        Int32(try Self.run(["pgrep", "-n", "-f", "^" + Self.binary]).output.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+}
