@@ -75,7 +75,8 @@ final class TmuxSession {
         for (k, v) in env { e[k] = v }
         let assignments = e.keys.sorted().map { "\($0)=\(Self.quote(e[$0]!))" }.joined(separator: " ")
         let unset = term == nil ? "-u TERM " : ""
-        let shell = "env -i \(unset)\(assignments) sh -c \(Self.quote(command)); echo \"EXIT=$?\"; stty -a | tr ' ' '\\n' | grep -E '^-?(echo|icanon)$' | tr '\\n' ' '; echo; sleep 600"
+        let tail = "code=$?; modes=$(stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(echo|icanon)$' | tr '\\n' ' '); echo \"EXIT=$code STTY: $modes END-OF-RUN\"; sleep 600"
+        let shell = "env -i \(unset)\(assignments) sh -c \(Self.quote(command)); " + tail
         try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-c", repo, shell])
         try tmux(["set-option", "-g", "status", "off"])
     }
@@ -104,6 +105,10 @@ final class TmuxSession {
         Issue.record("timed out waiting for \"\(text)\"; screen was:\n\(s)")
         return s
     }
+
+    /// Waits until the command in the pane has ended; returns the screen (with `EXIT=n STTY: … END-OF-RUN`).
+    @discardableResult
+    func waitForExit(seconds: Double = 10) throws -> String { try waitFor("END-OF-RUN", seconds: seconds) }
 
     /// The pid of the newest running `kinga` started from the binary under test.
     func kingaPID() throws -> Int32? {
