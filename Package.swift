@@ -35,7 +35,7 @@ let package = Package(
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Model"]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model"], exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )

@@ -102,7 +102,7 @@ final class CaseListScreen: Screen {
             total = try app.store.caseCount()
             rows = try app.store.casePage(before: nil, limit: max(pageSize * 2, 40))
             start = max(0, total - rows.count)
-            selected = max(0, total - 1)
+            selected = max(0, start + rows.count - 1)
         } catch { loadError = "\(error)" }
     }
 
