@@ -23,6 +23,9 @@ build: deps-build
 test: deps-test
 	$(SWIFT) build
 	$(SWIFT) test
+	@echo "Model tests again under two far-apart time zones (date-only values must not move):"
+	TZ=Pacific/Kiritimati $(SWIFT) test --skip-build --filter ModelTests
+	TZ=America/Adak $(SWIFT) test --skip-build --filter ModelTests
 
 screenshots: deps-screenshots build
 	scripts/screenshots.sh

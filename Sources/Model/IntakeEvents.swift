@@ -47,10 +47,15 @@ public enum IntakeEvents {
         out.append(Entry(kind: .reportReceived, summary: "Report received from \(who)", body: body))
         var consent = "Child's assent: \(answerWords(r.childAssent)). Caregiver's consent: \(answerWords(r.caregiverConsent))."
         if !r.reasonWithoutConsent.isEmpty { consent += "\nReason to go ahead without full consent: \(r.reasonWithoutConsent)" }
-        let both = r.childAssent == .yes && r.caregiverConsent == .yes
-        out.append(Entry(kind: .consentRecorded,
-                         summary: both ? "Consent recorded: child and caregiver agreed" : "Consent recorded: going ahead without full consent",
-                         body: consent))
+        let summary: String
+        if r.childAssent == .yes && r.caregiverConsent == .yes {
+            summary = "Consent recorded: child and caregiver agreed"
+        } else if r.childAssent == .no || r.caregiverConsent == .no {
+            summary = "Consent recorded: going ahead without full consent"
+        } else {
+            summary = "Consent not asked yet: ask before any referral"
+        }
+        out.append(Entry(kind: .consentRecorded, summary: summary, body: consent))
         if r.inDangerNow == true {
             out.append(Entry(kind: .urgentFlagged, summary: "Urgent: the child may be in danger now",
                              body: "The reporter said the child may be in danger right now. The case is marked urgent."))

@@ -21,6 +21,10 @@ public struct CountryProfile: Codable, Hashable, Sendable {
     public var concerns: [ConcernDefinition]
     /// What to do now when a child is in immediate danger: short plain steps, shown in the guided report.
     public var urgentSteps: [String]
+    /// Response and follow-up deadlines (the Inter-agency Guidelines' values when the file sets none).
+    public var deadlines: Deadlines
+    /// Rules the law or SOPs of the country imply; Model enforces them so no screen can bypass them.
+    public var rules: ProfileRules
 
     public init(id: String, name: String, language: String, sources: [String], emergencyNumbers: [PhoneNumber],
                 helplines: [PhoneNumber], concerns: [ConcernDefinition], urgentSteps: [String]) {
@@ -32,6 +36,22 @@ public struct CountryProfile: Codable, Hashable, Sendable {
         self.helplines = helplines
         self.concerns = concerns
         self.urgentSteps = urgentSteps
+        self.deadlines = .standard
+        self.rules = ProfileRules()
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        name = try c.decode(String.self, forKey: .name)
+        language = try c.decode(String.self, forKey: .language)
+        sources = try c.decode([String].self, forKey: .sources)
+        emergencyNumbers = try c.decode([PhoneNumber].self, forKey: .emergencyNumbers)
+        helplines = try c.decode([PhoneNumber].self, forKey: .helplines)
+        concerns = try c.decode([ConcernDefinition].self, forKey: .concerns)
+        urgentSteps = try c.decode([String].self, forKey: .urgentSteps)
+        deadlines = try c.decodeIfPresent(Deadlines.self, forKey: .deadlines) ?? .standard
+        rules = try c.decodeIfPresent(ProfileRules.self, forKey: .rules) ?? ProfileRules()
     }
 
     /// The label of a concern id; the id itself when the profile does not list it (old data, other profile).
@@ -44,6 +64,7 @@ public struct CountryProfile: Codable, Hashable, Sendable {
         case emergencyNumbers = "emergency_numbers"
         case helplines
         case urgentSteps = "urgent_steps"
+        case deadlines, rules
     }
 }
 
@@ -64,5 +85,46 @@ public struct ConcernDefinition: Codable, Hashable, Sendable {
     public init(id: String, label: String) {
         self.id = id
         self.label = label
+    }
+}
+
+/// Country rules from law and standard operating procedures, with their sources.
+public struct ProfileRules: Codable, Hashable, Sendable {
+    /// Concerns that national law requires to be reported to formal services: a case with one of them
+    /// cannot be closed before a referral to a formal service (police, social welfare, health, legal) was made.
+    public var formalReportConcerns: [String]
+    /// Concerns for which a report within `urgentHealthWithinHours` of the harm needs an urgent health
+    /// referral (post-exposure care after sexual violence is time-critical).
+    public var urgentHealthConcerns: [String]
+    /// Hours after the harm in which the urgent health referral is prompted (WHO: PEP within 72 hours).
+    public var urgentHealthWithinHours: Int
+    /// Where these rules come from; say when a source is uncertain.
+    public var sources: [String]
+
+    public init(formalReportConcerns: [String] = [], urgentHealthConcerns: [String] = ["sexual_violence"],
+                urgentHealthWithinHours: Int = 72, sources: [String] = []) {
+        self.formalReportConcerns = formalReportConcerns
+        self.urgentHealthConcerns = urgentHealthConcerns
+        self.urgentHealthWithinHours = urgentHealthWithinHours
+        self.sources = sources
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case formalReportConcerns = "formal_report_concerns"
+        case urgentHealthConcerns = "urgent_health_concerns"
+        case urgentHealthWithinHours = "urgent_health_within_hours"
+        case sources
+    }
+
+    /// True when a case with these concerns must have a referral to a formal service before closure.
+    public func needsFormalReferral(_ concerns: [String]) -> Bool {
+        concerns.contains { formalReportConcerns.contains($0) }
+    }
+
+    /// True when a report of these concerns, with the harm `hoursAgo` hours before, needs an urgent health referral.
+    public func needsUrgentHealthReferral(_ concerns: [String], hoursSinceHarm: Int?) -> Bool {
+        guard concerns.contains(where: { urgentHealthConcerns.contains($0) }) else { return false }
+        guard let h = hoursSinceHarm else { return true }
+        return h <= urgentHealthWithinHours
     }
 }

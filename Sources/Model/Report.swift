@@ -166,8 +166,10 @@ public enum ReportValidation {
         case .danger:
             if report.inDangerNow == nil { out[.inDangerNow] = .required }
         case .consent:
-            let needsReason = report.childAssent != .yes || report.caregiverConsent != .yes
-            if needsReason && report.reasonWithoutConsent.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            // A reason is needed when someone said no. "Not asked yet" is allowed at intake (a neighbour's report),
+            // but referrals then wait until consent is recorded or a supervisor overrides (see `ConsentCheck`).
+            let someoneSaidNo = report.childAssent == .no || report.caregiverConsent == .no
+            if someoneSaidNo && report.reasonWithoutConsent.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 out[.reasonWithoutConsent] = .required
             }
             checkLength(.reasonWithoutConsent, report.reasonWithoutConsent, TextLimits.line * 4)

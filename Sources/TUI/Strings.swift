@@ -80,7 +80,7 @@ public enum S {
         case .inDangerNow: return "Is the child in danger right now?"
         case .childAssent: return "Did the child agree to share this?"
         case .caregiverConsent: return "Did the caregiver agree to share this?"
-        case .reasonWithoutConsent: return "If not, why must we go ahead?"
+        case .reasonWithoutConsent: return "If someone said no, why must we go ahead?"
         }
     }
     static func fieldHint(_ f: ReportField) -> String? {
@@ -93,7 +93,7 @@ public enum S {
         case .whenHappened: return "For example: yesterday evening, last month, many times."
         case .narrative: return "Enter starts a new line. Tab goes on."
         case .inDangerNow: return "If you are not sure, choose Yes."
-        case .reasonWithoutConsent: return "For example: the caregiver may be the person hurting the child."
+        case .reasonWithoutConsent: return "Needed only when the child or the caregiver said no. For example: the caregiver may be the person hurting the child."
         default: return nil
         }
     }

@@ -32,7 +32,7 @@ struct ReportValidationTests {
         #expect(issues[.village] == .required)
         #expect(issues[.concerns] == .required)
         #expect(issues[.inDangerNow] == .required)
-        #expect(issues[.reasonWithoutConsent] == .required)
+        #expect(issues[.reasonWithoutConsent] == nil)
         // A name is optional: a nickname or nothing is fine.
         #expect(issues[.childName] == nil)
     }
@@ -79,9 +79,16 @@ struct ReportValidationTests {
         #expect(ReportValidation.issues(for: .consent, in: r, today: today)[.reasonWithoutConsent] == .required)
         r.reasonWithoutConsent = "The caregiver may be the person hurting the child."
         #expect(ReportValidation.issues(for: .consent, in: r, today: today).isEmpty)
-        r.childAssent = .notAsked
         r.reasonWithoutConsent = "   \n "
         #expect(ReportValidation.issues(for: .consent, in: r, today: today)[.reasonWithoutConsent] == .required)
+        // Not asked yet is allowed at intake, but then referrals wait for consent.
+        r.caregiverConsent = .notAsked
+        r.childAssent = .notAsked
+        #expect(ReportValidation.issues(for: .consent, in: r, today: today).isEmpty)
+        #expect(ConsentCheck.of(r) == .missing)
+        r.childAssent = .yes
+        r.caregiverConsent = .yes
+        #expect(ConsentCheck.of(r) == .consented)
     }
 
     @Test func longTextIsRefused() {

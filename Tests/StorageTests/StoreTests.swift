@@ -233,6 +233,10 @@ struct StoreTests {
         #expect(p.helplines.contains { $0.number == "116 111" })
         #expect(p.concerns.map(\.id) == StandardConcern.ids)
         #expect(!p.urgentSteps.isEmpty)
+        #expect(p.deadlines.firstActionHours[.high] == 24)
+        #expect(!p.deadlines.source.isEmpty)
+        #expect(p.rules.formalReportConcerns.contains("sexual_violence"))
+        #expect(!p.rules.sources.isEmpty)
     }
 }
 

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+@testable import Model
+
+@Suite("Workflow rules: risk guide, stages, deadlines, referrals, consent")
+struct WorkflowTests {
+    let t0 = ISO8601.parse("2026-03-02T09:00:00Z")!
+
+    func facts(status: CaseStatus = .open, risk: RiskLevel? = nil, urgent: Bool = false, assessed: Bool = false,
+               plan: Bool = false, referrals: [ReferralStatus] = [], reopened: Bool = false, firstAction: Date? = nil) -> CaseFacts {
+        CaseFacts(status: status, registeredAt: t0, risk: risk, urgent: urgent, assessed: assessed, hasPlan: plan,
+                  referrals: referrals, reopened: reopened, firstActionAt: firstAction)
+    }
+
+    @Test func riskGuide() {
+        let calm = RiskAnswers(immediateDanger: false, harmerHasAccess: false, severity: .mild, frequency: .once, safeAdult: true, childViews: "")
+        #expect(RiskGuide.suggest(calm).level == .low)
+        var a = calm
+        a.immediateDanger = true
+        #expect(RiskGuide.suggest(a) == (.high, [.immediateDanger]))
+        a = calm; a.severity = .severe
+        #expect(RiskGuide.suggest(a).level == .high)
+        a = calm; a.harmerHasAccess = true; a.safeAdult = false
+        #expect(RiskGuide.suggest(a) == (.high, [.harmerHasAccessNoSafeAdult]))
+        a = calm; a.harmerHasAccess = true
+        #expect(RiskGuide.suggest(a) == (.medium, [.harmerHasAccess]))
+        a = calm; a.frequency = .often; a.severity = .moderate
+        #expect(RiskGuide.suggest(a) == (.medium, [.moderateHarm, .happensOften]))
+    }
+
+    @Test func stagesComeFromTheData() {
+        #expect(Workflow.stage(facts()) == .new)
+        #expect(Workflow.stage(facts(assessed: true)) == .assessment)
+        #expect(Workflow.stage(facts(assessed: true, plan: true)) == .casePlan)
+        #expect(Workflow.stage(facts(assessed: true, plan: true, referrals: [.pending, .completed])) == .serviceProvision)
+        #expect(Workflow.stage(facts(assessed: true, plan: true, referrals: [.declined, .completed])) == .servicesImplemented)
+        #expect(Workflow.stage(facts(assessed: true, plan: true, referrals: [.withdrawn])) == .casePlan)
+        #expect(Workflow.stage(facts(status: .closed, assessed: true)) == .closed)
+        #expect(Workflow.stage(facts(reopened: true)) == .reopened)
+    }
+
+    @Test func referralTransitions() {
+        #expect(ReferralStatus.pending.next == [.accepted, .declined, .withdrawn])
+        #expect(ReferralStatus.accepted.next == [.completed, .withdrawn])
+        for s in [ReferralStatus.declined, .completed, .withdrawn] { #expect(s.next.isEmpty && s.isResolved) }
+    }
+
+    @Test func firstActionDeadlines() {
+        let d = Deadlines.standard
+        #expect(Workflow.firstActionDue(facts(risk: .low), deadlines: d) == t0 + 168 * 3600)
+        #expect(Workflow.firstActionDue(facts(risk: .medium), deadlines: d) == t0 + 72 * 3600)
+        #expect(Workflow.firstActionDue(facts(risk: .low, urgent: true), deadlines: d) == t0 + 24 * 3600)
+        #expect(Workflow.firstActionDue(facts(), deadlines: d) == t0 + 24 * 3600)
+        #expect(!Workflow.firstActionOverdue(facts(risk: .high), deadlines: d, now: t0 + 23 * 3600))
+        #expect(Workflow.firstActionOverdue(facts(risk: .high), deadlines: d, now: t0 + 25 * 3600))
+        #expect(!Workflow.firstActionOverdue(facts(risk: .high, firstAction: t0 + 3600), deadlines: d, now: t0 + 25 * 3600))
+        #expect(!Workflow.firstActionOverdue(facts(status: .closed, risk: .high), deadlines: d, now: t0 + 99 * 3600))
+    }
+
+    @Test func followUpsAndStaleReferrals() {
+        let d = Deadlines.standard
+        let day = LocalDate(year: 2026, month: 2, day: 20)!
+        #expect(Workflow.nextFollowUp(after: day, risk: .high, deadlines: d) == LocalDate(year: 2026, month: 2, day: 27)!)
+        #expect(Workflow.nextFollowUp(after: day, risk: .low, deadlines: d) == LocalDate(year: 2026, month: 3, day: 22)!)
+        let today = LocalDate(year: 2026, month: 3, day: 6)!
+        #expect(!Workflow.referralIsStale(status: .pending, sent: day, today: today, deadlines: d))
+        #expect(Workflow.referralIsStale(status: .pending, sent: day, today: today.adding(days: 1), deadlines: d))
+        #expect(!Workflow.referralIsStale(status: .accepted, sent: day, today: today.adding(days: 30), deadlines: d))
+    }
+
+    @Test("date-only deadlines do not move with the process time zone")
+    func dateOnlyValuesIgnoreTZ() throws {
+        // The suite runs in the process's TZ; .ci also runs it under TZ=Pacific/Kiritimati and America/Adak (see Makefile).
+        let day = try LocalDate.parse("2026-12-31")
+        #expect(Workflow.nextFollowUp(after: day, risk: .high, deadlines: .standard).iso == "2027-01-07")
+        let instant = ISO8601.parse("2026-03-02T23:30:00Z")!
+        #expect(LocalDate(instant, in: TimeZone(identifier: "Pacific/Kiritimati")!).iso == "2026-03-03")
+        #expect(LocalDate(instant, in: TimeZone(identifier: "America/Adak")!).iso == "2026-03-02")
+        #expect(ISO8601.format(instant) == "2026-03-02T23:30:00.000Z")
+    }
+
+    @Test func profileRules() {
+        let rules = ProfileRules(formalReportConcerns: ["sexual_violence", "trafficking"], urgentHealthConcerns: ["sexual_violence"],
+                                 urgentHealthWithinHours: 72, sources: ["test"])
+        #expect(rules.needsFormalReferral(["neglect", "trafficking"]))
+        #expect(!rules.needsFormalReferral(["neglect"]))
+        #expect(rules.needsUrgentHealthReferral(["sexual_violence"], hoursSinceHarm: 10))
+        #expect(!rules.needsUrgentHealthReferral(["sexual_violence"], hoursSinceHarm: 100))
+        #expect(rules.needsUrgentHealthReferral(["sexual_violence"], hoursSinceHarm: nil))
+        #expect(!rules.needsUrgentHealthReferral(["neglect"], hoursSinceHarm: 1))
+    }
+}
