@@ -44,6 +44,20 @@ public enum EventKind: String, CaseIterable, Codable, Sendable {
     case urgentFlagged = "urgent_flagged"
     /// A free-text note added by a focal point.
     case note
+    /// A risk assessment with the level chosen.
+    case assessment
+    /// The case plan (goals, actions, the child's and caregiver's views).
+    case casePlan = "case_plan"
+    /// A referral sent to a service provider.
+    case referralSent = "referral_sent"
+    /// A referral accepted, declined, completed or withdrawn, with feedback.
+    case referralUpdated = "referral_updated"
+    /// A follow-up visit or call.
+    case followUp = "follow_up"
+    /// The case was closed.
+    case closed
+    /// The case was reopened, with a reason.
+    case reopened
 }
 
 /// Protection concerns: Primero's list adapted for community mechanisms (DESIGN.md §5).

@@ -241,17 +241,17 @@ public final class KingaStore: @unchecked Sendable {
     }
 
     @discardableResult
-    private func insertEvent(_ db: Database, caseID: UUID, at: Date, kind: EventKind, author: String,
-                             summary: String, body: String) throws -> CaseEvent {
+    func insertEvent(_ db: Database, caseID: UUID, at: Date, kind: EventKind, author: String,
+                     summary: String, body: String, data: String? = nil) throws -> CaseEvent {
         let now = clock.now
         let e = CaseEvent(id: UUID(), caseID: caseID, deviceID: deviceID, version: 1, createdAt: now, updatedAt: now,
                           occurredAt: at, kind: kind, author: TextSafety.clean(author, multiline: false),
                           summary: TextSafety.clean(summary, multiline: false), body: body)
         try db.execute(sql: """
-            INSERT INTO case_event(id, case_id, device_id, version, created_at, updated_at, occurred_at, kind, author, summary, body)
-            VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO case_event(id, case_id, device_id, version, created_at, updated_at, occurred_at, kind, author, summary, body, data_json)
+            VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [e.id.uuidString, caseID.uuidString, deviceID.uuidString, ISO8601.format(now), ISO8601.format(now),
-                             ISO8601.format(at), kind.rawValue, e.author, e.summary, e.body])
+                             ISO8601.format(at), kind.rawValue, e.author, e.summary, e.body, data])
         try db.execute(sql: """
             UPDATE case_record SET last_activity_at = max(last_activity_at, ?), updated_at = ?, version = version + 1
             WHERE id = ?

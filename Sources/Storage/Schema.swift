@@ -81,6 +81,58 @@ enum Schema {
                 """)
             try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('device_id', ?)", arguments: [UUID().uuidString])
         }
+        m.registerMigration("v2-case-management-cycle") { db in
+            try db.execute(sql: """
+                ALTER TABLE case_event ADD COLUMN data_json TEXT;           -- structured payload of a step
+                ALTER TABLE case_record ADD COLUMN first_action_at TEXT;    -- first assessment, referral or follow-up
+                ALTER TABLE case_record ADD COLUMN assessed INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE case_record ADD COLUMN has_plan INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE case_record ADD COLUMN reopened INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE case_record ADD COLUMN next_follow_up TEXT;     -- YYYY-MM-DD
+                ALTER TABLE case_record ADD COLUMN closed_at TEXT;
+                ALTER TABLE case_record ADD COLUMN closure_reason TEXT;
+                CREATE INDEX case_open_follow_up ON case_record(status, next_follow_up);
+                CREATE INDEX case_open_first_action ON case_record(status, first_action_at);
+
+                -- Formal and community services children can be referred to.
+                CREATE TABLE service_provider (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    device_id TEXT NOT NULL,
+                    version INTEGER NOT NULL DEFAULT 1,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    service_types TEXT NOT NULL,      -- JSON array of ServiceType raw values
+                    area TEXT NOT NULL,
+                    contact TEXT NOT NULL,
+                    hours TEXT NOT NULL,
+                    notes TEXT NOT NULL,
+                    retired INTEGER NOT NULL DEFAULT 0 CHECK (retired IN (0,1))
+                ) STRICT;
+
+                CREATE TABLE referral (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    case_id TEXT NOT NULL REFERENCES case_record(id) ON DELETE CASCADE,
+                    provider_id TEXT NOT NULL REFERENCES service_provider(id),
+                    device_id TEXT NOT NULL,
+                    version INTEGER NOT NULL DEFAULT 1,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    service_type TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    urgent INTEGER NOT NULL DEFAULT 0,
+                    status TEXT NOT NULL CHECK (status IN ('pending','accepted','declined','completed','withdrawn')),
+                    sent_on TEXT NOT NULL,               -- YYYY-MM-DD
+                    responded_on TEXT,
+                    status_note TEXT NOT NULL DEFAULT '',
+                    feedback TEXT NOT NULL DEFAULT '',
+                    override_by TEXT,                    -- supervisor who overrode missing consent
+                    override_reason TEXT
+                ) STRICT;
+                CREATE INDEX referral_by_status ON referral(status, sent_on);
+                CREATE INDEX referral_by_case ON referral(case_id);
+                """)
+        }
         return m
     }
 }

@@ -202,6 +202,13 @@ public enum S {
         case .consentRecorded: return "Consent"
         case .urgentFlagged: return "Urgent"
         case .note: return "Note"
+        case .assessment: return "Assess"
+        case .casePlan: return "Plan"
+        case .referralSent: return "Referral"
+        case .referralUpdated: return "Referral"
+        case .followUp: return "Follow-up"
+        case .closed: return "Closed"
+        case .reopened: return "Reopened"
         }
     }
     static let caregiverLabel = "Caregiver"

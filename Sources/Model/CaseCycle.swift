@@ -1,0 +1,225 @@
+import Foundation
+
+/// A completed risk assessment: the guide's answers, what it suggested, and what the focal point chose.
+public struct Assessment: Codable, Hashable, Sendable {
+    public var answers: RiskAnswers
+    public var suggested: RiskLevel
+    public var reasons: [RiskReason]
+    public var chosen: RiskLevel
+    /// Required when `chosen` differs from `suggested`.
+    public var whyDifferent: String
+
+    public init(answers: RiskAnswers, chosen: RiskLevel, whyDifferent: String) {
+        let s = RiskGuide.suggest(answers)
+        self.answers = answers
+        self.suggested = s.level
+        self.reasons = s.reasons
+        self.chosen = chosen
+        self.whyDifferent = whyDifferent
+    }
+
+    /// Why it cannot be saved: a different level without a reason.
+    public var missingReason: Bool {
+        chosen != suggested && whyDifferent.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+    }
+}
+
+/// One goal of a case plan: what, who, by when.
+public struct PlanGoal: Codable, Hashable, Sendable {
+    public var what: String
+    public var who: String
+    public var by: LocalDate?
+    public init(what: String, who: String, by: LocalDate?) {
+        self.what = what
+        self.who = who
+        self.by = by
+    }
+}
+
+/// The case plan (case planning step of the Inter-agency Guidelines, 2014).
+public struct CasePlan: Codable, Hashable, Sendable {
+    public var goals: [PlanGoal]
+    public var childViews: String
+    public var caregiverViews: String
+    public init(goals: [PlanGoal], childViews: String, caregiverViews: String) {
+        self.goals = goals
+        self.childViews = childViews
+        self.caregiverViews = caregiverViews
+    }
+}
+
+/// A service provider in the directory.
+public struct ServiceProvider: Codable, Hashable, Sendable, Identifiable {
+    public var id: UUID
+    public var version: Int
+    public var name: String
+    public var services: [ServiceType]
+    public var area: String
+    public var contact: String
+    public var hours: String
+    public var notes: String
+    /// Retired providers stay for old referrals but are not offered for new ones.
+    public var retired: Bool
+
+    public init(id: UUID = UUID(), version: Int = 0, name: String, services: [ServiceType], area: String, contact: String,
+                hours: String, notes: String, retired: Bool = false) {
+        self.id = id
+        self.version = version
+        self.name = name
+        self.services = services
+        self.area = area
+        self.contact = contact
+        self.hours = hours
+        self.notes = notes
+        self.retired = retired
+    }
+}
+
+/// A referral of a child to a service provider.
+public struct Referral: Hashable, Sendable, Identifiable {
+    public var id: UUID
+    public var caseID: UUID
+    public var caseNumber: CaseNumber
+    public var childName: String
+    public var providerID: UUID
+    public var providerName: String
+    public var service: ServiceType
+    public var reason: String
+    public var urgent: Bool
+    public var status: ReferralStatus
+    public var sentOn: LocalDate
+    public var respondedOn: LocalDate?
+    public var statusNote: String
+    public var feedback: String
+    /// Set only when a supervisor really overrode missing consent.
+    public var overrideBy: String?
+    public var overrideReason: String?
+    public var version: Int
+
+    public init(id: UUID, caseID: UUID, caseNumber: CaseNumber, childName: String, providerID: UUID, providerName: String,
+                service: ServiceType, reason: String, urgent: Bool, status: ReferralStatus, sentOn: LocalDate,
+                respondedOn: LocalDate?, statusNote: String, feedback: String, overrideBy: String?, overrideReason: String?, version: Int) {
+        self.id = id
+        self.caseID = caseID
+        self.caseNumber = caseNumber
+        self.childName = childName
+        self.providerID = providerID
+        self.providerName = providerName
+        self.service = service
+        self.reason = reason
+        self.urgent = urgent
+        self.status = status
+        self.sentOn = sentOn
+        self.respondedOn = respondedOn
+        self.statusNote = statusNote
+        self.feedback = feedback
+        self.overrideBy = overrideBy
+        self.overrideReason = overrideReason
+        self.version = version
+    }
+
+    /// Days since it was sent.
+    public func ageInDays(today: LocalDate) -> Int { today.daysSinceEpoch - sentOn.daysSinceEpoch }
+}
+
+/// How a follow-up was made.
+public enum FollowUpMode: String, CaseIterable, Codable, Sendable { case visit, call, meeting }
+
+/// A follow-up (follow-up and review step).
+public struct FollowUp: Codable, Hashable, Sendable {
+    public var mode: FollowUpMode
+    public var outcome: String
+    /// Is the child safe now, as the focal point saw it?
+    public var childSafe: Bool
+    public var next: LocalDate?
+    public init(mode: FollowUpMode, outcome: String, childSafe: Bool, next: LocalDate?) {
+        self.mode = mode
+        self.outcome = outcome
+        self.childSafe = childSafe
+        self.next = next
+    }
+}
+
+/// Closing a case: a reason from the standard list, the checklist, and a note.
+public struct Closure: Codable, Hashable, Sendable {
+    public var reason: ClosureReason
+    public var goalsMet: Bool
+    public var childSafe: Bool
+    /// Every referral is resolved, or the note explains why not.
+    public var referralsResolvedOrExplained: Bool
+    public var note: String
+    public init(reason: ClosureReason, goalsMet: Bool, childSafe: Bool, referralsResolvedOrExplained: Bool, note: String) {
+        self.reason = reason
+        self.goalsMet = goalsMet
+        self.childSafe = childSafe
+        self.referralsResolvedOrExplained = referralsResolvedOrExplained
+        self.note = note
+    }
+}
+
+/// Why a case cannot be closed yet.
+public enum ClosureProblem: Hashable, Sendable {
+    case noteMissing
+    /// "Plan goals met and child safe" needs both ticks.
+    case goalsAndSafetyNotConfirmed
+    /// Some referrals are still open and the checklist does not explain them.
+    case referralsOpen(Int)
+    /// The profile requires a referral to a formal service for these concerns (law or SOP); mediation alone is not enough.
+    case formalReferralRequired([String])
+    /// "No longer want support" is only allowed when the child is safe.
+    case notSafeToStop
+}
+
+public enum ClosureRules {
+    /// Checks a closure against the case's referrals, concerns and the profile rules.
+    /// - Parameters:
+    ///   - referrals: every referral of the case (status and whether the service is formal).
+    /// - Returns: the problems; empty when the case may close.
+    public static func problems(_ c: Closure, concerns: [String], referrals: [(status: ReferralStatus, formal: Bool)],
+                                rules: ProfileRules) -> [ClosureProblem] {
+        var out: [ClosureProblem] = []
+        if c.note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { out.append(.noteMissing) }
+        if c.reason == .goalsMet && !(c.goalsMet && c.childSafe) { out.append(.goalsAndSafetyNotConfirmed) }
+        if c.reason == .noLongerWanted && !c.childSafe { out.append(.notSafeToStop) }
+        let open = referrals.filter { !$0.status.isResolved }.count
+        if open > 0 && !c.referralsResolvedOrExplained { out.append(.referralsOpen(open)) }
+        let exempt: Set<ClosureReason> = [.transferred, .death, .turned18, .movedAway]
+        if rules.needsFormalReferral(concerns) && !exempt.contains(c.reason)
+            && !referrals.contains(where: { $0.formal && $0.status != .withdrawn && $0.status != .declined }) {
+            out.append(.formalReferralRequired(concerns.filter { rules.formalReportConcerns.contains($0) }))
+        }
+        return out
+    }
+}
+
+/// Something that needs doing, for the "Due today" list.
+public struct DueItem: Hashable, Sendable {
+    public enum Kind: String, Hashable, Sendable, CaseIterable {
+        /// No first action inside the profile's deadline.
+        case firstActionOverdue
+        /// A follow-up whose date has come (or passed).
+        case followUpDue
+        /// A referral with no reply for longer than the profile allows.
+        case referralStale
+        /// A referral still waiting for a reply.
+        case referralWaiting
+    }
+    public var kind: Kind
+    public var caseID: UUID
+    public var caseNumber: CaseNumber
+    public var childName: String
+    public var urgent: Bool
+    /// Days overdue (0 = due today), or the referral's age in days.
+    public var days: Int
+    public var detail: String
+
+    public init(kind: Kind, caseID: UUID, caseNumber: CaseNumber, childName: String, urgent: Bool, days: Int, detail: String) {
+        self.kind = kind
+        self.caseID = caseID
+        self.caseNumber = caseNumber
+        self.childName = childName
+        self.urgent = urgent
+        self.days = days
+        self.detail = detail
+    }
+}

@@ -1,0 +1,413 @@
+import Foundation
+import GRDB
+import Model
+
+/// Why a step of the case-management cycle was refused. Each is checked here (and in Model), not only on
+/// screen, so no screen can bypass it.
+public enum CycleError: Error, Equatable, CustomStringConvertible {
+    /// A referral needs the child's assent and the caregiver's consent, or a recorded best-interest reason;
+    /// only a supervisor's override with a reason lets it go without.
+    case consentMissing
+    /// The referral cannot move from its status to the one asked.
+    case invalidTransition(from: ReferralStatus, to: ReferralStatus)
+    /// A declined referral needs the provider's reason.
+    case declineReasonMissing
+    /// The assessment chose another level than the guide's without saying why.
+    case assessmentReasonMissing
+    /// The case is closed: reopen it first (editing never reopens a case).
+    case caseClosed
+    /// The case is open: only a closed case can be reopened.
+    case caseNotClosed
+    /// Closing is refused for these reasons.
+    case cannotClose([ClosureProblem])
+    /// A required text is empty (field name).
+    case required(String)
+    /// The provider is retired or does not exist.
+    case providerUnavailable
+
+    public var description: String {
+        switch self {
+        case .consentMissing: return "Consent to share is not recorded for this child."
+        case .invalidTransition(let a, let b): return "A referral that is \(a.rawValue) cannot become \(b.rawValue)."
+        case .declineReasonMissing: return "Please write why the referral was declined."
+        case .assessmentReasonMissing: return "Please say why you chose a different risk level."
+        case .caseClosed: return "This case is closed. Reopen it first."
+        case .caseNotClosed: return "This case is open."
+        case .cannotClose(let p): return "The case cannot be closed yet (\(p.count) reasons)."
+        case .required(let f): return "Please fill in: \(f)."
+        case .providerUnavailable: return "This service provider is not available."
+        }
+    }
+}
+
+/// A case's workflow facts and the cycle's state, for the case screen.
+public struct CaseProgress: Hashable, Sendable {
+    public var facts: CaseFacts
+    public var stage: WorkflowStage
+    public var nextFollowUp: LocalDate?
+    public var plan: CasePlan?
+    public var firstActionDue: Date
+    public var closureReason: ClosureReason?
+
+    public static func == (a: CaseProgress, b: CaseProgress) -> Bool {
+        a.stage == b.stage && a.nextFollowUp == b.nextFollowUp && a.plan == b.plan && a.firstActionDue == b.firstActionDue
+    }
+    public func hash(into h: inout Hasher) { h.combine(stage); h.combine(nextFollowUp) }
+}
+
+extension KingaStore {
+    // MARK: - Facts
+
+    /// The facts, stage and deadlines of a case.
+    /// - Throws: `StoreError.notFound`.
+    public func progress(caseID: UUID, deadlines: Deadlines) throws -> CaseProgress {
+        try pool.read { db in try Self.progress(db, caseID: caseID, deadlines: deadlines) }
+    }
+
+    static func progress(_ db: Database, caseID: UUID, deadlines: Deadlines) throws -> CaseProgress {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT status, created_at, risk_level, urgent, assessed, has_plan, reopened, first_action_at, next_follow_up, closure_reason,
+                   (SELECT occurred_at FROM case_event WHERE case_id = c.id AND kind = 'report_received' ORDER BY occurred_at LIMIT 1) AS registered
+            FROM case_record c WHERE id = ?
+            """, arguments: [caseID.uuidString]) else { throw StoreError.notFound }
+        let statuses = try String.fetchAll(db, sql: "SELECT status FROM referral WHERE case_id = ?", arguments: [caseID.uuidString])
+            .compactMap(ReferralStatus.init(rawValue:))
+        let registered = (row["registered"] as String?).flatMap(ISO8601.parse) ?? ISO8601.parse(row["created_at"]) ?? Date()
+        let facts = CaseFacts(status: CaseStatus(rawValue: row["status"]) ?? .open, registeredAt: registered,
+                              risk: (row["risk_level"] as String?).flatMap(RiskLevel.init(rawValue:)), urgent: row["urgent"],
+                              assessed: row["assessed"], hasPlan: row["has_plan"], referrals: statuses, reopened: row["reopened"],
+                              firstActionAt: (row["first_action_at"] as String?).flatMap(ISO8601.parse))
+        let planJSON = try String.fetchOne(db, sql: "SELECT data_json FROM case_event WHERE case_id = ? AND kind = 'case_plan' ORDER BY occurred_at DESC, rowid DESC LIMIT 1",
+                                           arguments: [caseID.uuidString])
+        return CaseProgress(facts: facts, stage: Workflow.stage(facts),
+                            nextFollowUp: (row["next_follow_up"] as String?).flatMap(LocalDate.init(iso:)),
+                            plan: planJSON.flatMap { try? decode(CasePlan.self, $0) },
+                            firstActionDue: Workflow.firstActionDue(facts, deadlines: deadlines),
+                            closureReason: (row["closure_reason"] as String?).flatMap(ClosureReason.init(rawValue:)))
+    }
+
+    private func requireOpen(_ db: Database, _ caseID: UUID) throws {
+        guard let status = try String.fetchOne(db, sql: "SELECT status FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) else {
+            throw StoreError.notFound
+        }
+        if status != CaseStatus.open.rawValue { throw CycleError.caseClosed }
+    }
+
+    private func markFirstAction(_ db: Database, _ caseID: UUID, at: Date) throws {
+        try db.execute(sql: "UPDATE case_record SET first_action_at = coalesce(first_action_at, ?) WHERE id = ?",
+                       arguments: [ISO8601.format(at), caseID.uuidString])
+    }
+
+    // MARK: - Assessment
+
+    /// Records an assessment: the chosen risk level becomes the case's, the timeline shows the guide's
+    /// suggestion and reasons, and the first action is marked done.
+    /// - Throws: `CycleError.assessmentReasonMissing`, `.caseClosed`, `StoreError.notFound`.
+    public func recordAssessment(caseID: UUID, _ a: Assessment, author: String) throws {
+        guard !a.missingReason else { throw CycleError.assessmentReasonMissing }
+        var clean = a
+        clean.whyDifferent = TextSafety.clean(a.whyDifferent, multiline: true)
+        clean.answers.childViews = TextSafety.clean(a.answers.childViews, multiline: true)
+        let now = clock.now
+        let data = try Self.encode(clean)
+        try pool.write { db in
+            try requireOpen(db, caseID)
+            var body = "Guide suggested \(clean.suggested.rawValue) risk because: \(clean.reasons.map(\.rawValue).joined(separator: ", ")).\nChosen: \(clean.chosen.rawValue)."
+            if !clean.whyDifferent.isEmpty { body += "\nWhy: \(clean.whyDifferent)" }
+            if !clean.answers.childViews.isEmpty { body += "\nThe child's views: \(clean.answers.childViews)" }
+            try insertEvent(db, caseID: caseID, at: now, kind: .assessment, author: author,
+                            summary: "Assessment: \(clean.chosen.rawValue) risk" + (clean.chosen != clean.suggested ? " (guide said \(clean.suggested.rawValue))" : ""),
+                            body: body, data: data)
+            try db.execute(sql: "UPDATE case_record SET risk_level = ?, assessed = 1 WHERE id = ?", arguments: [clean.chosen.rawValue, caseID.uuidString])
+            try markFirstAction(db, caseID, at: now)
+        }
+    }
+
+    // MARK: - Case plan
+
+    /// Saves the case plan (a new version replaces the old one on the case; both stay on the timeline).
+    /// - Throws: `CycleError.required("goal")` when there is no goal, `.caseClosed`.
+    public func saveCasePlan(caseID: UUID, _ plan: CasePlan, author: String) throws {
+        var clean = plan
+        clean.goals = plan.goals.map { PlanGoal(what: TextSafety.clean($0.what, multiline: false), who: TextSafety.clean($0.who, multiline: false), by: $0.by) }
+            .filter { !$0.what.trimmingCharacters(in: .whitespaces).isEmpty }
+        guard !clean.goals.isEmpty else { throw CycleError.required("goal") }
+        clean.childViews = TextSafety.clean(plan.childViews, multiline: true)
+        clean.caregiverViews = TextSafety.clean(plan.caregiverViews, multiline: true)
+        let data = try Self.encode(clean)
+        let now = clock.now
+        try pool.write { db in
+            try requireOpen(db, caseID)
+            let body = clean.goals.map { "• \($0.what) — \($0.who.isEmpty ? "?" : $0.who)\($0.by.map { " — by \($0.iso)" } ?? "")" }.joined(separator: "\n")
+                + (clean.childViews.isEmpty ? "" : "\nThe child's views: \(clean.childViews)")
+                + (clean.caregiverViews.isEmpty ? "" : "\nThe caregiver's views: \(clean.caregiverViews)")
+            try insertEvent(db, caseID: caseID, at: now, kind: .casePlan, author: author,
+                            summary: "Case plan: \(clean.goals.count) goal\(clean.goals.count == 1 ? "" : "s")", body: body, data: data)
+            try db.execute(sql: "UPDATE case_record SET has_plan = 1 WHERE id = ?", arguments: [caseID.uuidString])
+        }
+    }
+
+    // MARK: - Service directory
+
+    /// Adds or updates a provider (matched by id).
+    @discardableResult
+    public func saveProvider(_ p: ServiceProvider) throws -> ServiceProvider {
+        let name = TextSafety.clean(p.name, multiline: false).trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty else { throw CycleError.required("name") }
+        guard !p.services.isEmpty else { throw CycleError.required("service") }
+        let now = ISO8601.format(clock.now)
+        var saved = p
+        saved.name = name
+        saved.area = TextSafety.clean(p.area, multiline: false)
+        saved.contact = TextSafety.clean(p.contact, multiline: false)
+        saved.hours = TextSafety.clean(p.hours, multiline: false)
+        saved.notes = TextSafety.clean(p.notes, multiline: true)
+        saved.version = p.version + 1
+        let services = try Self.encode(p.services.map(\.rawValue))
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO service_provider(id, device_id, version, created_at, updated_at, name, service_types, area, contact, hours, notes, retired)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET version = version + 1, updated_at = excluded.updated_at, name = excluded.name,
+                    service_types = excluded.service_types, area = excluded.area, contact = excluded.contact, hours = excluded.hours,
+                    notes = excluded.notes, retired = excluded.retired
+                """, arguments: [p.id.uuidString, deviceID.uuidString, saved.version, now, now, saved.name, services, saved.area,
+                                 saved.contact, saved.hours, saved.notes, p.retired])
+        }
+        return saved
+    }
+
+    /// Providers, by name; retired ones only when asked. `service` and `area` filter (area: case-insensitive part).
+    public func providers(includeRetired: Bool = false, service: ServiceType? = nil, area: String? = nil) throws -> [ServiceProvider] {
+        let all = try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM service_provider ORDER BY name COLLATE NOCASE, id").compactMap(Self.provider(from:))
+        }
+        let folded = area.map(TextSafety.fold)
+        return all.filter { p in
+            (includeRetired || !p.retired) && (service.map { p.services.contains($0) } ?? true)
+                && (folded.map { $0.isEmpty || TextSafety.fold(p.area).contains($0) } ?? true)
+        }
+    }
+
+    static func provider(from row: Row) -> ServiceProvider? {
+        guard let id = UUID(uuidString: row["id"]) else { return nil }
+        let types = ((try? decode([String].self, row["service_types"])) ?? []).compactMap(ServiceType.init(rawValue:))
+        return ServiceProvider(id: id, version: row["version"], name: row["name"], services: types, area: row["area"],
+                               contact: row["contact"], hours: row["hours"], notes: row["notes"], retired: row["retired"])
+    }
+
+    // MARK: - Referrals
+
+    /// Sends a referral. Refused when consent is missing, unless `override` (a supervisor's name and reason) is
+    /// given; the override is stored and shown on the timeline only when it was really needed and used.
+    /// - Throws: `CycleError.consentMissing`, `.providerUnavailable`, `.required("reason")`, `.caseClosed`.
+    @discardableResult
+    public func sendReferral(caseID: UUID, providerID: UUID, service: ServiceType, reason: String, urgent: Bool,
+                             override: (supervisor: String, reason: String)? = nil, author: String) throws -> Referral {
+        let why = TextSafety.clean(reason, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw CycleError.required("reason") }
+        let now = clock.now
+        let today = clock.today
+        let id = UUID()
+        try pool.write { db in
+            try requireOpen(db, caseID)
+            guard let c = try Self.fetchCase(db, id: caseID.uuidString) else { throw StoreError.notFound }
+            guard let p = try Row.fetchOne(db, sql: "SELECT * FROM service_provider WHERE id = ?", arguments: [providerID.uuidString])
+                .flatMap(Self.provider(from:)), !p.retired else { throw CycleError.providerUnavailable }
+            var usedOverride: (String, String)?
+            if ConsentCheck.of(c.report) == .missing {
+                guard let o = override,
+                      !o.supervisor.trimmingCharacters(in: .whitespaces).isEmpty,
+                      !o.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw CycleError.consentMissing }
+                usedOverride = (TextSafety.clean(o.supervisor, multiline: false), TextSafety.clean(o.reason, multiline: true))
+            }
+            try db.execute(sql: """
+                INSERT INTO referral(id, case_id, provider_id, device_id, version, created_at, updated_at, service_type, reason, urgent,
+                    status, sent_on, override_by, override_reason)
+                VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+                """, arguments: [id.uuidString, caseID.uuidString, providerID.uuidString, deviceID.uuidString, ISO8601.format(now),
+                                 ISO8601.format(now), service.rawValue, why, urgent, today.iso, usedOverride?.0, usedOverride?.1])
+            var body = "To: \(p.name) (\(service.rawValue.replacingOccurrences(of: "_", with: " ")))\(urgent ? ", URGENT" : "").\nReason: \(why)"
+            if let o = usedOverride { body += "\nConsent was not recorded. Supervisor \(o.0) overrode the consent check: \(o.1)" }
+            try insertEvent(db, caseID: caseID, at: now, kind: .referralSent, author: author,
+                            summary: "Referral sent to \(p.name)" + (usedOverride != nil ? " (consent override)" : ""), body: body)
+            try markFirstAction(db, caseID, at: now)
+        }
+        guard let r = try referral(id: id) else { throw StoreError.notFound }
+        return r
+    }
+
+    /// Moves a referral to a new status, with the provider's reason or feedback; on the case timeline.
+    /// - Throws: `CycleError.invalidTransition`, `.declineReasonMissing`, `StoreError.notFound`.
+    public func updateReferral(id: UUID, to status: ReferralStatus, note: String, feedback: String = "", author: String) throws {
+        let cleanNote = TextSafety.clean(note, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
+        let cleanFeedback = TextSafety.clean(feedback, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
+        if status == .declined && cleanNote.isEmpty { throw CycleError.declineReasonMissing }
+        let now = clock.now
+        try pool.write { db in
+            guard let r = try Self.fetchReferral(db, id: id) else { throw StoreError.notFound }
+            guard r.status.next.contains(status) else { throw CycleError.invalidTransition(from: r.status, to: status) }
+            try db.execute(sql: """
+                UPDATE referral SET status = ?, status_note = ?, feedback = CASE WHEN ? = '' THEN feedback ELSE ? END,
+                    responded_on = coalesce(responded_on, ?), updated_at = ?, version = version + 1 WHERE id = ?
+                """, arguments: [status.rawValue, cleanNote, cleanFeedback, cleanFeedback, clock.today.iso, ISO8601.format(now), id.uuidString])
+            var body = "\(r.providerName): \(r.status.rawValue) → \(status.rawValue)."
+            if !cleanNote.isEmpty { body += "\n\(cleanNote)" }
+            if !cleanFeedback.isEmpty { body += "\nFeedback: \(cleanFeedback)" }
+            try insertEvent(db, caseID: r.caseID, at: now, kind: .referralUpdated, author: author,
+                            summary: "Referral to \(r.providerName) \(status.rawValue)", body: body)
+        }
+    }
+
+    public func referral(id: UUID) throws -> Referral? {
+        try pool.read { db in try Self.fetchReferral(db, id: id) }
+    }
+
+    /// Referrals, newest first; filtered by status and/or case.
+    public func referrals(status: ReferralStatus? = nil, caseID: UUID? = nil, limit: Int = 500) throws -> [Referral] {
+        try pool.read { db in
+            var sql = Self.referralSQL + " WHERE 1=1"
+            var args: StatementArguments = []
+            if let s = status { sql += " AND r.status = ?"; args += [s.rawValue] }
+            if let c = caseID { sql += " AND r.case_id = ?"; args += [c.uuidString] }
+            sql += " ORDER BY r.sent_on DESC, r.created_at DESC LIMIT ?"
+            args += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: args).compactMap(Self.referral(from:))
+        }
+    }
+
+    static let referralSQL = """
+        SELECT r.*, c.case_number, c.child_name, p.name AS provider_name FROM referral r
+        JOIN case_record c ON c.id = r.case_id JOIN service_provider p ON p.id = r.provider_id
+        """
+
+    static func fetchReferral(_ db: Database, id: UUID) throws -> Referral? {
+        try Row.fetchOne(db, sql: referralSQL + " WHERE r.id = ?", arguments: [id.uuidString]).flatMap(referral(from:))
+    }
+
+    static func referral(from row: Row) -> Referral? {
+        guard let id = UUID(uuidString: row["id"]), let caseID = UUID(uuidString: row["case_id"]),
+              let number = CaseNumber(row["case_number"]), let pid = UUID(uuidString: row["provider_id"]),
+              let service = ServiceType(rawValue: row["service_type"]), let status = ReferralStatus(rawValue: row["status"]),
+              let sent = LocalDate(iso: row["sent_on"]) else { return nil }
+        return Referral(id: id, caseID: caseID, caseNumber: number, childName: row["child_name"], providerID: pid,
+                        providerName: row["provider_name"], service: service, reason: row["reason"], urgent: row["urgent"],
+                        status: status, sentOn: sent, respondedOn: (row["responded_on"] as String?).flatMap(LocalDate.init(iso:)),
+                        statusNote: row["status_note"], feedback: row["feedback"], overrideBy: row["override_by"],
+                        overrideReason: row["override_reason"], version: row["version"])
+    }
+
+    // MARK: - Follow-up
+
+    /// Records a follow-up and schedules the next one (the given date, else the profile's interval for the
+    /// case's risk level).
+    /// - Throws: `CycleError.required("outcome")`, `.caseClosed`.
+    public func recordFollowUp(caseID: UUID, _ f: FollowUp, deadlines: Deadlines, author: String) throws {
+        var clean = f
+        clean.outcome = TextSafety.clean(f.outcome, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !clean.outcome.isEmpty else { throw CycleError.required("outcome") }
+        let now = clock.now
+        let today = clock.today
+        try pool.write { db in
+            try requireOpen(db, caseID)
+            let risk = try String.fetchOne(db, sql: "SELECT risk_level FROM case_record WHERE id = ?", arguments: [caseID.uuidString])
+                .flatMap(RiskLevel.init(rawValue:))
+            let next = clean.next ?? Workflow.nextFollowUp(after: today, risk: risk, deadlines: deadlines)
+            clean.next = next
+            try insertEvent(db, caseID: caseID, at: now, kind: .followUp, author: author,
+                            summary: "Follow-up \(clean.mode.rawValue): " + (clean.childSafe ? "child safe" : "CHILD NOT SAFE") + " · next \(next.iso)",
+                            body: clean.outcome + "\nNext follow-up: \(next.iso)", data: try Self.encode(clean))
+            try db.execute(sql: "UPDATE case_record SET next_follow_up = ? WHERE id = ?", arguments: [next.iso, caseID.uuidString])
+            try markFirstAction(db, caseID, at: now)
+        }
+    }
+
+    // MARK: - Closure
+
+    /// Closes a case after checking the closure rules (checklist, open referrals, the profile's formal-referral rule).
+    /// - Throws: `CycleError.cannotClose(problems)`, `.caseClosed`.
+    public func closeCase(caseID: UUID, _ c: Closure, rules: ProfileRules, author: String) throws {
+        let now = clock.now
+        try pool.write { db in
+            try requireOpen(db, caseID)
+            let concerns = try String.fetchAll(db, sql: "SELECT concern FROM case_concern WHERE case_id = ?", arguments: [caseID.uuidString])
+            let refs = try Row.fetchAll(db, sql: "SELECT status, service_type FROM referral WHERE case_id = ?", arguments: [caseID.uuidString])
+                .compactMap { row -> (status: ReferralStatus, formal: Bool)? in
+                    guard let s = ReferralStatus(rawValue: row["status"]), let t = ServiceType(rawValue: row["service_type"]) else { return nil }
+                    return (s, t.isFormal)
+                }
+            let problems = ClosureRules.problems(c, concerns: concerns, referrals: refs, rules: rules)
+            guard problems.isEmpty else { throw CycleError.cannotClose(problems) }
+            let note = TextSafety.clean(c.note, multiline: true)
+            let status: CaseStatus = c.reason == .transferred ? .transferred : .closed
+            try insertEvent(db, caseID: caseID, at: now, kind: .closed, author: author,
+                            summary: "Case closed: \(c.reason.rawValue.replacingOccurrences(of: "_", with: " "))",
+                            body: note, data: try Self.encode(c))
+            try db.execute(sql: "UPDATE case_record SET status = ?, closed_at = ?, closure_reason = ?, next_follow_up = NULL WHERE id = ?",
+                           arguments: [status.rawValue, ISO8601.format(now), c.reason.rawValue, caseID.uuidString])
+        }
+    }
+
+    /// Reopens a closed case with a reason (the only way a closed case opens again).
+    /// - Throws: `CycleError.required("reason")`, `.caseNotClosed`.
+    public func reopenCase(caseID: UUID, reason: String, author: String) throws {
+        let why = TextSafety.clean(reason, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw CycleError.required("reason") }
+        let now = clock.now
+        try pool.write { db in
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) else {
+                throw StoreError.notFound
+            }
+            guard status != CaseStatus.open.rawValue else { throw CycleError.caseNotClosed }
+            try insertEvent(db, caseID: caseID, at: now, kind: .reopened, author: author, summary: "Case reopened", body: why)
+            try db.execute(sql: "UPDATE case_record SET status = 'open', reopened = 1, assessed = 0, closed_at = NULL, closure_reason = NULL WHERE id = ?",
+                           arguments: [caseID.uuidString])
+        }
+    }
+
+    // MARK: - Due today
+
+    /// What needs doing: open cases with no first action past the deadline, follow-ups due today or earlier,
+    /// stale and waiting referrals. Most urgent first (kind order, then days overdue).
+    public func dueItems(deadlines: Deadlines) throws -> [DueItem] {
+        let now = clock.now
+        let today = clock.today
+        return try pool.read { db in
+            var items: [DueItem] = []
+            // First action: only cases not yet acted on; the deadline depends on risk, so compare per row.
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT c.id, c.case_number, c.child_name, c.urgent, c.risk_level,
+                       (SELECT occurred_at FROM case_event e WHERE e.case_id = c.id AND e.kind = 'report_received' ORDER BY occurred_at LIMIT 1) AS registered
+                FROM case_record c WHERE c.status = 'open' AND c.first_action_at IS NULL
+                """)
+            for r in rows {
+                guard let id = UUID(uuidString: r["id"]), let number = CaseNumber(r["case_number"]),
+                      let registered = (r["registered"] as String?).flatMap(ISO8601.parse) else { continue }
+                let risk = (r["risk_level"] as String?).flatMap(RiskLevel.init(rawValue:))
+                let urgent: Bool = r["urgent"]
+                let due = registered.addingTimeInterval(Double(deadlines.firstActionHours(risk: risk, urgent: urgent)) * 3600)
+                if now > due {
+                    let days = Int(now.timeIntervalSince(due) / 86400)
+                    items.append(DueItem(kind: .firstActionOverdue, caseID: id, caseNumber: number, childName: r["child_name"],
+                                         urgent: urgent, days: days, detail: risk.map { "\($0.rawValue) risk" } ?? "not assessed"))
+                }
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT id, case_number, child_name, urgent, next_follow_up FROM case_record WHERE status = 'open' AND next_follow_up <= ?",
+                                      arguments: [today.iso]) {
+                guard let id = UUID(uuidString: r["id"]), let number = CaseNumber(r["case_number"]),
+                      let d = (r["next_follow_up"] as String?).flatMap(LocalDate.init(iso:)) else { continue }
+                items.append(DueItem(kind: .followUpDue, caseID: id, caseNumber: number, childName: r["child_name"], urgent: r["urgent"],
+                                     days: today.daysSinceEpoch - d.daysSinceEpoch, detail: d.iso))
+            }
+            for ref in try Row.fetchAll(db, sql: Self.referralSQL + " WHERE r.status = 'pending' AND c.status = 'open' ORDER BY r.sent_on").compactMap(Self.referral(from:)) {
+                let stale = Workflow.referralIsStale(status: ref.status, sent: ref.sentOn, today: today, deadlines: deadlines)
+                items.append(DueItem(kind: stale ? .referralStale : .referralWaiting, caseID: ref.caseID, caseNumber: ref.caseNumber,
+                                     childName: ref.childName, urgent: ref.urgent, days: ref.ageInDays(today: today), detail: ref.providerName))
+            }
+            let order: [DueItem.Kind: Int] = [.firstActionOverdue: 0, .followUpDue: 1, .referralStale: 2, .referralWaiting: 3]
+            return items.sorted {
+                (order[$0.kind]!, $0.urgent ? 0 : 1, -$0.days, $0.caseNumber) < (order[$1.kind]!, $1.urgent ? 0 : 1, -$1.days, $1.caseNumber)
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+@testable import Model
+@testable import Storage
+
+@Suite("The case-management cycle in storage: assess, plan, refer, follow up, close, reopen")
+struct CycleTests {
+    let rules = ProfileRules(formalReportConcerns: ["sexual_violence"], urgentHealthConcerns: ["sexual_violence"], urgentHealthWithinHours: 72, sources: ["t"])
+
+    func setUp(consent: Bool = true, concerns: [String] = ["neglect"]) throws -> (TempDir, KingaStore, CaseRecord, ServiceProvider, NowBox) {
+        let dir = TempDir()
+        let box = NowBox(ISO8601.parse("2026-03-02T09:00:00Z")!)
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: Clock(timeZone: TimeZone(identifier: "UTC")!) { box.value })
+        var r = sampleReport()
+        r.concerns = concerns
+        if !consent { r.childAssent = .notAsked; r.caregiverConsent = .notAsked }
+        let c = try store.registerCase(from: r, draftID: UUID(), author: "fp")
+        let p = try store.saveProvider(ServiceProvider(name: "Puskesmas Fiktif", services: [.health, .psychosocial], area: "Kampung Fiksi",
+                                                       contact: "0812 555 0000", hours: "Mon–Sat 8–14", notes: ""))
+        return (dir, store, c, p, box)
+    }
+
+    @Test func aCaseGoesFromReportToClosure() throws {
+        let (_, store, c, p, box) = try setUp()
+        let d = Deadlines.standard
+        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .new)
+        let answers = RiskAnswers(immediateDanger: false, harmerHasAccess: true, severity: .moderate, frequency: .sometimes, safeAdult: true, childViews: "I want to stay with grandma.")
+        #expect(throws: CycleError.assessmentReasonMissing) { try store.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: .low, whyDifferent: ""), author: "fp") }
+        try store.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: .medium, whyDifferent: ""), author: "fp")
+        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .assessment)
+        #expect(try store.caseRecord(id: c.id)?.risk == .medium)
+        try store.saveCasePlan(caseID: c.id, CasePlan(goals: [PlanGoal(what: "Back to school", who: "Teacher", by: LocalDate(year: 2026, month: 4, day: 1))],
+                                                     childViews: "", caregiverViews: ""), author: "fp")
+        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .casePlan)
+        let ref = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Check-up", urgent: false, author: "fp")
+        #expect(ref.status == .pending)
+        #expect(ref.overrideBy == nil)
+        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .serviceProvision)
+        #expect(throws: CycleError.invalidTransition(from: .pending, to: .completed)) { try store.updateReferral(id: ref.id, to: .completed, note: "", author: "fp") }
+        try store.updateReferral(id: ref.id, to: .accepted, note: "Seen on Monday", author: "fp")
+        try store.updateReferral(id: ref.id, to: .completed, note: "", feedback: "Healthy, vaccinations done", author: "fp")
+        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .servicesImplemented)
+        box.value += 86400
+        try store.recordFollowUp(caseID: c.id, FollowUp(mode: .visit, outcome: "Back at school", childSafe: true, next: nil), deadlines: d, author: "fp")
+        #expect(try store.progress(caseID: c.id, deadlines: d).nextFollowUp == LocalDate(year: 2026, month: 3, day: 17))
+        #expect(throws: CycleError.self) { try store.closeCase(caseID: c.id, Closure(reason: .goalsMet, goalsMet: true, childSafe: false, referralsResolvedOrExplained: true, note: "x"), rules: rules, author: "fp") }
+        try store.closeCase(caseID: c.id, Closure(reason: .goalsMet, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Safe at home and in school."), rules: rules, author: "fp")
+        #expect(try store.caseRecord(id: c.id)?.status == .closed)
+        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .closed)
+        // Editing a closed case never reopens it.
+        #expect(throws: CycleError.caseClosed) { try store.recordFollowUp(caseID: c.id, FollowUp(mode: .call, outcome: "x", childSafe: true, next: nil), deadlines: d, author: "fp") }
+        #expect(try store.caseRecord(id: c.id)?.status == .closed)
+        #expect(throws: CycleError.required("reason")) { try store.reopenCase(caseID: c.id, reason: " ", author: "fp") }
+        try store.reopenCase(caseID: c.id, reason: "The family moved back and the child stopped school again.", author: "fp")
+        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .servicesImplemented)
+        let kinds = try store.events(caseID: c.id).map(\.kind)
+        #expect(kinds.contains(.assessment) && kinds.contains(.casePlan) && kinds.contains(.referralSent) && kinds.contains(.referralUpdated)
+                && kinds.contains(.followUp) && kinds.contains(.closed) && kinds.contains(.reopened))
+    }
+
+    @Test func referralsNeedConsentOrASupervisorOverride() throws {
+        let (_, store, c, p, _) = try setUp(consent: false)
+        #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true, author: "fp") }
+        #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true, override: ("", "because"), author: "fp") }
+        #expect(try store.referrals(caseID: c.id).isEmpty)
+        let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Injury", urgent: true,
+                                       override: ("Supervisor Fiktif", "The child is injured and the caregiver cannot be found."), author: "fp")
+        #expect(r.overrideBy == "Supervisor Fiktif")
+        #expect(try store.events(caseID: c.id).last?.summary.contains("consent override") == true)
+    }
+
+    @Test func overrideIsNotRecordedWhenConsentWasGiven() throws {
+        let (_, store, c, p, _) = try setUp(consent: true)
+        let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false, override: ("Sup", "not needed"), author: "fp")
+        #expect(r.overrideBy == nil)
+        #expect(try store.events(caseID: c.id).last?.body.contains("overrode") == false)
+    }
+
+    @Test func formalReferralRuleBlocksMediationOnlyClosure() throws {
+        let (_, store, c, p, _) = try setUp(concerns: ["sexual_violence"])
+        let close = Closure(reason: .goalsMet, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Families agreed.")
+        #expect(throws: CycleError.cannotClose([.formalReferralRequired(["sexual_violence"])])) { try store.closeCase(caseID: c.id, close, rules: rules, author: "fp") }
+        let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Post-exposure care", urgent: true, author: "fp")
+        #expect(throws: CycleError.cannotClose([.referralsOpen(1)])) {
+            try store.closeCase(caseID: c.id, Closure(reason: .goalsMet, goalsMet: true, childSafe: true, referralsResolvedOrExplained: false, note: "x"), rules: rules, author: "fp")
+        }
+        try store.updateReferral(id: r.id, to: .accepted, note: "", author: "fp")
+        try store.updateReferral(id: r.id, to: .completed, note: "", author: "fp")
+        try store.closeCase(caseID: c.id, close, rules: rules, author: "fp")
+    }
+
+    @Test func dueTodayListsWhatIsLate() throws {
+        let (_, store, c, p, box) = try setUp()
+        let d = Deadlines.standard
+        #expect(try store.dueItems(deadlines: d).isEmpty)
+        box.value += 25 * 3600      // unassessed: treated as high, 24 hours
+        #expect(try store.dueItems(deadlines: d).map(\.kind) == [.firstActionOverdue])
+        let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false, author: "fp")
+        #expect(try store.dueItems(deadlines: d).map(\.kind) == [.referralWaiting])
+        box.value += 15 * 86400
+        #expect(try store.dueItems(deadlines: d).map(\.kind) == [.referralStale])
+        try store.updateReferral(id: r.id, to: .declined, note: "Full this month", author: "fp")
+        #expect(try store.dueItems(deadlines: d).isEmpty)
+        try store.recordFollowUp(caseID: c.id, FollowUp(mode: .call, outcome: "ok", childSafe: true, next: store.clock.today), deadlines: d, author: "fp")
+        let due = try store.dueItems(deadlines: d)
+        #expect(due.map(\.kind) == [.followUpDue])
+        #expect(due.first?.days == 0)
+        #expect(throws: CycleError.declineReasonMissing) {
+            let r2 = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "y", urgent: false, author: "fp")
+            try store.updateReferral(id: r2.id, to: .declined, note: "", author: "fp")
+        }
+    }
+
+    @Test func directoryFiltersAndRetires() throws {
+        let (_, store, _, p, _) = try setUp()
+        try store.saveProvider(ServiceProvider(name: "Polsek Fiktif", services: [.police], area: "Desa Lain", contact: "110", hours: "24h", notes: ""))
+        #expect(try store.providers().count == 2)
+        #expect(try store.providers(service: .police).map(\.name) == ["Polsek Fiktif"])
+        #expect(try store.providers(area: "kampung").map(\.name) == ["Puskesmas Fiktif"])
+        var retired = p
+        retired.retired = true
+        try store.saveProvider(retired)
+        #expect(try store.providers().map(\.name) == ["Polsek Fiktif"])
+        #expect(try store.providers(includeRetired: true).count == 2)
+        #expect(throws: CycleError.required("name")) { try store.saveProvider(ServiceProvider(name: " ", services: [.police], area: "", contact: "", hours: "", notes: "")) }
+    }
+}
