@@ -62,9 +62,17 @@ public struct DemoCaseSeed: Codable, Sendable {
     public var status: CaseStatus?
     public var author: String
     public var events: [DemoEventSeed]?
+    public var assessment: DemoCycleSeed.AssessmentSeed?
+    public var plan: DemoCycleSeed.PlanSeed?
+    public var referrals: [DemoCycleSeed.ReferralSeed]?
+    public var followUps: [DemoCycleSeed.FollowUpSeed]?
+    public var closure: DemoCycleSeed.ClosureSeed?
+    public var reopen: DemoCycleSeed.ReopenSeed?
 
     enum CodingKeys: String, CodingKey {
         case child, sex, age, village, caregiver, concerns, reporter, when, `where`, narrative, status, author, events
+        case assessment, plan, referrals, closure, reopen
+        case followUps = "follow_ups"
         case bornDaysAgo = "born_days_ago"
         case reporterName = "reporter_name"
         case reporterContact = "reporter_contact"
@@ -88,4 +96,91 @@ public struct DemoEventSeed: Codable, Sendable {
         case daysAgo = "days_ago"
         case hour, author, text
     }
+}
+
+/// Cycle steps of a demo case (all optional). `*_days_ago` count back from today; steps are applied in time
+/// order through the same Storage API the screens use, so seeds obey every rule. See `seeds/demo/README`.
+public struct DemoCycleSeed: Codable, Sendable {
+    public struct AssessmentSeed: Codable, Sendable {
+        public var daysAgo: Int
+        public var danger: Bool
+        public var access: Bool
+        public var severity: Severity
+        public var frequency: Frequency
+        public var safeAdult: Bool
+        public var childViews: String?
+        public var level: RiskLevel
+        public var why: String?
+        enum CodingKeys: String, CodingKey {
+            case daysAgo = "days_ago", danger, access, severity, frequency, safeAdult = "safe_adult", childViews = "child_views", level, why
+        }
+    }
+    public struct GoalSeed: Codable, Sendable {
+        public var what: String
+        public var who: String?
+        public var byInDays: Int?
+        enum CodingKeys: String, CodingKey { case what, who, byInDays = "by_in_days" }
+    }
+    public struct PlanSeed: Codable, Sendable {
+        public var daysAgo: Int
+        public var goals: [GoalSeed]
+        public var childViews: String?
+        public var caregiverViews: String?
+        enum CodingKeys: String, CodingKey { case daysAgo = "days_ago", goals, childViews = "child_views", caregiverViews = "caregiver_views" }
+    }
+    public struct ReferralSeed: Codable, Sendable {
+        public var daysAgo: Int
+        public var provider: String
+        public var service: ServiceType
+        public var reason: String
+        public var urgent: Bool?
+        public var status: ReferralStatus
+        public var answeredDaysAgo: Int?
+        public var note: String?
+        public var feedback: String?
+        public var supervisorOverride: String?
+        public var overrideReason: String?
+        enum CodingKeys: String, CodingKey {
+            case daysAgo = "days_ago", provider, service, reason, urgent, status, answeredDaysAgo = "answered_days_ago", note, feedback
+            case supervisorOverride = "supervisor_override", overrideReason = "override_reason"
+        }
+    }
+    public struct FollowUpSeed: Codable, Sendable {
+        public var daysAgo: Int
+        public var mode: FollowUpMode
+        public var outcome: String
+        public var safe: Bool
+        public var nextInDays: Int?
+        enum CodingKeys: String, CodingKey { case daysAgo = "days_ago", mode, outcome, safe, nextInDays = "next_in_days" }
+    }
+    public struct ClosureSeed: Codable, Sendable {
+        public var daysAgo: Int
+        public var reason: ClosureReason
+        public var goalsMet: Bool
+        public var childSafe: Bool
+        public var referralsDone: Bool
+        public var note: String
+        enum CodingKeys: String, CodingKey {
+            case daysAgo = "days_ago", reason, goalsMet = "goals_met", childSafe = "child_safe", referralsDone = "referrals_done", note
+        }
+    }
+    public struct ReopenSeed: Codable, Sendable {
+        public var daysAgo: Int
+        public var reason: String
+        enum CodingKeys: String, CodingKey { case daysAgo = "days_ago", reason }
+    }
+}
+
+/// `seeds/directory/*.yaml`: a fictional service directory for the demo.
+public struct DirectorySeedFile: Codable, Sendable {
+    public struct ProviderSeed: Codable, Sendable {
+        public var name: String
+        public var services: [ServiceType]
+        public var area: String
+        public var contact: String
+        public var hours: String
+        public var notes: String?
+        public var retired: Bool?
+    }
+    public var providers: [ProviderSeed]
 }

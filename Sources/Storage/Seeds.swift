@@ -71,29 +71,51 @@ public enum Seeds {
         }
     }
 
-    /// Fills `store` with the demo cases, dated relative to the store's clock (so the demo always looks current).
+    /// Reads `<seeds>/directory/*.yaml` (a fictional service directory); empty when the folder is missing.
+    public static func directory(seeds: String) throws -> [DirectorySeedFile.ProviderSeed] {
+        let folder = "\(seeds)/directory"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        return try names.filter { $0.hasSuffix(".yaml") }.sorted().flatMap { name -> [DirectorySeedFile.ProviderSeed] in
+            let file = "\(folder)/\(name)"
+            do { return try YAMLDecoder().decode(DirectorySeedFile.self, from: String(contentsOfFile: file, encoding: .utf8)).providers }
+            catch { throw SeedError.unreadable(file: file, reason: "\(error)") }
+        }
+    }
+
+    /// Fills `store` with the demo: the service directory, then every case with its timeline and cycle steps,
+    /// dated relative to the store's clock (so the demo always looks current). Steps go through the same
+    /// Storage API as the screens (a second connection whose clock is moved to each step's time), so the
+    /// seeds obey every rule.
     /// - Returns: how many cases were written.
-    /// - Throws: `SeedError.invalidCase` naming the file and case when a seed would not pass validation.
+    /// - Throws: `SeedError.invalidCase` naming the file, case and the rule a seed breaks.
     @discardableResult
     public static func fillDemo(_ store: KingaStore, seeds: String, timeZone: TimeZone = .current) throws -> Int {
         let now = store.clock.now
-        let today = store.clock.today
+        let today = LocalDate(now, in: timeZone)
+        let moment = MovableNow(now)
+        let seeder = try KingaStore(path: store.path, clock: Clock(timeZone: timeZone) { moment.value })
         func instant(daysAgo: Int, hour: Int?) -> Date {
             let day = today.adding(days: -daysAgo)
             let wall = Date(timeIntervalSince1970: Double(day.daysSinceEpoch * 86400 + (hour ?? 10) * 3600))
             let d = wall - Double(timeZone.secondsFromGMT(for: wall))
             return min(d, now)
         }
+        var providers: [String: ServiceProvider] = [:]
+        for p in try directory(seeds: seeds) {
+            let saved = try seeder.saveProvider(ServiceProvider(name: p.name, services: p.services, area: p.area, contact: p.contact,
+                                                                hours: p.hours, notes: p.notes ?? "", retired: p.retired ?? false))
+            providers[p.name] = saved
+        }
         var count = 0
         for (file, cases) in try demoCases(seeds: seeds) {
             for (i, s) in cases.enumerated() {
+                func fail(_ why: String) -> SeedError { .invalidCase(file: file, index: i, reason: why) }
                 var r = Report()
                 r.reporterKind = s.reporter
                 r.reporterName = s.reporterName ?? ""
                 r.reporterContact = s.reporterContact ?? ""
                 r.childName = s.child
                 r.sex = s.sex
-                let reported = today.adding(days: -s.reportedDaysAgo)
                 if let b = s.bornDaysAgo { r.dateOfBirthText = today.adding(days: -b).iso }
                 if let a = s.age { r.approximateAgeText = String(a) }
                 r.village = s.village
@@ -107,15 +129,73 @@ public enum Seeds {
                 r.caregiverConsent = s.caregiverConsent
                 r.reasonWithoutConsent = s.reasonWithoutConsent ?? ""
                 let problems = ReportValidation.issues(for: .review, in: r, today: today)
-                guard problems.isEmpty else {
-                    throw SeedError.invalidCase(file: file, index: i, reason: problems.keys.map(\.rawValue).sorted().joined(separator: ", "))
-                }
-                _ = reported
-                let record = try store.registerCase(from: r, draftID: UUID(), author: s.author,
-                                                    receivedAt: instant(daysAgo: s.reportedDaysAgo, hour: s.reportedHour),
-                                                    status: s.status ?? .open)
+                guard problems.isEmpty else { throw fail(problems.keys.map(\.rawValue).sorted().joined(separator: ", ")) }
+                // With a closure step the case registers open and the closure sets its status.
+                let initialStatus: CaseStatus = s.closure != nil ? .open : (s.status ?? .open)
+                moment.value = instant(daysAgo: s.reportedDaysAgo, hour: s.reportedHour)
+                let record = try seeder.registerCase(from: r, draftID: UUID(), author: s.author, receivedAt: moment.value, status: initialStatus)
+                // Every later step, in time order; ties keep the order of the cycle.
+                var steps: [(at: Date, order: Int, run: () throws -> Void)] = []
+                func at(_ days: Int, _ hour: Int = 11) -> Date { max(instant(daysAgo: days, hour: hour), moment.value) }
+                let registered = moment.value
                 for e in s.events ?? [] {
-                    try store.addNote(caseID: record.id, text: e.text, author: e.author, at: instant(daysAgo: e.daysAgo, hour: e.hour))
+                    steps.append((max(instant(daysAgo: e.daysAgo, hour: e.hour), registered), 0, {
+                        try seeder.addNote(caseID: record.id, text: e.text, author: e.author, at: max(instant(daysAgo: e.daysAgo, hour: e.hour), registered))
+                    }))
+                }
+                if let a = s.assessment {
+                    steps.append((at(a.daysAgo, 11), 1, {
+                        let answers = RiskAnswers(immediateDanger: a.danger, harmerHasAccess: a.access, severity: a.severity, frequency: a.frequency,
+                                                  safeAdult: a.safeAdult, childViews: a.childViews ?? "")
+                        try seeder.recordAssessment(caseID: record.id, Assessment(answers: answers, chosen: a.level, whyDifferent: a.why ?? ""), author: s.author)
+                    }))
+                }
+                if let p = s.plan {
+                    steps.append((at(p.daysAgo, 12), 2, {
+                        let goals = p.goals.map { PlanGoal(what: $0.what, who: $0.who ?? "", by: $0.byInDays.map { today.adding(days: $0) }) }
+                        try seeder.saveCasePlan(caseID: record.id, CasePlan(goals: goals, childViews: p.childViews ?? "", caregiverViews: p.caregiverViews ?? ""), author: s.author)
+                    }))
+                }
+                for ref in s.referrals ?? [] {
+                    guard let provider = providers[ref.provider] else { throw fail("no provider named \(ref.provider) in seeds/directory") }
+                    let box = ReferralBox()
+                    steps.append((at(ref.daysAgo, 13), 3, {
+                        let o = ref.supervisorOverride.map { ($0, ref.overrideReason ?? "") }
+                        box.id = try seeder.sendReferral(caseID: record.id, providerID: provider.id, service: ref.service, reason: ref.reason,
+                                                         urgent: ref.urgent ?? false, override: o, author: s.author).id
+                    }))
+                    if ref.status != .pending {
+                        guard let answered = ref.answeredDaysAgo else { throw fail("referral to \(ref.provider) needs answered_days_ago") }
+                        let path: [ReferralStatus] = ref.status == .completed ? [.accepted, .completed] : [ref.status]
+                        for (k, st) in path.enumerated() {
+                            steps.append((at(answered, 14 + k), 4, {
+                                guard let id = box.id else { return }
+                                try seeder.updateReferral(id: id, to: st, note: st == ref.status ? ref.note ?? "" : "",
+                                                          feedback: st == ref.status ? ref.feedback ?? "" : "", author: s.author)
+                            }))
+                        }
+                    }
+                }
+                for f in s.followUps ?? [] {
+                    steps.append((at(f.daysAgo, 15), 5, {
+                        try seeder.recordFollowUp(caseID: record.id, FollowUp(mode: f.mode, outcome: f.outcome, childSafe: f.safe,
+                                                                              next: f.nextInDays.map { today.adding(days: $0) }),
+                                                  deadlines: .standard, author: s.author)
+                    }))
+                }
+                if let c = s.closure {
+                    steps.append((at(c.daysAgo, 16), 6, {
+                        try seeder.closeCase(caseID: record.id, Closure(reason: c.reason, goalsMet: c.goalsMet, childSafe: c.childSafe,
+                                                                        referralsResolvedOrExplained: c.referralsDone, note: c.note),
+                                             rules: ProfileRules(formalReportConcerns: ["sexual_violence", "sexual_exploitation", "trafficking"]), author: s.author)
+                    }))
+                }
+                if let o = s.reopen {
+                    steps.append((at(o.daysAgo, 17), 7, { try seeder.reopenCase(caseID: record.id, reason: o.reason, author: s.author) }))
+                }
+                for step in steps.sorted(by: { ($0.at, $0.order) < ($1.at, $1.order) }) {
+                    moment.value = step.at
+                    do { try step.run() } catch { throw fail("\(error)") }
                 }
                 count += 1
             }
@@ -123,3 +203,12 @@ public enum Seeds {
         return count
     }
 }
+
+/// A "now" the demo seeder moves from step to step.
+final class MovableNow: @unchecked Sendable {
+    var value: Date
+    init(_ v: Date) { value = v }
+}
+
+/// Carries a referral's id from the step that sends it to the steps that answer it.
+final class ReferralBox { var id: UUID? }

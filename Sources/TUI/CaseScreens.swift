@@ -225,6 +225,9 @@ final class CaseDetailScreen: Screen {
     private var top = 0
     private var loadError: String?
     private var visited = false
+    private(set) var progress: CaseProgress?
+    private var filter: EventKind?
+    private var allEvents: [CaseEvent] = []
 
     init(caseID: UUID) { self.caseID = caseID }
 
@@ -233,7 +236,9 @@ final class CaseDetailScreen: Screen {
     func appear(_ app: App) {
         do {
             record = try app.store.caseRecord(id: caseID)
-            events = try app.store.events(caseID: caseID)
+            allEvents = try app.store.events(caseID: caseID)
+            events = filter.map { k in allEvents.filter { $0.kind == k } } ?? allEvents
+            progress = try? app.store.progress(caseID: caseID, deadlines: app.profile.deadlines)
             // First visit: select the newest entry so the latest news is on screen.
             if !visited { selected = max(0, events.count - 1); visited = true }
             selected = min(max(selected, 0), max(0, events.count - 1))
@@ -244,7 +249,15 @@ final class CaseDetailScreen: Screen {
     }
 
     func hints(_ app: App) -> [(String, String)] {
-        [("↑↓", S.kMove), ("Enter", S.kOpen), ("a", S.kNote), ("Esc", S.kBack), ("?", S.kHelp)]
+        [("↑↓", S.kMove), ("Enter", S.kOpen), ("t", S.kFilter), ("Esc", S.kBack), ("?", S.kHelp)]
+    }
+
+    /// True when the profile's urgent-health rule applies and no health referral was made yet.
+    private func needsUrgentHealth(_ app: App) -> Bool {
+        guard let r = record, r.status == .open else { return false }
+        let hours = Int(app.clock.now.timeIntervalSince(r.createdAt) / 3600)
+        let hasHealth = allEvents.contains { $0.kind == .referralSent && $0.body.contains("(health") }
+        return !hasHealth && app.profile.rules.needsUrgentHealthReferral(r.concerns, hoursSinceHarm: hours)
     }
 
     func handle(_ key: Key, _ app: App) -> Action {
@@ -257,10 +270,35 @@ final class CaseDetailScreen: Screen {
         case .end: selected = max(0, events.count - 1)
         case .enter: if events.indices.contains(selected) { return .push(EventScreen(event: events[selected], caseNumber: record?.number.description ?? "")) }
         case .char("a"), .char("A"): if record != nil { return .push(NoteScreen(caseID: caseID)) }
+        case .char("t"), .char("T"):
+            let kinds: [EventKind?] = [nil] + EventKind.allCases.filter { k in allEvents.contains { $0.kind == k } }.map { Optional($0) }
+            let i = kinds.firstIndex(where: { $0 == filter }) ?? 0
+            filter = kinds[(i + 1) % kinds.count]
+            events = filter.map { k in allEvents.filter { $0.kind == k } } ?? allEvents
+            selected = max(0, events.count - 1)
         case .escape, .char("q"): return .pop
+        case .char(let c) where record != nil:
+            return cycleAction(c, app)
         default: break
         }
         return .none
+    }
+
+    private func cycleAction(_ c: Character, _ app: App) -> Action {
+        guard let r = record else { return .none }
+        if r.status != .open {
+            if c == "o" { return .push(CycleForms.reopen(caseID: caseID)) }
+            if "spfux".contains(c) { app.flash = (S.cycleError(CycleError.caseClosed), .warning) }
+            return .none
+        }
+        switch c {
+        case "s": return .push(CycleForms.assessment(caseID: caseID))
+        case "p": return .push(CycleForms.casePlan(caseID: caseID, existing: progress?.plan))
+        case "f": return .push(CycleForms.referral(record: r, suggestHealth: needsUrgentHealth(app)))
+        case "u": return .push(CycleForms.followUp(caseID: caseID))
+        case "x": return .push(CycleForms.close(caseID: caseID))
+        default: return .none
+        }
     }
 
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {
@@ -278,6 +316,9 @@ final class CaseDetailScreen: Screen {
         y += 1
         var status = "\(S.statusLabel): \(S.status(r.status))"
         if let risk = r.risk { status += " · \(S.colRisk): \(S.risk(risk))" }
+        if let p = progress {
+            status += " · \(S.stageLabel): \(S.stage(p.stage))"
+        }
         g.put(DisplayWidth.truncate(status, to: w), x: x, y: y, clip: area)
         if r.urgent {
             let u = " \(S.urgentWord) "
@@ -291,8 +332,19 @@ final class CaseDetailScreen: Screen {
             g.put(DisplayWidth.truncate("\(S.caregiverLabel): \(r.caregiver)", to: w), x: x, y: y, clip: area)
             y += 1
         }
-        y += 1
+        if let next = progress?.nextFollowUp, r.status == .open {
+            let late = next < today
+            g.put(DisplayWidth.truncate("\(S.nextFollowUpLabel): \(next.iso)\(late ? " (late)" : "")", to: w), x: x, y: y, style: late ? .warning : .normal, clip: area)
+            y += 1
+        }
+        if needsUrgentHealth(app) {
+            y = Draw.paragraph(&g, S.urgentHealthBanner(app: app) + " Press f.", x: x, y: y, width: w, maxY: area.maxY, style: .danger)
+        }
+        g.put(DisplayWidth.truncate(r.status == .open ? S.actionsLine : S.actionsLineClosed, to: w), x: x, y: y, style: .warning, clip: area)
+        y += 2
         g.put(S.timeline, x: x, y: y, style: .title, clip: area)
+        let f = S.filterLabel(filter) + " (t)"
+        g.put(f, x: area.maxX - DisplayWidth.of(f) - 2, y: y, style: .muted, clip: area)
         y += 1
         let visible = area.maxY - y
         guard visible > 0 else { return }

@@ -10,10 +10,12 @@ final class HomeScreen: Screen {
     private var selected = 0
     private var loadError: String?
 
-    private enum Item { case new, cases, resume, help, quit }
+    private var due = 0
+    private enum Item { case new, cases, due, referrals, directory, resume, help, quit }
 
     private var items: [(Item, String, String)] {
-        var out: [(Item, String, String)] = [(.new, "n", S.menuNew), (.cases, "c", S.menuCases)]
+        var out: [(Item, String, String)] = [(.new, "n", S.menuNew), (.cases, "c", S.menuCases), (.due, "d", S.menuDue),
+                                             (.referrals, "r", S.menuReferrals), (.directory, "s", S.menuDirectory)]
         if !drafts.isEmpty { out.append((.resume, "u", S.menuResume)) }
         out.append((.help, "?", S.menuHelp))
         out.append((.quit, "q", S.menuQuit))
@@ -24,6 +26,7 @@ final class HomeScreen: Screen {
         do {
             summary = try app.store.todaySummary()
             drafts = try app.store.drafts()
+            due = try app.store.dueItems(deadlines: app.profile.deadlines).count
             loadError = nil
         } catch {
             loadError = "\(error)"
@@ -32,7 +35,7 @@ final class HomeScreen: Screen {
     }
 
     func hints(_ app: App) -> [(String, String)] {
-        [("↑↓", S.kMove), ("Enter", S.kOpen), ("n", "New"), ("c", S.menuCases), ("?", S.kHelp), ("q", S.kQuit)]
+        [("↑↓", S.kMove), ("Enter", S.kOpen), ("n", "New"), ("c", S.menuCases), ("d", S.menuDue), ("?", S.kHelp), ("q", S.kQuit)]
     }
 
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {
@@ -54,6 +57,7 @@ final class HomeScreen: Screen {
             return
         }
         let lines: [(String, Style)] = [
+            ("• " + S.dueCount(due), due > 0 ? .warning : .normal),
             ("• " + S.openCases(summary.openCases), .normal),
             ("• " + S.urgentCases(summary.urgentOpenCases), summary.urgentOpenCases > 0 ? .danger : .normal),
             ("• " + S.drafts(summary.drafts), summary.drafts > 0 ? .warning : .normal),
@@ -72,6 +76,9 @@ final class HomeScreen: Screen {
         case .enter: return activate(items[selected].0, app)
         case .char("n"), .char("N"): return activate(.new, app)
         case .char("c"), .char("C"): return activate(.cases, app)
+        case .char("d"), .char("D"): return activate(.due, app)
+        case .char("r"), .char("R"): return activate(.referrals, app)
+        case .char("s"), .char("S"): return activate(.directory, app)
         case .char("u"), .char("U"): if !drafts.isEmpty { return activate(.resume, app) }
         case .char("q"), .char("Q"): return activate(.quit, app)
         default: break
@@ -83,6 +90,9 @@ final class HomeScreen: Screen {
         switch item {
         case .new: return .push(ReportWizardScreen(draft: nil))
         case .cases: return .push(CaseListScreen())
+        case .due: return .push(DueTodayScreen())
+        case .referrals: return .push(ReferralsScreen())
+        case .directory: return .push(DirectoryScreen())
         case .resume:
             if drafts.count == 1 { return .push(ReportWizardScreen(draft: drafts[0])) }
             return .push(DraftListScreen())

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Model
 
 /// Every sentence users see, in one place (English). Issue #5 moves these into translation catalogues;
@@ -279,4 +280,158 @@ public enum S {
         default: return "\(day.day) \(monthsShort[day.month - 1])" + (day.year == today.year ? "" : " \(day.year % 100)")
         }
     }
+}
+
+/// Words for the case-management cycle (issue #3).
+extension S {
+    static let formDiscard = "Leave without saving? What you typed here will be lost."
+    static let yesNo = ["Yes", "No"]
+
+    static func stage(_ s: WorkflowStage) -> String {
+        switch s {
+        case .new: return "new: assess the risk next"
+        case .assessment: return "assessed: make a case plan next"
+        case .casePlan: return "case plan: refer to services next"
+        case .serviceProvision: return "services under way"
+        case .servicesImplemented: return "services done: follow up, then close"
+        case .closed: return "closed"
+        case .reopened: return "reopened: assess again"
+        }
+    }
+
+    static func service(_ t: ServiceType) -> String {
+        switch t {
+        case .health: return "Health / medical"
+        case .psychosocial: return "Psychosocial support"
+        case .police: return "Police (child desk)"
+        case .legal: return "Legal aid"
+        case .shelter: return "Safe shelter"
+        case .familyMediation: return "Family mediation"
+        case .familyReunification: return "Family tracing and reunification"
+        case .education: return "Education / school"
+        case .livelihoods: return "Livelihoods"
+        case .birthRegistration: return "Birth registration"
+        case .food: return "Food"
+        case .socialWelfare: return "Social welfare (child protection)"
+        case .other: return "Other"
+        }
+    }
+
+    static func referralStatus(_ s: ReferralStatus) -> String {
+        switch s {
+        case .pending: return "waiting for reply"
+        case .accepted: return "accepted"
+        case .declined: return "declined"
+        case .completed: return "completed"
+        case .withdrawn: return "withdrawn"
+        }
+    }
+
+    static func closureReason(_ r: ClosureReason) -> String {
+        switch r {
+        case .goalsMet: return "Plan goals met and the child is safe"
+        case .noLongerWanted: return "Child or family no longer want support (child is safe)"
+        case .turned18: return "The child turned 18"
+        case .transferred: return "Transferred to another agency"
+        case .movedAway: return "Moved away or lost contact"
+        case .death: return "Death of the child"
+        case .other: return "Other reason"
+        }
+    }
+
+    static func closureProblem(_ p: ClosureProblem, _ profile: CountryProfile) -> String {
+        switch p {
+        case .noteMissing: return "Please write a closing note."
+        case .goalsAndSafetyNotConfirmed: return "To close because the goals are met, tick both: goals met and child safe."
+        case .notSafeToStop: return "Support can only stop at the family's wish when the child is safe."
+        case .referralsOpen(let n): return "\(n) referral(s) still open. Finish them, or tick that the note explains them."
+        case .formalReferralRequired(let c):
+            return "The law says \(c.map(profile.concernLabel).joined(separator: ", ")) must reach formal services (police, social welfare, health or legal aid). Refer the case before closing; mediation alone is not enough."
+        }
+    }
+
+    static func riskReason(_ r: RiskReason) -> String {
+        switch r {
+        case .immediateDanger: return "the child is in danger now"
+        case .severeHarm: return "the harm is severe"
+        case .harmerHasAccessNoSafeAdult: return "the person who hurt the child can still reach them and no safe adult protects them"
+        case .harmerHasAccess: return "the person who hurt the child can still reach them"
+        case .noSafeAdult: return "no safe adult protects the child"
+        case .moderateHarm: return "the harm is moderate"
+        case .happensOften: return "it happens often"
+        case .none: return "no serious danger signs"
+        }
+    }
+
+    static func dueKind(_ k: DueItem.Kind) -> String {
+        switch k {
+        case .firstActionOverdue: return "No action yet, deadline passed"
+        case .followUpDue: return "Follow-up due"
+        case .referralStale: return "Referral without reply (stale)"
+        case .referralWaiting: return "Referral waiting for reply"
+        }
+    }
+
+    static func cycleError(_ e: Error) -> String {
+        if let c = e as? CycleError { return c.description }
+        return saveFailed("\(e)")
+    }
+}
+
+extension S {
+    static let save = "Save"
+    static let savedStep = "Saved. It is on the timeline."
+    static let assessTitle = "Risk assessment"
+    static let assessIntro = "Answer what you know from talking with the child and the family. Kinga suggests a risk level; you decide."
+    static let assessSubmit = "See the suggestion"
+    static let planTitle = "Case plan"
+    static let planIntro = "Agree with the child and the caregiver what must happen, who does it and by when."
+    static let referTitle = "Referral"
+    static let referIntro = "A referral asks a service to help the child. Choose the kind of help first."
+    static let sendReferral = "Send referral"
+    static let noProviders = "No service provider of this kind is in the directory for that area. Leave the area empty, or add the provider in the Service directory (s on the home screen)."
+    static let overrideHint = "Consent to share was not recorded. Only a supervisor may decide to go ahead without it."
+    static let consentMissing = "The child's assent and the caregiver's consent are not recorded. Ask them first, or a supervisor must agree and say why."
+    static let referralSent = "Referral sent. It is on the timeline and in Referrals (r)."
+    static func urgentHealthBanner(app: App?) -> String {
+        "URGENT: after sexual violence, medical care (to prevent HIV and pregnancy) works only within 72 hours. Refer to a health service today."
+    }
+    static let followTitle = "Follow-up"
+    static let followIntro = "Write what you saw and heard on the visit or call, and whether the child is safe."
+    static let dateInPast = "This date is before today. Please choose today or a later day."
+    static let closeTitle = "Close the case"
+    static let closeIntro = "Close a case only when the child is safe or the reason below applies. A closed case can be reopened."
+    static let closeSubmit = "Close the case"
+    static let caseClosed = "The case is closed."
+    static let reopenTitle = "Reopen the case"
+    static let reopenIntro = "A closed case opens again only with a reason. It will need a new assessment."
+    static let reopenSubmit = "Reopen"
+    static let caseReopened = "The case is open again."
+    static let directoryTitle = "Service directory"
+    static let providerIntro = "Services children can be referred to: health, police, social welfare, school and others."
+    static func directoryHeader(_ n: Int) -> String { "\(n) service provider\(n == 1 ? "" : "s")" }
+    static let noProvidersYet = "No service providers yet. Press n to add one."
+    static let dueTitle = "Due today"
+    static func dueHeader(_ n: Int, drafts: Int) -> String {
+        (n == 0 ? "Nothing is late." : "\(n) thing\(n == 1 ? "" : "s") to do") + (drafts > 0 ? " · \(drafts) unfinished report\(drafts == 1 ? "" : "s") (u on the home screen)" : "")
+    }
+    static let dueNothing = "Nothing is overdue and no referral is waiting. Well done."
+    static let referralsTitle = "Referrals"
+    static func referralsHeader(_ n: Int, filter: String?) -> String { "\(n) referral\(n == 1 ? "" : "s")" + (filter.map { " · only: \($0)" } ?? " · all") + " · Tab changes the filter" }
+    static let noReferrals = "No referrals here yet. Open a case and press f to refer the child to a service."
+    static let kUpdate = "Record answer"
+    static let kFilter = "Filter"
+    static let kOpenCase = "Open case"
+    static let kEdit = "Edit"
+    static let kAdd = "Add"
+    static let kRetire = "Retire/restore"
+    static let menuDue = "Due today"
+    static let menuReferrals = "Referrals"
+    static let menuDirectory = "Service directory"
+    static func dueCount(_ n: Int) -> String { n == 1 ? "1 thing due today" : "\(n) things due today" }
+    static let actionsLine = "s Assess · p Plan · f Refer · u Follow-up · a Note · x Close"
+    static let actionsLineClosed = "o Reopen · a Note"
+    static let stageLabel = "Stage"
+    static let nextFollowUpLabel = "Next follow-up"
+    static func filterLabel(_ k: EventKind?) -> String { k.map { "Showing only: \(eventKind($0))" } ?? "Showing all entries" }
 }

@@ -1,0 +1,446 @@
+import Foundation
+import Model
+import Storage
+
+/// The forms of the case-management cycle, built on `FormScreen`. Every rule is checked again by Storage/Model.
+enum CycleForms {
+    // MARK: Assessment
+
+    /// The plain-language risk guide, then the suggestion with its reasons and the level chosen.
+    static func assessment(caseID: UUID) -> FormScreen {
+        let severities = ["Mild: no lasting harm", "Moderate: hurt, but healing", "Severe: badly hurt, or lasting harm"]
+        let frequencies = ["Once", "Sometimes", "Often"]
+        return FormScreen(title: S.assessTitle, intro: S.assessIntro, submitLabel: S.assessSubmit, fields: [
+            FormField("danger", "Is the child in danger right now?", hint: "If you are not sure, choose Yes.", .choice(S.yesNo)),
+            FormField("access", "Can the person who hurt the child still reach them?", .choice(S.yesNo + ["Not known"])),
+            FormField("severity", "How serious is the harm?", .choice(severities)),
+            FormField("frequency", "How often does it happen?", .choice(frequencies)),
+            FormField("safeAdult", "Is there a safe adult who protects the child?", .choice(S.yesNo)),
+            FormField("views", "What does the child say and want? (their words)", .area(rows: 3)),
+        ]) { f, app in
+            guard f.require(["danger", "access", "severity", "frequency", "safeAdult"]) else { return .none }
+            let answers = RiskAnswers(immediateDanger: f.yes("danger")!, harmerHasAccess: f.choice("access") != 1,
+                                      severity: Severity.allCases[f.choice("severity")!], frequency: Frequency.allCases[f.choice("frequency")!],
+                                      safeAdult: f.yes("safeAdult")!, childViews: f.text("views"))
+            return .push(riskDecision(caseID: caseID, answers: answers))
+        }
+    }
+
+    static func riskDecision(caseID: UUID, answers: RiskAnswers) -> FormScreen {
+        let s = RiskGuide.suggest(answers)
+        let levels = RiskLevel.allCases
+        let intro = "The guide suggests \(s.level.rawValue.uppercased()) risk, because \(s.reasons.map(S.riskReason).joined(separator: "; ")). You decide: keep it, or choose another level and say why."
+        let form = FormScreen(title: S.assessTitle, intro: intro, submitLabel: S.save, fields: [
+            FormField("level", "Risk level", .choice(levels.map { $0.rawValue.capitalized })),
+            FormField("why", "If you chose another level, why?", .area(rows: 3)),
+        ]) { f, app in
+            guard f.require(["level"]) else { return .none }
+            let a = Assessment(answers: answers, chosen: levels[f.choice("level")!], whyDifferent: f.text("why"))
+            if a.missingReason { f.errors["why"] = S.issue(.required); return .none }
+            do {
+                try app.store.recordAssessment(caseID: caseID, a, author: app.userName)
+                app.flash = (S.savedStep, .success)
+                return .popMany(2)
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
+        }
+        form.setChoice("level", levels.firstIndex(of: s.level))
+        return form
+    }
+
+    // MARK: Case plan
+
+    static func casePlan(caseID: UUID, existing: CasePlan?) -> FormScreen {
+        var fields: [FormField] = []
+        for i in 1...3 {
+            fields.append(FormField("what\(i)", "Goal \(i): what needs to happen?\(i > 1 ? " (optional)" : "")", .line(limit: TextLimits.line)))
+            fields.append(FormField("who\(i)", "Who will do it?", .line(limit: TextLimits.line)))
+            fields.append(FormField("by\(i)", "By when? (date)", hint: i == 1 ? "Like 07/04/2026. Leave empty if there is no date." : nil, .line(limit: 12)))
+        }
+        fields.append(FormField("child", "What does the child think of the plan? (their words)", .area(rows: 2)))
+        fields.append(FormField("caregiver", "What does the caregiver think? (their words)", .area(rows: 2)))
+        let form = FormScreen(title: S.planTitle, intro: S.planIntro, submitLabel: S.save, fields: fields) { f, app in
+            var goals: [PlanGoal] = []
+            for i in 1...3 {
+                let what = f.text("what\(i)")
+                let byText = f.text("by\(i)")
+                var by: LocalDate?
+                if !byText.isEmpty {
+                    do { by = try LocalDate.parse(byText) } catch LocalDate.ParseError.noSuchDay {
+                        f.errors["by\(i)"] = S.issue(.dateDoesNotExist)
+                    } catch { f.errors["by\(i)"] = S.issue(.dateUnreadable) }
+                }
+                if what.isEmpty && (!f.text("who\(i)").isEmpty || !byText.isEmpty) { f.errors["what\(i)"] = S.issue(.required) }
+                if !what.isEmpty { goals.append(PlanGoal(what: what, who: f.text("who\(i)"), by: by)) }
+            }
+            if goals.isEmpty { f.errors["what1"] = S.issue(.required) }
+            guard f.errors.isEmpty else { return .none }
+            do {
+                try app.store.saveCasePlan(caseID: caseID, CasePlan(goals: goals, childViews: f.text("child"), caregiverViews: f.text("caregiver")), author: app.userName)
+                app.flash = (S.savedStep, .success)
+                return .pop
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
+        }
+        if let p = existing {
+            for (i, g) in p.goals.prefix(3).enumerated() {
+                form.setText("what\(i + 1)", g.what)
+                form.setText("who\(i + 1)", g.who)
+                form.setText("by\(i + 1)", g.by?.iso ?? "")
+            }
+            form.setText("child", p.childViews)
+            form.setText("caregiver", p.caregiverViews)
+        }
+        return form
+    }
+
+    // MARK: Referral
+
+    /// Step 1: which kind of service (and where). Step 2 picks the provider.
+    static func referral(record: CaseRecord, suggestHealth: Bool) -> FormScreen {
+        let types = ServiceType.allCases
+        let form = FormScreen(title: S.referTitle, intro: S.referIntro, submitLabel: S.kNext, fields: [
+            FormField("service", "Which service does the child need?", .choice(types.map(S.service))),
+            FormField("area", "Village or area of the service (optional)", hint: "Leave empty to see every provider of this service.", .line(limit: TextLimits.line)),
+        ]) { f, app in
+            guard f.require(["service"]) else { return .none }
+            let service = types[f.choice("service")!]
+            let providers = (try? app.store.providers(service: service, area: f.text("area"))) ?? []
+            if providers.isEmpty {
+                f.errors["service"] = S.noProviders
+                return .none
+            }
+            return .push(referralProvider(record: record, service: service, providers: providers, urgent: suggestHealth && service == .health))
+        }
+        if suggestHealth {
+            form.setChoice("service", types.firstIndex(of: .health))
+            form.banner = (S.urgentHealthBanner(app: nil), .danger)
+        }
+        return form
+    }
+
+    static func referralProvider(record: CaseRecord, service: ServiceType, providers: [ServiceProvider], urgent: Bool) -> FormScreen {
+        let consent = ConsentCheck.of(record.report)
+        var fields = [
+            FormField("provider", "Which service provider?", .choice(providers.map { "\($0.name) · \($0.area) · \($0.contact)" })),
+            FormField("reason", "Why are you referring the child?", .area(rows: 3)),
+            FormField("urgent", "Is it urgent?", .choice(S.yesNo)),
+        ]
+        if consent == .missing {
+            fields.append(FormField("supervisor", "Supervisor who agrees to go ahead without consent", hint: S.overrideHint, .line(limit: TextLimits.line)))
+            fields.append(FormField("override", "Why must the referral go ahead without consent?", .area(rows: 3)))
+        }
+        let form = FormScreen(title: S.referTitle, intro: S.service(service), submitLabel: S.sendReferral, fields: fields) { f, app in
+            guard f.require(["provider", "reason", "urgent"]) else { return .none }
+            var override: (String, String)?
+            if consent == .missing {
+                guard f.require(["supervisor", "override"]) else {
+                    app.flash = (S.consentMissing, .danger)
+                    return .none
+                }
+                override = (f.text("supervisor"), f.text("override"))
+            }
+            do {
+                try app.store.sendReferral(caseID: record.id, providerID: providers[f.choice("provider")!].id, service: service,
+                                           reason: f.text("reason"), urgent: f.yes("urgent")!, override: override, author: app.userName)
+                app.flash = (S.referralSent, .success)
+                return .popMany(2)
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
+        }
+        if consent == .missing { form.banner = (S.consentMissing, .danger) }
+        if providers.count == 1 { form.setChoice("provider", 0) }
+        form.setChoice("urgent", urgent ? 0 : 1)
+        return form
+    }
+
+    /// Records the provider's answer: the statuses allowed from the current one only.
+    static func referralUpdate(_ r: Referral) -> FormScreen {
+        let next = r.status.next
+        return FormScreen(title: S.referTitle, intro: "\(r.caseNumber) · \(r.childName.isEmpty ? S.unnamed : r.childName) → \(r.providerName): \(S.referralStatus(r.status)), sent \(r.sentOn.iso).",
+                          submitLabel: S.save, fields: [
+            FormField("status", "What happened?", .choice(next.map { S.referralStatus($0).capitalized })),
+            FormField("note", "Note (needed when declined: the provider's reason)", .area(rows: 2)),
+            FormField("feedback", "The provider's feedback (optional)", .area(rows: 2)),
+        ]) { f, app in
+            guard f.require(["status"]) else { return .none }
+            let to = next[f.choice("status")!]
+            if to == .declined && f.text("note").isEmpty { f.errors["note"] = S.issue(.required); return .none }
+            do {
+                try app.store.updateReferral(id: r.id, to: to, note: f.text("note"), feedback: f.text("feedback"), author: app.userName)
+                app.flash = (S.savedStep, .success)
+                return .pop
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
+        }
+    }
+
+    // MARK: Follow-up
+
+    static func followUp(caseID: UUID) -> FormScreen {
+        let modes = FollowUpMode.allCases
+        return FormScreen(title: S.followTitle, intro: S.followIntro, submitLabel: S.save, fields: [
+            FormField("mode", "How did you follow up?", .choice(["A home visit", "A phone call", "A meeting"])),
+            FormField("outcome", "What did you see and hear?", .area(rows: 4)),
+            FormField("safe", "Is the child safe now?", .choice(S.yesNo)),
+            FormField("next", "Next follow-up (date, optional)", hint: "Leave empty: Kinga sets it from the risk level and the profile.", .line(limit: 12)),
+        ]) { f, app in
+            guard f.require(["mode", "outcome", "safe"]) else { return .none }
+            var next: LocalDate?
+            if !f.text("next").isEmpty {
+                do {
+                    let d = try LocalDate.parse(f.text("next"))
+                    if d < app.clock.today { f.errors["next"] = S.dateInPast; return .none }
+                    next = d
+                } catch LocalDate.ParseError.noSuchDay { f.errors["next"] = S.issue(.dateDoesNotExist); return .none }
+                catch { f.errors["next"] = S.issue(.dateUnreadable); return .none }
+            }
+            do {
+                try app.store.recordFollowUp(caseID: caseID, FollowUp(mode: modes[f.choice("mode")!], outcome: f.text("outcome"),
+                                                                      childSafe: f.yes("safe")!, next: next),
+                                             deadlines: app.profile.deadlines, author: app.userName)
+                app.flash = (S.savedStep, .success)
+                return .pop
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
+        }
+    }
+
+    // MARK: Closure and reopening
+
+    static func close(caseID: UUID) -> FormScreen {
+        let reasons = ClosureReason.allCases
+        return FormScreen(title: S.closeTitle, intro: S.closeIntro, submitLabel: S.closeSubmit, fields: [
+            FormField("reason", "Why is the case closing?", .choice(reasons.map(S.closureReason))),
+            FormField("checks", "Check before closing", .checks(["The plan's goals are met", "The child is safe", "Every referral is finished, or the note explains why not"])),
+            FormField("note", "Closing note", .area(rows: 3)),
+        ]) { f, app in
+            guard f.require(["reason", "note"]) else { return .none }
+            let ticks = f.checked("checks")
+            let c = Closure(reason: reasons[f.choice("reason")!], goalsMet: ticks.contains(0), childSafe: ticks.contains(1),
+                            referralsResolvedOrExplained: ticks.contains(2), note: f.text("note"))
+            do {
+                try app.store.closeCase(caseID: caseID, c, rules: app.profile.rules, author: app.userName)
+                app.flash = (S.caseClosed, .success)
+                return .pop
+            } catch CycleError.cannotClose(let problems) {
+                f.errors["checks"] = problems.map { S.closureProblem($0, app.profile) }.joined(separator: " ")
+                if problems.contains(.noteMissing) { f.errors["note"] = S.closureProblem(.noteMissing, app.profile) }
+                return .none
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
+        }
+    }
+
+    static func reopen(caseID: UUID) -> FormScreen {
+        FormScreen(title: S.reopenTitle, intro: S.reopenIntro, submitLabel: S.reopenSubmit, fields: [
+            FormField("reason", "Why must the case open again?", .area(rows: 3)),
+        ]) { f, app in
+            guard f.require(["reason"]) else { return .none }
+            do {
+                try app.store.reopenCase(caseID: caseID, reason: f.text("reason"), author: app.userName)
+                app.flash = (S.caseReopened, .success)
+                return .pop
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
+        }
+    }
+
+    // MARK: Directory
+
+    static func provider(_ existing: ServiceProvider?) -> FormScreen {
+        let types = ServiceType.allCases
+        let form = FormScreen(title: S.directoryTitle, intro: S.providerIntro, submitLabel: S.save, fields: [
+            FormField("name", "Name of the service", .line(limit: TextLimits.line)),
+            FormField("services", "What does it offer?", .checks(types.map(S.service))),
+            FormField("area", "Village or area", .line(limit: TextLimits.line)),
+            FormField("contact", "Phone or address", .line(limit: TextLimits.line)),
+            FormField("hours", "Opening hours", .line(limit: TextLimits.line)),
+            FormField("notes", "Notes (optional)", .area(rows: 2)),
+        ]) { f, app in
+            guard f.require(["name", "services"]) else { return .none }
+            var p = existing ?? ServiceProvider(name: "", services: [], area: "", contact: "", hours: "", notes: "")
+            p.name = f.text("name")
+            p.services = f.checked("services").sorted().map { types[$0] }
+            p.area = f.text("area")
+            p.contact = f.text("contact")
+            p.hours = f.text("hours")
+            p.notes = f.text("notes")
+            do {
+                try app.store.saveProvider(p)
+                app.flash = (S.savedStep, .success)
+                return .pop
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
+        }
+        if let p = existing {
+            form.setText("name", p.name)
+            form.setChecked("services", Set(p.services.compactMap { types.firstIndex(of: $0) }))
+            form.setText("area", p.area)
+            form.setText("contact", p.contact)
+            form.setText("hours", p.hours)
+            form.setText("notes", p.notes)
+        }
+        return form
+    }
+}
+
+/// A simple selectable list used by Due today, Referrals and the Service directory.
+class ListScreen: Screen {
+    var title: String { "" }
+    var selected = 0
+    var top = 0
+    var rows: [(text: String, style: Style)] { [] }
+    var header: String? { nil }
+    var emptyText: String { "" }
+    func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kOpen), ("Esc", S.kBack), ("?", S.kHelp)] }
+    /// Declared here (not only in the protocol extension) so subclasses' overrides are called through `Screen`.
+    func appear(_ app: App) {}
+    func open(_ index: Int, _ app: App) -> Action { .none }
+    func other(_ key: Key, _ app: App) -> Action { .none }
+
+    func handle(_ key: Key, _ app: App) -> Action {
+        let n = rows.count
+        switch key {
+        case .up: selected = max(0, selected - 1)
+        case .down: selected = min(max(0, n - 1), selected + 1)
+        case .pageUp: selected = max(0, selected - 10)
+        case .pageDown: selected = min(max(0, n - 1), selected + 10)
+        case .home: selected = 0
+        case .end: selected = max(0, n - 1)
+        case .enter: if n > 0 { return open(selected, app) }
+        case .escape, .char("q"): return .pop
+        default: return other(key, app)
+        }
+        return .none
+    }
+
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let x = area.x + 2, w = area.width - 3
+        var y = area.y
+        if let h = header {
+            g.put(DisplayWidth.truncate(h, to: w), x: x, y: y, style: .title, clip: area)
+            y += 1
+        }
+        let all = rows
+        if all.isEmpty {
+            Draw.paragraph(&g, emptyText, x: x, y: y + 1, width: w, maxY: area.maxY, style: .muted)
+            return
+        }
+        selected = min(selected, all.count - 1)
+        let visible = area.maxY - y
+        if selected < top { top = selected }
+        if selected >= top + visible { top = selected - visible + 1 }
+        for (i, r) in all.enumerated().dropFirst(top).prefix(visible) {
+            let rowY = y + i - top
+            let isSel = i == selected
+            if isSel { g.fill(Rect(x: area.x, y: rowY, width: area.width, height: 1), style: .focus) }
+            g.put(DisplayWidth.truncate(r.text, to: w), x: x, y: rowY, style: isSel ? .focus : r.style, clip: Rect(x: x, y: rowY, width: w, height: 1))
+            if isSel { g.put("▸", x: area.x, y: rowY, style: .focus) }
+        }
+    }
+}
+
+/// "Due today": what is late or waiting, most urgent first; Enter opens the case.
+final class DueTodayScreen: ListScreen {
+    private var items: [DueItem] = []
+    private var drafts = 0
+    override var title: String { S.dueTitle }
+    override var header: String? { S.dueHeader(items.count, drafts: drafts) }
+    override var emptyText: String { S.dueNothing }
+    override func appear(_ app: App) {
+        items = (try? app.store.dueItems(deadlines: app.profile.deadlines)) ?? []
+        drafts = (try? app.store.drafts().count) ?? 0
+    }
+    override var rows: [(text: String, style: Style)] {
+        items.map { i in
+            let name = i.childName.isEmpty ? S.unnamed : i.childName
+            let when: String
+            switch i.kind {
+            case .firstActionOverdue: when = i.days == 0 ? "late today" : "\(i.days) day(s) late"
+            case .followUpDue: when = i.days == 0 ? "due today" : "\(i.days) day(s) late"
+            case .referralStale, .referralWaiting: when = "sent \(i.days) day(s) ago"
+            }
+            return ("\(i.caseNumber)  \(DisplayWidth.pad(name, to: 14)) \(i.urgent ? "URGENT " : "")\(S.dueKind(i.kind)) · \(when) · \(i.detail)",
+                    i.urgent || i.kind == .firstActionOverdue ? .danger : (i.kind == .referralWaiting ? .normal : .warning))
+        }
+    }
+    override func open(_ index: Int, _ app: App) -> Action { .push(CaseDetailScreen(caseID: items[index].caseID)) }
+}
+
+/// All referrals, by status, with their age in days. Enter records the provider's answer.
+final class ReferralsScreen: ListScreen {
+    private var referrals: [Referral] = []
+    private var filter: ReferralStatus?
+    override var title: String { S.referralsTitle }
+    override var header: String? { S.referralsHeader(referrals.count, filter: filter.map(S.referralStatus)) }
+    override var emptyText: String { S.noReferrals }
+    override func appear(_ app: App) { reload(app) }
+    private func reload(_ app: App) { referrals = (try? app.store.referrals(status: filter)) ?? [] }
+    override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kUpdate), ("Tab", S.kFilter), ("o", S.kOpenCase), ("Esc", S.kBack)] }
+    /// One entry per referral (drawn by `render`, which needs the pinned clock for the age in days).
+    override var rows: [(text: String, style: Style)] { referrals.map { _ in ("", .normal) } }
+    override func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let today = app.clock.today
+        // Rows need the pinned clock for the age; draw them here.
+        let x = area.x + 2, w = area.width - 3
+        g.put(DisplayWidth.truncate(header ?? "", to: w), x: x, y: area.y, style: .title, clip: area)
+        if referrals.isEmpty {
+            Draw.paragraph(&g, emptyText, x: x, y: area.y + 2, width: w, maxY: area.maxY, style: .muted)
+            return
+        }
+        selected = min(selected, referrals.count - 1)
+        let y0 = area.y + 1
+        let visible = area.maxY - y0
+        if selected < top { top = selected }
+        if selected >= top + visible { top = selected - visible + 1 }
+        for (i, r) in referrals.enumerated().dropFirst(top).prefix(visible) {
+            let rowY = y0 + i - top
+            let isSel = i == selected
+            let text = "\(r.caseNumber)  \(DisplayWidth.pad(r.childName.isEmpty ? S.unnamed : r.childName, to: 12)) → \(DisplayWidth.pad(r.providerName, to: 18)) \(DisplayWidth.pad(S.referralStatus(r.status), to: 17)) \(r.ageInDays(today: today))d"
+            if isSel { g.fill(Rect(x: area.x, y: rowY, width: area.width, height: 1), style: .focus) }
+            g.put(DisplayWidth.truncate(text, to: w), x: x, y: rowY, style: isSel ? .focus : (r.urgent && !r.status.isResolved ? .danger : .normal),
+                  clip: Rect(x: x, y: rowY, width: w, height: 1))
+            if isSel { g.put("▸", x: area.x, y: rowY, style: .focus) }
+        }
+    }
+    override func open(_ index: Int, _ app: App) -> Action {
+        let r = referrals[index]
+        if r.status.isResolved { return .push(CaseDetailScreen(caseID: r.caseID)) }
+        return .push(CycleForms.referralUpdate(r))
+    }
+    override func other(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .tab:
+            let all: [ReferralStatus?] = [nil] + ReferralStatus.allCases.map { Optional($0) }
+            let i = all.firstIndex(where: { $0 == filter }) ?? 0
+            filter = all[(i + 1) % all.count]
+            selected = 0
+            reload(app)
+        case .char("o"): if referrals.indices.contains(selected) { return .push(CaseDetailScreen(caseID: referrals[selected].caseID)) }
+        default: break
+        }
+        return .none
+    }
+}
+
+/// The service directory: providers with services, area, contact and hours; add, edit, retire.
+final class DirectoryScreen: ListScreen {
+    private var providers: [ServiceProvider] = []
+    override var title: String { S.directoryTitle }
+    override var header: String? { S.directoryHeader(providers.filter { !$0.retired }.count) }
+    override var emptyText: String { S.noProvidersYet }
+    override func appear(_ app: App) { providers = (try? app.store.providers(includeRetired: true)) ?? [] }
+    override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kEdit), ("n", S.kAdd), ("x", S.kRetire), ("Esc", S.kBack)] }
+    override var rows: [(text: String, style: Style)] {
+        providers.map { p in
+            ("\(DisplayWidth.pad(p.name, to: 24)) \(DisplayWidth.pad(p.services.map(S.service).joined(separator: ", "), to: 26)) \(DisplayWidth.pad(p.area, to: 14)) \(p.contact)\(p.retired ? "  (retired)" : "")",
+             p.retired ? .muted : .normal)
+        }
+    }
+    override func open(_ index: Int, _ app: App) -> Action { .push(CycleForms.provider(providers[index])) }
+    override func other(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .char("n"): return .push(CycleForms.provider(nil))
+        case .char("x"):
+            guard providers.indices.contains(selected) else { return .none }
+            var p = providers[selected]
+            p.retired.toggle()
+            do { try app.store.saveProvider(p); appear(app) } catch { app.flash = (S.cycleError(error), .danger) }
+        default: break
+        }
+        return .none
+    }
+}
