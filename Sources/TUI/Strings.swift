@@ -233,21 +233,24 @@ public enum S {
     // Help
     static let helpTitle = "Help"
     static let helpText = """
-        Kinga helps you record and follow up worries about children.
+        Kinga helps you record worries about children and follow each case until the child is safe:
+        report → assess the risk → plan → refer to services → follow up → close.
 
-        Keys on the home screen:
-          n   New report about a child
-          c   Cases: all cases, newest first
-          u   Continue an unfinished report
-          ?   This help
-          q   Quit
+        Home: n new report · c cases · d due today · r referrals · s service directory ·
+        u continue an unfinished report · ? help · q quit.
 
         In lists: ↑ ↓ move, PgUp PgDn move a page, Home End go to the top or bottom, Enter opens, Esc goes back.
-        In a report: Tab or Enter moves to the next question, Shift-Tab goes back one question,
-        PgUp goes to the previous step, Esc asks whether to keep the report as a draft.
-        A case: a adds a note to the timeline; Enter shows a timeline entry in full.
+        In a report or form: Tab or Enter moves to the next question, Shift-Tab goes back one question,
+        PgDn or F2 goes on, PgUp goes to the previous step, Esc asks before anything is thrown away.
 
-        If a child is in danger right now, call the emergency or helpline numbers shown in the report steps.
+        On a case: s assess the risk · p case plan · f refer to a service · u follow-up · a note ·
+        x close · o reopen a closed case · t show only one kind of timeline entry · Enter read an entry.
+
+        Referrals need the child's and the caregiver's agreement. Without it, only a supervisor may decide
+        to go ahead, and must say why. Some concerns (for example sexual violence) must reach formal
+        services by law: Kinga will not close those cases on mediation alone.
+
+        If a child is in danger right now, call the emergency or helpline numbers below.
         """
 
     static let errorTitle = "Something went wrong"
