@@ -79,6 +79,12 @@ static inline int kinga_put_cell(WINDOW *w, int y, int x, const wchar_t *wcs, at
     return mvwadd_wch(w, y, x, &cc);
 }
 
+/* True when the terminal can move the cursor (terminfo "cup"); a dumb terminal cannot show a full screen. */
+static inline int kinga_can_address_cursor(void) {
+    char *cup = tigetstr("cup");
+    return cup != NULL && cup != (char *)-1;
+}
+
 static inline int kinga_key_code_yes(void) { return KEY_CODE_YES; }
 static inline int kinga_err(void) { return ERR; }
 static inline int kinga_ok(void) { return OK; }

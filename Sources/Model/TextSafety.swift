@@ -33,6 +33,10 @@ public enum TextSafety {
                 out.append(multiline ? "\n" : " ")
             } else if s == "\t" {
                 out.append(" ")
+            } else if s.value == 0x200B || s.value == 0x2060 || s.value == 0xFEFF {
+                // Invisible zero-width space, word joiner and byte-order mark: they only hide differences
+                // between names. (ZWJ and ZWNJ stay: scripts and emoji need them.)
+                continue
             } else if !isUnsafe(s) {
                 out.append(s)
             }

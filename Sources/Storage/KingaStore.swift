@@ -180,10 +180,15 @@ public final class KingaStore: @unchecked Sendable {
         let received = receivedAt ?? now
         let json = try Self.encode(clean)
         return try pool.write { db in
+            var sourceDraft: String? = draftID.uuidString
             if let existingID = try String.fetchOne(db, sql: "SELECT id FROM case_record WHERE source_draft_id = ?",
                                                    arguments: [draftID.uuidString]),
                let existing = try Self.fetchCase(db, id: existingID) {
-                return existing
+                // The same answers again (Enter pressed twice, a retry): the case already saved.
+                if existing.report == clean { return existing }
+                // Different answers under the same draft (two kiosks resumed one draft): never drop either;
+                // this one becomes its own case.
+                sourceDraft = nil
             }
             let year = LocalDate(received, in: clock.timeZone).year
             let serial = (try Int.fetchOne(db, sql: "SELECT last_serial FROM case_counter WHERE year = ?", arguments: [year]) ?? 0) + 1
@@ -207,7 +212,7 @@ public final class KingaStore: @unchecked Sendable {
                 VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id.uuidString, number.description, year, serial, deviceID.uuidString, nowText, nowText,
                                  ISO8601.format(received), status.rawValue, urgent, clean.childName, (clean.sex ?? .unknown).rawValue,
-                                 dob, approx, recordedOn, clean.village, clean.caregiver, json, draftID.uuidString])
+                                 dob, approx, recordedOn, clean.village, clean.caregiver, json, sourceDraft])
             for (i, c) in clean.concerns.enumerated() {
                 try db.execute(sql: "INSERT OR IGNORE INTO case_concern(case_id, concern, position) VALUES (?, ?, ?)",
                                arguments: [id.uuidString, c, i])

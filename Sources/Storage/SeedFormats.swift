@@ -99,7 +99,7 @@ public struct DemoEventSeed: Codable, Sendable {
 }
 
 /// Cycle steps of a demo case (all optional). `*_days_ago` count back from today; steps are applied in time
-/// order through the same Storage API the screens use, so seeds obey every rule. See `seeds/demo/README`.
+/// order through the same Storage API the screens use, so seeds obey every rule.
 public struct DemoCycleSeed: Codable, Sendable {
     public struct AssessmentSeed: Codable, Sendable {
         public var daysAgo: Int

@@ -340,8 +340,7 @@ final class CaseDetailScreen: Screen {
         if needsUrgentHealth(app) {
             y = Draw.paragraph(&g, S.urgentHealthBanner(app: app) + " Press f.", x: x, y: y, width: w, maxY: area.maxY, style: .danger)
         }
-        g.put(DisplayWidth.truncate(r.status == .open ? S.actionsLine : S.actionsLineClosed, to: w), x: x, y: y, style: .warning, clip: area)
-        y += 2
+        y = Draw.paragraph(&g, r.status == .open ? S.actionsLine : S.actionsLineClosed, x: x, y: y, width: w, maxY: area.maxY, style: .warning) + 1
         g.put(S.timeline, x: x, y: y, style: .title, clip: area)
         let f = S.filterLabel(filter) + " (t)"
         g.put(f, x: area.maxX - DisplayWidth.of(f) - 2, y: y, style: .muted, clip: area)

@@ -45,6 +45,8 @@ public struct InputDecoder: Sendable {
 
     /// True while in the middle of an escape sequence or a paste (the backend should keep reading quickly).
     public var isMidSequence: Bool { !pending.isEmpty || pasting }
+    /// True inside a bracketed paste.
+    public var isPasting: Bool { pasting }
 
     public mutating func feed(_ unit: RawInput) -> [Event] {
         switch unit {
@@ -140,9 +142,19 @@ public struct InputDecoder: Sendable {
         return out
     }
 
-    /// Input has gone quiet: a lone pending ESC is the Escape key; a half sequence is dropped.
+    /// Input has gone quiet: a lone pending ESC is the Escape key; a half sequence is dropped; a paste whose
+    /// end marker never came ends with what arrived.
     public mutating func flush() -> [Event] {
-        guard !pending.isEmpty, !pasting else { return [] }
+        if pasting {
+            // The end marker never came (a lost byte, or the terminal dropped it): end the paste with what
+            // arrived, so typing never freezes and nothing already pasted is lost.
+            let text = String(String.UnicodeScalarView(pasteBuffer.prefix(Self.maxPaste)))
+            pasteBuffer = []
+            pasteTail = []
+            pasting = false
+            return text.isEmpty ? [] : [.paste(text)]
+        }
+        guard !pending.isEmpty else { return [] }
         let wasLoneEsc = pending.count == 1
         pending = []
         return wasLoneEsc ? [.key(.escape)] : [.key(.unknown)]

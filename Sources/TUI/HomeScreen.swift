@@ -41,13 +41,21 @@ final class HomeScreen: Screen {
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {
         let x = area.x + 2
         let w = area.width - 4
-        var y = area.y + 1
-        g.put(S.homeWelcome, x: x, y: y, style: .title, clip: area)
-        y += 2
-        for (i, item) in items.enumerated() where y < area.maxY {
+        let roomy = area.height >= items.count + 4
+        var y = area.y + (roomy ? 1 : 0)
+        if roomy {
+            g.put(S.homeWelcome, x: x, y: y, style: .title, clip: area)
+            y += 2
+        }
+        // In a small window the menu scrolls so the selected item is always visible.
+        let menuRows = min(items.count, area.maxY - y)
+        let first = max(0, min(selected - menuRows + 1, items.count - menuRows))
+        for (i, item) in items.enumerated().dropFirst(first).prefix(menuRows) {
             Draw.menuItem(&g, key: item.1, label: item.2, x: x, y: y, width: w, selected: i == selected)
             y += 1
         }
+        if first + menuRows < items.count { g.put("↓", x: area.maxX - 2, y: y - 1, style: .muted) }
+        if first > 0 { g.put("↑", x: area.maxX - 2, y: area.y, style: .muted) }
         y += 1
         guard y < area.maxY else { return }
         g.put(S.today, x: x, y: y, style: .title, clip: area)
@@ -79,7 +87,9 @@ final class HomeScreen: Screen {
         case .char("d"), .char("D"): return activate(.due, app)
         case .char("r"), .char("R"): return activate(.referrals, app)
         case .char("s"), .char("S"): return activate(.directory, app)
-        case .char("u"), .char("U"): if !drafts.isEmpty { return activate(.resume, app) }
+        case .char("u"), .char("U"):
+            if !drafts.isEmpty { return activate(.resume, app) }
+            app.flash = (S.noDrafts, .muted)
         case .char("q"), .char("Q"): return activate(.quit, app)
         default: break
         }

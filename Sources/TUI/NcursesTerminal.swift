@@ -9,8 +9,11 @@ import Foundation
 public final class NcursesTerminal: Terminal {
     public enum StartError: Error, CustomStringConvertible {
         case noTerminal(String)
+        case tooSimple(String)
         public var description: String {
             switch self {
+            case .tooSimple(let t):
+                return "This terminal (TERM=\(t)) cannot show Kinga's screens: it cannot move the cursor. Try: TERM=xterm-256color kinga"
             case .noTerminal(let t):
                 return t.isEmpty
                     ? "Kinga needs a terminal, but TERM is not set. Try: TERM=xterm-256color kinga"
@@ -35,8 +38,13 @@ public final class NcursesTerminal: Terminal {
         guard !term.isEmpty, let scr = newterm(nil, kinga_stdout(), kinga_stdin()) else {
             throw StartError.noTerminal(term)
         }
-        screen = scr
         _ = set_term(scr)
+        guard kinga_can_address_cursor() != 0 else {
+            endwin()
+            delscreen(scr)
+            throw StartError.tooSimple(term)
+        }
+        screen = scr
         if ProcessInfo.processInfo.environment["ESCDELAY"] == nil { set_escdelay(25) }
         raw()
         noecho()
@@ -95,14 +103,13 @@ public final class NcursesTerminal: Terminal {
         let win = kinga_stdscr()
         var events: [Event] = []
         wtimeout(win, Int32(timeoutMs))
-        var first = true
         while true {
             var ch: UInt32 = 0
             let r = kinga_get_wch(win, &ch)
             if r == kinga_err() {
-                if decoder.isMidSequence && first == false {
-                    // Give the rest of an escape sequence or a paste a moment to arrive.
-                    wtimeout(win, 30)
+                if decoder.isMidSequence {
+                    // Give the rest of an escape sequence (30 ms) or a paste (300 ms) a moment to arrive.
+                    wtimeout(win, decoder.isPasting ? 300 : 30)
                     var c2: UInt32 = 0
                     let r2 = kinga_get_wch(win, &c2)
                     if r2 == kinga_err() { events += decoder.flush(); break }
@@ -112,7 +119,6 @@ public final class NcursesTerminal: Terminal {
                 events += decoder.flush()
                 break
             }
-            first = false
             events += handle(r, ch)
             // Drain what is already waiting without blocking, so a paste arrives as one event.
             wtimeout(win, decoder.isMidSequence ? 30 : 0)

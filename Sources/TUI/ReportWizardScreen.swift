@@ -20,6 +20,8 @@ final class ReportWizardScreen: Screen {
     private var saving = false
     private var lastPersisted: Report?
     private var scroll = 0
+    /// Scroll position of the review and "act now" pages (read-only pages moved with ↑ ↓).
+    private var pageScroll = 0
     private var lastAreaWidth = 76
 
     /// Starts a new report (`draft` nil) or resumes a saved draft at its step.
@@ -103,12 +105,13 @@ final class ReportWizardScreen: Screen {
     func hints(_ app: App) -> [(String, String)] {
         if showingUrgentAdvice { return [("Enter", S.kNext), ("PgUp", S.kPrevStep), ("Esc", S.kLeave)] }
         if step == .review { return [("Enter", S.kSave), ("PgUp", S.kPrevStep), ("Esc", S.kLeave), ("F1", S.kHelp)] }
-        var h: [(String, String)] = [("Tab", S.kField)]
+        var h: [(String, String)] = [("Tab", S.kNext)]
         if let f = focusedField, f == .concerns { h.append(("Enter", S.kTick)) }
         else if let f = focusedField, options(f, app) != nil { h.append(("Enter", S.kChoose)) }
+        else if let f = focusedField, Self.isArea(f) { h.append(("Enter", S.kNewLine)) }
         else { h.append(("Enter", S.kNext)) }
         h.append(("PgDn", S.kNextStep))
-        if step != .reporter { h.append(("PgUp", S.kPrevStep)) }
+        if step != .reporter { h.append(("PgUp", S.kBack)) }
         h += [("Esc", S.kLeave), ("F1", S.kHelp)]
         return h
     }
@@ -133,9 +136,21 @@ final class ReportWizardScreen: Screen {
             case .pageUp:
                 showingUrgentAdvice = false
                 focus = 0
+            case .up: pageScroll = max(0, pageScroll - 1)
+            case .down: pageScroll += 1
+            case .home: pageScroll = 0
             default: break
             }
             return .none
+        }
+        if step == .review {
+            switch key {
+            case .up: pageScroll = max(0, pageScroll - 1); return .none
+            case .down: pageScroll += 1; return .none
+            case .home: pageScroll = 0; return .none
+            case .end: pageScroll = Int.max / 2; return .none
+            default: break
+            }
         }
         switch key {
         case .pageUp, .function(3):
@@ -254,6 +269,7 @@ final class ReportWizardScreen: Screen {
         step = s
         focus = 0
         scroll = 0
+        pageScroll = 0
         errors = [:]
         return .none
     }
@@ -271,6 +287,7 @@ final class ReportWizardScreen: Screen {
         let next = ReportStep(rawValue: step.rawValue + 1)!
         if step == .danger && report.inDangerNow == true {
             persistDraft(app)
+            pageScroll = 0
             showingUrgentAdvice = true
             return .none
         }
@@ -342,12 +359,14 @@ final class ReportWizardScreen: Screen {
         lastAreaWidth = w
         let total = ReportStep.allCases.count
         var y = area.y
-        g.put("\(S.step(step.rawValue + 1, total)) · \(S.stepTitle(step))", x: x, y: y, style: .title, clip: area)
-        // A progress bar of steps.
+        let heading = "\(S.step(step.rawValue + 1, total)) · \(S.stepTitle(step))"
+        // A progress bar of steps, when it fits beside the heading.
         let bar = (0..<total).map { $0 <= step.rawValue ? "■" : "□" }.joined(separator: " ")
-        if area.width - 2 - DisplayWidth.of(bar) > DisplayWidth.of(S.step(step.rawValue + 1, total)) + 20 {
+        let room = area.width - 2 - DisplayWidth.of(heading) - 2
+        if room >= DisplayWidth.of(bar) + 2 {
             g.put(bar, x: area.maxX - DisplayWidth.of(bar) - 2, y: y, style: .muted, clip: area)
         }
+        g.put(DisplayWidth.truncate(heading, to: area.width - 2), x: x, y: y, style: .title, clip: area)
         y += 1
         if showingUrgentAdvice {
             renderUrgent(&g, Rect(x: x, y: y + 1, width: w, height: area.maxY - y - 1), app)
@@ -372,7 +391,8 @@ final class ReportWizardScreen: Screen {
         let buttonTop = page.lines.count
         page.button(step == .review ? S.saveButton : S.continueButton, focused: focus == items.count)
         if focus == items.count { focusTop = buttonTop; focusBottom = page.lines.count }
-        let visible = area.maxY - y
+        // When the page is taller than the screen, the last row is kept for the "more below" marker.
+        let visible = page.lines.count > area.maxY - y ? area.maxY - y - 1 : area.maxY - y
         if focusBottom - scroll > visible { scroll = focusBottom - visible }
         if focusTop < scroll { scroll = focusTop }
         if focus == 0 { scroll = 0 }
@@ -385,6 +405,19 @@ final class ReportWizardScreen: Screen {
         if page.lines.count - scroll > visible {
             let more = " " + S.moreBelow + " "
             g.put(more, x: max(area.x, area.maxX - DisplayWidth.of(more)), y: area.maxY - 1, style: .warning)
+        }
+    }
+
+    /// Draws a read-only page with ↑ ↓ scrolling, keeping the last row for the "more below" marker.
+    private func drawScrolling(_ page: PageWriter, into g: inout Grid, _ r: Rect) {
+        let fits = page.lines.count <= r.height
+        let visible = fits ? r.height : max(1, r.height - 1)
+        pageScroll = max(0, min(pageScroll, max(0, page.lines.count - visible)))
+        page.draw(into: &g, x: r.x, y: r.y, height: visible, scroll: pageScroll)
+        if pageScroll > 0 { g.put("↑", x: r.maxX, y: r.y, style: .muted) }
+        if page.lines.count - pageScroll > visible {
+            let more = " " + S.moreBelow + " (↓) "
+            g.put(more, x: max(r.x, r.maxX - DisplayWidth.of(more)), y: r.maxY - 1, style: .warning)
         }
     }
 
@@ -433,17 +466,18 @@ final class ReportWizardScreen: Screen {
 
     private func renderUrgent(_ g: inout Grid, _ r: Rect, _ app: App) {
         var page = PageWriter(width: r.width)
-        page.line(S.urgentTitle, style: .danger)
+        page.paragraph(S.urgentTitle, style: .danger)
         page.gap()
-        for s in app.profile.urgentSteps { page.paragraph("• " + s) }
-        page.gap()
+        // The numbers first: they must be on screen even in a small window.
         page.line(S.urgentEmergency, style: .title)
-        for n in app.profile.emergencyNumbers { page.line("  \(n.number)  \(n.label)", style: .warning) }
+        for n in app.profile.emergencyNumbers { page.paragraph("\(n.number)  \(n.label)", style: .warning, indent: 2) }
         page.line(S.urgentHelplines, style: .title)
-        for n in app.profile.helplines { page.line("  \(n.number)  \(n.label)", style: .warning) }
+        for n in app.profile.helplines { page.paragraph("\(n.number)  \(n.label)", style: .warning, indent: 2) }
+        page.gap()
+        for s in app.profile.urgentSteps { page.paragraph("• " + s, hanging: 2) }
         page.gap()
         page.paragraph(S.urgentAfter, style: .muted)
-        page.draw(into: &g, x: r.x, y: r.y, height: r.height, scroll: 0)
+        drawScrolling(page, into: &g, r)
     }
 
     private func renderReview(_ g: inout Grid, _ r: Rect, _ app: App) {
@@ -455,17 +489,14 @@ final class ReportWizardScreen: Screen {
             page.line(S.stepTitle(s), style: .title)
             for f in s.fields {
                 let value = reviewValue(f, app)
-                let label = S.fieldLabel(f)
+                let label = S.reviewLabel(f)
                 page.paragraph("\(label): \(value.isEmpty ? S.reviewNothing : value)", style: problems[f] != nil ? .danger : .normal, indent: 2)
             }
         }
         page.gap()
-        let buttonTop = page.lines.count
         page.button(S.saveButton, focused: true)
-        let visible = r.height
-        // Keep the save button visible; the review can be read by scrolling with ↑↓ later (#5 adds it).
-        let scrollTo = max(0, buttonTop + 1 - visible)
-        page.draw(into: &g, x: r.x, y: r.y, height: visible, scroll: scrollTo)
+        page.line(S.reviewKeys, style: .muted)
+        drawScrolling(page, into: &g, r)
     }
 
     private func reviewValue(_ f: ReportField, _ app: App) -> String {
@@ -500,6 +531,12 @@ struct PageWriter {
     mutating func gap() { lines.append(.text("", .normal, indent: 0)) }
     mutating func paragraph(_ s: String, style: Style = .normal, indent: Int = 0) {
         for l in DisplayWidth.wrap(s, width: max(1, width - indent)) { lines.append(.text(l, style, indent: indent)) }
+    }
+    /// A paragraph whose wrapped lines are indented by `hanging` (for bullets).
+    mutating func paragraph(_ s: String, style: Style = .normal, hanging: Int) {
+        for (i, l) in DisplayWidth.wrap(s, width: max(1, width - hanging)).enumerated() {
+            lines.append(.text(l, style, indent: i == 0 ? 0 : hanging))
+        }
     }
     mutating func option(_ s: String, focused: Bool, indent: Int) { lines.append(.option(s, focused: focused, indent: indent)) }
     mutating func button(_ s: String, focused: Bool) { lines.append(.button(s, focused: focused)) }

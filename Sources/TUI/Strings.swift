@@ -34,7 +34,9 @@ public enum S {
     static let kSave = "Save"
     static let kNote = "Add note"
     static let kLeave = "Leave"
-    static let kTick = "Tick/untick"
+    static let kTick = "Tick"
+    static let kNewLine = "New line"
+    static let noDrafts = "There is no unfinished report."
     static let kChoose = "Choose"
     static let kField = "Next field"
     static let kPrevStep = "Previous step"
@@ -87,7 +89,7 @@ public enum S {
     static func fieldHint(_ f: ReportField) -> String? {
         switch f {
         case .reporterContact: return "A phone number or where to find them. Only if it is safe."
-        case .childName: return "If you do not know the name, leave it empty."
+        case .childName: return "A nickname is fine. If nobody knows the name, leave it empty."
         case .dateOfBirth: return "Like 07/03/2019 (day/month/year) or 2019-03-07."
         case .approximateAge: return "A whole number. A baby under one year is 0."
         case .concerns: return "↑↓ to move, Enter or Space to tick. Tick all that fit."
@@ -135,7 +137,7 @@ public enum S {
         case .dateDoesNotExist: return "This day does not exist in the calendar. Please check the day and month."
         case .dateInFuture: return "This date is after today. Please check the year."
         case .notAChild(let y): return "This date makes the person \(y) years old. Kinga is for children under 18."
-        case .ageNotANumber: return "Please write the age as a number, like 7."
+        case .ageNotANumber: return "Please write the age as a whole number of years, like 7."
         case .ageOutOfRange: return "The age must be between 0 and 17."
         case .ageDisagreesWithBirthDate(let y): return "The date of birth says \(y) years old. Please check one of them."
         case .tooLong(let m): return "This is too long. Please keep it under \(m) characters."
@@ -147,6 +149,11 @@ public enum S {
     static let urgentHelplines = "Child helplines"
     static let urgentAfter = "The case will be marked URGENT. Press Enter to go on with the report."
     static let reviewNothing = "(not given)"
+    static let reviewKeys = "↑ ↓ read the whole report · Enter saves · PgUp goes back to change something"
+    /// The question as a short label for the review page (without "(optional)").
+    static func reviewLabel(_ f: ReportField) -> String {
+        fieldLabel(f).replacingOccurrences(of: " (optional)", with: "").replacingOccurrences(of: "?", with: "")
+    }
 
     // Leave dialog
     static let leaveQuestion = "You have not saved this report yet. What would you like to do?"

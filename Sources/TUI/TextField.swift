@@ -156,7 +156,8 @@ public struct TextField: Equatable, Sendable {
         guard r.width > 0, r.height > 0 else { return nil }
         g.fill(r, style: style)
         if !multiline {
-            let cursorCol = chars[0..<cursor].reduce(0) { $0 + DisplayWidth.of($1) }
+            if !focused { scroll = 0 }
+            let cursorCol = focused ? chars[0..<cursor].reduce(0) { $0 + DisplayWidth.of($1) } : 0
             if cursorCol - scroll >= r.width { scroll = cursorCol - r.width + 1 }
             if cursorCol < scroll { scroll = cursorCol }
             var col = 0

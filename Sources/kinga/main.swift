@@ -98,6 +98,10 @@ struct DataPaths {
     }
 }
 
+// Children's data: every file Kinga creates (database, WAL, shared memory, backups) is readable only by
+// Kinga's user, even outside the private default folder.
+umask(0o077)
+
 do {
     var command = try Kinga.parseAsRoot()
     try command.run()

@@ -84,6 +84,17 @@ struct StoreTests {
         #expect(try store.drafts().isEmpty)
     }
 
+    @Test("one draft resumed on two kiosks and saved with different answers keeps both")
+    func sameDraftDifferentAnswers() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let draft = UUID()
+        let a = try store.registerCase(from: sampleReport(name: "T1"), draftID: draft, author: "kiosk 1")
+        let b = try store.registerCase(from: sampleReport(name: "T2"), draftID: draft, author: "kiosk 2")
+        #expect(a.id != b.id)
+        #expect(Set(try store.casePage(after: nil, limit: 10).map(\.childName)) == ["T1", "T2"])
+    }
+
     @Test func urgentReportsAreFlaggedOnTheTimeline() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)

@@ -78,6 +78,15 @@ struct InputDecoderTests {
         #expect(events == [.paste("line one\nline two\r\u{1B}[2J"), .key(.char("x"))])
     }
 
+    @Test("a paste whose end marker never comes ends when input goes quiet, keeping what arrived")
+    func unterminatedPaste() {
+        #expect(feed("\u{1B}[200~Jos went home") == [.paste("Jos went home")])
+        var d = InputDecoder()
+        for u in "\u{1B}[200~abc".unicodeScalars { _ = d.feed(.scalar(u)) }
+        #expect(d.flush() == [.paste("abc")])
+        #expect(d.feed(.scalar("z")) == [.key(.char("z"))])
+    }
+
     @Test func loneEscapeIsEscape() {
         #expect(feed("\u{1B}") == [.key(.escape)])
         #expect(feed("\u{1B}", flush: false) == [])

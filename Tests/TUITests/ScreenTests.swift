@@ -81,6 +81,9 @@ struct ScreenTests {
         d.fillReport()
         #expect(d.contains("Step 6 of 6"))
         #expect(d.contains("Check the report, then save"))
+        #expect(d.contains("Who is reporting: A teacher"))   // the review starts at the top
+        #expect(d.contains("more below"))
+        d.press(.end)
         #expect(d.contains("[ Save report ]"))
         d.press(.enter, .enter)   // Enter twice on Save
         #expect(try d.store.caseCount() == 1)
