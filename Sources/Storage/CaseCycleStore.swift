@@ -404,10 +404,47 @@ extension KingaStore {
                 items.append(DueItem(kind: stale ? .referralStale : .referralWaiting, caseID: ref.caseID, caseNumber: ref.caseNumber,
                                      childName: ref.childName, urgent: ref.urgent, days: ref.ageInDays(today: today), detail: ref.providerName))
             }
-            let order: [DueItem.Kind: Int] = [.firstActionOverdue: 0, .followUpDue: 1, .referralStale: 2, .referralWaiting: 3]
+            // Review: open cases whose newest assessment, plan or follow-up (or registration) is older than the
+            // profile's review interval (Inter-agency Guidelines: review at least every 3 months).
+            let cutoff = ISO8601.format(now.addingTimeInterval(-Double(deadlines.reviewDays) * 86400))
+            for r in try Row.fetchAll(db, sql: """
+                SELECT c.id, c.case_number, c.child_name, c.urgent,
+                       (SELECT max(occurred_at) FROM case_event e WHERE e.case_id = c.id
+                        AND e.kind IN ('report_received','assessment','case_plan','follow_up','reopened')) AS reviewed
+                FROM case_record c WHERE c.status = 'open' AND c.first_action_at IS NOT NULL
+                """) {
+                guard let id = UUID(uuidString: r["id"]), let number = CaseNumber(r["case_number"]),
+                      let reviewed = r["reviewed"] as String?, reviewed < cutoff, let at = ISO8601.parse(reviewed) else { continue }
+                items.append(DueItem(kind: .reviewDue, caseID: id, caseNumber: number, childName: r["child_name"], urgent: r["urgent"],
+                                     days: Int(now.timeIntervalSince(at) / 86400), detail: LocalDate(at, in: clock.timeZone).iso))
+            }
+            let order: [DueItem.Kind: Int] = [.firstActionOverdue: 0, .followUpDue: 1, .referralStale: 2, .reviewDue: 3, .referralWaiting: 4]
             return items.sorted {
                 (order[$0.kind]!, $0.urgent ? 0 : 1, -$0.days, $0.caseNumber) < (order[$1.kind]!, $1.urgent ? 0 : 1, -$1.days, $1.caseNumber)
             }
         }
+    }
+}
+
+extension KingaStore {
+    /// The folder beside the database where referral slips are written (created on demand, private).
+    public var slipsFolder: String { ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("slips") }
+
+    /// Writes a referral slip as a plain-text file and records it on the case timeline.
+    /// - Returns: the file path and the slip's text.
+    /// - Throws: file-system errors (folder not writable, disk full) and `StoreError.notFound`.
+    public func writeReferralSlip(id: UUID, profile: CountryProfile, author: String) throws -> (path: String, text: String) {
+        guard let r = try referral(id: id) else { throw StoreError.notFound }
+        let provider = try providers(includeRetired: true).first { $0.id == r.providerID }
+        let text = ReferralSlip.text(r, provider: provider, profile: profile, today: clock.today)
+        try FileManager.default.createDirectory(atPath: slipsFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let file = (slipsFolder as NSString).appendingPathComponent("\(r.caseNumber)-referral-\(r.id.uuidString.prefix(8).lowercased()).txt")
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+        chmod(file, 0o600)
+        try pool.write { db in
+            try insertEvent(db, caseID: r.caseID, at: clock.now, kind: .note, author: author,
+                            summary: "Referral slip printed for \(r.providerName)", body: "Written to \(file)")
+        }
+        return (file, text)
     }
 }

@@ -349,9 +349,10 @@ final class DueTodayScreen: ListScreen {
             let name = i.childName.isEmpty ? S.unnamed : i.childName
             let when: String
             switch i.kind {
-            case .firstActionOverdue: when = i.days == 0 ? "late today" : "\(i.days) day(s) late"
-            case .followUpDue: when = i.days == 0 ? "due today" : "\(i.days) day(s) late"
-            case .referralStale, .referralWaiting: when = "sent \(i.days) day(s) ago"
+            case .firstActionOverdue: when = i.days == 0 ? "late today" : "\(S.days(i.days)) late"
+            case .followUpDue: when = i.days == 0 ? "due today" : "\(S.days(i.days)) late"
+            case .referralStale, .referralWaiting: when = i.days == 0 ? "sent today" : "sent \(S.days(i.days)) ago"
+            case .reviewDue: when = "last review \(S.days(i.days)) ago"
             }
             return ("\(i.caseNumber)  \(DisplayWidth.pad(name, to: 14)) \(i.urgent ? "URGENT " : "")\(S.dueKind(i.kind)) · \(when) · \(i.detail)",
                     i.urgent || i.kind == .firstActionOverdue ? .danger : (i.kind == .referralWaiting ? .normal : .warning))
@@ -369,7 +370,7 @@ final class ReferralsScreen: ListScreen {
     override var emptyText: String { S.noReferrals }
     override func appear(_ app: App) { reload(app) }
     private func reload(_ app: App) { referrals = (try? app.store.referrals(status: filter)) ?? [] }
-    override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kUpdate), ("Tab", S.kFilter), ("o", S.kOpenCase), ("Esc", S.kBack)] }
+    override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kUpdate), ("Tab", S.kFilter), ("o", S.kOpenCase), ("p", S.kSlip), ("Esc", S.kBack)] }
     /// One entry per referral (drawn by `render`, which needs the pinned clock for the age in days).
     override var rows: [(text: String, style: Style)] { referrals.map { _ in ("", .normal) } }
     override func render(_ g: inout Grid, _ area: Rect, _ app: App) {
@@ -410,6 +411,47 @@ final class ReferralsScreen: ListScreen {
             selected = 0
             reload(app)
         case .char("o"): if referrals.indices.contains(selected) { return .push(CaseDetailScreen(caseID: referrals[selected].caseID)) }
+        case .char("p"):
+            guard referrals.indices.contains(selected) else { return .none }
+            do {
+                let slip = try app.store.writeReferralSlip(id: referrals[selected].id, profile: app.profile, author: app.userName)
+                return .push(TextPageScreen(title: S.slipTitle, text: slip.text, footer: S.slipSaved(slip.path)))
+            } catch { app.flash = (S.saveFailed("\(error)"), .danger) }
+        default: break
+        }
+        return .none
+    }
+}
+
+/// A read-only page of text (a referral slip), scrollable.
+final class TextPageScreen: Screen {
+    let title: String
+    let text: String
+    let footer: String
+    private var scroll = 0
+    init(title: String, text: String, footer: String) {
+        self.title = title
+        self.text = text
+        self.footer = footer
+    }
+    func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Esc", S.kBack)] }
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let x = area.x + 2, w = area.width - 4
+        var lines = DisplayWidth.wrap(text, width: w)
+        lines.append("")
+        lines += DisplayWidth.wrap(footer, width: w)
+        scroll = max(0, min(scroll, max(0, lines.count - area.height)))
+        for (i, l) in lines.dropFirst(scroll).prefix(area.height).enumerated() {
+            g.put(l, x: x, y: area.y + i, style: i + scroll >= lines.count - 2 ? .muted : .normal, clip: Rect(x: x, y: area.y + i, width: w, height: 1))
+        }
+    }
+    func handle(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .down: scroll += 1
+        case .up: scroll = max(0, scroll - 1)
+        case .pageDown: scroll += 10
+        case .pageUp: scroll = max(0, scroll - 10)
+        case .escape, .enter, .char("q"): return .pop
         default: break
         }
         return .none

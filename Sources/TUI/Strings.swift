@@ -375,10 +375,11 @@ extension S {
 
     static func dueKind(_ k: DueItem.Kind) -> String {
         switch k {
-        case .firstActionOverdue: return "No action yet, deadline passed"
+        case .firstActionOverdue: return "No action yet"
         case .followUpDue: return "Follow-up due"
-        case .referralStale: return "Referral without reply (stale)"
-        case .referralWaiting: return "Referral waiting for reply"
+        case .referralStale: return "No reply to referral"
+        case .referralWaiting: return "Referral waiting"
+        case .reviewDue: return "Review the case"
         }
     }
 
@@ -433,11 +434,15 @@ extension S {
     static let kFilter = "Filter"
     static let kOpenCase = "Open case"
     static let kEdit = "Edit"
+    static let kSlip = "Slip"
+    static let slipTitle = "Referral slip"
+    static func slipSaved(_ path: String) -> String { "Saved for printing as \(path). Keep it safe: it names a child." }
     static let kAdd = "Add"
     static let kRetire = "Retire/restore"
     static let menuDue = "Due today"
     static let menuReferrals = "Referrals"
     static let menuDirectory = "Service directory"
+    static func days(_ n: Int) -> String { n == 1 ? "1 day" : "\(n) days" }
     static func dueCount(_ n: Int) -> String { n == 1 ? "1 thing due today" : "\(n) things due today" }
     static let actionsLine = "s Assess · p Plan · f Refer · u Follow-up · a Note · x Close"
     static let actionsLineClosed = "o Reopen · a Note"

@@ -105,6 +105,8 @@ struct CycleTests {
         let due = try store.dueItems(deadlines: d)
         #expect(due.map(\.kind) == [.followUpDue])
         #expect(due.first?.days == 0)
+        box.value += 91 * 86400     // no review for 3 months
+        #expect(try store.dueItems(deadlines: d).map(\.kind).contains(.reviewDue))
         #expect(throws: CycleError.declineReasonMissing) {
             let r2 = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "y", urgent: false, author: "fp")
             try store.updateReferral(id: r2.id, to: .declined, note: "", author: "fp")
