@@ -448,3 +448,50 @@ extension KingaStore {
         return (file, text)
     }
 }
+
+extension KingaStore {
+    /// Cases (open and closed, clearly labelled by status) that may be about the same child as `caseID`:
+    /// a similar name and the same village or an age within two years (`DuplicateRule`). Candidates come from
+    /// the village and exact-name indexes, so the cost does not grow with the whole archive.
+    public func possibleDuplicates(of caseID: UUID, limit: Int = 10) throws -> [CaseSummary] {
+        let today = clock.today
+        return try pool.read { db in
+            guard let me = try Row.fetchOne(db, sql: "SELECT name_key, village_key FROM case_record WHERE id = ?", arguments: [caseID.uuidString]),
+                  let record = try Self.fetchCase(db, id: caseID.uuidString) else { throw StoreError.notFound }
+            let name: String = me["name_key"], village: String = me["village_key"]
+            guard !name.isEmpty else { return [] }
+            let firstName = String(name.split(separator: " ").first ?? "")
+            let rows = try Row.fetchAll(db, sql: Self.summarySQL + """
+                 WHERE c.id != ? AND c.status != 'duplicate'
+                   AND (c.village_key = ? OR c.name_key = ? OR c.name_key = ? OR c.name_key LIKE ? || ' %')
+                 ORDER BY c.last_activity_at DESC LIMIT 500
+                """, arguments: [caseID.uuidString, village, name, firstName, firstName])
+            let age = record.age?.years(on: today)
+            return rows.compactMap { row -> CaseSummary? in
+                guard let s = Self.summary(from: row) else { return nil }
+                let ok = DuplicateRule.matches(name: name, village: village, age: age, candidateName: DuplicateRule.key(s.childName),
+                                               candidateVillage: DuplicateRule.key(s.village), candidateAge: s.age?.years(on: today))
+                return ok ? s : nil
+            }.prefix(limit).map { $0 }
+        }
+    }
+
+    /// Links a new report to an existing case: the new case becomes a duplicate (closed to new work), and the
+    /// existing case gets the report on its timeline. Both steps are on both timelines, in one transaction.
+    /// - Throws: `StoreError.notFound`.
+    public func linkAsDuplicate(_ newID: UUID, of existingID: UUID, author: String) throws {
+        let now = clock.now
+        try pool.write { db in
+            guard let new = try Self.fetchCase(db, id: newID.uuidString), let old = try Self.fetchCase(db, id: existingID.uuidString) else {
+                throw StoreError.notFound
+            }
+            let report = try String.fetchOne(db, sql: "SELECT body FROM case_event WHERE case_id = ? AND kind = 'report_received' ORDER BY occurred_at LIMIT 1",
+                                             arguments: [newID.uuidString]) ?? ""
+            try insertEvent(db, caseID: existingID, at: now, kind: .note, author: author,
+                            summary: "Another report about this child (\(new.number))", body: report)
+            try insertEvent(db, caseID: newID, at: now, kind: .note, author: author,
+                            summary: "Same child as \(old.number): linked as a duplicate", body: "This report was added to case \(old.number).")
+            try db.execute(sql: "UPDATE case_record SET status = 'duplicate', closed_at = ? WHERE id = ?", arguments: [ISO8601.format(now), newID.uuidString])
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Model
 
 /// Schema changes, only through GRDB's `DatabaseMigrator` (DESIGN.md §4). Never edit a shipped migration:
 /// add a new one.
@@ -132,6 +133,18 @@ enum Schema {
                 CREATE INDEX referral_by_status ON referral(status, sent_on);
                 CREATE INDEX referral_by_case ON referral(case_id);
                 """)
+        }
+        m.registerMigration("v3-duplicate-keys") { db in
+            try db.execute(sql: """
+                ALTER TABLE case_record ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
+                ALTER TABLE case_record ADD COLUMN village_key TEXT NOT NULL DEFAULT '';
+                CREATE INDEX case_by_village_key ON case_record(village_key);
+                CREATE INDEX case_by_name_key ON case_record(name_key);
+                """)
+            for row in try Row.fetchAll(db, sql: "SELECT id, child_name, village FROM case_record") {
+                try db.execute(sql: "UPDATE case_record SET name_key = ?, village_key = ? WHERE id = ?",
+                               arguments: [DuplicateRule.key(row["child_name"]), DuplicateRule.key(row["village"]), row["id"] as String])
+            }
         }
         return m
     }

@@ -450,3 +450,56 @@ final class NoteScreen: Screen {
         return .none
     }
 }
+
+/// After saving: cases that may be about the same child. The user keeps the new case, or links the report
+/// to an existing case (the new one becomes a duplicate, the report goes on the existing timeline).
+final class DuplicateCheckScreen: Screen {
+    let record: CaseRecord
+    let candidates: [CaseSummary]
+    private var selected = 0
+    init(record: CaseRecord, candidates: [CaseSummary]) {
+        self.record = record
+        self.candidates = candidates
+    }
+    var title: String { S.savedTitle }
+    func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kChoose)] }
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let x = area.x + 2, w = area.width - 4
+        var y = Draw.paragraph(&g, S.savedBody(record.number.description), x: x, y: area.y + 1, width: w, maxY: area.maxY, style: .success) + 1
+        y = Draw.paragraph(&g, S.duplicatesIntro, x: x, y: y, width: w, maxY: area.maxY, style: .warning) + 1
+        let today = app.clock.today
+        var options = [S.duplicateNone]
+        options += candidates.map { c in
+            let age = c.age.map { String($0.years(on: today)) } ?? "?"
+            return "\(S.duplicateSame) \(c.number): \(c.childName), \(age), \(c.village) (\(S.status(c.status)))"
+        }
+        for (i, o) in options.enumerated() where y < area.maxY {
+            Draw.menuItem(&g, key: "\(i + 1)", label: o, x: x, y: y, width: w, selected: i == selected)
+            y += 1
+        }
+    }
+    func handle(_ key: Key, _ app: App) -> Action {
+        let n = candidates.count + 1
+        switch key {
+        case .up: selected = (selected + n - 1) % n
+        case .down, .tab: selected = (selected + 1) % n
+        case .enter: return choose(selected, app)
+        case .escape: return choose(0, app)
+        case .char(let c): if let d = c.wholeNumberValue, d >= 1, d <= n { return choose(d - 1, app) }
+        default: break
+        }
+        return .none
+    }
+    private func choose(_ i: Int, _ app: App) -> Action {
+        if i == 0 { return .replace(SavedScreen(record: record)) }
+        let existing = candidates[i - 1]
+        do {
+            try app.store.linkAsDuplicate(record.id, of: existing.id, author: app.userName)
+            app.flash = (S.duplicateLinked(existing.number.description), .success)
+            return .home(then: CaseDetailScreen(caseID: existing.id))
+        } catch {
+            app.flash = (S.saveFailed("\(error)"), .danger)
+            return .none
+        }
+    }
+}

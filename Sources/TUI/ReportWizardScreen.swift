@@ -308,6 +308,8 @@ final class ReportWizardScreen: Screen {
         do {
             let record = try app.store.registerCase(from: report, draftID: draftID, author: app.userName)
             lastPersisted = report
+            let similar = (try? app.store.possibleDuplicates(of: record.id)) ?? []
+            if !similar.isEmpty { return .replace(DuplicateCheckScreen(record: record, candidates: similar)) }
             return .replace(SavedScreen(record: record))
         } catch {
             saving = false

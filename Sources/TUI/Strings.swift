@@ -434,6 +434,10 @@ extension S {
     static let kFilter = "Filter"
     static let kOpenCase = "Open case"
     static let kEdit = "Edit"
+    static let duplicatesIntro = "These cases may be about the same child (similar name, same village or age). Is it one of them?"
+    static let duplicateNone = "No, this is a different child: keep the new case"
+    static let duplicateSame = "Same child as"
+    static func duplicateLinked(_ n: String) -> String { "The report was added to case \(n)." }
     static let kSlip = "Slip"
     static let slipTitle = "Referral slip"
     static func slipSaved(_ path: String) -> String { "Saved for printing as \(path). Keep it safe: it names a child." }

@@ -147,6 +147,28 @@ struct CycleScreenTests {
         #expect(try d.store.caseRecord(id: d.store.casePage(after: nil, limit: 1)[0].id)?.status == .open)
     }
 
+    @Test("a second report about the same child can be linked to the existing case")
+    func duplicatesAreOfferedAndLinked() throws {
+        let d = try Driver()
+        d.fillReport(name: "José Ñúñez")
+        d.press(.enter, .char("2"))
+        d.fillReport(name: "jose nunez")
+        d.press(.enter)
+        #expect(d.contains("may be about the same child"))
+        #expect(d.contains("Same child as KG-2026-0001"))
+        d.press(.char("2"))
+        #expect(d.contains("The report was added to case KG-2026-0001."))
+        #expect(d.contains("Another report about this child"))
+        let second = try #require(try d.store.caseRecord(number: CaseNumber("KG-2026-0002")!))
+        #expect(second.status == .duplicate)
+        // A different child is kept as a new case.
+        d.press(.escape)
+        d.fillReport(name: "Budi Lain", village: "Desa Lain")
+        d.press(.enter)
+        #expect(d.contains("Report saved"))
+        #expect(!d.contains("may be about the same child"))
+    }
+
     func sampleUrgent() -> Report {
         var r = Report()
         r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Desa Fiktif"; r.concerns = ["neglect"]
