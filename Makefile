@@ -5,7 +5,7 @@
 # and otherwise print the exact command to run.
 
 SWIFT ?= swift
-BUILD_PACKAGES = libncurses-dev libsqlite3-dev
+BUILD_PACKAGES = libncurses-dev libsqlite3-dev libsodium-dev
 TEST_PACKAGES = $(BUILD_PACKAGES) tmux sqlite3 locales
 SHOT_PACKAGES = tmux python3 python3-pyte python3-pil fonts-dejavu-core fonts-unifont
 

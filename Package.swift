@@ -16,11 +16,12 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CNcurses", path: "Modules/CNcurses"),
+        .systemLibrary(name: "CSodium", path: "Modules/CSodium"),
         .target(name: "Model"),
         .target(
             name: "Storage",
             dependencies: [
-                "Model",
+                "Model", "CSodium",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ]

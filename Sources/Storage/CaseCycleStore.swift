@@ -173,6 +173,7 @@ extension KingaStore {
                     notes = excluded.notes, retired = excluded.retired
                 """, arguments: [p.id.uuidString, deviceID.uuidString, saved.version, now, now, saved.name, services, saved.area,
                                  saved.contact, saved.hours, saved.notes, p.retired])
+            try audit(db, actor: "directory", action: p.retired ? "directory.retire" : "directory.save", detail: saved.name)
         }
         return saved
     }

@@ -50,6 +50,10 @@ public final class KingaStore: @unchecked Sendable {
     public let deviceID: UUID
     /// Source of "now" for timestamps.
     public let clock: Clock
+    /// The audit chain's HMAC key (from `auditKeyPath`, never stored in the database).
+    let auditKey: [UInt8]
+    /// Where the audit key lives: beside the database, `<name>.audit-key`.
+    public let auditKeyPath: String
 
     /// How long a writer waits for another session's transaction before giving up, in seconds.
     public static let busyTimeoutSeconds: TimeInterval = 10
@@ -59,15 +63,17 @@ public final class KingaStore: @unchecked Sendable {
     ///   - path: file path; its folder is created when missing.
     ///   - clock: the injectable clock for timestamps.
     /// - Throws: `StoreError.cannotOpen` with the reason (folder not writable, file not a database, …).
-    public init(path: String, clock: Clock) throws {
+    public init(path: String, clock: Clock, auditKeyPath: String? = nil) throws {
         self.path = path
         self.clock = clock
+        self.auditKeyPath = auditKeyPath ?? path + ".audit-key"
         let folder = (path as NSString).deletingLastPathComponent
         do {
             if !folder.isEmpty {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])
             }
+            auditKey = try AuditKey.loadOrCreate(at: self.auditKeyPath)
             var config = Configuration()
             config.foreignKeysEnabled = true
             config.busyMode = .timeout(Self.busyTimeoutSeconds)
@@ -263,6 +269,8 @@ public final class KingaStore: @unchecked Sendable {
             UPDATE case_record SET last_activity_at = max(last_activity_at, ?), updated_at = ?, version = version + 1
             WHERE id = ?
             """, arguments: [ISO8601.format(at), ISO8601.format(now), caseID.uuidString])
+        // Every timeline entry is a change to a case: audited in the same transaction.
+        try audit(db, actor: e.author, action: "case.\(kind.rawValue)", caseID: caseID, detail: e.summary)
         return e
     }
 

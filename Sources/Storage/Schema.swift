@@ -146,6 +146,25 @@ enum Schema {
                                arguments: [DuplicateRule.key(row["child_name"]), DuplicateRule.key(row["village"]), row["id"] as String])
             }
         }
+        m.registerMigration("v4-audit-log") { db in
+            try db.execute(sql: """
+                -- Append-only, HMAC-chained audit log: who viewed, changed, exported, logged in, failed, locked.
+                CREATE TABLE audit_log (
+                    seq INTEGER PRIMARY KEY,
+                    at TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    case_id TEXT,
+                    detail TEXT NOT NULL,
+                    mac TEXT NOT NULL                 -- HMAC-SHA-256 over the previous mac and this entry
+                ) STRICT;
+                CREATE INDEX audit_by_case ON audit_log(case_id, seq);
+                CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                """)
+        }
         return m
     }
 }

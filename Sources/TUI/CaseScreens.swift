@@ -239,8 +239,12 @@ final class CaseDetailScreen: Screen {
             allEvents = try app.store.events(caseID: caseID)
             events = filter.map { k in allEvents.filter { $0.kind == k } } ?? allEvents
             progress = try? app.store.progress(caseID: caseID, deadlines: app.profile.deadlines)
-            // First visit: select the newest entry so the latest news is on screen.
-            if !visited { selected = max(0, events.count - 1); visited = true }
+            // First visit: select the newest entry so the latest news is on screen, and log who viewed the case.
+            if !visited {
+                selected = max(0, events.count - 1)
+                visited = true
+                if record != nil { try app.store.recordView(caseID: caseID, actor: app.userName) }
+            }
             selected = min(max(selected, 0), max(0, events.count - 1))
             loadError = record == nil ? StoreError.notFound.description : nil
         } catch {

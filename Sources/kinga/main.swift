@@ -10,13 +10,25 @@ struct Kinga: ParsableCommand {
         commandName: "kinga",
         abstract: "Case management for community-based child protection, in the terminal.",
         discussion: """
+            kinga [--db PATH] [--demo [--reset]] [--profile ID] [--seeds PATH]
+                Open Kinga full screen (see: kinga open --help).
+            kinga audit verify [--db PATH | --demo]
+                Check that no audit log entry was changed or removed.
+
             Kinga opens the real database at $XDG_DATA_HOME/kinga/kinga.sqlite (or ~/.local/share/kinga/kinga.sqlite).
             The demo (--demo) uses its own file, filled with fictional cases, and never touches real data.
             Environment: KINGA_NOW pins the clock (ISO 8601, for tests and screenshots); NO_COLOR turns colours off;
             KINGA_SEEDS points to the seeds folder.
             """,
-        version: KingaVersion.string
+        version: KingaVersion.string,
+        subcommands: [Open.self, Audit.self],
+        defaultSubcommand: Open.self
     )
+}
+
+/// `kinga` (the default): open Kinga full screen.
+struct Open: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Open Kinga full screen (the default when no command is given).")
 
     @Option(name: .long, help: ArgumentHelp("Open this database file instead of the default.", valueName: "path"))
     var db: String?
@@ -70,6 +82,40 @@ struct Kinga: ParsableCommand {
         let signal = app.run(on: terminal)
         terminal.end()
         if let s = signal { throw ExitCode(128 + s) }
+    }
+}
+
+/// `kinga audit verify`: check the audit log's HMAC chain.
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Work with the audit log.", subcommands: [Verify.self])
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check that no audit entry was changed or removed; name the first bad entry.",
+            discussion: "Exit status: 0 when the chain is intact, 1 when it is broken or cannot be read.")
+
+        @Option(name: .long, help: ArgumentHelp("The database to check (default: the real one).", valueName: "path"))
+        var db: String?
+
+        @Flag(name: .long, help: "Check the demo database.")
+        var demo = false
+
+        func run() throws {
+            let env = ProcessInfo.processInfo.environment
+            let clock: Clock
+            do { clock = try Clock.fromEnvironment(env) } catch { throw Failure(message: "\(error)") }
+            let paths = DataPaths(environment: env)
+            let path = db ?? (demo ? paths.demoDatabase : paths.realDatabase)
+            guard FileManager.default.fileExists(atPath: path) else { throw Failure(message: "There is no database at \(path).") }
+            let store: KingaStore
+            do { store = try KingaStore(path: path, clock: clock) } catch { throw Failure(message: "\(error)") }
+            switch try store.verifyAudit() {
+            case .intact(let n):
+                print("Audit log intact: \(n) entries checked in \(path).")
+            case .broken(let seq, let checked):
+                throw Failure(message: "The audit log is broken at entry \(seq) (\(checked) entries before it are intact). It was changed or an entry was removed. Tell your supervisor and keep this database as evidence.")
+            }
+        }
     }
 }
 

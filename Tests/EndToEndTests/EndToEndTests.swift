@@ -227,4 +227,24 @@ struct EndToEndTests {
         #expect(wrong.status != 0)
         _ = t
     }
+
+    @Test("kinga audit verify: 0 when intact, 1 naming the first bad entry after an edit with sqlite3")
+    func auditVerify() throws {
+        let t = TmuxSession()
+        try t.startKinga("--demo")
+        try t.waitFor("DEMO — fictional data")
+        try t.send("c", "Enter")
+        try t.waitFor("Timeline")
+        try t.send("Escape", "Escape", "q")
+        try t.waitForExit()
+        let db = t.dataHome + "/kinga/demo.sqlite"
+        let ok = try TmuxSession.run(["env", "XDG_DATA_HOME=\(t.dataHome)", TmuxSession.binary, "audit", "verify", "--demo"])
+        #expect(ok.status == 0)
+        #expect(ok.output.contains("Audit log intact"))
+        let edit = try TmuxSession.run(["sqlite3", db, "DROP TRIGGER audit_no_update; UPDATE audit_log SET detail = 'nothing happened' WHERE seq = 7;"])
+        #expect(edit.status == 0)
+        let bad = try TmuxSession.run(["sh", "-c", "XDG_DATA_HOME='\(t.dataHome)' '\(TmuxSession.binary)' audit verify --demo 2>&1"])
+        #expect(bad.status == 1)
+        #expect(bad.output.contains("broken at entry 7"))
+    }
 }

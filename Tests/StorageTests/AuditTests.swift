@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+@testable import Model
+@testable import Storage
+
+@Suite("The audit log: append-only, HMAC-chained, written with every change")
+struct AuditTests {
+    @Test func changesAndViewsAreLoggedAndTheChainVerifies() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let c = try store.registerCase(from: sampleReport(), draftID: UUID(), author: "Focal One")
+        try store.recordView(caseID: c.id, actor: "Supervisor Two")
+        try store.addNote(caseID: c.id, text: "Visited.", author: "Focal One")
+        let actions = try store.auditEntries().map(\.action)
+        #expect(actions.contains("case.report_received") && actions.contains("case.view") && actions.contains("case.note"))
+        #expect(try store.verifyAudit() == .intact(entries: actions.count))
+        // The key lives outside the database, readable only by its owner.
+        let attrs = try FileManager.default.attributesOfItem(atPath: store.auditKeyPath)
+        #expect((attrs[.posixPermissions] as? Int) == 0o400)
+    }
+
+    @Test("the database refuses updates and deletes of audit rows")
+    func appendOnly() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.recordAudit(actor: "a", action: "login")
+        #expect(throws: (any Error).self) { try store.pool.write { try $0.execute(sql: "UPDATE audit_log SET actor = 'b'") } }
+        #expect(throws: (any Error).self) { try store.pool.write { try $0.execute(sql: "DELETE FROM audit_log") } }
+    }
+
+    @Test("editing an audit row with the sqlite3 tool is found by verify, which names the first bad entry")
+    func tamperingIsDetected() throws {
+        let dir = TempDir()
+        let path = dir.path + "/k.sqlite"
+        do {
+            let store = try KingaStore(path: path, clock: pinned)
+            for i in 0..<5 { try store.recordAudit(actor: "user\(i)", action: "login") }
+        }
+        let sql = "DROP TRIGGER audit_no_update; UPDATE audit_log SET actor = 'someone else' WHERE seq = 3;"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        p.arguments = [path, sql]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let store = try KingaStore(path: path, clock: pinned)
+        #expect(try store.verifyAudit() == .broken(firstBadSeq: 3, checked: 2))
+    }
+
+    @Test func aDeletedEntryIsFound() throws {
+        let dir = TempDir()
+        let path = dir.path + "/k.sqlite"
+        do {
+            let store = try KingaStore(path: path, clock: pinned)
+            for i in 0..<4 { try store.recordAudit(actor: "user\(i)", action: "login") }
+            try store.pool.write { db in
+                try db.execute(sql: "DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE seq = 2")
+            }
+        }
+        let store = try KingaStore(path: path, clock: pinned)
+        #expect(try store.verifyAudit() == .broken(firstBadSeq: 2, checked: 1))
+    }
+}
