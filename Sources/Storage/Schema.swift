@@ -165,6 +165,26 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 """)
         }
+        m.registerMigration("v5-users") { db in
+            try db.execute(sql: """
+                CREATE TABLE app_user (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    device_id TEXT NOT NULL,
+                    version INTEGER NOT NULL DEFAULT 1,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    role TEXT NOT NULL CHECK (role IN ('focal_point','supervisor','administrator','trainer')),
+                    pin_hash TEXT NOT NULL,              -- Argon2id PHC string (libsodium crypto_pwhash_str)
+                    language TEXT NOT NULL DEFAULT 'en',
+                    failed_attempts INTEGER NOT NULL DEFAULT 0,
+                    locked_until TEXT,
+                    active INTEGER NOT NULL DEFAULT 1
+                ) STRICT;
+                ALTER TABLE case_record ADD COLUMN assigned_to TEXT REFERENCES app_user(id);
+                CREATE INDEX case_by_assignee ON case_record(assigned_to, last_activity_at);
+                """)
+        }
         return m
     }
 }

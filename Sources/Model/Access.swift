@@ -1,0 +1,82 @@
+/// Roles of Kinga's users (names shown to users may be localised).
+public enum Role: String, CaseIterable, Codable, Sendable {
+    /// Records reports; works on own and assigned cases.
+    case focalPoint = "focal_point"
+    /// Sees the team's cases; approves and returns work; may override consent checks with a reason; reassigns.
+    case supervisor
+    /// Users, profile, service directory, backups; no case narratives (unless also a supervisor).
+    case administrator
+    /// The demo database only.
+    case trainer
+}
+
+/// Things a user may be allowed to do.
+public enum Permission: String, CaseIterable, Codable, Sendable {
+    case createReport, viewCase, editCase, viewNarrative
+    case overrideConsent, approveClosure, reassignCase, reviewQueue
+    case manageUsers, manageDirectory, manageProfile, backup, exportCases, viewAudit
+}
+
+/// The permission matrix (issue #4), checked in Model/Storage so no screen can bypass it.
+///
+/// A focal point works on their own and assigned cases; a supervisor on every case of the team; an
+/// administrator runs the system but reads no case narratives; a trainer may do everything a focal point
+/// and a supervisor may, but only on the demo database.
+public enum Access {
+    /// - Parameters:
+    ///   - role: the user's role.
+    ///   - permission: what they try to do.
+    ///   - ownCase: the case is assigned to this user (ignored for permissions that are not about one case).
+    ///   - demo: the database is the demo.
+    public static func allows(_ role: Role, _ permission: Permission, ownCase: Bool = false, demo: Bool) -> Bool {
+        switch role {
+        case .trainer:
+            guard demo else { return false }
+            return permission != .manageUsers && permission != .backup
+        case .focalPoint:
+            switch permission {
+            case .createReport: return true
+            case .viewCase, .editCase, .viewNarrative: return ownCase
+            default: return false
+            }
+        case .supervisor:
+            switch permission {
+            case .manageUsers, .manageProfile, .backup: return false
+            default: return true
+            }
+        case .administrator:
+            switch permission {
+            case .manageUsers, .manageDirectory, .manageProfile, .backup, .exportCases, .viewAudit: return true
+            case .viewCase: return true          // the case list and headers, for administration
+            default: return false                // no narratives, no case work
+            }
+        }
+    }
+}
+
+/// PIN rules: at least 6 digits, or a passphrase of at least 8 characters (issue #4; NIST SP 800-63B allows
+/// shorter secrets only with rate limiting, which the lockout provides).
+public enum PINRule {
+    public enum Problem: Equatable, Sendable { case tooShort, allSameDigit, sequence }
+
+    public static func problem(_ pin: String) -> Problem? {
+        let digitsOnly = !pin.isEmpty && pin.allSatisfy { $0.isASCII && $0.isNumber }
+        if digitsOnly {
+            if pin.count < 6 { return .tooShort }
+            if Set(pin).count == 1 { return .allSameDigit }
+            let d = pin.compactMap(\.wholeNumberValue)
+            let up = zip(d, d.dropFirst()).allSatisfy { $1 == ($0 + 1) % 10 }
+            let down = zip(d, d.dropFirst()).allSatisfy { $1 == ($0 + 9) % 10 }
+            if up || down { return .sequence }
+            return nil
+        }
+        return pin.count < 8 ? .tooShort : nil
+    }
+
+    /// Seconds an account stays locked after `failures` wrong PINs: none before 5, then 30 s doubling each
+    /// time, at most one hour (OWASP Authentication Cheat Sheet: account lockout with growing back-off).
+    public static func lockSeconds(afterFailures failures: Int) -> Int {
+        guard failures >= 5 else { return 0 }
+        return min(3600, 30 << min(failures - 5, 7))
+    }
+}

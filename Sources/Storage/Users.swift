@@ -1,0 +1,149 @@
+import CSodium
+import Foundation
+import GRDB
+import Model
+
+/// A person who uses Kinga.
+public struct User: Hashable, Sendable, Identifiable {
+    public var id: UUID
+    public var name: String
+    public var role: Role
+    public var language: String
+    public var active: Bool
+}
+
+/// Why a user could not be created or a PIN not set.
+public enum UserError: Error, Equatable, CustomStringConvertible {
+    case nameRequired
+    case nameTaken
+    case weakPIN(PINRule.Problem)
+    case notAllowed
+    public var description: String {
+        switch self {
+        case .nameRequired: return "Please write the person's name."
+        case .nameTaken: return "Someone with this name already uses Kinga. Add a family name or a number."
+        case .weakPIN(.tooShort): return "The PIN needs at least 6 digits (or a passphrase of at least 8 characters)."
+        case .weakPIN(.allSameDigit): return "The PIN cannot be one digit repeated. Choose digits that are hard to guess."
+        case .weakPIN(.sequence): return "The PIN cannot be digits in a row like 123456. Choose digits that are hard to guess."
+        case .notAllowed: return "You are not allowed to do this."
+        }
+    }
+}
+
+/// The outcome of a login. The screen shows one message for every failure (no hint whether the name or the
+/// PIN was wrong, or that the account is locked — OWASP Authentication Cheat Sheet).
+public enum LoginResult: Equatable, Sendable {
+    case success(User)
+    case failed
+    /// Too many failures: no attempt is checked until this time.
+    case locked(until: Date)
+}
+
+extension KingaStore {
+    static func hashPIN(_ pin: String) throws -> String {
+        guard kinga_sodium_init() >= 0 else { throw AuditError.cryptoUnavailable }
+        var out = [CChar](repeating: 0, count: Int(kinga_pwhash_strbytes()))
+        let bytes = Array(pin.utf8)
+        let rc = bytes.withUnsafeBufferPointer { b in
+            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(1, bytes.count)) { kinga_pin_hash(&out, $0, UInt64(bytes.count)) }
+        }
+        guard rc == 0 else { throw AuditError.cryptoUnavailable }
+        return String(cString: out)
+    }
+
+    static func verifyPIN(_ pin: String, hash: String) -> Bool {
+        let bytes = Array(pin.utf8) + [0]
+        return bytes.withUnsafeBufferPointer { b in
+            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) { kinga_pin_verify(hash, $0, UInt64(bytes.count - 1)) == 0 }
+        }
+    }
+
+    /// Creates a user. PINs are stored only as Argon2id hashes.
+    /// - Parameters: `skipPINRule` only for the demo's published PINs (for example 123456).
+    /// - Throws: `UserError.nameRequired`, `.nameTaken`, `.weakPIN`.
+    @discardableResult
+    public func createUser(name: String, role: Role, pin: String, language: String = "en", createdBy: String, skipPINRule: Bool = false) throws -> User {
+        let clean = TextSafety.clean(name, multiline: false).trimmingCharacters(in: .whitespaces)
+        guard !clean.isEmpty else { throw UserError.nameRequired }
+        if !skipPINRule, let p = PINRule.problem(pin) { throw UserError.weakPIN(p) }
+        let hash = try Self.hashPIN(pin)
+        let id = UUID()
+        let now = ISO8601.format(clock.now)
+        try pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM app_user WHERE name = ?", arguments: [clean]) != nil { throw UserError.nameTaken }
+            try db.execute(sql: """
+                INSERT INTO app_user(id, device_id, created_at, updated_at, name, role, pin_hash, language)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id.uuidString, deviceID.uuidString, now, now, clean, role.rawValue, hash, language])
+            try audit(db, actor: createdBy, action: "user.create", detail: "\(clean) as \(role.rawValue)")
+        }
+        return User(id: id, name: clean, role: role, language: language, active: true)
+    }
+
+    /// Active users by name (for the login screen: names only, never PIN hints).
+    public func users() throws -> [User] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, role, language, active FROM app_user WHERE active = 1 ORDER BY name COLLATE NOCASE").compactMap { r in
+                guard let id = UUID(uuidString: r["id"]), let role = Role(rawValue: r["role"]) else { return nil }
+                return User(id: id, name: r["name"], role: role, language: r["language"], active: r["active"])
+            }
+        }
+    }
+
+    /// Checks a PIN. Every failure and lockout is audited; after 5 failures the account locks with a growing
+    /// back-off (`PINRule.lockSeconds`), and no PIN is checked while it is locked.
+    public func login(userID: UUID, pin: String) throws -> LoginResult {
+        let now = clock.now
+        guard let row = try pool.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM app_user WHERE id = ? AND active = 1", arguments: [userID.uuidString]) }),
+              let role = Role(rawValue: row["role"]) else {
+            try recordAudit(actor: "unknown", action: "login.failed", detail: "no such user")
+            return .failed
+        }
+        let name: String = row["name"]
+        if let until = (row["locked_until"] as String?).flatMap(ISO8601.parse), until > now {
+            try recordAudit(actor: name, action: "login.refused_locked")
+            return .locked(until: until)
+        }
+        // Verifying takes ~0.1 s of Argon2id on purpose; it runs outside the write lock.
+        if Self.verifyPIN(pin, hash: row["pin_hash"]) {
+            try pool.write { db in
+                try db.execute(sql: "UPDATE app_user SET failed_attempts = 0, locked_until = NULL WHERE id = ?", arguments: [userID.uuidString])
+                try audit(db, actor: name, action: "login.ok")
+            }
+            return .success(User(id: userID, name: name, role: role, language: row["language"], active: true))
+        }
+        return try pool.write { db in
+            let failures = (try Int.fetchOne(db, sql: "SELECT failed_attempts FROM app_user WHERE id = ?", arguments: [userID.uuidString]) ?? 0) + 1
+            let lock = PINRule.lockSeconds(afterFailures: failures)
+            let until = lock > 0 ? now.addingTimeInterval(Double(lock)) : nil
+            try db.execute(sql: "UPDATE app_user SET failed_attempts = ?, locked_until = ? WHERE id = ?",
+                           arguments: [failures, until.map(ISO8601.format), userID.uuidString])
+            try audit(db, actor: name, action: "login.failed", detail: "attempt \(failures)")
+            if let u = until {
+                try audit(db, actor: name, action: "account.locked", detail: "for \(lock) s")
+                return .locked(until: u)
+            }
+            return .failed
+        }
+    }
+
+    /// Sets a new PIN: by the user (who must give the old one) or by an administrator (reset).
+    /// - Throws: `UserError.weakPIN`, `.notAllowed` (wrong old PIN or not an administrator).
+    public func setPIN(userID: UUID, newPIN: String, oldPIN: String?, by actor: User) throws {
+        if let p = PINRule.problem(newPIN) { throw UserError.weakPIN(p) }
+        guard let hash = try pool.read({ db in try String.fetchOne(db, sql: "SELECT pin_hash FROM app_user WHERE id = ?", arguments: [userID.uuidString]) }) else {
+            throw StoreError.notFound
+        }
+        if actor.id == userID {
+            guard let old = oldPIN, Self.verifyPIN(old, hash: hash) else { throw UserError.notAllowed }
+        } else {
+            guard Access.allows(actor.role, .manageUsers, demo: false) else { throw UserError.notAllowed }
+        }
+        let newHash = try Self.hashPIN(newPIN)
+        try pool.write { db in
+            try db.execute(sql: "UPDATE app_user SET pin_hash = ?, failed_attempts = 0, locked_until = NULL, version = version + 1, updated_at = ? WHERE id = ?",
+                           arguments: [newHash, ISO8601.format(clock.now), userID.uuidString])
+            try audit(db, actor: actor.name, action: actor.id == userID ? "pin.change" : "pin.reset", detail: userID.uuidString)
+        }
+    }
+}
