@@ -25,6 +25,8 @@ public struct CountryProfile: Codable, Hashable, Sendable {
     public var deadlines: Deadlines
     /// Rules the law or SOPs of the country imply; Model enforces them so no screen can bypass them.
     public var rules: ProfileRules
+    /// Minutes without a key before a shared kiosk locks itself (default 3).
+    public var idleLockMinutes: Int
 
     public init(id: String, name: String, language: String, sources: [String], emergencyNumbers: [PhoneNumber],
                 helplines: [PhoneNumber], concerns: [ConcernDefinition], urgentSteps: [String]) {
@@ -38,6 +40,7 @@ public struct CountryProfile: Codable, Hashable, Sendable {
         self.urgentSteps = urgentSteps
         self.deadlines = .standard
         self.rules = ProfileRules()
+        self.idleLockMinutes = 3
     }
 
     public init(from decoder: Decoder) throws {
@@ -52,6 +55,7 @@ public struct CountryProfile: Codable, Hashable, Sendable {
         urgentSteps = try c.decode([String].self, forKey: .urgentSteps)
         deadlines = try c.decodeIfPresent(Deadlines.self, forKey: .deadlines) ?? .standard
         rules = try c.decodeIfPresent(ProfileRules.self, forKey: .rules) ?? ProfileRules()
+        idleLockMinutes = max(1, try c.decodeIfPresent(Int.self, forKey: .idleLockMinutes) ?? 3)
     }
 
     /// The label of a concern id; the id itself when the profile does not list it (old data, other profile).
@@ -65,6 +69,7 @@ public struct CountryProfile: Codable, Hashable, Sendable {
         case helplines
         case urgentSteps = "urgent_steps"
         case deadlines, rules
+        case idleLockMinutes = "idle_lock_minutes"
     }
 }
 

@@ -174,7 +174,7 @@ enum Schema {
                     created_at TEXT NOT NULL,
                     updated_at TEXT NOT NULL,
                     name TEXT NOT NULL UNIQUE COLLATE NOCASE,
-                    role TEXT NOT NULL CHECK (role IN ('focal_point','supervisor','administrator','trainer')),
+                    roles TEXT NOT NULL,                 -- comma-separated Role raw values, e.g. "administrator,supervisor"
                     pin_hash TEXT NOT NULL,              -- Argon2id PHC string (libsodium crypto_pwhash_str)
                     language TEXT NOT NULL DEFAULT 'en',
                     failed_attempts INTEGER NOT NULL DEFAULT 0,

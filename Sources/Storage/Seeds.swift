@@ -100,6 +100,12 @@ public enum Seeds {
             let d = wall - Double(timeZone.secondsFromGMT(for: wall))
             return min(d, now)
         }
+        // One demo user per role; the login screen shows the PIN (123456) so trainers can show each role.
+        for (name, role) in [("Trainer Demo", Role.trainer), ("Focal Point Demo", .focalPoint), ("Supervisor Demo", .supervisor), ("Admin Demo", .administrator)] {
+            if try !seeder.users().contains(where: { $0.name == name }) {
+                try seeder.createUser(name: name, roles: [role], pin: "123456", createdBy: "demo", skipPINRule: true)
+            }
+        }
         var providers: [String: ServiceProvider] = [:]
         for p in try directory(seeds: seeds) {
             let saved = try seeder.saveProvider(ServiceProvider(name: p.name, services: p.services, area: p.area, contact: p.contact,

@@ -7,9 +7,26 @@ import Model
 public struct User: Hashable, Sendable, Identifiable {
     public var id: UUID
     public var name: String
-    public var role: Role
+    /// One or more roles ("an administrator who is also a supervisor" may read narratives).
+    public var roles: Set<Role>
     public var language: String
     public var active: Bool
+
+    public init(id: UUID, name: String, roles: Set<Role>, language: String = "en", active: Bool = true) {
+        self.id = id
+        self.name = name
+        self.roles = roles
+        self.language = language
+        self.active = active
+    }
+
+    /// True when any of the user's roles allows `permission` (see `Access`).
+    public func can(_ permission: Permission, ownCase: Bool = false, demo: Bool) -> Bool {
+        roles.contains { Access.allows($0, permission, ownCase: ownCase, demo: demo) }
+    }
+
+    static func roles(from text: String) -> Set<Role> { Set(text.split(separator: ",").compactMap { Role(rawValue: String($0)) }) }
+    static func text(_ roles: Set<Role>) -> String { roles.map(\.rawValue).sorted().joined(separator: ",") }
 }
 
 /// Why a user could not be created or a PIN not set.
@@ -62,7 +79,8 @@ extension KingaStore {
     /// - Parameters: `skipPINRule` only for the demo's published PINs (for example 123456).
     /// - Throws: `UserError.nameRequired`, `.nameTaken`, `.weakPIN`.
     @discardableResult
-    public func createUser(name: String, role: Role, pin: String, language: String = "en", createdBy: String, skipPINRule: Bool = false) throws -> User {
+    public func createUser(name: String, roles: Set<Role>, pin: String, language: String = "en", createdBy: String, skipPINRule: Bool = false) throws -> User {
+        guard !roles.isEmpty else { throw UserError.notAllowed }
         let clean = TextSafety.clean(name, multiline: false).trimmingCharacters(in: .whitespaces)
         guard !clean.isEmpty else { throw UserError.nameRequired }
         if !skipPINRule, let p = PINRule.problem(pin) { throw UserError.weakPIN(p) }
@@ -72,20 +90,20 @@ extension KingaStore {
         try pool.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM app_user WHERE name = ?", arguments: [clean]) != nil { throw UserError.nameTaken }
             try db.execute(sql: """
-                INSERT INTO app_user(id, device_id, created_at, updated_at, name, role, pin_hash, language)
+                INSERT INTO app_user(id, device_id, created_at, updated_at, name, roles, pin_hash, language)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id.uuidString, deviceID.uuidString, now, now, clean, role.rawValue, hash, language])
-            try audit(db, actor: createdBy, action: "user.create", detail: "\(clean) as \(role.rawValue)")
+                """, arguments: [id.uuidString, deviceID.uuidString, now, now, clean, User.text(roles), hash, language])
+            try audit(db, actor: createdBy, action: "user.create", detail: "\(clean) as \(User.text(roles))")
         }
-        return User(id: id, name: clean, role: role, language: language, active: true)
+        return User(id: id, name: clean, roles: roles, language: language, active: true)
     }
 
     /// Active users by name (for the login screen: names only, never PIN hints).
     public func users() throws -> [User] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, role, language, active FROM app_user WHERE active = 1 ORDER BY name COLLATE NOCASE").compactMap { r in
-                guard let id = UUID(uuidString: r["id"]), let role = Role(rawValue: r["role"]) else { return nil }
-                return User(id: id, name: r["name"], role: role, language: r["language"], active: r["active"])
+            try Row.fetchAll(db, sql: "SELECT id, name, roles, language, active FROM app_user WHERE active = 1 ORDER BY name COLLATE NOCASE").compactMap { r in
+                guard let id = UUID(uuidString: r["id"]) else { return nil }
+                return User(id: id, name: r["name"], roles: User.roles(from: r["roles"]), language: r["language"], active: r["active"])
             }
         }
     }
@@ -95,7 +113,7 @@ extension KingaStore {
     public func login(userID: UUID, pin: String) throws -> LoginResult {
         let now = clock.now
         guard let row = try pool.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM app_user WHERE id = ? AND active = 1", arguments: [userID.uuidString]) }),
-              let role = Role(rawValue: row["role"]) else {
+              case let roles = User.roles(from: row["roles"]), !roles.isEmpty else {
             try recordAudit(actor: "unknown", action: "login.failed", detail: "no such user")
             return .failed
         }
@@ -110,7 +128,7 @@ extension KingaStore {
                 try db.execute(sql: "UPDATE app_user SET failed_attempts = 0, locked_until = NULL WHERE id = ?", arguments: [userID.uuidString])
                 try audit(db, actor: name, action: "login.ok")
             }
-            return .success(User(id: userID, name: name, role: role, language: row["language"], active: true))
+            return .success(User(id: userID, name: name, roles: roles, language: row["language"], active: true))
         }
         return try pool.write { db in
             let failures = (try Int.fetchOne(db, sql: "SELECT failed_attempts FROM app_user WHERE id = ?", arguments: [userID.uuidString]) ?? 0) + 1
@@ -137,7 +155,7 @@ extension KingaStore {
         if actor.id == userID {
             guard let old = oldPIN, Self.verifyPIN(old, hash: hash) else { throw UserError.notAllowed }
         } else {
-            guard Access.allows(actor.role, .manageUsers, demo: false) else { throw UserError.notAllowed }
+            guard actor.can(.manageUsers, demo: false) else { throw UserError.notAllowed }
         }
         let newHash = try Self.hashPIN(newPIN)
         try pool.write { db in
@@ -145,5 +163,26 @@ extension KingaStore {
                            arguments: [newHash, ISO8601.format(clock.now), userID.uuidString])
             try audit(db, actor: actor.name, action: actor.id == userID ? "pin.change" : "pin.reset", detail: userID.uuidString)
         }
+    }
+}
+
+extension KingaStore {
+    /// A deployment setting kept in the database (for example the country profile chosen at first run).
+    public func setting(_ key: String) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: ["setting." + key]) }
+    }
+
+    /// Stores a setting, audited.
+    public func setSetting(_ key: String, _ value: String, actor: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: ["setting." + key, value])
+            try audit(db, actor: actor, action: "setting.change", detail: "\(key) = \(value)")
+        }
+    }
+
+    /// True before the first user exists (first run).
+    public func needsSetup() throws -> Bool {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM app_user") ?? 0 } == 0
     }
 }

@@ -45,12 +45,26 @@ public extension Screen {
 /// The application: a stack of screens over one store, drawn into a grid each frame.
 public final class App {
     public let store: KingaStore
-    public let profile: CountryProfile
+    public private(set) var profile: CountryProfile
     public let clock: Clock
     public let demo: Bool
-    /// Who is using Kinga (the OS user until accounts arrive with #4); written as the author of events.
-    public let userName: String
+    /// The person logged in; nil on the first-run, login and lock screens.
+    public private(set) var session: User?
+    /// Who is using Kinga: written as the author of events and audit entries.
+    public var userName: String { session?.name ?? "nobody" }
     public private(set) var stack: [Screen] = []
+    /// Seconds without a key before Kinga locks itself (nil: never, as in headless tests).
+    public var idleLockSeconds: Int?
+    /// Monotonic seconds (system uptime) for the idle timer: pinned clocks do not stop it.
+    public var uptime: () -> TimeInterval = { ProcessInfo.processInfo.systemUptime }
+    private var lastInput: TimeInterval = 0
+    /// The screens under the lock screen, and whose they are.
+    private var lockedStack: [Screen]?
+    private var lockedUser: UUID?
+    /// Set when the screen must be wiped now (lock): the run loop tells the terminal.
+    public private(set) var wipeRequested = false
+    /// Loads another profile by id (first run); nil when it cannot be read.
+    public var profileLoader: ((String) -> CountryProfile?)?
     public private(set) var quitRequested = false
     /// A one-line message shown above the footer until the next key (for example "Note saved.").
     public var flash: (text: String, style: Style)?
@@ -59,24 +73,84 @@ public final class App {
     public static let minWidth = 40
     public static let minHeight = 12
 
-    public init(store: KingaStore, profile: CountryProfile, clock: Clock, demo: Bool, userName: String) {
+    /// - Parameters:
+    ///   - session: a user already logged in (headless tests); nil shows first run or login.
+    public init(store: KingaStore, profile: CountryProfile, clock: Clock, demo: Bool, session: User?, profiles: [String] = ["generic"]) {
         self.store = store
         self.profile = profile
         self.clock = clock
         self.demo = demo
-        self.userName = userName
-        let home = HomeScreen()
-        stack = [home]
-        home.appear(self)
+        self.session = session
+        lastInput = uptime()
+        if session != nil {
+            let home = HomeScreen()
+            stack = [home]
+            home.appear(self)
+        } else if (try? store.needsSetup()) ?? false {
+            stack = [SessionScreens.setup(profiles: profiles)]
+        } else {
+            stack = [SessionScreens.login(users: (try? store.users()) ?? [], demo: demo, locked: false)]
+        }
+    }
+
+    /// Called by the login, lock and first-run screens when a PIN was right.
+    func signIn(_ user: User) {
+        flash = nil
+        if let saved = lockedStack, lockedUser == user.id {
+            stack = saved
+        } else {
+            stack = [HomeScreen()]
+        }
+        lockedStack = nil
+        lockedUser = nil
+        session = user
+        lastInput = uptime()
+        top.appear(self)
+    }
+
+    func switchProfile(_ id: String) {
+        if let p = profileLoader?(id) { profile = p }
+    }
+
+    /// Locks now: saves drafts, hides everything, asks for a PIN. Logged in the audit.
+    public func lock() {
+        guard let user = session else { return }
+        saveUnfinished()
+        try? store.recordAudit(actor: user.name, action: "session.lock")
+        lockedStack = stack
+        lockedUser = user.id
+        session = nil
+        flash = nil
+        wipeRequested = true
+        stack = [SessionScreens.login(users: (try? store.users()) ?? [], demo: demo, locked: true)]
+    }
+
+    /// Seconds left before the idle lock, or nil when no lock is pending.
+    public var idleSecondsLeft: Int? {
+        guard let limit = idleLockSeconds, session != nil else { return nil }
+        return max(0, limit - Int(uptime() - lastInput))
+    }
+
+    /// Checks the idle timer: shows the countdown in the last 30 seconds, then locks.
+    public func checkIdle() {
+        guard let left = idleSecondsLeft else { return }
+        if left == 0 { lock() }
+        else if left <= 30 { flash = (S.idleWarning(left), .warning) }
     }
 
     public var top: Screen { stack[stack.count - 1] }
 
     /// Handles one event.
     public func handle(_ event: Event) {
+        if case .key = event { lastInput = uptime() }
+        if case .paste = event { lastInput = uptime() }
         switch event {
         case .key(let k):
             flash = nil
+            if session != nil && (k == .ctrl("l") || (k == .char("l") && top is HomeScreen)) {
+                lock()
+                return
+            }
             if (k == .function(1) || (k == .char("?") && !top.editingText)) && !(top is HelpScreen) {
                 apply(.push(HelpScreen()))
                 return
@@ -115,6 +189,7 @@ public final class App {
 
     /// Asks every open screen to save what is unfinished (signals, quit, lock).
     public func saveUnfinished() {
+        guard session != nil else { return }
         for s in stack.reversed() { s.saveUnfinished(self) }
     }
 
@@ -185,6 +260,12 @@ public final class App {
             if let sig = terminal.takeSignal() {
                 saveUnfinished()
                 return sig
+            }
+            checkIdle()
+            if wipeRequested {
+                terminal.wipe()
+                wipeRequested = false
+                last = nil
             }
             let (w, h) = terminal.size
             let frame = render(width: w, height: h)

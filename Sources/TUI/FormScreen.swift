@@ -9,6 +9,8 @@ struct FormField {
         case line(limit: Int)
         /// Several lines of text.
         case area(rows: Int)
+        /// A PIN or passphrase: typed like a line, shown as dots.
+        case secret(limit: Int)
         /// Pick one answer.
         case choice([String])
         /// Tick any number of answers.
@@ -45,6 +47,12 @@ final class FormScreen: Screen {
     private var scroll = 0
     private var dirty = false
     private let onSubmit: (FormScreen, App) -> Action
+    /// False on the login and lock screens: Esc must not leave them.
+    var escapeLeaves = true
+    /// True on short forms (login): Enter in the last text field submits.
+    var enterSubmitsFromLastField = false
+    /// Extra key handling before the form's own (for example Ctrl-Q on the login screen).
+    var extraKeys: ((Key, App) -> Action?)?
 
     init(title: String, intro: String, submitLabel: String, fields: [FormField], onSubmit: @escaping (FormScreen, App) -> Action) {
         self.title = title
@@ -56,6 +64,7 @@ final class FormScreen: Screen {
             switch f.kind {
             case .line(let limit): texts[f.id] = TextField("", multiline: false, limit: limit)
             case .area: texts[f.id] = TextField("", multiline: true, limit: TextLimits.narrative)
+            case .secret(let limit): texts[f.id] = TextField("", multiline: false, limit: limit)
             default: break
             }
         }
@@ -64,6 +73,10 @@ final class FormScreen: Screen {
     // MARK: values
 
     func text(_ id: String) -> String { texts[id]?.text.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
+    /// A secret exactly as typed (PINs are not trimmed).
+    func secret(_ id: String) -> String { texts[id]?.text ?? "" }
+    /// Empties a field (a wrong PIN is cleared, never kept on screen).
+    func clear(_ id: String) { texts[id]?.set("") }
     func choice(_ id: String) -> Int? { choices[id] }
     func checked(_ id: String) -> Set<Int> { checks[id] ?? [] }
     func yes(_ id: String) -> Bool? { choices[id].map { $0 == 0 } }
@@ -77,7 +90,7 @@ final class FormScreen: Screen {
         for id in ids {
             guard let f = fields.first(where: { $0.id == id }) else { continue }
             switch f.kind {
-            case .line, .area: if text(id).isEmpty { errors[id] = S.issue(.required) }
+            case .line, .area, .secret: if text(id).isEmpty { errors[id] = S.issue(.required) }
             case .choice: if choices[id] == nil { errors[id] = S.issue(.required) }
             case .checks: if checked(id).isEmpty { errors[id] = S.issue(.required) }
             }
@@ -112,8 +125,10 @@ final class FormScreen: Screen {
     }
 
     func handle(_ key: Key, _ app: App) -> Action {
+        if let extra = extraKeys, let a = extra(key, app) { return a }
         switch key {
         case .escape:
+            guard escapeLeaves else { return .none }
             if !dirty { return .pop }
             return .push(DialogScreen(title: title, question: S.formDiscard, choices: [
                 (S.discardYes, { _ in .popMany(2) }),
@@ -161,9 +176,11 @@ final class FormScreen: Screen {
             default: break
             }
             cursor[f.id] = cur
-        case .line, .area:
+        case .line, .area, .secret:
             guard var t = texts[f.id] else { return .none }
             switch key {
+            case .enter where !t.multiline && enterSubmitsFromLastField && !fields[(focus + 1)...].contains(where: { texts[$0.id] != nil }):
+                return submit(app)
             case .enter where !t.multiline: move(+1); return .none
             case .up where !t.multiline: move(-1); return .none
             case .down where !t.multiline: move(+1); return .none
@@ -223,6 +240,11 @@ final class FormScreen: Screen {
                 let fieldTop = page.lines.count
                 if let c = page.textField(&t, rows: 1, width: min(w - 2, 60), indent: 2, focused: focused), focused { cursorAt = (c.0, fieldTop + c.1) }
                 texts[f.id] = t
+            case .secret:
+                let t = texts[f.id]!
+                var shown = TextField(String(repeating: "•", count: t.chars.count), multiline: false, limit: t.limit)
+                let fieldTop = page.lines.count
+                if let c = page.textField(&shown, rows: 1, width: min(w - 2, 40), indent: 2, focused: focused), focused { cursorAt = (c.0, fieldTop + c.1) }
             case .area(let rows):
                 var t = texts[f.id]!
                 let fieldTop = page.lines.count

@@ -11,12 +11,13 @@ final class HomeScreen: Screen {
     private var loadError: String?
 
     private var due = 0
-    private enum Item { case new, cases, due, referrals, directory, resume, help, quit }
+    private enum Item { case new, cases, due, referrals, directory, resume, lock, help, quit }
 
     private var items: [(Item, String, String)] {
         var out: [(Item, String, String)] = [(.new, "n", S.menuNew), (.cases, "c", S.menuCases), (.due, "d", S.menuDue),
                                              (.referrals, "r", S.menuReferrals), (.directory, "s", S.menuDirectory)]
         if !drafts.isEmpty { out.append((.resume, "u", S.menuResume)) }
+        out.append((.lock, "l", S.menuLock))
         out.append((.help, "?", S.menuHelp))
         out.append((.quit, "q", S.menuQuit))
         return out
@@ -35,7 +36,7 @@ final class HomeScreen: Screen {
     }
 
     func hints(_ app: App) -> [(String, String)] {
-        [("↑↓", S.kMove), ("Enter", S.kOpen), ("n", "New"), ("c", S.menuCases), ("d", S.menuDue), ("?", S.kHelp), ("q", S.kQuit)]
+        [("↑↓", S.kMove), ("Enter", S.kOpen), ("n", "New"), ("c", S.menuCases), ("d", S.menuDue), ("l", S.kLock), ("?", S.kHelp), ("q", S.kQuit)]
     }
 
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {
@@ -106,6 +107,9 @@ final class HomeScreen: Screen {
         case .resume:
             if drafts.count == 1 { return .push(ReportWizardScreen(draft: drafts[0])) }
             return .push(DraftListScreen())
+        case .lock:
+            app.lock()
+            return .none
         case .help: return .push(HelpScreen())
         case .quit: return .quit
         }

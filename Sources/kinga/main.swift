@@ -62,19 +62,23 @@ struct Open: ParsableCommand {
         if demo && db == nil && dbPath == paths.realDatabase {
             throw Failure(message: "The demo must not use the real database.")
         }
-        let profileID = profile ?? "generic"
-        let countryProfile: CountryProfile
-        do { countryProfile = try Seeds.profile(id: profileID, seeds: seedsPath) } catch {
-            throw Failure(message: "\(error)\nProfiles available: \(Seeds.profileIDs(seeds: seedsPath).joined(separator: ", "))")
-        }
         if demo && reset { DataPaths.removeDatabase(at: dbPath) }
         let store: KingaStore
         do { store = try KingaStore(path: dbPath, clock: clock) } catch { throw Failure(message: "\(error)") }
         if demo, try store.caseCount() == 0 {
             do { try Seeds.fillDemo(store, seeds: seedsPath) } catch { throw Failure(message: "\(error)") }
         }
-        let user = demo ? "Trainer" : (env["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "focal point")
-        let app = App(store: store, profile: countryProfile, clock: clock, demo: demo, userName: user)
+        // The profile: --profile, else the one chosen at first run, else generic.
+        let profileID = profile ?? (try? store.setting("profile")) ?? "generic"
+        let countryProfile: CountryProfile
+        do { countryProfile = try Seeds.profile(id: profileID, seeds: seedsPath) } catch {
+            throw Failure(message: "\(error)\nProfiles available: \(Seeds.profileIDs(seeds: seedsPath).joined(separator: ", "))")
+        }
+        let app = App(store: store, profile: countryProfile, clock: clock, demo: demo, session: nil,
+                      profiles: Seeds.profileIDs(seeds: seedsPath))
+        app.profileLoader = { try? Seeds.profile(id: $0, seeds: seedsPath) }
+        // Idle lock: the profile's minutes; KINGA_IDLE_SECONDS overrides (tests, training).
+        app.idleLockSeconds = env["KINGA_IDLE_SECONDS"].flatMap(Int.init) ?? countryProfile.idleLockMinutes * 60
         let terminal: NcursesTerminal
         do { terminal = try NcursesTerminal(noColor: env["NO_COLOR"].map { !$0.isEmpty } ?? false) } catch {
             throw Failure(message: "\(error)")

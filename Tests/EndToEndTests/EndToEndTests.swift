@@ -103,7 +103,7 @@ struct EndToEndTests {
     @Test("TERM unset or unknown: one friendly line and a non-zero exit", arguments: [nil, "no-such-terminal-xyz"] as [String?])
     func badTerm(term: String?) throws {
         let t = TmuxSession()
-        try t.startKinga(term: term)
+        try t.startKinga(term: term, logIn: false)
         let s = try t.waitForExit()
         #expect(s.contains("Kinga"))
         #expect(s.contains("TERM"))
@@ -135,15 +135,15 @@ struct EndToEndTests {
     @Test("a tiny window gets a calm message, and the full screen comes back when it grows")
     func resize() throws {
         let t = TmuxSession(width: 30, height: 8)
-        try t.startKinga()
+        try t.startKinga(logIn: false)
         try t.waitFor("Please make the")
         try t.tmux(["resize-window", "-t", "0", "-x", "80", "-y", "24"])
-        try t.waitFor("New report about a child")
+        try t.waitFor("Welcome to Kinga")
         try t.tmux(["resize-window", "-t", "0", "-x", "1", "-y", "1"])
         Thread.sleep(forTimeInterval: 0.3)
         try t.tmux(["resize-window", "-t", "0", "-x", "100", "-y", "30"])
-        try t.waitFor("New report about a child")
-        try t.send("q")
+        try t.waitFor("Welcome to Kinga")
+        try t.send("C-q")
         try t.waitForExit()
     }
 
@@ -212,6 +212,51 @@ struct EndToEndTests {
         try again.send("c")
         let list = try again.waitFor("Sari Contoh")
         #expect(list.contains("closed"))
+    }
+
+    @Test("five wrong PINs lock the account, with one message for every failure")
+    func wrongPINsLock() throws {
+        let t = TmuxSession()
+        try t.startKinga()
+        try t.send("q")
+        try t.waitForExit()
+        try t.tmux(["kill-server"])
+        let again = TmuxSession(dataHome: t.dataHome)
+        try again.startKinga(logIn: false)
+        try again.waitFor("Choose your name")
+        try again.send("1", "Tab")
+        for _ in 0..<5 {
+            try again.type("000000")
+            try again.send("Enter")
+            Thread.sleep(forTimeInterval: 0.4)
+        }
+        try again.type("902134")
+        try again.send("Enter")
+        Thread.sleep(forTimeInterval: 0.5)
+        let s = try again.screen()
+        #expect(s.contains("That did not work"), "the right PIN during the lockout must be refused too:\n\(s)")
+        #expect(!s.contains("What would you like to do?"))
+        try again.send("C-q")
+        try again.waitForExit()
+        let audit = try TmuxSession.run(["sqlite3", t.dataHome + "/kinga/kinga.sqlite", "SELECT action FROM audit_log"]).output
+        #expect(audit.components(separatedBy: "login.failed").count - 1 == 5)
+        #expect(audit.contains("account.locked") && audit.contains("login.refused_locked"))
+    }
+
+    @Test("idle lock: the screen is cleared, and logging back in returns to the same place")
+    func idleLock() throws {
+        let t = TmuxSession()
+        try t.startKinga(env: ["KINGA_IDLE_SECONDS": "3"])
+        try t.send("n", "4", "PageDown")
+        try t.waitFor("Step 2 of 6")
+        try t.type("Idle Child")
+        let locked = try t.waitFor("Kinga is locked", seconds: 15)
+        #expect(!locked.contains("Idle Child"))
+        try t.send("1", "Tab")
+        try t.type("902134")
+        try t.send("Enter")
+        try t.waitFor("Idle Child")
+        try t.waitFor("Step 2 of 6")
     }
 
     @Test func versionAndHelp() throws {

@@ -81,9 +81,44 @@ final class TmuxSession {
         try tmux(["set-option", "-g", "status", "off"])
     }
 
-    /// Starts Kinga itself with arguments.
-    func startKinga(_ args: String = "", env: [String: String] = [:], term: String? = "xterm-256color") throws {
+    /// Starts Kinga itself with arguments and, unless `logIn` is false, gets to the home screen: the first-run
+    /// set-up on an empty database (user "E2E Focal Point", PIN 902134, generic profile), the login otherwise
+    /// (the demo's "Supervisor Demo" with the published PIN 123456).
+    func startKinga(_ args: String = "", env: [String: String] = [:], term: String? = "xterm-256color", logIn: Bool = true) throws {
         try start("\(Self.quote(Self.binary)) \(args)", env: env, term: term)
+        guard logIn else { return }
+        let s = try waitForAny(["Welcome to Kinga", "Choose your name"])
+        if s.contains("Welcome to Kinga") {
+            try type("E2E Focal Point")
+            try send("Tab")
+            try type("902134")
+            try send("Tab")
+            try type("902134")
+            try send("Tab", "1", "F2")
+        } else if s.contains("Demo: every PIN") {
+            try send("3", "Tab")
+            try type("123456")
+            try send("Enter")
+        } else {
+            try send("1", "Tab")
+            try type("902134")
+            try send("Enter")
+        }
+        try waitFor("What would you like to do?")
+    }
+
+    /// Waits until the screen shows any of `texts`.
+    @discardableResult
+    func waitForAny(_ texts: [String], seconds: Double = 10) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var s = ""
+        while Date() < deadline {
+            s = try screen()
+            if texts.contains(where: { s.contains($0) }) { return s }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("timed out waiting for any of \(texts); screen was:\n\(s)")
+        return s
     }
 
     func send(_ keys: String...) throws { try tmux(["send-keys", "-t", "0"] + keys) }

@@ -8,20 +8,20 @@ struct UserTests {
     @Test func pinsAreStoredOnlyAsArgon2idHashes() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        try store.createUser(name: "Ibu Fiktif", role: .focalPoint, pin: "902134", createdBy: "setup")
+        try store.createUser(name: "Ibu Fiktif", roles: [.focalPoint], pin: "902134", createdBy: "setup")
         let hash = try store.pool.read { try String.fetchOne($0, sql: "SELECT pin_hash FROM app_user") } ?? ""
         #expect(hash.hasPrefix("$argon2id$"))
         #expect(!hash.contains("902134"))
         #expect(hash.contains("m=65536") && hash.contains("t=2"))   // ≥ OWASP minimum (19 MiB, 2 passes)
-        #expect(throws: UserError.weakPIN(.sequence)) { try store.createUser(name: "B", role: .supervisor, pin: "123456", createdBy: "setup") }
-        #expect(throws: UserError.nameTaken) { try store.createUser(name: "ibu fiktif", role: .supervisor, pin: "902134", createdBy: "setup") }
+        #expect(throws: UserError.weakPIN(.sequence)) { try store.createUser(name: "B", roles: [.supervisor], pin: "123456", createdBy: "setup") }
+        #expect(throws: UserError.nameTaken) { try store.createUser(name: "ibu fiktif", roles: [.supervisor], pin: "902134", createdBy: "setup") }
     }
 
     @Test func fiveWrongPINsLockTheAccountWithGrowingBackOff() throws {
         let dir = TempDir()
         let box = NowBox(ISO8601.parse("2026-03-02T09:00:00Z")!)
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: Clock(timeZone: TimeZone(identifier: "UTC")!) { box.value })
-        let u = try store.createUser(name: "Pak Fiktif", role: .supervisor, pin: "902134", createdBy: "setup")
+        let u = try store.createUser(name: "Pak Fiktif", roles: [.supervisor], pin: "902134", createdBy: "setup")
         for _ in 0..<4 { #expect(try store.login(userID: u.id, pin: "000000") == .failed) }
         let locked = try store.login(userID: u.id, pin: "000000")
         #expect(locked == .locked(until: box.value + 30))
@@ -31,7 +31,8 @@ struct UserTests {
         #expect(try store.login(userID: u.id, pin: "111111") == .locked(until: box.value + 60))
         box.value += 61
         guard case .success(let who) = try store.login(userID: u.id, pin: "902134") else { Issue.record("right PIN refused"); return }
-        #expect(who.role == .supervisor)
+        #expect(who.roles == [.supervisor])
+        #expect(who.can(.overrideConsent, demo: false))
         let actions = try store.auditEntries().map(\.action)
         #expect(actions.filter { $0 == "login.failed" }.count == 6)
         #expect(actions.contains("account.locked") && actions.contains("login.refused_locked") && actions.contains("login.ok"))
@@ -41,8 +42,8 @@ struct UserTests {
     @Test func changeAndResetPIN() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let admin = try store.createUser(name: "Admin Fiktif", role: .administrator, pin: "580214", createdBy: "setup")
-        let fp = try store.createUser(name: "FP Fiktif", role: .focalPoint, pin: "902134", createdBy: "Admin Fiktif")
+        let admin = try store.createUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214", createdBy: "setup")
+        let fp = try store.createUser(name: "FP Fiktif", roles: [.focalPoint], pin: "902134", createdBy: "Admin Fiktif")
         #expect(throws: UserError.notAllowed) { try store.setPIN(userID: fp.id, newPIN: "771903", oldPIN: "000000", by: fp) }
         try store.setPIN(userID: fp.id, newPIN: "771903", oldPIN: "902134", by: fp)
         #expect(try store.login(userID: fp.id, pin: "771903") != .failed)

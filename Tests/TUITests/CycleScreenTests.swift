@@ -176,3 +176,107 @@ struct CycleScreenTests {
         return r
     }
 }
+
+/// A temporary folder removed when the test ends.
+final class TempDir {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "kinga-ui-session-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+@Suite("First run, login and the kiosk lock")
+struct SessionScreenTests {
+    func app(_ store: KingaStore, demo: Bool = false) throws -> App {
+        let profile = try Seeds.profile(id: "generic", seeds: seedsFolder)
+        let a = App(store: store, profile: profile, clock: pinned, demo: demo, session: nil, profiles: ["generic", "indonesia", "zambia"])
+        a.profileLoader = { try? Seeds.profile(id: $0, seeds: seedsFolder) }
+        return a
+    }
+
+    func keys(_ a: App, _ ks: Key...) { for k in ks { a.handle(.key(k)); _ = a.render(width: 80, height: 24) } }
+    func type(_ a: App, _ s: String) { for c in s { a.handle(.key(.char(c))) } }
+    func screen(_ a: App) -> String { a.render(width: 80, height: 24).text }
+
+    @Test func firstRunCreatesTheFirstUserAndPicksTheProfile() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let a = try app(store)
+        #expect(screen(a).contains("Welcome to Kinga"))
+        keys(a, .escape, .char("n"))
+        #expect(screen(a).contains("Welcome to Kinga"))   // nothing else is reachable before set-up
+        type(a, "Ibu Fiktif"); keys(a, .tab)
+        type(a, "123456"); keys(a, .tab)
+        type(a, "123456"); keys(a, .tab, .char("2"), .function(2))
+        #expect(screen(a).contains("digits in a row"))
+        type(a, "902134")
+        #expect(screen(a).contains("••••••"))             // a PIN is shown as dots, never as digits
+        #expect(!screen(a).contains("902134"))
+        keys(a, .tab)
+        type(a, "902135"); keys(a, .function(2))
+        #expect(screen(a).contains("not the same"))
+        type(a, "902134"); keys(a, .function(2))
+        #expect(screen(a).contains("What would you like to do?"))
+        #expect(screen(a).contains("Kinga · Indonesia"))
+        #expect(a.session?.roles == Set([Role.administrator, .supervisor]))
+        #expect(try store.setting("profile") == "indonesia")
+    }
+
+    @Test("lock returns the same user to where they were, another user to their own home")
+    func lockAndReturn() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.createUser(name: "Anna Fiktif", roles: [.supervisor], pin: "902134", createdBy: "t")
+        try store.createUser(name: "Budi Fiktif", roles: [.focalPoint], pin: "580214", createdBy: "t")
+        let a = try app(store)
+        #expect(screen(a).contains("Choose your name"))
+        keys(a, .char("1"), .tab); type(a, "000000"); keys(a, .enter)
+        #expect(screen(a).contains("That did not work"))
+        type(a, "902134"); keys(a, .enter)
+        keys(a, .char("n"), .char("4"), .pageDown)
+        type(a, "Locked Draft")
+        keys(a, .ctrl("l"))
+        #expect(a.wipeRequested)
+        #expect(screen(a).contains("Kinga is locked"))
+        #expect(!screen(a).contains("Locked Draft"))
+        #expect(try store.drafts().first?.report.childName == "Locked Draft")   // saved before locking
+        keys(a, .escape)
+        #expect(screen(a).contains("Kinga is locked"))                         // Esc does not unlock
+        keys(a, .char("1"), .tab); type(a, "902134"); keys(a, .enter)
+        #expect(screen(a).contains("Locked Draft"))
+        keys(a, .ctrl("l"), .char("2"), .tab); type(a, "580214"); keys(a, .enter)
+        #expect(screen(a).contains("What would you like to do?"))
+        #expect(a.session?.name == "Budi Fiktif")
+        #expect(try store.auditEntries().map(\.action).contains("session.lock"))
+    }
+
+    @Test func idleLockCountsDownThenLocks() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let a = try app(store)
+        var now: TimeInterval = 1000
+        a.uptime = { now }
+        a.idleLockSeconds = 180
+        a.signIn(User(id: UUID(), name: "Kiosk Fiktif", roles: [.supervisor]))
+        now += 100; a.checkIdle()
+        #expect(!screen(a).contains("will lock"))
+        now += 60; a.checkIdle()
+        #expect(screen(a).contains("Kinga will lock in 20 seconds"))
+        a.handle(.key(.down))           // any key keeps the session
+        now += 170; a.checkIdle()
+        #expect(a.session != nil)
+        now += 20; a.checkIdle()
+        #expect(a.session == nil)
+        #expect(screen(a).contains("Kinga is locked"))
+    }
+
+    @Test func demoLoginShowsThePIN() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.createUser(name: "Trainer Demo", roles: [.trainer], pin: "123456", createdBy: "demo", skipPINRule: true)
+        let a = try app(store, demo: true)
+        #expect(screen(a).contains("Demo: every PIN is 123456."))
+    }
+}

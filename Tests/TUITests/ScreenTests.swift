@@ -18,7 +18,9 @@ final class Driver {
         store = try KingaStore(path: path ?? dir + "/k.sqlite", clock: pinned)
         if seedDemo { try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!) }
         let profile = try Seeds.profile(id: "generic", seeds: seedsFolder)
-        app = App(store: store, profile: profile, clock: pinned, demo: demo, userName: "Test Focal Point")
+        // A session without a stored account: screen tests do not need Argon2id's deliberate slowness.
+        let user = User(id: UUID(), name: "Test Focal Point", roles: [.supervisor])
+        app = App(store: store, profile: profile, clock: pinned, demo: demo, session: user)
         self.width = width
         self.height = height
     }
