@@ -204,7 +204,7 @@ extension KingaStore {
     /// - Throws: `CycleError.consentMissing`, `.providerUnavailable`, `.required("reason")`, `.caseClosed`.
     @discardableResult
     public func sendReferral(caseID: UUID, providerID: UUID, service: ServiceType, reason: String, urgent: Bool,
-                             override: (supervisor: String, reason: String)? = nil, author: String) throws -> Referral {
+                             override: (supervisor: User, reason: String)? = nil, author: String) throws -> Referral {
         let why = TextSafety.clean(reason, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw CycleError.required("reason") }
         let now = clock.now
@@ -217,10 +217,12 @@ extension KingaStore {
                 .flatMap(Self.provider(from:)), !p.retired else { throw CycleError.providerUnavailable }
             var usedOverride: (String, String)?
             if ConsentCheck.of(c.report) == .missing {
-                guard let o = override,
-                      !o.supervisor.trimmingCharacters(in: .whitespaces).isEmpty,
-                      !o.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw CycleError.consentMissing }
-                usedOverride = (TextSafety.clean(o.supervisor, multiline: false), TextSafety.clean(o.reason, multiline: true))
+                guard let o = override, !o.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw CycleError.consentMissing }
+                guard o.supervisor.can(.overrideConsent, demo: isDemo) else {
+                    try audit(db, actor: o.supervisor.name, action: "access.denied", caseID: caseID, detail: "consent override")
+                    throw StoreError.accessDenied
+                }
+                usedOverride = (o.supervisor.name, TextSafety.clean(o.reason, multiline: true))
             }
             try db.execute(sql: """
                 INSERT INTO referral(id, case_id, provider_id, device_id, version, created_at, updated_at, service_type, reason, urgent,
@@ -265,10 +267,11 @@ extension KingaStore {
     }
 
     /// Referrals, newest first; filtered by status and/or case.
-    public func referrals(status: ReferralStatus? = nil, caseID: UUID? = nil, limit: Int = 500) throws -> [Referral] {
-        try pool.read { db in
-            var sql = Self.referralSQL + " WHERE 1=1"
-            var args: StatementArguments = []
+    public func referrals(status: ReferralStatus? = nil, caseID: UUID? = nil, limit: Int = 500, viewer: User? = nil) throws -> [Referral] {
+        let s = scope(viewer)
+        return try pool.read { db in
+            var sql = Self.referralSQL + " WHERE \(s.sql)"
+            var args: StatementArguments = s.args
             if let s = status { sql += " AND r.status = ?"; args += [s.rawValue] }
             if let c = caseID { sql += " AND r.case_id = ?"; args += [c.uuidString] }
             sql += " ORDER BY r.sent_on DESC, r.created_at DESC LIMIT ?"
@@ -370,17 +373,18 @@ extension KingaStore {
 
     /// What needs doing: open cases with no first action past the deadline, follow-ups due today or earlier,
     /// stale and waiting referrals. Most urgent first (kind order, then days overdue).
-    public func dueItems(deadlines: Deadlines) throws -> [DueItem] {
+    public func dueItems(deadlines: Deadlines, viewer: User? = nil) throws -> [DueItem] {
         let now = clock.now
         let today = clock.today
+        let s = scope(viewer)
         return try pool.read { db in
             var items: [DueItem] = []
             // First action: only cases not yet acted on; the deadline depends on risk, so compare per row.
             let rows = try Row.fetchAll(db, sql: """
                 SELECT c.id, c.case_number, c.child_name, c.urgent, c.risk_level,
                        (SELECT occurred_at FROM case_event e WHERE e.case_id = c.id AND e.kind = 'report_received' ORDER BY occurred_at LIMIT 1) AS registered
-                FROM case_record c WHERE c.status = 'open' AND c.first_action_at IS NULL
-                """)
+                FROM case_record c WHERE \(s.sql) AND c.status = 'open' AND c.first_action_at IS NULL
+                """, arguments: s.args)
             for r in rows {
                 guard let id = UUID(uuidString: r["id"]), let number = CaseNumber(r["case_number"]),
                       let registered = (r["registered"] as String?).flatMap(ISO8601.parse) else { continue }
@@ -393,14 +397,14 @@ extension KingaStore {
                                          urgent: urgent, days: days, detail: risk.map { "\($0.rawValue) risk" } ?? "not assessed"))
                 }
             }
-            for r in try Row.fetchAll(db, sql: "SELECT id, case_number, child_name, urgent, next_follow_up FROM case_record WHERE status = 'open' AND next_follow_up <= ?",
-                                      arguments: [today.iso]) {
+            for r in try Row.fetchAll(db, sql: "SELECT id, case_number, child_name, urgent, next_follow_up FROM case_record c WHERE \(s.sql) AND status = 'open' AND next_follow_up <= ?",
+                                      arguments: s.args + [today.iso]) {
                 guard let id = UUID(uuidString: r["id"]), let number = CaseNumber(r["case_number"]),
                       let d = (r["next_follow_up"] as String?).flatMap(LocalDate.init(iso:)) else { continue }
                 items.append(DueItem(kind: .followUpDue, caseID: id, caseNumber: number, childName: r["child_name"], urgent: r["urgent"],
                                      days: today.daysSinceEpoch - d.daysSinceEpoch, detail: d.iso))
             }
-            for ref in try Row.fetchAll(db, sql: Self.referralSQL + " WHERE r.status = 'pending' AND c.status = 'open' ORDER BY r.sent_on").compactMap(Self.referral(from:)) {
+            for ref in try Row.fetchAll(db, sql: Self.referralSQL + " WHERE \(s.sql) AND r.status = 'pending' AND c.status = 'open' ORDER BY r.sent_on", arguments: s.args).compactMap(Self.referral(from:)) {
                 let stale = Workflow.referralIsStale(status: ref.status, sent: ref.sentOn, today: today, deadlines: deadlines)
                 items.append(DueItem(kind: stale ? .referralStale : .referralWaiting, caseID: ref.caseID, caseNumber: ref.caseNumber,
                                      childName: ref.childName, urgent: ref.urgent, days: ref.ageInDays(today: today), detail: ref.providerName))
@@ -412,8 +416,8 @@ extension KingaStore {
                 SELECT c.id, c.case_number, c.child_name, c.urgent,
                        (SELECT max(occurred_at) FROM case_event e WHERE e.case_id = c.id
                         AND e.kind IN ('report_received','assessment','case_plan','follow_up','reopened')) AS reviewed
-                FROM case_record c WHERE c.status = 'open' AND c.first_action_at IS NOT NULL
-                """) {
+                FROM case_record c WHERE \(s.sql) AND c.status = 'open' AND c.first_action_at IS NOT NULL
+                """, arguments: s.args) {
                 guard let id = UUID(uuidString: r["id"]), let number = CaseNumber(r["case_number"]),
                       let reviewed = r["reviewed"] as String?, reviewed < cutoff, let at = ISO8601.parse(reviewed) else { continue }
                 items.append(DueItem(kind: .reviewDue, caseID: id, caseNumber: number, childName: r["child_name"], urgent: r["urgent"],

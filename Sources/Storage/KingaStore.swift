@@ -4,6 +4,8 @@ import Model
 
 /// Errors Storage reports in words a screen can turn into a kind message.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
+    /// The user's role does not allow this (the attempt is in the audit log).
+    case accessDenied
     /// The case was changed by someone else since it was read (optimistic concurrency).
     case changedElsewhere
     /// No such case or draft.
@@ -15,6 +17,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case .accessDenied: return "This case is not assigned to you. Ask your supervisor if you need to work on it."
         case .changedElsewhere: return "This case was changed by someone else. Please open it again."
         case .notFound: return "That record could not be found."
         case .invalidReport(let f): return "The report is missing: \(f.map(\.rawValue).joined(separator: ", "))."
@@ -54,6 +57,19 @@ public final class KingaStore: @unchecked Sendable {
     let auditKey: [UInt8]
     /// Where the audit key lives: beside the database, `<name>.audit-key`.
     public let auditKeyPath: String
+
+    /// True for the demo database (trainers may work only there).
+    public var isDemo = false
+
+    /// The SQL condition limiting cases to what `viewer` may see: a focal point sees cases assigned to them,
+    /// supervisors, administrators (headers only) and trainers (demo only) see all; nil viewer = no limit
+    /// (command-line tools and tests).
+    func scope(_ viewer: User?, _ alias: String = "c") -> (sql: String, args: StatementArguments) {
+        guard let v = viewer else { return ("1=1", []) }
+        if v.can(.viewCase, ownCase: false, demo: isDemo) { return ("1=1", []) }
+        if v.can(.viewCase, ownCase: true, demo: isDemo) { return ("\(alias).assigned_to = ?", [v.id.uuidString]) }
+        return ("0=1", [])
+    }
 
     /// How long a writer waits for another session's transaction before giving up, in seconds.
     public static let busyTimeoutSeconds: TimeInterval = 10
@@ -176,7 +192,7 @@ public final class KingaStore: @unchecked Sendable {
     /// - Throws: `StoreError.invalidReport` listing the missing fields; database errors.
     @discardableResult
     public func registerCase(from report: Report, draftID: UUID, author: String, receivedAt: Date? = nil,
-                             status: CaseStatus = .open) throws -> CaseRecord {
+                             status: CaseStatus = .open, assignedTo: UUID? = nil) throws -> CaseRecord {
         let now = clock.now
         let today = clock.today
         let problems = ReportValidation.issues(for: .review, in: report, today: today)
@@ -219,8 +235,8 @@ public final class KingaStore: @unchecked Sendable {
                 """, arguments: [id.uuidString, number.description, year, serial, deviceID.uuidString, nowText, nowText,
                                  ISO8601.format(received), status.rawValue, urgent, clean.childName, (clean.sex ?? .unknown).rawValue,
                                  dob, approx, recordedOn, clean.village, clean.caregiver, json, sourceDraft])
-            try db.execute(sql: "UPDATE case_record SET name_key = ?, village_key = ? WHERE id = ?",
-                           arguments: [DuplicateRule.key(clean.childName), DuplicateRule.key(clean.village), id.uuidString])
+            try db.execute(sql: "UPDATE case_record SET name_key = ?, village_key = ?, assigned_to = ? WHERE id = ?",
+                           arguments: [DuplicateRule.key(clean.childName), DuplicateRule.key(clean.village), assignedTo?.uuidString, id.uuidString])
             for (i, c) in clean.concerns.enumerated() {
                 try db.execute(sql: "INSERT OR IGNORE INTO case_concern(case_id, concern, position) VALUES (?, ?, ?)",
                                arguments: [id.uuidString, c, i])
@@ -279,6 +295,20 @@ public final class KingaStore: @unchecked Sendable {
         try pool.read { db in try Self.fetchCase(db, id: id.uuidString) }
     }
 
+    /// One case, for `viewer`: refused (and audited) when their role does not allow it.
+    /// - Throws: `StoreError.accessDenied`.
+    public func caseRecord(id: UUID, viewer: User) throws -> CaseRecord? {
+        let s = scope(viewer)
+        let allowed = try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM case_record c WHERE c.id = ? AND \(s.sql)", arguments: [id.uuidString] + s.args) != nil
+        }
+        guard allowed else {
+            try recordAudit(actor: viewer.name, action: "access.denied", caseID: id, detail: "case.view")
+            throw StoreError.accessDenied
+        }
+        return try caseRecord(id: id)
+    }
+
     /// The case with this number (`KG-2026-0042`), if any.
     public func caseRecord(number: CaseNumber) throws -> CaseRecord? {
         try pool.read { db in
@@ -297,46 +327,50 @@ public final class KingaStore: @unchecked Sendable {
     }
 
     /// Number of cases (all statuses). Uses the primary-key index.
-    public func caseCount() throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record") ?? 0 }
+    public func caseCount(viewer: User? = nil) throws -> Int {
+        let s = scope(viewer)
+        return try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql)", arguments: s.args) ?? 0 }
     }
 
     /// One page of the case list, newest activity first, starting after `cursor` (nil: from the top).
     ///
     /// Keyset pagination on `(last_activity_at, id)` through the `case_by_activity` index: the cost depends on
     /// `limit`, not on how many cases exist or how deep the page is (SQLite "row values" scrolling-window queries).
-    public func casePage(after cursor: CaseCursor?, limit: Int) throws -> [CaseSummary] {
-        try pool.read { db in
+    public func casePage(after cursor: CaseCursor?, limit: Int, viewer: User? = nil) throws -> [CaseSummary] {
+        let s = scope(viewer)
+        return try pool.read { db in
             if let c = cursor {
-                return try Row.fetchAll(db, sql: Self.summarySQL + " WHERE (c.last_activity_at, c.number_year, c.number_serial) < (?, ?, ?) \(Self.newestFirst) LIMIT ?",
-                                        arguments: c.arguments + [limit]).compactMap(Self.summary(from:))
+                return try Row.fetchAll(db, sql: Self.summarySQL + " WHERE \(s.sql) AND (c.last_activity_at, c.number_year, c.number_serial) < (?, ?, ?) \(Self.newestFirst) LIMIT ?",
+                                        arguments: s.args + c.arguments + [limit]).compactMap(Self.summary(from:))
             }
-            return try Row.fetchAll(db, sql: Self.summarySQL + " \(Self.newestFirst) LIMIT ?",
-                                    arguments: [limit]).compactMap(Self.summary(from:))
+            return try Row.fetchAll(db, sql: Self.summarySQL + " WHERE \(s.sql) \(Self.newestFirst) LIMIT ?",
+                                    arguments: s.args + [limit]).compactMap(Self.summary(from:))
         }
     }
 
     /// One page ending just before `cursor` (nil: the last page), still newest first. For scrolling up and End.
-    public func casePage(before cursor: CaseCursor?, limit: Int) throws -> [CaseSummary] {
-        try pool.read { db in
+    public func casePage(before cursor: CaseCursor?, limit: Int, viewer: User? = nil) throws -> [CaseSummary] {
+        let s = scope(viewer)
+        return try pool.read { db in
             let rows: [Row]
             if let c = cursor {
-                rows = try Row.fetchAll(db, sql: Self.summarySQL + " WHERE (c.last_activity_at, c.number_year, c.number_serial) > (?, ?, ?) \(Self.oldestFirst) LIMIT ?",
-                                        arguments: c.arguments + [limit])
+                rows = try Row.fetchAll(db, sql: Self.summarySQL + " WHERE \(s.sql) AND (c.last_activity_at, c.number_year, c.number_serial) > (?, ?, ?) \(Self.oldestFirst) LIMIT ?",
+                                        arguments: s.args + c.arguments + [limit])
             } else {
-                rows = try Row.fetchAll(db, sql: Self.summarySQL + " \(Self.oldestFirst) LIMIT ?", arguments: [limit])
+                rows = try Row.fetchAll(db, sql: Self.summarySQL + " WHERE \(s.sql) \(Self.oldestFirst) LIMIT ?", arguments: s.args + [limit])
             }
             return rows.compactMap(Self.summary(from:)).reversed()
         }
     }
 
     /// The numbers on the home screen.
-    public func todaySummary() throws -> TodaySummary {
-        try pool.read { db in
-            let open = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record WHERE status = 'open'") ?? 0
-            let urgent = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record WHERE status = 'open' AND urgent = 1") ?? 0
+    public func todaySummary(viewer: User? = nil) throws -> TodaySummary {
+        let s = scope(viewer)
+        return try pool.read { db in
+            let open = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql) AND status = 'open'", arguments: s.args) ?? 0
+            let urgent = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql) AND status = 'open' AND urgent = 1", arguments: s.args) ?? 0
             let drafts = try Int.fetchOne(db, sql: "SELECT count(*) FROM draft") ?? 0
-            let all = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record") ?? 0
+            let all = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql)", arguments: s.args) ?? 0
             return TodaySummary(openCases: open, urgentOpenCases: urgent, drafts: drafts, allCases: all)
         }
     }

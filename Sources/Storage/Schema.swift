@@ -182,7 +182,7 @@ enum Schema {
                     active INTEGER NOT NULL DEFAULT 1
                 ) STRICT;
                 ALTER TABLE case_record ADD COLUMN assigned_to TEXT REFERENCES app_user(id);
-                CREATE INDEX case_by_assignee ON case_record(assigned_to, last_activity_at);
+                CREATE INDEX case_by_assignee ON case_record(assigned_to, last_activity_at, number_year, number_serial);
                 """)
         }
         return m

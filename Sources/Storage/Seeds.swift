@@ -106,6 +106,8 @@ public enum Seeds {
                 try seeder.createUser(name: name, roles: [role], pin: "123456", createdBy: "demo", skipPINRule: true)
             }
         }
+        // The demo focal point works on every demo case, so each role can be shown on the same data.
+        let demoFocalPoint = try seeder.users().first { $0.name == "Focal Point Demo" }?.id
         var providers: [String: ServiceProvider] = [:]
         for p in try directory(seeds: seeds) {
             let saved = try seeder.saveProvider(ServiceProvider(name: p.name, services: p.services, area: p.area, contact: p.contact,
@@ -139,7 +141,8 @@ public enum Seeds {
                 // With a closure step the case registers open and the closure sets its status.
                 let initialStatus: CaseStatus = s.closure != nil ? .open : (s.status ?? .open)
                 moment.value = instant(daysAgo: s.reportedDaysAgo, hour: s.reportedHour)
-                let record = try seeder.registerCase(from: r, draftID: UUID(), author: s.author, receivedAt: moment.value, status: initialStatus)
+                let record = try seeder.registerCase(from: r, draftID: UUID(), author: s.author, receivedAt: moment.value, status: initialStatus,
+                                                     assignedTo: demoFocalPoint)
                 // Every later step, in time order; ties keep the order of the cycle.
                 var steps: [(at: Date, order: Int, run: () throws -> Void)] = []
                 func at(_ days: Int, _ hour: Int = 11) -> Date { max(instant(daysAgo: days, hour: hour), moment.value) }
@@ -166,7 +169,7 @@ public enum Seeds {
                     guard let provider = providers[ref.provider] else { throw fail("no provider named \(ref.provider) in seeds/directory") }
                     let box = ReferralBox()
                     steps.append((at(ref.daysAgo, 13), 3, {
-                        let o = ref.supervisorOverride.map { ($0, ref.overrideReason ?? "") }
+                        let o = ref.supervisorOverride.map { (User(id: UUID(), name: $0, roles: [.supervisor]), ref.overrideReason ?? "") }
                         box.id = try seeder.sendReferral(caseID: record.id, providerID: provider.id, service: ref.service, reason: ref.reason,
                                                          urgent: ref.urgent ?? false, override: o, author: s.author).id
                     }))

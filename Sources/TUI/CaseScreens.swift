@@ -54,9 +54,9 @@ final class CaseListScreen: Screen {
 
     func appear(_ app: App) {
         do {
-            total = try app.store.caseCount()
+            total = try app.store.caseCount(viewer: app.session)
             let keepID = rows.indices.contains(selected - start) ? rows[selected - start].id : nil
-            rows = try app.store.casePage(after: nil, limit: max(pageSize * 2, 40))
+            rows = try app.store.casePage(after: nil, limit: max(pageSize * 2, 40), viewer: app.session)
             start = 0
             if let id = keepID, let i = rows.firstIndex(where: { $0.id == id }) { selected = i } else { selected = min(selected, rows.count - 1) }
             selected = max(0, min(selected, total - 1))
@@ -76,7 +76,7 @@ final class CaseListScreen: Screen {
         guard total > 0 else { return }
         do {
             while i >= start + rows.count, let last = rows.last {
-                let more = try app.store.casePage(after: CaseCursor(last), limit: max(pageSize, 20))
+                let more = try app.store.casePage(after: CaseCursor(last), limit: max(pageSize, 20), viewer: app.session)
                 if more.isEmpty { total = start + rows.count; break }
                 rows += more
                 if rows.count > Self.maxWindow {
@@ -86,7 +86,7 @@ final class CaseListScreen: Screen {
                 }
             }
             while i < start, let first = rows.first {
-                let more = try app.store.casePage(before: CaseCursor(first), limit: max(pageSize, 20))
+                let more = try app.store.casePage(before: CaseCursor(first), limit: max(pageSize, 20), viewer: app.session)
                 if more.isEmpty { start = 0; break }
                 rows.insert(contentsOf: more, at: 0)
                 start -= more.count
@@ -99,8 +99,8 @@ final class CaseListScreen: Screen {
 
     private func jumpToEnd(_ app: App) {
         do {
-            total = try app.store.caseCount()
-            rows = try app.store.casePage(before: nil, limit: max(pageSize * 2, 40))
+            total = try app.store.caseCount(viewer: app.session)
+            rows = try app.store.casePage(before: nil, limit: max(pageSize * 2, 40), viewer: app.session)
             start = max(0, total - rows.count)
             selected = max(0, start + rows.count - 1)
         } catch { loadError = "\(error)" }
@@ -108,7 +108,7 @@ final class CaseListScreen: Screen {
 
     private func jumpToStart(_ app: App) {
         do {
-            rows = try app.store.casePage(after: nil, limit: max(pageSize * 2, 40))
+            rows = try app.store.casePage(after: nil, limit: max(pageSize * 2, 40), viewer: app.session)
             start = 0
             selected = 0
             top = 0
@@ -226,6 +226,8 @@ final class CaseDetailScreen: Screen {
     private var loadError: String?
     private var visited = false
     private(set) var progress: CaseProgress?
+    private var canReadNarrative = true
+    private var canEdit = true
     private var filter: EventKind?
     private var allEvents: [CaseEvent] = []
 
@@ -235,8 +237,11 @@ final class CaseDetailScreen: Screen {
 
     func appear(_ app: App) {
         do {
-            record = try app.store.caseRecord(id: caseID)
+            guard let viewer = app.session else { return }
+            record = try app.store.caseRecord(id: caseID, viewer: viewer)
             allEvents = try app.store.events(caseID: caseID)
+            canReadNarrative = viewer.can(.viewNarrative, ownCase: true, demo: app.store.isDemo)
+            canEdit = viewer.can(.editCase, ownCase: true, demo: app.store.isDemo)
             events = filter.map { k in allEvents.filter { $0.kind == k } } ?? allEvents
             progress = try? app.store.progress(caseID: caseID, deadlines: app.profile.deadlines)
             // First visit: select the newest entry so the latest news is on screen, and log who viewed the case.
@@ -247,6 +252,11 @@ final class CaseDetailScreen: Screen {
             }
             selected = min(max(selected, 0), max(0, events.count - 1))
             loadError = record == nil ? StoreError.notFound.description : nil
+        } catch let e as StoreError {
+            record = nil
+            allEvents = []
+            events = []
+            loadError = e.description
         } catch {
             loadError = "\(error)"
         }
@@ -272,8 +282,12 @@ final class CaseDetailScreen: Screen {
         case .pageDown: selected = min(max(0, events.count - 1), selected + 5)
         case .home: selected = 0
         case .end: selected = max(0, events.count - 1)
-        case .enter: if events.indices.contains(selected) { return .push(EventScreen(event: events[selected], caseNumber: record?.number.description ?? "")) }
-        case .char("a"), .char("A"): if record != nil { return .push(NoteScreen(caseID: caseID)) }
+        case .enter:
+            guard canReadNarrative else { app.flash = (S.narrativeHidden, .warning); return .none }
+            if events.indices.contains(selected) { return .push(EventScreen(event: events[selected], caseNumber: record?.number.description ?? "")) }
+        case .char("a"), .char("A"):
+            guard canEdit else { app.flash = (S.notAllowed, .warning); return .none }
+            if record != nil { return .push(NoteScreen(caseID: caseID)) }
         case .char("t"), .char("T"):
             let kinds: [EventKind?] = [nil] + EventKind.allCases.filter { k in allEvents.contains { $0.kind == k } }.map { Optional($0) }
             let i = kinds.firstIndex(where: { $0 == filter }) ?? 0
@@ -290,6 +304,7 @@ final class CaseDetailScreen: Screen {
 
     private func cycleAction(_ c: Character, _ app: App) -> Action {
         guard let r = record else { return .none }
+        guard canEdit || !"spfuxo".contains(c) else { app.flash = (S.notAllowed, .warning); return .none }
         if r.status != .open {
             if c == "o" { return .push(CycleForms.reopen(caseID: caseID)) }
             if "spfux".contains(c) { app.flash = (S.cycleError(CycleError.caseClosed), .warning) }
@@ -359,7 +374,8 @@ final class CaseDetailScreen: Screen {
             let isSel = i == selected
             let when = S.dateTime(e.occurredAt, tz)
             let kind = S.eventKind(e.kind)
-            let line = "\(DisplayWidth.pad(when, to: 17)) \(DisplayWidth.pad(kind, to: 8)) \(DisplayWidth.pad(e.author, to: 12)) \(e.summary)"
+            let summary = canReadNarrative ? e.summary : S.hiddenSummary
+            let line = "\(DisplayWidth.pad(when, to: 17)) \(DisplayWidth.pad(kind, to: 8)) \(DisplayWidth.pad(e.author, to: 12)) \(summary)"
             let style: Style = isSel ? .focus : (e.kind == .urgentFlagged ? .danger : .normal)
             if isSel { g.fill(Rect(x: area.x, y: rowY, width: area.width, height: 1), style: .focus) }
             g.put(DisplayWidth.truncate(line, to: w), x: x, y: rowY, style: style, clip: Rect(x: x, y: rowY, width: w, height: 1))

@@ -125,18 +125,22 @@ enum CycleForms {
             FormField("urgent", "Is it urgent?", .choice(S.yesNo)),
         ]
         if consent == .missing {
-            fields.append(FormField("supervisor", "Supervisor who agrees to go ahead without consent", hint: S.overrideHint, .line(limit: TextLimits.line)))
-            fields.append(FormField("override", "Why must the referral go ahead without consent?", .area(rows: 3)))
+            fields.append(FormField("override", "You are overriding the consent check as a supervisor. Why must the referral go ahead without consent?",
+                                    hint: S.overrideHint, .area(rows: 3)))
         }
         let form = FormScreen(title: S.referTitle, intro: S.service(service), submitLabel: S.sendReferral, fields: fields) { f, app in
             guard f.require(["provider", "reason", "urgent"]) else { return .none }
-            var override: (String, String)?
+            var override: (User, String)?
             if consent == .missing {
-                guard f.require(["supervisor", "override"]) else {
+                guard let me = app.session, me.can(.overrideConsent, demo: app.store.isDemo) else {
+                    app.flash = (S.needsSupervisor, .danger)
+                    return .none
+                }
+                guard f.require(["override"]) else {
                     app.flash = (S.consentMissing, .danger)
                     return .none
                 }
-                override = (f.text("supervisor"), f.text("override"))
+                override = (me, f.text("override"))
             }
             do {
                 try app.store.sendReferral(caseID: record.id, providerID: providers[f.choice("provider")!].id, service: service,
@@ -341,7 +345,7 @@ final class DueTodayScreen: ListScreen {
     override var header: String? { S.dueHeader(items.count, drafts: drafts) }
     override var emptyText: String { S.dueNothing }
     override func appear(_ app: App) {
-        items = (try? app.store.dueItems(deadlines: app.profile.deadlines)) ?? []
+        items = (try? app.store.dueItems(deadlines: app.profile.deadlines, viewer: app.session)) ?? []
         drafts = (try? app.store.drafts().count) ?? 0
     }
     override var rows: [(text: String, style: Style)] {
@@ -369,7 +373,7 @@ final class ReferralsScreen: ListScreen {
     override var header: String? { S.referralsHeader(referrals.count, filter: filter.map(S.referralStatus)) }
     override var emptyText: String { S.noReferrals }
     override func appear(_ app: App) { reload(app) }
-    private func reload(_ app: App) { referrals = (try? app.store.referrals(status: filter)) ?? [] }
+    private func reload(_ app: App) { referrals = (try? app.store.referrals(status: filter, viewer: app.session)) ?? [] }
     override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kUpdate), ("Tab", S.kFilter), ("o", S.kOpenCase), ("p", S.kSlip), ("Esc", S.kBack)] }
     /// One entry per referral (drawn by `render`, which needs the pinned clock for the age in days).
     override var rows: [(text: String, style: Style)] { referrals.map { _ in ("", .normal) } }

@@ -25,9 +25,9 @@ final class HomeScreen: Screen {
 
     func appear(_ app: App) {
         do {
-            summary = try app.store.todaySummary()
+            summary = try app.store.todaySummary(viewer: app.session)
             drafts = try app.store.drafts()
-            due = try app.store.dueItems(deadlines: app.profile.deadlines).count
+            due = try app.store.dueItems(deadlines: app.profile.deadlines, viewer: app.session).count
             loadError = nil
         } catch {
             loadError = "\(error)"

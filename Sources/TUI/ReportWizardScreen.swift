@@ -306,7 +306,7 @@ final class ReportWizardScreen: Screen {
         }
         saving = true
         do {
-            let record = try app.store.registerCase(from: report, draftID: draftID, author: app.userName)
+            let record = try app.store.registerCase(from: report, draftID: draftID, author: app.userName, assignedTo: app.session?.id)
             lastPersisted = report
             let similar = (try? app.store.possibleDuplicates(of: record.id)) ?? []
             if !similar.isEmpty { return .replace(DuplicateCheckScreen(record: record, candidates: similar)) }

@@ -65,6 +65,7 @@ struct Open: ParsableCommand {
         if demo && reset { DataPaths.removeDatabase(at: dbPath) }
         let store: KingaStore
         do { store = try KingaStore(path: dbPath, clock: clock) } catch { throw Failure(message: "\(error)") }
+        store.isDemo = demo
         if demo, try store.caseCount() == 0 {
             do { try Seeds.fillDemo(store, seeds: seedsPath) } catch { throw Failure(message: "\(error)") }
         }

@@ -61,17 +61,18 @@ struct CycleTests {
     @Test func referralsNeedConsentOrASupervisorOverride() throws {
         let (_, store, c, p, _) = try setUp(consent: false)
         #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true, author: "fp") }
-        #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true, override: ("", "because"), author: "fp") }
+        #expect(throws: StoreError.accessDenied) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true, override: (User(id: UUID(), name: "FP", roles: [.focalPoint]), "because"), author: "fp") }
+        #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true, override: (User(id: UUID(), name: "Sup", roles: [.supervisor]), " "), author: "fp") }
         #expect(try store.referrals(caseID: c.id).isEmpty)
         let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Injury", urgent: true,
-                                       override: ("Supervisor Fiktif", "The child is injured and the caregiver cannot be found."), author: "fp")
+                                       override: (User(id: UUID(), name: "Supervisor Fiktif", roles: [.supervisor]), "The child is injured and the caregiver cannot be found."), author: "fp")
         #expect(r.overrideBy == "Supervisor Fiktif")
         #expect(try store.events(caseID: c.id).last?.summary.contains("consent override") == true)
     }
 
     @Test func overrideIsNotRecordedWhenConsentWasGiven() throws {
         let (_, store, c, p, _) = try setUp(consent: true)
-        let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false, override: ("Sup", "not needed"), author: "fp")
+        let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false, override: (User(id: UUID(), name: "Sup", roles: [.supervisor]), "not needed"), author: "fp")
         #expect(r.overrideBy == nil)
         #expect(try store.events(caseID: c.id).last?.body.contains("overrode") == false)
     }

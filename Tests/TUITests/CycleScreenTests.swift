@@ -113,14 +113,46 @@ struct CycleScreenTests {
         d.press(.tab, .char("1"), .function(2))
         #expect(d.contains("Please answer this question."))
         #expect(try d.store.referrals().isEmpty)
-        d.type("Supervisor Fiktif")
-        d.press(.tab)
         d.type("The caregiver cannot be found and the child is hurt.")
         d.press(.function(2))
-        #expect(try d.store.referrals().first?.overrideBy == "Supervisor Fiktif")
+        #expect(try d.store.referrals().first?.overrideBy == "Test Focal Point")
         #expect(d.contains("Referral sent to Unit PPA"))
         let id = try d.store.casePage(after: nil, limit: 1)[0].id
         #expect(try d.store.events(caseID: id).last?.summary == "Referral sent to Unit PPA Fiktif (consent override)")
+    }
+
+    @Test("a focal point sees only their own cases; opening another's is refused and audited")
+    func focalPointsSeeTheirOwnCases() throws {
+        let d = try Driver()
+        let mine = try d.store.createUser(name: "FP One", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        let other = try d.store.createUser(name: "FP Two", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        var r = sampleUrgent()
+        let a = try d.store.registerCase(from: r, draftID: UUID(), author: "FP One", assignedTo: mine.id)
+        r.childName = "Other Child"
+        let b = try d.store.registerCase(from: r, draftID: UUID(), author: "FP Two", assignedTo: other.id)
+        #expect(try d.store.casePage(after: nil, limit: 10, viewer: mine).map(\.id) == [a.id])
+        #expect(try d.store.caseCount(viewer: mine) == 1)
+        #expect(try d.store.caseCount(viewer: User(id: UUID(), name: "Sup", roles: [.supervisor])) == 2)
+        #expect(throws: StoreError.accessDenied) { try d.store.caseRecord(id: b.id, viewer: mine) }
+        #expect(try d.store.auditEntries().first?.action == "access.denied")
+        // An administrator sees headers but not narratives.
+        let admin = User(id: UUID(), name: "Admin", roles: [.administrator])
+        #expect(try d.store.caseRecord(id: a.id, viewer: admin) != nil)
+        #expect(!admin.can(.viewNarrative, ownCase: true, demo: false))
+    }
+
+    @Test func aFocalPointCannotOverrideConsent() throws {
+        let d = try Driver()
+        try d.store.saveProvider(ServiceProvider(name: "Unit PPA Fiktif", services: [.police], area: "Kampung Fiksi", contact: "110", hours: "24h", notes: ""))
+        var r = Report()
+        r.reporterKind = .neighbour; r.sex = .male; r.approximateAgeText = "8"; r.village = "Kampung Fiksi"; r.concerns = ["physical_violence"]
+        r.inDangerNow = false; r.childName = "Budi Fiktif"
+        let c = try d.store.registerCase(from: r, draftID: UUID(), author: "fp")
+        let p = try d.store.providers()[0]
+        let fp = User(id: UUID(), name: "FP", roles: [.focalPoint])
+        #expect(throws: StoreError.accessDenied) {
+            try d.store.sendReferral(caseID: c.id, providerID: p.id, service: .police, reason: "x", urgent: false, override: (fp, "I decided"), author: "FP")
+        }
     }
 
     @Test func dueTodayShowsLateWorkAndOpensTheCase() throws {
@@ -259,7 +291,7 @@ struct SessionScreenTests {
         var now: TimeInterval = 1000
         a.uptime = { now }
         a.idleLockSeconds = 180
-        a.signIn(User(id: UUID(), name: "Kiosk Fiktif", roles: [.supervisor]))
+        a.signIn(try store.createUser(name: "Kiosk Fiktif", roles: [.supervisor], pin: "902134", createdBy: "t"))
         now += 100; a.checkIdle()
         #expect(!screen(a).contains("will lock"))
         now += 60; a.checkIdle()

@@ -18,8 +18,7 @@ final class Driver {
         store = try KingaStore(path: path ?? dir + "/k.sqlite", clock: pinned)
         if seedDemo { try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!) }
         let profile = try Seeds.profile(id: "generic", seeds: seedsFolder)
-        // A session without a stored account: screen tests do not need Argon2id's deliberate slowness.
-        let user = User(id: UUID(), name: "Test Focal Point", roles: [.supervisor])
+        let user = try store.createUser(name: "Test Focal Point", roles: [.supervisor], pin: "902134", createdBy: "test")
         app = App(store: store, profile: profile, clock: pinned, demo: demo, session: user)
         self.width = width
         self.height = height
