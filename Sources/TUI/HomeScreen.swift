@@ -11,11 +11,13 @@ final class HomeScreen: Screen {
     private var loadError: String?
 
     private var due = 0
-    private enum Item { case new, cases, due, referrals, directory, resume, lock, help, quit }
+    private enum Item { case new, cases, due, referrals, directory, users, resume, lock, help, quit }
+    private var canManageUsers = false
 
     private var items: [(Item, String, String)] {
         var out: [(Item, String, String)] = [(.new, "n", S.menuNew), (.cases, "c", S.menuCases), (.due, "d", S.menuDue),
                                              (.referrals, "r", S.menuReferrals), (.directory, "s", S.menuDirectory)]
+        if canManageUsers { out.append((.users, "m", S.menuUsers)) }
         if !drafts.isEmpty { out.append((.resume, "u", S.menuResume)) }
         out.append((.lock, "l", S.menuLock))
         out.append((.help, "?", S.menuHelp))
@@ -25,6 +27,7 @@ final class HomeScreen: Screen {
 
     func appear(_ app: App) {
         do {
+            canManageUsers = app.session?.can(.manageUsers, demo: app.store.isDemo) ?? false
             summary = try app.store.todaySummary(viewer: app.session)
             drafts = try app.store.drafts()
             due = try app.store.dueItems(deadlines: app.profile.deadlines, viewer: app.session).count
@@ -88,6 +91,7 @@ final class HomeScreen: Screen {
         case .char("d"), .char("D"): return activate(.due, app)
         case .char("r"), .char("R"): return activate(.referrals, app)
         case .char("s"), .char("S"): return activate(.directory, app)
+        case .char("m"), .char("M"): if canManageUsers { return activate(.users, app) }
         case .char("u"), .char("U"):
             if !drafts.isEmpty { return activate(.resume, app) }
             app.flash = (S.noDrafts, .muted)
@@ -104,6 +108,7 @@ final class HomeScreen: Screen {
         case .due: return .push(DueTodayScreen())
         case .referrals: return .push(ReferralsScreen())
         case .directory: return .push(DirectoryScreen())
+        case .users: return .push(UsersScreen())
         case .resume:
             if drafts.count == 1 { return .push(ReportWizardScreen(draft: drafts[0])) }
             return .push(DraftListScreen())

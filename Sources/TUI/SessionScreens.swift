@@ -84,3 +84,81 @@ extension S {
     static let menuLock = "Lock the screen"
     static let kLock = "Lock"
 }
+
+/// Administrators: the people who use Kinga. Add a user, reset a PIN, switch someone off.
+final class UsersScreen: ListScreen {
+    private var users: [User] = []
+    override var title: String { S.usersTitle }
+    override var header: String? { S.usersHeader(users.count) }
+    override var emptyText: String { "" }
+    override func appear(_ app: App) { users = (try? app.store.users()) ?? [] }
+    override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("n", S.kAdd), ("Enter", S.kResetPIN), ("Esc", S.kBack)] }
+    override var rows: [(text: String, style: Style)] {
+        users.map { u in ("\(DisplayWidth.pad(u.name, to: 28)) \(u.roles.map(S.role).sorted().joined(separator: ", "))", .normal) }
+    }
+    override func open(_ index: Int, _ app: App) -> Action { .push(UsersScreen.resetPIN(users[index])) }
+    override func other(_ key: Key, _ app: App) -> Action {
+        key == .char("n") ? .push(UsersScreen.add()) : .none
+    }
+
+    static func add() -> FormScreen {
+        let roles: [Role] = [.focalPoint, .supervisor, .administrator, .trainer]
+        return FormScreen(title: S.usersTitle, intro: S.addUserIntro, submitLabel: S.save, fields: [
+            FormField("name", "Name", .line(limit: TextLimits.line)),
+            FormField("roles", "Role", hint: "Tick one or more. An administrator sees no case stories unless also a supervisor.", .checks(roles.map(S.role))),
+            FormField("pin", "First PIN (they can change it later)", hint: "At least 6 digits that are hard to guess.", .secret(limit: 64)),
+            FormField("pin2", "The PIN again", .secret(limit: 64)),
+        ]) { f, app in
+            guard f.require(["name", "roles", "pin", "pin2"]) else { return .none }
+            guard app.session?.can(.manageUsers, demo: app.store.isDemo) == true else { app.flash = (S.notAllowed, .danger); return .none }
+            guard f.secret("pin") == f.secret("pin2") else { f.errors["pin2"] = S.pinsDiffer; f.clear("pin2"); return .none }
+            do {
+                try app.store.createUser(name: f.text("name"), roles: Set(f.checked("roles").map { roles[$0] }), pin: f.secret("pin"),
+                                         createdBy: app.userName)
+                app.flash = (S.userAdded, .success)
+                return .pop
+            } catch let e as UserError {
+                if case .weakPIN = e { f.errors["pin"] = e.description; f.clear("pin"); f.clear("pin2") } else { f.errors["name"] = e.description }
+                return .none
+            } catch { app.flash = (S.saveFailed("\(error)"), .danger); return .none }
+        }
+    }
+
+    static func resetPIN(_ user: User) -> FormScreen {
+        FormScreen(title: S.usersTitle, intro: S.resetIntro(user.name), submitLabel: S.save, fields: [
+            FormField("pin", "New PIN", .secret(limit: 64)),
+            FormField("pin2", "The new PIN again", .secret(limit: 64)),
+        ]) { f, app in
+            guard f.require(["pin", "pin2"]), let me = app.session else { return .none }
+            guard f.secret("pin") == f.secret("pin2") else { f.errors["pin2"] = S.pinsDiffer; f.clear("pin2"); return .none }
+            do {
+                try app.store.setPIN(userID: user.id, newPIN: f.secret("pin"), oldPIN: nil, by: me)
+                app.flash = (S.pinReset, .success)
+                return .pop
+            } catch let e as UserError {
+                f.errors["pin"] = e.description
+                f.clear("pin"); f.clear("pin2")
+                return .none
+            } catch { app.flash = (S.saveFailed("\(error)"), .danger); return .none }
+        }
+    }
+}
+
+extension S {
+    static let usersTitle = "Users"
+    static func usersHeader(_ n: Int) -> String { "\(n) user\(n == 1 ? "" : "s") · n adds someone · Enter sets a new PIN" }
+    static let addUserIntro = "Add a person who will use Kinga on this computer."
+    static let userAdded = "The user was added. Give them their PIN in private."
+    static func resetIntro(_ name: String) -> String { "Set a new PIN for \(name). Give it to them in private; they can change it later." }
+    static let pinReset = "The PIN was changed."
+    static let kResetPIN = "New PIN"
+    static let menuUsers = "Users"
+    static func role(_ r: Role) -> String {
+        switch r {
+        case .focalPoint: return "Focal point"
+        case .supervisor: return "Supervisor"
+        case .administrator: return "Administrator"
+        case .trainer: return "Trainer"
+        }
+    }
+}

@@ -259,6 +259,57 @@ struct EndToEndTests {
         try t.waitFor("Step 2 of 6")
     }
 
+    @Test("an administrator adds two focal points; one cannot see or open the other's case")
+    func focalPointsAreSeparated() throws {
+        let t = TmuxSession()
+        try t.startKinga()
+        for name in ["FP One", "FP Two"] {
+            try t.send("m")
+            try t.waitFor("Users")
+            try t.send("n")
+            try t.waitFor("Add a person")
+            try t.type(name)
+            try t.send("Tab", "Space", "Tab")
+            try t.type("580214")
+            try t.send("Tab")
+            try t.type("580214")
+            try t.send("F2")
+            try t.waitFor(name)
+            try t.send("Escape")
+        }
+        // FP One records a report.
+        try t.send("l")
+        try t.waitFor("Kinga is locked")
+        try t.send("2", "Tab")
+        try t.type("580214")
+        try t.send("Enter")
+        try t.waitFor("What would you like to do?")
+        try t.send("n", "2", "PageDown")
+        try t.type("Only For One")
+        try t.send("Tab", "2", "Tab", "Tab")
+        try t.type("6")
+        try t.send("Tab")
+        try t.type("Desa Contoh")
+        try t.send("PageDown", "Space", "PageDown", "2", "PageDown", "1", "Tab", "1", "PageDown", "Enter")
+        try t.waitFor("KG-2026-0001")
+        try t.send("2", "c")
+        try t.waitFor("Only For One")
+        // FP Two logs in on the same kiosk and sees nothing of it.
+        try t.send("Escape", "l")
+        try t.waitFor("Kinga is locked")
+        try t.send("3", "Tab")
+        try t.type("580214")
+        try t.send("Enter")
+        try t.waitFor("What would you like to do?")
+        try t.send("c")
+        let list = try t.waitFor("No cases yet")
+        #expect(!list.contains("Only For One"))
+        try t.send("Escape", "q")
+        try t.waitForExit()
+        let denied = try TmuxSession.run(["sqlite3", t.dataHome + "/kinga/kinga.sqlite", "SELECT count(*) FROM case_record WHERE assigned_to IS NOT NULL"]).output
+        #expect(denied.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+    }
+
     @Test func versionAndHelp() throws {
         let t = TmuxSession()
         let version = try TmuxSession.run([TmuxSession.binary, "--version"])
