@@ -205,6 +205,8 @@ public struct DueItem: Hashable, Sendable {
         case referralWaiting
         /// An open case not reviewed (assessed or followed up) within the profile's review interval.
         case reviewDue
+        /// A supervisor returned work on this case with a comment.
+        case returnedForCorrection
     }
     public var kind: Kind
     public var caseID: UUID

@@ -330,6 +330,84 @@ extension KingaStore {
 
     /// Closes a case after checking the closure rules (checklist, open referrals, the profile's formal-referral rule).
     /// - Throws: `CycleError.cannotClose(problems)`, `.caseClosed`.
+    /// What happened to a request to close.
+    public enum ClosureOutcome: Equatable, Sendable {
+        case closed
+        /// A high-risk (or urgent) case closed by someone who may not approve closures waits for a supervisor.
+        case awaitingApproval
+    }
+
+    /// Closes a case, or, for a high-risk or urgent case when `by` may not approve closures, puts the closure in
+    /// the supervisor's review queue (issue #4: closure of high-risk cases requires approval).
+    /// - Throws: `CycleError.cannotClose(problems)`, `.caseClosed`.
+    @discardableResult
+    public func requestClosure(caseID: UUID, _ c: Closure, rules: ProfileRules, by user: User) throws -> ClosureOutcome {
+        let (risk, urgent) = try pool.read { db -> (String?, Bool) in
+            guard let r = try Row.fetchOne(db, sql: "SELECT risk_level, urgent FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) else {
+                throw StoreError.notFound
+            }
+            return (r["risk_level"], r["urgent"])
+        }
+        let needsApproval = (risk == RiskLevel.high.rawValue || urgent) && !user.can(.approveClosure, demo: isDemo)
+        if !needsApproval {
+            try closeCase(caseID: caseID, c, rules: rules, author: user.name)
+            return .closed
+        }
+        try pool.write { db in
+            try requireOpen(db, caseID)
+            let problems = try closureProblems(db, caseID: caseID, c, rules: rules)
+            guard problems.isEmpty else { throw CycleError.cannotClose(problems) }
+            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: user.name,
+                            summary: "Closure asked: waiting for a supervisor's approval", body: TextSafety.clean(c.note, multiline: true))
+            try db.execute(sql: "UPDATE case_record SET closure_request = ?, returned_comment = NULL WHERE id = ?",
+                           arguments: [try Self.encode(c), caseID.uuidString])
+        }
+        return .awaitingApproval
+    }
+
+    /// Cases whose closure waits for a supervisor, oldest first: (case, child, who asked is on the timeline).
+    public func closureRequests() throws -> [CaseSummary] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: Self.summarySQL + " WHERE c.closure_request IS NOT NULL AND c.status = 'open' ORDER BY c.last_activity_at")
+                .compactMap(Self.summary(from:))
+        }
+    }
+
+    /// A supervisor approves a waiting closure: the case closes with the closure as asked.
+    /// - Throws: `StoreError.accessDenied` when `supervisor` may not approve; `StoreError.notFound` when nothing waits.
+    public func approveClosure(caseID: UUID, rules: ProfileRules, by supervisor: User) throws {
+        guard supervisor.can(.approveClosure, demo: isDemo) else {
+            try recordAudit(actor: supervisor.name, action: "access.denied", caseID: caseID, detail: "approve closure")
+            throw StoreError.accessDenied
+        }
+        guard let json = try pool.read({ db in try String.fetchOne(db, sql: "SELECT closure_request FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) }),
+              let c = try? Self.decode(Closure.self, json) else { throw StoreError.notFound }
+        try closeCase(caseID: caseID, c, rules: rules, author: supervisor.name + " (approved)")
+    }
+
+    /// A supervisor returns a waiting closure (or other work) for correction, with a comment the focal point
+    /// sees on "Due today".
+    public func returnForCorrection(caseID: UUID, comment: String, by supervisor: User) throws {
+        let why = TextSafety.clean(comment, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw CycleError.required("comment") }
+        guard supervisor.can(.reviewQueue, demo: isDemo) else { throw StoreError.accessDenied }
+        try pool.write { db in
+            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: supervisor.name,
+                            summary: "Returned for correction: \(why.split(separator: "\n").first ?? "")", body: why)
+            try db.execute(sql: "UPDATE case_record SET closure_request = NULL, returned_comment = ? WHERE id = ?", arguments: [why, caseID.uuidString])
+        }
+    }
+
+    private func closureProblems(_ db: Database, caseID: UUID, _ c: Closure, rules: ProfileRules) throws -> [ClosureProblem] {
+        let concerns = try String.fetchAll(db, sql: "SELECT concern FROM case_concern WHERE case_id = ?", arguments: [caseID.uuidString])
+        let refs = try Row.fetchAll(db, sql: "SELECT status, service_type FROM referral WHERE case_id = ?", arguments: [caseID.uuidString])
+            .compactMap { row -> (status: ReferralStatus, formal: Bool)? in
+                guard let s = ReferralStatus(rawValue: row["status"]), let t = ServiceType(rawValue: row["service_type"]) else { return nil }
+                return (s, t.isFormal)
+            }
+        return ClosureRules.problems(c, concerns: concerns, referrals: refs, rules: rules)
+    }
+
     public func closeCase(caseID: UUID, _ c: Closure, rules: ProfileRules, author: String) throws {
         let now = clock.now
         try pool.write { db in
@@ -347,7 +425,7 @@ extension KingaStore {
             try insertEvent(db, caseID: caseID, at: now, kind: .closed, author: author,
                             summary: "Case closed: \(c.reason.rawValue.replacingOccurrences(of: "_", with: " "))",
                             body: note, data: try Self.encode(c))
-            try db.execute(sql: "UPDATE case_record SET status = ?, closed_at = ?, closure_reason = ?, next_follow_up = NULL WHERE id = ?",
+            try db.execute(sql: "UPDATE case_record SET status = ?, closed_at = ?, closure_reason = ?, next_follow_up = NULL, closure_request = NULL, returned_comment = NULL WHERE id = ?",
                            arguments: [status.rawValue, ISO8601.format(now), c.reason.rawValue, caseID.uuidString])
         }
     }
@@ -423,7 +501,13 @@ extension KingaStore {
                 items.append(DueItem(kind: .reviewDue, caseID: id, caseNumber: number, childName: r["child_name"], urgent: r["urgent"],
                                      days: Int(now.timeIntervalSince(at) / 86400), detail: LocalDate(at, in: clock.timeZone).iso))
             }
-            let order: [DueItem.Kind: Int] = [.firstActionOverdue: 0, .followUpDue: 1, .referralStale: 2, .reviewDue: 3, .referralWaiting: 4]
+            for r in try Row.fetchAll(db, sql: "SELECT id, case_number, child_name, urgent, returned_comment FROM case_record c WHERE \(s.sql) AND status = 'open' AND returned_comment IS NOT NULL",
+                                      arguments: s.args) {
+                guard let id = UUID(uuidString: r["id"]), let number = CaseNumber(r["case_number"]) else { continue }
+                items.append(DueItem(kind: .returnedForCorrection, caseID: id, caseNumber: number, childName: r["child_name"], urgent: r["urgent"],
+                                     days: 0, detail: r["returned_comment"]))
+            }
+            let order: [DueItem.Kind: Int] = [.returnedForCorrection: 0, .firstActionOverdue: 1, .followUpDue: 2, .referralStale: 3, .reviewDue: 4, .referralWaiting: 5]
             return items.sorted {
                 (order[$0.kind]!, $0.urgent ? 0 : 1, -$0.days, $0.caseNumber) < (order[$1.kind]!, $1.urgent ? 0 : 1, -$1.days, $1.caseNumber)
             }

@@ -182,6 +182,10 @@ enum Schema {
                     active INTEGER NOT NULL DEFAULT 1
                 ) STRICT;
                 ALTER TABLE case_record ADD COLUMN assigned_to TEXT REFERENCES app_user(id);
+                -- A closure waiting for a supervisor's approval (JSON of the Closure and who asked), and a
+                -- supervisor's comment when work was returned for correction.
+                ALTER TABLE case_record ADD COLUMN closure_request TEXT;
+                ALTER TABLE case_record ADD COLUMN returned_comment TEXT;
                 CREATE INDEX case_by_assignee ON case_record(assigned_to, last_activity_at, number_year, number_serial);
                 """)
         }

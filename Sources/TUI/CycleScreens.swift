@@ -219,8 +219,11 @@ enum CycleForms {
             let c = Closure(reason: reasons[f.choice("reason")!], goalsMet: ticks.contains(0), childSafe: ticks.contains(1),
                             referralsResolvedOrExplained: ticks.contains(2), note: f.text("note"))
             do {
-                try app.store.closeCase(caseID: caseID, c, rules: app.profile.rules, author: app.userName)
-                app.flash = (S.caseClosed, .success)
+                guard let me = app.session else { return .none }
+                switch try app.store.requestClosure(caseID: caseID, c, rules: app.profile.rules, by: me) {
+                case .closed: app.flash = (S.caseClosed, .success)
+                case .awaitingApproval: app.flash = (S.closureAwaiting, .warning)
+                }
                 return .pop
             } catch CycleError.cannotClose(let problems) {
                 f.errors["checks"] = problems.map { S.closureProblem($0, app.profile) }.joined(separator: " ")
@@ -357,6 +360,7 @@ final class DueTodayScreen: ListScreen {
             case .followUpDue: when = i.days == 0 ? "due today" : "\(S.days(i.days)) late"
             case .referralStale, .referralWaiting: when = i.days == 0 ? "sent today" : "sent \(S.days(i.days)) ago"
             case .reviewDue: when = "last review \(S.days(i.days)) ago"
+            case .returnedForCorrection: when = "please correct"
             }
             return ("\(i.caseNumber)  \(DisplayWidth.pad(name, to: 14)) \(i.urgent ? "URGENT " : "")\(S.dueKind(i.kind)) · \(when) · \(i.detail)",
                     i.urgent || i.kind == .firstActionOverdue ? .danger : (i.kind == .referralWaiting ? .normal : .warning))
@@ -489,4 +493,59 @@ final class DirectoryScreen: ListScreen {
         }
         return .none
     }
+}
+
+/// Supervisors: work waiting for them (closures of high-risk cases). Enter approves; r returns it with a comment.
+final class ReviewQueueScreen: ListScreen {
+    private var waiting: [CaseSummary] = []
+    override var title: String { S.reviewTitle }
+    override var header: String? { S.reviewHeader(waiting.count) }
+    override var emptyText: String { S.reviewEmpty }
+    override func appear(_ app: App) { waiting = (try? app.store.closureRequests()) ?? [] }
+    override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kApprove), ("r", S.kReturn), ("o", S.kOpenCase), ("Esc", S.kBack)] }
+    override var rows: [(text: String, style: Style)] {
+        waiting.map { c in ("\(c.number)  \(DisplayWidth.pad(c.childName.isEmpty ? S.unnamed : c.childName, to: 16)) \(c.village)  · \(S.closureWaits)", c.urgent ? .danger : .normal) }
+    }
+    override func open(_ index: Int, _ app: App) -> Action {
+        guard let me = app.session else { return .none }
+        do {
+            try app.store.approveClosure(caseID: waiting[index].id, rules: app.profile.rules, by: me)
+            app.flash = (S.closureApproved, .success)
+        } catch { app.flash = (S.cycleError(error), .danger) }
+        appear(app)
+        return .none
+    }
+    override func other(_ key: Key, _ app: App) -> Action {
+        guard waiting.indices.contains(selected) else { return .none }
+        let c = waiting[selected]
+        switch key {
+        case .char("o"): return .push(CaseDetailScreen(caseID: c.id))
+        case .char("r"):
+            return .push(FormScreen(title: S.reviewTitle, intro: S.returnIntro(c.number.description), submitLabel: S.kReturn, fields: [
+                FormField("comment", "What must be corrected?", .area(rows: 3)),
+            ]) { f, app in
+                guard f.require(["comment"]), let me = app.session else { return .none }
+                do {
+                    try app.store.returnForCorrection(caseID: c.id, comment: f.text("comment"), by: me)
+                    app.flash = (S.returned, .success)
+                    return .pop
+                } catch { app.flash = (S.cycleError(error), .danger); return .none }
+            })
+        default: return .none
+        }
+    }
+}
+
+extension S {
+    static let reviewTitle = "Supervisor review"
+    static func reviewHeader(_ n: Int) -> String { n == 1 ? "1 closure waits for your approval" : "\(n) closures wait for your approval" }
+    static let reviewEmpty = "Nothing waits for your review."
+    static let closureWaits = "closure asked"
+    static let closureApproved = "Approved: the case is closed."
+    static let closureAwaiting = "This case is high risk: the closure now waits for a supervisor's approval."
+    static func returnIntro(_ n: String) -> String { "Return case \(n) to the focal point with a comment. They will see it on Due today." }
+    static let returned = "Returned to the focal point."
+    static let kApprove = "Approve"
+    static let kReturn = "Return"
+    static let menuReview = "Supervisor review"
 }

@@ -11,12 +11,14 @@ final class HomeScreen: Screen {
     private var loadError: String?
 
     private var due = 0
-    private enum Item { case new, cases, due, referrals, directory, users, resume, lock, help, quit }
+    private enum Item { case new, cases, due, referrals, directory, review, users, resume, lock, help, quit }
     private var canManageUsers = false
+    private var canReview = false
 
     private var items: [(Item, String, String)] {
         var out: [(Item, String, String)] = [(.new, "n", S.menuNew), (.cases, "c", S.menuCases), (.due, "d", S.menuDue),
                                              (.referrals, "r", S.menuReferrals), (.directory, "s", S.menuDirectory)]
+        if canReview { out.append((.review, "v", S.menuReview)) }
         if canManageUsers { out.append((.users, "m", S.menuUsers)) }
         if !drafts.isEmpty { out.append((.resume, "u", S.menuResume)) }
         out.append((.lock, "l", S.menuLock))
@@ -28,6 +30,7 @@ final class HomeScreen: Screen {
     func appear(_ app: App) {
         do {
             canManageUsers = app.session?.can(.manageUsers, demo: app.store.isDemo) ?? false
+            canReview = app.session?.can(.reviewQueue, demo: app.store.isDemo) ?? false
             summary = try app.store.todaySummary(viewer: app.session)
             drafts = try app.store.drafts()
             due = try app.store.dueItems(deadlines: app.profile.deadlines, viewer: app.session).count
@@ -92,6 +95,7 @@ final class HomeScreen: Screen {
         case .char("r"), .char("R"): return activate(.referrals, app)
         case .char("s"), .char("S"): return activate(.directory, app)
         case .char("m"), .char("M"): if canManageUsers { return activate(.users, app) }
+        case .char("v"), .char("V"): if canReview { return activate(.review, app) }
         case .char("u"), .char("U"):
             if !drafts.isEmpty { return activate(.resume, app) }
             app.flash = (S.noDrafts, .muted)
@@ -109,6 +113,7 @@ final class HomeScreen: Screen {
         case .referrals: return .push(ReferralsScreen())
         case .directory: return .push(DirectoryScreen())
         case .users: return .push(UsersScreen())
+        case .review: return .push(ReviewQueueScreen())
         case .resume:
             if drafts.count == 1 { return .push(ReportWizardScreen(draft: drafts[0])) }
             return .push(DraftListScreen())

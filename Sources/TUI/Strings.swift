@@ -380,6 +380,7 @@ extension S {
         case .referralStale: return "No reply to referral"
         case .referralWaiting: return "Referral waiting"
         case .reviewDue: return "Review the case"
+        case .returnedForCorrection: return "Returned by your supervisor"
         }
     }
 

@@ -128,3 +128,30 @@ struct CycleTests {
         #expect(throws: CycleError.required("name")) { try store.saveProvider(ServiceProvider(name: " ", services: [.police], area: "", contact: "", hours: "", notes: "")) }
     }
 }
+
+@Suite("Supervisor review: high-risk closures wait for approval")
+struct ReviewTests {
+    @Test func highRiskClosureWaitsThenIsApprovedOrReturned() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let fp = try store.createUser(name: "FP", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        let sup = try store.createUser(name: "Sup", roles: [.supervisor], pin: "580214", createdBy: "t")
+        let c = try store.registerCase(from: sampleReport(urgent: true), draftID: UUID(), author: "FP", assignedTo: fp.id)
+        let close = Closure(reason: .goalsMet, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Safe now.")
+        let rules = ProfileRules()
+        #expect(try store.requestClosure(caseID: c.id, close, rules: rules, by: fp) == .awaitingApproval)
+        #expect(try store.caseRecord(id: c.id)?.status == .open)
+        #expect(try store.closureRequests().map(\.id) == [c.id])
+        #expect(throws: StoreError.accessDenied) { try store.approveClosure(caseID: c.id, rules: rules, by: fp) }
+        try store.returnForCorrection(caseID: c.id, comment: "Please record the last home visit first.", by: sup)
+        #expect(try store.closureRequests().isEmpty)
+        #expect(try store.dueItems(deadlines: .standard, viewer: fp).first?.kind == .returnedForCorrection)
+        #expect(try store.requestClosure(caseID: c.id, close, rules: rules, by: fp) == .awaitingApproval)
+        try store.approveClosure(caseID: c.id, rules: rules, by: sup)
+        #expect(try store.caseRecord(id: c.id)?.status == .closed)
+        #expect(try store.dueItems(deadlines: .standard, viewer: fp).isEmpty)
+        // A low-risk case closes at once.
+        let low = try store.registerCase(from: sampleReport(name: "Low"), draftID: UUID(), author: "FP", assignedTo: fp.id)
+        #expect(try store.requestClosure(caseID: low.id, close, rules: rules, by: fp) == .closed)
+    }
+}
