@@ -110,7 +110,7 @@ extension KingaStore {
         clean.answers.childViews = TextSafety.clean(a.answers.childViews, multiline: true)
         let now = clock.now
         let data = try Self.encode(clean)
-        try pool.write { db in
+        try write { db in
             try requireOpen(db, caseID)
             var body = "Guide suggested \(clean.suggested.rawValue) risk because: \(clean.reasons.map(\.rawValue).joined(separator: ", ")).\nChosen: \(clean.chosen.rawValue)."
             if !clean.whyDifferent.isEmpty { body += "\nWhy: \(clean.whyDifferent)" }
@@ -136,7 +136,7 @@ extension KingaStore {
         clean.caregiverViews = TextSafety.clean(plan.caregiverViews, multiline: true)
         let data = try Self.encode(clean)
         let now = clock.now
-        try pool.write { db in
+        try write { db in
             try requireOpen(db, caseID)
             let body = clean.goals.map { "• \($0.what) — \($0.who.isEmpty ? "?" : $0.who)\($0.by.map { " — by \($0.iso)" } ?? "")" }.joined(separator: "\n")
                 + (clean.childViews.isEmpty ? "" : "\nThe child's views: \(clean.childViews)")
@@ -164,7 +164,7 @@ extension KingaStore {
         saved.notes = TextSafety.clean(p.notes, multiline: true)
         saved.version = p.version + 1
         let services = try Self.encode(p.services.map(\.rawValue))
-        try pool.write { db in
+        try write { db in
             try db.execute(sql: """
                 INSERT INTO service_provider(id, device_id, version, created_at, updated_at, name, service_types, area, contact, hours, notes, retired)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -210,7 +210,7 @@ extension KingaStore {
         let now = clock.now
         let today = clock.today
         let id = UUID()
-        try pool.write { db in
+        try write { db in
             try requireOpen(db, caseID)
             guard let c = try Self.fetchCase(db, id: caseID.uuidString) else { throw StoreError.notFound }
             guard let p = try Row.fetchOne(db, sql: "SELECT * FROM service_provider WHERE id = ?", arguments: [providerID.uuidString])
@@ -219,8 +219,7 @@ extension KingaStore {
             if ConsentCheck.of(c.report) == .missing {
                 guard let o = override, !o.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw CycleError.consentMissing }
                 guard o.supervisor.can(.overrideConsent, demo: isDemo) else {
-                    try audit(db, actor: o.supervisor.name, action: "access.denied", caseID: caseID, detail: "consent override")
-                    throw StoreError.accessDenied
+                    throw Denied(actor: o.supervisor.name, caseID: caseID, what: "consent override")
                 }
                 usedOverride = (o.supervisor.name, TextSafety.clean(o.reason, multiline: true))
             }
@@ -247,7 +246,7 @@ extension KingaStore {
         let cleanFeedback = TextSafety.clean(feedback, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
         if status == .declined && cleanNote.isEmpty { throw CycleError.declineReasonMissing }
         let now = clock.now
-        try pool.write { db in
+        try write { db in
             guard let r = try Self.fetchReferral(db, id: id) else { throw StoreError.notFound }
             guard r.status.next.contains(status) else { throw CycleError.invalidTransition(from: r.status, to: status) }
             try db.execute(sql: """
@@ -312,7 +311,7 @@ extension KingaStore {
         guard !clean.outcome.isEmpty else { throw CycleError.required("outcome") }
         let now = clock.now
         let today = clock.today
-        try pool.write { db in
+        try write { db in
             try requireOpen(db, caseID)
             let risk = try String.fetchOne(db, sql: "SELECT risk_level FROM case_record WHERE id = ?", arguments: [caseID.uuidString])
                 .flatMap(RiskLevel.init(rawValue:))
@@ -353,7 +352,7 @@ extension KingaStore {
             try closeCase(caseID: caseID, c, rules: rules, author: user.name)
             return .closed
         }
-        try pool.write { db in
+        try write { db in
             try requireOpen(db, caseID)
             let problems = try closureProblems(db, caseID: caseID, c, rules: rules)
             guard problems.isEmpty else { throw CycleError.cannotClose(problems) }
@@ -391,7 +390,7 @@ extension KingaStore {
         let why = TextSafety.clean(comment, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw CycleError.required("comment") }
         guard supervisor.can(.reviewQueue, demo: isDemo) else { throw StoreError.accessDenied }
-        try pool.write { db in
+        try write { db in
             try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: supervisor.name,
                             summary: "Returned for correction: \(why.split(separator: "\n").first ?? "")", body: why)
             try db.execute(sql: "UPDATE case_record SET closure_request = NULL, returned_comment = ? WHERE id = ?", arguments: [why, caseID.uuidString])
@@ -410,7 +409,7 @@ extension KingaStore {
 
     public func closeCase(caseID: UUID, _ c: Closure, rules: ProfileRules, author: String) throws {
         let now = clock.now
-        try pool.write { db in
+        try write { db in
             try requireOpen(db, caseID)
             let concerns = try String.fetchAll(db, sql: "SELECT concern FROM case_concern WHERE case_id = ?", arguments: [caseID.uuidString])
             let refs = try Row.fetchAll(db, sql: "SELECT status, service_type FROM referral WHERE case_id = ?", arguments: [caseID.uuidString])
@@ -436,7 +435,7 @@ extension KingaStore {
         let why = TextSafety.clean(reason, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw CycleError.required("reason") }
         let now = clock.now
-        try pool.write { db in
+        try write { db in
             guard let status = try String.fetchOne(db, sql: "SELECT status FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) else {
                 throw StoreError.notFound
             }
@@ -530,7 +529,7 @@ extension KingaStore {
         let file = (slipsFolder as NSString).appendingPathComponent("\(r.caseNumber)-referral-\(r.id.uuidString.prefix(8).lowercased()).txt")
         try Data(text.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
         chmod(file, 0o600)
-        try pool.write { db in
+        try write { db in
             try insertEvent(db, caseID: r.caseID, at: clock.now, kind: .note, author: author,
                             summary: "Referral slip printed for \(r.providerName)", body: "Written to \(file)")
         }
@@ -542,8 +541,9 @@ extension KingaStore {
     /// Cases (open and closed, clearly labelled by status) that may be about the same child as `caseID`:
     /// a similar name and the same village or an age within two years (`DuplicateRule`). Candidates come from
     /// the village and exact-name indexes, so the cost does not grow with the whole archive.
-    public func possibleDuplicates(of caseID: UUID, limit: Int = 10) throws -> [CaseSummary] {
+    public func possibleDuplicates(of caseID: UUID, limit: Int = 10, viewer: User? = nil) throws -> [CaseSummary] {
         let today = clock.today
+        let s = scope(viewer)
         return try pool.read { db in
             guard let me = try Row.fetchOne(db, sql: "SELECT name_key, village_key FROM case_record WHERE id = ?", arguments: [caseID.uuidString]),
                   let record = try Self.fetchCase(db, id: caseID.uuidString) else { throw StoreError.notFound }
@@ -551,10 +551,10 @@ extension KingaStore {
             guard !name.isEmpty else { return [] }
             let firstName = String(name.split(separator: " ").first ?? "")
             let rows = try Row.fetchAll(db, sql: Self.summarySQL + """
-                 WHERE c.id != ? AND c.status != 'duplicate'
+                 WHERE c.id != ? AND c.status != 'duplicate' AND \(s.sql)
                    AND (c.village_key = ? OR c.name_key = ? OR c.name_key = ? OR c.name_key LIKE ? || ' %')
                  ORDER BY c.last_activity_at DESC LIMIT 500
-                """, arguments: [caseID.uuidString, village, name, firstName, firstName])
+                """, arguments: [caseID.uuidString] + s.args + [village, name, firstName, firstName])
             let age = record.age?.years(on: today)
             return rows.compactMap { row -> CaseSummary? in
                 guard let s = Self.summary(from: row) else { return nil }
@@ -570,7 +570,7 @@ extension KingaStore {
     /// - Throws: `StoreError.notFound`.
     public func linkAsDuplicate(_ newID: UUID, of existingID: UUID, author: String) throws {
         let now = clock.now
-        try pool.write { db in
+        try write { db in
             guard let new = try Self.fetchCase(db, id: newID.uuidString), let old = try Self.fetchCase(db, id: existingID.uuidString) else {
                 throw StoreError.notFound
             }

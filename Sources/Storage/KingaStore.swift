@@ -61,6 +61,38 @@ public final class KingaStore: @unchecked Sendable {
     /// True for the demo database (trainers may work only there).
     public var isDemo = false
 
+    /// The person logged in on this kiosk session (set at login, cleared at lock). Every change to a case is
+    /// checked against their role here, in Storage, so no screen can bypass it; nil for tools and seeding.
+    public var actor: User?
+
+    /// Refuses a change to a case that `actor` may not make. The refusal is audited by `write` after the
+    /// refused transaction has rolled back (an audit entry inside it would roll back too).
+    func requireEdit(_ db: Database, caseID: UUID) throws {
+        guard let a = actor else { return }
+        let assignee = try String.fetchOne(db, sql: "SELECT assigned_to FROM case_record WHERE id = ?", arguments: [caseID.uuidString])
+        if !a.can(.editCase, ownCase: assignee == a.id.uuidString, demo: isDemo) {
+            throw Denied(actor: a.name, caseID: caseID, what: "case.edit")
+        }
+    }
+
+    /// A refusal on its way out of a transaction.
+    struct Denied: Error {
+        let actor: String
+        let caseID: UUID?
+        let what: String
+    }
+
+    /// `pool.write` for changes that permissions may refuse: a refusal rolls the change back, is then written
+    /// to the audit log on its own, and reaches the caller as `StoreError.accessDenied`.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.write(body)
+        } catch let d as Denied {
+            try recordAudit(actor: d.actor, action: "access.denied", caseID: d.caseID, detail: d.what)
+            throw StoreError.accessDenied
+        }
+    }
+
     /// The SQL condition limiting cases to what `viewer` may see: a focal point sees cases assigned to them,
     /// supervisors, administrators (headers only) and trainers (demo only) see all; nil viewer = no limit
     /// (command-line tools and tests).
@@ -201,6 +233,10 @@ public final class KingaStore: @unchecked Sendable {
         let clean = Self.cleaned(report)
         let received = receivedAt ?? now
         let json = try Self.encode(clean)
+        if let a = actor, !a.can(.createReport, demo: isDemo) {
+            try recordAudit(actor: a.name, action: "access.denied", detail: "report.create")
+            throw StoreError.accessDenied
+        }
         return try pool.write { db in
             var sourceDraft: String? = draftID.uuidString
             if let existingID = try String.fetchOne(db, sql: "SELECT id FROM case_record WHERE source_draft_id = ?",
@@ -261,7 +297,7 @@ public final class KingaStore: @unchecked Sendable {
         let body = TextSafety.clean(text, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
         let summary = String(body.split(separator: "\n", omittingEmptySubsequences: true).first ?? "")
         let when = at ?? clock.now
-        return try pool.write { db in
+        return try write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) != nil else {
                 throw StoreError.notFound
             }
@@ -272,6 +308,7 @@ public final class KingaStore: @unchecked Sendable {
     @discardableResult
     func insertEvent(_ db: Database, caseID: UUID, at: Date, kind: EventKind, author: String,
                      summary: String, body: String, data: String? = nil) throws -> CaseEvent {
+        if ![.reportReceived, .consentRecorded, .urgentFlagged].contains(kind) { try requireEdit(db, caseID: caseID) }
         let now = clock.now
         let e = CaseEvent(id: UUID(), caseID: caseID, deviceID: deviceID, version: 1, createdAt: now, updatedAt: now,
                           occurredAt: at, kind: kind, author: TextSafety.clean(author, multiline: false),

@@ -81,6 +81,7 @@ public final class App {
         self.clock = clock
         self.demo = demo
         self.session = session
+        store.actor = session
         lastInput = uptime()
         if session != nil {
             let home = HomeScreen()
@@ -104,6 +105,7 @@ public final class App {
         lockedStack = nil
         lockedUser = nil
         session = user
+        store.actor = user
         lastInput = uptime()
         top.appear(self)
     }
@@ -120,6 +122,7 @@ public final class App {
         lockedStack = stack
         lockedUser = user.id
         session = nil
+        store.actor = nil
         flash = nil
         wipeRequested = true
         stack = [SessionScreens.login(users: (try? store.users()) ?? [], demo: demo, locked: true)]

@@ -308,7 +308,7 @@ final class ReportWizardScreen: Screen {
         do {
             let record = try app.store.registerCase(from: report, draftID: draftID, author: app.userName, assignedTo: app.session?.id)
             lastPersisted = report
-            let similar = (try? app.store.possibleDuplicates(of: record.id)) ?? []
+            let similar = (try? app.store.possibleDuplicates(of: record.id, viewer: app.session)) ?? []
             if !similar.isEmpty { return .replace(DuplicateCheckScreen(record: record, candidates: similar)) }
             return .replace(SavedScreen(record: record))
         } catch {

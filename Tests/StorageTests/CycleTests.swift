@@ -155,3 +155,26 @@ struct ReviewTests {
         #expect(try store.requestClosure(caseID: low.id, close, rules: rules, by: fp) == .closed)
     }
 }
+
+@Suite("Permissions in Storage: changes are checked against the logged-in user")
+struct StoragePermissionTests {
+    @Test func aFocalPointCannotChangeAnotherFocalPointsCase() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let one = try store.createUser(name: "One", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        let two = try store.createUser(name: "Two", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        let admin = try store.createUser(name: "Admin", roles: [.administrator], pin: "902134", createdBy: "t")
+        store.actor = one
+        let c = try store.registerCase(from: sampleReport(), draftID: UUID(), author: "One", assignedTo: one.id)
+        try store.addNote(caseID: c.id, text: "Mine.", author: "One")
+        store.actor = two
+        #expect(throws: StoreError.accessDenied) { try store.addNote(caseID: c.id, text: "Not mine.", author: "Two") }
+        #expect(throws: StoreError.accessDenied) {
+            try store.recordFollowUp(caseID: c.id, FollowUp(mode: .call, outcome: "x", childSafe: true, next: nil), deadlines: .standard, author: "Two")
+        }
+        store.actor = admin
+        #expect(throws: StoreError.accessDenied) { try store.registerCase(from: sampleReport(), draftID: UUID(), author: "Admin") }
+        #expect(try store.events(caseID: c.id).filter { $0.kind == .note }.count == 1)
+        #expect(try store.auditEntries().filter { $0.action == "access.denied" }.count == 3)
+    }
+}
