@@ -74,7 +74,20 @@ start_kinga() {
     tm new-session -d -x "$cols" -y "$rows" -s kinga "$cmd"
     tm pipe-pane -O -t kinga "cat >>$(printf '%q' "$raw")"
     tm wait-for -S "kinga-go-$name"
+    drawn
     settle
+    log_in_if_asked
+}
+
+# drawn: wait until Kinga has put something on the screen (at most 15 s): filling the demo database can
+# take a moment, and keys sent before the first screen could be lost.
+drawn() {
+    local i
+    for i in $(seq 60); do
+        tm capture-pane -p -t kinga | grep -q '[^[:space:]]' && return 0
+        sleep 0.25
+    done
+    fail "'$name' never showed a screen"
 }
 
 # settle: wait until the screen and the output stream have not changed for 0.75 s (at most 15 s).
@@ -108,6 +121,19 @@ keys() {
 type_text() {
     tm send-keys -t kinga -l "$1"
     settle
+}
+
+# log_in_if_asked: when Kinga opens on its "Who are you?" screen, logs in as "Trainer Demo" with the
+# demo PIN, so every screenshot starts from the home screen.
+log_in_if_asked() {
+    tm capture-pane -p -t kinga | grep -q 'Who are you?' || return 0
+    keys 4 Tab
+    type_text 123456
+    keys F2
+    if tm capture-pane -p -t kinga | grep -q 'Who are you?'; then
+        tm capture-pane -p -t kinga | sed "/^[[:space:]]*$/d" >&2
+        fail "could not log in to Kinga for the '$name' screenshot (its screen is above)"
+    fi
 }
 
 # shoot NAME: checks that Kinga is still running and writes $out/NAME.png.
@@ -153,6 +179,17 @@ shoot case-list
 start_kinga case-timeline --demo
 keys c Enter
 shoot case-timeline
+
+# Due today: first actions past their deadline, follow-ups due, referrals waiting, reviews.
+start_kinga due-today --demo
+keys d
+shoot due-today
+
+# The case cycle: from Due today, the eighth item ("Follow-up due", KG-2025-0010 Bupe), whose header
+# shows the stage and the next follow-up and whose timeline has an assessment, a plan and referrals.
+start_kinga case-cycle --demo
+keys d Down Down Down Down Down Down Down Enter
+shoot case-cycle
 
 tm kill-server >/dev/null 2>&1 || true
 for f in "${written[@]}"; do echo "$f"; done
