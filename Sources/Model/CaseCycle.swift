@@ -168,6 +168,8 @@ public enum ClosureProblem: Hashable, Sendable {
     case formalReferralRequired([String])
     /// "No longer want support" is only allowed when the child is safe.
     case notSafeToStop
+    /// "Plan goals met" needs a case plan.
+    case noPlan
 }
 
 public enum ClosureRules {
@@ -176,14 +178,16 @@ public enum ClosureRules {
     ///   - referrals: every referral of the case (status and whether the service is formal).
     /// - Returns: the problems; empty when the case may close.
     public static func problems(_ c: Closure, concerns: [String], referrals: [(status: ReferralStatus, formal: Bool)],
-                                rules: ProfileRules) -> [ClosureProblem] {
+                                rules: ProfileRules, hasPlan: Bool = true) -> [ClosureProblem] {
         var out: [ClosureProblem] = []
         if c.note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { out.append(.noteMissing) }
+        if c.reason == .goalsMet && !hasPlan { out.append(.noPlan) }
         if c.reason == .goalsMet && !(c.goalsMet && c.childSafe) { out.append(.goalsAndSafetyNotConfirmed) }
         if c.reason == .noLongerWanted && !c.childSafe { out.append(.notSafeToStop) }
         let open = referrals.filter { !$0.status.isResolved }.count
         if open > 0 && !c.referralsResolvedOrExplained { out.append(.referralsOpen(open)) }
-        let exempt: Set<ClosureReason> = [.transferred, .death, .turned18, .movedAway]
+        // Only a hand-over to another agency or the child's death end the duty to involve formal services.
+        let exempt: Set<ClosureReason> = [.transferred, .death]
         if rules.needsFormalReferral(concerns) && !exempt.contains(c.reason)
             && !referrals.contains(where: { $0.formal && $0.status != .withdrawn && $0.status != .declined }) {
             out.append(.formalReferralRequired(concerns.filter { rules.formalReportConcerns.contains($0) }))

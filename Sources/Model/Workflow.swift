@@ -111,6 +111,20 @@ public struct RiskAnswers: Codable, Hashable, Sendable {
 /// Why the guide suggests a level: each reason is shown to the user next to the suggestion.
 public enum RiskReason: String, CaseIterable, Codable, Sendable {
     case immediateDanger, severeHarm, harmerHasAccessNoSafeAdult, harmerHasAccess, noSafeAdult, moderateHarm, happensOften, none
+
+    /// Plain English for stored timeline text (screens use their own translated words).
+    public var words: String {
+        switch self {
+        case .immediateDanger: return "the child is in danger now"
+        case .severeHarm: return "the harm is severe"
+        case .harmerHasAccessNoSafeAdult: return "the person who hurt the child may still reach them and no safe adult protects them"
+        case .harmerHasAccess: return "the person who hurt the child may still reach them"
+        case .noSafeAdult: return "no safe adult protects the child"
+        case .moderateHarm: return "the harm is moderate"
+        case .happensOften: return "it happens often"
+        case .none: return "no serious danger signs"
+        }
+    }
 }
 
 /// The risk guide's rule. It suggests; the focal point decides and must say why when choosing another level.
@@ -215,7 +229,9 @@ public enum Workflow {
     /// when every referral is resolved).
     public static func stage(_ f: CaseFacts) -> WorkflowStage {
         if f.status != .open { return .closed }
-        let active = f.referrals.filter { $0 != .withdrawn }
+        if f.reopened && !f.assessed { return .reopened }
+        // Declined and withdrawn referrals gave no service: they do not move the stage.
+        let active = f.referrals.filter { $0 != .withdrawn && $0 != .declined }
         if !active.isEmpty {
             return active.allSatisfy(\.isResolved) ? .servicesImplemented : .serviceProvision
         }

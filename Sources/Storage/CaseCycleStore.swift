@@ -112,7 +112,7 @@ extension KingaStore {
         let data = try Self.encode(clean)
         try write { db in
             try requireOpen(db, caseID)
-            var body = "Guide suggested \(clean.suggested.rawValue) risk because: \(clean.reasons.map(\.rawValue).joined(separator: ", ")).\nChosen: \(clean.chosen.rawValue)."
+            var body = "Guide suggested \(clean.suggested.rawValue) risk because \(clean.reasons.map(\.words).joined(separator: "; ")).\nChosen: \(clean.chosen.rawValue)."
             if !clean.whyDifferent.isEmpty { body += "\nWhy: \(clean.whyDifferent)" }
             if !clean.answers.childViews.isEmpty { body += "\nThe child's views: \(clean.answers.childViews)" }
             try insertEvent(db, caseID: caseID, at: now, kind: .assessment, author: author,
@@ -315,11 +315,13 @@ extension KingaStore {
             try requireOpen(db, caseID)
             let risk = try String.fetchOne(db, sql: "SELECT risk_level FROM case_record WHERE id = ?", arguments: [caseID.uuidString])
                 .flatMap(RiskLevel.init(rawValue:))
-            let next = clean.next ?? Workflow.nextFollowUp(after: today, risk: risk, deadlines: deadlines)
+            // A child who is not safe is seen again at the high-risk interval, whatever the assessed level.
+            let next = clean.next ?? Workflow.nextFollowUp(after: today, risk: clean.childSafe ? risk : .high, deadlines: deadlines)
             clean.next = next
             try insertEvent(db, caseID: caseID, at: now, kind: .followUp, author: author,
                             summary: "Follow-up \(clean.mode.rawValue): " + (clean.childSafe ? "child safe" : "CHILD NOT SAFE") + " · next \(next.iso)",
-                            body: clean.outcome + "\nNext follow-up: \(next.iso)", data: try Self.encode(clean))
+                            body: "How: \(clean.mode.rawValue). Child safe now: \(clean.childSafe ? "yes" : "NO: assess the risk again").\n\(clean.outcome)\nNext follow-up: \(next.iso)",
+                            data: try Self.encode(clean))
             try db.execute(sql: "UPDATE case_record SET next_follow_up = ? WHERE id = ?", arguments: [next.iso, caseID.uuidString])
             try markFirstAction(db, caseID, at: now)
         }
@@ -404,20 +406,15 @@ extension KingaStore {
                 guard let s = ReferralStatus(rawValue: row["status"]), let t = ServiceType(rawValue: row["service_type"]) else { return nil }
                 return (s, t.isFormal)
             }
-        return ClosureRules.problems(c, concerns: concerns, referrals: refs, rules: rules)
+        let hasPlan = try Bool.fetchOne(db, sql: "SELECT has_plan FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) ?? false
+        return ClosureRules.problems(c, concerns: concerns, referrals: refs, rules: rules, hasPlan: hasPlan)
     }
 
     public func closeCase(caseID: UUID, _ c: Closure, rules: ProfileRules, author: String) throws {
         let now = clock.now
         try write { db in
             try requireOpen(db, caseID)
-            let concerns = try String.fetchAll(db, sql: "SELECT concern FROM case_concern WHERE case_id = ?", arguments: [caseID.uuidString])
-            let refs = try Row.fetchAll(db, sql: "SELECT status, service_type FROM referral WHERE case_id = ?", arguments: [caseID.uuidString])
-                .compactMap { row -> (status: ReferralStatus, formal: Bool)? in
-                    guard let s = ReferralStatus(rawValue: row["status"]), let t = ServiceType(rawValue: row["service_type"]) else { return nil }
-                    return (s, t.isFormal)
-                }
-            let problems = ClosureRules.problems(c, concerns: concerns, referrals: refs, rules: rules)
+            let problems = try closureProblems(db, caseID: caseID, c, rules: rules)
             guard problems.isEmpty else { throw CycleError.cannotClose(problems) }
             let note = TextSafety.clean(c.note, multiline: true)
             let status: CaseStatus = c.reason == .transferred ? .transferred : .closed
@@ -508,7 +505,7 @@ extension KingaStore {
             }
             let order: [DueItem.Kind: Int] = [.returnedForCorrection: 0, .firstActionOverdue: 1, .followUpDue: 2, .referralStale: 3, .reviewDue: 4, .referralWaiting: 5]
             return items.sorted {
-                (order[$0.kind]!, $0.urgent ? 0 : 1, -$0.days, $0.caseNumber) < (order[$1.kind]!, $1.urgent ? 0 : 1, -$1.days, $1.caseNumber)
+                ($0.urgent ? 0 : 1, order[$0.kind]!, -$0.days, $0.caseNumber) < ($1.urgent ? 0 : 1, order[$1.kind]!, -$1.days, $1.caseNumber)
             }
         }
     }
@@ -581,6 +578,14 @@ extension KingaStore {
             try insertEvent(db, caseID: newID, at: now, kind: .note, author: author,
                             summary: "Same child as \(old.number): linked as a duplicate", body: "This report was added to case \(old.number).")
             try db.execute(sql: "UPDATE case_record SET status = 'duplicate', closed_at = ? WHERE id = ?", arguments: [ISO8601.format(now), newID.uuidString])
+            // A new report about a child whose case was closed opens it again: someone must act on it.
+            if old.status != .open {
+                try insertEvent(db, caseID: existingID, at: now, kind: .reopened, author: author, summary: "Case reopened",
+                                body: "A new report about this child was received (\(new.number)).")
+                try db.execute(sql: "UPDATE case_record SET status = 'open', reopened = 1, assessed = 0, closed_at = NULL, closure_reason = NULL WHERE id = ?",
+                               arguments: [existingID.uuidString])
+            }
+            if new.urgent { try db.execute(sql: "UPDATE case_record SET urgent = 1 WHERE id = ?", arguments: [existingID.uuidString]) }
         }
     }
 }

@@ -354,6 +354,7 @@ extension S {
         case .noteMissing: return "Please write a closing note."
         case .goalsAndSafetyNotConfirmed: return "To close because the goals are met, tick both: goals met and child safe."
         case .notSafeToStop: return "Support can only stop at the family's wish when the child is safe."
+        case .noPlan: return "There is no case plan yet, so its goals cannot be met. Make a plan (p) or choose another reason."
         case .referralsOpen(let n): return "\(n) referral(s) still open. Finish them, or tick that the note explains them."
         case .formalReferralRequired(let c):
             return "The law says \(c.map(profile.concernLabel).joined(separator: ", ")) must reach formal services (police, social welfare, health or legal aid). Refer the case before closing; mediation alone is not enough."

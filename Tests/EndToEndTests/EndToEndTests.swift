@@ -340,7 +340,7 @@ struct EndToEndTests {
         try t.waitFor("KG-2026-0001")
         try t.send("1")
         try t.waitFor("Timeline")
-        try t.send("x", "1", "Tab", "Space", "Down", "Space", "Down", "Space", "Tab")
+        try t.send("x", "2", "Tab", "Space", "Down", "Space", "Down", "Space", "Tab")
         try t.type("Safe with her aunt.")
         try t.send("F2")
         try t.waitFor("waits for a supervisor")

@@ -34,9 +34,16 @@ struct WorkflowTests {
         #expect(Workflow.stage(facts(assessed: true, plan: true)) == .casePlan)
         #expect(Workflow.stage(facts(assessed: true, plan: true, referrals: [.pending, .completed])) == .serviceProvision)
         #expect(Workflow.stage(facts(assessed: true, plan: true, referrals: [.declined, .completed])) == .servicesImplemented)
+        let close = Closure(reason: .goalsMet, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "ok")
+        #expect(ClosureRules.problems(close, concerns: [], referrals: [], rules: ProfileRules(), hasPlan: false) == [.noPlan])
+        var moved = close
+        moved.reason = .movedAway
+        #expect(ClosureRules.problems(moved, concerns: ["sexual_violence"], referrals: [], rules: ProfileRules(formalReportConcerns: ["sexual_violence"])) == [.formalReferralRequired(["sexual_violence"])])
         #expect(Workflow.stage(facts(assessed: true, plan: true, referrals: [.withdrawn])) == .casePlan)
         #expect(Workflow.stage(facts(status: .closed, assessed: true)) == .closed)
         #expect(Workflow.stage(facts(reopened: true)) == .reopened)
+        #expect(Workflow.stage(facts(assessed: false, plan: true, referrals: [.pending], reopened: true)) == .reopened)
+        #expect(Workflow.stage(facts(assessed: true, plan: true, referrals: [.declined])) == .casePlan)
     }
 
     @Test func referralTransitions() {

@@ -52,7 +52,7 @@ struct CycleTests {
         #expect(try store.caseRecord(id: c.id)?.status == .closed)
         #expect(throws: CycleError.required("reason")) { try store.reopenCase(caseID: c.id, reason: " ", author: "fp") }
         try store.reopenCase(caseID: c.id, reason: "The family moved back and the child stopped school again.", author: "fp")
-        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .servicesImplemented)
+        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .reopened)
         let kinds = try store.events(caseID: c.id).map(\.kind)
         #expect(kinds.contains(.assessment) && kinds.contains(.casePlan) && kinds.contains(.referralSent) && kinds.contains(.referralUpdated)
                 && kinds.contains(.followUp) && kinds.contains(.closed) && kinds.contains(.reopened))
@@ -79,11 +79,11 @@ struct CycleTests {
 
     @Test func formalReferralRuleBlocksMediationOnlyClosure() throws {
         let (_, store, c, p, _) = try setUp(concerns: ["sexual_violence"])
-        let close = Closure(reason: .goalsMet, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Families agreed.")
+        let close = Closure(reason: .noLongerWanted, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Families agreed.")
         #expect(throws: CycleError.cannotClose([.formalReferralRequired(["sexual_violence"])])) { try store.closeCase(caseID: c.id, close, rules: rules, author: "fp") }
         let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Post-exposure care", urgent: true, author: "fp")
         #expect(throws: CycleError.cannotClose([.referralsOpen(1)])) {
-            try store.closeCase(caseID: c.id, Closure(reason: .goalsMet, goalsMet: true, childSafe: true, referralsResolvedOrExplained: false, note: "x"), rules: rules, author: "fp")
+            try store.closeCase(caseID: c.id, Closure(reason: .noLongerWanted, goalsMet: true, childSafe: true, referralsResolvedOrExplained: false, note: "x"), rules: rules, author: "fp")
         }
         try store.updateReferral(id: r.id, to: .accepted, note: "", author: "fp")
         try store.updateReferral(id: r.id, to: .completed, note: "", author: "fp")
@@ -137,7 +137,7 @@ struct ReviewTests {
         let fp = try store.createUser(name: "FP", roles: [.focalPoint], pin: "902134", createdBy: "t")
         let sup = try store.createUser(name: "Sup", roles: [.supervisor], pin: "580214", createdBy: "t")
         let c = try store.registerCase(from: sampleReport(urgent: true), draftID: UUID(), author: "FP", assignedTo: fp.id)
-        let close = Closure(reason: .goalsMet, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Safe now.")
+        let close = Closure(reason: .noLongerWanted, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Safe now.")
         let rules = ProfileRules()
         #expect(try store.requestClosure(caseID: c.id, close, rules: rules, by: fp) == .awaitingApproval)
         #expect(try store.caseRecord(id: c.id)?.status == .open)

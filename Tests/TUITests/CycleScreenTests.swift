@@ -95,7 +95,7 @@ struct CycleScreenTests {
         d.type("The family asked for help again.")
         d.press(.function(2))
         #expect(d.contains("The case is open again."))
-        #expect(d.contains("Stage: services done"))
+        #expect(d.contains("Stage: reopened: assess again"))
     }
 
     @Test func referralWithoutConsentNeedsASupervisor() throws {
@@ -172,7 +172,7 @@ struct CycleScreenTests {
         try d.store.registerCase(from: r, draftID: UUID(), author: "fp")
         d.press(.char("c"), .enter)
         #expect(d.contains("URGENT: after sexual violence"))
-        d.press(.char("x"), .char("1"), .tab, .char(" "), .down, .char(" "), .tab)
+        d.press(.char("x"), .char("2"), .tab, .char(" "), .down, .char(" "), .tab)
         d.type("The families agreed between them.")
         d.press(.function(2))
         #expect(d.contains("must reach formal services"))
