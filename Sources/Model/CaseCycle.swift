@@ -241,7 +241,7 @@ public enum ReferralSlip {
             "REFERRAL SLIP — \(r.caseNumber)",
             String(repeating: "=", count: 40),
             "Date sent:      \(r.sentOn.iso)",
-            "Printed:        \(today.iso)",
+            "Slip made on:   \(today.iso)",
             "Child:          \(r.childName.isEmpty ? "(name not given)" : r.childName)",
             "Referred to:    \(r.providerName)",
         ]
@@ -251,7 +251,7 @@ public enum ReferralSlip {
             if !p.hours.isEmpty { lines.append("Opening hours:  \(p.hours)") }
         }
         lines.append("Service:        \(r.service.rawValue.replacingOccurrences(of: "_", with: " "))\(r.urgent ? " — URGENT" : "")")
-        lines.append("Status:         \(r.status.rawValue)")
+        lines.append("Status:         \(r.status == .pending ? "waiting for a reply" : r.status.rawValue)")
         lines.append("")
         lines.append("Reason for the referral:")
         lines.append(r.reason)

@@ -268,7 +268,7 @@ enum CycleForms {
             p.notes = f.text("notes")
             do {
                 try app.store.saveProvider(p)
-                app.flash = (S.savedStep, .success)
+                app.flash = (S.providerSaved, .success)
                 return .pop
             } catch { app.flash = (S.cycleError(error), .danger); return .none }
         }
@@ -470,13 +470,13 @@ final class TextPageScreen: Screen {
 final class DirectoryScreen: ListScreen {
     private var providers: [ServiceProvider] = []
     override var title: String { S.directoryTitle }
-    override var header: String? { S.directoryHeader(providers.filter { !$0.retired }.count) }
+    override var header: String? { S.directoryHeader(providers.filter { !$0.retired }.count, retired: providers.filter(\.retired).count) }
     override var emptyText: String { S.noProvidersYet }
     override func appear(_ app: App) { providers = (try? app.store.providers(includeRetired: true)) ?? [] }
     override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kEdit), ("n", S.kAdd), ("x", S.kRetire), ("Esc", S.kBack)] }
     override var rows: [(text: String, style: Style)] {
         providers.map { p in
-            ("\(DisplayWidth.pad(p.name, to: 24)) \(DisplayWidth.pad(p.services.map(S.service).joined(separator: ", "), to: 26)) \(DisplayWidth.pad(p.area, to: 14)) \(p.contact)\(p.retired ? "  (retired)" : "")",
+            ("\(p.retired ? S.retiredMark : "")\(DisplayWidth.pad(p.name, to: 24)) \(DisplayWidth.pad(p.services.map(S.service).joined(separator: ", "), to: 26)) \(DisplayWidth.pad(p.area, to: 14)) \(p.contact)",
              p.retired ? .muted : .normal)
         }
     }
@@ -488,7 +488,11 @@ final class DirectoryScreen: ListScreen {
             guard providers.indices.contains(selected) else { return .none }
             var p = providers[selected]
             p.retired.toggle()
-            do { try app.store.saveProvider(p); appear(app) } catch { app.flash = (S.cycleError(error), .danger) }
+            do {
+                try app.store.saveProvider(p)
+                appear(app)
+                app.flash = (p.retired ? S.providerRetired(p.name) : S.providerRestored(p.name), .success)
+            } catch { app.flash = (S.cycleError(error), .danger) }
         default: break
         }
         return .none

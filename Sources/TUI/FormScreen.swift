@@ -142,7 +142,7 @@ final class FormScreen: Screen {
         }
         guard focus < fields.count else {
             switch key {
-            case .enter, .char(" "): return submit(app)
+            case .enter: return submit(app)
             case .up: move(-1)
             default: break
             }

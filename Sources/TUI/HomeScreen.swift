@@ -132,18 +132,21 @@ final class HelpScreen: Screen {
     private var scroll = 0
     func hints(_ app: App) -> [(String, String)] { [("Esc", S.kBack), ("↑↓", S.kMove)] }
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {
-        let lines = DisplayWidth.wrap(S.helpText, width: area.width - 4)
-        scroll = max(0, min(scroll, max(0, lines.count - area.height + 2)))
-        var y = area.y + 1
-        for line in lines.dropFirst(scroll) where y < area.maxY {
-            g.put(line, x: area.x + 2, y: y, clip: area)
-            y += 1
+        // The numbers to call come first: they must be on screen even in a small window.
+        var page = PageWriter(width: max(1, area.width - 4))
+        page.line(S.helpDanger, style: .danger)
+        for n in app.profile.emergencyNumbers + app.profile.helplines { page.paragraph("\(n.number)  \(n.label)", style: .warning, hanging: 2) }
+        page.gap()
+        for paragraph in S.helpText.components(separatedBy: "\n\n") {
+            page.paragraph(paragraph.replacingOccurrences(of: "\n", with: " "))
+            page.gap()
         }
-        var numbers = app.profile.helplines.map { "\($0.label): \($0.number)" }
-        numbers += app.profile.emergencyNumbers.map { "\($0.label): \($0.number)" }
-        for n in numbers where y + 1 < area.maxY {
-            y += 1
-            g.put(n, x: area.x + 4, y: y, style: .warning, clip: area)
+        let visible = page.lines.count > area.height ? area.height - 1 : area.height
+        scroll = max(0, min(scroll, max(0, page.lines.count - visible)))
+        page.draw(into: &g, x: area.x + 2, y: area.y, height: visible, scroll: scroll)
+        if page.lines.count - scroll > visible {
+            let more = " " + S.moreBelow + " (↓) "
+            g.put(more, x: max(area.x, area.maxX - DisplayWidth.of(more)), y: area.maxY - 1, style: .warning)
         }
     }
     func handle(_ key: Key, _ app: App) -> Action {
@@ -151,6 +154,10 @@ final class HelpScreen: Screen {
         case .escape, .enter, .char("q"), .function(1), .char("?"): return .pop
         case .down: scroll += 1
         case .up: scroll = max(0, scroll - 1)
+        case .pageDown: scroll += 10
+        case .pageUp: scroll = max(0, scroll - 10)
+        case .home: scroll = 0
+        case .end: scroll = Int.max / 2
         default: break
         }
         return .none

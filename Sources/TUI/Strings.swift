@@ -239,25 +239,19 @@ public enum S {
 
     // Help
     static let helpTitle = "Help"
+    static let helpDanger = "If a child is in danger right now, call:"
     static let helpText = """
-        Kinga helps you record worries about children and follow each case until the child is safe:
-        report → assess the risk → plan → refer to services → follow up → close.
+        Kinga helps you record worries about children and follow each case until the child is safe: report, assess the risk, plan, refer to services, follow up, close.
 
-        Home: n new report · c cases · d due today · r referrals · s service directory ·
-        u continue an unfinished report · ? help · q quit.
+        Home keys: n new report. c cases. d due today. r referrals. s service directory. u continue an unfinished report. l lock the screen. ? help. q quit.
 
-        In lists: ↑ ↓ move, PgUp PgDn move a page, Home End go to the top or bottom, Enter opens, Esc goes back.
-        In a report or form: Tab or Enter moves to the next question, Shift-Tab goes back one question,
-        PgDn or F2 goes on, PgUp goes to the previous step, Esc asks before anything is thrown away.
+        In lists: arrow keys move, PgUp and PgDn move a page, Home and End go to the top or bottom, Enter opens, Esc goes back.
 
-        On a case: s assess the risk · p case plan · f refer to a service · u follow-up · a note ·
-        x close · o reopen a closed case · t show only one kind of timeline entry · Enter read an entry.
+        In a report or form: Tab or Enter moves to the next question, Shift-Tab goes back one question, PgDn or F2 goes on, PgUp goes to the previous step, Esc asks before anything is thrown away.
 
-        Referrals need the child's and the caregiver's agreement. Without it, only a supervisor may decide
-        to go ahead, and must say why. Some concerns (for example sexual violence) must reach formal
-        services by law: Kinga will not close those cases on mediation alone.
+        On a case: s assess the risk. p case plan. f refer to a service. u follow-up. a note. x close. o reopen a closed case. t show one kind of entry. Enter reads an entry.
 
-        If a child is in danger right now, call the emergency or helpline numbers below.
+        Referrals need the child's and the caregiver's agreement. Without it, only a supervisor may go ahead, and must say why. Some concerns, for example sexual violence, must reach formal services by law: Kinga will not close those cases on mediation alone.
         """
 
     static let errorTitle = "Something went wrong"
@@ -422,7 +416,13 @@ extension S {
     static let caseReopened = "The case is open again."
     static let directoryTitle = "Service directory"
     static let providerIntro = "Services children can be referred to: health, police, social welfare, school and others."
-    static func directoryHeader(_ n: Int) -> String { "\(n) service provider\(n == 1 ? "" : "s")" }
+    static func directoryHeader(_ n: Int, retired: Int) -> String {
+        "\(n) service provider\(n == 1 ? "" : "s")" + (retired > 0 ? " · \(retired) retired (kept for old referrals)" : "")
+    }
+    static let retiredMark = "(retired) "
+    static let providerSaved = "Saved in the service directory."
+    static func providerRetired(_ n: String) -> String { "\(n) is retired: it is no longer offered for new referrals. Press x again to restore it." }
+    static func providerRestored(_ n: String) -> String { "\(n) is offered for referrals again." }
     static let noProvidersYet = "No service providers yet. Press n to add one."
     static let dueTitle = "Due today"
     static func dueHeader(_ n: Int, drafts: Int) -> String {

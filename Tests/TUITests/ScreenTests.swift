@@ -269,6 +269,7 @@ struct ScreenTests {
         let d = try Driver()
         d.press(.char("?"))
         #expect(d.contains("Kinga helps you record"))
+        #expect(d.contains("116 111"))     // the numbers to call are on the first screen of help
         d.press(.escape)
         d.press(.char("n"), .char("4"), .pageDown)
         d.type("What?")
