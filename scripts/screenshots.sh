@@ -188,7 +188,7 @@ shoot due-today
 # The case cycle: from Due today, the eighth item ("Follow-up due", KG-2025-0010 Bupe), whose header
 # shows the stage and the next follow-up and whose timeline has an assessment, a plan and referrals.
 start_kinga case-cycle --demo
-keys d Down Down Down Down Down Down Down Enter
+keys d Down Down Down Down Down Down Down Down Down Enter   # Bupe: follow-up due, with assessment, plan and referrals
 shoot case-cycle
 
 tm kill-server >/dev/null 2>&1 || true

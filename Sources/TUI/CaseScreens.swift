@@ -353,7 +353,7 @@ final class CaseDetailScreen: Screen {
         }
         if let next = progress?.nextFollowUp, r.status == .open {
             let late = next < today
-            g.put(DisplayWidth.truncate("\(S.nextFollowUpLabel): \(next.iso)\(late ? " (late)" : "")", to: w), x: x, y: y, style: late ? .warning : .normal, clip: area)
+            g.put(DisplayWidth.truncate("\(S.nextFollowUpLabel): \(S.day(next))\(late ? " (late)" : "")", to: w), x: x, y: y, style: late ? .warning : .normal, clip: area)
             y += 1
         }
         if needsUrgentHealth(app) {

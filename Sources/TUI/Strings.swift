@@ -266,6 +266,9 @@ public enum S {
         return "\(w.date.day) \(monthsShort[w.date.month - 1]) \(w.date.year)"
     }
 
+    /// A calendar date like "14 Feb 2026" (date-only values never move with time zones).
+    static func day(_ d: LocalDate) -> String { "\(d.day) \(monthsShort[d.month - 1]) \(d.year)" }
+
     /// "2 Mar 2026 09:05" in the kiosk's time zone.
     static func dateTime(_ d: Date, _ tz: TimeZone) -> String {
         let w = LocalDate.wallClock(d, in: tz)
