@@ -111,9 +111,11 @@ extension KingaStore {
     }
 
     /// The newest audit entries first (for supervisors' screens and tests).
-    public func auditEntries(limit: Int = 200) throws -> [AuditEntry] {
+    /// - Parameters: `actionPrefix` filters by kind ("case.", "login", "access.denied"); nil for all.
+    public func auditEntries(limit: Int = 200, actionPrefix: String? = nil) throws -> [AuditEntry] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?", arguments: [limit]).compactMap { r in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE action LIKE ? || '%' ORDER BY seq DESC LIMIT ?",
+                             arguments: [actionPrefix ?? "", limit]).compactMap { r in
                 guard let at = ISO8601.parse(r["at"]) else { return nil }
                 return AuditEntry(seq: r["seq"], at: at, actor: r["actor"], action: r["action"],
                                   caseID: (r["case_id"] as String?).flatMap(UUID.init(uuidString:)), detail: r["detail"])

@@ -589,3 +589,39 @@ extension KingaStore {
         }
     }
 }
+
+extension KingaStore {
+    /// Records the child's assent and the caregiver's consent after intake (for example after the focal
+    /// point asked them), or the reason to go ahead in the child's best interest. Referrals then follow
+    /// `ConsentCheck` on the new answers.
+    /// - Throws: `CycleError.required("reason")` when someone said no and no reason is given; `.caseClosed`.
+    public func recordConsent(caseID: UUID, childAssent: Answer, caregiverConsent: Answer, reason: String, author: String) throws {
+        let why = TextSafety.clean(reason, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
+        if (childAssent == .no || caregiverConsent == .no) && why.isEmpty { throw CycleError.required("reason") }
+        let now = clock.now
+        try write { db in
+            try requireOpen(db, caseID)
+            guard var c = try Self.fetchCase(db, id: caseID.uuidString) else { throw StoreError.notFound }
+            c.report.childAssent = childAssent
+            c.report.caregiverConsent = caregiverConsent
+            c.report.reasonWithoutConsent = why
+            let entry = IntakeEvents.make(for: c.report).first { $0.kind == .consentRecorded }!
+            try insertEvent(db, caseID: caseID, at: now, kind: .consentRecorded, author: author, summary: entry.summary, body: entry.body)
+            try db.execute(sql: "UPDATE case_record SET report_json = ? WHERE id = ?", arguments: [try Self.encode(c.report), caseID.uuidString])
+        }
+    }
+
+    /// Gives a case to another user (a supervisor's decision), on the timeline and in the audit log.
+    /// - Throws: `StoreError.accessDenied` unless `by` may reassign cases.
+    public func reassign(caseID: UUID, to user: User, by supervisor: User) throws {
+        guard supervisor.can(.reassignCase, demo: isDemo) else {
+            try recordAudit(actor: supervisor.name, action: "access.denied", caseID: caseID, detail: "reassign")
+            throw StoreError.accessDenied
+        }
+        try write { db in
+            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: supervisor.name,
+                            summary: "Case given to \(user.name)", body: "Reassigned by \(supervisor.name) to \(user.name).")
+            try db.execute(sql: "UPDATE case_record SET assigned_to = ? WHERE id = ?", arguments: [user.id.uuidString, caseID.uuidString])
+        }
+    }
+}

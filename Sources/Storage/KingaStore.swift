@@ -84,6 +84,7 @@ public final class KingaStore: @unchecked Sendable {
 
     /// `pool.write` for changes that permissions may refuse: a refusal rolls the change back, is then written
     /// to the audit log on its own, and reaches the caller as `StoreError.accessDenied`.
+    @discardableResult
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.write(body)

@@ -304,7 +304,11 @@ final class CaseDetailScreen: Screen {
 
     private func cycleAction(_ c: Character, _ app: App) -> Action {
         guard let r = record else { return .none }
-        guard canEdit || !"spfuxo".contains(c) else { app.flash = (S.notAllowed, .warning); return .none }
+        guard canEdit || !"spfuxokg".contains(c) else { app.flash = (S.notAllowed, .warning); return .none }
+        if c == "g" {
+            guard app.session?.can(.reassignCase, demo: app.store.isDemo) == true else { app.flash = (S.notAllowed, .warning); return .none }
+            return .push(CycleForms.reassign(caseID: caseID, users: (try? app.store.users()) ?? []))
+        }
         if r.status != .open {
             if c == "o" { return .push(CycleForms.reopen(caseID: caseID)) }
             if "spfux".contains(c) { app.flash = (S.cycleError(CycleError.caseClosed), .warning) }
@@ -315,6 +319,7 @@ final class CaseDetailScreen: Screen {
         case "p": return .push(CycleForms.casePlan(caseID: caseID, existing: progress?.plan))
         case "f": return .push(CycleForms.referral(record: r, suggestHealth: needsUrgentHealth(app)))
         case "u": return .push(CycleForms.followUp(caseID: caseID))
+        case "k": return .push(CycleForms.consent(caseID: caseID, current: r.report))
         case "x": return .push(CycleForms.close(caseID: caseID))
         default: return .none
         }

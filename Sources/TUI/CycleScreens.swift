@@ -246,6 +246,45 @@ enum CycleForms {
         }
     }
 
+    // MARK: Consent after intake
+
+    static func consent(caseID: UUID, current: Report) -> FormScreen {
+        let answers = Answer.allCases
+        let form = FormScreen(title: S.consentTitle, intro: S.consentIntro, submitLabel: S.save, fields: [
+            FormField("assent", "Did the child agree to share this with people who can help?", .choice(answers.map(S.answer))),
+            FormField("consent", "Did the caregiver agree?", .choice(answers.map(S.answer))),
+            FormField("reason", "If someone said no, why must we go ahead?", hint: "For example: the caregiver may be the person hurting the child.", .area(rows: 3)),
+        ]) { f, app in
+            guard f.require(["assent", "consent"]) else { return .none }
+            let a = answers[f.choice("assent")!], c = answers[f.choice("consent")!]
+            if (a == .no || c == .no) && f.text("reason").isEmpty { f.errors["reason"] = S.issue(.required); return .none }
+            do {
+                try app.store.recordConsent(caseID: caseID, childAssent: a, caregiverConsent: c, reason: f.text("reason"), author: app.userName)
+                app.flash = (S.savedStep, .success)
+                return .pop
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
+        }
+        form.setChoice("assent", answers.firstIndex(of: current.childAssent))
+        form.setChoice("consent", answers.firstIndex(of: current.caregiverConsent))
+        form.setText("reason", current.reasonWithoutConsent)
+        return form
+    }
+
+    // MARK: Reassign
+
+    static func reassign(caseID: UUID, users: [User]) -> FormScreen {
+        FormScreen(title: S.reassignTitle, intro: S.reassignIntro, submitLabel: S.save, fields: [
+            FormField("who", "Who will work on this case?", .choice(users.map { "\($0.name) (\($0.roles.map(S.role).sorted().joined(separator: ", ")))" })),
+        ]) { f, app in
+            guard f.require(["who"]), let me = app.session else { return .none }
+            do {
+                try app.store.reassign(caseID: caseID, to: users[f.choice("who")!], by: me)
+                app.flash = (S.savedStep, .success)
+                return .pop
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
+        }
+    }
+
     // MARK: Directory
 
     static func provider(_ existing: ServiceProvider?) -> FormScreen {

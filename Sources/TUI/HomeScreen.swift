@@ -11,7 +11,8 @@ final class HomeScreen: Screen {
     private var loadError: String?
 
     private var due = 0
-    private enum Item { case new, cases, due, referrals, directory, review, users, resume, lock, help, quit }
+    private enum Item { case new, cases, due, referrals, directory, review, users, audit, pin, resume, lock, help, quit }
+    private var canAudit = false
     private var canManageUsers = false
     private var canReview = false
 
@@ -20,6 +21,8 @@ final class HomeScreen: Screen {
                                              (.referrals, "r", S.menuReferrals), (.directory, "s", S.menuDirectory)]
         if canReview { out.append((.review, "v", S.menuReview)) }
         if canManageUsers { out.append((.users, "m", S.menuUsers)) }
+        if canAudit { out.append((.audit, "a", S.menuAudit)) }
+        out.append((.pin, "k", S.menuPIN))
         if !drafts.isEmpty { out.append((.resume, "u", S.menuResume)) }
         out.append((.lock, "l", S.menuLock))
         out.append((.help, "?", S.menuHelp))
@@ -31,6 +34,7 @@ final class HomeScreen: Screen {
         do {
             canManageUsers = app.session?.can(.manageUsers, demo: app.store.isDemo) ?? false
             canReview = app.session?.can(.reviewQueue, demo: app.store.isDemo) ?? false
+            canAudit = app.session?.can(.viewAudit, demo: app.store.isDemo) ?? false
             summary = try app.store.todaySummary(viewer: app.session)
             drafts = try app.store.drafts()
             due = try app.store.dueItems(deadlines: app.profile.deadlines, viewer: app.session).count
@@ -96,6 +100,8 @@ final class HomeScreen: Screen {
         case .char("s"), .char("S"): return activate(.directory, app)
         case .char("m"), .char("M"): if canManageUsers { return activate(.users, app) }
         case .char("v"), .char("V"): if canReview { return activate(.review, app) }
+        case .char("a"), .char("A"): if canAudit { return activate(.audit, app) }
+        case .char("k"), .char("K"): return activate(.pin, app)
         case .char("u"), .char("U"):
             if !drafts.isEmpty { return activate(.resume, app) }
             app.flash = (S.noDrafts, .muted)
@@ -114,6 +120,8 @@ final class HomeScreen: Screen {
         case .directory: return .push(DirectoryScreen())
         case .users: return .push(UsersScreen())
         case .review: return .push(ReviewQueueScreen())
+        case .audit: return .push(AuditScreen())
+        case .pin: return .push(SessionScreens.changePIN())
         case .resume:
             if drafts.count == 1 { return .push(ReportWizardScreen(draft: drafts[0])) }
             return .push(DraftListScreen())

@@ -162,3 +162,63 @@ extension S {
         }
     }
 }
+
+/// Supervisors and administrators: the audit log, newest first; Tab filters by kind.
+final class AuditScreen: ListScreen {
+    private var entries: [AuditEntry] = []
+    private var filter = 0
+    static let filters: [(String?, String)] = [(nil, "everything"), ("case.", "case changes and views"), ("login", "logins"),
+                                                ("access.denied", "refused actions"), ("session.", "locks"), ("account.", "locked accounts")]
+    override var title: String { S.auditTitle }
+    override var header: String? { S.auditHeader(entries.count, Self.filters[filter].1) }
+    override var emptyText: String { S.auditEmpty }
+    override func appear(_ app: App) { entries = (try? app.store.auditEntries(limit: 500, actionPrefix: Self.filters[filter].0)) ?? [] }
+    override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Tab", S.kFilter), ("Esc", S.kBack)] }
+    override var rows: [(text: String, style: Style)] {
+        entries.map { e in
+            ("\(e.seq)  \(S.dateTime(e.at, .current))  \(DisplayWidth.pad(e.actor, to: 16)) \(DisplayWidth.pad(e.action, to: 22)) \(e.detail.replacingOccurrences(of: "\n", with: " "))",
+             e.action == "access.denied" || e.action.hasPrefix("account.") ? .warning : .normal)
+        }
+    }
+    override func other(_ key: Key, _ app: App) -> Action {
+        if key == .tab {
+            filter = (filter + 1) % Self.filters.count
+            selected = 0
+            appear(app)
+        }
+        return .none
+    }
+}
+
+extension SessionScreens {
+    /// A user changes their own PIN (the old one is needed).
+    static func changePIN() -> FormScreen {
+        FormScreen(title: S.changePINTitle, intro: S.changePINIntro, submitLabel: S.save, fields: [
+            FormField("old", "Your PIN now", .secret(limit: 64)),
+            FormField("pin", "New PIN", hint: "At least 6 digits that are hard to guess, or a passphrase of 8 or more characters.", .secret(limit: 64)),
+            FormField("pin2", "The new PIN again", .secret(limit: 64)),
+        ]) { f, app in
+            guard f.require(["old", "pin", "pin2"]), let me = app.session else { return .none }
+            guard f.secret("pin") == f.secret("pin2") else { f.errors["pin2"] = S.pinsDiffer; f.clear("pin2"); return .none }
+            do {
+                try app.store.setPIN(userID: me.id, newPIN: f.secret("pin"), oldPIN: f.secret("old"), by: me)
+                app.flash = (S.pinReset, .success)
+                return .pop
+            } catch let e as UserError {
+                if case .notAllowed = e { f.errors["old"] = S.loginFailed } else { f.errors["pin"] = e.description }
+                f.clear("old"); f.clear("pin"); f.clear("pin2")
+                return .none
+            } catch { app.flash = (S.saveFailed("\(error)"), .danger); return .none }
+        }
+    }
+}
+
+extension S {
+    static let auditTitle = "Audit log"
+    static func auditHeader(_ n: Int, _ what: String) -> String { "\(n) entries · showing \(what) · Tab changes the filter · check it all: kinga audit verify" }
+    static let auditEmpty = "Nothing in the audit log for this filter."
+    static let changePINTitle = "Change my PIN"
+    static let changePINIntro = "Type your PIN now, then the new one twice. Do not tell anyone your PIN."
+    static let menuAudit = "Audit log"
+    static let menuPIN = "Change my PIN"
+}

@@ -401,7 +401,7 @@ extension S {
     static let sendReferral = "Send referral"
     static let noProviders = "No service provider of this kind is in the directory for that area. Leave the area empty, or add the provider in the Service directory (s on the home screen)."
     static let overrideHint = "Consent to share was not recorded. Only a supervisor may decide to go ahead without it; the reason is recorded with your name."
-    static let consentMissing = "The child's assent and the caregiver's consent are not recorded. Ask them first, or a supervisor must agree and say why."
+    static let consentMissing = "The child's assent and the caregiver's consent are not recorded. Ask them and record it on the case (k), or a supervisor must agree and say why."
     static let referralSent = "Referral sent. It is on the timeline and in Referrals (r)."
     static func urgentHealthBanner(app: App?) -> String {
         "URGENT: after sexual violence, medical care (to prevent HIV and pregnancy) works only within 72 hours. Refer to a health service today."
@@ -457,7 +457,11 @@ extension S {
     static let menuDirectory = "Service directory"
     static func days(_ n: Int) -> String { n == 1 ? "1 day" : "\(n) days" }
     static func dueCount(_ n: Int) -> String { n == 1 ? "1 thing due today" : "\(n) things due today" }
-    static let actionsLine = "s Assess · p Plan · f Refer · u Follow-up · a Note · x Close"
+    static let actionsLine = "s Assess · p Plan · f Refer · u Follow-up · k Consent · a Note · x Close"
+    static let consentTitle = "Consent"
+    static let consentIntro = "Record what the child and the caregiver said when you asked them. Referrals need their agreement, or a reason to go ahead."
+    static let reassignTitle = "Give the case to someone"
+    static let reassignIntro = "Choose who will work on this case from now on. It will be on the timeline."
     static let actionsLineClosed = "o Reopen · a Note"
     static let stageLabel = "Stage"
     static let nextFollowUpLabel = "Next follow-up"

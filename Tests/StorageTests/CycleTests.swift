@@ -178,3 +178,33 @@ struct StoragePermissionTests {
         #expect(try store.auditEntries().filter { $0.action == "access.denied" }.count == 3)
     }
 }
+
+@Suite("Consent after intake and reassignment")
+struct ConsentAndReassignTests {
+    @Test func consentRecordedLaterAllowsReferrals() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        var r = sampleReport()
+        r.childAssent = .notAsked; r.caregiverConsent = .notAsked
+        let c = try store.registerCase(from: r, draftID: UUID(), author: "fp")
+        let p = try store.saveProvider(ServiceProvider(name: "Klinik Fiktif", services: [.health], area: "", contact: "", hours: "", notes: ""))
+        #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false, author: "fp") }
+        #expect(throws: CycleError.required("reason")) { try store.recordConsent(caseID: c.id, childAssent: .yes, caregiverConsent: .no, reason: "", author: "fp") }
+        try store.recordConsent(caseID: c.id, childAssent: .yes, caregiverConsent: .yes, reason: "", author: "fp")
+        try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false, author: "fp")
+        #expect(try store.events(caseID: c.id).filter { $0.kind == .consentRecorded }.count == 2)
+    }
+
+    @Test func onlySupervisorsReassign() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let one = try store.createUser(name: "One", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        let two = try store.createUser(name: "Two", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        let sup = try store.createUser(name: "Sup", roles: [.supervisor], pin: "902134", createdBy: "t")
+        let c = try store.registerCase(from: sampleReport(), draftID: UUID(), author: "One", assignedTo: one.id)
+        #expect(throws: StoreError.accessDenied) { try store.reassign(caseID: c.id, to: two, by: one) }
+        try store.reassign(caseID: c.id, to: two, by: sup)
+        #expect(try store.caseCount(viewer: two) == 1)
+        #expect(try store.caseCount(viewer: one) == 0)
+    }
+}

@@ -304,6 +304,25 @@ struct SessionScreenTests {
         #expect(screen(a).contains("Kinga is locked"))
     }
 
+    @Test func auditLogAndOwnPIN() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let sup = try store.createUser(name: "Sup Fiktif", roles: [.supervisor], pin: "902134", createdBy: "t")
+        let a = try app(store)
+        a.signIn(sup)
+        keys(a, .char("a"))
+        #expect(screen(a).contains("Audit log"))
+        #expect(screen(a).contains("user.create"))
+        keys(a, .tab, .tab)
+        #expect(screen(a).contains("showing logins"))
+        keys(a, .escape, .char("k"))
+        type(a, "000000"); keys(a, .tab); type(a, "580214"); keys(a, .tab); type(a, "580214"); keys(a, .function(2))
+        #expect(screen(a).contains("That did not work"))
+        type(a, "902134"); keys(a, .tab); type(a, "580214"); keys(a, .tab); type(a, "580214"); keys(a, .function(2))
+        #expect(screen(a).contains("The PIN was changed."))
+        guard case .success = try store.login(userID: sup.id, pin: "580214") else { Issue.record("new PIN refused"); return }
+    }
+
     @Test func demoLoginShowsThePIN() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
