@@ -25,10 +25,12 @@ public struct AuditEntry: Hashable, Sendable {
 public enum AuditError: Error, CustomStringConvertible {
     case cryptoUnavailable
     case badKeyFile(String)
+    case missingKey(String)
     public var description: String {
         switch self {
         case .cryptoUnavailable: return "The cryptography library (libsodium) could not start."
         case .badKeyFile(let p): return "The audit key at \(p) is damaged or has the wrong size. Restore it from a backup."
+        case .missingKey(let p): return "The audit key at \(p) is missing, but the audit log has entries. Restore the key file from the backup it was saved with."
         }
     }
 }
@@ -36,19 +38,20 @@ public enum AuditError: Error, CustomStringConvertible {
 /// The audit key: 32 random bytes in a file beside (never inside) the database, readable only by Kinga's user.
 /// Whoever can edit the database but not read this file cannot forge the chain.
 enum AuditKey {
-    static func loadOrCreate(at path: String) throws -> [UInt8] {
+    /// - Returns: the key, and whether it was created now (the caller refuses a new key for an existing log).
+    static func loadOrCreate(at path: String) throws -> (key: [UInt8], created: Bool) {
         guard kinga_sodium_init() >= 0 else { throw AuditError.cryptoUnavailable }
         let size = Int(kinga_hmac_key_bytes())
         if let data = FileManager.default.contents(atPath: path) {
             guard data.count == size else { throw AuditError.badKeyFile(path) }
-            return [UInt8](data)
+            return ([UInt8](data), false)
         }
         var key = [UInt8](repeating: 0, count: size)
         crypto_auth_hmacsha256_keygen(&key)
         let url = URL(fileURLWithPath: path)
         try Data(key).write(to: url, options: [.withoutOverwriting])
         chmod(path, 0o400)
-        return key
+        return (key, true)
     }
 }
 

@@ -152,6 +152,10 @@ extension KingaStore {
     /// Adds or updates a provider (matched by id).
     @discardableResult
     public func saveProvider(_ p: ServiceProvider) throws -> ServiceProvider {
+        if let a = actor, !a.can(.manageDirectory, demo: isDemo) {
+            try recordAudit(actor: a.name, action: "access.denied", detail: "directory.save")
+            throw StoreError.accessDenied
+        }
         let name = TextSafety.clean(p.name, multiline: false).trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw CycleError.required("name") }
         guard !p.services.isEmpty else { throw CycleError.required("service") }
@@ -173,7 +177,7 @@ extension KingaStore {
                     notes = excluded.notes, retired = excluded.retired
                 """, arguments: [p.id.uuidString, deviceID.uuidString, saved.version, now, now, saved.name, services, saved.area,
                                  saved.contact, saved.hours, saved.notes, p.retired])
-            try audit(db, actor: "directory", action: p.retired ? "directory.retire" : "directory.save", detail: saved.name)
+            try audit(db, actor: actor?.name ?? "system", action: p.retired ? "directory.retire" : "directory.save", detail: saved.name)
         }
         return saved
     }
@@ -500,8 +504,9 @@ extension KingaStore {
             for r in try Row.fetchAll(db, sql: "SELECT id, case_number, child_name, urgent, returned_comment FROM case_record c WHERE \(s.sql) AND status = 'open' AND returned_comment IS NOT NULL",
                                       arguments: s.args) {
                 guard let id = UUID(uuidString: r["id"]), let number = CaseNumber(r["case_number"]) else { continue }
+                let readable = viewer.map { $0.can(.viewNarrative, ownCase: true, demo: isDemo) } ?? true
                 items.append(DueItem(kind: .returnedForCorrection, caseID: id, caseNumber: number, childName: r["child_name"], urgent: r["urgent"],
-                                     days: 0, detail: r["returned_comment"]))
+                                     days: 0, detail: readable ? r["returned_comment"] : ""))
             }
             let order: [DueItem.Kind: Int] = [.returnedForCorrection: 0, .firstActionOverdue: 1, .followUpDue: 2, .referralStale: 3, .reviewDue: 4, .referralWaiting: 5]
             return items.sorted {
@@ -520,6 +525,8 @@ extension KingaStore {
     /// - Throws: file-system errors (folder not writable, disk full) and `StoreError.notFound`.
     public func writeReferralSlip(id: UUID, profile: CountryProfile, author: String) throws -> (path: String, text: String) {
         guard let r = try referral(id: id) else { throw StoreError.notFound }
+        // Check the right to touch this case before anything is written to disk.
+        try write { db in try requireEdit(db, caseID: r.caseID) }
         let provider = try providers(includeRetired: true).first { $0.id == r.providerID }
         let text = ReferralSlip.text(r, provider: provider, profile: profile, today: clock.today)
         try FileManager.default.createDirectory(atPath: slipsFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -601,6 +608,7 @@ extension KingaStore {
         let now = clock.now
         try write { db in
             try requireOpen(db, caseID)
+            try requireEdit(db, caseID: caseID)
             guard var c = try Self.fetchCase(db, id: caseID.uuidString) else { throw StoreError.notFound }
             c.report.childAssent = childAssent
             c.report.caregiverConsent = caregiverConsent

@@ -122,7 +122,8 @@ public final class KingaStore: @unchecked Sendable {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])
             }
-            auditKey = try AuditKey.loadOrCreate(at: self.auditKeyPath)
+            let loaded = try AuditKey.loadOrCreate(at: self.auditKeyPath)
+            auditKey = loaded.key
             var config = Configuration()
             config.foreignKeysEnabled = true
             config.busyMode = .timeout(Self.busyTimeoutSeconds)
@@ -131,6 +132,11 @@ public final class KingaStore: @unchecked Sendable {
             }
             pool = try DatabasePool(path: path, configuration: config)
             try Schema.migrator.migrate(pool)
+            // A new key for a log that already has entries would make every entry look forged: refuse.
+            if loaded.created, try pool.read({ db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log") ?? 0 }) > 0 {
+                try? FileManager.default.removeItem(atPath: self.auditKeyPath)
+                throw AuditError.missingKey(self.auditKeyPath)
+            }
             // GRDB sets synchronous=NORMAL on the WAL writer after prepareDatabase; re-assert FULL.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             deviceID = try pool.read { db in
@@ -175,31 +181,47 @@ public final class KingaStore: @unchecked Sendable {
     public func saveDraft(id: UUID, step: ReportStep, report: Report) throws -> Draft {
         let now = clock.now
         let json = try Self.encode(report)
-        return try pool.write { db in
-            let existing = try Row.fetchOne(db, sql: "SELECT version, created_at FROM draft WHERE id = ?", arguments: [id.uuidString])
+        let owner = actor
+        return try write { db in
+            let existing = try Row.fetchOne(db, sql: "SELECT version, created_at, author_id FROM draft WHERE id = ?", arguments: [id.uuidString])
+            if let e = existing, let o = owner, let author = e["author_id"] as String?, author != o.id.uuidString {
+                throw Denied(actor: o.name, caseID: nil, what: "draft.write")
+            }
             let version = (existing?["version"] as Int? ?? 0) + 1
             let created = existing.flatMap { ISO8601.parse($0["created_at"]) } ?? now
             try db.execute(sql: """
-                INSERT INTO draft(id, device_id, version, created_at, updated_at, step, report_json)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO draft(id, device_id, version, created_at, updated_at, step, report_json, author_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at,
                     step = excluded.step, report_json = excluded.report_json
                 """, arguments: [id.uuidString, deviceID.uuidString, version, ISO8601.format(created),
-                                 ISO8601.format(now), step.rawValue, json])
+                                 ISO8601.format(now), step.rawValue, json, owner?.id.uuidString])
             return Draft(id: id, version: version, createdAt: created, updatedAt: now, step: step, report: report)
         }
     }
 
-    /// All unfinished drafts, newest first.
+    /// Unfinished drafts, newest first: the logged-in user's own (all of them for tools, when no one is logged in).
     public func drafts() throws -> [Draft] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM draft ORDER BY updated_at DESC, id").compactMap(Self.draft(from:))
+        let owner = actor
+        return try pool.read { db in
+            if let o = owner {
+                return try Row.fetchAll(db, sql: "SELECT * FROM draft WHERE author_id = ? ORDER BY updated_at DESC, id",
+                                        arguments: [o.id.uuidString]).compactMap(Self.draft(from:))
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM draft ORDER BY updated_at DESC, id").compactMap(Self.draft(from:))
         }
     }
 
-    /// Throws a draft away (the user chose "Discard").
+    /// Throws a draft away (the user chose "Discard"); only its author may.
     public func deleteDraft(id: UUID) throws {
-        try pool.write { db in try db.execute(sql: "DELETE FROM draft WHERE id = ?", arguments: [id.uuidString]) }
+        let owner = actor
+        try write { db in
+            if let o = owner, let author = try String.fetchOne(db, sql: "SELECT author_id FROM draft WHERE id = ?", arguments: [id.uuidString]),
+               author != o.id.uuidString {
+                throw Denied(actor: o.name, caseID: nil, what: "draft.delete")
+            }
+            try db.execute(sql: "DELETE FROM draft WHERE id = ?", arguments: [id.uuidString])
+        }
     }
 
     static func draft(from row: Row) -> Draft? {
@@ -279,7 +301,7 @@ public final class KingaStore: @unchecked Sendable {
                                arguments: [id.uuidString, c, i])
             }
             for e in IntakeEvents.make(for: clean) {
-                try insertEvent(db, caseID: id, at: received, kind: e.kind, author: author, summary: e.summary, body: e.body)
+                try insertEvent(db, caseID: id, at: received, kind: e.kind, author: author, summary: e.summary, body: e.body, intake: true)
             }
             try db.execute(sql: "DELETE FROM draft WHERE id = ?", arguments: [draftID.uuidString])
             guard let saved = try Self.fetchCase(db, id: id.uuidString) else { throw StoreError.notFound }
@@ -308,8 +330,8 @@ public final class KingaStore: @unchecked Sendable {
 
     @discardableResult
     func insertEvent(_ db: Database, caseID: UUID, at: Date, kind: EventKind, author: String,
-                     summary: String, body: String, data: String? = nil) throws -> CaseEvent {
-        if ![.reportReceived, .consentRecorded, .urgentFlagged].contains(kind) { try requireEdit(db, caseID: caseID) }
+                     summary: String, body: String, data: String? = nil, intake: Bool = false) throws -> CaseEvent {
+        if !intake { try requireEdit(db, caseID: caseID) }
         let now = clock.now
         let e = CaseEvent(id: UUID(), caseID: caseID, deviceID: deviceID, version: 1, createdAt: now, updatedAt: now,
                           occurredAt: at, kind: kind, author: TextSafety.clean(author, multiline: false),
@@ -324,7 +346,8 @@ public final class KingaStore: @unchecked Sendable {
             WHERE id = ?
             """, arguments: [ISO8601.format(at), ISO8601.format(now), caseID.uuidString])
         // Every timeline entry is a change to a case: audited in the same transaction.
-        try audit(db, actor: e.author, action: "case.\(kind.rawValue)", caseID: caseID, detail: e.summary)
+        // The audit log says what kind of change, never the case's words (administrators read the log).
+        try audit(db, actor: e.author, action: "case.\(kind.rawValue)", caseID: caseID, detail: "event \(e.id.uuidString)")
         return e
     }
 
@@ -407,7 +430,8 @@ public final class KingaStore: @unchecked Sendable {
         return try pool.read { db in
             let open = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql) AND status = 'open'", arguments: s.args) ?? 0
             let urgent = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql) AND status = 'open' AND urgent = 1", arguments: s.args) ?? 0
-            let drafts = try Int.fetchOne(db, sql: "SELECT count(*) FROM draft") ?? 0
+            let drafts = try Int.fetchOne(db, sql: "SELECT count(*) FROM draft WHERE ? IS NULL OR author_id = ?",
+                                          arguments: [viewer?.id.uuidString, viewer?.id.uuidString]) ?? 0
             let all = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql)", arguments: s.args) ?? 0
             return TodaySummary(openCases: open, urgentOpenCases: urgent, drafts: drafts, allCases: all)
         }

@@ -182,6 +182,8 @@ enum Schema {
                     active INTEGER NOT NULL DEFAULT 1
                 ) STRICT;
                 ALTER TABLE case_record ADD COLUMN assigned_to TEXT REFERENCES app_user(id);
+                -- An unfinished report belongs to whoever typed it: nobody else may read or discard it.
+                ALTER TABLE draft ADD COLUMN author_id TEXT;
                 -- A closure waiting for a supervisor's approval (JSON of the Closure and who asked), and a
                 -- supervisor's comment when work was returned for correction.
                 ALTER TABLE case_record ADD COLUMN closure_request TEXT;

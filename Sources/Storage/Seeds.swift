@@ -108,6 +108,7 @@ public enum Seeds {
         }
         // The demo focal point works on every demo case, so each role can be shown on the same data.
         let demoFocalPoint = try seeder.users().first { $0.name == "Focal Point Demo" }?.id
+        try store.markAsDemo()
         var providers: [String: ServiceProvider] = [:]
         for p in try directory(seeds: seeds) {
             let saved = try seeder.saveProvider(ServiceProvider(name: p.name, services: p.services, area: p.area, contact: p.contact,

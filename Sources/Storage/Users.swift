@@ -81,6 +81,10 @@ extension KingaStore {
     @discardableResult
     public func createUser(name: String, roles: Set<Role>, pin: String, language: String = "en", createdBy: String, skipPINRule: Bool = false) throws -> User {
         guard !roles.isEmpty else { throw UserError.notAllowed }
+        if let a = actor, !a.can(.manageUsers, demo: isDemo) {
+            try recordAudit(actor: a.name, action: "access.denied", detail: "user.create")
+            throw UserError.notAllowed
+        }
         let clean = TextSafety.clean(name, multiline: false).trimmingCharacters(in: .whitespaces)
         guard !clean.isEmpty else { throw UserError.nameRequired }
         if !skipPINRule, let p = PINRule.problem(pin) { throw UserError.weakPIN(p) }
@@ -179,6 +183,39 @@ extension KingaStore {
                            arguments: ["setting." + key, value])
             try audit(db, actor: actor, action: "setting.change", detail: "\(key) = \(value)")
         }
+    }
+
+    /// True when this database was filled as the demo (set by `Seeds.fillDemo`, never on a real database).
+    public func isDemoDatabase() throws -> Bool {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'demo'") } == "yes"
+    }
+
+    /// Marks this database as the demo.
+    func markAsDemo() throws {
+        try pool.write { db in try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('demo', 'yes')") }
+    }
+
+    /// Creates the first user, only while there is none (checked in the same transaction: two kiosks on a fresh
+    /// database cannot both hand out an administrator account).
+    /// - Throws: `UserError.notAllowed` when a user already exists; the errors of `createUser`.
+    @discardableResult
+    public func createFirstUser(name: String, pin: String) throws -> User {
+        if let p = PINRule.problem(pin) { throw UserError.weakPIN(p) }
+        let clean = TextSafety.clean(name, multiline: false).trimmingCharacters(in: .whitespaces)
+        guard !clean.isEmpty else { throw UserError.nameRequired }
+        let hash = try Self.hashPIN(pin)
+        let id = UUID()
+        let roles: Set<Role> = [.administrator, .supervisor]
+        let now = ISO8601.format(clock.now)
+        try pool.write { db in
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM app_user") == 0 else { throw UserError.notAllowed }
+            try db.execute(sql: """
+                INSERT INTO app_user(id, device_id, created_at, updated_at, name, roles, pin_hash, language)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'en')
+                """, arguments: [id.uuidString, deviceID.uuidString, now, now, clean, User.text(roles), hash])
+            try audit(db, actor: clean, action: "user.create", detail: "first user as \(User.text(roles))")
+        }
+        return User(id: id, name: clean, roles: roles)
     }
 
     /// True before the first user exists (first run).

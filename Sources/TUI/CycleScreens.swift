@@ -339,6 +339,8 @@ class ListScreen: Screen {
 
     func handle(_ key: Key, _ app: App) -> Action {
         let n = rows.count
+        // The list may have shrunk since the last frame (keys arrive in batches): never read past its end.
+        selected = max(0, min(selected, n - 1))
         switch key {
         case .up: selected = max(0, selected - 1)
         case .down: selected = min(max(0, n - 1), selected + 1)
@@ -519,8 +521,15 @@ final class DirectoryScreen: ListScreen {
              p.retired ? .muted : .normal)
         }
     }
-    override func open(_ index: Int, _ app: App) -> Action { .push(CycleForms.provider(providers[index])) }
+    override func open(_ index: Int, _ app: App) -> Action {
+        guard app.session?.can(.manageDirectory, demo: app.store.isDemo) ?? true else { app.flash = (S.notAllowed, .warning); return .none }
+        return .push(CycleForms.provider(providers[index]))
+    }
     override func other(_ key: Key, _ app: App) -> Action {
+        if key == .char("n") || key == .char("x"), !(app.session?.can(.manageDirectory, demo: app.store.isDemo) ?? true) {
+            app.flash = (S.notAllowed, .warning)
+            return .none
+        }
         switch key {
         case .char("n"): return .push(CycleForms.provider(nil))
         case .char("x"):
@@ -550,13 +559,21 @@ final class ReviewQueueScreen: ListScreen {
         waiting.map { c in ("\(c.number)  \(DisplayWidth.pad(c.childName.isEmpty ? S.unnamed : c.childName, to: 16)) \(c.village)  · \(S.closureWaits)", c.urgent ? .danger : .normal) }
     }
     override func open(_ index: Int, _ app: App) -> Action {
-        guard let me = app.session else { return .none }
-        do {
-            try app.store.approveClosure(caseID: waiting[index].id, rules: app.profile.rules, by: me)
-            app.flash = (S.closureApproved, .success)
-        } catch { app.flash = (S.cycleError(error), .danger) }
-        appear(app)
-        return .none
+        guard waiting.indices.contains(index) else { return .none }
+        let c = waiting[index]
+        // Approving closes a high-risk case: ask once, naming the case, so a stray Enter cannot do it.
+        return .push(DialogScreen(title: S.reviewTitle, question: S.approveQuestion(c.number.description, c.childName), choices: [
+            (S.approveYes, { [weak self] app in
+                guard let me = app.session else { return .pop }
+                do {
+                    try app.store.approveClosure(caseID: c.id, rules: app.profile.rules, by: me)
+                    app.flash = (S.closureApproved, .success)
+                } catch { app.flash = (S.cycleError(error), .danger) }
+                self?.appear(app)
+                return .pop
+            }),
+            (S.approveNo, { _ in .pop }),
+        ], selected: 1))
     }
     override func other(_ key: Key, _ app: App) -> Action {
         guard waiting.indices.contains(selected) else { return .none }

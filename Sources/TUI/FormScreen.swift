@@ -150,6 +150,8 @@ final class FormScreen: Screen {
         }
         let f = fields[focus]
         switch f.kind {
+        case .choice(let options) where options.isEmpty:
+            if key == .up { move(-1) } else if key == .down || key == .enter { move(+1) }
         case .choice(let options):
             var cur = cursor[f.id] ?? choices[f.id] ?? 0
             switch key {

@@ -20,7 +20,7 @@ enum SessionScreens {
                 return .none
             }
             do {
-                let user = try app.store.createUser(name: f.text("name"), roles: [.administrator, .supervisor], pin: f.secret("pin"), createdBy: "first run")
+                let user = try app.store.createFirstUser(name: f.text("name"), pin: f.secret("pin"))
                 let id = profiles[f.choice("profile")!]
                 try app.store.setSetting("profile", id, actor: user.name)
                 app.switchProfile(id)
@@ -29,6 +29,9 @@ enum SessionScreens {
             } catch let e as UserError {
                 switch e {
                 case .weakPIN: f.errors["pin"] = e.description; f.clear("pin"); f.clear("pin2")
+                case .notAllowed:
+                    // Someone finished the set-up on another kiosk meanwhile: log in instead.
+                    return .replace(SessionScreens.login(users: (try? app.store.users()) ?? [], demo: app.demo, locked: false))
                 default: f.errors["name"] = e.description
                 }
                 return .none
@@ -48,8 +51,8 @@ enum SessionScreens {
             FormField("who", "Who are you?", .choice(users.map { $0.name })),
             FormField("pin", "Your PIN", .secret(limit: 64)),
         ]) { f, app in
-            guard f.require(["who", "pin"]) else { return .none }
-            let user = users[f.choice("who")!]
+            guard f.require(["who", "pin"]), let i = f.choice("who"), users.indices.contains(i) else { return .none }
+            let user = users[i]
             let pin = f.secret("pin")
             f.clear("pin")
             do {

@@ -439,6 +439,9 @@ extension S {
     static let kFilter = "Filter"
     static let kOpenCase = "Open case"
     static let kEdit = "Edit"
+    static func approveQuestion(_ n: String, _ child: String) -> String { "Approve closing case \(n) (\(child.isEmpty ? unnamed : child))? It is a high-risk case." }
+    static let approveYes = "Yes, approve and close it"
+    static let approveNo = "No, go back"
     static let narrativeHidden = "Case narratives are for the people working on the case. Your role does not show them."
     static let hiddenSummary = "(hidden for your role)"
     static let notAllowed = "Your role does not allow this. Ask your supervisor."

@@ -62,6 +62,17 @@ struct Open: ParsableCommand {
         if demo && db == nil && dbPath == paths.realDatabase {
             throw Failure(message: "The demo must not use the real database.")
         }
+        // The demo flag lives in the database: --demo and --reset refuse any file that is not a demo.
+        let exists = FileManager.default.fileExists(atPath: dbPath)
+        if demo && exists {
+            let probe: KingaStore
+            do { probe = try KingaStore(path: dbPath, clock: clock) } catch { throw Failure(message: "\(error)") }
+            let isDemoFile = (try? probe.isDemoDatabase()) ?? false
+            let empty = ((try? probe.caseCount()) ?? 1) == 0 && ((try? probe.needsSetup()) ?? false)
+            guard isDemoFile || empty else {
+                throw Failure(message: "\(dbPath) holds real data, not the demo. --demo and --reset only work on the demo database.")
+            }
+        }
         if demo && reset { DataPaths.removeDatabase(at: dbPath) }
         let store: KingaStore
         do { store = try KingaStore(path: dbPath, clock: clock) } catch { throw Failure(message: "\(error)") }

@@ -356,6 +356,8 @@ struct EndToEndTests {
         try t.send("v")
         try t.waitFor("1 closure waits for your approval")
         try t.send("Enter")
+        try t.waitFor("Approve closing case KG-2026-0001")
+        try t.send("1")
         try t.waitFor("Approved: the case is closed.")
         try t.send("Escape", "c")
         let list = try t.waitFor("Urgent Child")

@@ -53,3 +53,58 @@ struct UserTests {
         #expect(try store.users().map(\.name) == ["Admin Fiktif", "FP Fiktif"])
     }
 }
+
+@Suite("Review fixes: drafts, first user, demo flag, audit key, directory")
+struct ReviewFixTests {
+    @Test func draftsBelongToTheirAuthor() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let a = try store.createUser(name: "A", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        let b = try store.createUser(name: "B", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        store.actor = a
+        var r = Report(); r.childName = "Private draft"
+        let id = UUID()
+        try store.saveDraft(id: id, step: .child, report: r)
+        store.actor = b
+        #expect(try store.drafts().isEmpty)
+        #expect(throws: StoreError.accessDenied) { try store.deleteDraft(id: id) }
+        #expect(throws: StoreError.accessDenied) { try store.saveDraft(id: id, step: .child, report: Report()) }
+        store.actor = a
+        #expect(try store.drafts().first?.report.childName == "Private draft")
+    }
+
+    @Test func onlyOneFirstUser() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.createFirstUser(name: "First", pin: "902134")
+        #expect(throws: UserError.notAllowed) { try store.createFirstUser(name: "Second", pin: "902134") }
+        let fp = try store.createUser(name: "FP", roles: [.focalPoint], pin: "902134", createdBy: "First")
+        store.actor = fp
+        #expect(throws: UserError.notAllowed) { try store.createUser(name: "Mine", roles: [.supervisor], pin: "902134", createdBy: "FP") }
+        #expect(throws: StoreError.accessDenied) { try store.saveProvider(ServiceProvider(name: "X", services: [.health], area: "", contact: "", hours: "", notes: "")) }
+    }
+
+    @Test func aMissingAuditKeyIsNeverReplacedSilently() throws {
+        let dir = TempDir()
+        let path = dir.path + "/k.sqlite"
+        do {
+            let store = try KingaStore(path: path, clock: pinned)
+            try store.recordAudit(actor: "a", action: "login.ok")
+            try FileManager.default.removeItem(atPath: store.auditKeyPath)
+        }
+        do {
+            _ = try KingaStore(path: path, clock: pinned)
+            Issue.record("opened with a new key over an existing log")
+        } catch let e as StoreError {
+            #expect(e.description.contains("audit key"))
+        }
+    }
+
+    @Test func theDemoIsMarked() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        #expect(try !store.isDemoDatabase())
+        try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
+        #expect(try store.isDemoDatabase())
+    }
+}

@@ -124,8 +124,11 @@ struct CycleScreenTests {
     @Test("a focal point sees only their own cases; opening another's is refused and audited")
     func focalPointsSeeTheirOwnCases() throws {
         let d = try Driver()
+        let session = d.store.actor
+        d.store.actor = nil      // set-up as a tool would; the supervisor logged in may not add users
         let mine = try d.store.createUser(name: "FP One", roles: [.focalPoint], pin: "902134", createdBy: "t")
         let other = try d.store.createUser(name: "FP Two", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        d.store.actor = session
         var r = sampleUrgent()
         let a = try d.store.registerCase(from: r, draftID: UUID(), author: "FP One", assignedTo: mine.id)
         r.childName = "Other Child"
