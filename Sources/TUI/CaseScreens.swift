@@ -414,17 +414,7 @@ final class EventScreen: Screen {
             y += 1
         }
     }
-    func handle(_ key: Key, _ app: App) -> Action {
-        switch key {
-        case .down: scroll += 1
-        case .up: scroll = max(0, scroll - 1)
-        case .pageDown: scroll += 10
-        case .pageUp: scroll = max(0, scroll - 10)
-        case .escape, .enter, .char("q"): return .pop
-        default: break
-        }
-        return .none
-    }
+    func handle(_ key: Key, _ app: App) -> Action { ReadOnlyPage.handle(key, scroll: &scroll) }
 }
 
 /// Adds a free-text note to a case timeline. F2 or Ctrl-S saves; Esc asks before throwing text away.
@@ -526,5 +516,20 @@ final class DuplicateCheckScreen: Screen {
             app.flash = (S.saveFailed("\(error)"), .danger)
             return .none
         }
+    }
+}
+
+/// Keys of a read-only page (an event, a slip): ↑ ↓ PgUp PgDn scroll; Esc, Enter or q go back.
+enum ReadOnlyPage {
+    static func handle(_ key: Key, scroll: inout Int) -> Action {
+        switch key {
+        case .down: scroll += 1
+        case .up: scroll = max(0, scroll - 1)
+        case .pageDown: scroll += 10
+        case .pageUp: scroll = max(0, scroll - 10)
+        case .escape, .enter, .char("q"): return .pop
+        default: break
+        }
+        return .none
     }
 }

@@ -494,17 +494,7 @@ final class TextPageScreen: Screen {
             g.put(l, x: x, y: area.y + i, style: i + scroll >= lines.count - 2 ? .muted : .normal, clip: Rect(x: x, y: area.y + i, width: w, height: 1))
         }
     }
-    func handle(_ key: Key, _ app: App) -> Action {
-        switch key {
-        case .down: scroll += 1
-        case .up: scroll = max(0, scroll - 1)
-        case .pageDown: scroll += 10
-        case .pageUp: scroll = max(0, scroll - 10)
-        case .escape, .enter, .char("q"): return .pop
-        default: break
-        }
-        return .none
-    }
+    func handle(_ key: Key, _ app: App) -> Action { ReadOnlyPage.handle(key, scroll: &scroll) }
 }
 
 /// The service directory: providers with services, area, contact and hours; add, edit, retire.

@@ -107,6 +107,33 @@ final class TmuxSession {
         try waitFor("What would you like to do?")
     }
 
+    /// From the home screen of an administrator: adds a focal point with `pin` through the Users screen, and
+    /// comes back home.
+    func addFocalPoint(_ name: String, pin: String = "580214") throws {
+        try send("m")
+        try waitFor("Users")
+        try send("n")
+        try waitFor("Add a person")
+        try type(name)
+        try send("Tab", "Space", "Tab")
+        try type(pin)
+        try send("Tab")
+        try type(pin)
+        try send("F2")
+        try waitFor(name)
+        try send("Escape")
+    }
+
+    /// Locks (l on the home screen) and logs in as the user at `position` in the name list.
+    func switchUser(to position: Int, pin: String) throws {
+        try send("l")
+        try waitFor("Kinga is locked")
+        try send("\(position)", "Tab")
+        try type(pin)
+        try send("Enter")
+        try waitFor("What would you like to do?")
+    }
+
     /// Waits until the screen shows any of `texts`.
     @discardableResult
     func waitForAny(_ texts: [String], seconds: Double = 10) throws -> String {
