@@ -345,6 +345,11 @@ public final class KingaStore: @unchecked Sendable {
             UPDATE case_record SET last_activity_at = max(last_activity_at, ?), updated_at = ?, version = version + 1
             WHERE id = ?
             """, arguments: [ISO8601.format(at), ISO8601.format(now), caseID.uuidString])
+        // New facts (an assessment, a follow-up, a referral) make a waiting closure request out of date: the
+        // focal point asks again, so a supervisor never approves a closure on an old picture.
+        if [.assessment, .followUp, .referralSent, .referralUpdated].contains(kind) {
+            try db.execute(sql: "UPDATE case_record SET closure_request = NULL WHERE id = ?", arguments: [caseID.uuidString])
+        }
         // Every timeline entry is a change to a case: audited in the same transaction.
         // The audit log says what kind of change, never the case's words (administrators read the log).
         try audit(db, actor: e.author, action: "case.\(kind.rawValue)", caseID: caseID, detail: "event \(e.id.uuidString)")

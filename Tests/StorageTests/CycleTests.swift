@@ -150,6 +150,13 @@ struct ReviewTests {
         try store.approveClosure(caseID: c.id, rules: rules, by: sup)
         #expect(try store.caseRecord(id: c.id)?.status == .closed)
         #expect(try store.dueItems(deadlines: .standard, viewer: fp).isEmpty)
+        // A follow-up after the request makes it out of date: it leaves the queue.
+        let again = try store.registerCase(from: sampleReport(name: "Again", urgent: true), draftID: UUID(), author: "FP", assignedTo: fp.id)
+        #expect(try store.requestClosure(caseID: again.id, close, rules: rules, by: fp) == .awaitingApproval)
+        try store.recordFollowUp(caseID: again.id, FollowUp(mode: .visit, outcome: "Not safe at home tonight.", childSafe: false, next: nil),
+                                 deadlines: .standard, author: "FP")
+        #expect(try store.closureRequests().isEmpty)
+        #expect(throws: StoreError.notFound) { try store.approveClosure(caseID: again.id, rules: rules, by: sup) }
         // A low-risk case closes at once.
         let low = try store.registerCase(from: sampleReport(name: "Low"), draftID: UUID(), author: "FP", assignedTo: fp.id)
         #expect(try store.requestClosure(caseID: low.id, close, rules: rules, by: fp) == .closed)
