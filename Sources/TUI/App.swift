@@ -58,9 +58,9 @@ public final class App {
     /// Monotonic seconds (system uptime) for the idle timer: pinned clocks do not stop it.
     public var uptime: () -> TimeInterval = { ProcessInfo.processInfo.systemUptime }
     private var lastInput: TimeInterval = 0
-    /// The screens under the lock screen, and whose they are.
-    private var lockedStack: [Screen]?
-    private var lockedUser: UUID?
+    /// Each locked user's screens, kept while someone else uses the kiosk, so a half-written note or form
+    /// is still there when its author logs back in (in memory only; report drafts are also on disk).
+    private var lockedStacks: [UUID: [Screen]] = [:]
     /// Set when the screen must be wiped now (lock): the run loop tells the terminal.
     public private(set) var wipeRequested = false
     /// Loads another profile by id (first run); nil when it cannot be read.
@@ -97,13 +97,11 @@ public final class App {
     /// Called by the login, lock and first-run screens when a PIN was right.
     func signIn(_ user: User) {
         flash = nil
-        if let saved = lockedStack, lockedUser == user.id {
+        if let saved = lockedStacks.removeValue(forKey: user.id) {
             stack = saved
         } else {
             stack = [HomeScreen()]
         }
-        lockedStack = nil
-        lockedUser = nil
         session = user
         store.actor = user
         lastInput = uptime()
@@ -119,8 +117,7 @@ public final class App {
         guard let user = session else { return }
         saveUnfinished()
         try? store.recordAudit(actor: user.name, action: "session.lock")
-        lockedStack = stack
-        lockedUser = user.id
+        lockedStacks[user.id] = stack
         session = nil
         store.actor = nil
         flash = nil

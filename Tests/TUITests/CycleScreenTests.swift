@@ -284,6 +284,9 @@ struct SessionScreenTests {
         keys(a, .ctrl("l"), .char("2"), .tab); type(a, "580214"); keys(a, .enter)
         #expect(screen(a).contains("What would you like to do?"))
         #expect(a.session?.name == "Budi Fiktif")
+        // Anna comes back after Budi: her unfinished report is still on her screen.
+        keys(a, .ctrl("l"), .char("1"), .tab); type(a, "902134"); keys(a, .enter)
+        #expect(screen(a).contains("Locked Draft"))
         #expect(try store.auditEntries().map(\.action).contains("session.lock"))
     }
 
