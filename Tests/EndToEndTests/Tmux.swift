@@ -107,6 +107,14 @@ final class TmuxSession {
         try waitFor("What would you like to do?")
     }
 
+    /// Stops this tmux server and starts Kinga again on the same data, logged in (a restart of the kiosk).
+    func restart(_ args: String = "", logIn: Bool = true) throws -> TmuxSession {
+        try tmux(["kill-server"])
+        let again = TmuxSession(width: width, height: height, dataHome: dataHome)
+        try again.startKinga(args, logIn: logIn)
+        return again
+    }
+
     /// From the home screen of an administrator: adds a focal point with `pin` through the Users screen, and
     /// comes back home.
     func addFocalPoint(_ name: String, pin: String = "580214") throws {
