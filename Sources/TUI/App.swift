@@ -75,7 +75,8 @@ public final class App {
 
     /// - Parameters:
     ///   - session: a user already logged in (headless tests); nil shows first run or login.
-    public init(store: KingaStore, profile: CountryProfile, clock: Clock, demo: Bool, session: User?, profiles: [String] = ["generic"]) {
+    public init(store: KingaStore, profile: CountryProfile, clock: Clock, demo: Bool, session: User?, profiles: [String] = ["generic"],
+                profileNames: [String: String] = [:]) {
         self.store = store
         self.profile = profile
         self.clock = clock
@@ -88,7 +89,7 @@ public final class App {
             stack = [home]
             home.appear(self)
         } else if (try? store.needsSetup()) ?? false {
-            stack = [SessionScreens.setup(profiles: profiles)]
+            stack = [SessionScreens.setup(profiles: profiles, names: profileNames)]
         } else {
             stack = [SessionScreens.login(users: (try? store.users()) ?? [], demo: demo, locked: false)]
         }

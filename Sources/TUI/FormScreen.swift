@@ -112,7 +112,7 @@ final class FormScreen: Screen {
         var h: [(String, String)] = [("Tab", S.kField)]
         if focus < fields.count, case .checks = fields[focus].kind { h.append(("Enter", S.kTick)) }
         else if focus < fields.count, case .choice = fields[focus].kind { h.append(("Enter", S.kChoose)) }
-        h += [("F2", submitLabel), ("Esc", S.kBack), ("F1", S.kHelp)]
+        h += [("F2", submitLabel), escapeLeaves ? ("Esc", S.kBack) : ("Ctrl-Q", S.kQuit), ("F1", S.kHelp)]
         return h
     }
 

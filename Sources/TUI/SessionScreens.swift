@@ -6,12 +6,14 @@ import Storage
 enum SessionScreens {
     /// First run on an empty database: create the first user (administrator and supervisor, so one person
     /// can run a small deployment) and pick the country profile. Nothing else is reachable before it is done.
-    static func setup(profiles: [String]) -> FormScreen {
+    /// - Parameters: `profiles` are ids; `names` gives the words shown for each (the id when missing).
+    static func setup(profiles: [String], names: [String: String] = [:]) -> FormScreen {
         let form = FormScreen(title: S.setupTitle, intro: S.setupIntro, submitLabel: S.setupSubmit, fields: [
             FormField("name", "Your name", hint: "The name others will see on the timeline.", .line(limit: TextLimits.line)),
             FormField("pin", "Choose a PIN", hint: "At least 6 digits that are hard to guess (not 123456), or a passphrase of 8 or more characters.", .secret(limit: 64)),
             FormField("pin2", "Type the PIN again", .secret(limit: 64)),
-            FormField("profile", "Country profile", hint: "Sets the helplines, concerns and deadlines. Ask your supervisor if unsure.", .choice(profiles)),
+            FormField("profile", "Country profile", hint: "Sets the helplines, concerns and deadlines. Ask your supervisor if unsure.",
+                      .choice(profiles.map { names[$0] ?? $0 })),
         ]) { f, app in
             guard f.require(["name", "pin", "pin2", "profile"]) else { return .none }
             if f.secret("pin") != f.secret("pin2") {

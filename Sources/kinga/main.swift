@@ -86,8 +86,9 @@ struct Open: ParsableCommand {
         do { countryProfile = try Seeds.profile(id: profileID, seeds: seedsPath) } catch {
             throw Failure(message: "\(error)\nProfiles available: \(Seeds.profileIDs(seeds: seedsPath).joined(separator: ", "))")
         }
-        let app = App(store: store, profile: countryProfile, clock: clock, demo: demo, session: nil,
-                      profiles: Seeds.profileIDs(seeds: seedsPath))
+        let ids = Seeds.profileIDs(seeds: seedsPath)
+        let names = Dictionary(uniqueKeysWithValues: ids.map { id in (id, (try? Seeds.profile(id: id, seeds: seedsPath).name) ?? id) })
+        let app = App(store: store, profile: countryProfile, clock: clock, demo: demo, session: nil, profiles: ids, profileNames: names)
         app.profileLoader = { try? Seeds.profile(id: $0, seeds: seedsPath) }
         // Idle lock: the profile's minutes; KINGA_IDLE_SECONDS overrides (tests, training).
         app.idleLockSeconds = env["KINGA_IDLE_SECONDS"].flatMap(Int.init) ?? countryProfile.idleLockMinutes * 60
