@@ -5,8 +5,8 @@
 # and otherwise print the exact command to run.
 
 SWIFT ?= swift
-BUILD_PACKAGES = libncurses-dev libsqlite3-dev libsodium-dev
-TEST_PACKAGES = $(BUILD_PACKAGES) tmux sqlite3 locales
+BUILD_PACKAGES = libncurses-dev libsqlite3-dev libsodium-dev libgettextpo-dev
+TEST_PACKAGES = $(BUILD_PACKAGES) tmux sqlite3 locales gettext
 SHOT_PACKAGES = tmux python3 python3-pyte python3-pil fonts-dejavu-core fonts-unifont
 
 .PHONY: demo run build test deps-build deps-test deps-screenshots screenshots clean

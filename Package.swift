@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Kinga: case management for community-based child protection, in the terminal.
-// Dependency rule (see ../shared/DESIGN.md §1): kinga → TUI → Storage → Model; TUI → CNcurses.
+// Dependency rule (see ../shared/DESIGN.md §1): kinga → TUI → Storage → Model; TUI → CNcurses, I18n → CGettextPO.
 let package = Package(
     name: "Kinga",
     platforms: [.macOS(.v13)],
@@ -17,6 +17,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CNcurses", path: "Modules/CNcurses"),
         .systemLibrary(name: "CSodium", path: "Modules/CSodium"),
+        .target(name: "CGettextPO", path: "Modules/CGettextPO", linkerSettings: [.linkedLibrary("gettextpo")]),
+        .target(name: "I18n", dependencies: ["CGettextPO"]),
         .target(name: "Model"),
         .target(
             name: "Storage",
@@ -26,7 +28,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .target(name: "TUI", dependencies: ["Model", "Storage", "CNcurses"]),
+        .target(name: "TUI", dependencies: ["Model", "Storage", "I18n", "CNcurses"]),
         .executableTarget(
             name: "kinga",
             dependencies: [
@@ -36,7 +38,7 @@ let package = Package(
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Model"]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model"], exclude: ["Golden"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model", "I18n"], exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )

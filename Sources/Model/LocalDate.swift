@@ -79,6 +79,9 @@ public struct LocalDate: Hashable, Comparable, Codable, Sendable, CustomStringCo
     }
 
     /// Days since 1970-01-01 (negative before). Used for arithmetic that must not see time zones.
+    /// ISO 8601 weekday: 1 = Monday ... 7 = Sunday (1970-01-01 was a Thursday).
+    public var weekday: Int { ((daysSinceEpoch % 7) + 7 + 3) % 7 + 1 }
+
     public var daysSinceEpoch: Int {
         // Howard Hinnant's days_from_civil algorithm (public domain), proleptic Gregorian.
         let y = month <= 2 ? year - 1 : year

@@ -1,4 +1,5 @@
 import Foundation
+import I18n
 import Model
 import Storage
 
@@ -68,7 +69,7 @@ final class CaseListScreen: Screen {
     }
 
     func hints(_ app: App) -> [(String, String)] {
-        [("↑↓", S.kMove), ("PgUp/PgDn", "Page"), ("Enter", S.kOpen), ("Esc", S.kBack), ("?", S.kHelp)]
+        [("↑↓", S.kMove), ("PgUp/PgDn", S.kPage), ("Enter", S.kOpen), ("Esc", S.kBack), ("?", S.kHelp)]
     }
 
     /// Makes sure the absolute index `i` is loaded, fetching pages forward or backward by keyset.
@@ -192,7 +193,7 @@ final class CaseListScreen: Screen {
             let r = rows[ri]
             let age = r.age.map { String($0.years(on: today)) } ?? "?"
             let name = r.childName.isEmpty ? S.unnamed : r.childName
-            var concern = r.firstConcern.map(app.profile.concernLabel) ?? ""
+            var concern = r.firstConcern.map { S.concern($0, app.profile) } ?? ""
             if r.concernCount > 1 { concern += " +\(r.concernCount - 1)" }
             let risk = r.urgent && r.status == .open ? S.urgentWord : (r.risk.map(S.risk) ?? S.notAssessed)
             let status = cols[6] >= 11 ? S.status(r.status) : S.statusShort(r.status)
@@ -349,7 +350,7 @@ final class CaseDetailScreen: Screen {
             g.put(u, x: area.maxX - DisplayWidth.of(u) - 2, y: y, style: .danger, clip: area)
         }
         y += 1
-        let concerns = "\(S.concernsLabel): " + r.concerns.map(app.profile.concernLabel).joined(separator: ", ")
+        let concerns = "\(S.concernsLabel): " + r.concerns.map { S.concern($0, app.profile) }.joined(separator: ", ")
         g.put(DisplayWidth.truncate(concerns, to: w), x: x, y: y, clip: area)
         y += 1
         if !r.caregiver.isEmpty {

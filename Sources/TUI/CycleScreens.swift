@@ -1,4 +1,5 @@
 import Foundation
+import I18n
 import Model
 import Storage
 
@@ -8,15 +9,15 @@ enum CycleForms {
 
     /// The plain-language risk guide, then the suggestion with its reasons and the level chosen.
     static func assessment(caseID: UUID) -> FormScreen {
-        let severities = ["Mild: no lasting harm", "Moderate: hurt, but healing", "Severe: badly hurt, or lasting harm"]
-        let frequencies = ["Once", "Sometimes", "Often"]
+        let severities = [tr("severity.mild"), tr("severity.moderate"), tr("severity.severe")]
+        let frequencies = [tr("frequency.once"), tr("frequency.sometimes"), tr("frequency.often")]
         return FormScreen(title: S.assessTitle, intro: S.assessIntro, submitLabel: S.assessSubmit, fields: [
-            FormField("danger", "Is the child in danger right now?", hint: "If you are not sure, choose Yes.", .choice(S.yesNo)),
-            FormField("access", "Can the person who hurt the child still reach them?", .choice(S.yesNo + ["Not known"])),
-            FormField("severity", "How serious is the harm?", .choice(severities)),
-            FormField("frequency", "How often does it happen?", .choice(frequencies)),
-            FormField("safeAdult", "Is there a safe adult who protects the child?", .choice(S.yesNo)),
-            FormField("views", "What does the child say and want? (their words)", .area(rows: 3)),
+            FormField("danger", tr("form.assessment.danger"), hint: tr("form.assessment.danger.hint"), .choice(S.yesNo)),
+            FormField("access", tr("form.assessment.access"), .choice(S.yesNo + [tr("notKnown")])),
+            FormField("severity", tr("form.assessment.severity"), .choice(severities)),
+            FormField("frequency", tr("form.assessment.frequency"), .choice(frequencies)),
+            FormField("safeAdult", tr("form.assessment.safeAdult"), .choice(S.yesNo)),
+            FormField("views", tr("form.assessment.views"), .area(rows: 3)),
         ]) { f, app in
             guard f.require(["danger", "access", "severity", "frequency", "safeAdult"]) else { return .none }
             let answers = RiskAnswers(immediateDanger: f.yes("danger")!, harmerHasAccess: f.choice("access") != 1,
@@ -29,10 +30,10 @@ enum CycleForms {
     static func riskDecision(caseID: UUID, answers: RiskAnswers) -> FormScreen {
         let s = RiskGuide.suggest(answers)
         let levels = RiskLevel.allCases
-        let intro = "The guide suggests \(s.level.rawValue.uppercased()) risk, because \(s.reasons.map(S.riskReason).joined(separator: "; ")). You decide: keep it, or choose another level and say why."
+        let intro = tr("riskSuggestion", ["level": S.risk(s.level).uppercased(), "reasons": s.reasons.map(S.riskReason).joined(separator: "; ")])
         let form = FormScreen(title: S.assessTitle, intro: intro, submitLabel: S.save, fields: [
-            FormField("level", "Risk level", .choice(levels.map { $0.rawValue.capitalized })),
-            FormField("why", "If you chose another level, why?", .area(rows: 3)),
+            FormField("level", tr("form.riskDecision.level"), .choice(levels.map { S.riskCapitalized($0) })),
+            FormField("why", tr("form.riskDecision.why"), .area(rows: 3)),
         ]) { f, app in
             guard f.require(["level"]) else { return .none }
             let a = Assessment(answers: answers, chosen: levels[f.choice("level")!], whyDifferent: f.text("why"))
@@ -52,12 +53,12 @@ enum CycleForms {
     static func casePlan(caseID: UUID, existing: CasePlan?) -> FormScreen {
         var fields: [FormField] = []
         for i in 1...3 {
-            fields.append(FormField("what\(i)", "Goal \(i): what needs to happen?\(i > 1 ? " (optional)" : "")", .line(limit: TextLimits.line)))
-            fields.append(FormField("who\(i)", "Who will do it?", .line(limit: TextLimits.line)))
-            fields.append(FormField("by\(i)", "By when? (date)", hint: i == 1 ? "Like 07/04/2026. Leave empty if there is no date." : nil, .line(limit: 12)))
+            fields.append(FormField("what\(i)", tr(i > 1 ? "form.casePlan.whatOptional" : "form.casePlan.what", ["i": i]), .line(limit: TextLimits.line)))
+            fields.append(FormField("who\(i)", tr("form.casePlan.who"), .line(limit: TextLimits.line)))
+            fields.append(FormField("by\(i)", tr("form.casePlan.by"), hint: i == 1 ? tr("form.casePlan.by.hint") : nil, .line(limit: 12)))
         }
-        fields.append(FormField("child", "What does the child think of the plan? (their words)", .area(rows: 2)))
-        fields.append(FormField("caregiver", "What does the caregiver think? (their words)", .area(rows: 2)))
+        fields.append(FormField("child", tr("form.casePlan.child"), .area(rows: 2)))
+        fields.append(FormField("caregiver", tr("form.casePlan.caregiver"), .area(rows: 2)))
         let form = FormScreen(title: S.planTitle, intro: S.planIntro, submitLabel: S.save, fields: fields) { f, app in
             var goals: [PlanGoal] = []
             for i in 1...3 {
@@ -98,8 +99,8 @@ enum CycleForms {
     static func referral(record: CaseRecord, suggestHealth: Bool) -> FormScreen {
         let types = ServiceType.allCases
         let form = FormScreen(title: S.referTitle, intro: S.referIntro, submitLabel: S.kNext, fields: [
-            FormField("service", "Which service does the child need?", .choice(types.map(S.service))),
-            FormField("area", "Village or area of the service (optional)", hint: "Leave empty to see every provider of this service.", .line(limit: TextLimits.line)),
+            FormField("service", tr("form.referral.service"), .choice(types.map(S.service))),
+            FormField("area", tr("form.referral.area"), hint: tr("form.referral.area.hint"), .line(limit: TextLimits.line)),
         ]) { f, app in
             guard f.require(["service"]) else { return .none }
             let service = types[f.choice("service")!]
@@ -120,12 +121,12 @@ enum CycleForms {
     static func referralProvider(record: CaseRecord, service: ServiceType, providers: [ServiceProvider], urgent: Bool) -> FormScreen {
         let consent = ConsentCheck.of(record.report)
         var fields = [
-            FormField("provider", "Which service provider?", .choice(providers.map { "\($0.name) · \($0.area) · \($0.contact)" })),
-            FormField("reason", "Why are you referring the child?", .area(rows: 3)),
-            FormField("urgent", "Is it urgent?", .choice(S.yesNo)),
+            FormField("provider", tr("form.referralProvider.provider"), .choice(providers.map { "\($0.name) · \($0.area) · \($0.contact)" })),
+            FormField("reason", tr("form.referralProvider.reason"), .area(rows: 3)),
+            FormField("urgent", tr("form.referralProvider.urgent"), .choice(S.yesNo)),
         ]
         if consent == .missing {
-            fields.append(FormField("override", "You are overriding the consent check as a supervisor. Why must the referral go ahead without consent?",
+            fields.append(FormField("override", tr("form.referralProvider.override"),
                                     hint: S.overrideHint, .area(rows: 3)))
         }
         let form = FormScreen(title: S.referTitle, intro: S.service(service), submitLabel: S.sendReferral, fields: fields) { f, app in
@@ -160,9 +161,9 @@ enum CycleForms {
         let next = r.status.next
         return FormScreen(title: S.referTitle, intro: "\(r.caseNumber) · \(r.childName.isEmpty ? S.unnamed : r.childName) → \(r.providerName): \(S.referralStatus(r.status)), sent \(r.sentOn.iso).",
                           submitLabel: S.save, fields: [
-            FormField("status", "What happened?", .choice(next.map { S.referralStatus($0).capitalized })),
-            FormField("note", "Note (needed when declined: the provider's reason)", .area(rows: 2)),
-            FormField("feedback", "The provider's feedback (optional)", .area(rows: 2)),
+            FormField("status", tr("form.referralUpdate.status"), .choice(next.map { S.referralStatusChoice($0) })),
+            FormField("note", tr("form.referralUpdate.note"), .area(rows: 2)),
+            FormField("feedback", tr("form.referralUpdate.feedback"), .area(rows: 2)),
         ]) { f, app in
             guard f.require(["status"]) else { return .none }
             let to = next[f.choice("status")!]
@@ -180,10 +181,10 @@ enum CycleForms {
     static func followUp(caseID: UUID) -> FormScreen {
         let modes = FollowUpMode.allCases
         return FormScreen(title: S.followTitle, intro: S.followIntro, submitLabel: S.save, fields: [
-            FormField("mode", "How did you follow up?", .choice(["A home visit", "A phone call", "A meeting"])),
-            FormField("outcome", "What did you see and hear?", .area(rows: 4)),
-            FormField("safe", "Is the child safe now?", .choice(S.yesNo)),
-            FormField("next", "Next follow-up (date, optional)", hint: "Leave empty: Kinga sets it from the risk level and the profile.", .line(limit: 12)),
+            FormField("mode", tr("form.followUp.mode"), .choice([tr("followMode.visit"), tr("followMode.call"), tr("followMode.meeting")])),
+            FormField("outcome", tr("form.followUp.outcome"), .area(rows: 4)),
+            FormField("safe", tr("form.followUp.safe"), .choice(S.yesNo)),
+            FormField("next", tr("form.followUp.next"), hint: tr("form.followUp.next.hint"), .line(limit: 12)),
         ]) { f, app in
             guard f.require(["mode", "outcome", "safe"]) else { return .none }
             var next: LocalDate?
@@ -210,9 +211,9 @@ enum CycleForms {
     static func close(caseID: UUID) -> FormScreen {
         let reasons = ClosureReason.allCases
         return FormScreen(title: S.closeTitle, intro: S.closeIntro, submitLabel: S.closeSubmit, fields: [
-            FormField("reason", "Why is the case closing?", .choice(reasons.map(S.closureReason))),
-            FormField("checks", "Check before closing", .checks(["The plan's goals are met", "The child is safe", "Every referral is finished, or the note explains why not"])),
-            FormField("note", "Closing note", .area(rows: 3)),
+            FormField("reason", tr("form.close.reason"), .choice(reasons.map(S.closureReason))),
+            FormField("checks", tr("form.close.checks"), .checks([tr("closeCheck.goals"), tr("closeCheck.safe"), tr("closeCheck.referrals")])),
+            FormField("note", tr("form.close.note"), .area(rows: 3)),
         ]) { f, app in
             guard f.require(["reason", "note"]) else { return .none }
             let ticks = f.checked("checks")
@@ -235,7 +236,7 @@ enum CycleForms {
 
     static func reopen(caseID: UUID) -> FormScreen {
         FormScreen(title: S.reopenTitle, intro: S.reopenIntro, submitLabel: S.reopenSubmit, fields: [
-            FormField("reason", "Why must the case open again?", .area(rows: 3)),
+            FormField("reason", tr("form.reopen.reason"), .area(rows: 3)),
         ]) { f, app in
             guard f.require(["reason"]) else { return .none }
             do {
@@ -251,9 +252,9 @@ enum CycleForms {
     static func consent(caseID: UUID, current: Report) -> FormScreen {
         let answers = Answer.allCases
         let form = FormScreen(title: S.consentTitle, intro: S.consentIntro, submitLabel: S.save, fields: [
-            FormField("assent", "Did the child agree to share this with people who can help?", .choice(answers.map(S.answer))),
-            FormField("consent", "Did the caregiver agree?", .choice(answers.map(S.answer))),
-            FormField("reason", "If someone said no, why must we go ahead?", hint: "For example: the caregiver may be the person hurting the child.", .area(rows: 3)),
+            FormField("assent", tr("form.consent.assent"), .choice(answers.map(S.answer))),
+            FormField("consent", tr("form.consent.consent"), .choice(answers.map(S.answer))),
+            FormField("reason", tr("form.consent.reason"), hint: tr("form.consent.reason.hint"), .area(rows: 3)),
         ]) { f, app in
             guard f.require(["assent", "consent"]) else { return .none }
             let a = answers[f.choice("assent")!], c = answers[f.choice("consent")!]
@@ -274,7 +275,7 @@ enum CycleForms {
 
     static func reassign(caseID: UUID, users: [User]) -> FormScreen {
         FormScreen(title: S.reassignTitle, intro: S.reassignIntro, submitLabel: S.save, fields: [
-            FormField("who", "Who will work on this case?", .choice(users.map { "\($0.name) (\($0.roles.map(S.role).sorted().joined(separator: ", ")))" })),
+            FormField("who", tr("form.reassign.who"), .choice(users.map { "\($0.name) (\($0.roles.map(S.role).sorted().joined(separator: ", ")))" })),
         ]) { f, app in
             guard f.require(["who"]), let me = app.session else { return .none }
             do {
@@ -290,12 +291,12 @@ enum CycleForms {
     static func provider(_ existing: ServiceProvider?) -> FormScreen {
         let types = ServiceType.allCases
         let form = FormScreen(title: S.directoryTitle, intro: S.providerIntro, submitLabel: S.save, fields: [
-            FormField("name", "Name of the service", .line(limit: TextLimits.line)),
-            FormField("services", "What does it offer?", .checks(types.map(S.service))),
-            FormField("area", "Village or area", .line(limit: TextLimits.line)),
-            FormField("contact", "Phone or address", .line(limit: TextLimits.line)),
-            FormField("hours", "Opening hours", .line(limit: TextLimits.line)),
-            FormField("notes", "Notes (optional)", .area(rows: 2)),
+            FormField("name", tr("form.provider.name"), .line(limit: TextLimits.line)),
+            FormField("services", tr("form.provider.services"), .checks(types.map(S.service))),
+            FormField("area", tr("form.provider.area"), .line(limit: TextLimits.line)),
+            FormField("contact", tr("form.provider.contact"), .line(limit: TextLimits.line)),
+            FormField("hours", tr("form.provider.hours"), .line(limit: TextLimits.line)),
+            FormField("notes", tr("form.provider.notes"), .area(rows: 2)),
         ]) { f, app in
             guard f.require(["name", "services"]) else { return .none }
             var p = existing ?? ServiceProvider(name: "", services: [], area: "", contact: "", hours: "", notes: "")
@@ -397,13 +398,13 @@ final class DueTodayScreen: ListScreen {
             let name = i.childName.isEmpty ? S.unnamed : i.childName
             let when: String
             switch i.kind {
-            case .firstActionOverdue: when = i.days == 0 ? "late today" : "\(S.days(i.days)) late"
-            case .followUpDue: when = i.days == 0 ? "due today" : "\(S.days(i.days)) late"
-            case .referralStale, .referralWaiting: when = i.days == 0 ? "sent today" : "sent \(S.days(i.days)) ago"
-            case .reviewDue: when = "last review \(S.days(i.days)) ago"
-            case .returnedForCorrection: when = "please correct"
+            case .firstActionOverdue: when = i.days == 0 ? tr("due.lateToday") : tr("due.late", ["days": S.days(i.days)])
+            case .followUpDue: when = i.days == 0 ? tr("due.dueToday") : tr("due.late", ["days": S.days(i.days)])
+            case .referralStale, .referralWaiting: when = i.days == 0 ? tr("due.sentToday") : tr("due.sentAgo", ["days": S.days(i.days)])
+            case .reviewDue: when = tr("due.lastReview", ["days": S.days(i.days)])
+            case .returnedForCorrection: when = tr("due.pleaseCorrect")
             }
-            return ("\(i.caseNumber)  \(DisplayWidth.pad(name, to: 14)) \(i.urgent ? "URGENT " : "")\(S.dueKind(i.kind)) · \(when) · \(i.detail)",
+            return ("\(i.caseNumber)  \(DisplayWidth.pad(name, to: 14)) \(i.urgent ? S.urgentWord + " " : "")\(S.dueKind(i.kind)) · \(when) · \(i.detail)",
                     i.urgent || i.kind == .firstActionOverdue ? .danger : (i.kind == .referralWaiting ? .normal : .warning))
         }
     }
@@ -572,7 +573,7 @@ final class ReviewQueueScreen: ListScreen {
         case .char("o"): return .push(CaseDetailScreen(caseID: c.id))
         case .char("r"):
             return .push(FormScreen(title: S.reviewTitle, intro: S.returnIntro(c.number.description), submitLabel: S.kReturn, fields: [
-                FormField("comment", "What must be corrected?", .area(rows: 3)),
+                FormField("comment", tr("form.other.comment"), .area(rows: 3)),
             ]) { f, app in
                 guard f.require(["comment"]), let me = app.session else { return .none }
                 do {
@@ -587,15 +588,15 @@ final class ReviewQueueScreen: ListScreen {
 }
 
 extension S {
-    static let reviewTitle = "Supervisor review"
-    static func reviewHeader(_ n: Int) -> String { n == 1 ? "1 closure waits for your approval" : "\(n) closures wait for your approval" }
-    static let reviewEmpty = "Nothing waits for your review."
-    static let closureWaits = "closure asked"
-    static let closureApproved = "Approved: the case is closed."
-    static let closureAwaiting = "This case is high risk: the closure now waits for a supervisor's approval."
-    static func returnIntro(_ n: String) -> String { "Return case \(n) to the focal point with a comment. They will see it on Due today." }
-    static let returned = "Returned to the focal point."
-    static let kApprove = "Approve"
-    static let kReturn = "Return"
-    static let menuReview = "Supervisor review"
+    static var reviewTitle: String { tr("reviewTitle") }
+    static func reviewHeader(_ n: Int) -> String { trn("reviewHeader", n) }
+    static var reviewEmpty: String { tr("reviewEmpty") }
+    static var closureWaits: String { tr("closureWaits") }
+    static var closureApproved: String { tr("closureApproved") }
+    static var closureAwaiting: String { tr("closureAwaiting") }
+    static func returnIntro(_ n: String) -> String { tr("returnIntro", ["n": n]) }
+    static var returned: String { tr("returned") }
+    static var kApprove: String { tr("kApprove") }
+    static var kReturn: String { tr("kReturn") }
+    static var menuReview: String { tr("menuReview") }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import I18n
 import Model
 import Storage
 

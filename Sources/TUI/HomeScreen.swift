@@ -1,4 +1,5 @@
 import Foundation
+import I18n
 import Model
 import Storage
 
@@ -46,7 +47,7 @@ final class HomeScreen: Screen {
     }
 
     func hints(_ app: App) -> [(String, String)] {
-        [("↑↓", S.kMove), ("Enter", S.kOpen), ("n", "New"), ("c", S.menuCases), ("d", S.menuDue), ("l", S.kLock), ("?", S.kHelp), ("q", S.kQuit)]
+        [("↑↓", S.kMove), ("Enter", S.kOpen), ("n", S.kNew), ("c", S.menuCases), ("d", S.menuDue), ("l", S.kLock), ("?", S.kHelp), ("q", S.kQuit)]
     }
 
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {

@@ -1,5 +1,6 @@
 import CNcurses
 import Foundation
+import I18n
 
 /// The real terminal, through ncursesw. The only Swift file that calls curses (DESIGN.md §3).
 ///

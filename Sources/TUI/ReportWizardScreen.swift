@@ -1,4 +1,5 @@
 import Foundation
+import I18n
 import Model
 import Storage
 
@@ -503,7 +504,7 @@ final class ReportWizardScreen: Screen {
 
     private func reviewValue(_ f: ReportField, _ app: App) -> String {
         switch f {
-        case .concerns: return report.concerns.map(app.profile.concernLabel).joined(separator: ", ")
+        case .concerns: return report.concerns.map { S.concern($0, app.profile) }.joined(separator: ", ")
         case .inDangerNow: return report.inDangerNow.map { $0 ? S.answer(.yes) : S.answer(.no) } ?? ""
         case .reporterKind: return report.reporterKind.map(S.reporterKind) ?? ""
         case .sex: return report.sex.map(S.sex) ?? ""

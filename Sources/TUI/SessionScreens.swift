@@ -1,4 +1,5 @@
 import Foundation
+import I18n
 import Model
 import Storage
 
@@ -9,10 +10,10 @@ enum SessionScreens {
     /// - Parameters: `profiles` are ids; `names` gives the words shown for each (the id when missing).
     static func setup(profiles: [String], names: [String: String] = [:]) -> FormScreen {
         let form = FormScreen(title: S.setupTitle, intro: S.setupIntro, submitLabel: S.setupSubmit, fields: [
-            FormField("name", "Your name", hint: "The name others will see on the timeline.", .line(limit: TextLimits.line)),
-            FormField("pin", "Choose a PIN", hint: "At least 6 digits that are hard to guess (not 123456), or a passphrase of 8 or more characters.", .secret(limit: 64)),
-            FormField("pin2", "Type the PIN again", .secret(limit: 64)),
-            FormField("profile", "Country profile", hint: "Sets the helplines, concerns and deadlines. Ask your supervisor if unsure.",
+            FormField("name", tr("form.setup.name"), hint: tr("form.setup.name.hint"), .line(limit: TextLimits.line)),
+            FormField("pin", tr("form.setup.pin"), hint: tr("form.setup.pin.hint"), .secret(limit: 64)),
+            FormField("pin2", tr("form.setup.pin2"), .secret(limit: 64)),
+            FormField("profile", tr("form.setup.profile"), hint: tr("form.setup.profile.hint"),
                       .choice(profiles.map { names[$0] ?? $0 })),
         ]) { f, app in
             guard f.require(["name", "pin", "pin2", "profile"]) else { return .none }
@@ -50,8 +51,8 @@ enum SessionScreens {
     static func login(users: [User], demo: Bool, locked: Bool) -> FormScreen {
         let intro = (locked ? S.lockedIntro : S.loginIntro) + (demo ? " " + S.demoPINs : "")
         let form = FormScreen(title: locked ? S.lockedTitle : S.loginTitle, intro: intro, submitLabel: S.loginSubmit, fields: [
-            FormField("who", "Who are you?", .choice(users.map { $0.name })),
-            FormField("pin", "Your PIN", .secret(limit: 64)),
+            FormField("who", tr("form.login.who"), .choice(users.map { $0.name })),
+            FormField("pin", tr("form.login.pin"), .secret(limit: 64)),
         ]) { f, app in
             guard f.require(["who", "pin"]), let i = f.choice("who"), users.indices.contains(i) else { return .none }
             let user = users[i]
@@ -74,20 +75,20 @@ enum SessionScreens {
 }
 
 extension S {
-    static let setupTitle = "Welcome"
-    static let setupIntro = "Welcome to Kinga. This computer has no users yet. You will be its first user: you can record and follow up cases, approve work and add the other users."
-    static let setupSubmit = "Start using Kinga"
-    static let pinsDiffer = "The two PINs are not the same. Please type it again."
-    static let loginTitle = "Log in"
-    static let loginIntro = "Choose your name and type your PIN."
-    static let lockedTitle = "Locked"
-    static let lockedIntro = "Kinga is locked so no one else can see the cases. Choose your name and type your PIN to go on."
-    static let demoPINs = "Demo: every PIN is 123456."
-    static let loginSubmit = "Log in"
-    static let loginFailed = "That did not work. Check your name and PIN, wait a moment, and try again."
-    static func idleWarning(_ s: Int) -> String { "Kinga will lock in \(s) seconds to keep the cases private. Press any key to stay." }
-    static let menuLock = "Lock the screen"
-    static let kLock = "Lock"
+    static var setupTitle: String { tr("setupTitle") }
+    static var setupIntro: String { tr("setupIntro") }
+    static var setupSubmit: String { tr("setupSubmit") }
+    static var pinsDiffer: String { tr("pinsDiffer") }
+    static var loginTitle: String { tr("loginTitle") }
+    static var loginIntro: String { tr("loginIntro") }
+    static var lockedTitle: String { tr("lockedTitle") }
+    static var lockedIntro: String { tr("lockedIntro") }
+    static var demoPINs: String { tr("demoPINs") }
+    static var loginSubmit: String { tr("loginSubmit") }
+    static var loginFailed: String { tr("loginFailed") }
+    static func idleWarning(_ s: Int) -> String { tr("idleWarning", ["s": s]) }
+    static var menuLock: String { tr("menuLock") }
+    static var kLock: String { tr("kLock") }
 }
 
 /// Administrators: the people who use Kinga. Add a user, reset a PIN, switch someone off.
@@ -109,10 +110,10 @@ final class UsersScreen: ListScreen {
     static func add() -> FormScreen {
         let roles: [Role] = [.focalPoint, .supervisor, .administrator, .trainer]
         return FormScreen(title: S.usersTitle, intro: S.addUserIntro, submitLabel: S.save, fields: [
-            FormField("name", "Name", .line(limit: TextLimits.line)),
-            FormField("roles", "Role", hint: "Tick one or more. An administrator sees no case stories unless also a supervisor.", .checks(roles.map(S.role))),
-            FormField("pin", "First PIN (they can change it later)", hint: "At least 6 digits that are hard to guess.", .secret(limit: 64)),
-            FormField("pin2", "The PIN again", .secret(limit: 64)),
+            FormField("name", tr("form.add.name"), .line(limit: TextLimits.line)),
+            FormField("roles", tr("form.add.roles"), hint: tr("form.add.roles.hint"), .checks(roles.map(S.role))),
+            FormField("pin", tr("form.add.pin"), hint: tr("form.add.pin.hint"), .secret(limit: 64)),
+            FormField("pin2", tr("form.add.pin2"), .secret(limit: 64)),
         ]) { f, app in
             guard f.require(["name", "roles", "pin", "pin2"]) else { return .none }
             guard app.session?.can(.manageUsers, demo: app.store.isDemo) == true else { app.flash = (S.notAllowed, .danger); return .none }
@@ -131,8 +132,8 @@ final class UsersScreen: ListScreen {
 
     static func resetPIN(_ user: User) -> FormScreen {
         FormScreen(title: S.usersTitle, intro: S.resetIntro(user.name), submitLabel: S.save, fields: [
-            FormField("pin", "New PIN", .secret(limit: 64)),
-            FormField("pin2", "The new PIN again", .secret(limit: 64)),
+            FormField("pin", tr("form.resetPIN.pin"), .secret(limit: 64)),
+            FormField("pin2", tr("form.resetPIN.pin2"), .secret(limit: 64)),
         ]) { f, app in
             guard f.require(["pin", "pin2"]), let me = app.session else { return .none }
             guard f.secret("pin") == f.secret("pin2") else { f.errors["pin2"] = S.pinsDiffer; f.clear("pin2"); return .none }
@@ -150,20 +151,20 @@ final class UsersScreen: ListScreen {
 }
 
 extension S {
-    static let usersTitle = "Users"
-    static func usersHeader(_ n: Int) -> String { "\(n) user\(n == 1 ? "" : "s") · n adds someone · Enter sets a new PIN" }
-    static let addUserIntro = "Add a person who will use Kinga on this computer."
-    static let userAdded = "The user was added. Give them their PIN in private."
-    static func resetIntro(_ name: String) -> String { "Set a new PIN for \(name). Give it to them in private; they can change it later." }
-    static let pinReset = "The PIN was changed."
-    static let kResetPIN = "New PIN"
-    static let menuUsers = "Users"
+    static var usersTitle: String { tr("usersTitle") }
+    static func usersHeader(_ n: Int) -> String { trn("usersHeader", n) }
+    static var addUserIntro: String { tr("addUserIntro") }
+    static var userAdded: String { tr("userAdded") }
+    static func resetIntro(_ name: String) -> String { tr("resetIntro", ["name": name]) }
+    static var pinReset: String { tr("pinReset") }
+    static var kResetPIN: String { tr("kResetPIN") }
+    static var menuUsers: String { tr("menuUsers") }
     static func role(_ r: Role) -> String {
         switch r {
-        case .focalPoint: return "Focal point"
-        case .supervisor: return "Supervisor"
-        case .administrator: return "Administrator"
-        case .trainer: return "Trainer"
+        case .focalPoint: return tr("role.focalPoint")
+        case .supervisor: return tr("role.supervisor")
+        case .administrator: return tr("role.administrator")
+        case .trainer: return tr("role.trainer")
         }
     }
 }
@@ -172,12 +173,12 @@ extension S {
 final class AuditScreen: ListScreen {
     private var entries: [AuditEntry] = []
     private var filter = 0
-    static let filters: [(String?, String)] = [(nil, "everything"), ("case.", "case changes and views"), ("login", "logins"),
-                                                ("access.denied", "refused actions"), ("session.", "locks"), ("account.", "locked accounts")]
+    static let filters: [(prefix: String?, key: String)] = [(nil, "audit.everything"), ("case.", "audit.case"), ("login", "audit.login"),
+                                                            ("access.denied", "audit.denied"), ("session.", "audit.session"), ("account.", "audit.account")]
     override var title: String { S.auditTitle }
-    override var header: String? { S.auditHeader(entries.count, Self.filters[filter].1) }
+    override var header: String? { S.auditHeader(entries.count, tr(Self.filters[filter].key)) }
     override var emptyText: String { S.auditEmpty }
-    override func appear(_ app: App) { entries = (try? app.store.auditEntries(limit: 500, actionPrefix: Self.filters[filter].0)) ?? [] }
+    override func appear(_ app: App) { entries = (try? app.store.auditEntries(limit: 500, actionPrefix: Self.filters[filter].prefix)) ?? [] }
     override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Tab", S.kFilter), ("Esc", S.kBack)] }
     override var rows: [(text: String, style: Style)] {
         entries.map { e in
@@ -199,9 +200,9 @@ extension SessionScreens {
     /// A user changes their own PIN (the old one is needed).
     static func changePIN() -> FormScreen {
         FormScreen(title: S.changePINTitle, intro: S.changePINIntro, submitLabel: S.save, fields: [
-            FormField("old", "Your PIN now", .secret(limit: 64)),
-            FormField("pin", "New PIN", hint: "At least 6 digits that are hard to guess, or a passphrase of 8 or more characters.", .secret(limit: 64)),
-            FormField("pin2", "The new PIN again", .secret(limit: 64)),
+            FormField("old", tr("form.changePIN.old"), .secret(limit: 64)),
+            FormField("pin", tr("form.changePIN.pin"), hint: tr("form.changePIN.pin.hint"), .secret(limit: 64)),
+            FormField("pin2", tr("form.changePIN.pin2"), .secret(limit: 64)),
         ]) { f, app in
             guard f.require(["old", "pin", "pin2"]), let me = app.session else { return .none }
             guard f.secret("pin") == f.secret("pin2") else { f.errors["pin2"] = S.pinsDiffer; f.clear("pin2"); return .none }
@@ -219,11 +220,11 @@ extension SessionScreens {
 }
 
 extension S {
-    static let auditTitle = "Audit log"
-    static func auditHeader(_ n: Int, _ what: String) -> String { "\(n) entries · showing \(what) · Tab changes the filter · check it all: kinga audit verify" }
-    static let auditEmpty = "Nothing in the audit log for this filter."
-    static let changePINTitle = "Change my PIN"
-    static let changePINIntro = "Type your PIN now, then the new one twice. Do not tell anyone your PIN."
-    static let menuAudit = "Audit log"
-    static let menuPIN = "Change my PIN"
+    static var auditTitle: String { tr("auditTitle") }
+    static func auditHeader(_ n: Int, _ what: String) -> String { tr("auditHeader", ["n": n, "what": what]) }
+    static var auditEmpty: String { tr("auditEmpty") }
+    static var changePINTitle: String { tr("changePINTitle") }
+    static var changePINIntro: String { tr("changePINIntro") }
+    static var menuAudit: String { tr("menuAudit") }
+    static var menuPIN: String { tr("menuPIN") }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import I18n
 import Model
 
 /// An editable text value with a cursor, for one-line fields and multi-line areas.

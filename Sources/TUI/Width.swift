@@ -1,5 +1,6 @@
 import CNcurses
 import Foundation
+import I18n
 import Model
 
 /// Display width of text in terminal columns, measured per grapheme cluster (`Character`).

@@ -1,0 +1,178 @@
+import Foundation
+
+/// A language Kinga speaks: its catalogue with English as the fallback for anything missing.
+public struct Language: Sendable, Equatable {
+    /// ISO 639-1 code, for example "en", "id", "fr".
+    public let code: String
+    let messages: [String: String]
+    let english: [String: String]
+    /// False when the catalogue's header says no native speaker has reviewed it yet.
+    public let reviewed: Bool
+
+    public static func == (a: Language, b: Language) -> Bool { a.code == b.code }
+
+    init(code: String, messages: [String: String], english: [String: String], reviewed: Bool) {
+        self.code = code
+        self.messages = messages
+        self.english = english
+        self.reviewed = reviewed
+    }
+
+    /// The language's name in itself ("Bahasa Indonesia"), from the key `language.name`.
+    public var name: String { text("language.name") }
+
+    /// True when this catalogue has its own text for `key` (not the English fallback).
+    public func has(_ key: String) -> Bool { messages[key] != nil }
+
+    /// The text for `key` with `{name}` placeholders filled in. Whole numbers (`Int`) are written with this
+    /// language's digit grouping (`number.group`); anything else with its description.
+    /// Missing keys fall back to English, then to the key itself (so a gap shows, never crashes).
+    public func text(_ key: String, _ args: KeyValuePairs<String, Any> = [:]) -> String {
+        var s = messages[key] ?? english[key] ?? key
+        for (name, value) in args {
+            let shown: String
+            if let n = value as? Int { shown = number(n) } else { shown = "\(value)" }
+            s = s.replacingOccurrences(of: "{\(name)}", with: shown)
+        }
+        return s
+    }
+
+    /// The plural form of `key` for `count`: looks up `key.one` or `key.other` (CLDR categories), with
+    /// `{n}` set to the count.
+    public func plural(_ key: String, _ count: Int, _ args: KeyValuePairs<String, Any> = [:]) -> String {
+        let form = "\(key).\(Self.pluralCategory(code: code, count))"
+        var s = text(form, args)
+        s = s.replacingOccurrences(of: "{n}", with: number(count))
+        return s
+    }
+
+    /// CLDR plural category ("one" or "other") for a whole number.
+    /// Source: Unicode CLDR Language Plural Rules (cldr/charts/latest/supplemental/language_plural_rules.html):
+    /// Indonesian, Malay, Chinese, Japanese, Korean, Thai, Vietnamese, Burmese, Khmer and Lao have one form;
+    /// French, Portuguese, Hindi, Bengali, Amharic and Persian use "one" for 0 and 1; English and most others
+    /// use "one" for 1 only. Languages with more categories use "other" beyond these (good enough for counts).
+    public static func pluralCategory(code: String, _ n: Int) -> String {
+        switch code {
+        case "id", "ms", "zh", "ja", "ko", "th", "vi", "my", "km", "lo": return "other"
+        case "fr", "pt", "hi", "bn", "am", "fa": return (n == 0 || n == 1) ? "one" : "other"
+        default: return n == 1 ? "one" : "other"
+        }
+    }
+
+    /// A whole number with this language's grouping: 12,345 (en), 12.345 (id), 12 345 (fr).
+    public func number(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        let sep = text("number.group")
+        guard digits.count > 4 || (digits.count == 4 && code != "es"), sep != "number.group" else { return (n < 0 ? "-" : "") + digits }
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += sep }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    /// Short month name, 1...12 ("Mar", "mars", "Mar").
+    public func month(_ m: Int) -> String { text("date.month.\(min(12, max(1, m)))") }
+    /// Full month name, 1...12.
+    public func monthLong(_ m: Int) -> String { text("date.monthLong.\(min(12, max(1, m)))") }
+    /// Weekday name, 1 = Monday ... 7 = Sunday (ISO 8601 numbering).
+    public func weekday(_ d: Int) -> String { text("date.weekday.\(min(7, max(1, d)))") }
+}
+
+/// The language of what is being drawn now. The app binds it around every frame and key, so each user
+/// (and the child-friendly session) sees their own language; code outside a binding sees the default.
+public enum L10n {
+    @TaskLocal public static var current: Language = Languages.shared.english
+}
+
+/// The current language's text for `key` (see `Language.text`).
+public func tr(_ key: String, _ args: KeyValuePairs<String, Any> = [:]) -> String {
+    L10n.current.text(key, args)
+}
+
+/// The current language's plural form of `key` for `count` (see `Language.plural`).
+public func trn(_ key: String, _ count: Int, _ args: KeyValuePairs<String, Any> = [:]) -> String {
+    L10n.current.plural(key, count, args)
+}
+
+/// Every language found in the `locales` folder.
+public final class Languages: Sendable {
+    /// English (the templates) first, then the translations by code.
+    public let all: [Language]
+    /// Catalogues that could not be read, with the reason (the language is then not offered).
+    public let problems: [String]
+    /// The folder the catalogues came from, or nil when none was found.
+    public let folder: String?
+
+    public var english: Language { all[0] }
+
+    /// Loaded once, on first use, from `Languages.locate()`.
+    public static let shared = Languages(folder: Languages.locate())
+
+    /// Reads every catalogue under `folder` (`templates/*.pot` and `<code>/*.po`).
+    public init(folder: String?) {
+        self.folder = folder
+        var problems: [String] = []
+        var english = Catalogue(code: "en")
+        let fm = FileManager.default
+        func files(_ dir: String, _ ext: String) -> [String] {
+            ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(ext) }.sorted().map { "\(dir)/\($0)" }
+        }
+        var translated: [Catalogue] = []
+        if let folder {
+            for f in files("\(folder)/templates", ".pot") {
+                do { try english.read(file: f, template: true) } catch { problems.append("\(error)") }
+            }
+            let codes = ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).filter { $0 != "templates" && !$0.hasPrefix(".") }.sorted()
+            for code in codes {
+                var c = Catalogue(code: code)
+                do {
+                    for f in files("\(folder)/\(code)", ".po") { try c.read(file: f, template: false) }
+                    if !c.files.isEmpty { translated.append(c) }
+                } catch { problems.append("\(error)") }
+            }
+        }
+        var langs = [Language(code: "en", messages: english.messages, english: english.messages, reviewed: true)]
+        for c in translated where c.code != "en" {
+            langs.append(Language(code: c.code, messages: c.messages, english: english.messages, reviewed: c.reviewed))
+        }
+        all = langs
+        self.problems = problems
+    }
+
+    /// The language with this code, if Kinga has it.
+    public func language(code: String) -> Language? { all.first { $0.code == code } }
+
+    /// The default language from the environment: `LANGUAGE`, `LC_ALL`, `LC_MESSAGES`, then `LANG`
+    /// (POSIX order), for example `id_ID.UTF-8` → Bahasa Indonesia. English when none matches.
+    public func fromEnvironment(_ env: [String: String]) -> Language {
+        for name in ["LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"] {
+            guard let value = env[name], !value.isEmpty else { continue }
+            for part in value.split(separator: ":") {
+                let code = String(part.prefix { $0.isLetter }).lowercased()
+                if code == "c" || code == "posix" { continue }
+                if let l = language(code: code) { return l }
+            }
+        }
+        return english
+    }
+
+    /// Finds the `locales` folder: `$KINGA_LOCALES`, then next to the executable or up to six folders above
+    /// it (a build tree), then `/usr/share/kinga/locales`, then the source tree this was built from.
+    public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment,
+                              executablePath: String = CommandLine.arguments.first ?? "") -> String? {
+        var candidates: [String] = []
+        if let e = environment["KINGA_LOCALES"], !e.isEmpty { candidates.append(e) }
+        var dir = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            candidates.append(dir.appendingPathComponent("locales").path)
+            dir.deleteLastPathComponent()
+        }
+        candidates.append("/usr/share/kinga/locales")
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(source.appendingPathComponent("locales").path)
+        var isDir: ObjCBool = false
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/templates", isDirectory: &isDir) && isDir.boolValue }
+    }
+}
