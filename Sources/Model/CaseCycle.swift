@@ -209,6 +209,8 @@ public struct DueItem: Hashable, Sendable {
         case referralWaiting
         /// An open case not reviewed (assessed or followed up) within the profile's review interval.
         case reviewDue
+        /// A report nobody has taken yet (the intake queue, for example from a child-friendly session).
+        case waitingForFocalPoint
         /// A supervisor returned work on this case with a comment.
         case returnedForCorrection
     }

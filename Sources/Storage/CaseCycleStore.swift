@@ -283,6 +283,15 @@ extension KingaStore {
         }
     }
 
+    /// Referrals sent without consent on a supervisor's override, sent on or after `since`, newest first: the
+    /// supervisor review queue lists them so the team can look back at each decision (issue #4).
+    public func consentOverrides(since: LocalDate, limit: Int = 200) throws -> [Referral] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: Self.referralSQL + " WHERE r.override_by IS NOT NULL AND r.sent_on >= ? ORDER BY r.sent_on DESC LIMIT ?",
+                             arguments: [since.iso, limit]).compactMap(Self.referral(from:))
+        }
+    }
+
     static let referralSQL = """
         SELECT r.*, c.case_number, c.child_name, p.name AS provider_name FROM referral r
         JOIN case_record c ON c.id = r.case_id JOIN service_provider p ON p.id = r.provider_id
@@ -508,7 +517,13 @@ extension KingaStore {
                 items.append(DueItem(kind: .returnedForCorrection, caseID: id, caseNumber: number, childName: r["child_name"], urgent: r["urgent"],
                                      days: 0, detail: readable ? r["returned_comment"] : ""))
             }
-            let order: [DueItem.Kind: Int] = [.returnedForCorrection: 0, .firstActionOverdue: 1, .followUpDue: 2, .referralStale: 3, .reviewDue: 4, .referralWaiting: 5]
+            for r in try Row.fetchAll(db, sql: "SELECT id, case_number, child_name, urgent, source FROM case_record c WHERE \(s.sql) AND status = 'open' AND assigned_to IS NULL AND source = 'child_friendly'",
+                                      arguments: s.args) {
+                guard let id = UUID(uuidString: r["id"]), let number = CaseNumber(r["case_number"]) else { continue }
+                items.append(DueItem(kind: .waitingForFocalPoint, caseID: id, caseNumber: number, childName: r["child_name"], urgent: r["urgent"],
+                                     days: 0, detail: r["source"]))
+            }
+            let order: [DueItem.Kind: Int] = [.waitingForFocalPoint: 0, .returnedForCorrection: 0, .firstActionOverdue: 1, .followUpDue: 2, .referralStale: 3, .reviewDue: 4, .referralWaiting: 5]
             return items.sorted {
                 ($0.urgent ? 0 : 1, order[$0.kind]!, -$0.days, $0.caseNumber) < ($1.urgent ? 0 : 1, order[$1.kind]!, -$1.days, $1.caseNumber)
             }
@@ -621,6 +636,32 @@ extension KingaStore {
 
     /// Gives a case to another user (a supervisor's decision), on the timeline and in the audit log.
     /// - Throws: `StoreError.accessDenied` unless `by` may reassign cases.
+    /// True when nobody has taken the case yet (it is in the intake queue).
+    public func isUnassigned(caseID: UUID) throws -> Bool {
+        try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT assigned_to IS NULL FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) ?? false
+        }
+    }
+
+    /// A focal point takes an unassigned case from the intake queue (for example a child-friendly report).
+    /// - Throws: `StoreError.accessDenied` (audited) when the user may not edit their own cases, or the case is
+    ///   already someone's; `StoreError.notFound`.
+    public func takeCase(caseID: UUID, by user: User) throws {
+        guard user.can(.editCase, ownCase: true, demo: isDemo) else {
+            try recordAudit(actor: user.name, action: "access.denied", caseID: caseID, detail: "take")
+            throw StoreError.accessDenied
+        }
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT assigned_to FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) else {
+                throw StoreError.notFound
+            }
+            guard (row["assigned_to"] as String?) == nil else { throw Denied(actor: user.name, caseID: caseID, what: "take") }
+            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: user.name,
+                            summary: "Case taken by \(user.name)", body: "\(user.name) took this case from the intake queue.")
+            try db.execute(sql: "UPDATE case_record SET assigned_to = ? WHERE id = ?", arguments: [user.id.uuidString, caseID.uuidString])
+        }
+    }
+
     public func reassign(caseID: UUID, to user: User, by supervisor: User) throws {
         guard supervisor.can(.reassignCase, demo: isDemo) else {
             try recordAudit(actor: supervisor.name, action: "access.denied", caseID: caseID, detail: "reassign")

@@ -100,7 +100,8 @@ public final class KingaStore: @unchecked Sendable {
     func scope(_ viewer: User?, _ alias: String = "c") -> (sql: String, args: StatementArguments) {
         guard let v = viewer else { return ("1=1", []) }
         if v.can(.viewCase, ownCase: false, demo: isDemo) { return ("1=1", []) }
-        if v.can(.viewCase, ownCase: true, demo: isDemo) { return ("\(alias).assigned_to = ?", [v.id.uuidString]) }
+        // Own cases, and the intake queue (cases nobody has taken yet).
+        if v.can(.viewCase, ownCase: true, demo: isDemo) { return ("(\(alias).assigned_to = ? OR \(alias).assigned_to IS NULL)", [v.id.uuidString]) }
         return ("0=1", [])
     }
 
@@ -255,7 +256,6 @@ public final class KingaStore: @unchecked Sendable {
         guard let age = ReportValidation.childAge(of: report, today: today) else { throw StoreError.invalidReport([.approximateAge]) }
         let clean = Self.cleaned(report)
         let received = receivedAt ?? now
-        let json = try Self.encode(clean)
         if let a = actor, !a.can(.createReport, demo: isDemo) {
             try recordAudit(actor: a.name, action: "access.denied", detail: "report.create")
             throw StoreError.accessDenied
@@ -271,41 +271,79 @@ public final class KingaStore: @unchecked Sendable {
                 // this one becomes its own case.
                 sourceDraft = nil
             }
-            let year = LocalDate(received, in: clock.timeZone).year
-            let serial = (try Int.fetchOne(db, sql: "SELECT last_serial FROM case_counter WHERE year = ?", arguments: [year]) ?? 0) + 1
-            try db.execute(sql: "INSERT INTO case_counter(year, last_serial) VALUES (?, ?) ON CONFLICT(year) DO UPDATE SET last_serial = excluded.last_serial",
-                           arguments: [year, serial])
-            let number = CaseNumber(year: year, serial: serial)
-            let id = UUID()
-            var dob: String?
-            var approx: Int?
-            var recordedOn: String?
-            switch age {
-            case .born(let d): dob = d.iso
-            case .approximately(let y, let on): approx = y; recordedOn = on.iso
-            }
-            let urgent = clean.inDangerNow == true
-            let nowText = ISO8601.format(now)
-            try db.execute(sql: """
-                INSERT INTO case_record(id, case_number, number_year, number_serial, device_id, version, created_at,
-                    updated_at, last_activity_at, status, urgent, risk_level, child_name, sex, date_of_birth, approx_age,
-                    age_recorded_on, village, caregiver, report_json, source_draft_id)
-                VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id.uuidString, number.description, year, serial, deviceID.uuidString, nowText, nowText,
-                                 ISO8601.format(received), status.rawValue, urgent, clean.childName, (clean.sex ?? .unknown).rawValue,
-                                 dob, approx, recordedOn, clean.village, clean.caregiver, json, sourceDraft])
-            try db.execute(sql: "UPDATE case_record SET name_key = ?, village_key = ?, assigned_to = ? WHERE id = ?",
-                           arguments: [DuplicateRule.key(clean.childName), DuplicateRule.key(clean.village), assignedTo?.uuidString, id.uuidString])
-            for (i, c) in clean.concerns.enumerated() {
-                try db.execute(sql: "INSERT OR IGNORE INTO case_concern(case_id, concern, position) VALUES (?, ?, ?)",
-                               arguments: [id.uuidString, c, i])
-            }
+            let id = try insertCase(db, clean, age: age, received: received, status: status, assignedTo: assignedTo,
+                                    source: "intake", sourceDraft: sourceDraft)
             for e in IntakeEvents.make(for: clean) {
                 try insertEvent(db, caseID: id, at: received, kind: e.kind, author: author, summary: e.summary, body: e.body, intake: true)
             }
             try db.execute(sql: "DELETE FROM draft WHERE id = ?", arguments: [draftID.uuidString])
             guard let saved = try Self.fetchCase(db, id: id.uuidString) else { throw StoreError.notFound }
             return saved
+        }
+    }
+
+    /// Inserts a case row, its number and its concerns (no events) inside `db`'s transaction.
+    /// - Parameters: `age` nil when nobody knows it (a child-friendly report); `source` "intake" or "child_friendly".
+    /// - Returns: the new case's id.
+    private func insertCase(_ db: Database, _ clean: Report, age: ChildAge?, received: Date, status: CaseStatus, assignedTo: UUID?,
+                            source: String, sourceDraft: String?) throws -> UUID {
+        let now = clock.now
+        let json = try Self.encode(clean)
+        let year = LocalDate(received, in: clock.timeZone).year
+        let serial = (try Int.fetchOne(db, sql: "SELECT last_serial FROM case_counter WHERE year = ?", arguments: [year]) ?? 0) + 1
+        try db.execute(sql: "INSERT INTO case_counter(year, last_serial) VALUES (?, ?) ON CONFLICT(year) DO UPDATE SET last_serial = excluded.last_serial",
+                       arguments: [year, serial])
+        let number = CaseNumber(year: year, serial: serial)
+        let id = UUID()
+        var dob: String?
+        var approx: Int?
+        var recordedOn: String?
+        switch age {
+        case nil: break
+        case .born(let d)?: dob = d.iso
+        case .approximately(let y, let on)?: approx = y; recordedOn = on.iso
+        }
+        let urgent = clean.inDangerNow == true
+        let nowText = ISO8601.format(now)
+        try db.execute(sql: """
+            INSERT INTO case_record(id, case_number, number_year, number_serial, device_id, version, created_at,
+                updated_at, last_activity_at, status, urgent, risk_level, child_name, sex, date_of_birth, approx_age,
+                age_recorded_on, village, caregiver, report_json, source_draft_id)
+            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id.uuidString, number.description, year, serial, deviceID.uuidString, nowText, nowText,
+                             ISO8601.format(received), status.rawValue, urgent, clean.childName, (clean.sex ?? .unknown).rawValue,
+                             dob, approx, recordedOn, clean.village, clean.caregiver, json, sourceDraft])
+        try db.execute(sql: "UPDATE case_record SET name_key = ?, village_key = ?, assigned_to = ? WHERE id = ?",
+                       arguments: [DuplicateRule.key(clean.childName), DuplicateRule.key(clean.village), assignedTo?.uuidString, id.uuidString])
+        for (i, c) in clean.concerns.enumerated() {
+            try db.execute(sql: "INSERT OR IGNORE INTO case_concern(case_id, concern, position) VALUES (?, ?, ?)",
+                           arguments: [id.uuidString, c, i])
+        }
+        return id
+    }
+
+    /// Saves what a child told Kinga in the child-friendly session as a new case in the intake queue: nobody
+    /// is assigned, every focal point sees it on "Due today" until one takes it, and the timeline says it
+    /// came from a child-friendly session. Needs no login and returns nothing that could be shown: that
+    /// session may create a report, never read one. Audited as "child-friendly session".
+    /// - Parameters: `report` from `ChildReport.report(narrative:)`; validation is not applied (every answer
+    ///   is optional for a child), only the text cleaning and length limits of every report.
+    /// - Throws: database errors (what the child typed stays on their screen).
+    public func registerChildReport(_ report: Report, language: String) throws {
+        let clean = Self.cleaned(report)
+        let now = clock.now
+        let actor = "child-friendly session"
+        try pool.write { db in
+            let id = try insertCase(db, clean, age: nil, received: now, status: .open, assignedTo: nil, source: "child_friendly", sourceDraft: nil)
+            var body = clean.narrative
+            if !clean.reporterContact.isEmpty { body += "\n\nHow to reach the child safely: \(clean.reporterContact)" }
+            body += "\n\nThe child chose to send this report (language: \(language)). The caregiver was not asked."
+            try insertEvent(db, caseID: id, at: now, kind: .reportReceived, author: actor,
+                            summary: "Report from a child-friendly session: a child told us, with a trusted adult", body: body, intake: true)
+            if clean.inDangerNow == true {
+                try insertEvent(db, caseID: id, at: now, kind: .urgentFlagged, author: actor,
+                                summary: "Urgent: the child said they are not safe, or not sure", body: "Contact the child today, in the safe way they gave.", intake: true)
+            }
         }
     }
 

@@ -191,6 +191,14 @@ enum Schema {
                 CREATE INDEX case_by_assignee ON case_record(assigned_to, last_activity_at, number_year, number_serial);
                 """)
         }
+        m.registerMigration("v6-intake-source") { db in
+            try db.execute(sql: """
+                -- Where the report came from: 'intake' (the guided report by a focal point) or 'child_friendly'
+                -- (a child, with a trusted adult, at the kiosk without a login). Unassigned cases are the intake
+                -- queue every focal point sees until one takes the case.
+                ALTER TABLE case_record ADD COLUMN source TEXT NOT NULL DEFAULT 'intake';
+                """)
+        }
         return m
     }
 }

@@ -177,6 +177,15 @@ extension KingaStore {
     }
 
     /// Stores a setting, audited.
+    /// Sets a user's language (ISO 639-1 code such as "id"); users may change their own, administrators anyone's.
+    /// - Throws: `UserError.notAllowed` for someone else's account without `manageUsers`.
+    public func setLanguage(userID: UUID, code: String) throws {
+        if let a = actor, a.id != userID, !a.can(.manageUsers, demo: isDemo) { throw UserError.notAllowed }
+        try pool.write { db in
+            try db.execute(sql: "UPDATE app_user SET language = ? WHERE id = ?", arguments: [code, userID.uuidString])
+        }
+    }
+
     public func setSetting(_ key: String, _ value: String, actor: String) throws {
         try pool.write { db in
             try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

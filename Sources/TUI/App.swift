@@ -1,5 +1,6 @@
 import Foundation
 import I18n
+import I18n
 import Model
 import Storage
 
@@ -34,6 +35,10 @@ public protocol Screen: AnyObject {
     func saveUnfinished(_ app: App)
     /// True while a text field has focus: `?` then types a question mark instead of opening help.
     var editingText: Bool { get }
+    /// The help page F1 opens on this screen (a key of `locales/templates/help.pot`).
+    var helpKey: String { get }
+    /// A language this screen speaks whatever the user's (the child-friendly session's choice), or nil.
+    var languageOverride: Language? { get }
 }
 
 public extension Screen {
@@ -41,6 +46,8 @@ public extension Screen {
     func appear(_ app: App) {}
     func saveUnfinished(_ app: App) {}
     var editingText: Bool { false }
+    var helpKey: String { "help.keys" }
+    var languageOverride: Language? { nil }
 }
 
 /// The application: a stack of screens over one store, drawn into a grid each frame.
@@ -70,6 +77,22 @@ public final class App {
     /// A one-line message shown above the footer until the next key (for example "Note saved.").
     public var flash: (text: String, style: Style)?
 
+    /// The kiosk's language: set at first run (setting `language`), else from `LANG`/`LC_ALL`. The login, lock
+    /// and first-run screens speak it.
+    public var kioskLanguage: Language
+    /// The logged-in user's own language (their `app_user.language`).
+    public private(set) var userLanguage: Language?
+    /// The colours: set from the kiosk setting `theme`; forced to monochrome by `NO_COLOR`.
+    public private(set) var theme: Theme.Kind = .standard
+    /// True when `NO_COLOR` is set or the terminal has no colours: the theme cannot be changed.
+    public var colourForbidden = false
+    /// Seconds without a key before the child-friendly session asks "Are you still there?" and, 30 s later,
+    /// wipes and starts again (issue #5: 2 minutes).
+    public var childIdleSeconds = 120
+
+    /// The language of what is drawn now: the child-friendly session's choice, else the user's, else the kiosk's.
+    public var language: Language { top.languageOverride ?? (session != nil ? userLanguage : nil) ?? kioskLanguage }
+
     /// Smallest size with the full interface; below it a calm message asks for a larger window.
     public static let minWidth = 40
     public static let minHeight = 12
@@ -77,8 +100,12 @@ public final class App {
     /// - Parameters:
     ///   - session: a user already logged in (headless tests); nil shows first run or login.
     public init(store: KingaStore, profile: CountryProfile, clock: Clock, demo: Bool, session: User?, profiles: [String] = ["generic"],
-                profileNames: [String: String] = [:]) {
+                profileNames: [String: String] = [:], language: Language? = nil) {
         self.store = store
+        let chosen = ((try? store.setting("language")) ?? nil).flatMap { Languages.shared.language(code: $0) }
+        kioskLanguage = language ?? chosen ?? Languages.shared.fromEnvironment(ProcessInfo.processInfo.environment)
+        if let t = ((try? store.setting("theme")) ?? nil).flatMap(Theme.Kind.init(rawValue:)) { theme = t }
+        userLanguage = session.flatMap { Languages.shared.language(code: $0.language) }
         self.profile = profile
         self.clock = clock
         self.demo = demo
@@ -90,7 +117,7 @@ public final class App {
             stack = [home]
             home.appear(self)
         } else if (try? store.needsSetup()) ?? false {
-            stack = [SessionScreens.setup(profiles: profiles, names: profileNames)]
+            stack = [LanguageScreen(purpose: .firstRun) { SessionScreens.setup(profiles: profiles, names: profileNames) }]
         } else {
             stack = [SessionScreens.login(users: (try? store.users()) ?? [], demo: demo, locked: false)]
         }
@@ -106,7 +133,39 @@ public final class App {
         }
         session = user
         store.actor = user
+        userLanguage = Languages.shared.language(code: user.language) ?? kioskLanguage
         lastInput = uptime()
+        L10n.$current.withValue(language) { top.appear(self) }
+    }
+
+    /// Sets the language of the person logged in (kept in their account), or of the kiosk when nobody is.
+    func setLanguage(_ l: Language) {
+        if let user = session {
+            try? store.setLanguage(userID: user.id, code: l.code)
+            userLanguage = l
+            session?.language = l.code
+        } else {
+            kioskLanguage = l
+        }
+    }
+
+    /// Sets the colours for this kiosk (kept in the setting `theme`).
+    func setTheme(_ t: Theme.Kind) {
+        theme = t
+        try? store.setSetting("theme", t.rawValue, actor: userName)
+    }
+
+    /// Starts the child-friendly guided report from the login or lock screen (no PIN).
+    func startChildSession() {
+        guard session == nil else { return }
+        apply(.push(ChildReportScreen()))
+    }
+
+    /// Ends the child-friendly session: back to the lock screen, screen wiped.
+    func endChildSession() {
+        stack.removeAll { $0 is ChildReportScreen }
+        if stack.isEmpty { stack = [SessionScreens.login(users: (try? store.users()) ?? [], demo: demo, locked: true)] }
+        wipeRequested = true
         top.appear(self)
     }
 
@@ -133,8 +192,20 @@ public final class App {
         return max(0, limit - Int(uptime() - lastInput))
     }
 
-    /// Checks the idle timer: shows the countdown in the last 30 seconds, then locks.
+    /// Checks the idle timers: in the child-friendly session, "Are you still there?" with a countdown, then a
+    /// wipe and a fresh start; otherwise the lock countdown in the last 30 seconds, then the lock.
     public func checkIdle() {
+        if let child = top as? ChildReportScreen {
+            let left = max(0, childIdleSeconds + 30 - Int(uptime() - lastInput))
+            if left == 0 {
+                child.wipe()
+                wipeRequested = true
+                lastInput = uptime()
+            } else if left <= 30 {
+                child.stillThere = left
+            }
+            return
+        }
         guard let left = idleSecondsLeft else { return }
         if left == 0 { lock() }
         else if left <= 30 { flash = (S.idleWarning(left), .warning) }
@@ -142,8 +213,12 @@ public final class App {
 
     public var top: Screen { stack[stack.count - 1] }
 
-    /// Handles one event.
+    /// Handles one event, in the language of whoever is using Kinga.
     public func handle(_ event: Event) {
+        L10n.$current.withValue(language) { handleInLanguage(event) }
+    }
+
+    private func handleInLanguage(_ event: Event) {
         if case .key = event { lastInput = uptime() }
         if case .paste = event { lastInput = uptime() }
         switch event {
@@ -154,7 +229,11 @@ public final class App {
                 return
             }
             if (k == .function(1) || (k == .char("?") && !top.editingText)) && !(top is HelpScreen) {
-                apply(.push(HelpScreen()))
+                apply(.push(HelpScreen(page: top.helpKey)))
+                return
+            }
+            if session == nil && !(top is ChildReportScreen) && (k == .function(3) || (k == .char("h") && !top.editingText)) {
+                startChildSession()
                 return
             }
             apply(top.handle(k, self))
@@ -195,8 +274,12 @@ public final class App {
         for s in stack.reversed() { s.saveUnfinished(self) }
     }
 
-    /// Renders the whole frame at the given size.
+    /// Renders the whole frame at the given size, in the language of whoever is using Kinga.
     public func render(width: Int, height: Int) -> Grid {
+        L10n.$current.withValue(language) { renderInLanguage(width: width, height: height) }
+    }
+
+    private func renderInLanguage(width: Int, height: Int) -> Grid {
         var g = Grid(width: width, height: height)
         guard width >= Self.minWidth, height >= Self.minHeight else {
             renderTooSmall(&g)
@@ -270,6 +353,7 @@ public final class App {
                 last = nil
             }
             let (w, h) = terminal.size
+            terminal.apply(theme: theme)
             let frame = render(width: w, height: h)
             if frame != last {
                 terminal.draw(frame)

@@ -5,6 +5,7 @@ import Storage
 
 /// Shown after a report is saved: the new case number, and the way on.
 final class SavedScreen: Screen {
+    var helpKey: String { "help.caseList" }
     let record: CaseRecord
     private var selected = 0
     init(record: CaseRecord) { self.record = record }
@@ -41,6 +42,7 @@ final class SavedScreen: Screen {
 /// The case list: newest activity first, one screenful per query (keyset pagination), so it stays instant
 /// however many cases there are. Keeps a window of at most `maxWindow` rows around the selection.
 final class CaseListScreen: Screen {
+    var helpKey: String { "help.caseList" }
     var title: String { S.casesTitle }
     private(set) var rows: [CaseSummary] = []
     /// Absolute position of `rows[0]` in the whole list.
@@ -219,6 +221,7 @@ final class CaseListScreen: Screen {
 
 /// One case: a header (child, age, village, status, urgency) and its timeline, oldest first.
 final class CaseDetailScreen: Screen {
+    var helpKey: String { "help.caseDetail" }
     let caseID: UUID
     private(set) var record: CaseRecord?
     private(set) var events: [CaseEvent] = []
@@ -229,6 +232,8 @@ final class CaseDetailScreen: Screen {
     private(set) var progress: CaseProgress?
     private var canReadNarrative = true
     private var canEdit = true
+    /// True while nobody has taken the case (the intake queue): a focal point takes it with g.
+    private var unassigned = false
     private var filter: EventKind?
     private var allEvents: [CaseEvent] = []
 
@@ -243,6 +248,7 @@ final class CaseDetailScreen: Screen {
             allEvents = try app.store.events(caseID: caseID)
             canReadNarrative = viewer.can(.viewNarrative, ownCase: true, demo: app.store.isDemo)
             canEdit = viewer.can(.editCase, ownCase: true, demo: app.store.isDemo)
+            unassigned = (try? app.store.isUnassigned(caseID: caseID)) ?? false
             events = filter.map { k in allEvents.filter { $0.kind == k } } ?? allEvents
             progress = try? app.store.progress(caseID: caseID, deadlines: app.profile.deadlines)
             // First visit: select the newest entry so the latest news is on screen, and log who viewed the case.
@@ -307,6 +313,14 @@ final class CaseDetailScreen: Screen {
         guard let r = record else { return .none }
         guard canEdit || !"spfuxokg".contains(c) else { app.flash = (S.notAllowed, .warning); return .none }
         if c == "g" {
+            if unassigned, let me = app.session, !me.can(.reassignCase, demo: app.store.isDemo) {
+                do {
+                    try app.store.takeCase(caseID: caseID, by: me)
+                    app.flash = (tr("caseTaken"), .success)
+                    appear(app)
+                } catch { app.flash = (S.cycleError(error), .danger) }
+                return .none
+            }
             guard app.session?.can(.reassignCase, demo: app.store.isDemo) == true else { app.flash = (S.notAllowed, .warning); return .none }
             return .push(CycleForms.reassign(caseID: caseID, users: (try? app.store.users()) ?? []))
         }
@@ -359,11 +373,14 @@ final class CaseDetailScreen: Screen {
         }
         if let next = progress?.nextFollowUp, r.status == .open {
             let late = next < today
-            g.put(DisplayWidth.truncate("\(S.nextFollowUpLabel): \(S.day(next))\(late ? " (late)" : "")", to: w), x: x, y: y, style: late ? .warning : .normal, clip: area)
+            g.put(DisplayWidth.truncate("\(S.nextFollowUpLabel): \(S.day(next))\(late ? " (\(tr("late")))" : "")", to: w), x: x, y: y, style: late ? .warning : .normal, clip: area)
             y += 1
         }
         if needsUrgentHealth(app) {
-            y = Draw.paragraph(&g, S.urgentHealthBanner(app: app) + " Press f.", x: x, y: y, width: w, maxY: area.maxY, style: .danger)
+            y = Draw.paragraph(&g, S.urgentHealthBanner(app: app) + " " + tr("pressF"), x: x, y: y, width: w, maxY: area.maxY, style: .danger)
+        }
+        if unassigned && r.status == .open {
+            y = Draw.paragraph(&g, tr("intakeQueue") + " " + tr("takeLine"), x: x, y: y, width: w, maxY: area.maxY, style: .danger)
         }
         y = Draw.paragraph(&g, r.status == .open ? S.actionsLine : S.actionsLineClosed, x: x, y: y, width: w, maxY: area.maxY, style: .warning) + 1
         g.put(S.timeline, x: x, y: y, style: .title, clip: area)
@@ -392,6 +409,7 @@ final class CaseDetailScreen: Screen {
 
 /// One timeline entry, whole, scrollable.
 final class EventScreen: Screen {
+    var helpKey: String { "help.event" }
     let event: CaseEvent
     let caseNumber: String
     private var scroll = 0
@@ -420,6 +438,7 @@ final class EventScreen: Screen {
 
 /// Adds a free-text note to a case timeline. F2 or Ctrl-S saves; Esc asks before throwing text away.
 final class NoteScreen: Screen {
+    var helpKey: String { "help.note" }
     let caseID: UUID
     private(set) var field = TextField("", multiline: true, limit: TextLimits.narrative)
     private var error: String?
@@ -470,6 +489,7 @@ final class NoteScreen: Screen {
 /// After saving: cases that may be about the same child. The user keeps the new case, or links the report
 /// to an existing case (the new one becomes a duplicate, the report goes on the existing timeline).
 final class DuplicateCheckScreen: Screen {
+    var helpKey: String { "help.duplicates" }
     let record: CaseRecord
     let candidates: [CaseSummary]
     private var selected = 0

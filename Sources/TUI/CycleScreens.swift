@@ -11,7 +11,7 @@ enum CycleForms {
     static func assessment(caseID: UUID) -> FormScreen {
         let severities = [tr("severity.mild"), tr("severity.moderate"), tr("severity.severe")]
         let frequencies = [tr("frequency.once"), tr("frequency.sometimes"), tr("frequency.often")]
-        return FormScreen(title: S.assessTitle, intro: S.assessIntro, submitLabel: S.assessSubmit, fields: [
+        return FormScreen(title: S.assessTitle, intro: S.assessIntro, submitLabel: S.assessSubmit, helpKey: "help.assessment", fields: [
             FormField("danger", tr("form.assessment.danger"), hint: tr("form.assessment.danger.hint"), .choice(S.yesNo)),
             FormField("access", tr("form.assessment.access"), .choice(S.yesNo + [tr("notKnown")])),
             FormField("severity", tr("form.assessment.severity"), .choice(severities)),
@@ -31,7 +31,7 @@ enum CycleForms {
         let s = RiskGuide.suggest(answers)
         let levels = RiskLevel.allCases
         let intro = tr("riskSuggestion", ["level": S.risk(s.level).uppercased(), "reasons": s.reasons.map(S.riskReason).joined(separator: "; ")])
-        let form = FormScreen(title: S.assessTitle, intro: intro, submitLabel: S.save, fields: [
+        let form = FormScreen(title: S.assessTitle, intro: intro, submitLabel: S.save, helpKey: "help.riskDecision", fields: [
             FormField("level", tr("form.riskDecision.level"), .choice(levels.map { S.riskCapitalized($0) })),
             FormField("why", tr("form.riskDecision.why"), .area(rows: 3)),
         ]) { f, app in
@@ -59,7 +59,7 @@ enum CycleForms {
         }
         fields.append(FormField("child", tr("form.casePlan.child"), .area(rows: 2)))
         fields.append(FormField("caregiver", tr("form.casePlan.caregiver"), .area(rows: 2)))
-        let form = FormScreen(title: S.planTitle, intro: S.planIntro, submitLabel: S.save, fields: fields) { f, app in
+        let form = FormScreen(title: S.planTitle, intro: S.planIntro, submitLabel: S.save, helpKey: "help.casePlan", fields: fields) { f, app in
             var goals: [PlanGoal] = []
             for i in 1...3 {
                 let what = f.text("what\(i)")
@@ -98,7 +98,7 @@ enum CycleForms {
     /// Step 1: which kind of service (and where). Step 2 picks the provider.
     static func referral(record: CaseRecord, suggestHealth: Bool) -> FormScreen {
         let types = ServiceType.allCases
-        let form = FormScreen(title: S.referTitle, intro: S.referIntro, submitLabel: S.kNext, fields: [
+        let form = FormScreen(title: S.referTitle, intro: S.referIntro, submitLabel: S.kNext, helpKey: "help.referral", fields: [
             FormField("service", tr("form.referral.service"), .choice(types.map(S.service))),
             FormField("area", tr("form.referral.area"), hint: tr("form.referral.area.hint"), .line(limit: TextLimits.line)),
         ]) { f, app in
@@ -129,7 +129,7 @@ enum CycleForms {
             fields.append(FormField("override", tr("form.referralProvider.override"),
                                     hint: S.overrideHint, .area(rows: 3)))
         }
-        let form = FormScreen(title: S.referTitle, intro: S.service(service), submitLabel: S.sendReferral, fields: fields) { f, app in
+        let form = FormScreen(title: S.referTitle, intro: S.service(service), submitLabel: S.sendReferral, helpKey: "help.referralProvider", fields: fields) { f, app in
             guard f.require(["provider", "reason", "urgent"]) else { return .none }
             var override: (User, String)?
             if consent == .missing {
@@ -159,8 +159,9 @@ enum CycleForms {
     /// Records the provider's answer: the statuses allowed from the current one only.
     static func referralUpdate(_ r: Referral) -> FormScreen {
         let next = r.status.next
-        return FormScreen(title: S.referTitle, intro: "\(r.caseNumber) · \(r.childName.isEmpty ? S.unnamed : r.childName) → \(r.providerName): \(S.referralStatus(r.status)), sent \(r.sentOn.iso).",
-                          submitLabel: S.save, fields: [
+        let intro = tr("referralUpdateIntro", ["case": r.caseNumber.description, "child": r.childName.isEmpty ? S.unnamed : r.childName,
+                                               "provider": r.providerName, "status": S.referralStatus(r.status), "date": S.day(r.sentOn)])
+        return FormScreen(title: S.referTitle, intro: intro, submitLabel: S.save, helpKey: "help.referralUpdate", fields: [
             FormField("status", tr("form.referralUpdate.status"), .choice(next.map { S.referralStatusChoice($0) })),
             FormField("note", tr("form.referralUpdate.note"), .area(rows: 2)),
             FormField("feedback", tr("form.referralUpdate.feedback"), .area(rows: 2)),
@@ -180,7 +181,7 @@ enum CycleForms {
 
     static func followUp(caseID: UUID) -> FormScreen {
         let modes = FollowUpMode.allCases
-        return FormScreen(title: S.followTitle, intro: S.followIntro, submitLabel: S.save, fields: [
+        return FormScreen(title: S.followTitle, intro: S.followIntro, submitLabel: S.save, helpKey: "help.followUp", fields: [
             FormField("mode", tr("form.followUp.mode"), .choice([tr("followMode.visit"), tr("followMode.call"), tr("followMode.meeting")])),
             FormField("outcome", tr("form.followUp.outcome"), .area(rows: 4)),
             FormField("safe", tr("form.followUp.safe"), .choice(S.yesNo)),
@@ -210,7 +211,7 @@ enum CycleForms {
 
     static func close(caseID: UUID) -> FormScreen {
         let reasons = ClosureReason.allCases
-        return FormScreen(title: S.closeTitle, intro: S.closeIntro, submitLabel: S.closeSubmit, fields: [
+        return FormScreen(title: S.closeTitle, intro: S.closeIntro, submitLabel: S.closeSubmit, helpKey: "help.close", fields: [
             FormField("reason", tr("form.close.reason"), .choice(reasons.map(S.closureReason))),
             FormField("checks", tr("form.close.checks"), .checks([tr("closeCheck.goals"), tr("closeCheck.safe"), tr("closeCheck.referrals")])),
             FormField("note", tr("form.close.note"), .area(rows: 3)),
@@ -235,7 +236,7 @@ enum CycleForms {
     }
 
     static func reopen(caseID: UUID) -> FormScreen {
-        FormScreen(title: S.reopenTitle, intro: S.reopenIntro, submitLabel: S.reopenSubmit, fields: [
+        FormScreen(title: S.reopenTitle, intro: S.reopenIntro, submitLabel: S.reopenSubmit, helpKey: "help.reopen", fields: [
             FormField("reason", tr("form.reopen.reason"), .area(rows: 3)),
         ]) { f, app in
             guard f.require(["reason"]) else { return .none }
@@ -251,7 +252,7 @@ enum CycleForms {
 
     static func consent(caseID: UUID, current: Report) -> FormScreen {
         let answers = Answer.allCases
-        let form = FormScreen(title: S.consentTitle, intro: S.consentIntro, submitLabel: S.save, fields: [
+        let form = FormScreen(title: S.consentTitle, intro: S.consentIntro, submitLabel: S.save, helpKey: "help.consent", fields: [
             FormField("assent", tr("form.consent.assent"), .choice(answers.map(S.answer))),
             FormField("consent", tr("form.consent.consent"), .choice(answers.map(S.answer))),
             FormField("reason", tr("form.consent.reason"), hint: tr("form.consent.reason.hint"), .area(rows: 3)),
@@ -274,7 +275,7 @@ enum CycleForms {
     // MARK: Reassign
 
     static func reassign(caseID: UUID, users: [User]) -> FormScreen {
-        FormScreen(title: S.reassignTitle, intro: S.reassignIntro, submitLabel: S.save, fields: [
+        FormScreen(title: S.reassignTitle, intro: S.reassignIntro, submitLabel: S.save, helpKey: "help.reassign", fields: [
             FormField("who", tr("form.reassign.who"), .choice(users.map { "\($0.name) (\($0.roles.map(S.role).sorted().joined(separator: ", ")))" })),
         ]) { f, app in
             guard f.require(["who"]), let me = app.session else { return .none }
@@ -290,7 +291,7 @@ enum CycleForms {
 
     static func provider(_ existing: ServiceProvider?) -> FormScreen {
         let types = ServiceType.allCases
-        let form = FormScreen(title: S.directoryTitle, intro: S.providerIntro, submitLabel: S.save, fields: [
+        let form = FormScreen(title: S.directoryTitle, intro: S.providerIntro, submitLabel: S.save, helpKey: "help.provider", fields: [
             FormField("name", tr("form.provider.name"), .line(limit: TextLimits.line)),
             FormField("services", tr("form.provider.services"), .checks(types.map(S.service))),
             FormField("area", tr("form.provider.area"), .line(limit: TextLimits.line)),
@@ -327,6 +328,7 @@ enum CycleForms {
 /// A simple selectable list used by Due today, Referrals and the Service directory.
 class ListScreen: Screen {
     var title: String { "" }
+    var helpKey: String { "help.keys" }
     var selected = 0
     var top = 0
     var rows: [(text: String, style: Style)] { [] }
@@ -384,6 +386,7 @@ class ListScreen: Screen {
 
 /// "Due today": what is late or waiting, most urgent first; Enter opens the case.
 final class DueTodayScreen: ListScreen {
+    override var helpKey: String { "help.dueToday" }
     private var items: [DueItem] = []
     private var drafts = 0
     override var title: String { S.dueTitle }
@@ -402,9 +405,10 @@ final class DueTodayScreen: ListScreen {
             case .followUpDue: when = i.days == 0 ? tr("due.dueToday") : tr("due.late", ["days": S.days(i.days)])
             case .referralStale, .referralWaiting: when = i.days == 0 ? tr("due.sentToday") : tr("due.sentAgo", ["days": S.days(i.days)])
             case .reviewDue: when = tr("due.lastReview", ["days": S.days(i.days)])
+            case .waitingForFocalPoint: when = (i.detail == "child_friendly" ? tr("due.fromChild") + " · " : "") + tr("due.takeIt")
             case .returnedForCorrection: when = tr("due.pleaseCorrect")
             }
-            return ("\(i.caseNumber)  \(DisplayWidth.pad(name, to: 14)) \(i.urgent ? S.urgentWord + " " : "")\(S.dueKind(i.kind)) · \(when) · \(i.detail)",
+            return ("\(i.caseNumber)  \(DisplayWidth.pad(name, to: 14)) \(i.urgent ? S.urgentWord + " " : "")\(S.dueKind(i.kind)) · \(when)\(i.kind == .waitingForFocalPoint ? "" : " · " + i.detail)",
                     i.urgent || i.kind == .firstActionOverdue ? .danger : (i.kind == .referralWaiting ? .normal : .warning))
         }
     }
@@ -413,6 +417,7 @@ final class DueTodayScreen: ListScreen {
 
 /// All referrals, by status, with their age in days. Enter records the provider's answer.
 final class ReferralsScreen: ListScreen {
+    override var helpKey: String { "help.referrals" }
     private var referrals: [Referral] = []
     private var filter: ReferralStatus?
     override var title: String { S.referralsTitle }
@@ -500,6 +505,7 @@ final class TextPageScreen: Screen {
 
 /// The service directory: providers with services, area, contact and hours; add, edit, retire.
 final class DirectoryScreen: ListScreen {
+    override var helpKey: String { "help.directory" }
     private var providers: [ServiceProvider] = []
     override var title: String { S.directoryTitle }
     override var header: String? { S.directoryHeader(providers.filter { !$0.retired }.count, retired: providers.filter(\.retired).count) }
@@ -541,15 +547,32 @@ final class DirectoryScreen: ListScreen {
 /// Supervisors: work waiting for them (closures of high-risk cases). Enter approves; r returns it with a comment.
 final class ReviewQueueScreen: ListScreen {
     private var waiting: [CaseSummary] = []
+    /// Consent overrides of the last 90 days, listed under the closures for the team to look back at.
+    private var overrides: [Referral] = []
     override var title: String { S.reviewTitle }
     override var header: String? { S.reviewHeader(waiting.count) }
     override var emptyText: String { S.reviewEmpty }
-    override func appear(_ app: App) { waiting = (try? app.store.closureRequests()) ?? [] }
+    override var helpKey: String { "help.review" }
+    override func appear(_ app: App) {
+        waiting = (try? app.store.closureRequests()) ?? []
+        overrides = (try? app.store.consentOverrides(since: app.clock.today.adding(days: -90))) ?? []
+    }
     override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kApprove), ("r", S.kReturn), ("o", S.kOpenCase), ("Esc", S.kBack)] }
     override var rows: [(text: String, style: Style)] {
         waiting.map { c in ("\(c.number)  \(DisplayWidth.pad(c.childName.isEmpty ? S.unnamed : c.childName, to: 16)) \(c.village)  · \(S.closureWaits)", c.urgent ? .danger : .normal) }
+            + [("", .normal), (overrides.isEmpty ? tr("review.noOverrides") : tr("review.overrides"), .title)]
+            + overrides.map { r in
+                (tr("review.overrideLine", ["date": S.day(r.sentOn), "case": r.caseNumber.description, "who": r.overrideBy ?? "",
+                                            "reason": (r.overrideReason ?? "").replacingOccurrences(of: "\n", with: " ")]), .warning)
+            }
+    }
+    /// The override shown on list row `index`, if that row is one.
+    private func override(at index: Int) -> Referral? {
+        let i = index - waiting.count - 2
+        return overrides.indices.contains(i) ? overrides[i] : nil
     }
     override func open(_ index: Int, _ app: App) -> Action {
+        if let r = override(at: index) { return .push(CaseDetailScreen(caseID: r.caseID)) }
         guard waiting.indices.contains(index) else { return .none }
         let c = waiting[index]
         // Approving closes a high-risk case: ask once, naming the case, so a stray Enter cannot do it.
@@ -567,12 +590,13 @@ final class ReviewQueueScreen: ListScreen {
         ], selected: 1))
     }
     override func other(_ key: Key, _ app: App) -> Action {
+        if key == .char("o"), let r = override(at: selected) { return .push(CaseDetailScreen(caseID: r.caseID)) }
         guard waiting.indices.contains(selected) else { return .none }
         let c = waiting[selected]
         switch key {
         case .char("o"): return .push(CaseDetailScreen(caseID: c.id))
         case .char("r"):
-            return .push(FormScreen(title: S.reviewTitle, intro: S.returnIntro(c.number.description), submitLabel: S.kReturn, fields: [
+            return .push(FormScreen(title: S.reviewTitle, intro: S.returnIntro(c.number.description), submitLabel: S.kReturn, helpKey: "help.returnForCorrection", fields: [
                 FormField("comment", tr("form.other.comment"), .area(rows: 3)),
             ]) { f, app in
                 guard f.require(["comment"]), let me = app.session else { return .none }

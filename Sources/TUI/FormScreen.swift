@@ -54,8 +54,14 @@ final class FormScreen: Screen {
     var enterSubmitsFromLastField = false
     /// Extra key handling before the form's own (for example Ctrl-Q on the login screen).
     var extraKeys: ((Key, App) -> Action?)?
+    /// Key hints shown before the usual ones (for keys `extraKeys` or the app handle).
+    var extraHints: [(String, String)] = []
 
-    init(title: String, intro: String, submitLabel: String, fields: [FormField], onSubmit: @escaping (FormScreen, App) -> Action) {
+    /// The help page F1 opens (a key of locales/templates/help.pot).
+    var helpKey = "help.keys"
+
+    init(title: String, intro: String, submitLabel: String, helpKey: String = "help.keys", fields: [FormField], onSubmit: @escaping (FormScreen, App) -> Action) {
+        self.helpKey = helpKey
         self.title = title
         self.intro = intro
         self.submitLabel = submitLabel
@@ -110,7 +116,7 @@ final class FormScreen: Screen {
     // MARK: keys
 
     func hints(_ app: App) -> [(String, String)] {
-        var h: [(String, String)] = [("Tab", S.kField)]
+        var h: [(String, String)] = extraHints + [("Tab", S.kField)]
         if focus < fields.count, case .checks = fields[focus].kind { h.append(("Enter", S.kTick)) }
         else if focus < fields.count, case .choice = fields[focus].kind { h.append(("Enter", S.kChoose)) }
         h += [("F2", submitLabel), escapeLeaves ? ("Esc", S.kBack) : ("Ctrl-Q", S.kQuit), ("F1", S.kHelp)]
@@ -216,7 +222,7 @@ final class FormScreen: Screen {
         let w = max(10, min(area.width - 4, 76))
         var page = PageWriter(width: w)
         if let b = banner { page.paragraph(b.0, style: b.1); page.gap() }
-        page.paragraph(intro, style: .muted)
+        for part in intro.components(separatedBy: "\n") { page.paragraph(part, style: .muted) }
         page.gap()
         var focusTop = 0, focusBottom = 0
         var cursorAt: (Int, Int)?

@@ -6,13 +6,14 @@ import Storage
 /// The home screen: what you can do (with its key) and a short summary of today.
 final class HomeScreen: Screen {
     var title: String { S.homeTitle }
+    var helpKey: String { "help.home" }
     private var summary = TodaySummary(openCases: 0, urgentOpenCases: 0, drafts: 0, allCases: 0)
     private var drafts: [Draft] = []
     private var selected = 0
     private var loadError: String?
 
     private var due = 0
-    private enum Item { case new, cases, due, referrals, directory, review, users, audit, pin, resume, lock, help, quit }
+    private enum Item { case new, cases, due, referrals, directory, review, users, audit, pin, language, theme, resume, lock, help, quit }
     private var canAudit = false
     private var canManageUsers = false
     private var canReview = false
@@ -24,6 +25,8 @@ final class HomeScreen: Screen {
         if canManageUsers { out.append((.users, "m", S.menuUsers)) }
         if canAudit { out.append((.audit, "a", S.menuAudit)) }
         out.append((.pin, "k", S.menuPIN))
+        // Colours (o) are reached from the language screen too, so the menu fits 24 rows.
+        out.append((.language, "g", tr("menuLanguage")))
         if !drafts.isEmpty { out.append((.resume, "u", S.menuResume)) }
         out.append((.lock, "l", S.menuLock))
         out.append((.help, "?", S.menuHelp))
@@ -103,6 +106,8 @@ final class HomeScreen: Screen {
         case .char("v"), .char("V"): if canReview { return activate(.review, app) }
         case .char("a"), .char("A"): if canAudit { return activate(.audit, app) }
         case .char("k"), .char("K"): return activate(.pin, app)
+        case .char("g"), .char("G"): return activate(.language, app)
+        case .char("o"), .char("O"): return activate(.theme, app)
         case .char("u"), .char("U"):
             if !drafts.isEmpty { return activate(.resume, app) }
             app.flash = (S.noDrafts, .muted)
@@ -129,27 +134,49 @@ final class HomeScreen: Screen {
         case .lock:
             app.lock()
             return .none
-        case .help: return .push(HelpScreen())
+        case .language: return .push(LanguageScreen(purpose: .user))
+        case .theme: return .push(ThemeScreen())
+        case .help: return .push(HelpScreen(page: "help.home"))
         case .quit: return .quit
         }
     }
 }
 
-/// Help for the current version: keys and what to do when a child is in danger.
+/// Help for the current screen, in the user's language (F1, or ? when no text field has focus): what the step
+/// is for, what to ask, what happens next and when to refer. The numbers to call in an emergency come first.
+/// Keys 1-5 open the chapters of the short guide for focal points, 0 the keys that work everywhere.
 final class HelpScreen: Screen {
-    var title: String { S.helpTitle }
+    /// The page shown (a key of locales/templates/help.pot).
+    private(set) var page: String
     private var scroll = 0
-    func hints(_ app: App) -> [(String, String)] { [("Esc", S.kBack), ("↑↓", S.kMove)] }
+    static let guide = ["help.guide.principles", "help.guide.identify", "help.guide.mediation", "help.guide.refer", "help.guide.participation"]
+
+    init(page: String = "help.keys") { self.page = page }
+
+    var title: String { S.helpTitle }
+    func hints(_ app: App) -> [(String, String)] { [("Esc", S.kBack), ("↑↓", S.kMove), ("1-5", tr("help.kGuide"))] }
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {
         // The numbers to call come first: they must be on screen even in a small window.
         var page = PageWriter(width: max(1, area.width - 4))
         page.line(S.helpDanger, style: .danger)
         for n in app.profile.emergencyNumbers + app.profile.helplines { page.paragraph("\(n.number)  \(n.label)", style: .warning, hanging: 2) }
         page.gap()
-        for paragraph in S.helpText.components(separatedBy: "\n\n") {
-            page.paragraph(paragraph.replacingOccurrences(of: "\n", with: " "))
+        if Languages.shared.english.has(self.page) {
+            page.paragraph(tr(self.page + ".title"), style: .title)
+            page.gap()
+            // Paragraphs are separated by a blank line; a single line break keeps a heading or a list item
+            // on its own line.
+            for paragraph in tr(self.page).components(separatedBy: "\n\n") {
+                for line in paragraph.components(separatedBy: "\n") where !line.isEmpty {
+                    page.paragraph(line, style: line.hasSuffix(":") && DisplayWidth.of(line) < 48 ? .title : .normal)
+                }
+                page.gap()
+            }
+        } else {
+            page.paragraph(tr("help.notWritten"))
             page.gap()
         }
+        page.paragraph(tr("help.guideLine"), style: .muted)
         let visible = page.lines.count > area.height ? area.height - 1 : area.height
         scroll = max(0, min(scroll, max(0, page.lines.count - visible)))
         page.draw(into: &g, x: area.x + 2, y: area.y, height: visible, scroll: scroll)
@@ -161,12 +188,105 @@ final class HelpScreen: Screen {
     func handle(_ key: Key, _ app: App) -> Action {
         switch key {
         case .escape, .enter, .char("q"), .function(1), .char("?"): return .pop
+        case .char(let c) where ("0"..."5").contains(c):
+            page = c == "0" ? "help.keys" : Self.guide[Int(String(c))! - 1]
+            scroll = 0
         case .down: scroll += 1
         case .up: scroll = max(0, scroll - 1)
         case .pageDown: scroll += 10
         case .pageUp: scroll = max(0, scroll - 10)
         case .home: scroll = 0
         case .end: scroll = Int.max / 2
+        default: break
+        }
+        return .none
+    }
+}
+
+/// Choose a language: at first run (for the kiosk), or on the home screen (for the person logged in).
+/// Each language is written in itself, so anyone can find theirs.
+final class LanguageScreen: Screen {
+    enum Purpose { case firstRun, user }
+    let purpose: Purpose
+    private let languages = Languages.shared.all
+    private var selected = 0
+    /// First run: what to build once the language is chosen (the set-up form, in that language).
+    var then: (() -> Screen)?
+
+    init(purpose: Purpose, then: (() -> Screen)? = nil) {
+        self.purpose = purpose
+        self.then = then
+    }
+    var title: String { tr("lang.title") }
+    var helpKey: String { "help.language" }
+    func appear(_ app: App) { selected = languages.firstIndex(of: app.language) ?? 0 }
+    func hints(_ app: App) -> [(String, String)] {
+        purpose == .firstRun ? [("↑↓", S.kMove), ("Enter", S.kChoose), ("Ctrl-Q", S.kQuit)]
+            : [("↑↓", S.kMove), ("Enter", S.kChoose), ("o", tr("menuTheme")), ("Esc", S.kBack)]
+    }
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let x = area.x + 2, w = area.width - 4
+        var y = Draw.paragraph(&g, purpose == .firstRun ? tr("setup.languageFirst") : tr("lang.intro"), x: x, y: area.y + 1, width: w, maxY: area.maxY, style: .title) + 1
+        for (i, l) in languages.enumerated() where y < area.maxY {
+            let label = l.name + (l.reviewed ? "" : "  " + l.text("lang.notReviewed"))
+            Draw.menuItem(&g, key: "\(i + 1)", label: label, x: x, y: y, width: w, selected: i == selected)
+            y += 1
+        }
+    }
+    func handle(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .up: selected = max(0, selected - 1)
+        case .down: selected = min(languages.count - 1, selected + 1)
+        case .enter: return choose(selected, app)
+        case .char(let c):
+            if let n = Int(String(c)), n >= 1, n <= languages.count { return choose(n - 1, app) }
+        case .escape: if purpose == .user { return .pop }
+        case .char("o") where purpose == .user: return .replace(ThemeScreen())
+        case .ctrl("q"): if purpose == .firstRun { return .quit }
+        default: break
+        }
+        return .none
+    }
+    private func choose(_ i: Int, _ app: App) -> Action {
+        let l = languages[i]
+        app.setLanguage(l)
+        switch purpose {
+        case .firstRun:
+            return L10n.$current.withValue(l) { then.map { .replace($0()) } ?? .pop }
+        case .user:
+            app.flash = (l.text("lang.saved", ["language": l.name]), .success)
+            return .pop
+        }
+    }
+}
+
+/// Colours and contrast for this kiosk: normal, high contrast, or no colour.
+final class ThemeScreen: Screen {
+    private var selected = 0
+    private let kinds = Theme.Kind.allCases
+    var title: String { tr("theme.title") }
+    func appear(_ app: App) { selected = kinds.firstIndex(of: app.theme) ?? 0 }
+    func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kChoose), ("Esc", S.kBack)] }
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let x = area.x + 2, w = area.width - 4
+        var y = Draw.paragraph(&g, tr("theme.intro"), x: x, y: area.y + 1, width: w, maxY: area.maxY, style: .title) + 1
+        if app.colourForbidden { y = Draw.paragraph(&g, tr("theme.noColorSet"), x: x, y: y, width: w, maxY: area.maxY, style: .warning) + 1 }
+        for (i, k) in kinds.enumerated() where y < area.maxY {
+            Draw.menuItem(&g, key: "\(i + 1)", label: tr("theme.\(k.rawValue)") + (app.theme == k ? "  ✓" : ""), x: x, y: y, width: w, selected: i == selected)
+            y += 1
+        }
+    }
+    func handle(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .up: selected = max(0, selected - 1)
+        case .down: selected = min(kinds.count - 1, selected + 1)
+        case .enter:
+            app.setTheme(kinds[selected])
+            app.flash = (tr("theme.saved"), .success)
+            return .pop
+        case .char(let c):
+            if let n = Int(String(c)), n >= 1, n <= kinds.count { selected = n - 1; app.setTheme(kinds[n - 1]); app.flash = (tr("theme.saved"), .success); return .pop }
+        case .escape: return .pop
         default: break
         }
         return .none
@@ -234,6 +354,7 @@ final class MessageScreen: Screen {
 
 /// Lists unfinished reports when there is more than one.
 final class DraftListScreen: Screen {
+    var helpKey: String { "help.drafts" }
     var title: String { S.draftsTitle }
     private var drafts: [Draft] = []
     private var selected = 0

@@ -27,6 +27,16 @@ public final class NcursesTerminal: Terminal {
     private var decoder = InputDecoder()
     private var ended = false
     private let hasColour: Bool
+    private var theme: Theme.Kind = .standard
+    /// True when the terminal can show colour and `NO_COLOR` is not set.
+    public var canShowColour: Bool { hasColour }
+
+    /// Switches the colours (a theme change is redrawn with the next frame).
+    public func apply(theme kind: Theme.Kind) {
+        guard kind != theme else { return }
+        theme = kind
+        if hasColour && kind != .mono { Theme.installPairs(kind) }
+    }
     /// True when the terminal has no alternate screen (linux console, vt100): scrollback must be cleared.
     private let noAlternateScreen: Bool
 
@@ -81,7 +91,7 @@ public final class NcursesTerminal: Terminal {
                 let cell = grid[x, y]
                 if cell.width == 0 { x += 1; continue }
                 if cell.width == 2 && x + 1 >= cols { break }
-                let (attrs, pair) = Theme.attributes(for: cell.style, colour: hasColour)
+                let (attrs, pair) = Theme.attributes(for: cell.style, colour: hasColour && theme != .mono)
                 var wcs = Array(cell.text.unicodeScalars.prefix(7).map { wchar_t(bitPattern: $0.value) })
                 wcs.append(0)
                 if kinga_put_cell(win, Int32(y), Int32(x), wcs, attrs, pair) == kinga_err() {
@@ -192,8 +202,27 @@ public final class NcursesTerminal: Terminal {
 
 /// Maps semantic styles to curses attributes and colour pairs. Colour is never the only signal: focus is
 /// reverse video, danger is bold (and its words say "urgent").
-enum Theme {
-    static func installPairs() {
+/// Colours and attributes for each `Style`. Meaning never rests on colour alone: risk is written as a word,
+/// focus is reverse video plus a marker, danger is bold (and underlined without colour).
+public enum Theme {
+    /// The three themes (issue #5): default colours, high contrast (white on black, strong pairs), and
+    /// monochrome (attributes only; forced by `NO_COLOR` and on terminals without colour).
+    public enum Kind: String, CaseIterable, Sendable { case standard, contrast, mono }
+
+    static func installPairs(_ kind: Kind = .standard) {
+        if kind == .contrast {
+            let black = Int16(COLOR_BLACK), white = Int16(COLOR_WHITE)
+            init_pair(1, black, white)                 // header: black on white
+            init_pair(2, Int16(COLOR_YELLOW), black)   // warning
+            init_pair(3, white, Int16(COLOR_RED))      // danger: white on red
+            init_pair(4, black, Int16(COLOR_YELLOW))   // banner
+            init_pair(5, white, black)                 // title
+            init_pair(6, Int16(COLOR_GREEN), black)    // success
+            init_pair(7, black, white)                 // focus
+            init_pair(8, white, black)                 // everything else
+            return
+        }
+        init_pair(8, -1, -1)
         init_pair(1, Int16(COLOR_WHITE), Int16(COLOR_BLUE))    // header
         init_pair(2, Int16(COLOR_YELLOW), -1)                 // warning
         init_pair(3, Int16(COLOR_RED), -1)                    // danger
@@ -205,8 +234,8 @@ enum Theme {
 
     static func attributes(for style: Style, colour: Bool) -> (attr_t, Int16) {
         switch style {
-        case .normal: return (kinga_a_normal(), 0)
-        case .muted: return (kinga_a_dim(), 0)
+        case .normal: return (kinga_a_normal(), colour ? 8 : 0)
+        case .muted: return (kinga_a_dim(), colour ? 8 : 0)
         case .header: return colour ? (kinga_a_bold(), 1) : (kinga_a_reverse(), 0)
         case .focus: return colour ? (kinga_a_reverse() | kinga_a_bold(), 0) : (kinga_a_reverse() | kinga_a_bold(), 0)
         case .selected: return (kinga_a_reverse(), 0)

@@ -40,6 +40,7 @@ final class ReportWizardScreen: Screen {
     }
 
     var title: String { S.wizardTitle }
+    var helpKey: String { "help.wizard.\(String(describing: step))" }
 
     var editingText: Bool {
         guard !showingUrgentAdvice, let f = focusedField else { return false }

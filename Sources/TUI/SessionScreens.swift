@@ -9,7 +9,7 @@ enum SessionScreens {
     /// can run a small deployment) and pick the country profile. Nothing else is reachable before it is done.
     /// - Parameters: `profiles` are ids; `names` gives the words shown for each (the id when missing).
     static func setup(profiles: [String], names: [String: String] = [:]) -> FormScreen {
-        let form = FormScreen(title: S.setupTitle, intro: S.setupIntro, submitLabel: S.setupSubmit, fields: [
+        let form = FormScreen(title: S.setupTitle, intro: S.setupIntro, submitLabel: S.setupSubmit, helpKey: "help.setup", fields: [
             FormField("name", tr("form.setup.name"), hint: tr("form.setup.name.hint"), .line(limit: TextLimits.line)),
             FormField("pin", tr("form.setup.pin"), hint: tr("form.setup.pin.hint"), .secret(limit: 64)),
             FormField("pin2", tr("form.setup.pin2"), .secret(limit: 64)),
@@ -23,7 +23,10 @@ enum SessionScreens {
                 return .none
             }
             do {
-                let user = try app.store.createFirstUser(name: f.text("name"), pin: f.secret("pin"))
+                var user = try app.store.createFirstUser(name: f.text("name"), pin: f.secret("pin"))
+                try app.store.setLanguage(userID: user.id, code: app.kioskLanguage.code)
+                try app.store.setSetting("language", app.kioskLanguage.code, actor: user.name)
+                user.language = app.kioskLanguage.code
                 let id = profiles[f.choice("profile")!]
                 try app.store.setSetting("profile", id, actor: user.name)
                 app.switchProfile(id)
@@ -49,8 +52,8 @@ enum SessionScreens {
     /// Pick your name, type your PIN. One message for any failure. On the lock screen the same form returns the
     /// same user to where they were, and another user to their own home screen.
     static func login(users: [User], demo: Bool, locked: Bool) -> FormScreen {
-        let intro = (locked ? S.lockedIntro : S.loginIntro) + (demo ? " " + S.demoPINs : "")
-        let form = FormScreen(title: locked ? S.lockedTitle : S.loginTitle, intro: intro, submitLabel: S.loginSubmit, fields: [
+        let intro = (locked ? S.lockedIntro : S.loginIntro) + (demo ? " " + S.demoPINs : "") + "\n" + tr("child.entry")
+        let form = FormScreen(title: locked ? S.lockedTitle : S.loginTitle, intro: intro, submitLabel: S.loginSubmit, helpKey: "help.login", fields: [
             FormField("who", tr("form.login.who"), .choice(users.map { $0.name })),
             FormField("pin", tr("form.login.pin"), .secret(limit: 64)),
         ]) { f, app in
@@ -68,6 +71,7 @@ enum SessionScreens {
         }
         form.escapeLeaves = false
         form.enterSubmitsFromLastField = true
+        form.extraHints = [("F3", tr("child.kEntry"))]
         form.extraKeys = { key, _ in key == .ctrl("q") ? .quit : nil }
         if users.count == 1 { form.setChoice("who", 0) }
         return form
@@ -93,6 +97,7 @@ extension S {
 
 /// Administrators: the people who use Kinga. Add a user, reset a PIN, switch someone off.
 final class UsersScreen: ListScreen {
+    override var helpKey: String { "help.users" }
     private var users: [User] = []
     override var title: String { S.usersTitle }
     override var header: String? { S.usersHeader(users.count) }
@@ -109,7 +114,7 @@ final class UsersScreen: ListScreen {
 
     static func add() -> FormScreen {
         let roles: [Role] = [.focalPoint, .supervisor, .administrator, .trainer]
-        return FormScreen(title: S.usersTitle, intro: S.addUserIntro, submitLabel: S.save, fields: [
+        return FormScreen(title: S.usersTitle, intro: S.addUserIntro, submitLabel: S.save, helpKey: "help.addUser", fields: [
             FormField("name", tr("form.add.name"), .line(limit: TextLimits.line)),
             FormField("roles", tr("form.add.roles"), hint: tr("form.add.roles.hint"), .checks(roles.map(S.role))),
             FormField("pin", tr("form.add.pin"), hint: tr("form.add.pin.hint"), .secret(limit: 64)),
@@ -131,7 +136,7 @@ final class UsersScreen: ListScreen {
     }
 
     static func resetPIN(_ user: User) -> FormScreen {
-        FormScreen(title: S.usersTitle, intro: S.resetIntro(user.name), submitLabel: S.save, fields: [
+        FormScreen(title: S.usersTitle, intro: S.resetIntro(user.name), submitLabel: S.save, helpKey: "help.resetPIN", fields: [
             FormField("pin", tr("form.resetPIN.pin"), .secret(limit: 64)),
             FormField("pin2", tr("form.resetPIN.pin2"), .secret(limit: 64)),
         ]) { f, app in
@@ -171,6 +176,7 @@ extension S {
 
 /// Supervisors and administrators: the audit log, newest first; Tab filters by kind.
 final class AuditScreen: ListScreen {
+    override var helpKey: String { "help.audit" }
     private var entries: [AuditEntry] = []
     private var filter = 0
     static let filters: [(prefix: String?, key: String)] = [(nil, "audit.everything"), ("case.", "audit.case"), ("login", "audit.login"),
@@ -199,7 +205,7 @@ final class AuditScreen: ListScreen {
 extension SessionScreens {
     /// A user changes their own PIN (the old one is needed).
     static func changePIN() -> FormScreen {
-        FormScreen(title: S.changePINTitle, intro: S.changePINIntro, submitLabel: S.save, fields: [
+        FormScreen(title: S.changePINTitle, intro: S.changePINIntro, submitLabel: S.save, helpKey: "help.changePIN", fields: [
             FormField("old", tr("form.changePIN.old"), .secret(limit: 64)),
             FormField("pin", tr("form.changePIN.pin"), hint: tr("form.changePIN.pin.hint"), .secret(limit: 64)),
             FormField("pin2", tr("form.changePIN.pin2"), .secret(limit: 64)),

@@ -384,6 +384,7 @@ extension S {
         case .referralWaiting: return tr("dueKind.referralWaiting")
         case .reviewDue: return tr("dueKind.reviewDue")
         case .returnedForCorrection: return tr("dueKind.returnedForCorrection")
+        case .waitingForFocalPoint: return tr("dueKind.waitingForFocalPoint")
         }
     }
 

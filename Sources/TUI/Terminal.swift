@@ -10,6 +10,12 @@ public protocol Terminal: AnyObject {
     func takeSignal() -> Int32?
     /// Blanks the screen now (lock, logout): nothing of the last person stays visible.
     func wipe()
+    /// Uses these colours from the next frame on (terminals without colour ignore it).
+    func apply(theme: Theme.Kind)
+}
+
+public extension Terminal {
+    func apply(theme: Theme.Kind) {}
 }
 
 /// A terminal for tests: a fixed size, events queued by the test, the last frame kept.
@@ -19,6 +25,9 @@ public final class RecordingTerminal: Terminal {
     public var queued: [Event] = []
     public var pendingSignal: Int32?
     public private(set) var wipes = 0
+    /// The last theme the app asked for.
+    public private(set) var theme: Theme.Kind = .standard
+    public func apply(theme: Theme.Kind) { self.theme = theme }
 
     public init(width: Int, height: Int) { size = (width, height) }
 

@@ -239,6 +239,12 @@ struct SessionScreenTests {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
         let a = try app(store)
+        // The language comes first, each written in itself.
+        #expect(screen(a).contains("First, choose the language"))
+        #expect(screen(a).contains("Bahasa Indonesia") && screen(a).contains("Français"))
+        keys(a, .escape, .char("n"))
+        #expect(screen(a).contains("First, choose the language"))
+        keys(a, .enter)
         #expect(screen(a).contains("Welcome to Kinga"))
         keys(a, .escape, .char("n"))
         #expect(screen(a).contains("Welcome to Kinga"))   // nothing else is reachable before set-up
@@ -257,6 +263,8 @@ struct SessionScreenTests {
         #expect(screen(a).contains("Kinga · Indonesia"))
         #expect(a.session?.roles == Set([Role.administrator, .supervisor]))
         #expect(try store.setting("profile") == "indonesia")
+        #expect(try store.setting("language") == "en")
+        #expect(a.session?.language == "en")
     }
 
     @Test("lock returns the same user to where they were, another user to their own home")
