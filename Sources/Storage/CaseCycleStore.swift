@@ -656,9 +656,10 @@ extension KingaStore {
                 throw StoreError.notFound
             }
             guard (row["assigned_to"] as String?) == nil else { throw Denied(actor: user.name, caseID: caseID, what: "take") }
+            // Assigned first: the event below is then a change to the user's own case.
+            try db.execute(sql: "UPDATE case_record SET assigned_to = ? WHERE id = ?", arguments: [user.id.uuidString, caseID.uuidString])
             try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: user.name,
                             summary: "Case taken by \(user.name)", body: "\(user.name) took this case from the intake queue.")
-            try db.execute(sql: "UPDATE case_record SET assigned_to = ? WHERE id = ?", arguments: [user.id.uuidString, caseID.uuidString])
         }
     }
 

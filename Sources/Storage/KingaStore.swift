@@ -313,8 +313,8 @@ public final class KingaStore: @unchecked Sendable {
             """, arguments: [id.uuidString, number.description, year, serial, deviceID.uuidString, nowText, nowText,
                              ISO8601.format(received), status.rawValue, urgent, clean.childName, (clean.sex ?? .unknown).rawValue,
                              dob, approx, recordedOn, clean.village, clean.caregiver, json, sourceDraft])
-        try db.execute(sql: "UPDATE case_record SET name_key = ?, village_key = ?, assigned_to = ? WHERE id = ?",
-                       arguments: [DuplicateRule.key(clean.childName), DuplicateRule.key(clean.village), assignedTo?.uuidString, id.uuidString])
+        try db.execute(sql: "UPDATE case_record SET name_key = ?, village_key = ?, assigned_to = ?, source = ? WHERE id = ?",
+                       arguments: [DuplicateRule.key(clean.childName), DuplicateRule.key(clean.village), assignedTo?.uuidString, source, id.uuidString])
         for (i, c) in clean.concerns.enumerated() {
             try db.execute(sql: "INSERT OR IGNORE INTO case_concern(case_id, concern, position) VALUES (?, ?, ?)",
                            arguments: [id.uuidString, c, i])

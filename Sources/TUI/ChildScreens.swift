@@ -311,7 +311,7 @@ extension ChildReport {
 /// Kinga works fully without it: the key hint is only shown when a speaker is found.
 enum Speaker {
     /// The command to run, or nil when none is installed.
-    static let command: String? = {
+    nonisolated(unsafe) static var command: String? = {
         let env = ProcessInfo.processInfo.environment
         if let c = env["KINGA_SPEAK"] { return c.isEmpty ? nil : c }
         for dir in (env["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {

@@ -238,10 +238,10 @@ final class LanguageScreen: Screen {
         case .up: selected = max(0, selected - 1)
         case .down: selected = min(languages.count - 1, selected + 1)
         case .enter: return choose(selected, app)
+        case .char("o") where purpose == .user: return .replace(ThemeScreen())
         case .char(let c):
             if let n = Int(String(c)), n >= 1, n <= languages.count { return choose(n - 1, app) }
         case .escape: if purpose == .user { return .pop }
-        case .char("o") where purpose == .user: return .replace(ThemeScreen())
         case .ctrl("q"): if purpose == .firstRun { return .quit }
         default: break
         }

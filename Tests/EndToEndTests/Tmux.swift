@@ -87,7 +87,11 @@ final class TmuxSession {
     func startKinga(_ args: String = "", env: [String: String] = [:], term: String? = "xterm-256color", logIn: Bool = true) throws {
         try start("\(Self.quote(Self.binary)) \(args)", env: env, term: term)
         guard logIn else { return }
-        let s = try waitForAny(["Welcome to Kinga", "Choose your name"])
+        var s = try waitForAny(["First, choose the language", "Choose your name"])
+        if s.contains("First, choose the language") {
+            try send("1")   // English
+            s = try waitForAny(["Welcome to Kinga"])
+        }
         if s.contains("Welcome to Kinga") {
             try type("E2E Focal Point")
             try send("Tab")

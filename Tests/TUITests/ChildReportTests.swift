@@ -1,0 +1,263 @@
+import Foundation
+import I18n
+import Model
+import Storage
+import Testing
+@testable import TUI
+
+@Suite("The child-friendly guided report: kind steps, stop and wipe, idle reset, every language")
+struct ChildReportTests {
+    /// A kiosk on its lock screen (the focal point locked it), as a child and a trusted adult find it.
+    func lockedKiosk() throws -> Driver {
+        let d = try Driver()
+        d.app.lock()
+        _ = d.screen
+        return d
+    }
+
+    func childCases(_ store: KingaStore) throws -> [CaseRecord] {
+        try store.casePage(after: nil, limit: 50).compactMap { try store.caseRecord(id: $0.id) }
+    }
+
+    @Test("the whole flow at 80x24 in each language ends with a case in the intake queue", arguments: ["en", "id", "fr"])
+    func wholeFlow(code: String) throws {
+        let d = try lockedKiosk()
+        let l = try #require(Languages.shared.language(code: code))
+        let index = try #require(Languages.shared.all.firstIndex(of: l))
+        #expect(d.contains("F3"))
+        d.press(.function(3))
+        #expect(d.contains("Which language do you want?"))
+        #expect(d.contains("Bahasa Indonesia") && d.contains("Français"))
+        d.press(.char(Character("\(index + 1)")))
+        func sees(_ key: String) -> Bool {
+            // The first 30 columns of the text: long sentences wrap at 72.
+            let expected = String(l.text(key).prefix(30))
+            return d.contains(expected)
+        }
+        #expect(sees("child.welcome.title"))
+        #expect(sees("child.welcome.body"))
+        #expect(d.contains("Esc"))                            // Stop is always visible
+        d.press(.enter)
+        #expect(sees("child.safe.q"))
+        #expect(sees("child.dontSay"))                        // "I don't want to say" on every question
+        d.press(.char("2"))                                   // not safe
+        #expect(sees("child.danger.title"))
+        #expect(d.contains("116 111"))                        // helpline from the profile
+        d.press(.enter)
+        #expect(sees("child.about.q"))
+        d.press(.char("1"))                                   // me
+        #expect(sees("child.name.q"))
+        d.type("Nia")
+        d.press(.enter)
+        #expect(sees("child.what.q"))
+        d.press(.char("1"), .char("5"))                       // hurt, left alone
+        #expect(d.contains("[x]"))
+        d.press(.char("8"))                                   // done
+        #expect(sees("child.when.q"))
+        d.type("yesterday at the market")
+        d.press(.enter)
+        #expect(sees("child.talk.q"))
+        d.press(.char("1"))
+        #expect(sees("child.reach.q"))
+        d.press(.down, .down, .enter)                         // I don't want to say
+        #expect(sees("child.send.q"))
+        // Nothing on any of these screens named a case or showed a case number.
+        #expect(!d.contains("KG-"))
+        d.press(.char("1"))
+        #expect(sees("child.done.title"))
+        d.press(.enter)
+        #expect(d.contains("Kinga is locked"))                // ends on the lock screen
+        #expect(d.app.session == nil)
+        let cases = try childCases(d.store)
+        #expect(cases.count == 1)
+        let c = try #require(cases.first)
+        #expect(c.childName == "Nia")
+        #expect(c.urgent)
+        #expect(c.concerns == ["physical_violence", "neglect"])
+        #expect(c.report.whenHappened == "yesterday at the market")
+        #expect(c.report.reporterContact.isEmpty)
+        #expect(try d.store.isUnassigned(caseID: c.id))
+        let events = try d.store.events(caseID: c.id)
+        #expect(events.first?.summary.contains("child-friendly session") == true)
+        #expect(events.first?.body.contains(l.text("child.talk.woman")) == true)   // written in the child's language
+        #expect(events.first?.author == "child-friendly session")
+        // A focal point logs in: the report waits on Due today for someone to take it.
+        let fp = try d.store.createUser(name: "Another Focal Point", roles: [.focalPoint], pin: "580214", createdBy: "test")
+        d.app.signIn(fp)
+        d.press(.char("d"))
+        #expect(d.contains(c.number.description))
+        #expect(d.contains(String(l.text("dueKind.waitingForFocalPoint").prefix(20))) || code != "en")
+        d.press(.enter)
+        d.press(.char("g"))
+        #expect(try !d.store.isUnassigned(caseID: c.id))
+        #expect(d.contains(String(l.text("caseTaken").prefix(20))) || code != "en")
+    }
+
+    @Test("Esc asks once, then wipes everything typed and returns to the lock screen")
+    func stopWipes() throws {
+        let d = try lockedKiosk()
+        d.press(.function(3), .char("1"), .enter, .char("1"), .char("1"))
+        d.type("Secret Name")
+        #expect(d.contains("Secret Name"))
+        d.press(.escape)
+        #expect(d.contains("Do you want to stop?"))
+        d.press(.char("2"))                                   // No, go on: nothing lost
+        #expect(d.contains("Secret Name"))
+        d.press(.escape, .escape)                             // Esc twice: stop
+        #expect(d.contains("Kinga is locked"))
+        #expect(!d.contains("Secret Name"))
+        #expect(try childCases(d.store).isEmpty)
+        d.press(.function(3))
+        #expect(d.contains("Which language do you want?"))    // a fresh start, nothing kept
+        d.press(.char("1"), .enter, .char("1"), .char("1"))
+        #expect(!d.contains("Secret Name"))
+    }
+
+    @Test("after 2 minutes without a key: Are you still there? then a wipe and a fresh start")
+    func idleReset() throws {
+        let d = try lockedKiosk()
+        var now: TimeInterval = 1000
+        d.app.uptime = { now }
+        d.press(.function(3), .char("1"), .enter, .char("1"), .char("1"))
+        d.type("Ana")
+        now += 100
+        d.app.checkIdle()
+        #expect(!d.contains("Are you still there?"))
+        now += 25                                             // 125 s without a key
+        d.app.checkIdle()
+        #expect(d.contains("Are you still there?"))
+        #expect(d.contains("25 seconds"))
+        d.press(.char("x"))                                   // any key: back to the question, answers kept
+        #expect(d.contains("Ana"))
+        now += 151
+        d.app.checkIdle()
+        #expect(d.contains("Which language do you want?"))
+        #expect(!d.contains("Ana"))
+        #expect(d.app.wipeRequested)
+        #expect(try childCases(d.store).isEmpty)
+    }
+
+    @Test("the child session reaches nothing else: no case, no list, no home")
+    func nothingElse() throws {
+        let d = try Driver(seedDemo: true)
+        d.app.lock()
+        d.press(.function(3), .char("1"))
+        for k in "cdrsvmaknuql".map({ Key.char($0) }) + [.ctrl("l"), .function(2), .tab, .backTab, .pageUp, .pageDown] {
+            d.press(k)
+            #expect(!d.contains("KG-"), "\(k) showed a case number")
+            #expect(d.app.session == nil)
+        }
+        d.press(.function(1))
+        #expect(!d.contains("KG-"))
+    }
+
+    @Test("read aloud speaks the question in the chosen language when espeak-ng is there")
+    func readAloud() throws {
+        let dir = NSTemporaryDirectory() + "kinga-speak-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = dir + "/fake-espeak"
+        try "#!/bin/sh\nprintf '%s\\n' \"$@\" > \(dir)/spoken\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let saved = Speaker.command
+        Speaker.command = script
+        defer { Speaker.command = saved }
+        let d = try lockedKiosk()
+        let id = try #require(Languages.shared.all.firstIndex { $0.code == "id" })
+        d.press(.function(3), .char(Character("\(id + 1)")), .enter)
+        #expect(d.contains("F5"))
+        d.press(.function(5))
+        var spoken = ""
+        for _ in 0..<100 where spoken.isEmpty {
+            usleep(20_000)
+            spoken = (try? String(contentsOfFile: dir + "/spoken", encoding: .utf8)) ?? ""
+        }
+        #expect(spoken.contains("-v\nid\n"))
+        #expect(spoken.contains(Languages.shared.language(code: "id")!.text("child.safe.q")))
+    }
+
+    /// Plain-language check of every sentence a child reads (keys child.*, except notes for the focal point,
+    /// key hints and the line for the adult). Thresholds: every sentence at most 15 words and on average at most
+    /// 10, in every language; for English also a Flesch reading-ease score of at least 85 ("easy" to "very
+    /// easy": understood by 10-11 year olds), syllables counted by vowel groups.
+    @Test("child-mode words are plain", arguments: ["en", "id", "fr"])
+    func plainLanguage(code: String) throws {
+        let l = try #require(Languages.shared.language(code: code))
+        var c = Catalogue(code: "en")
+        try c.read(file: localesFolder + "/templates/child.pot", template: true)
+        let keys = c.messages.keys.filter { !$0.hasPrefix("child.n.") && !$0.hasPrefix("child.k") && $0 != "child.entry" && $0 != "child.stopHint" }
+        var sentences = 0, words = 0, syllables = 0
+        for key in keys.sorted() {
+            for sentence in l.text(key).split(whereSeparator: { ".!?".contains($0) }) {
+                let ws = sentence.split(whereSeparator: { !$0.isLetter && $0 != "'" && $0 != "’" })
+                guard !ws.isEmpty else { continue }
+                #expect(ws.count <= 15, "\(code) \(key): \(sentence)")
+                sentences += 1
+                words += ws.count
+                syllables += ws.map { Self.syllables(String($0)) }.reduce(0, +)
+            }
+        }
+        #expect(sentences > 40)
+        #expect(Double(words) / Double(sentences) <= 10)
+        if code == "en" {
+            let flesch = 206.835 - 1.015 * Double(words) / Double(sentences) - 84.6 * Double(syllables) / Double(words)
+            #expect(flesch >= 85, "Flesch reading ease \(flesch)")
+        }
+    }
+
+    static func syllables(_ word: String) -> Int {
+        let w = word.lowercased()
+        var groups = 0, inVowel = false
+        for ch in w {
+            let v = "aeiouy".contains(ch)
+            if v && !inVowel { groups += 1 }
+            inVowel = v
+        }
+        if w.hasSuffix("e") && !w.hasSuffix("le") && groups > 1 { groups -= 1 }
+        return max(1, groups)
+    }
+}
+
+@Suite("Languages per user and per kiosk, themes, consent overrides for review")
+struct LanguageChoiceTests {
+    @Test func eachUserSeesTheirOwnLanguageAndTheLockScreenTheKiosks() throws {
+        let d = try Driver()
+        #expect(d.contains("What would you like to do?"))
+        d.press(.char("g"))
+        let id = try #require(Languages.shared.all.firstIndex { $0.code == "id" })
+        d.press(.char(Character("\(id + 1)")))
+        let indonesian = try #require(Languages.shared.language(code: "id"))
+        #expect(d.contains(indonesian.text("homeWelcome")))
+        #expect(try d.store.users().first { $0.name == "Test Focal Point" }?.language == "id")
+        d.app.lock()
+        #expect(d.contains("Kinga is locked"))              // the kiosk's language (English)
+        let me = try #require(try d.store.users().first { $0.name == "Test Focal Point" })
+        d.app.signIn(me)
+        #expect(d.contains(indonesian.text("homeWelcome")))
+    }
+
+    @Test func highContrastAndNoColourAreChosenOnScreenAndKept() throws {
+        let d = try Driver()
+        d.press(.char("g"), .char("o"))
+        #expect(d.contains("High contrast"))
+        d.press(.char("2"))
+        #expect(d.app.theme == .contrast)
+        #expect(try d.store.setting("theme") == "contrast")
+        let t = RecordingTerminal(width: 80, height: 24)
+        t.queued = [.key(.char("q"))]
+        d.app.run(on: t)
+        #expect(t.theme == .contrast)
+    }
+
+    @Test func consentOverridesAreListedInTheReviewQueue() throws {
+        let d = try Driver(seedDemo: true)
+        let overrides = try d.store.consentOverrides(since: LocalDate(year: 2000, month: 1, day: 1)!)
+        d.press(.char("v"))
+        #expect(d.contains("Consent overrides"))
+        if let first = overrides.first {
+            #expect(d.contains(first.caseNumber.description))
+        } else {
+            #expect(d.contains("No consent overrides"))
+        }
+    }
+}
