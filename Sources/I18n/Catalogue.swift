@@ -24,14 +24,19 @@ public struct Catalogue: Sendable {
 
     public init(code: String) { self.code = code }
 
+    private static let parserLock = NSLock()
+
     /// Reads one .po or .pot file into this catalogue.
     /// - Parameter template: true for the English templates, where `msgid` itself is the text.
     /// - Throws: `CatalogueError.unreadable` with libgettextpo's first message (file, line, what is wrong),
     ///   `CatalogueError.noKey` for a message without a `msgctxt`, `CatalogueError.duplicateKey`.
     public mutating func read(file: String, template: Bool) throws {
+        // libgettextpo's parser keeps global state: one file at a time in the whole process.
+        Self.parserLock.lock()
+        defer { Self.parserLock.unlock() }
         var error = [CChar](repeating: 0, count: 512)
         guard let po = kinga_po_read(file, &error, error.count) else {
-            throw CatalogueError.unreadable(file: file, reason: String(cString: error))
+            throw CatalogueError.unreadable(file: file, reason: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         defer { po_file_free(po) }
         if headers.isEmpty, let header = po_file_domain_header(po, nil) {

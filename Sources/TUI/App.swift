@@ -121,6 +121,7 @@ public final class App {
         } else {
             stack = [SessionScreens.login(users: (try? store.users()) ?? [], demo: demo, locked: false)]
         }
+        if session == nil { L10n.$current.withValue(self.language) { top.appear(self) } }
     }
 
     /// Called by the login, lock and first-run screens when a PIN was right.
