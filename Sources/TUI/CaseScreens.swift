@@ -263,7 +263,7 @@ final class CaseDetailScreen: Screen {
             record = nil
             allEvents = []
             events = []
-            loadError = e.description
+            loadError = S.cycleError(e)
         } catch {
             loadError = "\(error)"
         }

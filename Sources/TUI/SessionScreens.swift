@@ -34,11 +34,11 @@ enum SessionScreens {
                 return .none
             } catch let e as UserError {
                 switch e {
-                case .weakPIN: f.errors["pin"] = e.description; f.clear("pin"); f.clear("pin2")
+                case .weakPIN: f.errors["pin"] = S.cycleError(e); f.clear("pin"); f.clear("pin2")
                 case .notAllowed:
                     // Someone finished the set-up on another kiosk meanwhile: log in instead.
                     return .replace(SessionScreens.login(users: (try? app.store.users()) ?? [], demo: app.demo, locked: false))
-                default: f.errors["name"] = e.description
+                default: f.errors["name"] = S.cycleError(e)
                 }
                 return .none
             } catch { app.flash = (S.saveFailed("\(error)"), .danger); return .none }
@@ -129,7 +129,7 @@ final class UsersScreen: ListScreen {
                 app.flash = (S.userAdded, .success)
                 return .pop
             } catch let e as UserError {
-                if case .weakPIN = e { f.errors["pin"] = e.description; f.clear("pin"); f.clear("pin2") } else { f.errors["name"] = e.description }
+                if case .weakPIN = e { f.errors["pin"] = S.cycleError(e); f.clear("pin"); f.clear("pin2") } else { f.errors["name"] = S.cycleError(e) }
                 return .none
             } catch { app.flash = (S.saveFailed("\(error)"), .danger); return .none }
         }
@@ -147,7 +147,7 @@ final class UsersScreen: ListScreen {
                 app.flash = (S.pinReset, .success)
                 return .pop
             } catch let e as UserError {
-                f.errors["pin"] = e.description
+                f.errors["pin"] = S.cycleError(e)
                 f.clear("pin"); f.clear("pin2")
                 return .none
             } catch { app.flash = (S.saveFailed("\(error)"), .danger); return .none }
@@ -217,7 +217,7 @@ extension SessionScreens {
                 app.flash = (S.pinReset, .success)
                 return .pop
             } catch let e as UserError {
-                if case .notAllowed = e { f.errors["old"] = S.loginFailed } else { f.errors["pin"] = e.description }
+                if case .notAllowed = e { f.errors["old"] = S.loginFailed } else { f.errors["pin"] = S.cycleError(e) }
                 f.clear("old"); f.clear("pin"); f.clear("pin2")
                 return .none
             } catch { app.flash = (S.saveFailed("\(error)"), .danger); return .none }

@@ -388,9 +388,41 @@ extension S {
         }
     }
 
+    /// What went wrong, in the user's language: the typed errors of Storage have a catalogue entry each;
+    /// anything else is a save failure with its technical reason.
     static func cycleError(_ e: Error) -> String {
-        if let c = e as? CycleError { return c.description }
-        return saveFailed("\(e)")
+        switch e {
+        case let c as CycleError:
+            switch c {
+            case .consentMissing: return tr("error.consentMissing")
+            case .invalidTransition: return tr("error.invalidTransition")
+            case .declineReasonMissing: return tr("error.declineReasonMissing")
+            case .assessmentReasonMissing: return tr("error.assessmentReasonMissing")
+            case .caseClosed: return tr("error.caseClosed")
+            case .caseNotClosed: return tr("error.caseNotClosed")
+            case .cannotClose: return tr("error.cannotClose")
+            case .required: return tr("error.required")
+            case .providerUnavailable: return tr("error.providerUnavailable")
+            }
+        case let u as UserError:
+            switch u {
+            case .nameRequired: return tr("error.nameRequired")
+            case .nameTaken: return tr("error.nameTaken")
+            case .weakPIN(.tooShort): return tr("error.pinTooShort")
+            case .weakPIN(.allSameDigit): return tr("error.pinSameDigit")
+            case .weakPIN(.sequence): return tr("error.pinSequence")
+            case .notAllowed: return tr("error.notAllowed")
+            }
+        case let s as StoreError:
+            switch s {
+            case .accessDenied: return tr("error.accessDenied")
+            case .changedElsewhere: return tr("error.changedElsewhere")
+            case .notFound: return tr("error.notFound")
+            case .invalidReport: return tr("error.invalidReport")
+            case .cannotOpen: return saveFailed(s.description)
+            }
+        default: return saveFailed("\(e)")
+        }
     }
 }
 

@@ -236,6 +236,16 @@ struct LanguageChoiceTests {
         #expect(d.contains(indonesian.text("homeWelcome")))
     }
 
+    @Test("what went wrong is told in the user's language")
+    func errorsAreTranslated() throws {
+        let id = try #require(Languages.shared.language(code: "id"))
+        let en = L10n.$current.withValue(Languages.shared.english) { S.cycleError(UserError.weakPIN(.sequence)) }
+        let shown = L10n.$current.withValue(id) { S.cycleError(UserError.weakPIN(.sequence)) }
+        #expect(en.contains("123456") && shown.contains("123456"))
+        #expect(shown == id.text("error.pinSequence") && shown != en)
+        #expect(L10n.$current.withValue(id) { S.cycleError(StoreError.accessDenied) } == id.text("error.accessDenied"))
+    }
+
     @Test func highContrastAndNoColourAreChosenOnScreenAndKept() throws {
         let d = try Driver()
         d.press(.char("g"), .char("o"))
