@@ -29,7 +29,7 @@ final class HomeScreen: Screen {
         out.append((.language, "g", tr("menuLanguage")))
         if !drafts.isEmpty { out.append((.resume, "u", S.menuResume)) }
         out.append((.lock, "l", S.menuLock))
-        out.append((.help, "?", S.menuHelp))
+        // Help (?) is on the footer of every screen; leaving it out of the menu keeps "At a glance" on 24 rows.
         out.append((.quit, "q", S.menuQuit))
         return out
     }
