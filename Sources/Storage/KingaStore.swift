@@ -98,6 +98,12 @@ public final class KingaStore: @unchecked Sendable {
     /// supervisors, administrators (headers only) and trainers (demo only) see all; nil viewer = no limit
     /// (command-line tools and tests).
     func scope(_ viewer: User?, _ alias: String = "c") -> (sql: String, args: StatementArguments) {
+        let (sql, values) = scopeValues(viewer, alias)
+        return (sql, StatementArguments(values))
+    }
+
+    /// `scope` with its arguments as plain values (for queries that also print their SQL).
+    func scopeValues(_ viewer: User?, _ alias: String = "c") -> (sql: String, args: SQLArgs) {
         guard let v = viewer else { return ("1=1", []) }
         if v.can(.viewCase, ownCase: false, demo: isDemo) { return ("1=1", []) }
         // Own cases, and the intake queue (cases nobody has taken yet).

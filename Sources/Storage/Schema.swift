@@ -199,6 +199,66 @@ enum Schema {
                 ALTER TABLE case_record ADD COLUMN source TEXT NOT NULL DEFAULT 'intake';
                 """)
         }
+        m.registerMigration("v7-search-and-sort") { db in
+            // Search (issue #6): a contentless FTS5 index over what people search for. Contentless keeps the
+            // database small (the words are already in case_record); `detail=column` keeps column filters
+            // (the "exact name" rank) without storing word positions. Its rowid is the case's docid,
+            // number_year * 100000000 + number_serial: stable across VACUUM (implicit rowids are not) and
+            // newest-registered last. Triggers keep it in step with every insert, change and delete, whatever
+            // code path made them.
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE case_search USING fts5(
+                    number, name, caregiver, village, words,
+                    content = '', columnsize = 0, detail = column,
+                    tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3');
+                CREATE TRIGGER case_search_insert AFTER INSERT ON case_record BEGIN
+                    INSERT INTO case_search(rowid, number, name, caregiver, village, words)
+                    VALUES (\(SearchIndex.values("new")));
+                END;
+                CREATE TRIGGER case_search_update AFTER UPDATE OF case_number, number_year, number_serial, child_name,
+                        caregiver, village, report_json ON case_record BEGIN
+                    INSERT INTO case_search(case_search, rowid, number, name, caregiver, village, words)
+                    VALUES ('delete', \(SearchIndex.values("old")));
+                    INSERT INTO case_search(rowid, number, name, caregiver, village, words)
+                    VALUES (\(SearchIndex.values("new")));
+                END;
+                CREATE TRIGGER case_search_delete AFTER DELETE ON case_record BEGIN
+                    INSERT INTO case_search(case_search, rowid, number, name, caregiver, village, words)
+                    VALUES ('delete', \(SearchIndex.values("old")));
+                END;
+                INSERT INTO case_search(rowid, number, name, caregiver, village, words)
+                    SELECT \(SearchIndex.values("case_record")) FROM case_record;
+
+                -- One index per sortable column, each ending in the case number so keyset pages are exact.
+                CREATE UNIQUE INDEX case_by_number ON case_record(number_year, number_serial);
+                DROP INDEX case_by_name_key;
+                CREATE INDEX case_by_name_key ON case_record(name_key, number_year, number_serial);
+                DROP INDEX case_by_village_key;
+                CREATE INDEX case_by_village_key ON case_record(village_key, number_year, number_serial);
+                CREATE INDEX case_by_risk ON case_record(\(SearchIndex.riskRank), last_activity_at, number_year, number_serial);
+                CREATE INDEX case_by_status_rank ON case_record(\(SearchIndex.statusRank), last_activity_at, number_year, number_serial);
+                """)
+        }
         return m
+    }
+}
+
+/// The SQL shared by the v7 migration and the queries that must match it exactly (an expression index is
+/// used only when the query spells the same expression). Never change these: add a migration instead.
+enum SearchIndex {
+    /// Urgent (and open) 4, high 3, medium 2, low 1, not assessed 0: "most serious first" is descending.
+    static let riskRank = "(CASE WHEN urgent = 1 AND status = 'open' THEN 4 WHEN risk_level = 'high' THEN 3 WHEN risk_level = 'medium' THEN 2 WHEN risk_level = 'low' THEN 1 ELSE 0 END)"
+    /// Open 3, transferred 2, closed 1, duplicate 0: "open first" is descending.
+    static let statusRank = "(CASE status WHEN 'open' THEN 3 WHEN 'transferred' THEN 2 WHEN 'closed' THEN 1 ELSE 0 END)"
+    /// Multiplier that makes a case's docid: `number_year * docidYear + number_serial`.
+    static let docidYear = 100_000_000
+
+    /// The values of one `case_search` row for the case row named `row` ("new", "old" or a table name):
+    /// docid, number, name and nickname, caregiver, village, and the report's words (what happened, where).
+    static func values(_ row: String) -> String {
+        "\(row).number_year * \(docidYear) + \(row).number_serial, \(row).case_number, " +
+        "\(row).child_name || ' ' || coalesce(json_extract(\(row).report_json, '$.nickname'), ''), " +
+        "\(row).caregiver, \(row).village, " +
+        "coalesce(json_extract(\(row).report_json, '$.narrative'), '') || ' ' || coalesce(json_extract(\(row).report_json, '$.whereHappened'), '')"
     }
 }

@@ -1,0 +1,349 @@
+import Foundation
+import GRDB
+import Model
+
+/// SQL arguments kept as plain values, so a query can also be printed with them written in.
+typealias SQLArgs = [(any DatabaseValueConvertible)?]
+
+/// A position in a filtered, sorted or searched case list: the sort key of one row. Opaque to screens;
+/// pass the cursor of the last (or first) row shown to get the next (or previous) page.
+public struct CaseListCursor: Hashable, @unchecked Sendable {
+    /// Search tier (0 case number, 1 exact name, 2 other matches); 0 outside best-match searches.
+    let tier: Int
+    /// The row's sort key values, in the order of `CaseListQuery.keyColumns`.
+    let key: [DatabaseValue]
+}
+
+/// One line of the case list with its cursor.
+public struct CaseListRow: Hashable, Sendable {
+    public let summary: CaseSummary
+    public let cursor: CaseListCursor
+}
+
+/// How many cases match, counted up to a cap so the cost of the count never grows with the archive.
+public struct CaseMatchCount: Hashable, Sendable {
+    /// The number counted (at most `cap` when `capped`).
+    public let count: Int
+    /// True when there are more than `count`.
+    public let capped: Bool
+}
+
+/// Search, filters and sorting for the case list (issue #6).
+///
+/// Every page is one keyset query ("scrolling window", https://sqlite.org/rowvalue.html#scrolling_window_queries)
+/// walking an index in the list's order and stopping after `limit` rows, so the cost follows the screen,
+/// not the number of cases. Searching uses the `case_search` FTS5 index: best matches first, in three
+/// tiers (the case number typed, then cases whose name has every word whole, then every other case with
+/// words starting with what was typed), each newest registration first.
+extension KingaStore {
+    /// Largest count made exactly; above it the list says "more than 1,000" (counting further would cost
+    /// time in proportion to the archive).
+    public static let countCap = 1_000
+
+    /// Cases matching `query`, one page after `cursor` (nil: from the top).
+    /// - Parameters:
+    ///   - today: for the "overdue" filter (local date); `deadlines`: the profile's first-action deadlines.
+    ///   - viewer: limits to the cases this user may see (nil: all).
+    /// - Returns: at most `limit` rows in list order.
+    public func caseList(_ query: CaseQuery, after cursor: CaseListCursor?, limit: Int, viewer: User? = nil,
+                         today: LocalDate, deadlines: Deadlines = .standard) throws -> [CaseListRow] {
+        let q = CaseListQuery(query, scope: scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
+        return try pool.read { db in try q.page(db, after: cursor, limit: limit, forward: true) }
+    }
+
+    /// One page ending just before `cursor` (nil: the last page), in list order. For scrolling up and End.
+    public func caseList(_ query: CaseQuery, before cursor: CaseListCursor?, limit: Int, viewer: User? = nil,
+                         today: LocalDate, deadlines: Deadlines = .standard) throws -> [CaseListRow] {
+        let q = CaseListQuery(query, scope: scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
+        return try pool.read { db in try q.page(db, after: cursor, limit: limit, forward: false) }
+    }
+
+    /// How many cases match `query`, exact up to `cap` (default `countCap`). Without search words or
+    /// filters the count is exact and uses the smallest index.
+    public func caseMatchCount(_ query: CaseQuery, cap: Int? = KingaStore.countCap, viewer: User? = nil,
+                               today: LocalDate, deadlines: Deadlines = .standard) throws -> CaseMatchCount {
+        let q = CaseListQuery(query, scope: scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
+        return try pool.read { db in try q.count(db, cap: query.isSearch || !query.filter.isEmpty ? cap : nil) }
+    }
+
+    /// The SQL a search page runs, with its arguments written in as literals, for running the very same
+    /// query in the `sqlite3` shell (the benchmark's floor). Statements end with `;`.
+    public func caseListSQL(_ query: CaseQuery, limit: Int, today: LocalDate, deadlines: Deadlines = .standard) throws -> [String] {
+        let q = CaseListQuery(query, scope: ("1=1", []), today: today, deadlines: deadlines, now: clock.now)
+        return try pool.read { db in
+            try q.statements(db, limit: limit).map { sql, args in
+                var out = sql
+                for v in args.reversed() {
+                    guard let r = out.range(of: "?", options: .backwards) else { break }
+                    out.replaceSubrange(r, with: Self.literal(v))
+                }
+                return out + ";"
+            }
+        }
+    }
+
+    /// `EXPLAIN QUERY PLAN` lines of every query the case list and the home screen run for `query`
+    /// (pages forward and backward, the count), for tests that forbid full-table scans.
+    public func caseListPlans(_ query: CaseQuery, viewer: User? = nil, today: LocalDate) throws -> [String: [String]] {
+        let q = CaseListQuery(query, scope: scopeValues(viewer), today: today, deadlines: .standard, now: clock.now)
+        return try pool.read { db in
+            var out: [String: [String]] = [:]
+            for (i, (sql, args)) in try q.statements(db, limit: 20).enumerated() {
+                out["page\(i)"] = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(args)).map { $0["detail"] as String? ?? "" }
+            }
+            return out
+        }
+    }
+
+    static func literal(_ v: (any DatabaseValueConvertible)?) -> String {
+        switch (v?.databaseValue ?? .null).storage {
+        case .null: return "NULL"
+        case .int64(let i): return String(i)
+        case .double(let d): return String(d)
+        case .string(let s): return "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+        case .blob(let b): return "X'" + b.map { String(format: "%02x", $0) }.joined() + "'"
+        }
+    }
+}
+
+/// One case-list query made into SQL: the filters as a WHERE clause, the sort as key columns, the search as
+/// FTS5 MATCH expressions per tier.
+struct CaseListQuery {
+    let query: CaseQuery
+    let terms: SearchTerms
+    let scope: (sql: String, args: SQLArgs)
+    let today: LocalDate
+    let deadlines: Deadlines
+    let now: Date
+
+    init(_ query: CaseQuery, scope: (sql: String, args: SQLArgs), today: LocalDate, deadlines: Deadlines, now: Date) {
+        self.query = query
+        terms = query.terms
+        self.scope = scope
+        self.today = today
+        self.deadlines = deadlines
+        self.now = now
+    }
+
+    // MARK: filters
+
+    /// The WHERE conditions of the scope and the filters (always at least the scope).
+    var filterSQL: (sql: String, args: SQLArgs) {
+        var parts = [scope.sql]
+        var args = scope.args
+        let f = query.filter
+        if let s = f.status { parts.append("c.status = ?"); args += [s.rawValue] }
+        switch f.risk {
+        case .level(let r)?: parts.append("c.risk_level = ?"); args += [r.rawValue]
+        case .notAssessed?: parts.append("c.risk_level IS NULL")
+        case nil: break
+        }
+        if let u = f.urgent { parts.append("c.urgent = ?"); args += [u] }
+        if let c = f.concern {
+            parts.append("EXISTS (SELECT 1 FROM case_concern k WHERE k.case_id = c.id AND k.concern = ?)")
+            args += [c]
+        }
+        if let v = f.village { parts.append("c.village_key = ?"); args += [DuplicateRule.key(v)] }
+        switch f.assignee {
+        case .user(let id)?: parts.append("c.assigned_to = ?"); args += [id.uuidString]
+        case .nobody?: parts.append("c.assigned_to IS NULL")
+        case nil: break
+        }
+        if f.overdueOnly {
+            // The same rules as Due today: a follow-up due today or earlier, or no first action within the
+            // deadline for the case's risk (urgent and unassessed cases count as high).
+            func cutoff(_ risk: RiskLevel?, urgent: Bool) -> String {
+                ISO8601.format(now.addingTimeInterval(-Double(deadlines.firstActionHours(risk: risk, urgent: urgent)) * 3600))
+            }
+            parts.append("""
+                (c.status = 'open' AND (c.next_follow_up <= ? OR (c.first_action_at IS NULL AND
+                  (SELECT min(e.occurred_at) FROM case_event e WHERE e.case_id = c.id AND e.kind = 'report_received') <
+                  CASE WHEN c.urgent = 1 THEN ? WHEN c.risk_level = 'medium' THEN ? WHEN c.risk_level = 'low' THEN ? ELSE ? END)))
+                """)
+            args += [today.iso, cutoff(nil, urgent: true), cutoff(.medium, urgent: false), cutoff(.low, urgent: false), cutoff(.high, urgent: false)]
+        }
+        return (parts.joined(separator: " AND "), args)
+    }
+
+    // MARK: sort keys
+
+    /// The key columns of a sort, most significant first; pages compare them as one row value.
+    static func keyColumns(_ sort: CaseSort) -> [String] {
+        switch sort {
+        case .lastActivity: return ["c.last_activity_at", "c.number_year", "c.number_serial"]
+        case .caseNumber: return ["c.number_year", "c.number_serial"]
+        case .childName: return ["c.name_key", "c.number_year", "c.number_serial"]
+        case .village: return ["c.village_key", "c.number_year", "c.number_serial"]
+        case .risk: return [SearchIndex.riskRank, "c.last_activity_at", "c.number_year", "c.number_serial"]
+        case .status: return [SearchIndex.statusRank, "c.last_activity_at", "c.number_year", "c.number_serial"]
+        }
+    }
+
+    // MARK: search tiers
+
+    /// FTS5 MATCH expressions of the search tiers 1 (every word whole in the name) and 2 (every word as a
+    /// prefix anywhere, and not tier 1). Words hold only letters and digits; quotes are doubled anyway.
+    var tierMatches: [String] {
+        let exactName = "name : (" + quoted.joined(separator: " AND ") + ")"
+        return [exactName, "(\(prefixMatch)) NOT (\(exactName))"]
+    }
+
+    private var quoted: [String] { terms.words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" } }
+
+    /// Cases whose number is what was typed (tier 0), as docids.
+    func caseNumberDocids(_ db: Database) throws -> [Int64] {
+        guard let n = terms.caseNumber else { return [] }
+        let f = filterSQL
+        if let y = n.year {
+            return try Int64.fetchAll(db, sql: "SELECT c.number_year * \(SearchIndex.docidYear) + c.number_serial FROM case_record c WHERE c.number_year = ? AND c.number_serial = ? AND \(f.sql)",
+                                      arguments: StatementArguments([y, n.serial] + f.args))
+        }
+        return try Int64.fetchAll(db, sql: """
+            SELECT c.number_year * \(SearchIndex.docidYear) + c.number_serial FROM case_record c
+            WHERE c.number_year IN (SELECT year FROM case_counter) AND c.number_serial = ? AND \(f.sql)
+            ORDER BY c.number_year DESC
+            """, arguments: StatementArguments([n.serial] + f.args))
+    }
+
+    static let joinSearch = "FROM case_search s JOIN case_record c ON c.number_year = s.rowid / \(SearchIndex.docidYear) AND c.number_serial = s.rowid % \(SearchIndex.docidYear)"
+
+    /// True when the search is ordered by a column (only when few enough cases match to sort them).
+    var sortedSearch: Bool { terms.isEmpty == false && query.sort != nil }
+
+    // MARK: pages
+
+    /// One page forward (`forward`) or backward from `cursor`, in list order.
+    func page(_ db: Database, after cursor: CaseListCursor?, limit: Int, forward: Bool) throws -> [CaseListRow] {
+        guard limit > 0 else { return [] }
+        if terms.isEmpty || sortedSearch { return try sortedPage(db, after: cursor, limit: limit, forward: forward) }
+        // Best matches: tiers 0, 1, 2 in turn (backward: 2, 1, 0), each by docid (newest first).
+        let tier0 = try caseNumberDocids(db)
+        var out: [CaseListRow] = []
+        let tiers = forward ? [0, 1, 2] : [2, 1, 0]
+        for tier in tiers {
+            if let c = cursor, forward ? tier < c.tier : tier > c.tier { continue }
+            let within = cursor.flatMap { $0.tier == tier ? $0.key.first.flatMap { Int64.fromDatabaseValue($0) } : nil }
+            out += try tierPage(db, tier: tier, tier0: tier0, after: within, limit: limit - out.count, forward: forward)
+            if out.count >= limit { break }
+        }
+        return forward ? out : out.reversed()
+    }
+
+    /// Rows of one search tier after docid `after` (exclusive), newest first forward, oldest first backward.
+    private func tierPage(_ db: Database, tier: Int, tier0: [Int64], after: Int64?, limit: Int, forward: Bool) throws -> [CaseListRow] {
+        guard let (sql, args) = tierSQL(tier: tier, tier0: tier0, after: after, limit: limit, forward: forward) else { return [] }
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).compactMap { row in
+            guard let s = KingaStore.summary(from: row) else { return nil }
+            return CaseListRow(summary: s, cursor: CaseListCursor(tier: tier, key: [row["docid"] as DatabaseValue]))
+        }
+    }
+
+    private func tierSQL(tier: Int, tier0: [Int64], after: Int64?, limit: Int, forward: Bool) -> (String, SQLArgs)? {
+        let f = filterSQL
+        let cmp = forward ? "<" : ">"
+        let order = forward ? "DESC" : "ASC"
+        if tier == 0 {
+            guard !tier0.isEmpty else { return nil }
+            let list = tier0.map { "(\($0 / Int64(SearchIndex.docidYear)), \($0 % Int64(SearchIndex.docidYear)))" }.joined(separator: ",")
+            var sql = KingaStore.summarySQL.replacingOccurrences(of: "FROM case_record c", with: ", c.number_year * \(SearchIndex.docidYear) + c.number_serial AS docid FROM case_record c")
+            sql += " WHERE (c.number_year, c.number_serial) IN (VALUES \(list))"
+            var args: SQLArgs = []
+            if let a = after { sql += " AND c.number_year * \(SearchIndex.docidYear) + c.number_serial \(cmp) ?"; args += [a] }
+            sql += " ORDER BY docid \(order) LIMIT ?"
+            return (sql, args + [limit])
+        }
+        var sql = KingaStore.summarySQL.replacingOccurrences(of: "FROM case_record c", with: ", s.rowid AS docid " + Self.joinSearch)
+        sql += " WHERE case_search MATCH ? AND \(f.sql)"
+        var args: SQLArgs = [tierMatches[tier - 1]]
+        args += f.args
+        if !tier0.isEmpty { sql += " AND s.rowid NOT IN (\(tier0.map(String.init).joined(separator: ",")))" }
+        if let a = after { sql += " AND s.rowid \(cmp) ?"; args += [a] }
+        sql += " ORDER BY s.rowid \(order) LIMIT ?"
+        return (sql, args + [limit])
+    }
+
+    /// A page of the list in a column's order, with the filters and, when searching, only matching cases.
+    private func sortedPage(_ db: Database, after cursor: CaseListCursor?, limit: Int, forward: Bool) throws -> [CaseListRow] {
+        let (sql, args, keys) = sortedSQL(after: cursor, limit: limit, forward: forward)
+        let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).compactMap { row -> CaseListRow? in
+            guard let s = KingaStore.summary(from: row) else { return nil }
+            return CaseListRow(summary: s, cursor: CaseListCursor(tier: 0, key: (0..<keys).map { row["k\($0)"] as DatabaseValue }))
+        }
+        return forward ? rows : rows.reversed()
+    }
+
+    private func sortedSQL(after cursor: CaseListCursor?, limit: Int, forward: Bool) -> (String, SQLArgs, Int) {
+        let sort = query.sort ?? .lastActivity
+        let cols = Self.keyColumns(sort)
+        // Natural order, possibly reversed; backward pages walk the other way.
+        var descending = !sort.naturalOrderIsAscending
+        if query.reversed { descending.toggle() }
+        if !forward { descending.toggle() }
+        let dir = descending ? "DESC" : "ASC"
+        let keySelect = cols.enumerated().map { "\($1) AS k\($0)" }.joined(separator: ", ")
+        let from = terms.isEmpty ? "FROM case_record c" : Self.joinSearch
+        var sql = KingaStore.summarySQL.replacingOccurrences(of: "FROM case_record c", with: ", \(keySelect) \(from)")
+        let f = filterSQL
+        var args: SQLArgs = []
+        sql += " WHERE "
+        if !terms.isEmpty {
+            sql += "case_search MATCH ? AND "
+            args += [prefixMatch]
+        }
+        sql += f.sql
+        args += f.args
+        if let c = cursor, c.key.count == cols.count {
+            sql += " AND (\(cols.joined(separator: ", "))) \(descending ? "<" : ">") (\(Array(repeating: "?", count: cols.count).joined(separator: ", ")))"
+            args += c.key.map { $0 }
+        }
+        sql += " ORDER BY " + cols.map { "\($0) \(dir)" }.joined(separator: ", ") + " LIMIT ?"
+        args += [limit]
+        return (sql, args, cols.count)
+    }
+
+    /// The statements a first page runs (the count and the page), for the sqlite3 floor and query plans.
+    func statements(_ db: Database, limit: Int) throws -> [(String, SQLArgs)] {
+        let tier0 = try caseNumberDocids(db)
+        var out: [(String, SQLArgs)] = [countSQL(tier0: tier0, cap: terms.isEmpty && query.filter.isEmpty ? nil : KingaStore.countCap)]
+        if terms.isEmpty || sortedSearch {
+            let (sql, args, _) = sortedSQL(after: nil, limit: limit, forward: true)
+            out.append((sql, args))
+        } else {
+            for tier in 0...2 {
+                if let s = tierSQL(tier: tier, tier0: tier0, after: nil, limit: limit, forward: true) { out.append(s) }
+            }
+        }
+        return out
+    }
+
+    // MARK: count
+
+    /// The count statement: every case matching the filters (and, when searching, every word as a prefix,
+    /// apart from the tier-0 cases counted separately), stopping after `cap + 1` when a cap is given.
+    func countSQL(tier0: [Int64], cap: Int?) -> (String, SQLArgs) {
+        let f = filterSQL
+        var sql: String
+        var args: SQLArgs = []
+        if terms.isEmpty {
+            sql = "SELECT 1 FROM case_record c WHERE \(f.sql)"
+        } else {
+            sql = "SELECT 1 " + Self.joinSearch + " WHERE case_search MATCH ? AND \(f.sql)"
+            args += [prefixMatch]
+            if !tier0.isEmpty { sql += " AND s.rowid NOT IN (\(tier0.map(String.init).joined(separator: ",")))" }
+        }
+        args += f.args
+        if let cap { return ("SELECT count(*) FROM (\(sql) LIMIT \(cap + 1))", args) }
+        return ("SELECT count(*) FROM (\(sql))", args)
+    }
+
+    func count(_ db: Database, cap: Int?) throws -> CaseMatchCount {
+        let tier0 = try caseNumberDocids(db)
+        let (sql, args) = countSQL(tier0: tier0, cap: cap)
+        let n = (try Int.fetchOne(db, sql: sql, arguments: StatementArguments(args)) ?? 0) + tier0.count
+        if let cap, n > cap { return CaseMatchCount(count: cap, capped: true) }
+        return CaseMatchCount(count: n, capped: false)
+    }
+
+    /// Every word as a prefix anywhere: the union of tiers 1 and 2.
+    var prefixMatch: String { quoted.map { $0 + "*" }.joined(separator: " AND ") }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import Testing
+@testable import Model
+@testable import Storage
+
+/// A store with a handful of fictional cases for search tests.
+private func searchStore(_ dir: TempDir) throws -> KingaStore {
+    let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+    let people: [(String, String, String, Bool)] = [
+        ("José Banda", "Kasama", "He works at the quarry all day.", false),
+        ("Josephine Bandawe", "Mansa", "She stopped going to school.", true),
+        ("Jo Phiri", "Kásama", "Neighbour heard shouting at night.", false),
+        ("Mwila Tembo", "Chipata", "Banda family said the child is José's cousin.", false),
+        ("Siti Rahayu", "Kampung Fiksi", "Asked to marry a man from the quarry.", false),
+        ("Ана Петрова", "Село Вымышленное", "Не ходит в школу.", false),
+    ]
+    for (name, village, story, urgent) in people {
+        var r = sampleReport(name: name, village: village, urgent: urgent)
+        r.narrative = story
+        try store.registerCase(from: r, draftID: UUID(), author: "Test Focal Point")
+    }
+    return store
+}
+
+private func names(_ store: KingaStore, _ q: CaseQuery, limit: Int = 50) throws -> [String] {
+    try store.caseList(q, after: nil, limit: limit, today: pinned.today).map(\.summary.childName)
+}
+
+@Suite("Case search, filters and sorting (issue #6)")
+struct SearchTests {
+    @Test("accents and case do not matter, in both directions")
+    func accentAndCaseInsensitive() throws {
+        let dir = TempDir()
+        let store = try searchStore(dir)
+        #expect(try names(store, CaseQuery(text: "jose")).first == "José Banda")
+        #expect(try names(store, CaseQuery(text: "JOSÉ")).first == "José Banda")
+        #expect(try names(store, CaseQuery(text: "ана")) == ["Ана Петрова"])
+        #expect(try names(store, CaseQuery(text: "kasama")).sorted() == ["Jo Phiri", "José Banda"])
+    }
+
+    @Test("prefixes match, and whole-name hits come before other matches")
+    func prefixesAndRanking() throws {
+        let dir = TempDir()
+        let store = try searchStore(dir)
+        // "banda": José Banda has it whole in the name; Bandawe only as a prefix; Mwila Tembo in the story.
+        let hits = try names(store, CaseQuery(text: "banda"))
+        #expect(hits.first == "José Banda")
+        #expect(Set(hits) == ["José Banda", "Josephine Bandawe", "Mwila Tembo"])
+        // "jos": all prefixes; nobody is named exactly "jos", so newest registration first.
+        #expect(try names(store, CaseQuery(text: "jos")) == ["Mwila Tembo", "Josephine Bandawe", "José Banda"])
+        // Two words must both match.
+        #expect(try names(store, CaseQuery(text: "quarry sit")) == ["Siti Rahayu"])
+        #expect(try names(store, CaseQuery(text: "nobody-here")).isEmpty)
+    }
+
+    @Test("a case number finds its case first; words from the report are searched")
+    func caseNumbersAndReportWords() throws {
+        let dir = TempDir()
+        let store = try searchStore(dir)
+        #expect(try names(store, CaseQuery(text: "KG-2026-0003")).first == "Jo Phiri")
+        #expect(try names(store, CaseQuery(text: "kg-2026-0003")).first == "Jo Phiri")
+        #expect(try names(store, CaseQuery(text: "3")).first == "Jo Phiri")
+        #expect(try names(store, CaseQuery(text: "0005")).first == "Siti Rahayu")
+        #expect(try names(store, CaseQuery(text: "shouting")) == ["Jo Phiri"])
+        #expect(try names(store, CaseQuery(text: "школу")) == ["Ана Петрова"])
+    }
+
+    @Test("hostile search text never breaks the query")
+    func hostileText() throws {
+        let dir = TempDir()
+        let store = try searchStore(dir)
+        for text in ["\"", "'", "*", "NOT", "name:", "(", ")", "\"jose\" OR 1=1 --", "\u{202E}jose", "jose\u{0}", "^", "NEAR(a b)", String(repeating: "a b ", count: 5000)] {
+            _ = try store.caseList(CaseQuery(text: text), after: nil, limit: 20, today: pinned.today)
+            _ = try store.caseMatchCount(CaseQuery(text: text), today: pinned.today)
+        }
+        #expect(try names(store, CaseQuery(text: "NOT")).isEmpty)
+        #expect(try names(store, CaseQuery(text: "\u{202E}jose")).first == "José Banda")
+    }
+
+    @Test("the count is exact up to the cap, then says there are more")
+    func counts() throws {
+        let dir = TempDir()
+        let store = try searchStore(dir)
+        #expect(try store.caseMatchCount(CaseQuery(text: "jos"), today: pinned.today) == CaseMatchCount(count: 3, capped: false))
+        #expect(try store.caseMatchCount(CaseQuery(text: "jos"), cap: 2, today: pinned.today) == CaseMatchCount(count: 2, capped: true))
+        #expect(try store.caseMatchCount(CaseQuery(), today: pinned.today) == CaseMatchCount(count: 6, capped: false))
+        #expect(try store.caseMatchCount(CaseQuery(text: "3"), today: pinned.today).count == 1)
+    }
+
+    @Test("filters combine with each other and with search")
+    func filters() throws {
+        let dir = TempDir()
+        let store = try searchStore(dir)
+        #expect(try names(store, CaseQuery(filter: CaseFilter(urgent: true))) == ["Josephine Bandawe"])
+        #expect(try names(store, CaseQuery(text: "jos", filter: CaseFilter(urgent: false))) == ["Mwila Tembo", "José Banda"])
+        #expect(try names(store, CaseQuery(filter: CaseFilter(village: "KASAMA"))).sorted() == ["Jo Phiri", "José Banda"])
+        #expect(try names(store, CaseQuery(filter: CaseFilter(risk: .notAssessed))).count == 6)
+        #expect(try names(store, CaseQuery(filter: CaseFilter(risk: .level(.high)))).isEmpty)
+        #expect(try names(store, CaseQuery(filter: CaseFilter(concern: "neglect"))).count == 6)
+        #expect(try names(store, CaseQuery(filter: CaseFilter(concern: "child_marriage"))).isEmpty)
+        #expect(try names(store, CaseQuery(filter: CaseFilter(status: .closed))).isEmpty)
+        #expect(try names(store, CaseQuery(filter: CaseFilter(assignee: .nobody))).count == 6)
+        #expect(try names(store, CaseQuery(filter: CaseFilter(assignee: .user(UUID())))).isEmpty)
+        // Registered "now" with no action yet: nothing is overdue today; a day later, all are (24 h for urgent
+        // and unassessed cases).
+        #expect(try names(store, CaseQuery(filter: CaseFilter(overdueOnly: true))).isEmpty)
+        let later = try KingaStore(path: store.path, clock: .fixed(pinned.now.addingTimeInterval(25 * 3600), timeZone: pinned.timeZone))
+        #expect(try later.caseList(CaseQuery(filter: CaseFilter(overdueOnly: true)), after: nil, limit: 50, today: later.clock.today).count == 6)
+    }
+
+    @Test("every column sorts both ways, and keyset pages join up exactly", arguments: CaseSort.allCases)
+    func sortingAndPaging(sort: CaseSort) throws {
+        let dir = TempDir()
+        let store = try searchStore(dir)
+        for reversed in [false, true] {
+            let q = CaseQuery(sort: sort, reversed: reversed)
+            let all = try store.caseList(q, after: nil, limit: 100, today: pinned.today)
+            #expect(all.count == 6)
+            // Forward in pages of 2, and backward from the end, give the same order.
+            var forward: [CaseListRow] = []
+            var cursor: CaseListCursor?
+            while true {
+                let page = try store.caseList(q, after: cursor, limit: 2, today: pinned.today)
+                if page.isEmpty { break }
+                forward += page
+                cursor = page.last?.cursor
+            }
+            #expect(forward.map(\.summary.id) == all.map(\.summary.id))
+            var backward: [CaseListRow] = []
+            var before: CaseListCursor?
+            while true {
+                let page = try store.caseList(q, before: before, limit: 2, today: pinned.today)
+                if page.isEmpty { break }
+                backward = page + backward
+                before = page.first?.cursor
+            }
+            #expect(backward.map(\.summary.id) == all.map(\.summary.id))
+            if sort == .childName {
+                let expected = all.map(\.summary.childName).sorted { DuplicateRule.key($0) < DuplicateRule.key($1) }
+                #expect(all.map(\.summary.childName) == (reversed ? expected.reversed() : expected))
+            }
+        }
+    }
+
+    @Test("search results page forward and back across the tiers")
+    func searchPaging() throws {
+        let dir = TempDir()
+        let store = try searchStore(dir)
+        let q = CaseQuery(text: "banda")
+        let all = try store.caseList(q, after: nil, limit: 100, today: pinned.today)
+        var forward: [CaseListRow] = []
+        var cursor: CaseListCursor?
+        while true {
+            let page = try store.caseList(q, after: cursor, limit: 1, today: pinned.today)
+            if page.isEmpty { break }
+            forward += page
+            cursor = page.last?.cursor
+        }
+        #expect(forward.map(\.summary.id) == all.map(\.summary.id))
+        var backward: [CaseListRow] = []
+        var before: CaseListCursor?
+        while true {
+            let page = try store.caseList(q, before: before, limit: 1, today: pinned.today)
+            if page.isEmpty { break }
+            backward = page + backward
+            before = page.first?.cursor
+        }
+        #expect(backward.map(\.summary.id) == all.map(\.summary.id))
+        // A search ordered by a column: only the matches, in that order.
+        let byName = try names(store, CaseQuery(text: "banda", sort: .childName))
+        #expect(byName == ["José Banda", "Josephine Bandawe", "Mwila Tembo"])
+    }
+
+    @Test("the index follows changes to names and reports")
+    func indexFollowsChanges() throws {
+        let dir = TempDir()
+        let store = try searchStore(dir)
+        let c = try #require(try store.caseList(CaseQuery(text: "siti"), after: nil, limit: 1, today: pinned.today).first)
+        var record = try #require(try store.caseRecord(id: c.summary.id))
+        record.report.narrative = "Moved to her aunt in Lusaka."
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE case_record SET report_json = ?, child_name = 'Siti Aminah' WHERE id = ?",
+                           arguments: [try KingaStore.encode(record.report), c.summary.id.uuidString])
+        }
+        #expect(try names(store, CaseQuery(text: "quarry")) == ["José Banda"])
+        #expect(try names(store, CaseQuery(text: "lusaka")) == ["Siti Aminah"])
+        #expect(try names(store, CaseQuery(text: "rahayu")).isEmpty)
+        #expect(try names(store, CaseQuery(text: "aminah")) == ["Siti Aminah"])
+    }
+
+    @Test("the hot queries use indexes: no full-table scan, no sort of the whole table")
+    func queryPlans() throws {
+        let dir = TempDir()
+        let store = try searchStore(dir)
+        var queries: [CaseQuery] = CaseSort.allCases.flatMap { [CaseQuery(sort: $0), CaseQuery(sort: $0, reversed: true)] }
+        queries += [CaseQuery(text: "jos"), CaseQuery(text: "KG-2026-0001"), CaseQuery(text: "42"),
+                    CaseQuery(text: "jos", filter: CaseFilter(status: .open, urgent: true))]
+        for q in queries {
+            for (name, plan) in try store.caseListPlans(q, today: pinned.today) {
+                let text = plan.joined(separator: "\n")
+                // "SCAN c" alone is a full-table scan; "SCAN c USING … INDEX" walks an index in order.
+                let tableScan = plan.contains { $0.hasPrefix("SCAN c") && !$0.contains("INDEX") }
+                #expect(!tableScan, "\(q) \(name): \(text)")
+                if name != "page0" { #expect(!text.contains("TEMP B-TREE FOR ORDER BY") || q.isSearch, "\(q) \(name): \(text)") }
+            }
+        }
+    }
+}
