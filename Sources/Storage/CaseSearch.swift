@@ -26,6 +26,11 @@ public struct CaseMatchCount: Hashable, Sendable {
     public let count: Int
     /// True when there are more than `count`.
     public let capped: Bool
+
+    public init(count: Int, capped: Bool) {
+        self.count = count
+        self.capped = capped
+    }
 }
 
 /// Search, filters and sorting for the case list (issue #6).

@@ -183,6 +183,50 @@ public enum S {
     static var colStatus: String { tr("colStatus") }
     static var colLast: String { tr("colLast") }
     static var noCases: String { tr("noCases") }
+    // Search, filters and sorting of the case list (issue #6).
+    static func casesMatch(_ n: Int) -> String { trn("casesMatch", n) }
+    static func casesMatchMore(_ n: Int) -> String { tr("casesMatchMore", ["n": n]) }
+    static var searchLabel: String { tr("searchLabel") }
+    static var searchHint: String { tr("searchHint") }
+    static var filtersLabel: String { tr("filtersLabel") }
+    static var bestFirst: String { tr("bestFirst") }
+    static var tooManyToSort: String { tr("tooManyToSort") }
+    static var noMatches: String { tr("noMatches") }
+    static var kSearch: String { tr("kSearch") }
+    static var kSort: String { tr("kSort") }
+    static var kClear: String { tr("kClear") }
+    static var sortTitle: String { tr("sortTitle") }
+    static var sortQuestion: String { tr("sortQuestion") }
+    static func sort(_ s: CaseSort) -> String {
+        switch s {
+        case .lastActivity: return tr("sortLastActivity")
+        case .caseNumber: return tr("sortCaseNumber")
+        case .childName: return tr("sortChildName")
+        case .village: return tr("sortVillage")
+        case .risk: return tr("sortRisk")
+        case .status: return tr("sortStatus")
+        }
+    }
+    static var sortBest: String { tr("sortBest") }
+    static var sortReverse: String { tr("sortReverse") }
+    static var sortCancel: String { tr("sortCancel") }
+    static var filterTitle: String { tr("filterTitle") }
+    static var filterIntro: String { tr("filterIntro") }
+    static var filterApply: String { tr("filterApply") }
+    static var filterStatus: String { tr("filterStatus") }
+    static var filterRisk: String { tr("filterRisk") }
+    static var filterUrgency: String { tr("filterUrgency") }
+    static var filterConcern: String { tr("filterConcern") }
+    static var filterVillage: String { tr("filterVillage") }
+    static var filterAssignee: String { tr("filterAssignee") }
+    static var filterOverdue: String { tr("filterOverdue") }
+    static var anyOption: String { tr("anyOption") }
+    static var urgentOnly: String { tr("urgentOnly") }
+    static var notUrgent: String { tr("notUrgent") }
+    static var assignedMe: String { tr("assignedMe") }
+    static var assignedNobody: String { tr("assignedNobody") }
+    static var overdueOnly: String { tr("overdueOnly") }
+    static func assignedTo(_ name: String) -> String { tr("assignedTo", ["name": name]) }
     static var unnamed: String { tr("unnamed") }
     static var urgentWord: String { tr("urgentWord") }
     static var notAssessed: String { tr("notAssessed") }

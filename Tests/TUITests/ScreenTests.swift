@@ -230,10 +230,10 @@ struct ScreenTests {
         let g = d.screen
         #expect(g.invariantViolation() == nil)
         // The status column starts at the same place on every row.
-        let header = g.row(2)
+        let header = g.row(3)
         let statusCol = try #require(header.range(of: "Status")).lowerBound
         let statusX = header.distance(from: header.startIndex, to: statusCol)
-        for y in 3..<(3 + names.count) {
+        for y in 4..<(4 + names.count) {
             var x = 0, col = 0
             var found = -1
             while x < g.width {
