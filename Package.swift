@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "kinga", targets: ["kinga"]),
+        .executable(name: "kinga-bench", targets: ["kinga-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -31,6 +32,14 @@ let package = Package(
         .target(name: "TUI", dependencies: ["Model", "Storage", "I18n", "CNcurses"]),
         .executableTarget(
             name: "kinga",
+            dependencies: [
+                "TUI", "Storage", "Model",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The benchmark harness (issue #6): `swift run -c release kinga-bench`.
+        .executableTarget(
+            name: "kinga-bench",
             dependencies: [
                 "TUI", "Storage", "Model",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -36,6 +36,8 @@ public struct Report: Codable, Hashable, Sendable {
     public var approximateAgeText: String = ""
     public var village: String = ""
     public var caregiver: String = ""
+    /// Other names the child is known by (a nickname, a name at home): searched like the name.
+    public var nickname: String = ""
     // Step 3: what happened
     public var concerns: [String] = []
     public var whenHappened: String = ""
@@ -49,12 +51,43 @@ public struct Report: Codable, Hashable, Sendable {
     public var reasonWithoutConsent: String = ""
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case reporterKind, reporterName, reporterContact, childName, sex, dateOfBirthText, approximateAgeText, village,
+             caregiver, nickname, concerns, whenHappened, whereHappened, narrative, inDangerNow, childAssent,
+             caregiverConsent, reasonWithoutConsent
+    }
+
+    /// Reads a saved report or draft. Every key may be missing (a report saved before a field existed reads
+    /// with that field empty), so adding a field never makes older records unreadable.
+    /// - Throws: `DecodingError` only when a value has the wrong type.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        reporterKind = try c.decodeIfPresent(ReporterKind.self, forKey: .reporterKind)
+        reporterName = try c.decodeIfPresent(String.self, forKey: .reporterName) ?? ""
+        reporterContact = try c.decodeIfPresent(String.self, forKey: .reporterContact) ?? ""
+        childName = try c.decodeIfPresent(String.self, forKey: .childName) ?? ""
+        sex = try c.decodeIfPresent(Sex.self, forKey: .sex)
+        dateOfBirthText = try c.decodeIfPresent(String.self, forKey: .dateOfBirthText) ?? ""
+        approximateAgeText = try c.decodeIfPresent(String.self, forKey: .approximateAgeText) ?? ""
+        village = try c.decodeIfPresent(String.self, forKey: .village) ?? ""
+        caregiver = try c.decodeIfPresent(String.self, forKey: .caregiver) ?? ""
+        nickname = try c.decodeIfPresent(String.self, forKey: .nickname) ?? ""
+        concerns = try c.decodeIfPresent([String].self, forKey: .concerns) ?? []
+        whenHappened = try c.decodeIfPresent(String.self, forKey: .whenHappened) ?? ""
+        whereHappened = try c.decodeIfPresent(String.self, forKey: .whereHappened) ?? ""
+        narrative = try c.decodeIfPresent(String.self, forKey: .narrative) ?? ""
+        inDangerNow = try c.decodeIfPresent(Bool.self, forKey: .inDangerNow)
+        childAssent = try c.decodeIfPresent(Answer.self, forKey: .childAssent) ?? .notAsked
+        caregiverConsent = try c.decodeIfPresent(Answer.self, forKey: .caregiverConsent) ?? .notAsked
+        reasonWithoutConsent = try c.decodeIfPresent(String.self, forKey: .reasonWithoutConsent) ?? ""
+    }
 }
 
 /// A field of the guided report, used to place validation messages next to the right field.
 public enum ReportField: String, CaseIterable, Codable, Sendable {
     case reporterKind, reporterName, reporterContact
-    case childName, sex, dateOfBirth, approximateAge, village, caregiver
+    case childName, sex, dateOfBirth, approximateAge, village, caregiver, nickname
     case concerns, whenHappened, whereHappened, narrative
     case inDangerNow
     case childAssent, caregiverConsent, reasonWithoutConsent
@@ -90,7 +123,7 @@ public enum ReportStep: Int, CaseIterable, Codable, Sendable {
     public var fields: [ReportField] {
         switch self {
         case .reporter: return [.reporterKind, .reporterName, .reporterContact]
-        case .child: return [.childName, .sex, .dateOfBirth, .approximateAge, .village, .caregiver]
+        case .child: return [.childName, .sex, .dateOfBirth, .approximateAge, .village, .caregiver, .nickname]
         case .whatHappened: return [.concerns, .whenHappened, .whereHappened, .narrative]
         case .danger: return [.inDangerNow]
         case .consent: return [.childAssent, .caregiverConsent, .reasonWithoutConsent]
@@ -158,6 +191,7 @@ public enum ReportValidation {
             checkLength(.village, report.village, TextLimits.line)
             if report.village.trimmingCharacters(in: .whitespaces).isEmpty { out[.village] = .required }
             checkLength(.caregiver, report.caregiver, TextLimits.line)
+            checkLength(.nickname, report.nickname, TextLimits.line)
         case .whatHappened:
             if report.concerns.isEmpty { out[.concerns] = .required }
             checkLength(.whenHappened, report.whenHappened, TextLimits.line)

@@ -314,8 +314,12 @@ struct CaseListQuery {
             let (sql, args, _) = sortedSQL(after: nil, limit: limit, forward: true)
             out.append((sql, args))
         } else {
-            for tier in 0...2 {
-                if let s = tierSQL(tier: tier, tier0: tier0, after: nil, limit: limit, forward: true) { out.append(s) }
+            // Exactly the tier queries a first page runs: each tier only while the page is not full yet.
+            var left = limit
+            for tier in 0...2 where left > 0 {
+                guard let s = tierSQL(tier: tier, tier0: tier0, after: nil, limit: left, forward: true) else { continue }
+                out.append(s)
+                left -= try Row.fetchAll(db, sql: s.0, arguments: StatementArguments(s.1)).count
             }
         }
         return out

@@ -559,6 +559,7 @@ public final class KingaStore: @unchecked Sendable {
         c.approximateAgeText = TextSafety.clean(r.approximateAgeText, multiline: false).trimmingCharacters(in: .whitespaces)
         c.village = TextSafety.clean(r.village, multiline: false).trimmingCharacters(in: .whitespaces)
         c.caregiver = TextSafety.clean(r.caregiver, multiline: false).trimmingCharacters(in: .whitespaces)
+        c.nickname = TextSafety.clean(r.nickname, multiline: false).trimmingCharacters(in: .whitespaces)
         c.whenHappened = TextSafety.clean(r.whenHappened, multiline: false).trimmingCharacters(in: .whitespaces)
         c.whereHappened = TextSafety.clean(r.whereHappened, multiline: false).trimmingCharacters(in: .whitespaces)
         c.narrative = TextSafety.clean(r.narrative, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)

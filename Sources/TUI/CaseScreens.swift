@@ -168,7 +168,8 @@ final class CaseDetailScreen: Screen {
             return
         }
         let today = app.clock.today
-        let name = r.childName.isEmpty ? S.unnamed : r.childName
+        var name = r.childName.isEmpty ? S.unnamed : r.childName
+        if !r.report.nickname.isEmpty { name += " (“\(r.report.nickname)”)" }
         let age = r.age.map { S.ageYears($0.years(on: today)) } ?? S.ageUnknown
         let head = "\(name) · \(age) · \(S.sex(r.sex)) · \(r.village)"
         g.put(DisplayWidth.truncate(head, to: w), x: x, y: y, style: .title, clip: area)

@@ -61,6 +61,7 @@ final class ReportWizardScreen: Screen {
         case .approximateAge: return \.approximateAgeText
         case .village: return \.village
         case .caregiver: return \.caregiver
+        case .nickname: return \.nickname
         case .whenHappened: return \.whenHappened
         case .whereHappened: return \.whereHappened
         case .narrative: return \.narrative

@@ -77,6 +77,7 @@ public enum S {
         case .approximateAge: return tr("fieldLabel.approximateAge")
         case .village: return tr("fieldLabel.village")
         case .caregiver: return tr("fieldLabel.caregiver")
+        case .nickname: return tr("fieldLabel.nickname")
         case .concerns: return tr("fieldLabel.concerns")
         case .whenHappened: return tr("fieldLabel.whenHappened")
         case .whereHappened: return tr("fieldLabel.whereHappened")
@@ -91,6 +92,7 @@ public enum S {
         switch f {
         case .reporterContact: return tr("fieldHint.reporterContact")
         case .childName: return tr("fieldHint.childName")
+        case .nickname: return tr("fieldHint.nickname")
         case .dateOfBirth: return tr("fieldHint.dateOfBirth")
         case .approximateAge: return tr("fieldHint.approximateAge")
         case .concerns: return tr("fieldHint.concerns")

@@ -206,3 +206,24 @@ struct SearchTests {
         }
     }
 }
+
+@Suite("Other names (nickname)")
+struct NicknameTests {
+    @Test("a child is found by another name, and older reports without the field still read")
+    func nicknameIsSearched() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        var r = sampleReport(name: "Chileshe Mwale")
+        r.nickname = "Shesh"
+        let c = try store.registerCase(from: r, draftID: UUID(), author: "a")
+        #expect(try names(store, CaseQuery(text: "shesh")) == ["Chileshe Mwale"])
+        // The nickname counts as part of the name: a whole-word hit.
+        #expect(try store.caseList(CaseQuery(text: "shesh"), after: nil, limit: 5, today: pinned.today).first?.cursor.tier == 1)
+        #expect(try store.caseRecord(id: c.id)?.report.nickname == "Shesh")
+        // A report saved before the field existed (no "nickname" key) reads with it empty.
+        let old = #"{"childName":"Amani","concerns":["neglect"],"village":"X","caregiver":"","narrative":"n","childAssent":"yes","caregiverConsent":"yes","reporterName":"","reporterContact":"","dateOfBirthText":"","approximateAgeText":"9","whenHappened":"","whereHappened":"","reasonWithoutConsent":""}"#
+        let decoded = try JSONDecoder().decode(Report.self, from: Data(old.utf8))
+        #expect(decoded.childName == "Amani")
+        #expect(decoded.nickname == "")
+    }
+}

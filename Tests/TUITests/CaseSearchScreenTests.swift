@@ -151,4 +151,32 @@ struct CaseSearchScreenTests {
         d.press(.tab, .char("f"), .char("2"), .function(2))
         #expect(d.screen.invariantViolation() == nil)
     }
+
+    @Test("other names typed in the report show on review and on the case, and find the case")
+    func nicknameInTheReport() throws {
+        let d = try Driver()
+        d.press(.char("n"))
+        d.press(.char("4"), .pageDown)
+        d.type("Chileshe Mwale"); d.press(.tab)
+        d.press(.char("1"), .tab, .tab)
+        d.type("9"); d.press(.tab)
+        d.type("Kasama"); d.press(.tab, .tab)       // village → caregiver → other names
+        d.type("Shesh")
+        d.press(.pageDown)
+        d.press(.char(" "), .tab, .tab, .tab)
+        d.type("Seen alone at night.")
+        d.press(.pageDown, .char("2"), .pageDown)
+        d.press(.char("1"), .tab, .char("1"), .pageDown)
+        #expect(d.contains("Other names: Shesh"), "\(d.text)")
+        let c = try d.store.registerCase(from: try #require((d.app.top as? ReportWizardScreen)?.report), draftID: UUID(), author: "t")
+        #expect(c.report.nickname == "Shesh")
+        d.press(.escape)
+        d.app.apply(.home(then: CaseListScreen()))
+        _ = d.screen
+        d.press(.char("/"))
+        d.type("shesh")
+        #expect(d.contains("1 case matches"))
+        d.press(.enter)
+        #expect(d.contains("Chileshe Mwale (“Shesh”)"))
+    }
 }

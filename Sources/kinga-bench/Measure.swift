@@ -1,0 +1,90 @@
+import Foundation
+
+/// Monotonic time in nanoseconds (`CLOCK_MONOTONIC`: the same clock in every process on the machine, so a
+/// child can measure from the moment its parent spawned it).
+func monotonicNanos() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+}
+
+/// Milliseconds taken by `body`.
+func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+    let t0 = monotonicNanos()
+    try body()
+    return Double(monotonicNanos() - t0) / 1e6
+}
+
+/// Peak resident memory of this process so far, in megabytes (`getrusage` `ru_maxrss`, kilobytes on Linux).
+func peakRSSMegabytes() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_maxrss) / 1024
+}
+
+/// Summary of a set of timings, in milliseconds.
+struct Stats: Codable {
+    var count: Int
+    var p50: Double
+    var p99: Double
+    var max: Double
+
+    init(_ samples: [Double]) {
+        let s = samples.sorted()
+        count = s.count
+        func q(_ p: Double) -> Double {
+            guard !s.isEmpty else { return 0 }
+            // Nearest rank (no interpolation): the p99 of 100 samples is the 99th smallest.
+            return s[Swift.max(0, Swift.min(s.count - 1, Int((p * Double(s.count)).rounded(.up)) - 1))]
+        }
+        p50 = q(0.50)
+        p99 = q(0.99)
+        max = s.last ?? 0
+    }
+}
+
+/// Runs a program found on PATH and waits for it; stdin from `stdin` (default /dev/null), stdout to
+/// `stdout` (default /dev/null), stderr discarded.
+///
+/// `posix_spawnp` + `waitpid`, not Foundation's `Process`, whose `waitUntilExit` never returns once a tmux
+/// server started by the child holds the descriptor it watches.
+/// - Returns: the exit status.
+@discardableResult
+func spawnAndWait(_ argv: [String], stdin: String = "/dev/null", stdout: String = "/dev/null", environment: [String: String]? = nil) throws -> Int32 {
+    let pid = try spawn(argv, stdin: stdin, stdout: stdout, environment: environment)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    return (status >> 8) & 0xff
+}
+
+struct SpawnError: Error, CustomStringConvertible {
+    let program: String
+    let code: Int32
+    var description: String { "could not start \(program) (error \(code))" }
+}
+
+/// Starts a program without waiting. See `spawnAndWait`.
+func spawn(_ argv: [String], stdin: String = "/dev/null", stdout: String = "/dev/null", environment: [String: String]? = nil) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { for a in cargs { free(a) } }
+    let env = environment ?? ProcessInfo.processInfo.environment
+    var cenv: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { for e in cenv { free(e) } }
+    var pid: pid_t = 0
+    let rc = posix_spawnp(&pid, argv[0], &actions, nil, &cargs, &cenv)
+    guard rc == 0 else { throw SpawnError(program: argv[0], code: rc) }
+    return pid
+}
+
+/// True when `program` is on PATH.
+func onPath(_ program: String) -> Bool {
+    (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").contains {
+        FileManager.default.isExecutableFile(atPath: "\($0)/\(program)")
+    }
+}
