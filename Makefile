@@ -6,10 +6,12 @@
 
 SWIFT ?= swift
 BUILD_PACKAGES = libncurses-dev libsqlite3-dev libsodium-dev libgettextpo-dev
-TEST_PACKAGES = $(BUILD_PACKAGES) tmux sqlite3 locales gettext
+TEST_PACKAGES = $(BUILD_PACKAGES) tmux sqlite3 locales gettext fzf
 SHOT_PACKAGES = tmux python3 python3-pyte python3-pil fonts-dejavu-core fonts-unifont
 
-.PHONY: demo run build test deps-build deps-test deps-screenshots screenshots clean
+BENCH_DIR ?= $(or $(TMPDIR),/tmp)/kinga-bench
+
+.PHONY: demo run build test bench bench-short deps-build deps-test deps-screenshots screenshots clean
 
 demo: deps-build build
 	.build/debug/kinga --demo
@@ -26,6 +28,14 @@ test: deps-test
 	@echo "Model tests again under two far-apart time zones (date-only values must not move):"
 	TZ=Pacific/Kiritimati $(SWIFT) test --skip-build --filter ModelTests
 	TZ=America/Adak $(SWIFT) test --skip-build --filter ModelTests
+	@echo "The benchmark harness, short (2,000 cases, debug build; figures not meaningful, only that it works):"
+	.build/debug/kinga-bench --sizes 2000 --quick --data-dir $(BENCH_DIR)-ci
+
+# The full benchmark (issue #6): release build, 10,000 / 100,000 / 1,000,000 fictional cases. The first run
+# generates the archives (about 10 GB and half an hour at 1,000,000); later runs reuse them.
+bench: deps-test
+	$(SWIFT) build -c release --product kinga
+	$(SWIFT) run -c release kinga-bench --data-dir $(BENCH_DIR)
 
 screenshots: deps-screenshots build
 	scripts/screenshots.sh

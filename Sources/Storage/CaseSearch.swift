@@ -157,15 +157,10 @@ struct CaseListQuery {
         if f.overdueOnly {
             // The same rules as Due today: a follow-up due today or earlier, or no first action within the
             // deadline for the case's risk (urgent and unassessed cases count as high).
-            func cutoff(_ risk: RiskLevel?, urgent: Bool) -> String {
-                ISO8601.format(now.addingTimeInterval(-Double(deadlines.firstActionHours(risk: risk, urgent: urgent)) * 3600))
-            }
-            parts.append("""
-                (c.status = 'open' AND (c.next_follow_up <= ? OR (c.first_action_at IS NULL AND
-                  (SELECT min(e.occurred_at) FROM case_event e WHERE e.case_id = c.id AND e.kind = 'report_received') <
-                  CASE WHEN c.urgent = 1 THEN ? WHEN c.risk_level = 'medium' THEN ? WHEN c.risk_level = 'low' THEN ? ELSE ? END)))
-                """)
-            args += [today.iso, cutoff(nil, urgent: true), cutoff(.medium, urgent: false), cutoff(.low, urgent: false), cutoff(.high, urgent: false)]
+            let first = KingaStore.firstActionOverdueSQL(deadlines: deadlines, now: now)
+            parts.append("(c.status = 'open' AND (c.next_follow_up <= ? OR (c.first_action_at IS NULL AND \(first.sql))))")
+            args += [today.iso]
+            args += first.args
         }
         return (parts.joined(separator: " AND "), args)
     }
@@ -250,8 +245,10 @@ struct CaseListQuery {
         if tier == 0 {
             guard !tier0.isEmpty else { return nil }
             let list = tier0.map { "(\($0 / Int64(SearchIndex.docidYear)), \($0 % Int64(SearchIndex.docidYear)))" }.joined(separator: ",")
-            var sql = KingaStore.summarySQL.replacingOccurrences(of: "FROM case_record c", with: ", c.number_year * \(SearchIndex.docidYear) + c.number_serial AS docid FROM case_record c")
-            sql += " WHERE (c.number_year, c.number_serial) IN (VALUES \(list))"
+            // The few numbers drive the join (CROSS JOIN keeps that order): an IN list over the row value
+            // made SQLite walk the whole number index to avoid a sort of seven rows.
+            var sql = KingaStore.summarySQL.replacingOccurrences(of: "FROM case_record c", with: ", c.number_year * \(SearchIndex.docidYear) + c.number_serial AS docid FROM (SELECT column1 AS y, column2 AS s FROM (VALUES \(list))) t0 CROSS JOIN case_record c")
+            sql += " WHERE c.number_year = t0.y AND c.number_serial = t0.s"
             var args: SQLArgs = []
             if let a = after { sql += " AND c.number_year * \(SearchIndex.docidYear) + c.number_serial \(cmp) ?"; args += [a] }
             sql += " ORDER BY docid \(order) LIMIT ?"

@@ -239,6 +239,25 @@ enum Schema {
                 CREATE INDEX case_by_status_rank ON case_record(\(SearchIndex.statusRank), last_activity_at, number_year, number_serial);
                 """)
         }
+        m.registerMigration("v8-due-indexes") { db in
+            // Due today counted with indexes (issue #6): when a case was last reviewed (its newest report,
+            // assessment, plan, follow-up or reopening), kept by a trigger instead of looked up per case,
+            // and small partial indexes for the rare states the home screen counts.
+            try db.execute(sql: """
+                ALTER TABLE case_record ADD COLUMN reviewed_at TEXT;
+                UPDATE case_record SET reviewed_at = (SELECT max(occurred_at) FROM case_event e WHERE e.case_id = case_record.id
+                    AND e.kind IN ('report_received','assessment','case_plan','follow_up','reopened'));
+                CREATE TRIGGER case_reviewed AFTER INSERT ON case_event
+                    WHEN NEW.kind IN ('report_received','assessment','case_plan','follow_up','reopened')
+                BEGIN
+                    UPDATE case_record SET reviewed_at = NEW.occurred_at
+                    WHERE id = NEW.case_id AND (reviewed_at IS NULL OR reviewed_at < NEW.occurred_at);
+                END;
+                CREATE INDEX case_open_reviewed ON case_record(status, reviewed_at) WHERE first_action_at IS NOT NULL;
+                CREATE INDEX case_returned ON case_record(status) WHERE returned_comment IS NOT NULL;
+                CREATE INDEX case_child_queue ON case_record(status) WHERE assigned_to IS NULL AND source = 'child_friendly';
+                """)
+        }
         return m
     }
 }

@@ -41,7 +41,7 @@ final class HomeScreen: Screen {
             canAudit = app.session?.can(.viewAudit, demo: app.store.isDemo) ?? false
             summary = try app.store.todaySummary(viewer: app.session)
             drafts = try app.store.drafts()
-            due = try app.store.dueItems(deadlines: app.profile.deadlines, viewer: app.session).count
+            due = try app.store.dueCount(deadlines: app.profile.deadlines, viewer: app.session)
             loadError = nil
         } catch {
             loadError = "\(error)"

@@ -18,7 +18,7 @@ struct KingaBench: ParsableCommand {
             render time and peak memory; the same searches in the sqlite3 shell and in fzf --filter, with ratios.
             Prints a table and writes JSON.
             """,
-        subcommands: [Run.self, Session.self],
+        subcommands: [Run.self, Session.self, ShowSQL.self],
         defaultSubcommand: Run.self
     )
 }
@@ -357,6 +357,18 @@ func machineDescription() -> String {
     let mem = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?.split(separator: "\n").first
         .flatMap { Double($0.split(separator: " ").dropFirst().first ?? "") }.map { String(format: "%.0f GiB", $0 / 1_048_576) } ?? "?"
     return "\(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)), \(mem) RAM"
+}
+
+/// `kinga-bench sql --db PATH TEXT`: the statements the case list runs for one search, as the sqlite3 shell
+/// would take them (to read or time a query plan by hand).
+struct ShowSQL: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sql", abstract: "Print the SQL the case list runs for a search.")
+    @Option var db: String
+    @Argument var text: String
+    func run() throws {
+        let store = try KingaStore(path: db, clock: benchClock)
+        for s in try store.caseListSQL(CaseQuery(text: text), limit: pageRows, today: benchClock.today) { print(s) }
+    }
 }
 
 // MARK: - session (the measured process)

@@ -93,20 +93,26 @@ struct CycleTests {
     @Test func dueTodayListsWhatIsLate() throws {
         let (_, store, c, p, box) = try setUp()
         let d = Deadlines.standard
+        #expect(try store.dueCount(deadlines: d) == store.dueItems(deadlines: d).count)
         #expect(try store.dueItems(deadlines: d).isEmpty)
         box.value += 25 * 3600      // unassessed: treated as high, 24 hours
+        #expect(try store.dueCount(deadlines: d) == store.dueItems(deadlines: d).count)
         #expect(try store.dueItems(deadlines: d).map(\.kind) == [.firstActionOverdue])
         let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false, author: "fp")
+        #expect(try store.dueCount(deadlines: d) == store.dueItems(deadlines: d).count)
         #expect(try store.dueItems(deadlines: d).map(\.kind) == [.referralWaiting])
         box.value += 15 * 86400
+        #expect(try store.dueCount(deadlines: d) == store.dueItems(deadlines: d).count)
         #expect(try store.dueItems(deadlines: d).map(\.kind) == [.referralStale])
         try store.updateReferral(id: r.id, to: .declined, note: "Full this month", author: "fp")
+        #expect(try store.dueCount(deadlines: d) == store.dueItems(deadlines: d).count)
         #expect(try store.dueItems(deadlines: d).isEmpty)
         try store.recordFollowUp(caseID: c.id, FollowUp(mode: .call, outcome: "ok", childSafe: true, next: store.clock.today), deadlines: d, author: "fp")
         let due = try store.dueItems(deadlines: d)
         #expect(due.map(\.kind) == [.followUpDue])
         #expect(due.first?.days == 0)
         box.value += 91 * 86400     // no review for 3 months
+        #expect(try store.dueCount(deadlines: d) == store.dueItems(deadlines: d).count)
         #expect(try store.dueItems(deadlines: d).map(\.kind).contains(.reviewDue))
         #expect(throws: CycleError.declineReasonMissing) {
             let r2 = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "y", urgent: false, author: "fp")

@@ -193,7 +193,12 @@ struct SearchTests {
         let dir = TempDir()
         let store = try searchStore(dir)
         var queries: [CaseQuery] = CaseSort.allCases.flatMap { [CaseQuery(sort: $0), CaseQuery(sort: $0, reversed: true)] }
-        queries += [CaseQuery(text: "jos"), CaseQuery(text: "KG-2026-0001"), CaseQuery(text: "42"),
+        // Cases numbered 1 in three years, so a bare "1" finds several numbers (tier 0 with a list).
+        for year in [2024, 2025] {
+            try store.registerCase(from: sampleReport(name: "Year \(year)"), draftID: UUID(), author: "t",
+                                   receivedAt: ISO8601.parse("\(year)-06-01T09:00:00Z")!)
+        }
+        queries += [CaseQuery(text: "jos"), CaseQuery(text: "KG-2026-0001"), CaseQuery(text: "42"), CaseQuery(text: "1"),
                     CaseQuery(text: "jos", filter: CaseFilter(status: .open, urgent: true))]
         for q in queries {
             for (name, plan) in try store.caseListPlans(q, today: pinned.today) {
@@ -201,6 +206,8 @@ struct SearchTests {
                 // "SCAN c" alone is a full-table scan; "SCAN c USING … INDEX" walks an index in order.
                 let tableScan = plan.contains { $0.hasPrefix("SCAN c") && !$0.contains("INDEX") }
                 #expect(!tableScan, "\(q) \(name): \(text)")
+                // A search reaches cases through the search index or the case number: never by walking cases.
+                if q.isSearch { #expect(!plan.contains { $0.hasPrefix("SCAN c") }, "\(q) \(name): \(text)") }
                 if name != "page0" { #expect(!text.contains("TEMP B-TREE FOR ORDER BY") || q.isSearch, "\(q) \(name): \(text)") }
             }
         }
@@ -225,5 +232,38 @@ struct NicknameTests {
         let decoded = try JSONDecoder().decode(Report.self, from: Data(old.utf8))
         #expect(decoded.childName == "Amani")
         #expect(decoded.nickname == "")
+    }
+}
+
+@Suite("Home screen counts at scale")
+struct DashboardTests {
+    @Test("the due count always equals the Due today list, on the demo data at several dates and for each user",
+          arguments: [0, 2, 30, 120, 400])
+    func dueCountMatchesTheList(daysLater: Int) throws {
+        let dir = TempDir()
+        let path = dir.path + "/demo.sqlite"
+        do {
+            let seedStore = try KingaStore(path: path, clock: pinned)
+            try Seeds.fillDemo(seedStore, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
+        }
+        let later = Clock.fixed(pinned.now.addingTimeInterval(Double(daysLater) * 86_400), timeZone: pinned.timeZone)
+        let store = try KingaStore(path: path, clock: later)
+        let d = Deadlines.standard
+        #expect(try store.dueCount(deadlines: d) == store.dueItems(deadlines: d).count)
+        for u in try store.users() {
+            #expect(try store.dueCount(deadlines: d, viewer: u) == store.dueItems(deadlines: d, viewer: u).count, "\(u.name)")
+        }
+        if daysLater == 400 { #expect(try store.dueCount(deadlines: d) > 0) }
+    }
+
+    @Test("the home screen's counts never scan the case table")
+    func dashboardPlans() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let fp = try store.createUser(name: "Plan Focal Point", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        for viewer in [nil, fp] {
+            let plan = try store.dashboardPlans(viewer: viewer)
+            #expect(!plan.contains { $0.hasPrefix("SCAN c") && !$0.contains("INDEX") }, "\(plan.joined(separator: "\n"))")
+        }
     }
 }
