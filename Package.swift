@@ -46,7 +46,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model", "I18n"], exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]

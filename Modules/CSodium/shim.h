@@ -11,10 +11,18 @@ static inline size_t kinga_hmac_bytes(void) { return crypto_auth_hmacsha256_BYTE
 static inline size_t kinga_hmac_key_bytes(void) { return crypto_auth_hmacsha256_KEYBYTES; }
 static inline size_t kinga_pwhash_strbytes(void) { return crypto_pwhash_STRBYTES; }
 
-/* Argon2id (libsodium's default for crypto_pwhash_str) with the INTERACTIVE limits: 2 passes, 64 MiB.
- * OWASP Password Storage Cheat Sheet minimum for Argon2id: 19 MiB, 2 passes. Output: a PHC string. */
+/* Argon2id (libsodium's default for crypto_pwhash_str) at the OWASP Password Storage Cheat Sheet's
+ * recommended minimum: 19 MiB of memory, 2 passes, 1 lane. (Kinga used libsodium's INTERACTIVE limits,
+ * 64 MiB, before issue #6: that alone tripled the program's peak memory at login. Older hashes still verify,
+ * since a PHC string carries its own limits, and are re-hashed at the next successful login.) */
+#define KINGA_PIN_OPSLIMIT 2ULL
+#define KINGA_PIN_MEMLIMIT (19UL * 1024UL * 1024UL)
 static inline int kinga_pin_hash(char *out, const char *pin, unsigned long long len) {
-    return crypto_pwhash_str(out, pin, len, crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    return crypto_pwhash_str(out, pin, len, KINGA_PIN_OPSLIMIT, KINGA_PIN_MEMLIMIT);
+}
+/* 1 when `hash` was made with other limits than Kinga's current ones (re-hash it), 0 otherwise, -1 when invalid. */
+static inline int kinga_pin_needs_rehash(const char *hash) {
+    return crypto_pwhash_str_needs_rehash(hash, KINGA_PIN_OPSLIMIT, KINGA_PIN_MEMLIMIT);
 }
 static inline int kinga_pin_verify(const char *hash, const char *pin, unsigned long long len) {
     return crypto_pwhash_str_verify(hash, pin, len);

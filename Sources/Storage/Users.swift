@@ -128,8 +128,11 @@ extension KingaStore {
         }
         // Verifying takes ~0.1 s of Argon2id on purpose; it runs outside the write lock.
         if Self.verifyPIN(pin, hash: row["pin_hash"]) {
+            // A hash made with older limits is replaced by one with the current limits (same PIN).
+            let rehashed = kinga_pin_needs_rehash(row["pin_hash"] as String) == 1 ? try? Self.hashPIN(pin) : nil
             try pool.write { db in
                 try db.execute(sql: "UPDATE app_user SET failed_attempts = 0, locked_until = NULL WHERE id = ?", arguments: [userID.uuidString])
+                if let h = rehashed { try db.execute(sql: "UPDATE app_user SET pin_hash = ? WHERE id = ?", arguments: [h, userID.uuidString]) }
                 try audit(db, actor: name, action: "login.ok")
             }
             return .success(User(id: userID, name: name, roles: roles, language: row["language"], active: true))

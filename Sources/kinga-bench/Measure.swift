@@ -88,3 +88,11 @@ func onPath(_ program: String) -> Bool {
         FileManager.default.isExecutableFile(atPath: "\($0)/\(program)")
     }
 }
+
+/// Resident memory of this process now, in megabytes (`VmRSS` in /proc/self/status); 0 when unreadable.
+func currentRSSMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb / 1024
+}

@@ -62,6 +62,9 @@ struct SessionResult: Codable {
     var endKeyMs: Double
     var filtersMs: [String: Stats]
     var peakRSSMB: Double
+    /// Resident memory after loading the program and opening the database, and after the first frame.
+    var rssAtStartMB: Double
+    var rssAfterFirstFrameMB: Double
 }
 
 struct SizeResult: Codable {
@@ -384,6 +387,7 @@ struct Session: ParsableCommand {
     func run() throws {
         func sinceSpawn() -> Double { Double(monotonicNanos() - spawnedAt) / 1e6 }
         let store = try KingaStore(path: db, clock: benchClock)
+        let rssStart = currentRSSMegabytes()
         guard let seeds = Seeds.locate(explicit: nil, environment: ProcessInfo.processInfo.environment, executablePath: CommandLine.arguments[0]) else {
             throw ValidationError("seeds folder not found (set KINGA_SEEDS)")
         }
@@ -396,6 +400,7 @@ struct Session: ParsableCommand {
         app.handle(.key(.char("c")))
         let listGrid = app.render(width: w, height: h)
         let list = sinceSpawn()
+        let rssFirst = currentRSSMegabytes()
         guard listGrid.contains("/ Search") else { throw ValidationError("the case list did not open:\n\(listGrid.text)") }
 
         func step(_ key: Key) -> Double {
@@ -449,7 +454,7 @@ struct Session: ParsableCommand {
         }
         let result = SessionResult(firstFrameHomeMs: home, firstFrameCaseListMs: list, renderMs: Stats(render), queries: results,
                                    pageDownTopMs: Stats(top), pageDownDeepMs: Stats(deep), endKeyMs: end, filtersMs: filterStats,
-                                   peakRSSMB: peakRSSMegabytes())
+                                   peakRSSMB: peakRSSMegabytes(), rssAtStartMB: rssStart, rssAfterFirstFrameMB: rssFirst)
         try JSONEncoder().encode(result).write(to: URL(fileURLWithPath: out))
         try JSONEncoder().encode(all).write(to: URL(fileURLWithPath: out + ".samples"))
     }

@@ -180,6 +180,28 @@ struct EndToEndTests {
         try r.waitForExit()
     }
 
+    @Test("search as you type in the real binary: / then letters, accents ignored, Enter opens the case")
+    func searchInTheRealTerminal() throws {
+        let t = TmuxSession()
+        try t.startKinga("--demo")
+        try t.send("c")
+        try t.waitFor("/ Search")
+        try t.send("/")
+        try t.waitFor("Search:")
+        try t.type("LUYÁNDO")
+        let found = try t.waitFor("1 case matches")
+        #expect(found.contains("Luyando"))
+        try t.send("Enter")
+        let detail = try t.waitFor("Timeline")
+        #expect(detail.contains("Luyando"))
+        try t.send("Escape")
+        try t.waitFor("1 case matches")
+        try t.send("Escape")
+        try t.waitFor("/ Search")
+        try t.send("Escape", "q")
+        try t.waitForExit()
+    }
+
     @Test("a tiny window gets a calm message, and the full screen comes back when it grows")
     func resize() throws {
         let t = TmuxSession(width: 30, height: 8)

@@ -12,7 +12,7 @@ struct UserTests {
         let hash = try store.pool.read { try String.fetchOne($0, sql: "SELECT pin_hash FROM app_user") } ?? ""
         #expect(hash.hasPrefix("$argon2id$"))
         #expect(!hash.contains("902134"))
-        #expect(hash.contains("m=65536") && hash.contains("t=2"))   // ≥ OWASP minimum (19 MiB, 2 passes)
+        #expect(hash.contains("m=19456") && hash.contains("t=2"))   // ≥ OWASP minimum (19 MiB, 2 passes)
         #expect(throws: UserError.weakPIN(.sequence)) { try store.createUser(name: "B", roles: [.supervisor], pin: "123456", createdBy: "setup") }
         #expect(throws: UserError.nameTaken) { try store.createUser(name: "ibu fiktif", roles: [.supervisor], pin: "902134", createdBy: "setup") }
     }
@@ -106,5 +106,29 @@ struct ReviewFixTests {
         #expect(try !store.isDemoDatabase())
         try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
         #expect(try store.isDemoDatabase())
+    }
+}
+
+import CSodium
+
+@Suite("PIN hashes")
+struct PINHashTests {
+    @Test("new PINs use Argon2id at 19 MiB and 2 passes; an older 64 MiB hash is replaced at the next login")
+    func owaspLimitsAndRehash() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let u = try store.createUser(name: "Ibu Fiktif", roles: [.focalPoint], pin: "902134", createdBy: "setup")
+        func hash() throws -> String { try store.pool.read { db in try String.fetchOne(db, sql: "SELECT pin_hash FROM app_user WHERE id = ?", arguments: [u.id.uuidString]) ?? "" } }
+        #expect(try hash().hasPrefix("$argon2id$v=19$m=19456,t=2,p=1$"))
+        // A hash made the old way (libsodium INTERACTIVE: 64 MiB).
+        var out = [CChar](repeating: 0, count: Int(kinga_pwhash_strbytes()))
+        let pin = Array("902134".utf8CString)
+        #expect(crypto_pwhash_str(&out, pin, 6, UInt64(crypto_pwhash_OPSLIMIT_INTERACTIVE), Int(crypto_pwhash_MEMLIMIT_INTERACTIVE)) == 0)
+        let old = String(cString: out)
+        #expect(old.contains("m=65536"))
+        try store.pool.write { db in try db.execute(sql: "UPDATE app_user SET pin_hash = ? WHERE id = ?", arguments: [old, u.id.uuidString]) }
+        #expect(try store.login(userID: u.id, pin: "902134") == .success(u))
+        #expect(try hash().contains("m=19456,t=2"))
+        #expect(try store.login(userID: u.id, pin: "902134") == .success(u))
     }
 }
