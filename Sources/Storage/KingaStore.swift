@@ -14,6 +14,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case invalidReport([ReportField])
     /// The database file could not be opened (path and the underlying reason).
     case cannotOpen(path: String, reason: String)
+    /// A backup (path) is not a sound Kinga database: it fails SQLite's check or is something else.
+    case backupDamaged(String)
+    /// The database (path) failed SQLite's check when opened: Kinga did not open it, so nothing was written.
+    case damaged(String)
 
     public var description: String {
         switch self {
@@ -22,6 +26,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .notFound: return "That record could not be found."
         case .invalidReport(let f): return "The report is missing: \(f.map(\.rawValue).joined(separator: ", "))."
         case .cannotOpen(let path, let reason): return "Kinga could not open its database at \(path): \(reason)"
+        case .damaged(let path): return "The database at \(path) is damaged. Kinga has not opened it, so nothing more can be lost. Go back to the newest backup (kinga check lists them; kinga restore FILE --yes), and keep the damaged file for a technician."
+        case .backupDamaged(let path): return "\(path) is not a sound Kinga backup (it is damaged, or it is another kind of file). Choose another backup."
         }
     }
 }
@@ -111,6 +117,10 @@ public final class KingaStore: @unchecked Sendable {
         return ("0=1", [])
     }
 
+    /// Databases up to this size (bytes) are checked with `PRAGMA quick_check` every time they are opened
+    /// (a kiosk's database is a few megabytes; about 9 KB per case).
+    public static let checkOnOpenBytes = 256 * 1024 * 1024
+
     /// How long a writer waits for another session's transaction before giving up, in seconds.
     public static let busyTimeoutSeconds: TimeInterval = 10
 
@@ -137,7 +147,16 @@ public final class KingaStore: @unchecked Sendable {
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
+            // A damaged database is never opened for writing (issue #7). The check reads every page, so it
+            // runs here only up to `checkOnOpenBytes`; larger archives are checked by the daily backup.
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > 0, size <= Self.checkOnOpenBytes,
+               !Self.quickCheck(path) {
+                throw StoreError.damaged(path)
+            }
             pool = try DatabasePool(path: path, configuration: config)
+            // Before changing the schema of a database that holds data, keep a copy (issue #7).
+            let needsMigration = try pool.read { db in try db.tableExists("case_record") && !Schema.migrator.hasCompletedMigrations(db) }
+            if needsMigration { _ = try Self.makeBackup(pool, dbPath: path, now: clock.now, reason: "before-update") }
             try Schema.migrator.migrate(pool)
             // A new key for a log that already has entries would make every entry look forged: refuse.
             if loaded.created, try pool.read({ db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log") ?? 0 }) > 0 {

@@ -465,7 +465,7 @@ extension S {
             case .changedElsewhere: return tr("error.changedElsewhere")
             case .notFound: return tr("error.notFound")
             case .invalidReport: return tr("error.invalidReport")
-            case .cannotOpen: return saveFailed(s.description)
+            case .cannotOpen, .backupDamaged, .damaged: return saveFailed(s.description)
             }
         default: return saveFailed("\(e)")
         }

@@ -14,6 +14,12 @@ struct Kinga: ParsableCommand {
                 Open Kinga full screen (see: kinga open --help).
             kinga audit verify [--db PATH | --demo]
                 Check that no audit log entry was changed or removed.
+            kinga check [--db PATH | --demo]
+                Check the whole database (SQLite integrity, links, search index, audit chain) and list the backups.
+            kinga backup FILE [--db PATH | --demo]
+                Make a consistent copy of the database now (Kinga may stay open).
+            kinga restore FILE [--db PATH | --demo] --yes
+                Replace the database with a backup (the current one is kept as a backup first).
 
             Kinga opens the real database at $XDG_DATA_HOME/kinga/kinga.sqlite (or ~/.local/share/kinga/kinga.sqlite).
             The demo (--demo) uses its own file, filled with fictional cases, and never touches real data.
@@ -21,7 +27,7 @@ struct Kinga: ParsableCommand {
             KINGA_SEEDS points to the seeds folder.
             """,
         version: KingaVersion.string,
-        subcommands: [Open.self, Audit.self],
+        subcommands: [Open.self, Audit.self, Check.self, Backup.self, Restore.self],
         defaultSubcommand: Open.self
     )
 }
@@ -75,7 +81,13 @@ struct Open: ParsableCommand {
         }
         if demo && reset { DataPaths.removeDatabase(at: dbPath) }
         let store: KingaStore
-        do { store = try KingaStore(path: dbPath, clock: clock) } catch { throw Failure(message: "\(error)") }
+        do { store = try KingaStore(path: dbPath, clock: clock) } catch {
+            var message = "\(error)"
+            if let newest = KingaStore.backups(for: dbPath).first {
+                message += "\nThe newest backup is from \(ISO8601.format(newest.madeAt).prefix(16).replacingOccurrences(of: "T", with: " ")) UTC. To go back to it:\n  kinga restore \(newest.path) --yes"
+            }
+            throw Failure(message: message)
+        }
         store.isDemo = demo
         if demo, try store.caseCount() == 0 {
             do { try Seeds.fillDemo(store, seeds: seedsPath) } catch { throw Failure(message: "\(error)") }
@@ -95,6 +107,10 @@ struct Open: ParsableCommand {
         let terminal: NcursesTerminal
         do { terminal = try NcursesTerminal(noColor: env["NO_COLOR"].map { !$0.isEmpty } ?? false) } catch {
             throw Failure(message: "\(error)")
+        }
+        // The daily backup (issue #7), in the background so the first screen is not kept waiting.
+        if !demo {
+            Thread.detachNewThread { _ = try? store.backupIfDue() }
         }
         let signal = app.run(on: terminal)
         terminal.end()
@@ -133,6 +149,108 @@ struct Audit: ParsableCommand {
                 throw Failure(message: "The audit log is broken at entry \(seq) (\(checked) entries before it are intact). It was changed or an entry was removed. Tell your supervisor and keep this database as evidence.")
             }
         }
+    }
+}
+
+/// `--db PATH` or `--demo`: which database a maintenance command works on.
+struct DatabaseChoice: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The database (default: the real one).", valueName: "path"))
+    var db: String?
+
+    @Flag(name: .long, help: "The demo database.")
+    var demo = false
+
+    /// The path, and the clock (KINGA_NOW) to stamp what the command writes.
+    func resolve(mustExist: Bool = true) throws -> (path: String, clock: Clock) {
+        let env = ProcessInfo.processInfo.environment
+        let clock: Clock
+        do { clock = try Clock.fromEnvironment(env) } catch { throw Failure(message: "\(error)") }
+        let paths = DataPaths(environment: env)
+        let path = db ?? (demo ? paths.demoDatabase : paths.realDatabase)
+        if mustExist && !FileManager.default.fileExists(atPath: path) { throw Failure(message: "There is no database at \(path).") }
+        return (path, clock)
+    }
+
+    func open() throws -> KingaStore {
+        let (path, clock) = try resolve()
+        do { return try KingaStore(path: path, clock: clock) } catch { throw Failure(message: "\(error)") }
+    }
+}
+
+/// `kinga check`: is the database sound? Exit status 0 when it is, 1 otherwise.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the database: SQLite integrity, links between records, the search index and the audit chain.",
+        discussion: "Reads only. Lists the backups. Exit status: 0 when everything is sound, 1 otherwise.")
+
+    @OptionGroup var database: DatabaseChoice
+
+    func run() throws {
+        let store = try database.open()
+        let r: CheckReport
+        do { r = try store.check() } catch { throw Failure(message: "The check could not finish: \(error). Keep this file as it is and ask for help.") }
+        print("Database: \(store.path)")
+        print("  \(r.cases) cases, \(r.events) timeline entries")
+        print("  SQLite integrity: \(r.integrity ? "ok" : "DAMAGED")")
+        print("  links between records: \(r.foreignKeys ? "ok" : "BROKEN")")
+        print("  search index: \(r.searchIndex ? "ok" : "INCOMPLETE")")
+        switch r.audit {
+        case .intact(let n)?: print("  audit chain: ok (\(n) entries)")
+        case .broken(let seq, _)?: print("  audit chain: BROKEN at entry \(seq)")
+        case nil: print("  audit chain: not checked")
+        }
+        print("  writes: \(r.synchronous == 2 ? "synchronous=FULL (a saved record survives a power cut)" : "synchronous=\(r.synchronous)")")
+        let backups = store.backups()
+        print("Backups in \(store.backupsFolder): \(backups.count)")
+        for b in backups { print("  \(b.path)  (\(b.reason), \(b.bytes / 1024) KB)") }
+        if !r.ok {
+            throw Failure(message: "Problems found:\n" + r.problems.map { "- " + $0 }.joined(separator: "\n")
+                          + (backups.first.map { "\nThe newest backup is \($0.path). To go back to it: kinga restore \($0.path) --yes" } ?? ""))
+        }
+        print("Everything is sound.")
+    }
+}
+
+/// `kinga backup FILE`: a consistent copy now, with SQLite's online backup API.
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Copy the database to FILE (consistent even while Kinga is in use).")
+
+    @OptionGroup var database: DatabaseChoice
+
+    @Argument(help: ArgumentHelp("Where to write the copy (must not exist yet).", valueName: "file"))
+    var file: String
+
+    func run() throws {
+        let store = try database.open()
+        do { try store.backup(to: file) } catch { throw Failure(message: "\(error)") }
+        print("Backup written to \(file). Keep it somewhere safe: it holds children's records.")
+    }
+}
+
+/// `kinga restore FILE --yes`: go back to a backup.
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replace the database with the backup FILE.",
+        discussion: "Close Kinga everywhere first. The database being replaced is kept as a backup (or, when damaged, set aside beside it), so a restore can be undone.")
+
+    @OptionGroup var database: DatabaseChoice
+
+    @Argument(help: ArgumentHelp("The backup to go back to.", valueName: "file"))
+    var file: String
+
+    @Flag(name: .long, help: "Yes, replace the database (required: everything saved after the backup was made is set aside).")
+    var yes = false
+
+    func run() throws {
+        let (path, clock) = try database.resolve(mustExist: false)
+        guard FileManager.default.fileExists(atPath: file) else { throw Failure(message: "There is no backup at \(file).") }
+        guard yes else {
+            throw Failure(message: "Restoring replaces \(path) with \(file): what was saved after that backup is set aside. If you are sure, run the same command with --yes.")
+        }
+        let kept: String?
+        do { kept = try KingaStore.restore(from: file, to: path, clock: clock) } catch { throw Failure(message: "\(error)") }
+        print("Restored \(path) from \(file).")
+        if let k = kept { print("The database it replaced is kept at \(k).") }
     }
 }
 

@@ -410,6 +410,42 @@ struct EndToEndTests {
         _ = t
     }
 
+    @Test("kinga check, backup and restore: a damaged database is refused untouched, and the backup brings it back")
+    func backupCheckRestore() throws {
+        let t = TmuxSession()
+        try t.startKinga("--demo")
+        try t.waitFor("DEMO — fictional data")
+        try t.send("q")
+        try t.waitForExit()
+        func kinga(_ args: String) throws -> (status: Int32, output: String) {
+            try TmuxSession.run(["sh", "-c", "XDG_DATA_HOME='\(t.dataHome)' KINGA_NOW=2026-03-02T09:00:00Z '\(TmuxSession.binary)' \(args) 2>&1"])
+        }
+        let sound = try kinga("check --demo")
+        #expect(sound.status == 0, "\(sound.output)")
+        #expect(sound.output.contains("Everything is sound"))
+        let copy = t.dataHome + "/demo-backup.sqlite"
+        let backup = try kinga("backup --demo '\(copy)'")
+        #expect(backup.status == 0, "\(backup.output)")
+        #expect(try kinga("backup --demo '\(copy)'").status == 1)   // never overwrites
+        // Damage the middle of the database file, as a failing disk would.
+        let db = t.dataHome + "/kinga/demo.sqlite"
+        _ = try TmuxSession.run(["sh", "-c", "dd if=/dev/urandom of='\(db)' bs=4096 seek=3 count=6 conv=notrunc 2>/dev/null"])
+        let damaged = try Data(contentsOf: URL(fileURLWithPath: db))
+        let check = try kinga("check --demo")
+        #expect(check.status == 1)
+        #expect(check.output.contains("damaged"), "\(check.output)")
+        let r = try t.restart("--demo", logIn: false)
+        let refused = try r.waitFor("END-OF-RUN")
+        #expect(refused.contains("is damaged"), "\(refused)")
+        #expect(refused.contains("nothing more can be lost"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == damaged)
+        #expect(try kinga("restore --demo '\(copy)'").status == 1)        // asks for --yes first
+        let restore = try kinga("restore --demo '\(copy)' --yes")
+        #expect(restore.status == 0, "\(restore.output)")
+        #expect(restore.output.contains("kept at"))
+        #expect(try kinga("check --demo").status == 0)
+    }
+
     @Test("kinga audit verify: 0 when intact, 1 naming the first bad entry after an edit with sqlite3")
     func auditVerify() throws {
         let t = TmuxSession()

@@ -1,0 +1,218 @@
+import Foundation
+import GRDB
+import Model
+
+/// One backup file in the backups folder.
+public struct BackupInfo: Hashable, Sendable {
+    public let path: String
+    /// When it was made (from the file's name, UTC).
+    public let madeAt: Date
+    /// Why: "daily", "before-update", "before-restore" or "manual".
+    public let reason: String
+    /// Size in bytes.
+    public let bytes: Int
+}
+
+/// What `kinga check` found. Every field true (and `problems` empty) means the database is sound.
+public struct CheckReport: Sendable {
+    /// `PRAGMA integrity_check` said "ok".
+    public var integrity: Bool
+    /// `PRAGMA foreign_key_check` found nothing.
+    public var foreignKeys: Bool
+    /// The search index is consistent (FTS5 `integrity-check`).
+    public var searchIndex: Bool
+    /// The audit chain verifies (every entry, in order).
+    public var audit: AuditVerification?
+    /// `PRAGMA synchronous` of the writer (2 = FULL).
+    public var synchronous: Int
+    /// Cases and timeline entries counted.
+    public var cases: Int
+    public var events: Int
+    /// Plain sentences about anything wrong.
+    public var problems: [String]
+    public var ok: Bool { problems.isEmpty }
+}
+
+/// Backups with SQLite's online backup API (issue #7): a consistent copy taken from one read snapshot while
+/// Kinga keeps working, written to a temporary name and renamed only when complete (a crash never leaves
+/// half a backup under a real name). Kept beside the database in `backups/`, readable only by Kinga's user;
+/// the newest `keep` are kept.
+extension KingaStore {
+    /// How many automatic backups are kept (issue #7: the last 7).
+    public static let backupsKept = 7
+    /// A new automatic backup is made when the newest is older than this (seconds): at least daily.
+    public static let backupInterval: TimeInterval = 24 * 3600
+
+    /// `<database folder>/backups`.
+    public var backupsFolder: String { Self.backupsFolder(for: path) }
+
+    static func backupsFolder(for dbPath: String) -> String {
+        ((dbPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("backups")
+    }
+
+    /// Copies the whole database to `destination` (which must not exist), then checks the copy.
+    /// - Throws: `StoreError.cannotOpen` when the copy cannot be written (folder missing or read-only, disk
+    ///   full); `StoreError.backupDamaged` when the copy fails its check. A failed copy is removed.
+    public func backup(to destination: String) throws { try Self.copy(pool, to: destination) }
+
+    static func copy(_ pool: DatabasePool, to destination: String) throws {
+        let fm = FileManager.default
+        guard !fm.fileExists(atPath: destination) else { throw StoreError.cannotOpen(path: destination, reason: "a file with that name already exists") }
+        let folder = (destination as NSString).deletingLastPathComponent
+        let temporary = (folder.isEmpty ? "." : folder) + "/.kinga-backup-\(UUID().uuidString).tmp"
+        do {
+            let dest = try DatabaseQueue(path: temporary)
+            try pool.backup(to: dest)
+            try dest.close()
+            chmod(temporary, 0o600)
+            guard Self.quickCheck(temporary) else { throw StoreError.backupDamaged(destination) }
+            try fm.moveItem(atPath: temporary, toPath: destination)
+        } catch let e as StoreError {
+            try? fm.removeItem(atPath: temporary)
+            throw e
+        } catch {
+            try? fm.removeItem(atPath: temporary)
+            throw StoreError.cannotOpen(path: destination, reason: Self.plainReason(error))
+        }
+    }
+
+    /// Makes a backup in the backups folder and removes the oldest beyond `backupsKept`.
+    /// - Parameter reason: a word for the file name ("daily", "before-update", "before-restore", "manual").
+    /// - Returns: the new backup's path.
+    @discardableResult
+    public func makeAutomaticBackup(reason: String) throws -> String {
+        try Self.makeBackup(pool, dbPath: path, now: clock.now, reason: reason)
+    }
+
+    static func makeBackup(_ pool: DatabasePool, dbPath: String, now: Date, reason: String) throws -> String {
+        let folder = backupsFolder(for: dbPath)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var dest = folder + "/" + backupName(at: now, reason: reason)
+        if FileManager.default.fileExists(atPath: dest) { dest = dest.replacingOccurrences(of: ".sqlite", with: "-\(UUID().uuidString.prefix(4)).sqlite") }
+        try copy(pool, to: dest)
+        pruneBackups(dbPath: dbPath)
+        return dest
+    }
+
+    /// Makes the daily backup when the newest is more than a day old (or there is none) and the database
+    /// holds at least one case. Safe to call from a background thread while Kinga is used.
+    /// - Returns: the new backup's path, or nil when none was due.
+    @discardableResult
+    public func backupIfDue() throws -> String? {
+        guard try caseCount() > 0 else { return nil }
+        if let newest = backups().first, clock.now.timeIntervalSince(newest.madeAt) < Self.backupInterval { return nil }
+        return try makeAutomaticBackup(reason: "daily")
+    }
+
+    /// The backups in the backups folder, newest first.
+    public func backups() -> [BackupInfo] { Self.backups(for: path) }
+
+    /// The backups kept beside the database at `dbPath` (newest first), without opening it.
+    public static func backups(for dbPath: String) -> [BackupInfo] {
+        let folder = backupsFolder(for: dbPath)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.compactMap { name -> BackupInfo? in
+            guard let (date, reason) = parseBackupName(name) else { return nil }
+            let p = folder + "/" + name
+            let size = ((try? FileManager.default.attributesOfItem(atPath: p))?[.size] as? Int) ?? 0
+            return BackupInfo(path: p, madeAt: date, reason: reason, bytes: size)
+        }.sorted { ($0.madeAt, $0.path) > ($1.madeAt, $1.path) }
+    }
+
+    /// Removes stale temporary copies and all but the newest `backupsKept` backups.
+    static func pruneBackups(dbPath: String) {
+        let fm = FileManager.default
+        let folder = backupsFolder(for: dbPath)
+        for name in (try? fm.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".kinga-backup-") {
+            try? fm.removeItem(atPath: folder + "/" + name)
+        }
+        for old in backups(for: dbPath).dropFirst(backupsKept) { try? fm.removeItem(atPath: old.path) }
+    }
+
+    /// `kinga-20261130-090000-daily.sqlite` (UTC).
+    static func backupName(at date: Date, reason: String) -> String {
+        let iso = ISO8601.format(date)   // 2026-11-30T09:00:00.000Z
+        let digits = iso.prefix(19).filter(\.isNumber)
+        return "kinga-\(digits.prefix(8))-\(digits.dropFirst(8))-\(reason).sqlite"
+    }
+
+    static func parseBackupName(_ name: String) -> (Date, String)? {
+        guard name.hasPrefix("kinga-"), name.hasSuffix(".sqlite") else { return nil }
+        let parts = name.dropFirst(6).dropLast(7).split(separator: "-", maxSplits: 2)
+        guard parts.count == 3, parts[0].count == 8, parts[1].count == 6 else { return nil }
+        let d = parts[0], t = parts[1]
+        let iso = "\(d.prefix(4))-\(d.dropFirst(4).prefix(2))-\(d.suffix(2))T\(t.prefix(2)):\(t.dropFirst(2).prefix(2)):\(t.suffix(2)).000Z"
+        guard let date = ISO8601.parse(iso) else { return nil }
+        return (date, String(parts[2]))
+    }
+
+    /// True when the file is an SQLite database that passes `PRAGMA quick_check`.
+    static func quickCheck(_ path: String) -> Bool {
+        var config = Configuration()
+        config.readonly = true
+        guard let q = try? DatabaseQueue(path: path, configuration: config) else { return false }
+        defer { try? q.close() }
+        return (try? q.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }) == "ok"
+    }
+
+    /// Replaces the database at `dbPath` with the backup at `source`.
+    ///
+    /// The backup is checked first (it must be a sound Kinga database); the current database, when it can
+    /// still be read, is itself backed up first ("before-restore"), so a restore can be undone. Stop every
+    /// Kinga session on this database before restoring.
+    /// - Returns: the path of the copy of the replaced database, when one was made.
+    /// - Throws: `StoreError.backupDamaged` (the backup is not a sound Kinga database), `.cannotOpen`.
+    @discardableResult
+    public static func restore(from source: String, to dbPath: String, clock: Clock) throws -> String? {
+        guard quickCheck(source) else { throw StoreError.backupDamaged(source) }
+        var config = Configuration()
+        config.readonly = true
+        let isKinga = (try? DatabaseQueue(path: source, configuration: config).read { db in
+            try db.tableExists("case_record") && db.tableExists("audit_log")
+        }) ?? false
+        guard isKinga else { throw StoreError.backupDamaged(source) }
+        var saved: String?
+        if FileManager.default.fileExists(atPath: dbPath), quickCheck(dbPath), let current = try? KingaStore(path: dbPath, clock: clock) {
+            saved = try current.makeAutomaticBackup(reason: "before-restore")
+        } else if FileManager.default.fileExists(atPath: dbPath) {
+            // A damaged database is kept as it is, for a technician, never overwritten.
+            let keep = dbPath + ".damaged-" + backupName(at: clock.now, reason: "kept")
+            try FileManager.default.moveItem(atPath: dbPath, toPath: keep)
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.moveItem(atPath: dbPath + suffix, toPath: keep + suffix) }
+            saved = keep
+        }
+        do {
+            let from = try DatabaseQueue(path: source, configuration: config)
+            let to = try DatabasePool(path: dbPath)
+            try from.backup(to: to)
+            try to.close()
+            chmod(dbPath, 0o600)
+        } catch {
+            throw StoreError.cannotOpen(path: dbPath, reason: plainReason(error))
+        }
+        return saved
+    }
+
+    /// Everything `kinga check` looks at. Reads only.
+    public func check() throws -> CheckReport {
+        var r = CheckReport(integrity: false, foreignKeys: false, searchIndex: false, audit: nil, synchronous: -1, cases: 0, events: 0, problems: [])
+        try pool.read { db in
+            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+            r.integrity = integrity == ["ok"]
+            if !r.integrity { r.problems.append("SQLite's integrity check found damage: \(integrity.prefix(3).joined(separator: "; "))") }
+            let fk = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check")
+            r.foreignKeys = fk.isEmpty
+            if !r.foreignKeys { r.problems.append("\(fk.count) records point to records that do not exist.") }
+            r.cases = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record") ?? 0
+            r.events = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_event") ?? 0
+            let indexed = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_search WHERE case_search MATCH ?", arguments: ["number : kg"]) ?? -1
+            r.searchIndex = indexed == r.cases
+            if !r.searchIndex { r.problems.append("The search index holds \(indexed) cases, the database \(r.cases): searching may miss cases.") }
+        }
+        r.synchronous = try writerSynchronousMode()
+        let audit = try verifyAudit()
+        r.audit = audit
+        if case .broken(let seq, _) = audit { r.problems.append("The audit log is broken at entry \(seq): it was changed or an entry was removed.") }
+        return r
+    }
+}
