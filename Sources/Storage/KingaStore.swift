@@ -22,12 +22,71 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .accessDenied: return "This case is not assigned to you. Ask your supervisor if you need to work on it."
-        case .changedElsewhere: return "This case was changed by someone else. Please open it again."
+        case .changedElsewhere: return "Someone else changed this case while you were working on it. Their change is shown at the top; your answers are still here."
         case .notFound: return "That record could not be found."
         case .invalidReport(let f): return "The report is missing: \(f.map(\.rawValue).joined(separator: ", "))."
         case .cannotOpen(let path, let reason): return "Kinga could not open its database at \(path): \(reason)"
         case .damaged(let path): return "The database at \(path) is damaged. Kinga has not opened it, so nothing more can be lost. Go back to the newest backup (kinga check lists them; kinga restore FILE --yes), and keep the damaged file for a technician."
         case .backupDamaged(let path): return "\(path) is not a sound Kinga backup (it is damaged, or it is another kind of file). Choose another backup."
+        }
+    }
+}
+
+/// One change someone else made to a case while the user was editing it.
+public struct CaseChange: Hashable, Sendable {
+    public let author: String
+    /// When it was saved (UTC).
+    public let at: Date
+    public let kind: EventKind
+    public let summary: String
+    public let body: String
+}
+
+/// A case as the user saw it when they started an edit: its version then, and when (optimistic concurrency,
+/// issue #7). Bind it with `KingaStore.$editContext.withValue(ctx) { … }` around a save: when someone else
+/// changed the case in between, the save is refused with `StoreError.changedElsewhere` and `conflict` lists
+/// their changes. The screen shows them beside the user's own answers; `acknowledge()` then lets the next
+/// save go ahead. Nothing is ever overwritten silently.
+public final class EditContext: @unchecked Sendable {
+    public let caseID: UUID
+    /// The case's version when the edit began (or when the user last acknowledged other changes).
+    public private(set) var version: Int
+    /// The newest timeline entry the user has seen (SQLite rowid, so clocks do not matter).
+    public private(set) var lastEventRowID: Int64
+    /// The changes found by the last refused save (nil when the last save went ahead or none was tried).
+    public private(set) var conflict: [CaseChange]?
+    private var latest: (version: Int, rowID: Int64)?
+
+    init(caseID: UUID, version: Int, lastEventRowID: Int64) {
+        self.caseID = caseID
+        self.version = version
+        self.lastEventRowID = lastEventRowID
+    }
+
+    func found(_ changes: [CaseChange], version current: Int, lastEventRowID row: Int64) {
+        conflict = changes
+        latest = (current, row)
+    }
+
+    /// The user has seen the other changes: the next save goes ahead on top of them (and is refused again
+    /// if yet another change comes in first).
+    public func acknowledge() {
+        if let l = latest { version = l.version; lastEventRowID = l.rowID }
+        conflict = nil
+        latest = nil
+    }
+}
+
+extension KingaStore {
+    /// Starts an edit of a case: remembers its version and newest timeline entry now.
+    /// - Throws: `StoreError.notFound`.
+    public func beginEdit(caseID: UUID) throws -> EditContext {
+        try pool.read { db in
+            guard let v = try Int.fetchOne(db, sql: "SELECT version FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) else {
+                throw StoreError.notFound
+            }
+            let row = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM case_event WHERE case_id = ?", arguments: [caseID.uuidString]) ?? 0
+            return EditContext(caseID: caseID, version: v, lastEventRowID: row)
         }
     }
 }
@@ -64,6 +123,9 @@ public final class KingaStore: @unchecked Sendable {
     /// Where the audit key lives: beside the database, `<name>.audit-key`.
     public let auditKeyPath: String
 
+    /// The edit being saved in this task, when the screen asked for a version check (see `EditContext`).
+    @TaskLocal public static var editContext: EditContext?
+
     /// True for the demo database (trainers may work only there).
     public var isDemo = false
 
@@ -93,7 +155,25 @@ public final class KingaStore: @unchecked Sendable {
     @discardableResult
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try pool.write(body)
+            guard let ctx = Self.editContext else { return try pool.write(body) }
+            // Optimistic concurrency (issue #7): the edit goes ahead only if the case is still at the version
+            // the user saw, checked inside the same transaction as the change.
+            return try pool.write { db in
+                let current = try Int.fetchOne(db, sql: "SELECT version FROM case_record WHERE id = ?", arguments: [ctx.caseID.uuidString]) ?? ctx.version
+                if current != ctx.version {
+                    let rows = try Row.fetchAll(db, sql: """
+                        SELECT rowid, author, created_at, kind, summary, body FROM case_event WHERE case_id = ? AND rowid > ?
+                        ORDER BY rowid
+                        """, arguments: [ctx.caseID.uuidString, ctx.lastEventRowID])
+                    let changes = rows.compactMap { row -> CaseChange? in
+                        guard let at = ISO8601.parse(row["created_at"]), let kind = EventKind(rawValue: row["kind"]) else { return nil }
+                        return CaseChange(author: row["author"], at: at, kind: kind, summary: row["summary"], body: row["body"])
+                    }
+                    ctx.found(changes, version: current, lastEventRowID: rows.last?["rowid"] ?? ctx.lastEventRowID)
+                    throw StoreError.changedElsewhere
+                }
+                return try body(db)
+            }
         } catch let d as Denied {
             try recordAudit(actor: d.actor, action: "access.denied", caseID: d.caseID, detail: d.what)
             throw StoreError.accessDenied

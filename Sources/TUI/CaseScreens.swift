@@ -49,6 +49,8 @@ final class CaseDetailScreen: Screen {
     private var top = 0
     private var loadError: String?
     private var visited = false
+    /// The case as shown now, for the version check of the edits started from this screen.
+    private var edit: EditContext?
     private(set) var progress: CaseProgress?
     private var canReadNarrative = true
     private var canEdit = true
@@ -66,6 +68,7 @@ final class CaseDetailScreen: Screen {
             guard let viewer = app.session else { return }
             record = try app.store.caseRecord(id: caseID, viewer: viewer)
             allEvents = try app.store.events(caseID: caseID)
+            edit = try? app.store.beginEdit(caseID: caseID)
             canReadNarrative = viewer.can(.viewNarrative, ownCase: true, demo: app.store.isDemo)
             canEdit = viewer.can(.editCase, ownCase: true, demo: app.store.isDemo)
             unassigned = (try? app.store.isUnassigned(caseID: caseID)) ?? false
@@ -114,7 +117,11 @@ final class CaseDetailScreen: Screen {
             if events.indices.contains(selected) { return .push(EventScreen(event: events[selected], caseNumber: record?.number.description ?? "")) }
         case .char("a"), .char("A"):
             guard canEdit else { app.flash = (S.notAllowed, .warning); return .none }
-            if record != nil { return .push(NoteScreen(caseID: caseID)) }
+            if record != nil {
+                let note = NoteScreen(caseID: caseID)
+                note.editContext = edit
+                return .push(note)
+            }
         case .char("t"), .char("T"):
             let kinds: [EventKind?] = [nil] + EventKind.allCases.filter { k in allEvents.contains { $0.kind == k } }.map { Optional($0) }
             let i = kinds.firstIndex(where: { $0 == filter }) ?? 0
@@ -123,7 +130,9 @@ final class CaseDetailScreen: Screen {
             selected = max(0, events.count - 1)
         case .escape, .char("q"): return .pop
         case .char(let c) where record != nil:
-            return cycleAction(c, app)
+            let action = cycleAction(c, app)
+            if case .push(let form as FormScreen) = action { form.editContext = edit }
+            return action
         default: break
         }
         return .none
@@ -263,6 +272,10 @@ final class NoteScreen: Screen {
     let caseID: UUID
     private(set) var field = TextField("", multiline: true, limit: TextLimits.narrative)
     private var error: String?
+    /// See `FormScreen.editContext`.
+    var editContext: EditContext?
+    /// What someone else changed meanwhile, shown above the note until it is saved.
+    private var conflict: String?
     init(caseID: UUID) { self.caseID = caseID }
     var title: String { S.noteTitle }
     var editingText: Bool { true }
@@ -270,6 +283,7 @@ final class NoteScreen: Screen {
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {
         let x = area.x + 2, w = area.width - 4
         var y = Draw.paragraph(&g, S.noteHint, x: x, y: area.y + 1, width: w, maxY: area.maxY, style: .muted) + 1
+        if let c = conflict { y = Draw.paragraph(&g, c, x: x, y: y, width: w, maxY: area.maxY, style: .warning) + 1 }
         if let e = error { y = Draw.paragraph(&g, "! " + e, x: x, y: y, width: w, maxY: area.maxY, style: .danger) }
         let r = Rect(x: x, y: y, width: w, height: max(1, area.maxY - y - 1))
         if let c = field.render(into: &g, r, focused: true) { g.cursor = c }
@@ -284,9 +298,14 @@ final class NoteScreen: Screen {
             let text = field.text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !text.isEmpty else { error = S.noteEmpty; return .none }
             do {
-                try app.store.addNote(caseID: caseID, text: field.text, author: app.userName)
+                try ConflictCheck.run(editContext) { try app.store.addNote(caseID: caseID, text: field.text, author: app.userName) }
                 app.flash = (S.noteSaved, .success)
                 return .pop
+            } catch StoreError.changedElsewhere {
+                conflict = editContext?.conflict.map { S.conflict($0, app.clock.timeZone) }
+                editContext?.acknowledge()
+                error = nil
+                return .none
             } catch {
                 self.error = S.saveFailed("\(error)")
                 return .none

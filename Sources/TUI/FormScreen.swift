@@ -60,6 +60,11 @@ final class FormScreen: Screen {
     /// The help page F1 opens (a key of locales/templates/help.pot).
     var helpKey = "help.keys"
 
+    /// The case as the user saw it when this edit began: saving is refused, and the other changes shown at
+    /// the top, when someone else changed the case in between (optimistic concurrency). Passed on to a
+    /// form this one opens.
+    var editContext: EditContext?
+
     init(title: String, intro: String, submitLabel: String, helpKey: String = "help.keys", fields: [FormField], onSubmit: @escaping (FormScreen, App) -> Action) {
         self.helpKey = helpKey
         self.title = title
@@ -210,8 +215,16 @@ final class FormScreen: Screen {
 
     private func submit(_ app: App) -> Action {
         errors = [:]
-        let action = onSubmit(self, app)
+        let action = ConflictCheck.run(editContext) { onSubmit(self, app) }
+        if let ctx = editContext, let changes = ctx.conflict {
+            // Theirs at the top, the user's own answers below, nothing saved: F2 again saves on top of theirs.
+            banner = (S.conflict(changes, app.clock.timeZone), .warning)
+            ctx.acknowledge()
+            scroll = 0
+            return .none
+        }
         if !errors.isEmpty { showErrors(app) }
+        if case .push(let next as FormScreen) = action, next.editContext == nil { next.editContext = editContext }
         return action
     }
 
@@ -277,5 +290,13 @@ final class FormScreen: Screen {
             let more = " " + S.moreBelow + " "
             g.put(more, x: max(area.x, area.maxX - DisplayWidth.of(more)), y: area.maxY - 1, style: .warning)
         }
+    }
+}
+
+/// Runs a save with the optimistic-concurrency check of `context` (none when nil).
+enum ConflictCheck {
+    static func run<T>(_ context: EditContext?, _ body: () throws -> T) rethrows -> T {
+        guard let c = context else { return try body() }
+        return try KingaStore.$editContext.withValue(c) { try body() }
     }
 }

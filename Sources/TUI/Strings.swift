@@ -185,6 +185,19 @@ public enum S {
     static var colStatus: String { tr("colStatus") }
     static var colLast: String { tr("colLast") }
     static var noCases: String { tr("noCases") }
+    /// What someone else changed while the user was editing (optimistic concurrency), for the top of a form.
+    static func conflict(_ changes: [CaseChange], _ tz: TimeZone) -> String {
+        var lines = [tr("conflictIntro")]
+        for c in changes.suffix(3) {
+            var what = c.summary
+            let firstBody = c.body.split(separator: "\n").first.map(String.init) ?? ""
+            if !firstBody.isEmpty && firstBody != c.summary { what += " — " + firstBody }
+            lines.append("• " + tr("conflictLine", ["who": c.author, "when": dateTime(c.at, tz), "what": what]))
+        }
+        lines.append(tr("conflictOutro"))
+        return lines.joined(separator: "\n")
+    }
+
     // Search, filters and sorting of the case list (issue #6).
     static func casesMatch(_ n: Int) -> String { trn("casesMatch", n) }
     static func casesMatchMore(_ n: Int) -> String { tr("casesMatchMore", ["n": n]) }

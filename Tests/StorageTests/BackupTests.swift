@@ -134,3 +134,25 @@ struct BackupTests {
         #expect(r.problems.contains { $0.contains("search index") })
     }
 }
+
+@Suite("Optimistic concurrency in Storage")
+struct EditContextTests {
+    @Test("a save under an old version is refused with the other changes, then goes ahead once acknowledged")
+    func versionCheck() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let c = try store.registerCase(from: sampleReport(), draftID: UUID(), author: "t")
+        let mine = try store.beginEdit(caseID: c.id)
+        let theirs = try store.beginEdit(caseID: c.id)
+        try KingaStore.$editContext.withValue(theirs) { _ = try store.addNote(caseID: c.id, text: "Theirs", author: "Other") }
+        #expect(throws: StoreError.changedElsewhere) {
+            try KingaStore.$editContext.withValue(mine) { _ = try store.addNote(caseID: c.id, text: "Mine", author: "Me") }
+        }
+        #expect(mine.conflict?.map(\.author) == ["Other"])
+        #expect(mine.conflict?.first?.summary == "Theirs")
+        #expect(try store.events(caseID: c.id).filter { $0.kind == .note }.map(\.summary) == ["Theirs"])
+        mine.acknowledge()
+        try KingaStore.$editContext.withValue(mine) { _ = try store.addNote(caseID: c.id, text: "Mine", author: "Me") }
+        #expect(try store.events(caseID: c.id).filter { $0.kind == .note }.map(\.summary) == ["Theirs", "Mine"])
+    }
+}
