@@ -6,12 +6,12 @@
 
 SWIFT ?= swift
 BUILD_PACKAGES = libncurses-dev libsqlite3-dev libsodium-dev libgettextpo-dev
-TEST_PACKAGES = $(BUILD_PACKAGES) tmux sqlite3 locales gettext fzf
+TEST_PACKAGES = $(BUILD_PACKAGES) tmux sqlite3 locales gettext fzf util-linux
 SHOT_PACKAGES = tmux python3 python3-pyte python3-pil fonts-dejavu-core fonts-unifont
 
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)/kinga-bench
 
-.PHONY: demo run build test bench bench-short deps-build deps-test deps-screenshots screenshots clean
+.PHONY: demo run build test bench reliability-long deps-build deps-test deps-screenshots screenshots clean
 
 demo: deps-build build
 	.build/debug/kinga --demo
@@ -28,8 +28,15 @@ test: deps-test
 	@echo "Model tests again under two far-apart time zones (date-only values must not move):"
 	TZ=Pacific/Kiritimati $(SWIFT) test --skip-build --filter ModelTests
 	TZ=America/Adak $(SWIFT) test --skip-build --filter ModelTests
+	@echo "The reliability suite, short (kills, concurrent writers, database faults, odd terminals):"
+	.build/debug/kinga-reliability --json $(BENCH_DIR)-ci-reliability.json
 	@echo "The benchmark harness, short (2,000 cases, debug build; figures not meaningful, only that it works):"
 	.build/debug/kinga-bench --sizes 2000 --quick --data-dir $(BENCH_DIR)-ci
+
+# The long reliability run (issue #7): 300 kills and more concurrent writes; several minutes.
+reliability-long: deps-test
+	$(SWIFT) build
+	.build/debug/kinga-reliability --long
 
 # The full benchmark (issue #6): release build, 10,000 / 100,000 / 1,000,000 fictional cases. The first run
 # generates the archives (about 10 GB and half an hour at 1,000,000); later runs reuse them.

@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "kinga", targets: ["kinga"]),
         .executable(name: "kinga-bench", targets: ["kinga-bench"]),
+        .executable(name: "kinga-reliability", targets: ["kinga-reliability"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -37,11 +38,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Shared by the benchmark and the reliability suite: timing, spawning, tmux.
+        .target(name: "Harness"),
         // The benchmark harness (issue #6): `swift run -c release kinga-bench`.
         .executableTarget(
             name: "kinga-bench",
             dependencies: [
-                "TUI", "Storage", "Model",
+                "TUI", "Storage", "Model", "Harness",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The reliability suite (issue #7): `swift run kinga-reliability` (short) or `--long`.
+        .executableTarget(
+            name: "kinga-reliability",
+            dependencies: [
+                "Storage", "Model", "Harness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -147,12 +147,25 @@ extension KingaStore {
     }
 
     /// True when the file is an SQLite database that passes `PRAGMA quick_check`.
-    static func quickCheck(_ path: String) -> Bool {
+    static func quickCheck(_ path: String) -> Bool { damageCheck(path) == .sound }
+
+    enum Soundness { case sound, damaged, unknown }
+
+    /// Reads the whole file read-only with `PRAGMA quick_check`. `.damaged` only when SQLite itself says so
+    /// (damage found, or not a database); `.unknown` when it could not look (for example a write-ahead log
+    /// left by a program that was killed needs a writer to recover it): then the normal open decides.
+    static func damageCheck(_ path: String) -> Soundness {
         var config = Configuration()
         config.readonly = true
-        guard let q = try? DatabaseQueue(path: path, configuration: config) else { return false }
-        defer { try? q.close() }
-        return (try? q.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }) == "ok"
+        do {
+            let q = try DatabaseQueue(path: path, configuration: config)
+            defer { try? q.close() }
+            return try q.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") } == "ok" ? .sound : .damaged
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_CORRUPT || e.resultCode == .SQLITE_NOTADB {
+            return .damaged
+        } catch {
+            return .unknown
+        }
     }
 
     /// Replaces the database at `dbPath` with the backup at `source`.

@@ -32,6 +32,34 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// What went wrong with the database itself, for a kind message (the exact SQLite error goes to no screen).
+public enum DatabaseProblem: String, Sendable {
+    /// Another session held the database longer than the busy timeout.
+    case busy
+    /// The disk (or the file system holding the database) is full.
+    case full
+    /// The file or its folder may not be written.
+    case readOnly
+    /// SQLite found damage.
+    case damaged
+    /// Reading or writing the file failed (a disk error, a removed USB stick).
+    case io
+}
+
+extension KingaStore {
+    /// The kind of database trouble behind `error`, or nil when it is not a database error.
+    public static func problem(in error: Error) -> DatabaseProblem? {
+        guard let e = error as? DatabaseError else { return nil }
+        switch e.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy
+        case .SQLITE_FULL: return .full
+        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH: return .readOnly
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .damaged
+        default: return .io
+        }
+    }
+}
+
 /// One change someone else made to a case while the user was editing it.
 public struct CaseChange: Hashable, Sendable {
     public let author: String
@@ -230,7 +258,7 @@ public final class KingaStore: @unchecked Sendable {
             // A damaged database is never opened for writing (issue #7). The check reads every page, so it
             // runs here only up to `checkOnOpenBytes`; larger archives are checked by the daily backup.
             if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > 0, size <= Self.checkOnOpenBytes,
-               !Self.quickCheck(path) {
+               Self.damageCheck(path) == .damaged {
                 throw StoreError.damaged(path)
             }
             pool = try DatabasePool(path: path, configuration: config)
@@ -268,9 +296,9 @@ public final class KingaStore: @unchecked Sendable {
         if let e = error as? DatabaseError {
             switch e.resultCode {
             case .SQLITE_NOTADB: return "the file is not a Kinga database, or it is damaged."
-            case .SQLITE_CANTOPEN: return "the file or its folder cannot be opened (check that it exists and you may write to it)."
-            case .SQLITE_READONLY: return "the file is read-only."
-            case .SQLITE_FULL: return "the disk is full."
+            case .SQLITE_CANTOPEN: return "the file or its folder cannot be opened. Check that the folder exists and that Kinga's user may write to it (ask your administrator)."
+            case .SQLITE_READONLY: return "the file is read-only. Kinga's user must be allowed to write to the database and its folder (ask your administrator)."
+            case .SQLITE_FULL: return "the disk is full. Free some space on the computer, then start Kinga again."
             case .SQLITE_CORRUPT: return "the database is damaged."
             case .SQLITE_BUSY, .SQLITE_LOCKED: return "another Kinga session is busy with the database; try again in a moment."
             default: return e.message ?? "\(e.resultCode)"

@@ -307,7 +307,7 @@ final class NoteScreen: Screen {
                 error = nil
                 return .none
             } catch {
-                self.error = S.saveFailed("\(error)")
+                self.error = S.cycleError(error)
                 return .none
             }
         case .escape:
@@ -374,7 +374,7 @@ final class DuplicateCheckScreen: Screen {
             app.flash = (S.duplicateLinked(existing.number.description), .success)
             return .home(then: CaseDetailScreen(caseID: existing.id))
         } catch {
-            app.flash = (S.saveFailed("\(error)"), .danger)
+            app.flash = (S.cycleError(error), .danger)
             return .none
         }
     }

@@ -471,7 +471,7 @@ final class ReferralsScreen: ListScreen {
             do {
                 let slip = try app.store.writeReferralSlip(id: referrals[selected].id, profile: app.profile, author: app.userName)
                 return .push(TextPageScreen(title: S.slipTitle, text: slip.text, footer: S.slipSaved(slip.path)))
-            } catch { app.flash = (S.saveFailed("\(error)"), .danger) }
+            } catch { app.flash = (S.cycleError(error), .danger) }
         default: break
         }
         return .none

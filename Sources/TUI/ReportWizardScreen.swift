@@ -317,7 +317,7 @@ final class ReportWizardScreen: Screen {
         } catch {
             saving = false
             persistDraft(app)
-            app.flash = (S.saveFailed("\(error)"), .danger)
+            app.flash = (S.cycleError(error), .danger)
             return .none
         }
     }
@@ -329,7 +329,7 @@ final class ReportWizardScreen: Screen {
             try app.store.saveDraft(id: draftID, step: step, report: report)
             lastPersisted = report
         } catch {
-            app.flash = (S.saveFailed("\(error)"), .danger)
+            app.flash = (S.cycleError(error), .danger)
         }
     }
 

@@ -41,7 +41,7 @@ enum SessionScreens {
                 default: f.errors["name"] = S.cycleError(e)
                 }
                 return .none
-            } catch { app.flash = (S.saveFailed("\(error)"), .danger); return .none }
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
         }
         form.escapeLeaves = false
         form.extraKeys = { key, _ in key == .ctrl("q") ? .quit : nil }
@@ -66,7 +66,7 @@ enum SessionScreens {
                 case .success(let u): app.signIn(u)
                 case .failed, .locked: f.errors["pin"] = S.loginFailed
                 }
-            } catch { app.flash = (S.saveFailed("\(error)"), .danger) }
+            } catch { app.flash = (S.cycleError(error), .danger) }
             return .none
         }
         form.escapeLeaves = false
@@ -131,7 +131,7 @@ final class UsersScreen: ListScreen {
             } catch let e as UserError {
                 if case .weakPIN = e { f.errors["pin"] = S.cycleError(e); f.clear("pin"); f.clear("pin2") } else { f.errors["name"] = S.cycleError(e) }
                 return .none
-            } catch { app.flash = (S.saveFailed("\(error)"), .danger); return .none }
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
         }
     }
 
@@ -150,7 +150,7 @@ final class UsersScreen: ListScreen {
                 f.errors["pin"] = S.cycleError(e)
                 f.clear("pin"); f.clear("pin2")
                 return .none
-            } catch { app.flash = (S.saveFailed("\(error)"), .danger); return .none }
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
         }
     }
 }
@@ -220,7 +220,7 @@ extension SessionScreens {
                 if case .notAllowed = e { f.errors["old"] = S.loginFailed } else { f.errors["pin"] = S.cycleError(e) }
                 f.clear("old"); f.clear("pin"); f.clear("pin2")
                 return .none
-            } catch { app.flash = (S.saveFailed("\(error)"), .danger); return .none }
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
         }
     }
 }

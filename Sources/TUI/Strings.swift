@@ -480,7 +480,9 @@ extension S {
             case .invalidReport: return tr("error.invalidReport")
             case .cannotOpen, .backupDamaged, .damaged: return saveFailed(s.description)
             }
-        default: return saveFailed("\(e)")
+        default:
+            if let p = KingaStore.problem(in: e) { return tr("error.db.\(p.rawValue)") }
+            return saveFailed("\(e)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Harness
 import Model
 import Storage
 import TUI

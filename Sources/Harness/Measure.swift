@@ -1,35 +1,38 @@
 import Foundation
 
+// Helpers shared by the benchmark (kinga-bench) and the reliability suite (kinga-reliability): timing,
+// spawning programs without Foundation's Process, and driving the real binary in tmux.
+
 /// Monotonic time in nanoseconds (`CLOCK_MONOTONIC`: the same clock in every process on the machine, so a
 /// child can measure from the moment its parent spawned it).
-func monotonicNanos() -> UInt64 {
+public func monotonicNanos() -> UInt64 {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
     return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
 }
 
 /// Milliseconds taken by `body`.
-func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+public func milliseconds(_ body: () throws -> Void) rethrows -> Double {
     let t0 = monotonicNanos()
     try body()
     return Double(monotonicNanos() - t0) / 1e6
 }
 
 /// Peak resident memory of this process so far, in megabytes (`getrusage` `ru_maxrss`, kilobytes on Linux).
-func peakRSSMegabytes() -> Double {
+public func peakRSSMegabytes() -> Double {
     var u = rusage()
     getrusage(RUSAGE_SELF.rawValue, &u)
     return Double(u.ru_maxrss) / 1024
 }
 
 /// Summary of a set of timings, in milliseconds.
-struct Stats: Codable {
-    var count: Int
-    var p50: Double
-    var p99: Double
-    var max: Double
+public struct Stats: Codable {
+    public var count: Int
+    public var p50: Double
+    public var p99: Double
+    public var max: Double
 
-    init(_ samples: [Double]) {
+    public init(_ samples: [Double]) {
         let s = samples.sorted()
         count = s.count
         func q(_ p: Double) -> Double {
@@ -50,21 +53,21 @@ struct Stats: Codable {
 /// server started by the child holds the descriptor it watches.
 /// - Returns: the exit status.
 @discardableResult
-func spawnAndWait(_ argv: [String], stdin: String = "/dev/null", stdout: String = "/dev/null", environment: [String: String]? = nil) throws -> Int32 {
+public func spawnAndWait(_ argv: [String], stdin: String = "/dev/null", stdout: String = "/dev/null", environment: [String: String]? = nil) throws -> Int32 {
     let pid = try spawn(argv, stdin: stdin, stdout: stdout, environment: environment)
     var status: Int32 = 0
     while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     return (status >> 8) & 0xff
 }
 
-struct SpawnError: Error, CustomStringConvertible {
-    let program: String
-    let code: Int32
-    var description: String { "could not start \(program) (error \(code))" }
+public struct SpawnError: Error, CustomStringConvertible {
+    public let program: String
+    public let code: Int32
+    public var description: String { "could not start \(program) (error \(code))" }
 }
 
 /// Starts a program without waiting. See `spawnAndWait`.
-func spawn(_ argv: [String], stdin: String = "/dev/null", stdout: String = "/dev/null", environment: [String: String]? = nil) throws -> pid_t {
+public func spawn(_ argv: [String], stdin: String = "/dev/null", stdout: String = "/dev/null", environment: [String: String]? = nil) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -83,14 +86,14 @@ func spawn(_ argv: [String], stdin: String = "/dev/null", stdout: String = "/dev
 }
 
 /// True when `program` is on PATH.
-func onPath(_ program: String) -> Bool {
+public func onPath(_ program: String) -> Bool {
     (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").contains {
         FileManager.default.isExecutableFile(atPath: "\($0)/\(program)")
     }
 }
 
 /// Resident memory of this process now, in megabytes (`VmRSS` in /proc/self/status); 0 when unreadable.
-func currentRSSMegabytes() -> Double {
+public func currentRSSMegabytes() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
           let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }

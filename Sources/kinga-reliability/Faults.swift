@@ -1,0 +1,241 @@
+import Foundation
+import Harness
+import Model
+import Storage
+
+/// A database with one user and one case, ready for kinga to open.
+func prepareDatabase(_ db: String) throws -> KingaStore {
+    let store = try KingaStore(path: db, clock: pinnedClock)
+    if try store.needsSetup() {
+        _ = try store.createUser(name: "Reliability Supervisor", roles: [.supervisor], pin: pin, createdBy: "kinga-reliability")
+        try store.setSetting("language", "en", actor: "kinga-reliability")
+        var r = Report()
+        r.reporterKind = .neighbour; r.sex = .female; r.approximateAgeText = "9"; r.village = "Kijiji"; r.childName = "Fault Child"
+        r.concerns = ["neglect"]; r.narrative = "A fictional report."; r.inDangerNow = false; r.childAssent = .yes; r.caregiverConsent = .yes
+        try store.registerCase(from: r, draftID: UUID(), author: "kinga-reliability")
+    }
+    return store
+}
+
+/// Starts kinga on `db` in a fresh window and logs in; returns the window on the home screen.
+func startLoggedIn(_ kinga: String, db: String, home: String, prefix: String = "") throws -> TmuxWindow {
+    let w = TmuxWindow()
+    try w.start("\(prefix)env -i PATH=/usr/bin:/bin HOME=\(home) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db)")
+    try w.waitFor("Choose your name")
+    try w.send("1", "Tab")
+    try w.type(pin)
+    try w.send("Enter")
+    try w.waitFor("What would you like to do?")
+    return w
+}
+
+/// The terminal was restored when the program ended (`echo` and `icanon` on again) and no case data is
+/// left on screen.
+func leftClean(_ screen: String) -> Bool {
+    screen.contains("STTY: icanon echo") && !screen.contains("Fault Child")
+}
+
+/// Database faults, each in the real binary: a clear message that says what happened and what to do,
+/// nothing saved is lost, and what the user typed stays on screen.
+struct Faults {
+    let kinga: String
+    let folder: String
+
+    func run(_ f: inout Figures) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let checks: [(String, (inout Figures) throws -> Void)] = [
+            ("locked by another writer for longer than the busy timeout", locked),
+            ("a read-only database file", readOnly),
+            ("a database folder that cannot be made", folderCannotBeMade),
+            ("a missing database folder", missingFolder),
+            ("a damaged database file", damaged),
+            ("a truncated database file", truncated),
+            ("a full disk", fullDisk),
+        ]
+        for (name, check) in checks {
+            do {
+                try check(&f)
+                print("  ok: \(name)")
+            } catch {
+                f.problems.append("\(name): \(error)")
+            }
+        }
+    }
+
+    struct Failed: Error, CustomStringConvertible {
+        let what: String
+        var description: String { what }
+    }
+
+    /// Another process holds the write lock for 13 s; kinga's busy timeout is 10 s. The note typed must stay
+    /// on screen with a kind message, and save once the lock is gone.
+    func locked(_ f: inout Figures) throws {
+        let db = folder + "/locked/kinga.sqlite"
+        let before = try Snapshot.take(try prepareDatabase(db))
+        let w = try startLoggedIn(kinga, db: db, home: folder)
+        defer { w.stop() }
+        try w.send("c"); try w.waitFor("/ Search")
+        try w.send("Enter"); try w.waitFor("Timeline")
+        try w.send("a"); try w.waitFor("F2")
+        let note = "Typed while another session holds the database."
+        try w.type(note)
+        let script = folder + "/lock.sql"
+        try "BEGIN IMMEDIATE;\nINSERT INTO meta(key, value) VALUES ('reliability.lock', '1');\n.shell sleep 13\nROLLBACK;\n"
+            .write(toFile: script, atomically: true, encoding: .utf8)
+        let holder = try spawn(["sqlite3", db], stdin: script)
+        usleep(500_000)
+        f.faultsInjected += 1
+        try w.send("F2")
+        let s = try w.waitFor("Another person is saving", seconds: 20)
+        guard s.contains(note) else { throw Failed(what: "the typed note left the screen") }
+        var status: Int32 = 0
+        while waitpid(holder, &status, 0) == -1 && errno == EINTR {}
+        try w.send("F2")
+        try w.waitFor("Note saved")
+        try w.send("Escape", "Escape", "q")
+        guard leftClean(try w.waitFor("END-OF-RUN")) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
+        let (now, problems) = verify(db, against: before)
+        f.recordsLost += problems.count
+        guard problems.isEmpty, let n = now, n.cases.values.contains(where: { $0.events.values.contains { $0.hasPrefix(note) } }) else {
+            throw Failed(what: "the note was not saved after the lock went: \(problems)")
+        }
+    }
+
+    /// Runs a command as an unprivileged user when this suite runs as root (root ignores file permissions).
+    func unprivileged(_ path: String) throws -> String {
+        guard getuid() == 0 else { return "" }
+        guard onPath("setpriv") else { throw Failed(what: "running as root without setpriv: cannot test permissions") }
+        try spawnAndWait(["chown", "-R", "65534:65534", path])
+        return "setpriv --reuid=65534 --regid=65534 --clear-groups "
+    }
+
+    /// A database file nobody may write: a plain message naming the file and what to do, and no change.
+    func readOnly(_ f: inout Figures) throws {
+        let dir = folder + "/readonly"
+        let db = dir + "/kinga.sqlite"
+        let before = try Snapshot.take(try prepareDatabase(db))
+        try? FileManager.default.removeItem(atPath: db + "-wal")
+        try? FileManager.default.removeItem(atPath: db + "-shm")
+        chmod(folder, 0o755)
+        let prefix = try unprivileged(dir)
+        chmod(db, 0o444)
+        f.faultsInjected += 1
+        let w = TmuxWindow()
+        defer { w.stop() }
+        try w.start("\(prefix)env -i PATH=/usr/bin:/bin HOME=\(dir) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db)")
+        let s = try w.waitFor("END-OF-RUN")
+        guard s.contains("read-only") || s.contains("may write") else { throw Failed(what: "no plain message:\n\(s)") }
+        guard leftClean(s) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
+        chmod(db, 0o600)
+        let (_, problems) = verify(db, against: before)
+        f.recordsLost += problems.count
+        if !problems.isEmpty { throw Failed(what: "\(problems)") }
+    }
+
+    /// The database's folder is where a file already is: it cannot be made.
+    func folderCannotBeMade(_ f: inout Figures) throws {
+        let blocker = folder + "/not-a-folder"
+        FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8))
+        f.faultsInjected += 1
+        let w = TmuxWindow()
+        defer { w.stop() }
+        try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(blocker)/kinga.sqlite")
+        let s = try w.waitFor("END-OF-RUN")
+        guard s.contains("could not open its database"), s.contains("EXIT=1") else { throw Failed(what: "no plain message:\n\(s)") }
+        guard leftClean(s) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
+    }
+
+    /// A folder that does not exist yet is made (private), and Kinga starts.
+    func missingFolder(_ f: inout Figures) throws {
+        let db = folder + "/new/deeper/kinga.sqlite"
+        f.faultsInjected += 1
+        let w = TmuxWindow()
+        defer { w.stop() }
+        try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db)")
+        try w.waitFor("First, choose the language")
+        try w.send("C-q")
+        let s = try w.waitFor("END-OF-RUN")
+        guard leftClean(s) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
+        let mode = (try FileManager.default.attributesOfItem(atPath: folder + "/new/deeper")[.posixPermissions] as? Int) ?? 0
+        if mode & 0o077 != 0 { throw Failed(what: "the new folder is readable by others") }
+    }
+
+    /// Random bytes over pages in the middle of the file: never opened, the file left exactly as it was,
+    /// the message names the newest backup.
+    func damaged(_ f: inout Figures) throws {
+        let db = folder + "/damaged/kinga.sqlite"
+        let store = try prepareDatabase(db)
+        for i in 0..<30 { try store.addNote(caseID: try store.casePage(after: nil, limit: 1)[0].id, text: "Filler note \(i) " + String(repeating: "x", count: 300), author: "t") }
+        try store.makeAutomaticBackup(reason: "daily")
+        try store.checkpoint()
+        try spawnAndWait(["sh", "-c", "dd if=/dev/urandom of='\(db)' bs=4096 seek=4 count=8 conv=notrunc 2>/dev/null"])
+        try refused(db, &f)
+    }
+
+    /// The file cut in half.
+    func truncated(_ f: inout Figures) throws {
+        let db = folder + "/truncated/kinga.sqlite"
+        let store = try prepareDatabase(db)
+        for i in 0..<30 { try store.addNote(caseID: try store.casePage(after: nil, limit: 1)[0].id, text: "Filler note \(i) " + String(repeating: "y", count: 300), author: "t") }
+        try store.makeAutomaticBackup(reason: "daily")
+        try store.checkpoint()
+        let size = ((try FileManager.default.attributesOfItem(atPath: db))[.size] as? Int) ?? 0
+        truncate(db, off_t(size / 2))
+        try refused(db, &f)
+    }
+
+    private func refused(_ db: String, _ f: inout Figures) throws {
+        f.faultsInjected += 1
+        let damagedBytes = try Data(contentsOf: URL(fileURLWithPath: db))
+        let w = TmuxWindow(width: 100, height: 30)
+        defer { w.stop() }
+        try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db)")
+        let s = try w.waitFor("END-OF-RUN")
+        guard s.contains("is damaged"), s.contains("kinga restore") else { throw Failed(what: "no message offering the backup:\n\(s)") }
+        guard leftClean(s) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
+        guard try Data(contentsOf: URL(fileURLWithPath: db)) == damagedBytes else { throw Failed(what: "the damaged file was written to") }
+        // The backup it names brings the database back.
+        guard let newest = KingaStore.backups(for: db).first else { throw Failed(what: "no backup") }
+        try KingaStore.restore(from: newest.path, to: db, clock: pinnedClock)
+        let r = try KingaStore(path: db, clock: pinnedClock).check()
+        if !r.ok { throw Failed(what: "restored database: \(r.problems)") }
+    }
+
+    /// A small file system that fills up while a note is being saved: a kind message, the note stays on
+    /// screen, and it saves once there is room again. Needs permission to mount a tmpfs (skipped otherwise).
+    func fullDisk(_ f: inout Figures) throws {
+        let mount = folder + "/small-disk"
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        guard (try? spawnAndWait(["mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs", mount])) == 0 else {
+            print("  skipped: a full disk (no permission to mount a small file system here)")
+            return
+        }
+        defer { _ = try? spawnAndWait(["umount", "-l", mount]) }
+        let db = mount + "/kinga.sqlite"
+        let before = try Snapshot.take(try prepareDatabase(db))
+        let w = try startLoggedIn(kinga, db: db, home: folder)
+        defer { w.stop() }
+        try w.send("c"); try w.waitFor("/ Search")
+        try w.send("Enter"); try w.waitFor("Timeline")
+        try w.send("a"); try w.waitFor("F2")
+        let note = "Typed while the disk fills up."
+        try w.type(note)
+        // Fill every free byte.
+        try spawnAndWait(["sh", "-c", "dd if=/dev/zero of='\(mount)/filler' bs=4096 2>/dev/null; sync"])
+        f.faultsInjected += 1
+        // A big note needs new pages: the disk is full.
+        try w.type(" " + String(repeating: "The disk is full now. ", count: 60) + "End of the note.")
+        try w.send("F2")
+        let s = try w.waitFor("disk is full", "Note saved", seconds: 20)
+        guard s.contains("disk is full") else { throw Failed(what: "the note was saved on a full disk?\n\(s)") }
+        guard s.contains("End of the note.") else { throw Failed(what: "the typed note left the screen") }
+        try FileManager.default.removeItem(atPath: mount + "/filler")
+        try w.send("F2")
+        try w.waitFor("Note saved")
+        try w.send("Escape", "Escape", "q")
+        guard leftClean(try w.waitFor("END-OF-RUN")) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
+        let (_, problems) = verify(db, against: before)
+        f.recordsLost += problems.count
+        if !problems.isEmpty { throw Failed(what: "\(problems)") }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Harness
+import Model
+import Storage
+
+/// Odd terminals, in the real binary: several `TERM` values, `LANG=C`, `NO_COLOR`, suspend and resume,
+/// a dropped connection (SIGHUP) in the middle of a report, resize storms on every kind of screen, and
+/// hostile text pasted into the report. After each: the terminal is restored and nothing is left on screen.
+struct Terminals {
+    let kinga: String
+    let folder: String
+
+    struct Failed: Error, CustomStringConvertible {
+        let what: String
+        var description: String { what }
+    }
+
+    func run(_ f: inout Figures, long: Bool) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let db = folder + "/kinga.sqlite"
+        _ = try prepareDatabase(db)
+        // TERM values and locales: Kinga starts (or says plainly that it cannot), and quits cleanly.
+        let setups: [(term: String?, lang: String, noColor: Bool)] = [
+            ("xterm-256color", "C.UTF-8", false), ("linux", "C.UTF-8", false), ("vt100", "C.UTF-8", false),
+            ("dumb", "C.UTF-8", false), (nil, "C.UTF-8", false), ("xterm-256color", "C", false), ("xterm-256color", "C.UTF-8", true),
+        ]
+        for s in setups {
+            f.terminalsTried += 1
+            let w = TmuxWindow()
+            defer { w.stop() }
+            var env = "env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=\(s.lang)"
+            if let t = s.term { env += " TERM=\(t)" }
+            if s.noColor { env += " NO_COLOR=1" }
+            try w.start("\(env) \(kinga) --db \(db)")
+            let screen = try w.waitFor("Choose your name", "END-OF-RUN")
+            if screen.contains("Choose your name") { try w.send("C-q") }
+            let end = try w.waitFor("END-OF-RUN")
+            if !leftClean(end) { f.terminalsLeftDirty += 1; f.problems.append("TERM=\(s.term ?? "unset") LANG=\(s.lang): terminal not restored:\n\(end)") }
+        }
+        try suspendAndResume(db, &f)
+        try hangUpMidReport(db, &f)
+        try resizeStorm(db, &f, rounds: long ? 20 : 4)
+        try hostilePaste(db, &f)
+    }
+
+    /// SIGTSTP (Ctrl-Z from outside a kiosk, or the shell's job control), then SIGCONT: the screen comes back.
+    func suspendAndResume(_ db: String, _ f: inout Figures) throws {
+        f.terminalsTried += 1
+        let w = try startLoggedIn(kinga, db: db, home: folder)
+        defer { w.stop() }
+        guard let pid = try w.pid(of: "kinga") else { throw Failed(what: "kinga not running") }
+        kill(pid, SIGTSTP)
+        usleep(300_000)
+        kill(pid, SIGCONT)
+        try w.send("C-l")     // any key: locks, and the lock screen must be drawn whole
+        try w.waitFor("Kinga is locked")
+        try w.send("C-q")
+        let end = try w.waitFor("END-OF-RUN")
+        if !leftClean(end) { f.terminalsLeftDirty += 1; f.problems.append("after suspend and resume: terminal not restored") }
+    }
+
+    /// The SSH connection drops (SIGHUP) in the middle of a report: the draft is saved, the terminal restored.
+    func hangUpMidReport(_ db: String, _ f: inout Figures) throws {
+        f.terminalsTried += 1
+        let store = try KingaStore(path: db, clock: pinnedClock)
+        for d in try store.drafts() { try store.deleteDraft(id: d.id) }
+        let w = try startLoggedIn(kinga, db: db, home: folder)
+        defer { w.stop() }
+        try w.send("n"); try w.waitFor("Step 1 of 6")
+        try w.send("4", "PageDown"); try w.waitFor("Step 2 of 6")
+        try w.type("Hangup Child")
+        guard let pid = try w.pid(of: "kinga") else { throw Failed(what: "kinga not running") }
+        usleep(100_000)
+        kill(pid, SIGHUP)
+        let end = try w.waitFor("END-OF-RUN")
+        if !leftClean(end) || end.contains("Hangup Child") { f.terminalsLeftDirty += 1; f.problems.append("after SIGHUP: terminal not restored or text left") }
+        let drafts = try KingaStore(path: db, clock: pinnedClock).drafts()
+        if !drafts.contains(where: { $0.report.childName == "Hangup Child" }) {
+            f.recordsLost += 1
+            f.problems.append("after SIGHUP: the report being typed was not kept as a draft")
+        }
+        for d in drafts { try store.deleteDraft(id: d.id) }
+    }
+
+    /// Sizes from 1x1 to 300x100 in quick succession on the home screen, the case list, a case, the
+    /// report and help; then a normal size must show the full screen again.
+    func resizeStorm(_ db: String, _ f: inout Figures, rounds: Int) throws {
+        let w = try startLoggedIn(kinga, db: db, home: folder)
+        defer { w.stop() }
+        let screens: [([String], String)] = [([], "What would you like to do?"), (["c"], "/ Search"), (["Enter"], "Timeline"),
+                                             (["Escape", "Escape", "n"], "Step 1 of 6"), (["F1"], "Help")]
+        let sizes = [(1, 1), (300, 100), (2, 50), (200, 3), (40, 12), (39, 11), (120, 40), (10, 5), (80, 24)]
+        for (keys, marker) in screens {
+            if !keys.isEmpty { try w.send(keys) }
+            try w.waitFor(marker)
+            for _ in 0..<rounds {
+                for (x, y) in sizes { try w.resize(x, y) }
+            }
+            f.terminalsTried += 1
+            try w.resize(80, 24)
+            try w.waitFor(marker, seconds: 5)
+        }
+        try w.send("Escape")
+        if (try? w.pid(of: "kinga")) == nil { throw Failed(what: "kinga stopped during the resize storm") }
+    }
+
+    /// Hostile text pasted into the report's fields in the real terminal: cursor moves, screen clears, an
+    /// OSC 52 clipboard write, a title change, bidi overrides, NUL, 10,000 characters with newlines. The
+    /// screen must stay whole (the wizard still on step 2) and the draft must hold only harmless text.
+    func hostilePaste(_ db: String, _ f: inout Figures) throws {
+        let store = try KingaStore(path: db, clock: pinnedClock)
+        for d in try store.drafts() { try store.deleteDraft(id: d.id) }
+        let w = try startLoggedIn(kinga, db: db, home: folder)
+        defer { w.stop() }
+        // Let applications set tmux's clipboard, so an OSC 52 that got through would show up as a buffer.
+        try w.tmux(["set-option", "-g", "set-clipboard", "on"])
+        try w.send("n"); try w.waitFor("Step 1 of 6")
+        try w.send("4", "PageDown"); try w.waitFor("Step 2 of 6")
+        let inputs = [
+            "Ana\u{1B}[2J\u{1B}[H", "\u{1B}]52;c;ZXZpbA==\u{07}Budi", "\u{1B}]0;pwned\u{07}Citra", "\u{202E}Dewi\u{202C}",
+            "Eka\u{0}Fajar", String(repeating: "Gita\nHadi ", count: 1000), "\u{1B}[31mIntan\u{1B}[0m", "Joko\u{9B}31m",
+        ]
+        for text in inputs {
+            f.hostileInputsTried += 1
+            try w.tmux(["set-buffer", "--", text])
+            try w.tmux(["paste-buffer", "-p", "-t", "0"])      // bracketed paste, as a terminal would send it
+            usleep(50_000)
+            let s = try w.screen()
+            if !s.contains("Step 2 of 6") { f.problems.append("a paste moved the report off its step:\n\(s)") }
+            // Shown as text is harmless; what must never happen is the terminal obeying it.
+            let title = try w.tmux(["display-message", "-p", "-t", "0", "#{pane_title}"])
+            let buffers = try w.tmux(["list-buffers", "-F", "#{buffer_sample}"])
+            if title.contains("pwned") || buffers.contains("evil") { f.problems.append("a pasted escape sequence reached the terminal (title or clipboard)") }
+            try w.send("C-u")   // clear the field (or nothing)
+            for _ in 0..<3 { try w.send("BSpace") }
+        }
+        try w.send("Tab")     // the draft is written
+        usleep(100_000)
+        for d in try store.drafts() {
+            let fields = [d.report.childName, d.report.village, d.report.caregiver, d.report.nickname]
+            if fields.contains(where: { $0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || (0x80...0x9F).contains($0.value) || $0 == "\u{202E}" } }) {
+                f.problems.append("a control character or bidi override reached the database")
+            }
+            try store.deleteDraft(id: d.id)
+        }
+        try w.send("Escape")
+    }
+}
