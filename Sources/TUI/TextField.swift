@@ -111,7 +111,9 @@ public struct TextField: Equatable, Sendable {
                 continue
             }
             let w = max(1, DisplayWidth.of(c))
-            if col + w > width {
+            // (A character wider than the whole area still takes a line of its own, clipped when drawn:
+            // waiting for room that never comes would loop for ever.)
+            if col + w > width && i > start {
                 if let s = lastSpace, s >= start {
                     lines.append(start..<(s + 1))
                     start = s + 1

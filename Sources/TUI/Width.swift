@@ -79,14 +79,17 @@ public enum DisplayWidth {
     }
 
     /// Word-wraps `text` into lines of at most `width` columns. Newlines start new lines; a word longer than
-    /// the width is broken. Empty lines are kept.
+    /// the width is broken; a character wider than the whole width is shown as "…". Empty lines are kept.
     public static func wrap(_ text: String, width: Int) -> [String] {
         guard width > 0 else { return [] }
         var lines: [String] = []
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
             var line = ""
             var lineW = 0
+            // True when a broken word ended exactly at a line's end: no empty line follows it.
+            var brokeToEnd = false
             for word in paragraph.split(separator: " ", omittingEmptySubsequences: false) {
+                brokeToEnd = false
                 var w = String(word)
                 var ww = of(w)
                 let needed = lineW == 0 ? ww : lineW + 1 + ww
@@ -98,16 +101,22 @@ public enum DisplayWidth {
                 }
                 if lineW > 0 { lines.append(line); line = ""; lineW = 0 }
                 while ww > width {
-                    let head = truncate(w, to: width, ellipsis: false)
-                    if head.isEmpty { break }
+                    var head = truncate(w, to: width, ellipsis: false)
+                    var used = head.count
+                    if head.isEmpty {
+                        // A glyph wider than the whole line (a wide character at width 1): a marker instead.
+                        head = "…"
+                        used = 1
+                    }
                     lines.append(head)
-                    w = String(w.dropFirst(head.count))
+                    w = String(w.dropFirst(used))
                     ww = of(w)
+                    brokeToEnd = w.isEmpty
                 }
                 line = w
                 lineW = ww
             }
-            lines.append(line)
+            if !(brokeToEnd && line.isEmpty) { lines.append(line) }
         }
         return lines
     }
