@@ -122,7 +122,12 @@ public struct SearchTerms: Hashable, Sendable {
     public init(_ text: String) {
         var seen = Set<String>()
         var out: [String] = []
-        let clean = TextSafety.clean(text, multiline: false).precomposedStringWithCanonicalMapping.lowercased()
+        var clean = TextSafety.clean(text, multiline: false).precomposedStringWithCanonicalMapping.lowercased()
+        // "KG-…": the prefix is on every case, so as a search word it would only cost time.
+        let prefix = CaseNumber.prefix.lowercased() + "-"
+        if clean.trimmingCharacters(in: .whitespaces).hasPrefix(prefix) {
+            clean = String(clean.trimmingCharacters(in: .whitespaces).dropFirst(prefix.count))
+        }
         for w in clean.split(whereSeparator: { !($0.isLetter || $0.isNumber) }) {
             let word = String(w.prefix(Self.maxWordLength))
             if seen.insert(word).inserted { out.append(word) }

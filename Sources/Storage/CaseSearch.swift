@@ -183,9 +183,17 @@ struct CaseListQuery {
 
     /// FTS5 MATCH expressions of the search tiers 1 (every word whole in the name) and 2 (every word as a
     /// prefix anywhere, and not tier 1). Words hold only letters and digits; quotes are doubled anyway.
-    var tierMatches: [String] {
-        let exactName = "name : (" + quoted.joined(separator: " AND ") + ")"
-        return [exactName, "(\(prefixMatch)) NOT (\(exactName))"]
+    /// Tier 1 (every word whole in the name) is matched in the small `case_name` index; tier 2 (every word
+    /// as a prefix anywhere) in `case_search`, leaving out tier 1's cases one row at a time.
+    var exactNameMatch: String? {
+        yearNumber != nil ? nil : quoted.joined(separator: " AND ")
+    }
+
+    /// The year and serial digits when the whole query is a case number with its year (`KG-2024-0042`,
+    /// `2024-004`): then only case numbers are searched, the year as a whole word.
+    var yearNumber: (year: String, serial: String)? {
+        guard terms.caseNumber?.year != nil, terms.words.count == 2 else { return nil }
+        return (terms.words[0], terms.words[1])
     }
 
     private var quoted: [String] { terms.words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" } }
@@ -205,6 +213,7 @@ struct CaseListQuery {
             """, arguments: StatementArguments([n.serial] + f.args))
     }
 
+    static let joinName = "FROM case_name s JOIN case_record c ON c.number_year = s.rowid / \(SearchIndex.docidYear) AND c.number_serial = s.rowid % \(SearchIndex.docidYear)"
     static let joinSearch = "FROM case_search s JOIN case_record c ON c.number_year = s.rowid / \(SearchIndex.docidYear) AND c.number_serial = s.rowid % \(SearchIndex.docidYear)"
 
     /// True when the search is ordered by a column (only when few enough cases match to sort them).
@@ -254,10 +263,23 @@ struct CaseListQuery {
             sql += " ORDER BY docid \(order) LIMIT ?"
             return (sql, args + [limit])
         }
-        var sql = KingaStore.summarySQL.replacingOccurrences(of: "FROM case_record c", with: ", s.rowid AS docid " + Self.joinSearch)
-        sql += " WHERE case_search MATCH ? AND \(f.sql)"
-        var args: SQLArgs = [tierMatches[tier - 1]]
-        args += f.args
+        var sql: String
+        var args: SQLArgs
+        if tier == 1 {
+            guard let exact = exactNameMatch else { return nil }
+            sql = KingaStore.summarySQL.replacingOccurrences(of: "FROM case_record c", with: ", s.rowid AS docid " + Self.joinName)
+            sql += " WHERE case_name MATCH ? AND \(f.sql)"
+            args = [exact] + f.args
+        } else {
+            sql = KingaStore.summarySQL.replacingOccurrences(of: "FROM case_record c", with: ", s.rowid AS docid " + Self.joinSearch)
+            sql += " WHERE case_search MATCH ? AND \(f.sql)"
+            args = [prefixMatch] + f.args
+            if let exact = exactNameMatch {
+                // Not already in tier 1: one lookup by rowid in the name index per candidate.
+                sql += " AND NOT EXISTS (SELECT 1 FROM case_name n WHERE n.rowid = s.rowid AND case_name MATCH ?)"
+                args += [exact]
+            }
+        }
         if !tier0.isEmpty { sql += " AND s.rowid NOT IN (\(tier0.map(String.init).joined(separator: ",")))" }
         if let a = after { sql += " AND s.rowid \(cmp) ?"; args += [a] }
         sql += " ORDER BY s.rowid \(order) LIMIT ?"
@@ -332,6 +354,11 @@ struct CaseListQuery {
         var args: SQLArgs = []
         if terms.isEmpty {
             sql = "SELECT 1 FROM case_record c WHERE \(f.sql)"
+        } else if f.sql == "1=1" {
+            // Nothing to check on the case rows: count in the search index alone (no lookup per case).
+            sql = "SELECT 1 FROM case_search s WHERE case_search MATCH ?"
+            args += [prefixMatch]
+            if !tier0.isEmpty { sql += " AND s.rowid NOT IN (\(tier0.map(String.init).joined(separator: ",")))" }
         } else {
             sql = "SELECT 1 " + Self.joinSearch + " WHERE case_search MATCH ? AND \(f.sql)"
             args += [prefixMatch]
@@ -351,5 +378,8 @@ struct CaseListQuery {
     }
 
     /// Every word as a prefix anywhere: the union of tiers 1 and 2.
-    var prefixMatch: String { quoted.map { $0 + "*" }.joined(separator: " AND ") }
+    var prefixMatch: String {
+        if let n = yearNumber { return "number : (\"\(n.year)\" AND \"\(n.serial)\"*)" }
+        return quoted.map { $0 + "*" }.joined(separator: " AND ")
+    }
 }

@@ -258,6 +258,30 @@ enum Schema {
                 CREATE INDEX case_child_queue ON case_record(status) WHERE assigned_to IS NULL AND source = 'child_friendly';
                 """)
         }
+        m.registerMigration("v9-risk-filter-index") { db in
+            // The risk and urgency filters of the case list (issue #6) walk an index, not the table.
+            try db.execute(sql: "CREATE INDEX case_by_risk_level ON case_record(risk_level, urgent)")
+        }
+        m.registerMigration("v10-name-index") { db in
+            // A second, small search index of names only (and other names), for the "whole name" rank: in
+            // the main index a word that is everywhere (the year of a case number, a common word of the
+            // reports) made that rank read its whole list of cases on every key.
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE case_name USING fts5(name, content = '', columnsize = 0, detail = none,
+                    tokenize = 'unicode61 remove_diacritics 2');
+                CREATE TRIGGER case_name_insert AFTER INSERT ON case_record BEGIN
+                    INSERT INTO case_name(rowid, name) VALUES (\(SearchIndex.nameValues("new")));
+                END;
+                CREATE TRIGGER case_name_update AFTER UPDATE OF number_year, number_serial, child_name, report_json ON case_record BEGIN
+                    INSERT INTO case_name(case_name, rowid, name) VALUES ('delete', \(SearchIndex.nameValues("old")));
+                    INSERT INTO case_name(rowid, name) VALUES (\(SearchIndex.nameValues("new")));
+                END;
+                CREATE TRIGGER case_name_delete AFTER DELETE ON case_record BEGIN
+                    INSERT INTO case_name(case_name, rowid, name) VALUES ('delete', \(SearchIndex.nameValues("old")));
+                END;
+                INSERT INTO case_name(rowid, name) SELECT \(SearchIndex.nameValues("case_record")) FROM case_record;
+                """)
+        }
         return m
     }
 }
@@ -271,6 +295,12 @@ enum SearchIndex {
     static let statusRank = "(CASE status WHEN 'open' THEN 3 WHEN 'transferred' THEN 2 WHEN 'closed' THEN 1 ELSE 0 END)"
     /// Multiplier that makes a case's docid: `number_year * docidYear + number_serial`.
     static let docidYear = 100_000_000
+
+    /// The values of one `case_name` row: docid, then the name and other names.
+    static func nameValues(_ row: String) -> String {
+        "\(row).number_year * \(docidYear) + \(row).number_serial, " +
+        "\(row).child_name || ' ' || coalesce(json_extract(\(row).report_json, '$.nickname'), '')"
+    }
 
     /// The values of one `case_search` row for the case row named `row` ("new", "old" or a table name):
     /// docid, number, name and nickname, caregiver, village, and the report's words (what happened, where).
