@@ -206,6 +206,12 @@ extension KingaStore {
         return saved
     }
 
+    /// Lets SQLite refresh the statistics its query planner uses, where they are missing or out of date
+    /// (`PRAGMA optimize`, as SQLite recommends before closing a connection). Usually instant.
+    public func optimize() {
+        try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA optimize") }
+    }
+
     /// Everything `kinga check` looks at. Reads only.
     public func check() throws -> CheckReport {
         var r = CheckReport(integrity: false, foreignKeys: false, searchIndex: false, audit: nil, synchronous: -1, cases: 0, events: 0, problems: [])

@@ -63,6 +63,27 @@ extension KingaStore {
         return try pool.read { db in try q.page(db, after: cursor, limit: limit, forward: false) }
     }
 
+    /// The count and the first page together, in one read (one snapshot, one connection): what the list
+    /// runs on every change of the search or the filters.
+    public func caseListStart(_ query: CaseQuery, limit: Int, cap: Int? = KingaStore.countCap, viewer: User? = nil,
+                              today: LocalDate, deadlines: Deadlines = .standard) throws -> (count: CaseMatchCount, rows: [CaseListRow]) {
+        let q = CaseListQuery(query, scope: scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
+        var counted = query
+        counted.sort = nil
+        let c = CaseListQuery(counted, scope: scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
+        return try pool.read { db in
+            let n = try c.count(db, cap: query.isSearch || !query.filter.isEmpty ? cap : nil)
+            // A column order is kept only when few enough match to sort them (see CaseListScreen).
+            var run = q
+            if query.isSearch && query.sort != nil && n.capped {
+                var best = query
+                best.sort = nil
+                run = CaseListQuery(best, scope: scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
+            }
+            return (n, try run.page(db, after: nil, limit: limit, forward: true))
+        }
+    }
+
     /// How many cases match `query`, exact up to `cap` (default `countCap`). Without search words or
     /// filters the count is exact and uses the smallest index.
     public func caseMatchCount(_ query: CaseQuery, cap: Int? = KingaStore.countCap, viewer: User? = nil,
@@ -198,8 +219,19 @@ struct CaseListQuery {
 
     private var quoted: [String] { terms.words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" } }
 
-    /// Cases whose number is what was typed (tier 0), as docids.
+    /// Cases whose number is what was typed (tier 0), as docids (looked up once per query).
     func caseNumberDocids(_ db: Database) throws -> [Int64] {
+        if let known = tier0Cache.value { return known }
+        let found = try lookUpCaseNumbers(db)
+        tier0Cache.value = found
+        return found
+    }
+
+    /// Holds tier 0 between the count and the page of one read.
+    final class Box: @unchecked Sendable { var value: [Int64]? }
+    let tier0Cache = Box()
+
+    private func lookUpCaseNumbers(_ db: Database) throws -> [Int64] {
         guard let n = terms.caseNumber else { return [] }
         let f = filterSQL
         if let y = n.year {
@@ -241,7 +273,7 @@ struct CaseListQuery {
     /// Rows of one search tier after docid `after` (exclusive), newest first forward, oldest first backward.
     private func tierPage(_ db: Database, tier: Int, tier0: [Int64], after: Int64?, limit: Int, forward: Bool) throws -> [CaseListRow] {
         guard let (sql, args) = tierSQL(tier: tier, tier0: tier0, after: after, limit: limit, forward: forward) else { return [] }
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).compactMap { row in
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args)).compactMap { row in
             guard let s = KingaStore.summary(from: row) else { return nil }
             return CaseListRow(summary: s, cursor: CaseListCursor(tier: tier, key: [row["docid"] as DatabaseValue]))
         }
@@ -289,7 +321,7 @@ struct CaseListQuery {
     /// A page of the list in a column's order, with the filters and, when searching, only matching cases.
     private func sortedPage(_ db: Database, after cursor: CaseListCursor?, limit: Int, forward: Bool) throws -> [CaseListRow] {
         let (sql, args, keys) = sortedSQL(after: cursor, limit: limit, forward: forward)
-        let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).compactMap { row -> CaseListRow? in
+        let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args)).compactMap { row -> CaseListRow? in
             guard let s = KingaStore.summary(from: row) else { return nil }
             return CaseListRow(summary: s, cursor: CaseListCursor(tier: 0, key: (0..<keys).map { row["k\($0)"] as DatabaseValue }))
         }
@@ -372,7 +404,7 @@ struct CaseListQuery {
     func count(_ db: Database, cap: Int?) throws -> CaseMatchCount {
         let tier0 = try caseNumberDocids(db)
         let (sql, args) = countSQL(tier0: tier0, cap: cap)
-        let n = (try Int.fetchOne(db, sql: sql, arguments: StatementArguments(args)) ?? 0) + tier0.count
+        let n = (try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) ?? 0) + tier0.count
         if let cap, n > cap { return CaseMatchCount(count: cap, capped: true) }
         return CaseMatchCount(count: n, capped: false)
     }

@@ -104,13 +104,12 @@ final class CaseListScreen: Screen {
         guard stale else { return }
         stale = false
         do {
-            var counted = query
-            counted.sort = nil
-            count = try app.store.caseMatchCount(counted, viewer: app.session, today: app.clock.today, deadlines: app.profile.deadlines)
+            let limit = max(pageSize * 2, 40)
+            let first = try app.store.caseListStart(query, limit: limit, viewer: app.session, today: app.clock.today, deadlines: app.profile.deadlines)
+            count = first.count
             sortDropped = query.isSearch && query.sort != nil && count.capped
             known = count.capped ? nil : count.count
-            let limit = max(pageSize * 2, 40)
-            rows = try page(after: nil, limit: limit, app)
+            rows = first.rows
             start = 0
             if rows.count < limit { known = rows.count }
             if let id = keepID, let i = rows.firstIndex(where: { $0.summary.id == id }) { selected = i } else if keepID != nil { selected = 0 }

@@ -46,6 +46,7 @@ struct Faults {
         let checks: [(String, (inout Figures) throws -> Void)] = [
             ("locked by another writer for longer than the busy timeout", locked),
             ("a read-only database file", readOnly),
+            ("a read-only database folder", readOnlyFolder),
             ("a database folder that cannot be made", folderCannotBeMade),
             ("a missing database folder", missingFolder),
             ("a damaged database file", damaged),
@@ -127,6 +128,30 @@ struct Faults {
         guard s.contains("read-only") || s.contains("may write") else { throw Failed(what: "no plain message:\n\(s)") }
         guard leftClean(s) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
         chmod(db, 0o600)
+        let (_, problems) = verify(db, against: before)
+        f.recordsLost += problems.count
+        if !problems.isEmpty { throw Failed(what: "\(problems)") }
+    }
+
+    /// The database's folder may not be written (the write-ahead log cannot be made there): a plain message.
+    func readOnlyFolder(_ f: inout Figures) throws {
+        let dir = folder + "/readonly-folder"
+        let db = dir + "/kinga.sqlite"
+        let before = try Snapshot.take(try prepareDatabase(db))
+        try? FileManager.default.removeItem(atPath: db + "-wal")
+        try? FileManager.default.removeItem(atPath: db + "-shm")
+        chmod(folder, 0o755)
+        let prefix = try unprivileged(dir)
+        chmod(dir, 0o555)
+        defer { chmod(dir, 0o700) }
+        f.faultsInjected += 1
+        let w = TmuxWindow()
+        defer { w.stop() }
+        try w.start("\(prefix)env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db)")
+        let s = try w.waitFor("END-OF-RUN")
+        guard s.contains("could not open its database"), s.contains("EXIT=1") else { throw Failed(what: "no plain message:\n\(s)") }
+        guard leftClean(s) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
+        chmod(dir, 0o700)
         let (_, problems) = verify(db, against: before)
         f.recordsLost += problems.count
         if !problems.isEmpty { throw Failed(what: "\(problems)") }

@@ -114,6 +114,7 @@ struct Open: ParsableCommand {
         }
         let signal = app.run(on: terminal)
         terminal.end()
+        store.optimize()
         if let s = signal { throw ExitCode(128 + s) }
     }
 }
