@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "kinga-bench",
             dependencies: [
-                "TUI", "Storage", "Model", "Harness",
+                "TUI", "Storage", "Model", "Harness", "I18n",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import I18n
 import Model
 import Storage
 import TUI
@@ -65,6 +66,8 @@ struct SessionResult: Codable {
     var peakRSSMB: Double
     /// Milliseconds from the process start until the database was open (program loading and opening).
     var storeOpenMs: Double
+    /// Milliseconds spent reading the language catalogues (libgettextpo), part of the first frame.
+    var cataloguesMs: Double
     /// Resident memory after loading the program and opening the database, and after the first frame.
     var rssAtStartMB: Double
     var rssAfterFirstFrameMB: Double
@@ -391,6 +394,7 @@ struct Session: ParsableCommand {
         func sinceSpawn() -> Double { Double(monotonicNanos() - spawnedAt) / 1e6 }
         let store = try KingaStore(path: db, clock: benchClock)
         let opened = sinceSpawn()
+        let catalogues = milliseconds { _ = Languages.shared.all.count }
         let rssStart = currentRSSMegabytes()
         guard let seeds = Seeds.locate(explicit: nil, environment: ProcessInfo.processInfo.environment, executablePath: CommandLine.arguments[0]) else {
             throw ValidationError("seeds folder not found (set KINGA_SEEDS)")
@@ -458,7 +462,7 @@ struct Session: ParsableCommand {
         }
         let result = SessionResult(firstFrameHomeMs: home, firstFrameCaseListMs: list, renderMs: Stats(render), queries: results,
                                    pageDownTopMs: Stats(top), pageDownDeepMs: Stats(deep), endKeyMs: end, filtersMs: filterStats,
-                                   peakRSSMB: peakRSSMegabytes(), storeOpenMs: opened, rssAtStartMB: rssStart, rssAfterFirstFrameMB: rssFirst)
+                                   peakRSSMB: peakRSSMegabytes(), storeOpenMs: opened, cataloguesMs: catalogues, rssAtStartMB: rssStart, rssAfterFirstFrameMB: rssFirst)
         try JSONEncoder().encode(result).write(to: URL(fileURLWithPath: out))
         try JSONEncoder().encode(all).write(to: URL(fileURLWithPath: out + ".samples"))
     }
