@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         .systemLibrary(name: "CNcurses", path: "Modules/CNcurses"),
@@ -29,6 +30,7 @@ let package = Package(
                 "Model", "CSodium",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
         .target(name: "TUI", dependencies: ["Model", "Storage", "I18n", "CNcurses"]),
@@ -58,7 +60,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", .product(name: "CSV", package: "CSV.swift")]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model", "I18n", .product(name: "PropertyBased", package: "swift-property-based")],
                     exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: []),

@@ -80,6 +80,15 @@ public struct LocalDate: Hashable, Comparable, Codable, Sendable, CustomStringCo
 
     /// Days since 1970-01-01 (negative before). Used for arithmetic that must not see time zones.
     /// ISO 8601 weekday: 1 = Monday ... 7 = Sunday (1970-01-01 was a Thursday).
+    /// The instant this day starts in `timeZone` (local midnight; the first instant of the day where a
+    /// time-zone change skips midnight).
+    public func startOfDay(in timeZone: TimeZone) -> Date {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = timeZone
+        let comps = DateComponents(year: year, month: month, day: day)
+        return cal.date(from: comps).map { cal.startOfDay(for: $0) } ?? Date(timeIntervalSince1970: Double(daysSinceEpoch) * 86_400)
+    }
+
     public var weekday: Int { ((daysSinceEpoch % 7) + 7 + 3) % 7 + 1 }
 
     public var daysSinceEpoch: Int {

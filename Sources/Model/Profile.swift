@@ -27,6 +27,8 @@ public struct CountryProfile: Codable, Hashable, Sendable {
     public var rules: ProfileRules
     /// Minutes without a key before a shared kiosk locks itself (default 3).
     public var idleLockMinutes: Int
+    /// In anonymised statistics, counts below this are shown as "<N" (`small_cell_threshold`, default 5).
+    public var smallCellThreshold: Int
 
     public init(id: String, name: String, language: String, sources: [String], emergencyNumbers: [PhoneNumber],
                 helplines: [PhoneNumber], concerns: [ConcernDefinition], urgentSteps: [String]) {
@@ -41,6 +43,7 @@ public struct CountryProfile: Codable, Hashable, Sendable {
         self.deadlines = .standard
         self.rules = ProfileRules()
         self.idleLockMinutes = 3
+        self.smallCellThreshold = 5
     }
 
     public init(from decoder: Decoder) throws {
@@ -56,6 +59,7 @@ public struct CountryProfile: Codable, Hashable, Sendable {
         deadlines = try c.decodeIfPresent(Deadlines.self, forKey: .deadlines) ?? .standard
         rules = try c.decodeIfPresent(ProfileRules.self, forKey: .rules) ?? ProfileRules()
         idleLockMinutes = max(1, try c.decodeIfPresent(Int.self, forKey: .idleLockMinutes) ?? 3)
+        smallCellThreshold = max(1, try c.decodeIfPresent(Int.self, forKey: .smallCellThreshold) ?? 5)
     }
 
     /// The label of a concern id; the id itself when the profile does not list it (old data, other profile).
@@ -70,6 +74,7 @@ public struct CountryProfile: Codable, Hashable, Sendable {
         case urgentSteps = "urgent_steps"
         case deadlines, rules
         case idleLockMinutes = "idle_lock_minutes"
+        case smallCellThreshold = "small_cell_threshold"
     }
 }
 

@@ -20,6 +20,8 @@ struct Kinga: ParsableCommand {
                 Make a consistent copy of the database now (Kinga may stay open).
             kinga restore FILE [--db PATH | --demo] --yes
                 Replace the database with a backup (the current one is kept as a backup first).
+            kinga export stats --from DATE --to DATE [--format csv|json] [--out FILE] [--db PATH | --demo]
+                Anonymised statistics for the social welfare office (small counts shown as <5).
 
             Kinga opens the real database at $XDG_DATA_HOME/kinga/kinga.sqlite (or ~/.local/share/kinga/kinga.sqlite).
             The demo (--demo) uses its own file, filled with fictional cases, and never touches real data.
@@ -27,7 +29,7 @@ struct Kinga: ParsableCommand {
             KINGA_SEEDS points to the seeds folder.
             """,
         version: KingaVersion.string,
-        subcommands: [Open.self, Audit.self, Check.self, Backup.self, Restore.self],
+        subcommands: [Open.self, Audit.self, Check.self, Backup.self, Restore.self, Export.self],
         defaultSubcommand: Open.self
     )
 }
@@ -252,6 +254,80 @@ struct Restore: ParsableCommand {
         do { kept = try KingaStore.restore(from: file, to: path, clock: clock) } catch { throw Failure(message: "\(error)") }
         print("Restored \(path) from \(file).")
         if let k = kept { print("The database it replaced is kept at \(k).") }
+    }
+}
+
+/// `kinga export …`: files for the national system.
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Export data for the social welfare office.", subcommands: [Stats.self])
+
+    /// `kinga export stats`: anonymised aggregates, small counts suppressed.
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Anonymised statistics of a period as CSV (RFC 4180, UTF-8) or JSON.",
+            discussion: "Counts below the profile's threshold (default 5) are written as <5. No name, no story, no record. The export is written to the audit log.")
+
+        @OptionGroup var database: DatabaseChoice
+
+        @Option(name: .long, help: ArgumentHelp("First day, YYYY-MM-DD.", valueName: "date"))
+        var from: String
+
+        @Option(name: .long, help: ArgumentHelp("Last day, YYYY-MM-DD (included).", valueName: "date"))
+        var to: String
+
+        @Option(name: .long, help: "csv or json.")
+        var format = "csv"
+
+        @Option(name: .long, help: ArgumentHelp("Write to this file (default: the screen).", valueName: "file"))
+        var out: String?
+
+        @Option(name: .long, help: ArgumentHelp("Folder with profiles/ (default: found beside the program).", valueName: "path"))
+        var seeds: String?
+
+        func validate() throws {
+            guard ["csv", "json"].contains(format) else { throw ValidationError("--format is csv or json.") }
+            guard (try? LocalDate.parse(from)) != nil else { throw ValidationError("--from \(from) is not a date like 2026-01-31.") }
+            guard (try? LocalDate.parse(to)) != nil else { throw ValidationError("--to \(to) is not a date like 2026-12-31.") }
+        }
+
+        func run() throws {
+            let store = try database.open()
+            let start = try LocalDate.parse(from), end = try LocalDate.parse(to)
+            guard start <= end else { throw Failure(message: "--from must be on or before --to.") }
+            let env = ProcessInfo.processInfo.environment
+            let profileID = (try? store.setting("profile")) ?? "generic"
+            let profile = Seeds.locate(explicit: seeds, environment: env, executablePath: CommandLine.arguments[0])
+                .flatMap { try? Seeds.profile(id: profileID ?? "generic", seeds: $0) }
+            let threshold = profile?.smallCellThreshold ?? 5
+            let stats = try store.statistics(from: start, to: end, threshold: threshold) { label in
+                switch label {
+                case .concern(let c): return profile?.concernLabel(c) ?? c
+                case .sex(.female): return "female"
+                case .sex(.male): return "male"
+                case .sex(.unknown): return "not known"
+                case .ageGroup(.unknown): return "age not known"
+                case .ageGroup(let a): return a.rawValue
+                case .service(let s): return s.replacingOccurrences(of: "_", with: " ")
+                }
+            }
+            let data = format == "csv" ? Data(try StatisticsExport.csv(stats).utf8) : try StatisticsExport.json(stats)
+            if let path = out {
+                // Written whole under another name, then renamed: never a partial file.
+                let tmp = path + ".part-\(getpid())"
+                do {
+                    try data.write(to: URL(fileURLWithPath: tmp))
+                    if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+                    try FileManager.default.moveItem(atPath: tmp, toPath: path)
+                } catch {
+                    try? FileManager.default.removeItem(atPath: tmp)
+                    throw Failure(message: "Could not write \(path): \(error.localizedDescription)")
+                }
+            } else {
+                FileHandle.standardOutput.write(data)
+            }
+            try store.recordAudit(actor: "command line (\(NSUserName()))", action: "export.stats", detail: "\(start.iso)..\(end.iso) \(format)")
+            if let path = out { FileHandle.standardError.write(Data("Statistics for \(start.iso) to \(end.iso) written to \(path) (counts below \(threshold) shown as <\(threshold)).\n".utf8)) }
+        }
     }
 }
 

@@ -446,6 +446,32 @@ struct EndToEndTests {
         #expect(try kinga("check --demo").status == 0)
     }
 
+    @Test("kinga export stats: anonymised CSV and JSON of a period, written whole, and audited")
+    func exportStats() throws {
+        let t = TmuxSession()
+        try t.startKinga("--demo")
+        try t.waitFor("DEMO — fictional data")
+        try t.send("q")
+        try t.waitForExit()
+        func kinga(_ args: String) throws -> (status: Int32, output: String) {
+            try TmuxSession.run(["sh", "-c", "XDG_DATA_HOME='\(t.dataHome)' KINGA_NOW=2026-03-02T09:00:00Z '\(TmuxSession.binary)' \(args) 2>&1"])
+        }
+        let csv = try kinga("export stats --demo --from 2020-01-01 --to 2026-03-02")
+        #expect(csv.status == 0, "\(csv.output)")
+        #expect(csv.output.hasPrefix("section,item,value"))
+        #expect(csv.output.contains("by age group"))
+        #expect(csv.output.contains("<5"))
+        #expect(!csv.output.contains("Mwansa"))          // no child's name, ever
+        let file = t.dataHome + "/stats.json"
+        let json = try kinga("export stats --demo --from 2020-01-01 --to 2026-03-02 --format json --out '\(file)'")
+        #expect(json.status == 0, "\(json.output)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: file))
+        #expect((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["threshold"] as? Int == 5)
+        #expect(try kinga("export stats --demo --from 2026-31-01 --to 2026-03-02").status != 0)   // not a date: refused kindly
+        let audit = try TmuxSession.run(["sqlite3", t.dataHome + "/kinga/demo.sqlite", "SELECT count(*) FROM audit_log WHERE action = 'export.stats'"])
+        #expect(audit.output.trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+    }
+
     @Test("kinga audit verify: 0 when intact, 1 naming the first bad entry after an edit with sqlite3")
     func auditVerify() throws {
         let t = TmuxSession()

@@ -1,0 +1,50 @@
+import CSV
+import Foundation
+import Model
+
+/// Anonymised statistics as files for the social welfare office (issue #8).
+public enum StatisticsExport {
+    /// RFC 4180 CSV in UTF-8 (CRLF line ends; fields with commas, quotes or line breaks are quoted, quotes
+    /// doubled), one figure per row: `section,item,value`. A long table, so any spreadsheet can pivot it,
+    /// and names in any script survive the round trip.
+    /// - Throws: `CSVError` when the text cannot be written (it always can in memory).
+    public static func csv(_ s: CaseStatistics) throws -> String {
+        let stream = OutputStream(toMemory: ())
+        stream.open()
+        let w = try CSVWriter(stream: stream, newline: .crlf)
+        func row(_ section: String, _ item: String, _ value: String) throws { try w.write(row: [section, item, value]) }
+        try row("section", "item", "value")
+        try row("period", "from", s.from)
+        try row("period", "to", s.to)
+        try row("period", "counts below this are shown as <N", String(s.threshold))
+        try row("cases", "registered", s.newCases.description)
+        try row("cases", "closed", s.closedCases.description)
+        try row("follow-ups", "overdue today", s.overdueFollowUps.description)
+        for r in s.byConcern { try row("by protection concern", r.label, r.value.description) }
+        for r in s.byVillage { try row("by village", r.label, r.value.description) }
+        for r in s.byAgeGroup { try row("by age group", r.label, r.value.description) }
+        for r in s.bySex { try row("by sex", r.label, r.value.description) }
+        for m in s.byMonth {
+            try row("registered per month", m.month, m.new.description)
+            try row("closed per month", m.month, m.closed.description)
+        }
+        for r in s.referrals {
+            try row("referrals sent", r.service, r.sent.description)
+            try row("referrals accepted", r.service, r.accepted.description)
+            try row("referrals completed", r.service, r.completed.description)
+            try row("referrals accepted, % of answered", r.service, r.acceptancePercent.map(String.init) ?? "")
+            try row("referrals completed, % of sent", r.service, r.completionPercent.map(String.init) ?? "")
+            try row("median days to the provider's answer", r.service, r.medianDaysToReply.map { String(format: "%.1f", $0) } ?? "")
+        }
+        w.stream.close()
+        let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The same figures as JSON (UTF-8, keys sorted; suppressed counts as the string "<N").
+    public static func json(_ s: CaseStatistics) throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try e.encode(s)
+    }
+}
