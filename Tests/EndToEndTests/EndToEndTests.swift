@@ -412,14 +412,8 @@ struct EndToEndTests {
 
     @Test("kinga check, backup and restore: a damaged database is refused untouched, and the backup brings it back")
     func backupCheckRestore() throws {
-        let t = TmuxSession()
-        try t.startKinga("--demo")
-        try t.waitFor("DEMO — fictional data")
-        try t.send("q")
-        try t.waitForExit()
-        func kinga(_ args: String) throws -> (status: Int32, output: String) {
-            try TmuxSession.run(["sh", "-c", "XDG_DATA_HOME='\(t.dataHome)' KINGA_NOW=2026-03-02T09:00:00Z '\(TmuxSession.binary)' \(args) 2>&1"])
-        }
+        let t = try TmuxSession.withDemoDatabase()
+        func kinga(_ args: String) throws -> (status: Int32, output: String) { try t.command(args) }
         let sound = try kinga("check --demo")
         #expect(sound.status == 0, "\(sound.output)")
         #expect(sound.output.contains("Everything is sound"))
@@ -448,14 +442,8 @@ struct EndToEndTests {
 
     @Test("kinga export stats: anonymised CSV and JSON of a period, written whole, and audited")
     func exportStats() throws {
-        let t = TmuxSession()
-        try t.startKinga("--demo")
-        try t.waitFor("DEMO — fictional data")
-        try t.send("q")
-        try t.waitForExit()
-        func kinga(_ args: String) throws -> (status: Int32, output: String) {
-            try TmuxSession.run(["sh", "-c", "XDG_DATA_HOME='\(t.dataHome)' KINGA_NOW=2026-03-02T09:00:00Z '\(TmuxSession.binary)' \(args) 2>&1"])
-        }
+        let t = try TmuxSession.withDemoDatabase()
+        func kinga(_ args: String) throws -> (status: Int32, output: String) { try t.command(args) }
         let csv = try kinga("export stats --demo --from 2020-01-01 --to 2026-03-02")
         #expect(csv.status == 0, "\(csv.output)")
         #expect(csv.output.hasPrefix("section,item,value"))

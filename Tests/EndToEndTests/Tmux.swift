@@ -111,7 +111,23 @@ final class TmuxSession {
         try waitFor("What would you like to do?")
     }
 
-    /// Stops this tmux server and starts Kinga again on the same data, logged in (a restart of the kiosk).
+    /// A session whose data folder holds the demo database (Kinga started with `--demo`, then quit).
+    static func withDemoDatabase() throws -> TmuxSession {
+        let t = TmuxSession()
+        try t.startKinga("--demo")
+        try t.waitFor("DEMO — fictional data")
+        try t.send("q")
+        try t.waitForExit()
+        return t
+    }
+
+    /// Runs a `kinga` command line (not full screen) on this session's data, with the pinned clock;
+    /// returns its exit status and what it printed (standard output and error together).
+    func command(_ args: String) throws -> (status: Int32, output: String) {
+        try Self.run(["sh", "-c", "XDG_DATA_HOME='\(dataHome)' KINGA_NOW=2026-03-02T09:00:00Z '\(Self.binary)' \(args) 2>&1"])
+    }
+
+    /// Stops this tmux server and starts Kinga again on the same data    /// Stops this tmux server and starts Kinga again on the same data, logged in (a restart of the kiosk).
     func restart(_ args: String = "", logIn: Bool = true) throws -> TmuxSession {
         try tmux(["kill-server"])
         let again = TmuxSession(width: width, height: height, dataHome: dataHome)
