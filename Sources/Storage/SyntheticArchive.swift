@@ -205,7 +205,7 @@ public enum SyntheticArchive {
     /// - Returns: the number of lines.
     @discardableResult
     public static func exportSearchLines(from store: KingaStore, to path: String) throws -> Int {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         guard let h = FileHandle(forWritingAtPath: path) else { throw StoreError.cannotOpen(path: path, reason: "cannot write") }
         defer { try? h.close() }
         var lines = 0

@@ -65,7 +65,7 @@ extension KingaStore {
             b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(1, bytes.count)) { kinga_pin_hash(&out, $0, UInt64(bytes.count)) }
         }
         guard rc == 0 else { throw AuditError.cryptoUnavailable }
-        return String(cString: out)
+        return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func verifyPIN(_ pin: String, hash: String) -> Bool {

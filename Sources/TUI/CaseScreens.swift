@@ -298,7 +298,7 @@ final class NoteScreen: Screen {
             let text = field.text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !text.isEmpty else { error = S.noteEmpty; return .none }
             do {
-                try ConflictCheck.run(editContext) { try app.store.addNote(caseID: caseID, text: field.text, author: app.userName) }
+                _ = try ConflictCheck.run(editContext) { try app.store.addNote(caseID: caseID, text: field.text, author: app.userName) }
                 app.flash = (S.noteSaved, .success)
                 return .pop
             } catch StoreError.changedElsewhere {

@@ -13,14 +13,15 @@ final class HomeScreen: Screen {
     private var loadError: String?
 
     private var due = 0
-    private enum Item { case new, cases, due, referrals, directory, review, users, audit, pin, language, theme, resume, lock, help, quit }
+    private enum Item { case new, cases, due, referrals, directory, statistics, review, users, audit, pin, language, theme, resume, lock, help, quit }
     private var canAudit = false
     private var canManageUsers = false
     private var canReview = false
 
     private var items: [(Item, String, String)] {
         var out: [(Item, String, String)] = [(.new, "n", S.menuNew), (.cases, "c", S.menuCases), (.due, "d", S.menuDue),
-                                             (.referrals, "r", S.menuReferrals), (.directory, "s", S.menuDirectory)]
+                                             (.referrals, "r", S.menuReferrals), (.directory, "s", S.menuDirectory),
+                                             (.statistics, "t", S.menuStatistics)]
         if canReview { out.append((.review, "v", S.menuReview)) }
         if canManageUsers { out.append((.users, "m", S.menuUsers)) }
         if canAudit { out.append((.audit, "a", S.menuAudit)) }
@@ -54,8 +55,11 @@ final class HomeScreen: Screen {
     }
 
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {
-        let x = area.x + 2
-        let w = area.width - 4
+        var x = area.x + 2
+        var w = area.width - 4
+        // From 76 columns "At a glance" stands beside the menu, so the menu keeps every row.
+        let twoColumns = area.width >= 76
+        let menuWidth = twoColumns ? 40 : w
         let roomy = area.height >= items.count + 4
         var y = area.y + (roomy ? 1 : 0)
         if roomy {
@@ -65,13 +69,20 @@ final class HomeScreen: Screen {
         // In a small window the menu scrolls so the selected item is always visible.
         let menuRows = min(items.count, area.maxY - y)
         let first = max(0, min(selected - menuRows + 1, items.count - menuRows))
+        let menuTop = y
         for (i, item) in items.enumerated().dropFirst(first).prefix(menuRows) {
-            Draw.menuItem(&g, key: item.1, label: item.2, x: x, y: y, width: w, selected: i == selected)
+            Draw.menuItem(&g, key: item.1, label: item.2, x: x, y: y, width: menuWidth, selected: i == selected)
             y += 1
         }
-        if first + menuRows < items.count { g.put("↓", x: area.maxX - 2, y: y - 1, style: .muted) }
-        if first > 0 { g.put("↑", x: area.maxX - 2, y: area.y, style: .muted) }
-        y += 1
+        if first + menuRows < items.count { g.put("↓", x: x + menuWidth, y: y - 1, style: .muted) }
+        if first > 0 { g.put("↑", x: x + menuWidth, y: menuTop, style: .muted) }
+        if twoColumns {
+            x += menuWidth + 2
+            w -= menuWidth + 2
+            y = menuTop
+        } else {
+            y += 1
+        }
         guard y < area.maxY else { return }
         g.put(S.today, x: x, y: y, style: .title, clip: area)
         y += 1
@@ -87,8 +98,7 @@ final class HomeScreen: Screen {
             ("• " + S.allCases(summary.allCases), .muted),
         ]
         for (text, style) in lines where y < area.maxY {
-            g.put(text, x: x, y: y, style: style, clip: Rect(x: x, y: y, width: w, height: 1))
-            y += 1
+            y = Draw.paragraph(&g, text, x: x, y: y, width: w, maxY: area.maxY, style: style)
         }
     }
 
@@ -100,6 +110,7 @@ final class HomeScreen: Screen {
         case .char("n"), .char("N"): return activate(.new, app)
         case .char("c"), .char("C"): return activate(.cases, app)
         case .char("d"), .char("D"): return activate(.due, app)
+        case .char("t"), .char("T"): return activate(.statistics, app)
         case .char("r"), .char("R"): return activate(.referrals, app)
         case .char("s"), .char("S"): return activate(.directory, app)
         case .char("m"), .char("M"): if canManageUsers { return activate(.users, app) }
@@ -122,6 +133,7 @@ final class HomeScreen: Screen {
         case .new: return .push(ReportWizardScreen(draft: nil))
         case .cases: return .push(CaseListScreen())
         case .due: return .push(DueTodayScreen())
+        case .statistics: return .push(StatisticsScreen())
         case .referrals: return .push(ReferralsScreen())
         case .directory: return .push(DirectoryScreen())
         case .users: return .push(UsersScreen())

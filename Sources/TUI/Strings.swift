@@ -198,6 +198,30 @@ public enum S {
         return lines.joined(separator: "\n")
     }
 
+    // Statistics (issue #8).
+    static var menuStatistics: String { tr("menuStatistics") }
+    static var statsTitle: String { tr("statsTitle") }
+    static var statsPeriodKey: String { tr("statsPeriodKey") }
+    static var kExport: String { tr("kExport") }
+    static func statsPeriod(from: String, to: String) -> String { tr("statsPeriod", ["from": from, "to": to]) }
+    static var statsPeriods: String { tr("statsPeriods") }
+    static func statsPeriodAll(to: String) -> String { tr("statsPeriodAll", ["to": to]) }
+    static func statsTotals(new: String, closed: String, overdue: String) -> String { tr("statsTotals", ["new": new, "closed": closed, "overdue": overdue]) }
+    static func statsHidden(_ n: Int) -> String { tr("statsHidden", ["n": n]) }
+    static var statsNothing: String { tr("statsNothing") }
+    static var statsByConcern: String { tr("statsByConcern") }
+    static var statsByAge: String { tr("statsByAge") }
+    static var statsBySex: String { tr("statsBySex") }
+    static var statsByVillage: String { tr("statsByVillage") }
+    static var statsPerMonth: String { tr("statsPerMonth") }
+    static var statsClosedPerMonth: String { tr("statsClosedPerMonth") }
+    static func statsLargest(_ n: String) -> String { tr("statsLargest", ["n": n]) }
+    static var statsReferrals: String { tr("statsReferrals") }
+    static func statsReferralLine(sent: String, accepted: String, completed: String, days: String) -> String {
+        tr("statsReferralLine", ["sent": sent, "accepted": accepted, "completed": completed, "days": days])
+    }
+    static func statsExported(_ path: String) -> String { tr("statsExported", ["path": path]) }
+
     // Search, filters and sorting of the case list (issue #6).
     static func casesMatch(_ n: Int) -> String { trn("casesMatch", n) }
     static func casesMatchMore(_ n: Int) -> String { tr("casesMatchMore", ["n": n]) }

@@ -160,7 +160,7 @@ struct Faults {
     /// The database's folder is where a file already is: it cannot be made.
     func folderCannotBeMade(_ f: inout Figures) throws {
         let blocker = folder + "/not-a-folder"
-        FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8))
         f.faultsInjected += 1
         let w = TmuxWindow()
         defer { w.stop() }

@@ -295,9 +295,9 @@ struct Export: ParsableCommand {
             let start = try LocalDate.parse(from), end = try LocalDate.parse(to)
             guard start <= end else { throw Failure(message: "--from must be on or before --to.") }
             let env = ProcessInfo.processInfo.environment
-            let profileID = (try? store.setting("profile")) ?? "generic"
+            let profileID = ((try? store.setting("profile")) ?? nil) ?? "generic"
             let profile = Seeds.locate(explicit: seeds, environment: env, executablePath: CommandLine.arguments[0])
-                .flatMap { try? Seeds.profile(id: profileID ?? "generic", seeds: $0) }
+                .flatMap { try? Seeds.profile(id: profileID, seeds: $0) }
             let threshold = profile?.smallCellThreshold ?? 5
             let stats = try store.statistics(from: start, to: end, threshold: threshold) { label in
                 switch label {

@@ -124,7 +124,7 @@ struct PINHashTests {
         var out = [CChar](repeating: 0, count: Int(kinga_pwhash_strbytes()))
         let pin = Array("902134".utf8CString)
         #expect(crypto_pwhash_str(&out, pin, 6, UInt64(crypto_pwhash_OPSLIMIT_INTERACTIVE), Int(crypto_pwhash_MEMLIMIT_INTERACTIVE)) == 0)
-        let old = String(cString: out)
+        let old = String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         #expect(old.contains("m=65536"))
         try store.pool.write { db in try db.execute(sql: "UPDATE app_user SET pin_hash = ? WHERE id = ?", arguments: [old, u.id.uuidString]) }
         #expect(try store.login(userID: u.id, pin: "902134") == .success(u))
