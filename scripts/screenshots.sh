@@ -191,5 +191,16 @@ start_kinga case-cycle --demo
 keys d Down Down Down Down Down Down Down Down Down Enter   # Bupe: follow-up due, with assessment, plan and referrals
 shoot case-cycle
 
+# Searching the case list: "/" then a name typed without its accent.
+start_kinga case-search --demo
+keys c /
+type_text "luyando"
+shoot case-search
+
+# Statistics for the social welfare office: everything so far, small counts hidden as <5.
+start_kinga statistics --demo
+keys t 5
+shoot statistics
+
 tm kill-server >/dev/null 2>&1 || true
 for f in "${written[@]}"; do echo "$f"; done
