@@ -22,6 +22,8 @@ struct Kinga: ParsableCommand {
                 Replace the database with a backup (the current one is kept as a backup first).
             kinga export stats --from DATE --to DATE [--format csv|json] [--out FILE] [--db PATH | --demo]
                 Anonymised statistics for the social welfare office (small counts shown as <5).
+            kinga directory import FILE [--yes] [--db PATH | --demo]
+                Add service providers from a CSV file: first a preview with every rejected row, then --yes.
 
             Kinga opens the real database at $XDG_DATA_HOME/kinga/kinga.sqlite (or ~/.local/share/kinga/kinga.sqlite).
             The demo (--demo) uses its own file, filled with fictional cases, and never touches real data.
@@ -29,7 +31,7 @@ struct Kinga: ParsableCommand {
             KINGA_SEEDS points to the seeds folder.
             """,
         version: KingaVersion.string,
-        subcommands: [Open.self, Audit.self, Check.self, Backup.self, Restore.self, Export.self],
+        subcommands: [Open.self, Audit.self, Check.self, Backup.self, Restore.self, Export.self, Directory.self],
         defaultSubcommand: Open.self
     )
 }
@@ -327,6 +329,46 @@ struct Export: ParsableCommand {
             }
             try store.recordAudit(actor: "command line (\(NSUserName()))", action: "export.stats", detail: "\(start.iso)..\(end.iso) \(format)")
             if let path = out { FileHandle.standardError.write(Data("Statistics for \(start.iso) to \(end.iso) written to \(path) (counts below \(threshold) shown as <\(threshold)).\n".utf8)) }
+        }
+    }
+}
+
+/// `kinga directory …`: the service directory.
+struct Directory: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Work with the service directory.", subcommands: [Import.self])
+
+    /// `kinga directory import FILE`: a preview, then `--yes` adds the providers.
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add service providers from a CSV file (columns: name, services, area, contact, hours, notes).",
+            discussion: "Without --yes, shows what would be added and every row that cannot be, with its line and the reason; nothing changes. services: health;police;… (see the README).")
+
+        @OptionGroup var database: DatabaseChoice
+
+        @Argument(help: ArgumentHelp("The CSV file (UTF-8, with a header row).", valueName: "file"))
+        var file: String
+
+        @Flag(name: .long, help: "Add the accepted rows (after reading the preview).")
+        var yes = false
+
+        func run() throws {
+            guard let data = FileManager.default.contents(atPath: file) else { throw Failure(message: "Cannot read \(file).") }
+            guard let text = String(data: data, encoding: .utf8) else { throw Failure(message: "\(file) is not UTF-8 text. Save it as \"CSV UTF-8\" and try again.") }
+            let store = try database.open()
+            let preview: DirectoryImport.Preview
+            do { preview = try DirectoryImport.preview(text, existing: try store.providers(includeRetired: true)) } catch { throw Failure(message: "\(error)") }
+            print("\(preview.accepted.count) provider\(preview.accepted.count == 1 ? "" : "s") can be added:")
+            for p in preview.accepted { print("  + \(p.name) (\(p.services.map(\.rawValue).joined(separator: ", "))\(p.area.isEmpty ? "" : ", " + p.area))") }
+            if !preview.rejected.isEmpty {
+                print("\(preview.rejected.count) row\(preview.rejected.count == 1 ? "" : "s") cannot be added:")
+                for r in preview.rejected { print("  line \(r.line)\(r.name.isEmpty ? "" : " (\(r.name))"): \(r.reason)") }
+            }
+            guard yes else {
+                print("Nothing was changed. To add the \(preview.accepted.count) provider\(preview.accepted.count == 1 ? "" : "s") above, run the same command with --yes.")
+                return
+            }
+            do { try store.importProviders(preview) } catch { throw Failure(message: "\(error)") }
+            print("Added \(preview.accepted.count) provider\(preview.accepted.count == 1 ? "" : "s") to the service directory.")
         }
     }
 }

@@ -460,6 +460,25 @@ struct EndToEndTests {
         #expect(audit.output.trimmingCharacters(in: .whitespacesAndNewlines) == "2")
     }
 
+    @Test("kinga directory import: a preview with every rejected row, nothing changed until --yes")
+    func directoryImport() throws {
+        let t = try TmuxSession.withDemoDatabase()
+        let csv = t.dataHome + "/providers.csv"
+        try "name,services,area,contact\n\"Klinik Anak, Utara\",health;psychosocial,Kampung Fiksi,0800\n,legal,X,\nBad One,astrology,X,\n"
+            .write(toFile: csv, atomically: true, encoding: .utf8)
+        let preview = try t.command("directory import --demo '\(csv)'")
+        #expect(preview.status == 0, "\(preview.output)")
+        #expect(preview.output.contains("1 provider can be added"))
+        #expect(preview.output.contains("line 3: no name"))
+        #expect(preview.output.contains("line 4 (Bad One): unknown service: astrology"))
+        #expect(preview.output.contains("Nothing was changed"))
+        let count = { try TmuxSession.run(["sqlite3", t.dataHome + "/kinga/demo.sqlite", "SELECT count(*) FROM service_provider"]).output }
+        let before = try count()
+        let done = try t.command("directory import --demo '\(csv)' --yes")
+        #expect(done.output.contains("Added 1 provider"), "\(done.output)")
+        #expect(Int(try count().trimmingCharacters(in: .whitespacesAndNewlines)) == Int(before.trimmingCharacters(in: .whitespacesAndNewlines))! + 1)
+    }
+
     @Test("kinga audit verify: 0 when intact, 1 naming the first bad entry after an edit with sqlite3")
     func auditVerify() throws {
         let t = TmuxSession()
