@@ -92,6 +92,22 @@ public func onPath(_ program: String) -> Bool {
     }
 }
 
+/// The program `name` built in the same folder as the running program (the `.build/<config>` folder), or
+/// nil when it is not there.
+public func siblingExecutable(_ name: String) -> String? {
+    let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    let path = me.deletingLastPathComponent().appendingPathComponent(name).path
+    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+}
+
+/// Peak resident memory of another process, in megabytes (`VmHWM` in /proc/PID/status), or nil.
+public func peakRSSMegabytes(of pid: pid_t) -> Double? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+    return kb / 1024
+}
+
 /// Resident memory of this process now, in megabytes (`VmRSS` in /proc/self/status); 0 when unreadable.
 public func currentRSSMegabytes() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),

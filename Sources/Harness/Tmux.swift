@@ -7,6 +7,8 @@ public final class TmuxWindow {
     private let scratch: String
     public private(set) var width: Int
     public private(set) var height: Int
+    /// How often `waitFor` looks at the screen, in microseconds (the benchmark looks every 2 ms).
+    public var pollMicroseconds: useconds_t = 10_000
 
     public struct Timeout: Error, CustomStringConvertible {
         public let waitingFor: [String]
@@ -63,7 +65,7 @@ public final class TmuxWindow {
         while Double(monotonicNanos() - t0) / 1e9 < seconds {
             s = try screen()
             if texts.contains(where: { s.contains($0) }) { return s }
-            usleep(10_000)
+            usleep(pollMicroseconds)
         }
         throw Timeout(waitingFor: texts, screen: s)
     }

@@ -268,60 +268,36 @@ struct Run: ParsableCommand {
     /// The real binary in tmux at 80x24: process start to the first frame (the login screen), and from the
     /// `c` key to the case list on screen; its peak memory (VmHWM).
     func tmuxTimes(kinga: String, db: String) throws -> (first: Double, list: Double, rss: Double?) {
-        let socket = "kinga-bench-\(getpid())"
-        func tmux(_ args: [String]) throws -> String {
-            let out = dataDir + "/tmux.out"
-            try spawnAndWait(["tmux", "-L", socket, "-f", "/dev/null"] + args, stdout: out)
-            return (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-        }
-        func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "0"]) }
-        func wait(_ text: String, seconds: Double = 60) throws -> Double {
-            let t0 = monotonicNanos()
-            while Double(monotonicNanos() - t0) / 1e9 < seconds {
-                if try screen().contains(text) { return Double(monotonicNanos() - t0) / 1e6 }
-                usleep(2_000)
-            }
-            throw ValidationError("tmux: timed out waiting for “\(text)”; screen:\n\(try screen())")
-        }
-        defer { _ = try? tmux(["kill-server"]) }
-        let cmd = "env KINGA_NOW=\(ISO8601.format(benchNow)) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db); sleep 60"
+        let w = TmuxWindow()
+        w.pollMicroseconds = 2_000
+        defer { w.stop() }
         let t0 = monotonicNanos()
-        _ = try tmux(["new-session", "-d", "-x", "80", "-y", "24", cmd])
-        _ = try wait("Choose your name")
+        try w.start("env KINGA_NOW=\(ISO8601.format(benchNow)) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db)")
+        try w.waitFor("Choose your name", seconds: 60)
         let first = Double(monotonicNanos() - t0) / 1e6
-        _ = try tmux(["send-keys", "-t", "0", "1", "Tab"])
-        _ = try tmux(["send-keys", "-t", "0", "-l", benchPIN])
-        _ = try tmux(["send-keys", "-t", "0", "Enter"])
-        _ = try wait("What would you like to do?")
-        _ = try tmux(["send-keys", "-t", "0", "c"])
-        let list = try wait("/ Search")
-        let pid = try tmux(["display-message", "-p", "-t", "0", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        // The pane runs sh, which runs env, which becomes kinga: find kinga among its children.
-        var rss: Double?
-        if let children = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) {
-            for c in children.split(separator: " ") {
-                if let status = try? String(contentsOfFile: "/proc/\(c)/status", encoding: .utf8),
-                   let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-                   let kb = Double(line.split(separator: " ").dropFirst().first ?? "") {
-                    rss = kb / 1024
-                }
-            }
-        }
-        _ = try tmux(["send-keys", "-t", "0", "Escape", "q"])
+        try w.send("1", "Tab")
+        try w.type(benchPIN)
+        try w.send("Enter")
+        try w.waitFor("What would you like to do?", seconds: 60)
+        let t1 = monotonicNanos()
+        try w.send("c")
+        try w.waitFor("/ Search", seconds: 60)
+        let list = Double(monotonicNanos() - t1) / 1e6
+        let rss = try w.pid(of: "kinga").flatMap { peakRSSMegabytes(of: $0) }
+        try w.send("Escape", "q")
         return (first, list, rss)
     }
 
     /// The `kinga` binary built beside this one (built now when missing).
     func kingaBinary() throws -> String {
+        if let k = siblingExecutable("kinga") { return k }
         let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let sibling = me.deletingLastPathComponent().appendingPathComponent("kinga").path
-        if !FileManager.default.isExecutableFile(atPath: sibling) {
-            let release = me.path.contains("/release/")
-            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-            print("Building kinga (\(release ? "release" : "debug")) for the tmux measurements…")
-            try spawnAndWait(["swift", "build", "--package-path", root, "-c", release ? "release" : "debug", "--product", "kinga"])
-        }
-        return sibling
+        let release = me.path.contains("/release/")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        print("Building kinga (\(release ? "release" : "debug")) for the tmux measurements…")
+        try spawnAndWait(["swift", "build", "--package-path", root, "-c", release ? "release" : "debug", "--product", "kinga"])
+        guard let k = siblingExecutable("kinga") else { throw ValidationError("could not build kinga beside \(me.path)") }
+        return k
     }
 
     func printTable(_ rs: [SizeResult]) {

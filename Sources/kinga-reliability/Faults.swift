@@ -68,6 +68,40 @@ struct Faults {
         var description: String { what }
     }
 
+    /// The environment kinga runs in (a clean one, UTF-8, a real terminal type).
+    func kingaCommand(_ args: String, prefix: String = "") -> String {
+        "\(prefix)env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=C.UTF-8 TERM=xterm-256color \(kinga) \(args)"
+    }
+
+    /// Starts kinga with `args` and waits for it to end by itself (a refusal); returns the last screen.
+    /// Throws when the terminal was not restored (and counts it).
+    func runUntilItStops(_ args: String, prefix: String = "", width: Int = 80, height: Int = 24, _ f: inout Figures) throws -> String {
+        let w = TmuxWindow(width: width, height: height)
+        defer { w.stop() }
+        try w.start(kingaCommand(args, prefix: prefix))
+        let s = try w.waitFor("END-OF-RUN")
+        guard leftClean(s) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
+        return s
+    }
+
+    /// Throws (counting the losses) when anything saved in `before` is missing or changed in `db`.
+    func expectNothingLost(_ db: String, since before: Snapshot, _ f: inout Figures) throws {
+        let (_, problems) = verify(db, against: before)
+        f.recordsLost += problems.count
+        if !problems.isEmpty { throw Failed(what: "\(problems)") }
+    }
+
+    /// A database with data whose folder kinga's user (nobody, when this runs as root) may not write.
+    func unwritable(_ name: String) throws -> (dir: String, db: String, before: Snapshot, prefix: String) {
+        let dir = folder + "/" + name
+        let db = dir + "/kinga.sqlite"
+        let before = try Snapshot.take(try prepareDatabase(db))
+        try? FileManager.default.removeItem(atPath: db + "-wal")
+        try? FileManager.default.removeItem(atPath: db + "-shm")
+        chmod(folder, 0o755)
+        return (dir, db, before, try unprivileged(dir))
+    }
+
     /// Another process holds the write lock for 13 s; kinga's busy timeout is 10 s. The note typed must stay
     /// on screen with a kind message, and save once the lock is gone.
     func locked(_ f: inout Figures) throws {
@@ -112,49 +146,26 @@ struct Faults {
 
     /// A database file nobody may write: a plain message naming the file and what to do, and no change.
     func readOnly(_ f: inout Figures) throws {
-        let dir = folder + "/readonly"
-        let db = dir + "/kinga.sqlite"
-        let before = try Snapshot.take(try prepareDatabase(db))
-        try? FileManager.default.removeItem(atPath: db + "-wal")
-        try? FileManager.default.removeItem(atPath: db + "-shm")
-        chmod(folder, 0o755)
-        let prefix = try unprivileged(dir)
+        let (_, db, before, prefix) = try unwritable("readonly")
         chmod(db, 0o444)
+        defer { chmod(db, 0o600) }
         f.faultsInjected += 1
-        let w = TmuxWindow()
-        defer { w.stop() }
-        try w.start("\(prefix)env -i PATH=/usr/bin:/bin HOME=\(dir) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db)")
-        let s = try w.waitFor("END-OF-RUN")
+        let s = try runUntilItStops("--db \(db)", prefix: prefix, &f)
         guard s.contains("read-only") || s.contains("may write") else { throw Failed(what: "no plain message:\n\(s)") }
-        guard leftClean(s) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
         chmod(db, 0o600)
-        let (_, problems) = verify(db, against: before)
-        f.recordsLost += problems.count
-        if !problems.isEmpty { throw Failed(what: "\(problems)") }
+        try expectNothingLost(db, since: before, &f)
     }
 
     /// The database's folder may not be written (the write-ahead log cannot be made there): a plain message.
     func readOnlyFolder(_ f: inout Figures) throws {
-        let dir = folder + "/readonly-folder"
-        let db = dir + "/kinga.sqlite"
-        let before = try Snapshot.take(try prepareDatabase(db))
-        try? FileManager.default.removeItem(atPath: db + "-wal")
-        try? FileManager.default.removeItem(atPath: db + "-shm")
-        chmod(folder, 0o755)
-        let prefix = try unprivileged(dir)
+        let (dir, db, before, prefix) = try unwritable("readonly-folder")
         chmod(dir, 0o555)
         defer { chmod(dir, 0o700) }
         f.faultsInjected += 1
-        let w = TmuxWindow()
-        defer { w.stop() }
-        try w.start("\(prefix)env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db)")
-        let s = try w.waitFor("END-OF-RUN")
+        let s = try runUntilItStops("--db \(db)", prefix: prefix, &f)
         guard s.contains("could not open its database"), s.contains("EXIT=1") else { throw Failed(what: "no plain message:\n\(s)") }
-        guard leftClean(s) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
         chmod(dir, 0o700)
-        let (_, problems) = verify(db, against: before)
-        f.recordsLost += problems.count
-        if !problems.isEmpty { throw Failed(what: "\(problems)") }
+        try expectNothingLost(db, since: before, &f)
     }
 
     /// The database's folder is where a file already is: it cannot be made.
@@ -162,12 +173,8 @@ struct Faults {
         let blocker = folder + "/not-a-folder"
         _ = FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8))
         f.faultsInjected += 1
-        let w = TmuxWindow()
-        defer { w.stop() }
-        try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(blocker)/kinga.sqlite")
-        let s = try w.waitFor("END-OF-RUN")
+        let s = try runUntilItStops("--db \(blocker)/kinga.sqlite", &f)
         guard s.contains("could not open its database"), s.contains("EXIT=1") else { throw Failed(what: "no plain message:\n\(s)") }
-        guard leftClean(s) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
     }
 
     /// A folder that does not exist yet is made (private), and Kinga starts.
@@ -176,7 +183,7 @@ struct Faults {
         f.faultsInjected += 1
         let w = TmuxWindow()
         defer { w.stop() }
-        try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db)")
+        try w.start(kingaCommand("--db \(db)"))
         try w.waitFor("First, choose the language")
         try w.send("C-q")
         let s = try w.waitFor("END-OF-RUN")
@@ -212,12 +219,8 @@ struct Faults {
     private func refused(_ db: String, _ f: inout Figures) throws {
         f.faultsInjected += 1
         let damagedBytes = try Data(contentsOf: URL(fileURLWithPath: db))
-        let w = TmuxWindow(width: 100, height: 30)
-        defer { w.stop() }
-        try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db)")
-        let s = try w.waitFor("END-OF-RUN")
+        let s = try runUntilItStops("--db \(db)", width: 100, height: 30, &f)
         guard s.contains("is damaged"), s.contains("kinga restore") else { throw Failed(what: "no message offering the backup:\n\(s)") }
-        guard leftClean(s) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
         guard try Data(contentsOf: URL(fileURLWithPath: db)) == damagedBytes else { throw Failed(what: "the damaged file was written to") }
         // The backup it names brings the database back.
         guard let newest = KingaStore.backups(for: db).first else { throw Failed(what: "no backup") }
@@ -259,8 +262,6 @@ struct Faults {
         try w.waitFor("Note saved")
         try w.send("Escape", "Escape", "q")
         guard leftClean(try w.waitFor("END-OF-RUN")) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
-        let (_, problems) = verify(db, against: before)
-        f.recordsLost += problems.count
-        if !problems.isEmpty { throw Failed(what: "\(problems)") }
+        try expectNothingLost(db, since: before, &f)
     }
 }

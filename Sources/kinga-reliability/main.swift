@@ -96,12 +96,8 @@ struct Suite: ParsableCommand {
 
     /// The `kinga` binary built beside this one.
     func kingaBinary() throws -> String {
-        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let sibling = me.deletingLastPathComponent().appendingPathComponent("kinga").path
-        guard FileManager.default.isExecutableFile(atPath: sibling) else {
-            throw ValidationError("build kinga first (swift build): \(sibling) is missing")
-        }
-        return sibling
+        guard let k = siblingExecutable("kinga") else { throw ValidationError("build kinga first (swift build): it is not beside this program") }
+        return k
     }
 }
 

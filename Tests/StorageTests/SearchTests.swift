@@ -26,6 +26,27 @@ private func names(_ store: KingaStore, _ q: CaseQuery, limit: Int = 50) throws 
     try store.caseList(q, after: nil, limit: limit, today: pinned.today).map(\.summary.childName)
 }
 
+/// Every row of `q`, read in pages of `size` forward from the top and backward from the end.
+private func pagedBothWays(_ store: KingaStore, _ q: CaseQuery, size: Int) throws -> (forward: [UUID], backward: [UUID]) {
+    var forward: [CaseListRow] = []
+    var cursor: CaseListCursor?
+    while true {
+        let page = try store.caseList(q, after: cursor, limit: size, today: pinned.today)
+        if page.isEmpty { break }
+        forward += page
+        cursor = page.last?.cursor
+    }
+    var backward: [CaseListRow] = []
+    var before: CaseListCursor?
+    while true {
+        let page = try store.caseList(q, before: before, limit: size, today: pinned.today)
+        if page.isEmpty { break }
+        backward = page + backward
+        before = page.first?.cursor
+    }
+    return (forward.map(\.summary.id), backward.map(\.summary.id))
+}
+
 @Suite("Case search, filters and sorting (issue #6)")
 struct SearchTests {
     @Test("accents and case do not matter, in both directions")
@@ -117,24 +138,9 @@ struct SearchTests {
             let all = try store.caseList(q, after: nil, limit: 100, today: pinned.today)
             #expect(all.count == 6)
             // Forward in pages of 2, and backward from the end, give the same order.
-            var forward: [CaseListRow] = []
-            var cursor: CaseListCursor?
-            while true {
-                let page = try store.caseList(q, after: cursor, limit: 2, today: pinned.today)
-                if page.isEmpty { break }
-                forward += page
-                cursor = page.last?.cursor
-            }
-            #expect(forward.map(\.summary.id) == all.map(\.summary.id))
-            var backward: [CaseListRow] = []
-            var before: CaseListCursor?
-            while true {
-                let page = try store.caseList(q, before: before, limit: 2, today: pinned.today)
-                if page.isEmpty { break }
-                backward = page + backward
-                before = page.first?.cursor
-            }
-            #expect(backward.map(\.summary.id) == all.map(\.summary.id))
+            let paged = try pagedBothWays(store, q, size: 2)
+            #expect(paged.forward == all.map(\.summary.id))
+            #expect(paged.backward == all.map(\.summary.id))
             if sort == .childName {
                 let expected = all.map(\.summary.childName).sorted { DuplicateRule.key($0) < DuplicateRule.key($1) }
                 #expect(all.map(\.summary.childName) == (reversed ? expected.reversed() : expected))
@@ -148,24 +154,9 @@ struct SearchTests {
         let store = try searchStore(dir)
         let q = CaseQuery(text: "banda")
         let all = try store.caseList(q, after: nil, limit: 100, today: pinned.today)
-        var forward: [CaseListRow] = []
-        var cursor: CaseListCursor?
-        while true {
-            let page = try store.caseList(q, after: cursor, limit: 1, today: pinned.today)
-            if page.isEmpty { break }
-            forward += page
-            cursor = page.last?.cursor
-        }
-        #expect(forward.map(\.summary.id) == all.map(\.summary.id))
-        var backward: [CaseListRow] = []
-        var before: CaseListCursor?
-        while true {
-            let page = try store.caseList(q, before: before, limit: 1, today: pinned.today)
-            if page.isEmpty { break }
-            backward = page + backward
-            before = page.first?.cursor
-        }
-        #expect(backward.map(\.summary.id) == all.map(\.summary.id))
+        let paged = try pagedBothWays(store, q, size: 1)
+        #expect(paged.forward == all.map(\.summary.id))
+        #expect(paged.backward == all.map(\.summary.id))
         // A search ordered by a column: only the matches, in that order.
         let byName = try names(store, CaseQuery(text: "banda", sort: .childName))
         #expect(byName == ["José Banda", "Josephine Bandawe", "Mwila Tembo"])
