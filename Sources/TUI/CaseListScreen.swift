@@ -262,7 +262,7 @@ final class CaseListScreen: Screen {
         let assigneeLabels = (app.session != nil ? [S.assignedMe] : []) + [S.assignedNobody] + others.map(\.name)
         let form = FormScreen(title: S.filterTitle, intro: S.filterIntro, submitLabel: S.filterApply, helpKey: "help.caseList", fields: [
             FormField("status", S.filterStatus, .choice([S.anyOption] + statuses.map(S.status))),
-            FormField("risk", S.filterRisk, .choice([S.anyOption] + RiskLevel.allCases.map(S.riskCapitalized) + [S.notAssessed])),
+            FormField("risk", S.filterRisk, .choice([S.anyOption] + RiskLevel.allCases.map(S.riskCapitalized) + [S.riskNotAssessedYet])),
             FormField("urgency", S.filterUrgency, .choice([S.anyOption, S.urgentOnly, S.notUrgent])),
             FormField("concern", S.filterConcern, .choice([S.anyOption] + concerns.map { S.concern($0.id, app.profile) })),
             FormField("village", S.filterVillage, .line(limit: TextLimits.line)),
@@ -314,7 +314,7 @@ final class CaseListScreen: Screen {
         if let s = f.status { out.append(S.status(s)) }
         switch f.risk {
         case .level(let r)?: out.append(S.riskCapitalized(r))
-        case .notAssessed?: out.append(S.notAssessed)
+        case .notAssessed?: out.append(S.riskNotAssessedYet)
         case nil: break
         }
         if let u = f.urgent { out.append(u ? S.urgentOnly : S.notUrgent) }

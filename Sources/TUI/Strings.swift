@@ -205,6 +205,8 @@ public enum S {
     static var kExport: String { tr("kExport") }
     static func statsPeriod(from: String, to: String) -> String { tr("statsPeriod", ["from": from, "to": to]) }
     static var statsPeriods: String { tr("statsPeriods") }
+    /// "Not assessed yet" in words (the case list shows a dash in its narrow risk column).
+    static var riskNotAssessedYet: String { tr("riskNotAssessedYet") }
     static func statsPeriodAll(to: String) -> String { tr("statsPeriodAll", ["to": to]) }
     static func statsTotals(new: String, closed: String, overdue: String) -> String { tr("statsTotals", ["new": new, "closed": closed, "overdue": overdue]) }
     static func statsHidden(_ n: Int) -> String { tr("statsHidden", ["n": n]) }

@@ -95,6 +95,7 @@ struct CaseSearchScreenTests {
         let d = try listDriver()
         d.press(.char("c"), .char("f"))
         #expect(d.contains("Filter the list"))
+        #expect(d.contains("Not assessed yet"))          // words, not the list's narrow dash
         // Urgency is the third question: Tab twice, then choose "Urgent only".
         d.press(.tab, .tab, .char("2"))
         d.press(.function(2))
