@@ -27,6 +27,8 @@ public struct User: Hashable, Sendable, Identifiable {
 
     static func roles(from text: String) -> Set<Role> { Set(text.split(separator: ",").compactMap { Role(rawValue: String($0)) }) }
     static func text(_ roles: Set<Role>) -> String { roles.map(\.rawValue).sorted().joined(separator: ",") }
+    /// The roles in words for messages ("focal point", "supervisor and administrator").
+    public var roleWords: String { roles.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.sorted().joined(separator: " and ") }
 }
 
 /// Why a user could not be created or a PIN not set.

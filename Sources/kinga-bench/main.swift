@@ -20,7 +20,7 @@ struct KingaBench: ParsableCommand {
             render time and peak memory; the same searches in the sqlite3 shell and in fzf --filter, with ratios.
             Prints a table and writes JSON.
             """,
-        subcommands: [Run.self, Session.self, ShowSQL.self],
+        subcommands: [Run.self, Session.self, ShowSQL.self, Generate.self],
         defaultSubcommand: Run.self
     )
 }
@@ -200,21 +200,7 @@ struct Run: ParsableCommand {
            (try? s.setting("bench.complete")) == "\(cases)" {
             return (path, nil)
         }
-        for suffix in ["", "-wal", "-shm", ".audit-key"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        let store = try KingaStore(path: path, clock: benchClock)
-        let boss = try store.createUser(name: benchUser, roles: [.supervisor], pin: benchPIN, createdBy: "kinga-bench")
-        var team = [boss.id]
-        for i in 1...8 { team.append(try store.createUser(name: "Focal Point \(i)", roles: [.focalPoint], pin: benchPIN, createdBy: "kinga-bench").id) }
-        try store.setSetting("language", "en", actor: "kinga-bench")
-        try store.setSetting("profile", "generic", actor: "kinga-bench")
-        var seconds = 0.0
-        seconds = try milliseconds {
-            try SyntheticArchive.generate(into: store, cases: cases, assignees: team) { done in
-                if done % 100_000 == 0 || done == cases { print("  generated \(done) cases") }
-            }
-        } / 1000
-        try store.setSetting("bench.complete", "\(cases)", actor: "kinga-bench")
-        try store.checkpoint()
+        let seconds = try buildArchive(at: path, cases: cases)
         print("  generated in \(fmt(seconds)) s")
         return (path, seconds)
     }
@@ -346,6 +332,39 @@ func machineDescription() -> String {
 
 /// `kinga-bench sql --db PATH TEXT`: the statements the case list runs for one search, as the sqlite3 shell
 /// would take them (to read or time a query plan by hand).
+/// Makes a deterministic fictional archive of `cases` cases at `path` (replacing any file there), with the
+/// bench supervisor and eight focal points (PIN `benchPIN`).
+/// - Returns: seconds spent generating the cases.
+func buildArchive(at path: String, cases: Int) throws -> Double {
+    for suffix in ["", "-wal", "-shm", ".audit-key"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    let store = try KingaStore(path: path, clock: benchClock)
+    let boss = try store.createUser(name: benchUser, roles: [.supervisor], pin: benchPIN, createdBy: "kinga-bench")
+    var team = [boss.id]
+    for i in 1...8 { team.append(try store.createUser(name: "Focal Point \(i)", roles: [.focalPoint], pin: benchPIN, createdBy: "kinga-bench").id) }
+    try store.setSetting("language", "en", actor: "kinga-bench")
+    try store.setSetting("profile", "generic", actor: "kinga-bench")
+    let seconds = try milliseconds {
+        try SyntheticArchive.generate(into: store, cases: cases, assignees: team) { done in
+            if done % 100_000 == 0 || done == cases { print("  generated \(done) cases") }
+        }
+    } / 1000
+    try store.setSetting("bench.complete", "\(cases)", actor: "kinga-bench")
+    try store.checkpoint()
+    return seconds
+}
+
+/// `kinga-bench generate`: one fictional archive, for tests that need many cases (export progress, cancel).
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make a fictional archive of N cases at PATH (users: \"Bench Supervisor\" and focal points, PIN 902134).")
+    @Option var cases: Int
+    @Option var out: String
+    func run() throws {
+        let seconds = try buildArchive(at: out, cases: cases)
+        print("\(cases) fictional cases in \(out) (\(fmt(seconds)) s)")
+    }
+}
+
 struct ShowSQL: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sql", abstract: "Print the SQL the case list runs for a search.")
     @Option var db: String

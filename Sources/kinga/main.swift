@@ -22,6 +22,8 @@ struct Kinga: ParsableCommand {
                 Replace the database with a backup (the current one is kept as a backup first).
             kinga export stats --from DATE --to DATE [--format csv|json] [--out FILE] [--db PATH | --demo]
                 Anonymised statistics for the social welfare office (small counts shown as <5).
+            kinga export cases --user NAME --out FILE [--format json|csv] [--identifying] [--db PATH | --demo]
+                Every case, for supervisors and administrators (asks for the PIN); no names unless --identifying.
             kinga directory import FILE [--yes] [--db PATH | --demo]
                 Add service providers from a CSV file: first a preview with every rejected row, then --yes.
 
@@ -261,7 +263,73 @@ struct Restore: ParsableCommand {
 
 /// `kinga export …`: files for the national system.
 struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Export data for the social welfare office.", subcommands: [Stats.self])
+    static let configuration = CommandConfiguration(abstract: "Export data for the social welfare office.", subcommands: [Stats.self, Cases.self])
+
+    /// `kinga export cases`: one record per case, for supervisors and administrators, pseudonymised by default.
+    struct Cases: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export every case as JSON or CSV (supervisors and administrators only; asks for your PIN).",
+            discussion: """
+                Without --identifying the file has no names, contacts, dates of birth or the report's words: case number,
+                status, risk, dates, sex, age in years, village, concerns, referrals. With --identifying those are added
+                (narratives only for supervisors). Every export is written to the audit log. The file appears only when
+                complete: Ctrl-C cancels and leaves nothing behind. The PIN is read from the keyboard without showing it
+                (or, when the input is not a terminal, from the first line of the input).
+                """)
+
+        @OptionGroup var database: DatabaseChoice
+
+        @Option(name: .long, help: ArgumentHelp("Your name as on the login screen.", valueName: "name"))
+        var user: String
+
+        @Option(name: .long, help: ArgumentHelp("The file to write (must not exist yet).", valueName: "file"))
+        var out: String
+
+        @Option(name: .long, help: "json or csv.")
+        var format = "json"
+
+        @Flag(name: .long, help: "Include names, contacts, dates of birth and the report's words. Only when the receiver needs them.")
+        var identifying = false
+
+        func validate() throws {
+            guard CaseExport.Format(rawValue: format) != nil else { throw ValidationError("--format is json or csv.") }
+        }
+
+        func run() throws {
+            let store = try database.open()
+            store.isDemo = (try? store.isDemoDatabase()) ?? false
+            guard let account = try store.users().first(where: { $0.name.compare(user, options: [.caseInsensitive, .diacriticInsensitive]) == .orderedSame }) else {
+                throw Failure(message: "There is no active user called \"\(user)\". Use your name as it appears on the login screen.")
+            }
+            guard account.can(.exportCases, demo: store.isDemo) else {
+                try? store.recordAudit(actor: account.name, action: "export.cases.refused", detail: "role \(account.roleWords)")
+                throw Failure(message: CaseExport.Failure.notAllowed(role: account.roleWords).description)
+            }
+            if FileManager.default.fileExists(atPath: out) { throw Failure(message: CaseExport.Failure.exists(out).description) }
+            let pin = PINInput.read(prompt: "PIN for \(account.name): ")
+            switch try store.login(userID: account.id, pin: pin) {
+            case .success: break
+            case .locked(let until):
+                throw Failure(message: "Too many wrong PINs: \(account.name)'s account is locked until \(ISO8601.format(until).prefix(16).replacingOccurrences(of: "T", with: " ")) UTC.")
+            default: throw Failure(message: "That PIN is not right. Nothing was exported.")
+            }
+            let cancel = CancelOnSignal()
+            let bar = ProgressBar(label: "Exporting cases")
+            let n: Int
+            do {
+                n = try store.exportCases(to: out, format: CaseExport.Format(rawValue: format)!, identifying: identifying, by: account) { p in
+                    bar.show(p)
+                    return !cancel.requested
+                }
+            } catch let f as CaseExport.Failure {
+                bar.clear()
+                if case .cancelled = f { FileHandle.standardError.write(Data((f.description + "\n").utf8)); throw ExitCode(130) }
+                throw Failure(message: f.description)
+            }
+            bar.clear()
+            FileHandle.standardError.write(Data("\(n) case\(n == 1 ? "" : "s") written to \(out)\(identifying ? " WITH names and contacts" : " (no names, contacts or stories)"). It is about children: keep it safe, share it only as agreed, and delete it when done.\n".utf8))
+        }
+    }
 
     /// `kinga export stats`: anonymised aggregates, small counts suppressed.
     struct Stats: ParsableCommand {
@@ -371,6 +439,55 @@ struct Directory: ParsableCommand {
             print("Added \(preview.accepted.count) provider\(preview.accepted.count == 1 ? "" : "s") to the service directory.")
         }
     }
+}
+
+/// Reads a PIN: from the terminal without echo, or the first line of standard input when it is not a terminal.
+enum PINInput {
+    static func read(prompt: String) -> String {
+        if isatty(0) == 1, let p = getpass(prompt) { return String(cString: p) }
+        return readLine(strippingNewline: true) ?? ""
+    }
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM ask a long command to stop at its next safe point instead of killing it.
+final class CancelOnSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    private var sources: [DispatchSourceSignal] = []
+    init() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { [weak self] in self?.set() }
+            s.resume()
+            sources.append(s)
+        }
+    }
+    private func set() { lock.lock(); flag = true; lock.unlock() }
+    var requested: Bool { lock.lock(); defer { lock.unlock() }; return flag }
+}
+
+/// A one-line progress bar on standard error (only when it is a terminal): done of total, and an estimate.
+final class ProgressBar {
+    let label: String
+    private let tty = isatty(2) == 1
+    private var lastDraw = 0.0
+    init(label: String) { self.label = label }
+
+    func show(_ p: CaseExport.Progress) {
+        guard tty, p.elapsed - lastDraw >= 0.1 || p.done == p.total else { return }
+        lastDraw = p.elapsed
+        let width = 24
+        let filled = p.total == 0 ? width : min(width, p.done * width / p.total)
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        let f = NumberFormatter()
+        f.numberStyle = .decimal
+        let count = "\(f.string(from: NSNumber(value: p.done)) ?? "\(p.done)") of \(f.string(from: NSNumber(value: p.total)) ?? "\(p.total)")"
+        let left = p.remaining.map { $0 < 1 ? "less than a second left" : "about \(Int($0.rounded())) s left" } ?? "estimating…"
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(label) \(bar) \(count) · \(left) · Ctrl-C cancels".utf8))
+    }
+
+    func clear() { if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
 }
 
 /// A kind, one-paragraph message printed instead of a stack trace; exit status 1.

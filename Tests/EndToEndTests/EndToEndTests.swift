@@ -479,6 +479,49 @@ struct EndToEndTests {
         #expect(Int(try count().trimmingCharacters(in: .whitespacesAndNewlines)) == Int(before.trimmingCharacters(in: .whitespacesAndNewlines))! + 1)
     }
 
+    @Test("kinga export cases: PIN asked without echo, a progress bar with an estimate, Ctrl-C leaves no file; then a full export")
+    func exportCases() throws {
+        let t = try TmuxSession.withDemoDatabase()
+        let db = t.dataHome + "/kinga/demo.sqlite"
+        // 40,000 more cases, copied from the first demo case with sqlite3 (fast; the search triggers run too).
+        let grow = try TmuxSession.run(["sqlite3", db, """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)
+            INSERT INTO case_record (id, case_number, number_year, number_serial, device_id, created_at, updated_at, last_activity_at,
+                                     status, urgent, risk_level, child_name, sex, approx_age, age_recorded_on, village, caregiver, report_json)
+            SELECT printf('%08X-0000-4000-8000-%012X', i, i), printf('KG-2030-%05d', i), 2030, i, c.device_id, c.created_at, c.updated_at,
+                   c.last_activity_at, 'open', 0, 'low', 'Copy Child ' || i, 'female', 9, '2026-03-01', 'Kampung Salinan', 'a caregiver', '{}'
+            FROM n, (SELECT * FROM case_record ORDER BY number_serial LIMIT 1) AS c;
+            """])
+        #expect(grow.status == 0, "\(grow.output)")
+        let out = t.dataHome + "/export.json"
+        try t.start("\(TmuxSession.quote(TmuxSession.binary)) export cases --demo --user 'Supervisor Demo' --out \(TmuxSession.quote(out))")
+        try t.waitFor("PIN for Supervisor Demo:")
+        try t.type("123456")
+        try t.send("Enter")
+        let bar = try t.waitFor("Ctrl-C cancels")
+        #expect(!bar.contains("123456"), "the PIN must not show")
+        #expect(bar.contains("Exporting cases") && bar.contains("of 40,045") && bar.contains("left"), "\(bar)")
+        try t.send("C-c")
+        let end = try t.waitFor("END-OF-RUN")
+        #expect(end.contains("Export cancelled after") && end.contains("No file was written"), "\(end)")
+        #expect(end.contains("EXIT=130"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: t.dataHome).filter { $0.hasPrefix("export") }
+        #expect(left.isEmpty, "\(left)")
+        // The whole export, PIN from the input; every case once; no child's name.
+        try "123456\n".write(toFile: t.dataHome + "/pin.txt", atomically: true, encoding: .utf8)
+        let full = try t.command("export cases --demo --user 'supervisor demo' --out \(TmuxSession.quote(out)) < \(TmuxSession.quote(t.dataHome + "/pin.txt"))")
+        #expect(full.status == 0, "\(full.output)")
+        #expect(full.output.contains("40045 cases written"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
+        #expect((json?["cases"] as? [Any])?.count == 40_045)
+        #expect(!(try String(contentsOfFile: out, encoding: .utf8)).contains("Copy Child"))
+        // A focal point is refused before any PIN is asked.
+        let refused = try t.command("export cases --demo --user 'Focal Point Demo' --out \(TmuxSession.quote(out + "2")) < /dev/null")
+        #expect(refused.status == 1 && refused.output.contains("may not export cases"), "\(refused.output)")
+        let audit = try TmuxSession.run(["sqlite3", db, "SELECT group_concat(action, ' ') FROM audit_log WHERE action LIKE 'export.cases%' ORDER BY seq"])
+        #expect(audit.output.contains("export.cases.cancelled") && audit.output.contains("export.cases ") && audit.output.contains("export.cases.refused"), "\(audit.output)")
+    }
+
     @Test("kinga audit verify: 0 when intact, 1 naming the first bad entry after an edit with sqlite3")
     func auditVerify() throws {
         let t = TmuxSession()

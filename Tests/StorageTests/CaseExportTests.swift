@@ -1,0 +1,125 @@
+import CSV
+import Foundation
+import Testing
+@testable import Model
+@testable import Storage
+
+@Suite("Case exports: roles, redaction, audit, cancel, round trip (issue #8)")
+struct CaseExportTests {
+
+    /// The demo, its users by role, and every child's name in it.
+    func demo(_ dir: TempDir) throws -> (KingaStore, [Role: User], [String]) {
+        let store = try KingaStore(path: dir.path + "/demo.sqlite", clock: pinned)
+        try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
+        store.isDemo = true
+        var users: [Role: User] = [:]
+        for u in try store.users() { if let r = u.roles.first { users[r] = u } }
+        let names = try store.caseList(CaseQuery(), after: nil, limit: 1000, today: pinned.today).map(\.summary.childName).filter { !$0.isEmpty }
+        return (store, users, names)
+    }
+
+    @Test("pseudonymised by default: no child's name, contact or story in the file; audited")
+    func pseudonymised() throws {
+        let dir = TempDir()
+        let (store, users, names) = try demo(dir)
+        for format in CaseExport.Format.allCases {
+            let out = dir.path + "/cases.\(format.rawValue)"
+            let n = try store.exportCases(to: out, format: format, identifying: false, by: users[.administrator]!)
+            #expect(n == (try store.caseCount()))
+            let text = try String(contentsOfFile: out, encoding: .utf8)
+            #expect(names.count > 20)
+            for name in names { #expect(!text.contains(name), "\(name) in the \(format) export") }
+            #expect(!text.contains("0896 5550"), "a reporter's phone number")
+            #expect(text.contains("KG-2026-0001"))
+        }
+        let entries = try store.auditEntries(actionPrefix: "export.cases")
+        #expect(entries.count == 2)
+        #expect(entries.allSatisfy { $0.actor == "Admin Demo" && $0.detail.contains("pseudonymised") })
+    }
+
+    @Test("identifying on request: names for both roles, narratives only for a supervisor")
+    func identifying() throws {
+        let dir = TempDir()
+        let (store, users, names) = try demo(dir)
+        let sup = dir.path + "/sup.json", admin = dir.path + "/admin.json"
+        try store.exportCases(to: sup, format: .json, identifying: true, by: users[.supervisor]!)
+        try store.exportCases(to: admin, format: .json, identifying: true, by: users[.administrator]!)
+        struct File: Decodable { var about: CaseExport.About; var cases: [CaseExport.Line] }
+        let s = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: sup)))
+        let a = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: admin)))
+        #expect(s.about.identifying && s.about.narratives && s.about.cases == s.cases.count)
+        #expect(a.about.identifying && !a.about.narratives)
+        #expect(Set(s.cases.compactMap(\.childName)).isSuperset(of: names))
+        #expect(Set(a.cases.compactMap(\.childName)).isSuperset(of: names))
+        let first = try #require(try store.caseRecord(number: CaseNumber(year: 2026, serial: 1)))
+        #expect(s.cases.first { $0.caseNumber == "KG-2026-0001" }?.narrative == first.report.narrative)
+        #expect(a.cases.allSatisfy { $0.narrative?.hasPrefix("[withheld") == true })
+        #expect(try store.auditEntries(actionPrefix: "export.cases").contains { $0.detail.contains("narratives withheld") })
+    }
+
+    @Test("a focal point is refused, the refusal is audited and no file appears")
+    func focalPointRefused() throws {
+        let dir = TempDir()
+        let (store, users, _) = try demo(dir)
+        let out = dir.path + "/x.csv"
+        #expect(throws: CaseExport.Failure.notAllowed(role: "focal point")) {
+            try store.exportCases(to: out, format: .csv, identifying: false, by: users[.focalPoint]!)
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+        #expect(try store.auditEntries(actionPrefix: "export.cases.refused").count == 1)
+        // A trainer may export only from the demo.
+        store.isDemo = false
+        #expect(throws: CaseExport.Failure.self) { try store.exportCases(to: out, format: .csv, identifying: false, by: users[.trainer]!) }
+    }
+
+    @Test("cancelling after the first batch leaves no file and no temporary file; an existing file is never overwritten")
+    func cancelAndExisting() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let boss = try store.createUser(name: "Ms Supervisor", roles: [.supervisor], pin: "482915", createdBy: "test")
+        for i in 0..<1_203 { _ = try store.registerCase(from: sampleReport(name: "Child \(i)"), draftID: UUID(), author: "test") }
+        let out = dir.path + "/cases.csv"
+        var calls: [CaseExport.Progress] = []
+        #expect(throws: CaseExport.Failure.cancelled(done: 500)) {
+            try store.exportCases(to: out, format: .csv, identifying: false, by: boss) { p in calls.append(p); return false }
+        }
+        #expect(calls.count == 1 && calls[0].total == 1_203 && calls[0].remaining != nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("cases") }.isEmpty)
+        #expect(try store.auditEntries(actionPrefix: "export.cases.cancelled").count == 1)
+        // The whole export, in three batches, every case once and in order.
+        var seen: [Int] = []
+        let n = try store.exportCases(to: out, format: .csv, identifying: false, by: boss) { p in seen.append(p.done); return true }
+        #expect(n == 1_203 && seen == [500, 1_000, 1_203])
+        let reader = try CSVReader(string: try String(contentsOfFile: out, encoding: .utf8), hasHeaderRow: true)
+        var numbers: [String] = []
+        while let r = reader.next() { numbers.append(r[0]) }
+        #expect(numbers.count == 1_203 && numbers == numbers.sorted() && Set(numbers).count == 1_203)
+        let before = try Data(contentsOf: URL(fileURLWithPath: out))
+        #expect(throws: CaseExport.Failure.exists(out)) { try store.exportCases(to: out, format: .json, identifying: false, by: boss) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == before)
+    }
+
+    @Test("CSV round trip: commas, quotes, line breaks, Arabic and Han names")
+    func csvRoundTrip() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let boss = try store.createUser(name: "Ms Supervisor", roles: [.supervisor], pin: "482915", createdBy: "test")
+        let hard = ["ليلى \"Layla\", Jr", "王小明", "Ama, Efua"]
+        for name in hard {
+            var r = sampleReport(name: name, village: "Kampung \"Baru\", Utara")
+            r.narrative = "Line one, with a comma\nline \"two\""
+            _ = try store.registerCase(from: r, draftID: UUID(), author: "test")
+        }
+        let out = dir.path + "/c.csv"
+        try store.exportCases(to: out, format: .csv, identifying: true, by: boss)
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.hasSuffix("\r\n"))
+        let reader = try CSVReader(string: text, hasHeaderRow: true)
+        let header = try #require(reader.headerRow)
+        #expect(header == CaseExport.columns + CaseExport.identifyingColumns)
+        var rows: [[String: String]] = []
+        while let r = reader.next() { rows.append(Dictionary(uniqueKeysWithValues: zip(header, r))) }
+        #expect(rows.map { $0["child_name"]! } == hard)
+        #expect(rows.allSatisfy { $0["village"] == "Kampung \"Baru\", Utara" && $0["narrative"] == "Line one, with a comma\nline \"two\"" })
+    }
+}
