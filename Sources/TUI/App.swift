@@ -52,7 +52,8 @@ public extension Screen {
 
 /// The application: a stack of screens over one store, drawn into a grid each frame.
 public final class App {
-    public let store: KingaStore
+    /// The database. Replaced only when a trainer resets the demo (`resetDemoNow`).
+    public private(set) var store: KingaStore
     public private(set) var profile: CountryProfile
     public let clock: Clock
     public let demo: Bool
@@ -71,6 +72,16 @@ public final class App {
     private var lockedStacks: [UUID: [Screen]] = [:]
     /// Set when the screen must be wiped now (lock): the run loop tells the terminal.
     public private(set) var wipeRequested = false
+    /// Trainer mode (issue #8): the practice scenarios of `seeds/scenarios`, and the files that cannot be used.
+    public var scenarios: [Scenario] = []
+    public var scenarioProblems: [ScenarioProblem] = []
+    /// The folder scenarios come from (shown when there are none).
+    public var scenariosFolder = "seeds/scenarios"
+    /// Talking steps the trainer ticked, per scenario id (in memory: a reset or a new start clears them).
+    var practiceMarked: [String: Set<Int>] = [:]
+    /// Builds a fresh demo database (closing and replacing the current one) and returns it; set by the
+    /// executable for `--demo` only.
+    public var resetDemo: ((KingaStore) throws -> KingaStore)?
     /// Loads another profile by id (first run); nil when it cannot be read.
     public var profileLoader: ((String) -> CountryProfile?)?
     public private(set) var quitRequested = false
@@ -269,6 +280,40 @@ public final class App {
         }
     }
 
+    /// The scenario being practised and where it stands, or nil (not the demo, or no practice started).
+    func practiceStatus() -> (scenario: Scenario, states: [StepState], evidence: PracticeEvidence?)? {
+        guard demo, let p = try? store.practice(), let s = scenarios.first(where: { $0.id == p.scenarioID }) else { return nil }
+        let e = (try? store.practiceEvidence(since: p.startedAt)) ?? nil
+        return (s, PracticeCheck.states(s, evidence: e, marked: practiceMarked[s.id] ?? []), e)
+    }
+
+    /// Resets the demo in one key (trainer mode): a fresh demo database from the seeds, everyone logged out,
+    /// the login screen. Refused outside the demo.
+    /// - Returns: nil when done, else what went wrong (in the user's language).
+    @discardableResult
+    func resetDemoNow() -> String? {
+        guard demo, let reset = resetDemo else { return S.notAllowed }
+        let who = userName
+        do {
+            store = try reset(store)
+        } catch {
+            return S.demoResetFailed("\(error)")
+        }
+        try? store.recordAudit(actor: who, action: "demo.reset")
+        isDemoReset = true
+        practiceMarked = [:]
+        lockedStacks = [:]
+        session = nil
+        store.actor = nil
+        wipeRequested = true
+        stack = [SessionScreens.login(users: (try? store.users()) ?? [], demo: demo, locked: false)]
+        top.appear(self)
+        flash = (S.demoResetDone, .success)
+        return nil
+    }
+    /// Set after a demo reset (tests and the executable read it).
+    public private(set) var isDemoReset = false
+
     /// Asks every open screen to save what is unfinished (signals, quit, lock).
     public func saveUnfinished() {
         guard session != nil else { return }
@@ -296,7 +341,13 @@ public final class App {
         var contentTop = 1
         if demo {
             g.fill(Rect(x: 0, y: 1, width: width, height: 1), style: .banner)
-            let b = S.demoBanner
+            var b = S.demoBanner
+            // While a scenario is practised, the banner also says which step is next (never hidden by a screen).
+            if session != nil, let p = practiceStatus() {
+                let line = PracticeCheck.current(p.states).map { S.practiceBanner($0 + 1, p.scenario.steps.count, p.scenario.steps[$0].title.text(language.code)) }
+                    ?? S.practiceBannerDone
+                b = DisplayWidth.truncate(S.demoShort + " · " + line, to: width)
+            }
             g.put(b, x: max(0, (width - DisplayWidth.of(b)) / 2), y: 1, style: .banner)
             contentTop = 2
         }

@@ -13,15 +13,17 @@ final class HomeScreen: Screen {
     private var loadError: String?
 
     private var due = 0
-    private enum Item { case new, cases, due, referrals, directory, statistics, review, users, audit, pin, language, theme, resume, lock, help, quit }
+    private enum Item { case new, cases, due, referrals, directory, statistics, practice, review, users, audit, pin, language, theme, resume, lock, help, quit }
     private var canAudit = false
     private var canManageUsers = false
     private var canReview = false
+    private var isDemo = false
 
     private var items: [(Item, String, String)] {
         var out: [(Item, String, String)] = [(.new, "n", S.menuNew), (.cases, "c", S.menuCases), (.due, "d", S.menuDue),
                                              (.referrals, "r", S.menuReferrals), (.directory, "s", S.menuDirectory),
                                              (.statistics, "t", S.menuStatistics)]
+        if isDemo { out.append((.practice, "p", S.menuPractice)) }
         if canReview { out.append((.review, "v", S.menuReview)) }
         if canManageUsers { out.append((.users, "m", S.menuUsers)) }
         if canAudit { out.append((.audit, "a", S.menuAudit)) }
@@ -39,6 +41,7 @@ final class HomeScreen: Screen {
         do {
             canManageUsers = app.session?.can(.manageUsers, demo: app.store.isDemo) ?? false
             canReview = app.session?.can(.reviewQueue, demo: app.store.isDemo) ?? false
+            isDemo = app.demo
             canAudit = app.session?.can(.viewAudit, demo: app.store.isDemo) ?? false
             summary = try app.store.todaySummary(viewer: app.session)
             drafts = try app.store.drafts()
@@ -111,6 +114,7 @@ final class HomeScreen: Screen {
         case .char("c"), .char("C"): return activate(.cases, app)
         case .char("d"), .char("D"): return activate(.due, app)
         case .char("t"), .char("T"): return activate(.statistics, app)
+        case .char("p"), .char("P"): if isDemo { return activate(.practice, app) }
         case .char("r"), .char("R"): return activate(.referrals, app)
         case .char("s"), .char("S"): return activate(.directory, app)
         case .char("m"), .char("M"): if canManageUsers { return activate(.users, app) }
@@ -134,6 +138,11 @@ final class HomeScreen: Screen {
         case .cases: return .push(CaseListScreen())
         case .due: return .push(DueTodayScreen())
         case .statistics: return .push(StatisticsScreen())
+        case .practice:
+            // The list, and on it the scenario being practised (Esc leads back to the list with R and the others).
+            guard let p = app.practiceStatus() else { return .push(PracticeListScreen()) }
+            app.apply(.push(PracticeListScreen()))
+            return .push(ScenarioScreen(p.scenario))
         case .referrals: return .push(ReferralsScreen())
         case .directory: return .push(DirectoryScreen())
         case .users: return .push(UsersScreen())

@@ -596,4 +596,43 @@ extension S {
     static var stageLabel: String { tr("stageLabel") }
     static var nextFollowUpLabel: String { tr("nextFollowUpLabel") }
     static func filterLabel(_ k: EventKind?) -> String { k.map { tr("filterOnly", ["kind": eventKind($0)]) } ?? tr("filterAll") }
+
+    // Trainer mode (issue #8)
+    static var menuPractice: String { tr("menuPractice") }
+    static var practiceTitle: String { tr("practiceTitle") }
+    static var practiceIntro: String { tr("practiceIntro") }
+    static func practiceNone(_ folder: String) -> String { tr("practiceNone", ["folder": folder]) }
+    static func practiceBroken(_ problem: String) -> String { tr("practiceBroken", ["problem": problem]) }
+    static func practiceMinutes(_ n: Int) -> String { tr("practiceMinutes", ["n": n]) }
+    static var practiceActive: String { tr("practiceActive") }
+    static var practiceSituation: String { tr("practiceSituation") }
+    static var practiceNotStarted: String { tr("practiceNotStarted") }
+    static var practiceAllDone: String { tr("practiceAllDone") }
+    static func practiceStepHeading(_ k: Int, _ title: String) -> String { tr("practiceStepHeading", ["k": k, "title": title]) }
+    static func practiceMoreHints(_ n: Int) -> String { trn("practiceMoreHints", n) }
+    static var practiceNoMoreHints: String { tr("practiceNoMoreHints") }
+    static var practiceKingaTicks: String { tr("practiceKingaTicks") }
+    static func practiceYourCase(_ number: String) -> String { tr("practiceYourCase", ["number": number]) }
+    static var practiceNoCase: String { tr("practiceNoCase") }
+    static func practiceMistake(_ service: String) -> String { tr("practiceMistake", ["service": service]) }
+    static var practiceGood: String { tr("practiceGood") }
+    static var practiceStopped: String { tr("practiceStopped") }
+    static func practiceBanner(_ k: Int, _ n: Int, _ step: String) -> String { tr("practiceBanner", ["k": k, "n": n, "step": step]) }
+    static var practiceBannerDone: String { tr("practiceBannerDone") }
+    static var demoShort: String { tr("demoShort") }
+    static var demoResetDone: String { tr("demoResetDone") }
+    static func demoResetFailed(_ why: String) -> String { tr("demoResetFailed", ["why": why]) }
+    static var stepDone: String { tr("stepDone") }
+    static var stepDifferent: String { tr("stepDifferent") }
+    static var stepTalk: String { tr("stepTalk") }
+    static var stepTalked: String { tr("stepTalked") }
+    static var stepNotYet: String { tr("stepNotYet") }
+    static var kResetDemo: String { tr("kResetDemo") }
+    static var kStart: String { tr("kStart") }
+    static var kMore: String { tr("kMore") }
+    static var kGood: String { tr("kGood") }
+    static var kHint: String { tr("kHint") }
+    static var kSituation: String { tr("kSituation") }
+    static var kPractise: String { tr("kPractise") }
+    static var kStop: String { tr("kStop") }
 }

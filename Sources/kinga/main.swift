@@ -108,6 +108,22 @@ struct Open: ParsableCommand {
         let names = Dictionary(uniqueKeysWithValues: ids.map { id in (id, (try? Seeds.profile(id: id, seeds: seedsPath).name) ?? id) })
         let app = App(store: store, profile: countryProfile, clock: clock, demo: demo, session: nil, profiles: ids, profileNames: names)
         app.profileLoader = { try? Seeds.profile(id: $0, seeds: seedsPath) }
+        if demo {
+            // Trainer mode: the practice scenarios, and a reset in one key that rebuilds the demo file.
+            let loaded = Seeds.scenarios(seeds: seedsPath, concerns: Set(countryProfile.concerns.map(\.id)))
+            app.scenarios = loaded.scenarios
+            app.scenarioProblems = loaded.problems
+            app.scenariosFolder = seedsPath + "/scenarios"
+            app.resetDemo = { old in
+                guard (try? old.isDemoDatabase()) == true else { throw Failure(message: "not the demo database") }
+                try old.close()
+                DataPaths.removeDatabase(at: dbPath)
+                let fresh = try KingaStore(path: dbPath, clock: clock)
+                fresh.isDemo = true
+                try Seeds.fillDemo(fresh, seeds: seedsPath)
+                return fresh
+            }
+        }
         // Idle lock: the profile's minutes; KINGA_IDLE_SECONDS overrides (tests, training).
         app.idleLockSeconds = env["KINGA_IDLE_SECONDS"].flatMap(Int.init) ?? countryProfile.idleLockMinutes * 60
         let terminal: NcursesTerminal
@@ -120,7 +136,7 @@ struct Open: ParsableCommand {
         }
         let signal = app.run(on: terminal)
         terminal.end()
-        store.optimize()
+        app.store.optimize()
         if let s = signal { throw ExitCode(128 + s) }
     }
 }

@@ -522,6 +522,50 @@ struct EndToEndTests {
         #expect(audit.output.contains("export.cases.cancelled") && audit.output.contains("export.cases ") && audit.output.contains("export.cases.refused"), "\(audit.output)")
     }
 
+    @Test("trainer mode in the real binary: a scenario started, the banner follows it, R resets the demo file in one key")
+    func trainerMode() throws {
+        let t = TmuxSession()
+        try t.startKinga("--demo")
+        let db = t.dataHome + "/kinga/demo.sqlite"
+        let count = { try TmuxSession.run(["sqlite3", db, "SELECT count(*) FROM case_record"]).output.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let before = try count()
+        try t.send("p")
+        try t.waitFor("A boy working in a stone quarry")
+        try t.send("4")
+        try t.waitFor("The situation")
+        try t.send("Enter")
+        try t.waitFor("Practice: step 1 of 6: Record the report")
+        try t.send("h")
+        try t.waitFor("worst forms of child labour")
+        try t.send("Enter")                                   // to the home screen, the banner stays
+        let home = try t.waitFor("What would you like to do?")
+        #expect(home.contains("DEMO · Practice: step 1 of 6"))
+        // A note on a demo case stands in for practice work: it must be gone after the reset.
+        _ = try TmuxSession.run(["sqlite3", db, "UPDATE case_record SET village = 'Changed In Practice' WHERE number_serial = 1"])
+        try t.send("p")
+        try t.waitFor("Stuck? Press h")
+        try t.send("Escape")
+        try t.waitFor("R Reset demo")
+        try t.send("R")
+        let after = try t.waitFor("The demo was reset")
+        #expect(after.contains("Choose your name"))
+        #expect(after.contains("DEMO — fictional data"))
+        #expect(try count() == before)
+        let changed = try TmuxSession.run(["sqlite3", db, "SELECT count(*) FROM case_record WHERE village = 'Changed In Practice'"])
+        #expect(changed.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        // Kinga goes on working on the new file: log in again, the practice is over.
+        try t.send("3", "Tab")
+        try t.type("123456")
+        try t.send("Enter")
+        let again = try t.waitFor("What would you like to do?")
+        #expect(!again.contains("Practice: step"))
+        try t.send("q")
+        let end = try t.waitForExit()
+        #expect(end.contains("EXIT=0"))
+        let check = try t.command("check --demo")
+        #expect(check.status == 0, "\(check.output)")
+    }
+
     @Test("kinga audit verify: 0 when intact, 1 naming the first bad entry after an edit with sqlite3")
     func auditVerify() throws {
         let t = TmuxSession()

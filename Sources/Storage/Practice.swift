@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+import Model
+import Yams
+
+extension Seeds {
+    /// Reads every `*.yaml` in `<seeds>/scenarios`, in file-name order. A file that cannot be used does not
+    /// hide the others: it is returned as a problem a trainer can act on (file, line or field, what is wrong).
+    /// - Parameter concerns: the profile's concern ids, to check `concern:` values; nil skips that check.
+    /// - Returns: the usable scenarios and the problems; both empty when the folder is missing.
+    public static func scenarios(seeds: String, concerns: Set<String>? = nil) -> (scenarios: [Scenario], problems: [ScenarioProblem]) {
+        let folder = "\(seeds)/scenarios"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+        var out: [Scenario] = [], problems: [ScenarioProblem] = []
+        for name in names {
+            do {
+                let text = try String(contentsOfFile: "\(folder)/\(name)", encoding: .utf8)
+                let s = try Scenario.build(try YAMLDecoder().decode(Scenario.File.self, from: text), file: name, concerns: concerns)
+                if out.contains(where: { $0.id == s.id }) {
+                    problems.append(ScenarioProblem(file: name, problem: "the id \(s.id) is used by another scenario"))
+                } else {
+                    out.append(s)
+                }
+            } catch let p as ScenarioProblem {
+                problems.append(p)
+            } catch {
+                problems.append(ScenarioProblem(file: name, problem: plain(error)))
+            }
+        }
+        return (out, problems)
+    }
+
+    /// A YAML or decoding error in words: where (line, or the field path) and what.
+    static func plain(_ error: Error) -> String {
+        switch error {
+        case let y as YamlError:
+            let line = "\(y)".split(separator: "\n").first.map(String.init) ?? "\(y)"
+            return "the YAML cannot be read (\(line))"
+        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+            return "\(c.codingPath.map { $0.intValue.map { "item \($0 + 1)" } ?? $0.stringValue }.joined(separator: " → ")): \(c.debugDescription)"
+        case DecodingError.dataCorrupted(let c):
+            return "\(c.codingPath.map(\.stringValue).joined(separator: " → ")): \(c.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+/// The scenario a trainee is practising on the demo: which, and since when.
+public struct PracticeSession: Hashable, Sendable {
+    public var scenarioID: String
+    public var startedAt: Date
+}
+
+extension KingaStore {
+    /// Starts (or restarts) practising a scenario on the demo; what is registered from now on counts.
+    /// - Throws: `StoreError.accessDenied` outside the demo.
+    public func startPractice(_ scenarioID: String, actor: String) throws {
+        guard try isDemoDatabase() else { throw StoreError.accessDenied }
+        try setSetting("practice.scenario", scenarioID, actor: actor)
+        try setSetting("practice.started_at", ISO8601.format(clock.now), actor: actor)
+    }
+
+    /// Ends the practice (the guide line disappears).
+    public func stopPractice(actor: String) throws {
+        try setSetting("practice.scenario", "", actor: actor)
+    }
+
+    /// The scenario being practised, or nil.
+    public func practice() throws -> PracticeSession? {
+        guard let id = try setting("practice.scenario"), !id.isEmpty,
+              let at = try setting("practice.started_at").flatMap(ISO8601.parse) else { return nil }
+        return PracticeSession(scenarioID: id, startedAt: at)
+    }
+
+    /// What was done on the newest case registered since `since` (the trainee's practice case), or nil when
+    /// no case was registered since then.
+    public func practiceEvidence(since: Date) throws -> PracticeEvidence? {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT id, case_number, risk_level, assessed, has_plan FROM case_record
+                WHERE created_at >= ? ORDER BY created_at DESC, number_year DESC, number_serial DESC LIMIT 1
+                """, arguments: [ISO8601.format(since)]),
+                  let number = CaseNumber(row["case_number"]) else { return nil }
+            let id: String = row["id"]
+            let concerns = try String.fetchAll(db, sql: "SELECT concern FROM case_concern WHERE case_id = ? ORDER BY position", arguments: [id])
+            let services = try String.fetchAll(db, sql: "SELECT service_type FROM referral WHERE case_id = ? ORDER BY sent_on", arguments: [id])
+                .compactMap(ServiceType.init(rawValue:))
+            let followUps = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_event WHERE case_id = ? AND kind = 'follow_up'", arguments: [id]) ?? 0
+            return PracticeEvidence(caseNumber: number, concerns: concerns, risk: (row["risk_level"] as String?).flatMap(RiskLevel.init(rawValue:)),
+                                    assessed: row["assessed"], hasPlan: row["has_plan"], referrals: services, followUps: followUps)
+        }
+    }
+
+    /// Closes the database now (before the demo file is replaced). The store must not be used afterwards.
+    public func close() throws {
+        try pool.close()
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import I18n
+import Model
+import Storage
+
+/// Trainer mode (issue #8): the practice scenarios of `seeds/scenarios`, on the demo only. Enter opens one;
+/// `R` resets the demo in one key (fictional data only; the real database has no such key).
+final class PracticeListScreen: Screen {
+    var title: String { S.practiceTitle }
+    var helpKey: String { "help.practice" }
+    private var selected = 0
+
+    func hints(_ app: App) -> [(String, String)] {
+        [("↑↓", S.kMove), ("Enter", S.kOpen), ("R", S.kResetDemo), ("Esc", S.kBack), ("?", S.kHelp)]
+    }
+
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let x = area.x + 2, w = area.width - 4
+        var y = area.y + 1
+        y = Draw.paragraph(&g, S.practiceIntro, x: x, y: y, width: w, maxY: area.maxY) + 1
+        if app.scenarios.isEmpty {
+            y = Draw.paragraph(&g, S.practiceNone(app.scenariosFolder), x: x, y: y, width: w, maxY: area.maxY, style: .warning) + 1
+        }
+        let active = (try? app.store.practice())?.scenarioID
+        let rows = max(1, area.maxY - y - (app.scenarioProblems.isEmpty ? 0 : 2))
+        let first = max(0, min(selected - rows + 1, app.scenarios.count - rows))
+        for (i, s) in app.scenarios.enumerated().dropFirst(first).prefix(rows) where y < area.maxY {
+            let minutes = S.practiceMinutes(s.minutes)
+            let mark = s.id == active ? " ▸ " + S.practiceActive : ""
+            let label = DisplayWidth.truncate(s.title.text(app.language.code), to: max(1, w - 6 - DisplayWidth.of(minutes) - DisplayWidth.of(mark)))
+            Draw.menuItem(&g, key: "\(i + 1)", label: "\(label) · \(minutes)\(mark)", x: x, y: y, width: w, selected: i == selected)
+            y += 1
+        }
+        if !app.scenarioProblems.isEmpty, y + 1 < area.maxY {
+            y += 1
+            for p in app.scenarioProblems where y < area.maxY {
+                y = Draw.paragraph(&g, S.practiceBroken(p.description), x: x, y: y, width: w, maxY: area.maxY, style: .danger)
+            }
+        }
+    }
+
+    func handle(_ key: Key, _ app: App) -> Action {
+        let n = app.scenarios.count
+        switch key {
+        case .up where n > 0: selected = (selected + n - 1) % n
+        case .down where n > 0, .tab where n > 0: selected = (selected + 1) % n
+        case .enter where n > 0: return .push(ScenarioScreen(app.scenarios[selected]))
+        case .char(let c) where c.wholeNumberValue.map({ (1...n).contains($0) }) == true:
+            selected = c.wholeNumberValue! - 1
+            return .push(ScenarioScreen(app.scenarios[selected]))
+        case .char("R"):
+            if let problem = app.resetDemoNow() { app.flash = (problem, .danger) }
+        case .escape, .char("q"): return .pop
+        default: break
+        }
+        return .none
+    }
+}
+
+/// One practice scenario, step by step: the situation to read out, then (once started) the steps with a
+/// tick when Kinga sees them done in the demo, what to do, hints one at a time (`h`), and what a good
+/// response includes (`g`). Talking steps are ticked by the trainer with Space.
+final class ScenarioScreen: Screen {
+    let scenario: Scenario
+    private var selected = 0
+    private var hintsShown: [Int: Int] = [:]
+    private var scroll = 0
+    private var pageHeight = 10
+    private var status: (states: [StepState], evidence: PracticeEvidence?)?
+    private var active = false
+
+    init(_ scenario: Scenario) { self.scenario = scenario }
+
+    var title: String { S.practiceTitle }
+    var helpKey: String { "help.practice" }
+
+    /// Coming (back) to the screen: fresh ticks, and the step to work on selected.
+    func appear(_ app: App) {
+        refresh(app)
+        if let st = status, let c = PracticeCheck.current(st.states) { selected = c }
+    }
+
+    /// Fresh ticks from the demo, the selection kept.
+    private func refresh(_ app: App) {
+        active = (try? app.store.practice())?.scenarioID == scenario.id
+        if active, let p = app.practiceStatus() {
+            status = (p.states, p.evidence)
+        } else {
+            status = nil
+        }
+    }
+
+    func hints(_ app: App) -> [(String, String)] {
+        if !active { return [("Enter", S.kStart), ("PgDn", S.kMore), ("g", S.kGood), ("Esc", S.kBack)] }
+        return [("↑↓", S.kMove), ("h", S.kHint), ("Space", S.kTick), ("g", S.kGood), ("Enter", S.kPractise), ("Esc", S.kBack), ("i", S.kSituation), ("x", S.kStop)]
+    }
+
+    /// The screen's lines, wrapped to `width`: (text, style).
+    private func lines(width: Int, _ app: App) -> [(String, Style)] {
+        let lang = app.language.code
+        var out: [(String, Style)] = []
+        func para(_ text: String, _ style: Style = .normal, indent: String = "") {
+            for (i, l) in DisplayWidth.wrap(text, width: max(1, width - DisplayWidth.of(indent))).enumerated() {
+                out.append(((i == 0 ? indent : String(repeating: " ", count: DisplayWidth.of(indent))) + l, style))
+            }
+        }
+        para("\(scenario.title.text(lang)) · \(S.practiceMinutes(scenario.minutes))", .title)
+        out.append(("", .normal))
+        guard active, let st = status else {
+            para(S.practiceSituation, .title)
+            for p in scenario.situation.text(lang).split(separator: "\n") { para(String(p)) }
+            out.append(("", .normal))
+            para(S.practiceNotStarted, .warning)
+            return out
+        }
+        let current = PracticeCheck.current(st.states)
+        for (i, step) in scenario.steps.enumerated() {
+            let (mark, word, style): (String, String, Style) = {
+                switch st.states[i] {
+                case .done: return ("✓", S.stepDone, .success)
+                case .different: return ("!", S.stepDifferent, .warning)
+                case .talk(true): return ("✓", S.stepTalked, .success)
+                case .talk(false): return ("○", S.stepTalk, .muted)
+                case .open: return (i == current ? "▸" : "·", "", .normal)
+                }
+            }()
+            let text = "\(mark) \(i + 1). \(step.title.text(lang))" + (word.isEmpty ? "" : " — \(word)")
+            out.append((DisplayWidth.truncate((i == selected ? "› " : "  ") + text, to: width), i == selected ? .selected : style))
+        }
+        if current == nil { para(S.practiceAllDone, .success) }
+        out.append(("", .normal))
+        let step = scenario.steps[selected]
+        para(S.practiceStepHeading(selected + 1, step.title.text(lang)), .title)
+        para(step.todo.text(lang), indent: "  ")
+        let shown = hintsShown[selected] ?? 0
+        for h in step.hints.prefix(shown) { para(h.text(lang), .muted, indent: "  💡 ") }
+        if shown < step.hints.count { para(S.practiceMoreHints(step.hints.count - shown), .muted, indent: "  ") }
+        if let e = st.evidence {
+            out.append(("", .normal))
+            para(S.practiceYourCase(e.caseNumber.description), .muted)
+        }
+        for m in PracticeCheck.mistakes(scenario, evidence: st.evidence) {
+            out.append(("", .normal))
+            para(S.practiceMistake(S.service(m)), .danger)
+        }
+        return out
+    }
+
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let x = area.x + 2, w = area.width - 4
+        let all = lines(width: w, app)
+        pageHeight = max(1, area.height - 1)
+        scroll = max(0, min(scroll, all.count - pageHeight))
+        var y = area.y + 1
+        for (text, style) in all.dropFirst(scroll).prefix(pageHeight) {
+            g.put(text, x: x, y: y, style: style, clip: Rect(x: x, y: y, width: w, height: 1))
+            y += 1
+        }
+        if scroll + pageHeight < all.count { g.put("↓", x: area.maxX - 2, y: area.maxY - 1, style: .muted) }
+        if scroll > 0 { g.put("↑", x: area.maxX - 2, y: area.y + 1, style: .muted) }
+    }
+
+    func handle(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .escape, .char("q"): return .pop
+        case .pageDown: scroll += pageHeight - 1
+        case .pageUp: scroll = max(0, scroll - pageHeight + 1)
+        case .char("g"), .char("G"): return .push(TextPageScreen(title: S.practiceGood, text: goodResponse(app), footer: ""))
+        case .enter where !active:
+            do {
+                try app.store.startPractice(scenario.id, actor: app.userName)
+                app.practiceMarked[scenario.id] = []
+                hintsShown = [:]
+                scroll = 0
+                appear(app)
+            } catch { app.flash = (S.cycleError(error), .danger) }
+        case .enter:
+            // Back to the home screen to do the step; the banner keeps saying which step is next.
+            return .home(then: nil)
+        case _ where !active: break
+        case .up: selected = (selected + scenario.steps.count - 1) % scenario.steps.count
+        case .down, .tab: selected = (selected + 1) % scenario.steps.count
+        case .char("h"), .char("H"):
+            let n = hintsShown[selected] ?? 0
+            if n < scenario.steps[selected].hints.count { hintsShown[selected] = n + 1 } else { app.flash = (S.practiceNoMoreHints, .normal) }
+        case .char(" "):
+            guard scenario.steps[selected].check == .none else { app.flash = (S.practiceKingaTicks, .normal); return .none }
+            app.practiceMarked[scenario.id, default: []].formSymmetricDifference([selected])
+            refresh(app)
+        case .char("i"), .char("I"):
+            return .push(TextPageScreen(title: S.practiceSituation, text: scenario.situation.text(app.language.code), footer: ""))
+        case .char("x"), .char("X"):
+            try? app.store.stopPractice(actor: app.userName)
+            app.flash = (S.practiceStopped, .normal)
+            refresh(app)
+        default: break
+        }
+        return .none
+    }
+
+    /// The model answer, with what the trainee did beside it once a practice case exists.
+    private func goodResponse(_ app: App) -> String {
+        let lang = app.language.code
+        var text = scenario.goodResponse.map { "• " + $0.text(lang) }.joined(separator: "\n")
+        guard active, let st = status else { return text }
+        text += "\n\n" + (st.evidence.map { S.practiceYourCase($0.caseNumber.description) } ?? S.practiceNoCase) + "\n"
+        for (i, step) in scenario.steps.enumerated() {
+            let word: String
+            switch st.states[i] {
+            case .done, .talk(true): word = "✓"
+            case .different: word = "! " + S.stepDifferent
+            case .talk(false): word = "○ " + S.stepTalk
+            case .open: word = "· " + S.stepNotYet
+            }
+            text += "\n\(i + 1). \(step.title.text(lang)): \(word)"
+        }
+        for m in PracticeCheck.mistakes(scenario, evidence: st.evidence) { text += "\n\n" + S.practiceMistake(S.service(m)) }
+        return text
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+@testable import Model
+@testable import Storage
+@testable import TUI
+import I18n
+
+@Suite("Trainer mode (issue #8): scenarios step by step, hints, good response, reset in one key")
+struct PracticeScreenTests {
+    /// The demo with the scenarios of the repository and a reset that rebuilds it in place.
+    func demo(width: Int = 80, height: Int = 24) throws -> Driver {
+        let d = try Driver(width: width, height: height, demo: true, seedDemo: true)
+        d.store.isDemo = true
+        let loaded = Seeds.scenarios(seeds: seedsFolder)
+        d.app.scenarios = loaded.scenarios
+        let path = d.store.path
+        d.app.resetDemo = { old in
+            try old.close()
+            for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) }
+            let fresh = try KingaStore(path: path, clock: pinned)
+            fresh.isDemo = true
+            try Seeds.fillDemo(fresh, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
+            return fresh
+        }
+        return d
+    }
+
+    @Test("p lists the scenarios on the demo only")
+    func listOnDemoOnly() throws {
+        let real = try Driver(seedDemo: true)
+        #expect(!real.contains("Practice scenarios"))
+        real.press(.char("p"))
+        #expect(real.app.top is HomeScreen)
+        #expect(real.app.resetDemoNow() != nil)                      // no reset outside the demo
+        let d = try demo()
+        #expect(d.contains("p  Practice scenarios (training)"))
+        d.press(.char("p"))
+        #expect(d.app.top is PracticeListScreen)
+        #expect(d.contains("A boy working in a stone quarry · 25 min"))
+        #expect(d.contains("Sexual violence the elders want to settle"))
+        #expect(d.contains("R Reset demo"))
+        #expect(d.contains("DEMO — fictional data"))
+    }
+
+    @Test("a scenario: the situation first; Enter starts; steps tick as the work is done; hints one at a time; the banner says what is next")
+    func stepByStep() throws {
+        let d = try demo()
+        d.press(.char("p"), .char("2"))                              // a child tells a teacher
+        #expect(d.contains("The situation"))
+        #expect(!d.contains("1. Record"))                            // steps stay hidden until the start
+        d.press(.enter)
+        #expect(d.contains("DEMO · Practice: step 1 of"))
+        #expect(d.contains("› ▸ 1."))
+        #expect(d.contains("Stuck? Press h for a hint"))
+        let hints = d.app.scenarios.first { $0.id == "teacher-disclosure" }!.steps[0].hints
+        d.press(.char("h"))
+        #expect(d.contains(String(hints[0].text("en").prefix(30))))
+        for _ in hints { d.press(.char("h")) }
+        #expect(d.contains("No more hints for this step"))
+        // Go and do it: the report, through the real wizard.
+        d.press(.enter)
+        #expect(d.app.top is HomeScreen)
+        #expect(d.contains("Practice: step 1 of"))
+        d.fillReport(name: "Issa Practice")
+        d.press(.enter, .char("2"))
+        d.press(.char("p"))
+        #expect(d.app.top is ScenarioScreen)
+        #expect(d.contains("✓ 1."))
+        #expect(d.contains("Your practice case: KG-2026-"))
+        #expect(d.contains("Practice: step 2 of"))
+        #expect(d.contains("› ▸ 2."))
+        // A step Kinga checks cannot be ticked by hand.
+        d.press(.char(" "))
+        #expect(d.contains("Kinga ticks this step by itself"))
+        // The model answer, with what the group did.
+        d.press(.char("g"))
+        #expect(d.contains("What a good response includes"))
+        #expect(d.contains("Your practice case"))
+        #expect(d.screen.invariantViolation() == nil)
+    }
+
+    @Test("done differently and a forbidden referral are named, so the group can talk about them")
+    func mistakes() throws {
+        let d = try demo()
+        d.press(.char("p"), .char("6"), .enter)                      // sexual violence, no mediation
+        d.press(.enter)
+        d.fillReport(name: "Nur Practice")                           // recorded as physical violence and neglect
+        d.press(.enter, .char("2"))
+        let c = try #require(try d.store.caseList(CaseQuery(text: "Nur Practice"), after: nil, limit: 1, today: pinned.today).first)
+        let mediation = try #require(try d.store.providers(service: .familyMediation).first)
+        _ = try d.store.sendReferral(caseID: c.summary.id, providerID: mediation.id, service: .familyMediation, reason: "the elders asked",
+                                     urgent: false, author: "test")
+        d.press(.char("p"))
+        #expect(d.contains("! 1.") && d.contains("done differently"))
+        #expect(d.contains("Careful: a referral to"))
+        // The talking step (5): Space ticks it, Space again unticks it.
+        d.press(.home)
+        while !d.contains("› ○ 5.") && !d.contains("› ✓ 5.") { d.press(.down); if d.contains("› ! 1.") { break } }
+        #expect(d.contains("› ○ 5."))
+        d.press(.char(" "))
+        #expect(d.contains("✓ 5.") && d.contains("talked about"))
+        d.press(.char(" "))
+        #expect(d.contains("○ 5."))
+    }
+
+    @Test("R resets the demo in one key: the practice case is gone, everyone logs in again, still the demo")
+    func reset() throws {
+        let d = try demo()
+        let before = try d.store.caseCount()
+        d.press(.char("p"), .char("4"), .enter, .enter)
+        d.fillReport(name: "Moussa Practice")
+        d.press(.enter, .char("2"))
+        #expect(try d.app.store.caseCount() == before + 1)
+        d.press(.char("p"), .escape)                                 // from the scenario back to the list
+        #expect(d.app.top is PracticeListScreen)
+        d.press(.char("R"))
+        #expect(d.contains("The demo was reset"))
+        #expect(d.contains("Choose your name"))
+        #expect(d.app.session == nil)
+        #expect(try d.app.store.caseCount() == before)
+        #expect(try d.app.store.practice() == nil)
+        #expect(try d.app.store.isDemoDatabase())
+        #expect(d.contains("DEMO — fictional data"))
+        #expect(try d.app.store.auditEntries(actionPrefix: "demo.reset").count == 1)
+    }
+
+    @Test("the practice screens stay whole at 40x12, 80x24 and 200x50 in every language", arguments: ["en", "id", "fr"])
+    func sizes(language: String) throws {
+        for (w, h) in [(40, 12), (80, 24), (200, 50)] {
+            let d = try demo(width: w, height: h)
+            d.app.setLanguage(Languages.shared.language(code: language)!)
+            d.press(.char("p"))
+            #expect(d.screen.invariantViolation() == nil)
+            d.press(.char("3"))
+            #expect(d.screen.invariantViolation() == nil)
+            d.press(.enter, .char("h"), .down, .pageDown)
+            #expect(d.screen.invariantViolation() == nil, "\(w)x\(h) \(language)")
+            #expect(d.screen.contains(language == "fr" ? "DÉMO" : "DEMO"))
+        }
+    }
+}
