@@ -5,8 +5,8 @@
 # and otherwise print the exact command to run.
 
 SWIFT ?= swift
-BUILD_PACKAGES = libncurses-dev libsqlite3-dev libsodium-dev libgettextpo-dev
-TEST_PACKAGES = $(BUILD_PACKAGES) tmux sqlite3 locales gettext fzf util-linux
+BUILD_PACKAGES = libncurses-dev libsqlite3-dev libsodium-dev libgettextpo-dev libpango1.0-dev libcairo2-dev fonts-dejavu-core
+TEST_PACKAGES = $(BUILD_PACKAGES) tmux sqlite3 locales gettext fzf util-linux poppler-utils
 SHOT_PACKAGES = tmux python3 python3-pyte python3-pil fonts-dejavu-core fonts-unifont
 
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)/kinga-bench

@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Kinga: case management for community-based child protection, in the terminal.
-// Dependency rule (see ../shared/DESIGN.md §1): kinga → TUI → Storage → Model; TUI → CNcurses, I18n → CGettextPO.
+// Dependency rule (see ../shared/DESIGN.md §1): kinga → TUI → Storage → Model; TUI → CNcurses, I18n → CGettextPO;
+// Storage → Printing → CPango (PDF printouts).
 let package = Package(
     name: "Kinga",
     platforms: [.macOS(.v13)],
@@ -21,13 +22,17 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CNcurses", path: "Modules/CNcurses"),
         .systemLibrary(name: "CSodium", path: "Modules/CSodium"),
+        .systemLibrary(name: "CPango", path: "Modules/CPango", pkgConfig: "pangocairo",
+                       providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]),
         .target(name: "CGettextPO", path: "Modules/CGettextPO", linkerSettings: [.linkedLibrary("gettextpo")]),
         .target(name: "I18n", dependencies: ["CGettextPO"]),
         .target(name: "Model"),
+        // Printouts (issue #8): a document model rendered as plain text (Model) or as PDF through Pango and Cairo.
+        .target(name: "Printing", dependencies: ["Model", "CPango"]),
         .target(
             name: "Storage",
             dependencies: [
-                "Model", "CSodium",
+                "Model", "CSodium", "Printing",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "CSV", package: "CSV.swift"),
@@ -60,7 +65,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", .product(name: "CSV", package: "CSV.swift")]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", .product(name: "CSV", package: "CSV.swift")]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model", "I18n", .product(name: "PropertyBased", package: "swift-property-based")],
                     exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: []),

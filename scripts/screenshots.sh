@@ -202,5 +202,19 @@ start_kinga statistics --demo
 keys t 5
 shoot statistics
 
+# Trainer mode: the practice scenarios, then one started, with its first hint and the step on the banner.
+start_kinga practice-scenarios --demo
+keys p
+shoot practice-scenarios
+
+start_kinga trainer-mode --demo
+keys p 4 Enter h
+shoot trainer-mode
+
+# The one-page case summary (also saved as PDF and text for printing).
+start_kinga case-summary --demo
+keys c Enter e
+shoot case-summary
+
 tm kill-server >/dev/null 2>&1 || true
 for f in "${written[@]}"; do echo "$f"; done

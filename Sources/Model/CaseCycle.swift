@@ -234,35 +234,3 @@ public struct DueItem: Hashable, Sendable {
     }
 }
 
-/// The referral slip handed to the family or to the provider: plain text, one page.
-public enum ReferralSlip {
-    /// - Parameters: the referral, the provider, the country profile (for the helpline) and today's date.
-    /// - Returns: the slip's lines (at most 72 columns of ASCII layout; names may be in any script).
-    public static func text(_ r: Referral, provider: ServiceProvider?, profile: CountryProfile, today: LocalDate) -> String {
-        var lines = [
-            "REFERRAL SLIP — \(r.caseNumber)",
-            String(repeating: "=", count: 40),
-            "Date sent:      \(r.sentOn.iso)",
-            "Slip made on:   \(today.iso)",
-            "Child:          \(r.childName.isEmpty ? "(name not given)" : r.childName)",
-            "Referred to:    \(r.providerName)",
-        ]
-        if let p = provider {
-            if !p.area.isEmpty { lines.append("Where:          \(p.area)") }
-            if !p.contact.isEmpty { lines.append("Contact:        \(p.contact)") }
-            if !p.hours.isEmpty { lines.append("Opening hours:  \(p.hours)") }
-        }
-        lines.append("Service:        \(r.service.rawValue.replacingOccurrences(of: "_", with: " "))\(r.urgent ? " — URGENT" : "")")
-        lines.append("Status:         \(r.status == .pending ? "waiting for a reply" : r.status.rawValue)")
-        lines.append("")
-        lines.append("Reason for the referral:")
-        lines.append(r.reason)
-        lines.append("")
-        lines.append("Please tell the community focal point when the child has been seen,")
-        lines.append("quoting the case number \(r.caseNumber).")
-        if let h = profile.helplines.first { lines.append("Child helpline: \(h.number) (\(h.label))") }
-        lines.append("")
-        lines.append("Confidential: this slip is about a child. Keep it safe; do not copy it.")
-        return lines.joined(separator: "\n") + "\n"
-    }
-}

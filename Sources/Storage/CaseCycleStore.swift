@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Model
+import Printing
 
 /// Why a step of the case-management cycle was refused. Each is checked here (and in Model), not only on
 /// screen, so no screen can bypass it.
@@ -589,25 +590,53 @@ extension KingaStore {
     /// The folder beside the database where referral slips are written (created on demand, private).
     public var slipsFolder: String { ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("slips") }
 
-    /// Writes a referral slip as a plain-text file and records it on the case timeline.
-    /// - Returns: the file path and the slip's text.
-    /// - Throws: file-system errors (folder not writable, disk full) and `StoreError.notFound`.
-    public func writeReferralSlip(id: UUID, profile: CountryProfile, author: String) throws -> (path: String, text: String) {
-        guard let r = try referral(id: id) else { throw StoreError.notFound }
-        // Check the right to touch this case before anything is written to disk.
-        try write { db in try requireEdit(db, caseID: r.caseID) }
-        let provider = try providers(includeRetired: true).first { $0.id == r.providerID }
-        let text = ReferralSlip.text(r, provider: provider, profile: profile, today: clock.today)
+    /// Writes a printout about a case (referral slip, case summary) beside the database in `slips/`, as plain
+    /// text and as PDF (`PDFPrinter`), both readable only by Kinga's user, and records it on the case's
+    /// timeline and in the audit log. The text is written first: if the PDF cannot be made (no fonts, disk
+    /// full) the text file is still there and `pdfProblem` says why.
+    /// - Parameters:
+    ///   - baseName: the file name without extension, for example `KG-2026-0042-summary`.
+    ///   - summary: the timeline line, for example "Case summary printed".
+    /// - Throws: `StoreError.accessDenied` when the user may not work on this case (checked before anything is
+    ///   written), file-system errors for the text file.
+    public func writePrintout(_ doc: PrintDocument, caseID: UUID, baseName: String, summary: String, author: String) throws -> Printout {
+        try write { db in try requireEdit(db, caseID: caseID) }
         try FileManager.default.createDirectory(atPath: slipsFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let file = (slipsFolder as NSString).appendingPathComponent("\(r.caseNumber)-referral-\(r.id.uuidString.prefix(8).lowercased()).txt")
-        try Data(text.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
-        chmod(file, 0o600)
-        try write { db in
-            try insertEvent(db, caseID: r.caseID, at: clock.now, kind: .note, author: author,
-                            summary: "Referral slip printed for \(r.providerName)", body: "Written to \(file)")
+        let base = (slipsFolder as NSString).appendingPathComponent(baseName)
+        let text = doc.plainText()
+        try Data(text.utf8).write(to: URL(fileURLWithPath: base + ".txt"), options: .atomic)
+        chmod(base + ".txt", 0o600)
+        var pdf: String? = base + ".pdf"
+        var problem: String?
+        let tmp = base + ".pdf.part-\(getpid())"
+        do {
+            try PDFPrinter.write(doc, to: tmp)
+            chmod(tmp, 0o600)
+            _ = try? FileManager.default.removeItem(atPath: base + ".pdf")
+            try FileManager.default.moveItem(atPath: tmp, toPath: base + ".pdf")
+        } catch {
+            try? FileManager.default.removeItem(atPath: tmp)
+            pdf = nil
+            problem = "\(error)"
         }
-        return (file, text)
+        let files = [base + ".txt", pdf].compactMap { $0 }
+        try write { db in
+            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: author, summary: summary,
+                            body: "Written to " + files.joined(separator: " and "))
+            try audit(db, actor: author, action: "case.printout", caseID: caseID, detail: "\(baseName): \(files.count) file(s)")
+        }
+        return Printout(text: text, textPath: base + ".txt", pdfPath: pdf, pdfProblem: problem)
     }
+}
+
+/// What `writePrintout` wrote.
+public struct Printout: Sendable, Equatable {
+    /// The printout as plain text (what the screen shows).
+    public let text: String
+    public let textPath: String
+    /// Nil when the PDF could not be made (then `pdfProblem` says why).
+    public let pdfPath: String?
+    public let pdfProblem: String?
 }
 
 extension KingaStore {

@@ -140,7 +140,12 @@ final class CaseDetailScreen: Screen {
 
     private func cycleAction(_ c: Character, _ app: App) -> Action {
         guard let r = record else { return .none }
-        guard canEdit || !"spfuxokg".contains(c) else { app.flash = (S.notAllowed, .warning); return .none }
+        guard canEdit || !"spfuxokge".contains(c) else { app.flash = (S.notAllowed, .warning); return .none }
+        if c == "e" {
+            // The one-page summary (text and PDF) for a supervisor or a case conference.
+            do { return .push(Printouts.page(try Printouts.printSummary(caseID: caseID, app), title: S.summaryTitle)) }
+            catch { app.flash = (S.cycleError(error), .danger); return .none }
+        }
         if c == "g" {
             if unassigned, let me = app.session, !me.can(.reassignCase, demo: app.store.isDemo) {
                 do {

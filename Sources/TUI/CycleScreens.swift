@@ -469,8 +469,7 @@ final class ReferralsScreen: ListScreen {
         case .char("p"):
             guard referrals.indices.contains(selected) else { return .none }
             do {
-                let slip = try app.store.writeReferralSlip(id: referrals[selected].id, profile: app.profile, author: app.userName)
-                return .push(TextPageScreen(title: S.slipTitle, text: slip.text, footer: S.slipSaved(slip.path)))
+                return .push(Printouts.page(try Printouts.printSlip(referrals[selected], app), title: S.slipTitle))
             } catch { app.flash = (S.cycleError(error), .danger) }
         default: break
         }

@@ -579,7 +579,10 @@ extension S {
     static func duplicateLinked(_ n: String) -> String { tr("duplicateLinked", ["n": n]) }
     static var kSlip: String { tr("kSlip") }
     static var slipTitle: String { tr("slipTitle") }
-    static func slipSaved(_ path: String) -> String { tr("slipSaved", ["path": path]) }
+    static func printSaved(_ text: String, _ pdf: String) -> String { tr("printSaved", ["text": text, "pdf": pdf]) }
+    static func printSavedTextOnly(_ text: String, _ why: String) -> String { tr("printSavedTextOnly", ["text": text, "why": why]) }
+    static var summaryTitle: String { tr("print.summaryTitle") }
+    static var kSummary: String { tr("kSummary") }
     static var kAdd: String { tr("kAdd") }
     static var kRetire: String { tr("kRetire") }
     static var menuDue: String { tr("menuDue") }

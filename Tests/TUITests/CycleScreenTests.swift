@@ -67,12 +67,15 @@ struct CycleScreenTests {
         d.press(.char("1"), .function(2))
         #expect(d.contains("completed"))
         d.press(.char("p"))
-        #expect(d.contains("REFERRAL SLIP — KG-2026-0001"))
+        #expect(d.contains("Referral slip"))
+        #expect(d.contains("KG-2026-0001 · made on 2 Mar 2026"))
         #expect(d.contains("Puskesmas Fiktif"))
-        let slips = try FileManager.default.contentsOfDirectory(atPath: d.store.slipsFolder)
-        #expect(slips.count == 1)
-        let attrs = try FileManager.default.attributesOfItem(atPath: d.store.slipsFolder + "/" + slips[0])
-        #expect((attrs[.posixPermissions] as? Int) == 0o600)
+        let slips = try FileManager.default.contentsOfDirectory(atPath: d.store.slipsFolder).sorted()
+        #expect(slips.count == 2 && slips[0].hasSuffix(".pdf") && slips[1].hasSuffix(".txt"), "\(slips)")
+        for f in slips {
+            let attrs = try FileManager.default.attributesOfItem(atPath: d.store.slipsFolder + "/" + f)
+            #expect((attrs[.posixPermissions] as? Int) == 0o600)
+        }
         d.press(.escape, .escape)
         // Follow-up, then closure.
         openFirstCase(d)

@@ -1,0 +1,171 @@
+import CPango
+import Foundation
+import Model
+
+/// Writes a `PrintDocument` as a PDF (A4, 2 cm margins) through Pango and Cairo: text in any script is
+/// shaped by HarfBuzz and set in the system's fonts (fontconfig: DejaVu Sans when installed), and a
+/// document longer than a page continues on the next with the footer on every page.
+public enum PDFPrinter {
+    /// Why a PDF could not be written.
+    public struct Failure: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "Could not write the PDF \(path): \(reason)" }
+    }
+
+    /// Page size in PostScript points (1/72 inch): A4, ISO 216.
+    public static let pageWidth = 595.28, pageHeight = 841.89
+    /// Margin in points (2 cm).
+    public static let margin = 56.7
+
+    /// Writes `doc` to `path` (replacing it).
+    /// - Throws: `Failure` with Cairo's reason (folder missing, disk full).
+    public static func write(_ doc: PrintDocument, to path: String) throws {
+        guard let surface = cairo_pdf_surface_create(path, pageWidth, pageHeight) else { throw Failure(path: path, reason: "no surface") }
+        defer { cairo_surface_destroy(surface) }
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, doc.title)
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "Kinga")
+        guard let cr = cairo_create(surface) else { throw Failure(path: path, reason: "no drawing context") }
+        defer { cairo_destroy(cr) }
+        var page = Page(cr: cr, footer: doc.footer)
+        page.text(doc.title, size: 16, bold: true)
+        if !doc.subtitle.isEmpty { page.text(doc.subtitle, size: 10, grey: true) }
+        page.space(6)
+        page.rule()
+        let labelWidth = min(160.0, (doc.blocks.compactMap { b -> Double? in
+            if case .field(let l, _) = b { return page.measure(l + ":", size: 10, bold: true) + 10 }
+            return nil
+        }.max() ?? 0))
+        for b in doc.blocks {
+            switch b {
+            case .heading(let h):
+                page.space(8)
+                page.text(h, size: 12, bold: true, keepWithNext: 30)
+                page.space(2)
+            case .field(let label, let value):
+                page.field(label + ":", value, labelWidth: labelWidth)
+            case .paragraph(let p):
+                page.text(p, size: 10)
+                page.space(2)
+            case .list(let items):
+                for i in items { page.text("•  " + i, size: 10, indent: 8) }
+            case .notice(let n):
+                page.space(4)
+                page.text(n, size: 10.5, bold: true)
+            }
+        }
+        page.finish()
+        cairo_surface_finish(surface)
+        let status = cairo_surface_status(surface)
+        guard status == CAIRO_STATUS_SUCCESS else { throw Failure(path: path, reason: String(cString: cairo_status_to_string(status))) }
+    }
+
+    /// The pen on the current page: where the next line goes; a new page when it does not fit.
+    struct Page {
+        let cr: OpaquePointer
+        let footer: String
+        var y = margin
+        var width: Double { pageWidth - 2 * margin }
+        var bottom: Double { pageHeight - margin - 24 }
+
+        init(cr: OpaquePointer, footer: String) {
+            self.cr = cr
+            self.footer = footer
+        }
+
+        func layout(_ text: String, size: Double, bold: Bool, width: Double) -> OpaquePointer {
+            let l = pango_cairo_create_layout(cr)!
+            let font = pango_font_description_from_string("DejaVu Sans, Sans \(bold ? "Bold " : "")\(size)")
+            pango_layout_set_font_description(l, font)
+            pango_font_description_free(font)
+            pango_layout_set_width(l, Int32(width * Double(kinga_pango_scale())))
+            pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR)
+            pango_layout_set_text(l, text, -1)
+            return l
+        }
+
+        func height(_ l: OpaquePointer) -> Double {
+            var w: Int32 = 0, h: Int32 = 0
+            pango_layout_get_size(l, &w, &h)
+            return Double(h) / Double(kinga_pango_scale())
+        }
+
+        func measure(_ text: String, size: Double, bold: Bool) -> Double {
+            let l = layout(text, size: size, bold: bold, width: pageWidth)
+            defer { kinga_g_object_unref(UnsafeMutableRawPointer(l)) }
+            var w: Int32 = 0, h: Int32 = 0
+            pango_layout_get_size(l, &w, &h)
+            return Double(w) / Double(kinga_pango_scale())
+        }
+
+        mutating func newPageIfNeeded(_ needed: Double) {
+            if y + needed > bottom && y > margin { nextPage() }
+        }
+
+        mutating func nextPage() {
+            drawFooter()
+            cairo_show_page(cr)
+            y = margin
+        }
+
+        func drawFooter() {
+            let l = layout(footer, size: 8, bold: false, width: pageWidth - 2 * margin)
+            defer { kinga_g_object_unref(UnsafeMutableRawPointer(l)) }
+            cairo_set_source_rgb(cr, 0.35, 0.35, 0.35)
+            cairo_move_to(cr, margin, pageHeight - margin)
+            pango_cairo_show_layout(cr, l)
+            cairo_set_source_rgb(cr, 0, 0, 0)
+        }
+
+        /// Sets text across the page; a paragraph taller than what is left is split line by line.
+        mutating func text(_ s: String, size: Double, bold: Bool = false, grey: Bool = false, indent: Double = 0, keepWithNext: Double = 0) {
+            let l = layout(s, size: size, bold: bold, width: width - indent)
+            defer { kinga_g_object_unref(UnsafeMutableRawPointer(l)) }
+            newPageIfNeeded(min(height(l), 40) + keepWithNext)
+            if grey { cairo_set_source_rgb(cr, 0.35, 0.35, 0.35) }
+            let lines = pango_layout_get_line_count(l)
+            for i in 0..<lines {
+                guard let line = pango_layout_get_line_readonly(l, i) else { continue }
+                var ink = PangoRectangle(), logical = PangoRectangle()
+                pango_layout_line_get_extents(line, &ink, &logical)
+                let h = Double(logical.height) / Double(kinga_pango_scale())
+                if y + h > bottom { nextPage(); if grey { cairo_set_source_rgb(cr, 0.35, 0.35, 0.35) } }
+                let baseline = Double(-logical.y) / Double(kinga_pango_scale())
+                cairo_move_to(cr, margin + indent, y + baseline)
+                pango_cairo_show_layout_line(cr, line)
+                y += h
+            }
+            cairo_set_source_rgb(cr, 0, 0, 0)
+        }
+
+        /// A label in bold and its value beside it, wrapping under the value column.
+        mutating func field(_ label: String, _ value: String, labelWidth: Double) {
+            let v = layout(value.isEmpty ? "—" : value, size: 10, bold: false, width: width - labelWidth)
+            defer { kinga_g_object_unref(UnsafeMutableRawPointer(v)) }
+            let lab = layout(label, size: 10, bold: true, width: labelWidth - 6)
+            defer { kinga_g_object_unref(UnsafeMutableRawPointer(lab)) }
+            let h = max(height(v), height(lab))
+            newPageIfNeeded(h)
+            cairo_move_to(cr, margin, y)
+            pango_cairo_show_layout(cr, lab)
+            cairo_move_to(cr, margin + labelWidth, y)
+            pango_cairo_show_layout(cr, v)
+            y += h + 2
+        }
+
+        mutating func space(_ points: Double) { y += points }
+
+        mutating func rule() {
+            cairo_set_line_width(cr, 0.6)
+            cairo_move_to(cr, margin, y)
+            cairo_line_to(cr, pageWidth - margin, y)
+            cairo_stroke(cr)
+            y += 8
+        }
+
+        mutating func finish() {
+            drawFooter()
+            cairo_show_page(cr)
+        }
+    }
+}

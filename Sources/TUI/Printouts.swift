@@ -1,0 +1,107 @@
+import Foundation
+import I18n
+import Model
+import Storage
+
+/// The printouts (issue #8), in the language of the person printing: a referral slip to hand to the family
+/// or the provider, and a one-page case summary for a supervisor or a case conference. Storage writes them
+/// as plain text and PDF (`KingaStore.writePrintout`).
+enum Printouts {
+    /// The referral slip: who, to whom, why, how to answer; no narrative (the provider needs the reason only).
+    static func referralSlip(_ r: Referral, provider: ServiceProvider?, profile: CountryProfile, focalPoint: String,
+                             today: LocalDate) -> PrintDocument {
+        var blocks: [PrintDocument.Block] = [
+            .field(label: tr("print.child"), value: r.childName.isEmpty ? tr("print.nameNotGiven") : r.childName),
+            .field(label: tr("print.referredTo"), value: r.providerName),
+        ]
+        if let p = provider {
+            if !p.area.isEmpty { blocks.append(.field(label: tr("print.where"), value: p.area)) }
+            if !p.contact.isEmpty { blocks.append(.field(label: tr("print.contact"), value: p.contact)) }
+            if !p.hours.isEmpty { blocks.append(.field(label: tr("print.hours"), value: p.hours)) }
+        }
+        blocks += [
+            .field(label: tr("print.service"), value: S.service(r.service)),
+            .field(label: tr("print.sentOn"), value: S.day(r.sentOn)),
+            .field(label: tr("print.status"), value: S.referralStatus(r.status)),
+            .field(label: tr("print.focalPoint"), value: focalPoint),
+        ]
+        if r.urgent { blocks.append(.notice(tr("print.urgent"))) }
+        blocks += [.heading(tr("print.reason")), .paragraph(r.reason), .heading(tr("print.answerTitle")),
+                   .paragraph(tr("print.answer", ["number": r.caseNumber.description]))]
+        if let h = profile.helplines.first { blocks.append(.field(label: tr("print.helpline"), value: "\(h.number) (\(h.label))")) }
+        return PrintDocument(title: tr("print.slipTitle"), subtitle: "\(r.caseNumber) · \(tr("print.madeOn", ["date": S.day(today)]))",
+                             blocks: blocks, footer: tr("print.confidential"))
+    }
+
+    /// The one-page case summary: the child, the concern, risk and stage, what was reported, consent, the plan,
+    /// referrals and the last timeline entries. The report's words are cut at 900 characters (the rest stays
+    /// in Kinga) so the summary stays on one page in most cases.
+    static func caseSummary(_ c: CaseRecord, progress: CaseProgress?, referrals: [Referral], events: [CaseEvent], profile: CountryProfile,
+                            today: LocalDate, timeZone: TimeZone) -> PrintDocument {
+        var name = c.childName.isEmpty ? tr("print.nameNotGiven") : c.childName
+        if !c.report.nickname.isEmpty { name += " (“\(c.report.nickname)”)" }
+        var blocks: [PrintDocument.Block] = [
+            .field(label: tr("print.child"), value: name),
+            .field(label: tr("print.age"), value: c.age.map { S.ageYears($0.years(on: today)) } ?? S.ageUnknown),
+            .field(label: tr("print.sex"), value: S.sex(c.sex)),
+            .field(label: tr("print.village"), value: c.village),
+        ]
+        if !c.caregiver.isEmpty { blocks.append(.field(label: tr("print.caregiver"), value: c.caregiver)) }
+        blocks += [
+            .field(label: S.concernsLabel, value: c.concerns.map { S.concern($0, profile) }.joined(separator: ", ")),
+            .field(label: S.statusLabel, value: S.status(c.status) + (progress.map { " · " + S.stage($0.stage) } ?? "")),
+            .field(label: S.colRisk, value: c.risk.map { S.risk($0) } ?? tr("print.notAssessed")),
+            .field(label: tr("print.registered"), value: S.date(c.createdAt, timeZone)),
+        ]
+        if let next = progress?.nextFollowUp { blocks.append(.field(label: S.nextFollowUpLabel, value: S.day(next))) }
+        if c.urgent { blocks.append(.notice(tr("print.urgentCase"))) }
+        blocks.append(.heading(tr("print.reported")))
+        let words = c.report.narrative
+        blocks.append(.paragraph(words.count > 900 ? String(words.prefix(900)) + "… " + tr("print.moreInKinga") : words))
+        if !c.report.whenHappened.isEmpty { blocks.append(.field(label: tr("print.when"), value: c.report.whenHappened)) }
+        if !c.report.whereHappened.isEmpty { blocks.append(.field(label: tr("print.whereHappened"), value: c.report.whereHappened)) }
+        blocks.append(.field(label: tr("print.assent"), value: S.answer(c.report.childAssent)))
+        blocks.append(.field(label: tr("print.consent"), value: S.answer(c.report.caregiverConsent)))
+        if let plan = progress?.plan, !plan.goals.isEmpty {
+            blocks.append(.heading(S.planTitle))
+            blocks.append(.list(plan.goals.map { g in
+                [g.what, g.who, g.by.map { S.day($0) }].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " · ")
+            }))
+        }
+        if !referrals.isEmpty {
+            blocks.append(.heading(tr("print.referrals")))
+            blocks.append(.list(referrals.map { "\(S.service($0.service)) · \($0.providerName) · \(S.referralStatus($0.status)) · \(S.day($0.sentOn))" }))
+        }
+        let recent = events.suffix(6)
+        if !recent.isEmpty {
+            blocks.append(.heading(tr("print.timeline")))
+            blocks.append(.list(recent.map { "\(S.date($0.occurredAt, timeZone)) · \(S.eventKind($0.kind)) · \($0.summary) (\($0.author))" }))
+        }
+        return PrintDocument(title: tr("print.summaryTitle"), subtitle: "\(c.number) · \(tr("print.madeOn", ["date": S.day(today)]))",
+                             blocks: blocks, footer: tr("print.confidential"))
+    }
+
+    /// Writes the slip of `referral` and returns what to show.
+    static func printSlip(_ r: Referral, _ app: App) throws -> Printout {
+        let provider = try app.store.providers(includeRetired: true).first { $0.id == r.providerID }
+        let doc = referralSlip(r, provider: provider, profile: app.profile, focalPoint: app.userName, today: app.clock.today)
+        return try app.store.writePrintout(doc, caseID: r.caseID, baseName: "\(r.caseNumber)-referral-\(r.id.uuidString.prefix(8).lowercased())",
+                                           summary: "Referral slip printed for \(r.providerName)", author: app.userName)
+    }
+
+    /// Writes the summary of case `id` and returns what to show.
+    static func printSummary(caseID: UUID, _ app: App) throws -> Printout {
+        guard let c = try app.store.caseRecord(id: caseID) else { throw StoreError.notFound }
+        let doc = caseSummary(c, progress: try? app.store.progress(caseID: caseID, deadlines: app.profile.deadlines),
+                              referrals: try app.store.referrals(caseID: caseID), events: try app.store.events(caseID: caseID),
+                              profile: app.profile, today: app.clock.today, timeZone: app.clock.timeZone)
+        return try app.store.writePrintout(doc, caseID: caseID, baseName: "\(c.number)-summary", summary: "Case summary printed",
+                                           author: app.userName)
+    }
+
+    /// The screen showing a printout and where it was saved.
+    static func page(_ p: Printout, title: String) -> TextPageScreen {
+        let saved = p.pdfPath.map { S.printSaved(p.textPath, $0) } ?? S.printSavedTextOnly(p.textPath, p.pdfProblem ?? "")
+        return TextPageScreen(title: title, text: p.text, footer: saved)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import Model
+@testable import Printing
+@testable import Storage
+
+/// Text of a PDF through poppler's pdftotext (installed by `make test`).
+func pdfText(_ path: String) throws -> String {
+    let out = NSTemporaryDirectory() + "kinga-pdf-" + UUID().uuidString + ".txt"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    var pid: pid_t = 0
+    let argv = ["pdftotext", "-layout", path, out]
+    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { for a in cargs { free(a) } }
+    guard posix_spawnp(&pid, "pdftotext", nil, nil, &cargs, environ) == 0 else { throw CocoaError(.fileNoSuchFile) }
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    return try String(contentsOfFile: out, encoding: .utf8)
+}
+
+@Suite("Printouts as PDF and text, with rights and a trace (issue #8)")
+struct PrintoutTests {
+    func doc(_ paragraphs: Int = 1) -> PrintDocument {
+        PrintDocument(title: "Case summary", subtitle: "KG-2026-0001 · made on 2 Mar 2026",
+                      blocks: [.field(label: "Child", value: "Luyándo Mwale (“Lulu”)"), .field(label: "Other child", value: "ليلى"),
+                               .heading("What was reported")] + Array(repeating: .paragraph(String(repeating: "The quarry dust and the long days. ", count: 12)), count: paragraphs),
+                      footer: "Confidential: this is about a child.")
+    }
+
+    @Test("the PDF is A4, holds every word (accents and Arabic too) and the footer; a long one runs onto more pages")
+    func pdf() throws {
+        let dir = TempDir()
+        let one = dir.path + "/one.pdf", many = dir.path + "/many.pdf"
+        try PDFPrinter.write(doc(), to: one)
+        let head = try #require(FileHandle(forReadingAtPath: one)?.readData(ofLength: 5))
+        #expect(String(decoding: head, as: UTF8.self) == "%PDF-")
+        let text = try pdfText(one)
+        #expect(text.contains("Luyándo Mwale"))
+        #expect(text.contains("ليلى") || text.contains("ﻰﻠﻴﻟ") || text.contains("ىليل"), "\(text)")
+        #expect(text.contains("Confidential: this is about a child."))
+        #expect(text.components(separatedBy: "\u{0C}").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.count == 1)
+        try PDFPrinter.write(doc(30), to: many)
+        let pages = try pdfText(many).components(separatedBy: "\u{0C}").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        #expect(pages.count >= 3)
+        #expect(pages.allSatisfy { $0.contains("Confidential") }, "the footer on every page")
+        #expect(throws: PDFPrinter.Failure.self) { try PDFPrinter.write(doc(), to: dir.path + "/no/such/folder/x.pdf") }
+    }
+
+    @Test("written beside the database as text and PDF, private, on the timeline and in the audit; refused for a case not yours")
+    func writeAndRights() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let me = try store.createUser(name: "Ms Focal", roles: [.focalPoint], pin: "482915", createdBy: "t")
+        let other = try store.createUser(name: "Mr Other", roles: [.focalPoint], pin: "482916", createdBy: "t")
+        let c = try store.registerCase(from: sampleReport(name: "Luyándo Mwale"), draftID: UUID(), author: "t", assignedTo: me.id)
+        store.actor = other
+        #expect(throws: StoreError.accessDenied) {
+            try store.writePrintout(doc(), caseID: c.id, baseName: "\(c.number)-summary", summary: "Case summary printed", author: other.name)
+        }
+        #expect(!FileManager.default.fileExists(atPath: store.slipsFolder + "/\(c.number)-summary.txt"))
+        store.actor = me
+        let p = try store.writePrintout(doc(), caseID: c.id, baseName: "\(c.number)-summary", summary: "Case summary printed", author: me.name)
+        #expect(p.pdfPath != nil && p.pdfProblem == nil)
+        #expect(try String(contentsOfFile: p.textPath, encoding: .utf8) == doc().plainText())
+        for f in [p.textPath, p.pdfPath!] {
+            #expect((try FileManager.default.attributesOfItem(atPath: f)[.posixPermissions] as? Int) == 0o600)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.slipsFolder).filter { $0.contains(".part") }.isEmpty)
+        #expect(try store.events(caseID: c.id).contains { $0.summary == "Case summary printed" && $0.body.contains(".pdf") })
+        #expect(try store.auditEntries(actionPrefix: "case.printout").count == 1)
+    }
+}
