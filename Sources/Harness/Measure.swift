@@ -60,6 +60,19 @@ public func spawnAndWait(_ argv: [String], stdin: String = "/dev/null", stdout: 
     return (status >> 8) & 0xff
 }
 
+/// Runs a program like `spawnAndWait` and measures it: wall-clock seconds and its peak resident memory in
+/// megabytes (`ru_maxrss` from `wait4`, so the figure covers the whole run, not a sample).
+/// - Returns: exit status, seconds, peak MB.
+public func spawnAndMeasure(_ argv: [String], stdin: String = "/dev/null", stdout: String = "/dev/null",
+                            environment: [String: String]? = nil) throws -> (status: Int32, seconds: Double, peakMB: Double) {
+    let t0 = monotonicNanos()
+    let pid = try spawn(argv, stdin: stdin, stdout: stdout, environment: environment)
+    var status: Int32 = 0
+    var usage = rusage()
+    while wait4(pid, &status, 0, &usage) == -1 && errno == EINTR {}
+    return ((status >> 8) & 0xff, Double(monotonicNanos() - t0) / 1e9, Double(usage.ru_maxrss) / 1024)
+}
+
 public struct SpawnError: Error, CustomStringConvertible {
     public let program: String
     public let code: Int32

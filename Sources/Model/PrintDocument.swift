@@ -17,13 +17,16 @@ public struct PrintDocument: Hashable, Sendable {
         case notice(String)
     }
 
+    /// The document's name ("Referral slip"), at the top in large type.
     public var title: String
     /// Under the title: case number, date made.
     public var subtitle: String
+    /// The body, top to bottom.
     public var blocks: [Block]
     /// The last line of every page (confidentiality).
     public var footer: String
 
+    /// A document; every text already in the reader's language.
     public init(title: String, subtitle: String, blocks: [Block], footer: String) {
         self.title = title
         self.subtitle = subtitle

@@ -3,8 +3,10 @@ import Foundation
 /// Text a trainer wrote in several languages: a map from language code to text (`{en: …, id: …, fr: …}`),
 /// or one plain string for every language.
 public struct LocalizedText: Decodable, Hashable, Sendable {
+    /// Language code ("en", "id", "fr") → text.
     public let byLanguage: [String: String]
 
+    /// Text per language code.
     public init(_ byLanguage: [String: String]) { self.byLanguage = byLanguage }
 
     /// - Throws: `DecodingError` when the value is neither a string nor a map of strings.
@@ -42,9 +44,13 @@ public enum ScenarioCheck: Hashable, Sendable {
 
 /// One step of a practice scenario: what to do in Kinga, hints, and how Kinga knows it is done.
 public struct ScenarioStep: Hashable, Sendable {
+    /// Short name of the step (≤ 40 characters is best: it shows on the DEMO line).
     public var title: LocalizedText
+    /// What to do in Kinga, naming the keys (`do:` in the file).
     public var todo: LocalizedText
+    /// Shown one at a time with `h`.
     public var hints: [LocalizedText]
+    /// How Kinga knows the step is done.
     public var check: ScenarioCheck
 }
 
@@ -77,7 +83,8 @@ public struct ScenarioProblem: Error, Hashable, Sendable, CustomStringConvertibl
 }
 
 extension Scenario {
-    /// The file's shape (YAML keys), before the checks are read.
+    /// The file's shape (YAML keys, named as trainers write them), before the checks are read; every field is
+    /// optional here so `build` can say which one is missing.
     public struct File: Decodable, Sendable {
         public var id: String?
         public var minutes: Int?
@@ -98,6 +105,7 @@ extension Scenario {
         }
     }
 
+    /// One step as written in the file (`check` as text: `report_registered`, `risk_assessed`, …).
     public struct StepFile: Decodable, Sendable {
         public var title: LocalizedText?
         public var `do`: LocalizedText?
@@ -168,12 +176,17 @@ extension Scenario {
 /// What the trainee did in the demo since the scenario started: read from the newest case registered
 /// after the start (Storage gathers it).
 public struct PracticeEvidence: Hashable, Sendable {
+    /// The practice case.
     public var caseNumber: CaseNumber
+    /// Its concern ids, in the order chosen.
     public var concerns: [String]
+    /// The risk level chosen at the last assessment, if any.
     public var risk: RiskLevel?
     public var assessed: Bool
     public var hasPlan: Bool
+    /// The service type of every referral sent, oldest first.
     public var referrals: [ServiceType]
+    /// How many follow-ups were recorded.
     public var followUps: Int
     public init(caseNumber: CaseNumber, concerns: [String], risk: RiskLevel?, assessed: Bool, hasPlan: Bool,
                 referrals: [ServiceType], followUps: Int) {

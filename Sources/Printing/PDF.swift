@@ -8,8 +8,14 @@ import Model
 public enum PDFPrinter {
     /// Why a PDF could not be written.
     public struct Failure: Error, CustomStringConvertible {
+        /// The file that was being written.
         public let path: String
+        /// Cairo's or the system's reason, in English.
         public let reason: String
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
         public var description: String { "Could not write the PDF \(path): \(reason)" }
     }
 

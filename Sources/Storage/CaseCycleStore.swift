@@ -587,8 +587,19 @@ extension KingaStore {
 }
 
 extension KingaStore {
-    /// The folder beside the database where referral slips are written (created on demand, private).
-    public var slipsFolder: String { ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("slips") }
+    /// A folder beside the database for files Kinga writes (`slips`, `exports`), created on demand, private.
+    /// The demo's are `slips-demo`, `exports-demo`: fictional printouts never mix with real ones, even though
+    /// both databases live in the same folder.
+    public func filesFolder(_ name: String) -> String {
+        let demo = holdsDemo
+        return ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(demo ? name + "-demo" : name)
+    }
+
+    /// True for the demo database (opened with `--demo`, or filled as the demo).
+    public var holdsDemo: Bool { isDemo || (try? isDemoDatabase()) == true }
+
+    /// Where printouts (referral slips, case summaries) are written.
+    public var slipsFolder: String { filesFolder("slips") }
 
     /// Writes a printout about a case (referral slip, case summary) beside the database in `slips/`, as plain
     /// text and as PDF (`PDFPrinter`), both readable only by Kinga's user, and records it on the case's
@@ -602,7 +613,8 @@ extension KingaStore {
     public func writePrintout(_ doc: PrintDocument, caseID: UUID, baseName: String, summary: String, author: String) throws -> Printout {
         try write { db in try requireEdit(db, caseID: caseID) }
         try FileManager.default.createDirectory(atPath: slipsFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let base = (slipsFolder as NSString).appendingPathComponent(baseName)
+        let demo = holdsDemo
+        let base = (slipsFolder as NSString).appendingPathComponent((demo ? "DEMO-" : "") + baseName)
         let text = doc.plainText()
         try Data(text.utf8).write(to: URL(fileURLWithPath: base + ".txt"), options: .atomic)
         chmod(base + ".txt", 0o600)
@@ -612,10 +624,12 @@ extension KingaStore {
         do {
             try PDFPrinter.write(doc, to: tmp)
             chmod(tmp, 0o600)
-            _ = try? FileManager.default.removeItem(atPath: base + ".pdf")
-            try FileManager.default.moveItem(atPath: tmp, toPath: base + ".pdf")
+            // rename(2) replaces an older PDF of the same name in one step.
+            guard rename(tmp, base + ".pdf") == 0 else { throw PDFPrinter.Failure(path: base + ".pdf", reason: String(cString: strerror(errno))) }
         } catch {
             try? FileManager.default.removeItem(atPath: tmp)
+            // An older PDF must not be printed by mistake beside the new text.
+            try? FileManager.default.removeItem(atPath: base + ".pdf")
             pdf = nil
             problem = "\(error)"
         }
@@ -633,6 +647,7 @@ extension KingaStore {
 public struct Printout: Sendable, Equatable {
     /// The printout as plain text (what the screen shows).
     public let text: String
+    /// The `.txt` file written.
     public let textPath: String
     /// Nil when the PDF could not be made (then `pdfProblem` says why).
     public let pdfPath: String?

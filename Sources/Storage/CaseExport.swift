@@ -22,6 +22,7 @@ public enum CaseExport {
             guard done > 0, total >= done else { return nil }
             return elapsed / Double(done) * Double(total - done)
         }
+        /// - Parameters: cases written, cases to write, seconds since the start.
         public init(done: Int, total: Int, elapsed: Double) {
             self.done = done
             self.total = total
@@ -60,11 +61,15 @@ public enum CaseExport {
 
     /// The head of a JSON export: when, by whom, how many, and what was left out.
     public struct About: Codable, Equatable, Sendable {
+        /// UTC, ISO 8601.
         public var exportedAt: String
+        /// The user who exported (name as on the login screen).
         public var exportedBy: String
         /// Cases counted when the export started.
         public var cases: Int
+        /// Names, contacts, dates of birth and the report's words are in the file.
         public var identifying: Bool
+        /// The report's story and referral reasons are in the file (supervisors only).
         public var narratives: Bool
         enum CodingKeys: String, CodingKey {
             case exportedAt = "exported_at", exportedBy = "exported_by", cases, identifying, narratives
@@ -73,13 +78,19 @@ public enum CaseExport {
 
     /// One referral inside an exported case.
     public struct ReferralLine: Codable, Equatable, Sendable {
+        /// Service type id (`health`, `police`, …).
         public var service: String
+        /// The provider's name from the directory.
         public var provider: String
+        /// `pending`, `accepted`, `declined`, `completed` or `withdrawn`.
         public var status: String
         public var urgent: Bool
+        /// YYYY-MM-DD.
         public var sentOn: String
+        /// YYYY-MM-DD of the provider's answer, if any.
         public var respondedOn: String?
-        /// The reason typed by the focal point: only in identifying exports.
+        /// The reason typed by the focal point (free text about the child): only in identifying exports by a role
+        /// that reads narratives; JSON only (the CSV's referrals column lists service, status and date).
         public var reason: String?
         enum CodingKeys: String, CodingKey {
             case service, provider, status, urgent, reason
@@ -88,6 +99,12 @@ public enum CaseExport {
     }
 
     /// One exported case. Optional identifying fields are nil (and absent from JSON) in a pseudonymised export.
+    ///
+    /// Always present: case number (`KG-2026-0042`), status, urgent, risk level (`high`/`medium`/`low`, nil when
+    /// not assessed), dates as YYYY-MM-DD (registered, last activity, closed), closure reason id, sex, age in
+    /// whole years on the export day, village, concern ids, the assignee's name, the next follow-up and the
+    /// referrals. Identifying only: child name, other names, date of birth, caregiver, reporter kind, name and
+    /// contact, when and where it happened, and the narrative (or "[withheld…]" for roles that do not read it).
     public struct Line: Codable, Equatable, Sendable {
         public var caseNumber: String
         public var status: String
@@ -125,7 +142,7 @@ public enum CaseExport {
         }
 
         /// The CSV row for `columns` (+ `identifyingColumns` when `identifying`). Lists are joined with "; ",
-        /// referrals as "service: status (sent YYYY-MM-DD)".
+        /// referrals as "service: status (sent YYYY-MM-DD)". (The writer then makes formula-like cells text.)
         func csvRow(identifying: Bool) -> [String] {
             var r = [caseNumber, status, urgent ? "yes" : "no", riskLevel ?? "", registeredOn, lastActivityOn, closedOn ?? "",
                      closureReason ?? "", sex, ageYears.map(String.init) ?? "", village, concerns.joined(separator: "; "),
@@ -193,16 +210,29 @@ extension KingaStore {
             if error is CaseExport.Failure { throw error }
             throw CaseExport.Failure.cannotWrite(path, "\(error)")
         }
+        try Self.publish(tmp, as: path)
+        // Published only together with its audit entry: if the entry cannot be written, the file goes.
         do {
-            // A link, not a rename: fails instead of writing over a file that appeared meanwhile.
-            try FileManager.default.linkItem(atPath: tmp, toPath: path)
-            try FileManager.default.removeItem(atPath: tmp)
+            try recordAudit(actor: user.name, action: "export.cases", detail: "\(done) cases, \(what)\(identifying && !narratives ? " (narratives withheld)" : ""), to \(path)")
         } catch {
-            try? FileManager.default.removeItem(atPath: tmp)
-            throw CaseExport.Failure.cannotWrite(path, error.localizedDescription)
+            try? FileManager.default.removeItem(atPath: path)
+            throw CaseExport.Failure.cannotWrite(path, "the audit log could not record the export (\(error)); the file was removed")
         }
-        try recordAudit(actor: user.name, action: "export.cases", detail: "\(done) cases, \(what)\(identifying && !narratives ? " (narratives withheld)" : ""), to \(path)")
         return done
+    }
+
+    /// Gives the finished temporary file its name without ever writing over a file: a hard link where the file
+    /// system has them, else (FAT and exFAT USB sticks) a rename after checking the name is free.
+    static func publish(_ tmp: String, as path: String) throws {
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        if link(tmp, path) == 0 { return }
+        let why = errno
+        if why == EEXIST { throw CaseExport.Failure.exists(path) }
+        guard why == EPERM || why == ENOTSUP || why == EOPNOTSUPP || why == EXDEV || why == EMLINK else {
+            throw CaseExport.Failure.cannotWrite(path, String(cString: strerror(why)))
+        }
+        guard !FileManager.default.fileExists(atPath: path) else { throw CaseExport.Failure.exists(path) }
+        guard rename(tmp, path) == 0 else { throw CaseExport.Failure.cannotWrite(path, String(cString: strerror(errno))) }
     }
 
     /// One batch of exported cases after the case number (year, serial), and the last number in it.
@@ -232,7 +262,7 @@ extension KingaStore {
                 """, arguments: StatementArguments(ids)) {
                 referrals[r["case_id"], default: []].append(CaseExport.ReferralLine(
                     service: r["service_type"], provider: r["provider"], status: r["status"], urgent: r["urgent"],
-                    sentOn: r["sent_on"], respondedOn: r["responded_on"], reason: identifying ? r["reason"] : nil))
+                    sentOn: r["sent_on"], respondedOn: r["responded_on"], reason: narratives ? r["reason"] : nil))
             }
             let lines = rows.map { row -> CaseExport.Line in
                 let id: String = row["id"]
@@ -327,7 +357,7 @@ extension KingaStore {
                 }
                 try put(d)
             case .csv:
-                try putCSV(lines.map { $0.csvRow(identifying: identifying) })
+                try putCSV(lines.map { $0.csvRow(identifying: identifying).map(CSVCell.safe) })
             }
         }
 

@@ -15,6 +15,7 @@ extension Seeds {
         for name in names {
             do {
                 let text = try String(contentsOfFile: "\(folder)/\(name)", encoding: .utf8)
+                if let unknown = unknownField(text) { throw ScenarioProblem(file: name, problem: unknown) }
                 let s = try Scenario.build(try YAMLDecoder().decode(Scenario.File.self, from: text), file: name, concerns: concerns)
                 if out.contains(where: { $0.id == s.id }) {
                     problems.append(ScenarioProblem(file: name, problem: "the id \(s.id) is used by another scenario"))
@@ -28,6 +29,25 @@ extension Seeds {
             }
         }
         return (out, problems)
+    }
+
+    static let scenarioFields = ["id", "minutes", "title", "situation", "steps", "good_response", "must_not_refer"]
+    static let stepFields = ["title", "do", "hints", "check", "concern", "risk", "service"]
+
+    /// A misspelt field (`hint:` for `hints:`) would otherwise be skipped without a word: names the first
+    /// field Kinga does not know, and the ones it does.
+    static func unknownField(_ text: String) -> String? {
+        guard let top = (try? Yams.load(yaml: text)) as? [String: Any] else { return nil }
+        if let k = top.keys.sorted().first(where: { !scenarioFields.contains($0) }) {
+            return "unknown field \"\(k)\" (the fields are: \(scenarioFields.joined(separator: ", ")))"
+        }
+        for (i, step) in ((top["steps"] as? [Any]) ?? []).enumerated() {
+            guard let fields = step as? [String: Any] else { continue }
+            if let k = fields.keys.sorted().first(where: { !stepFields.contains($0) }) {
+                return "step \(i + 1): unknown field \"\(k)\" (the fields of a step are: \(stepFields.joined(separator: ", ")))"
+            }
+        }
+        return nil
     }
 
     /// A YAML or decoding error in words: where (line, or the field path) and what.
@@ -48,7 +68,9 @@ extension Seeds {
 
 /// The scenario a trainee is practising on the demo: which, and since when.
 public struct PracticeSession: Hashable, Sendable {
+    /// The scenario's `id`.
     public var scenarioID: String
+    /// Cases registered from this moment on count as the practice.
     public var startedAt: Date
 }
 
@@ -77,10 +99,12 @@ extension KingaStore {
     /// no case was registered since then.
     public func practiceEvidence(since: Date) throws -> PracticeEvidence? {
         try pool.read { db in
+            // The newest case number (the unique number index, no scan), then: was it registered since the start?
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT id, case_number, risk_level, assessed, has_plan FROM case_record
-                WHERE created_at >= ? ORDER BY created_at DESC, number_year DESC, number_serial DESC LIMIT 1
-                """, arguments: [ISO8601.format(since)]),
+                SELECT id, case_number, created_at, risk_level, assessed, has_plan FROM case_record
+                ORDER BY number_year DESC, number_serial DESC LIMIT 1
+                """),
+                  let created = ISO8601.parse(row["created_at"]), created >= since,
                   let number = CaseNumber(row["case_number"]) else { return nil }
             let id: String = row["id"]
             let concerns = try String.fetchAll(db, sql: "SELECT concern FROM case_concern WHERE case_id = ? ORDER BY position", arguments: [id])
@@ -92,8 +116,21 @@ extension KingaStore {
         }
     }
 
-    /// Closes the database now (before the demo file is replaced). The store must not be used afterwards.
-    public func close() throws {
-        try pool.close()
+    /// Resets the demo in place (trainer mode): `fill` builds a fresh demo in a temporary file (signed with this
+    /// database's audit key), and SQLite's online backup API copies it over this database in one step. The
+    /// file is never deleted or swapped, so another `kinga --demo` open on it goes on working and sees the
+    /// fresh demo. When `fill` fails, nothing changes.
+    /// - Throws: `StoreError.accessDenied` when this is not the demo; whatever `fill` or SQLite throws.
+    public func resetDemo(fill: (KingaStore) throws -> Void) throws {
+        guard try isDemoDatabase() else { throw StoreError.accessDenied }
+        let tmp = path + ".reset-\(getpid())"
+        let remove = { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: tmp + s) } }
+        remove()
+        defer { remove() }
+        let fresh = try KingaStore(path: tmp, clock: clock, auditKeyPath: auditKeyPath)
+        fresh.isDemo = true
+        try fill(fresh)
+        try fresh.pool.backup(to: pool)
+        try fresh.pool.close()
     }
 }

@@ -93,7 +93,7 @@ public enum Seeds {
         let now = store.clock.now
         let today = LocalDate(now, in: timeZone)
         let moment = MovableNow(now)
-        let seeder = try KingaStore(path: store.path, clock: Clock(timeZone: timeZone) { moment.value })
+        let seeder = try KingaStore(path: store.path, clock: Clock(timeZone: timeZone) { moment.value }, auditKeyPath: store.auditKeyPath)
         func instant(daysAgo: Int, hour: Int?) -> Date {
             let day = today.adding(days: -daysAgo)
             let wall = Date(timeIntervalSince1970: Double(day.daysSinceEpoch * 86400 + (hour ?? 10) * 3600))

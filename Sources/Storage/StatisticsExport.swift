@@ -2,6 +2,16 @@ import CSV
 import Foundation
 import Model
 
+/// CSV cells that a spreadsheet would run as a formula (OWASP "CSV Injection": a cell starting with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return) get a leading apostrophe, so a name or a village typed as `=HYPERLINK(…)`
+/// is shown as text.
+public enum CSVCell {
+    public static func safe(_ s: String) -> String {
+        guard let f = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(f) else { return s }
+        return "'" + s
+    }
+}
+
 /// Anonymised statistics as files for the social welfare office (issue #8).
 public enum StatisticsExport {
     /// RFC 4180 CSV in UTF-8 (CRLF line ends; fields with commas, quotes or line breaks are quoted, quotes
@@ -12,7 +22,7 @@ public enum StatisticsExport {
         let stream = OutputStream(toMemory: ())
         stream.open()
         let w = try CSVWriter(stream: stream, newline: .crlf)
-        func row(_ section: String, _ item: String, _ value: String) throws { try w.write(row: [section, item, value]) }
+        func row(_ section: String, _ item: String, _ value: String) throws { try w.write(row: [section, item, value].map(CSVCell.safe)) }
         try row("section", "item", "value")
         try row("period", "from", s.from)
         try row("period", "to", s.to)

@@ -52,8 +52,7 @@ public extension Screen {
 
 /// The application: a stack of screens over one store, drawn into a grid each frame.
 public final class App {
-    /// The database. Replaced only when a trainer resets the demo (`resetDemoNow`).
-    public private(set) var store: KingaStore
+    public let store: KingaStore
     public private(set) var profile: CountryProfile
     public let clock: Clock
     public let demo: Bool
@@ -79,9 +78,9 @@ public final class App {
     public var scenariosFolder = "seeds/scenarios"
     /// Talking steps the trainer ticked, per scenario id (in memory: a reset or a new start clears them).
     var practiceMarked: [String: Set<Int>] = [:]
-    /// Builds a fresh demo database (closing and replacing the current one) and returns it; set by the
-    /// executable for `--demo` only.
-    public var resetDemo: ((KingaStore) throws -> KingaStore)?
+    /// Fills a fresh demo database (the executable passes `Seeds.fillDemo`); set for `--demo` only. The reset
+    /// copies it over the open demo (`KingaStore.resetDemo`).
+    public var fillDemo: ((KingaStore) throws -> Void)?
     /// Loads another profile by id (first run); nil when it cannot be read.
     public var profileLoader: ((String) -> CountryProfile?)?
     public private(set) var quitRequested = false
@@ -227,6 +226,7 @@ public final class App {
 
     /// Handles one event, in the language of whoever is using Kinga.
     public func handle(_ event: Event) {
+        practiceCache = nil
         L10n.$current.withValue(language) { handleInLanguage(event) }
     }
 
@@ -280,25 +280,36 @@ public final class App {
         }
     }
 
+    typealias PracticeStatus = (scenario: Scenario, states: [StepState], evidence: PracticeEvidence?)
+    /// The practice status read for the last frame; cleared by every event, so the banner costs a few indexed
+    /// queries per key, not per frame.
+    private var practiceCache: PracticeStatus??
+
     /// The scenario being practised and where it stands, or nil (not the demo, or no practice started).
-    func practiceStatus() -> (scenario: Scenario, states: [StepState], evidence: PracticeEvidence?)? {
-        guard demo, let p = try? store.practice(), let s = scenarios.first(where: { $0.id == p.scenarioID }) else { return nil }
-        let e = (try? store.practiceEvidence(since: p.startedAt)) ?? nil
-        return (s, PracticeCheck.states(s, evidence: e, marked: practiceMarked[s.id] ?? []), e)
+    func practiceStatus() -> PracticeStatus? {
+        if let cached = practiceCache { return cached }
+        var status: PracticeStatus?
+        if demo, let p = try? store.practice(), let s = scenarios.first(where: { $0.id == p.scenarioID }) {
+            let e = (try? store.practiceEvidence(since: p.startedAt)) ?? nil
+            status = (s, PracticeCheck.states(s, evidence: e, marked: practiceMarked[s.id] ?? []), e)
+        }
+        practiceCache = .some(status)
+        return status
     }
 
-    /// Resets the demo in one key (trainer mode): a fresh demo database from the seeds, everyone logged out,
-    /// the login screen. Refused outside the demo.
+    /// Resets the demo in one key (trainer mode): a fresh demo from the seeds, everyone logged out, the login
+    /// screen. Only a trainer, only on the demo.
     /// - Returns: nil when done, else what went wrong (in the user's language).
     @discardableResult
     func resetDemoNow() -> String? {
-        guard demo, let reset = resetDemo else { return S.notAllowed }
+        guard demo, let fill = fillDemo, session?.roles.contains(.trainer) == true else { return S.demoResetTrainerOnly }
         let who = userName
         do {
-            store = try reset(store)
+            try store.resetDemo(fill: fill)
         } catch {
             return S.demoResetFailed("\(error)")
         }
+        practiceCache = nil
         try? store.recordAudit(actor: who, action: "demo.reset")
         isDemoReset = true
         practiceMarked = [:]

@@ -11,7 +11,8 @@ final class PracticeListScreen: Screen {
     private var selected = 0
 
     func hints(_ app: App) -> [(String, String)] {
-        [("↑↓", S.kMove), ("Enter", S.kOpen), ("R", S.kResetDemo), ("Esc", S.kBack), ("?", S.kHelp)]
+        let trainer = app.session?.roles.contains(.trainer) == true
+        return [("↑↓", S.kMove), ("Enter", S.kOpen)] + (trainer ? [("R", S.kResetDemo)] : []) + [("Esc", S.kBack), ("?", S.kHelp)]
     }
 
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {
@@ -45,7 +46,7 @@ final class PracticeListScreen: Screen {
         case .up where n > 0: selected = (selected + n - 1) % n
         case .down where n > 0, .tab where n > 0: selected = (selected + 1) % n
         case .enter where n > 0: return .push(ScenarioScreen(app.scenarios[selected]))
-        case .char(let c) where c.wholeNumberValue.map({ (1...n).contains($0) }) == true:
+        case .char(let c) where n > 0 && (c.wholeNumberValue.map { $0 >= 1 && $0 <= n } ?? false):
             selected = c.wholeNumberValue! - 1
             return .push(ScenarioScreen(app.scenarios[selected]))
         case .char("R"):

@@ -71,10 +71,11 @@ final class StatisticsScreen: Screen {
         return .none
     }
 
-    /// Writes the CSV beside the database (`exports/`, private), whole or not at all, and audits it.
+    /// Writes the CSV beside the database (`exports/`, or `exports-demo/` for the demo; private), whole or not
+    /// at all, and audits it.
     private func export(_ app: App) {
         guard let s = stats else { return }
-        let folder = ((app.store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("exports")
+        let folder = app.store.filesFolder("exports")
         let path = folder + "/kinga-statistics-\(s.from)-to-\(s.to).csv"
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

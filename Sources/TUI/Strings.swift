@@ -624,6 +624,7 @@ extension S {
     static var practiceBannerDone: String { tr("practiceBannerDone") }
     static var demoShort: String { tr("demoShort") }
     static var demoResetDone: String { tr("demoResetDone") }
+    static var demoResetTrainerOnly: String { tr("demoResetTrainerOnly") }
     static func demoResetFailed(_ why: String) -> String { tr("demoResetFailed", ["why": why]) }
     static var stepDone: String { tr("stepDone") }
     static var stepDifferent: String { tr("stepDifferent") }

@@ -86,6 +86,10 @@ struct SizeResult: Codable {
     var tmuxFirstFrameMs: Double?
     var tmuxCaseListMs: Double?
     var tmuxPeakRSSMB: Double?
+    /// `kinga export cases` (JSON, pseudonymised) of the whole archive: seconds, cases per second, peak MB.
+    var exportSeconds: Double?
+    var exportCasesPerSecond: Double?
+    var exportPeakRSSMB: Double?
 }
 
 struct BenchReport: Codable {
@@ -172,6 +176,10 @@ struct Run: ParsableCommand {
                 result.tmuxFirstFrameMs = t.first
                 result.tmuxCaseListMs = t.list
                 result.tmuxPeakRSSMB = t.rss
+                let e = try exportTimes(kinga: k, db: path)
+                result.exportSeconds = e.seconds
+                result.exportCasesPerSecond = Double(n) / e.seconds
+                result.exportPeakRSSMB = e.peakMB
             }
             results.append(result)
             printTable(results)
@@ -274,6 +282,20 @@ struct Run: ParsableCommand {
         return (first, list, rss)
     }
 
+    /// The real binary exporting the whole archive (`kinga export cases`, JSON, PIN from a file): how long,
+    /// and its peak memory, which must stay flat as the archive grows (batches of 500).
+    func exportTimes(kinga: String, db: String) throws -> (seconds: Double, peakMB: Double) {
+        let pin = dataDir + "/bench-pin.txt", out = dataDir + "/bench-export.json"
+        try (benchPIN + "\n").write(toFile: pin, atomically: true, encoding: .utf8)
+        try? FileManager.default.removeItem(atPath: out)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var env = ProcessInfo.processInfo.environment
+        env["KINGA_NOW"] = ISO8601.format(benchNow)
+        let r = try spawnAndMeasure([kinga, "export", "cases", "--db", db, "--user", benchUser, "--out", out], stdin: pin, environment: env)
+        guard r.status == 0 else { throw ValidationError("kinga export cases failed with status \(r.status)") }
+        return (r.seconds, r.peakMB)
+    }
+
     /// The `kinga` binary built beside this one (built now when missing).
     func kingaBinary() throws -> String {
         if let k = siblingExecutable("kinga") { return k }
@@ -294,6 +316,9 @@ struct Run: ParsableCommand {
         print(row(["1st frame ms"] + rs.map { fmt($0.session.firstFrameCaseListMs) }))
         print(row(["tmux 1st ms"] + rs.map { $0.tmuxFirstFrameMs.map(fmt) ?? "–" }))
         print(row(["tmux c→list"] + rs.map { $0.tmuxCaseListMs.map(fmt) ?? "–" }))
+        print(row(["export s"] + rs.map { $0.exportSeconds.map(fmt) ?? "–" }))
+        print(row(["export/s"] + rs.map { $0.exportCasesPerSecond.map { fmt($0.rounded()) } ?? "–" }))
+        print(row(["export MB"] + rs.map { $0.exportPeakRSSMB.map(fmt) ?? "–" }))
         print(row(["key p50 ms"] + rs.map { fmt($0.keystrokeKinga.p50) }))
         print(row(["key p99 ms"] + rs.map { fmt($0.keystrokeKinga.p99) }))
         print(row(["sqlite3 p50"] + rs.map { $0.keystrokeSqlite3.map { fmt($0.p50) } ?? "–" }))
@@ -330,8 +355,6 @@ func machineDescription() -> String {
     return "\(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)), \(mem) RAM"
 }
 
-/// `kinga-bench sql --db PATH TEXT`: the statements the case list runs for one search, as the sqlite3 shell
-/// would take them (to read or time a query plan by hand).
 /// Makes a deterministic fictional archive of `cases` cases at `path` (replacing any file there), with the
 /// bench supervisor and eight focal points (PIN `benchPIN`).
 /// - Returns: seconds spent generating the cases.
@@ -359,12 +382,18 @@ struct Generate: ParsableCommand {
         abstract: "Make a fictional archive of N cases at PATH (users: \"Bench Supervisor\" and focal points, PIN 902134).")
     @Option var cases: Int
     @Option var out: String
+    @Flag(help: "Replace the file at --out (and its audit key) when it exists.") var force = false
     func run() throws {
+        if FileManager.default.fileExists(atPath: out) && !force {
+            throw ValidationError("\(out) exists. Use --force to replace it (this deletes it and its .audit-key).")
+        }
         let seconds = try buildArchive(at: out, cases: cases)
         print("\(cases) fictional cases in \(out) (\(fmt(seconds)) s)")
     }
 }
 
+/// `kinga-bench sql --db PATH TEXT`: the statements the case list runs for one search, as the sqlite3 shell
+/// would take them (to read or time a query plan by hand).
 struct ShowSQL: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sql", abstract: "Print the SQL the case list runs for a search.")
     @Option var db: String

@@ -114,15 +114,7 @@ struct Open: ParsableCommand {
             app.scenarios = loaded.scenarios
             app.scenarioProblems = loaded.problems
             app.scenariosFolder = seedsPath + "/scenarios"
-            app.resetDemo = { old in
-                guard (try? old.isDemoDatabase()) == true else { throw Failure(message: "not the demo database") }
-                try old.close()
-                DataPaths.removeDatabase(at: dbPath)
-                let fresh = try KingaStore(path: dbPath, clock: clock)
-                fresh.isDemo = true
-                try Seeds.fillDemo(fresh, seeds: seedsPath)
-                return fresh
-            }
+            app.fillDemo = { fresh in try Seeds.fillDemo(fresh, seeds: seedsPath) }
         }
         // Idle lock: the profile's minutes; KINGA_IDLE_SECONDS overrides (tests, training).
         app.idleLockSeconds = env["KINGA_IDLE_SECONDS"].flatMap(Int.init) ?? countryProfile.idleLockMinutes * 60
@@ -136,7 +128,7 @@ struct Open: ParsableCommand {
         }
         let signal = app.run(on: terminal)
         terminal.end()
-        app.store.optimize()
+        store.optimize()
         if let s = signal { throw ExitCode(128 + s) }
     }
 }

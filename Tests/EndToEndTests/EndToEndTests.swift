@@ -525,7 +525,12 @@ struct EndToEndTests {
     @Test("trainer mode in the real binary: a scenario started, the banner follows it, R resets the demo file in one key")
     func trainerMode() throws {
         let t = TmuxSession()
-        try t.startKinga("--demo")
+        try t.startKinga("--demo", logIn: false)
+        try t.waitFor("Choose your name")
+        try t.send("4", "Tab")                                // Trainer Demo: only a trainer resets the demo
+        try t.type("123456")
+        try t.send("Enter")
+        try t.waitFor("What would you like to do?")
         let db = t.dataHome + "/kinga/demo.sqlite"
         let count = { try TmuxSession.run(["sqlite3", db, "SELECT count(*) FROM case_record"]).output.trimmingCharacters(in: .whitespacesAndNewlines) }
         let before = try count()
@@ -554,7 +559,7 @@ struct EndToEndTests {
         let changed = try TmuxSession.run(["sqlite3", db, "SELECT count(*) FROM case_record WHERE village = 'Changed In Practice'"])
         #expect(changed.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
         // Kinga goes on working on the new file: log in again, the practice is over.
-        try t.send("3", "Tab")
+        try t.send("4", "Tab")
         try t.type("123456")
         try t.send("Enter")
         let again = try t.waitFor("What would you like to do?")

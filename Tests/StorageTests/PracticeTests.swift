@@ -32,9 +32,12 @@ struct PracticeTests {
         try "id: broken\ntitle: [unclosed\n".write(toFile: dir.path + "/scenarios/b.yaml", atomically: true, encoding: .utf8)
         try good.replacingOccurrences(of: "check: risk_assessed", with: "check: risk_guessed")
             .write(toFile: dir.path + "/scenarios/c.yaml", atomically: true, encoding: .utf8)
+        try good.replacingOccurrences(of: "    hints:", with: "    hint:")
+            .write(toFile: dir.path + "/scenarios/d.yaml", atomically: true, encoding: .utf8)
         let (scenarios, problems) = Seeds.scenarios(seeds: dir.path)
         #expect(scenarios.map(\.id) == ["quarry"])
-        #expect(problems.map(\.file) == ["b.yaml", "c.yaml"])
+        #expect(problems.map(\.file) == ["b.yaml", "c.yaml", "d.yaml"])
+        #expect(problems[2].problem.hasPrefix("step 1: unknown field \"hint\""), "\(problems[2])")
         #expect(problems[1].problem == "step 3: unknown check risk_guessed")
         #expect(problems[0].problem.contains("YAML"))
     }

@@ -13,15 +13,7 @@ struct PracticeScreenTests {
         d.store.isDemo = true
         let loaded = Seeds.scenarios(seeds: seedsFolder)
         d.app.scenarios = loaded.scenarios
-        let path = d.store.path
-        d.app.resetDemo = { old in
-            try old.close()
-            for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) }
-            let fresh = try KingaStore(path: path, clock: pinned)
-            fresh.isDemo = true
-            try Seeds.fillDemo(fresh, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
-            return fresh
-        }
+        d.app.fillDemo = { fresh in try Seeds.fillDemo(fresh, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!) }
         return d
     }
 
@@ -38,7 +30,7 @@ struct PracticeScreenTests {
         #expect(d.app.top is PracticeListScreen)
         #expect(d.contains("A boy working in a stone quarry · 25 min"))
         #expect(d.contains("Sexual violence the elders want to settle"))
-        #expect(d.contains("R Reset demo"))
+        #expect(!d.contains("R Reset demo"))                         // a supervisor: only a trainer resets
         #expect(d.contains("DEMO — fictional data"))
     }
 
@@ -103,25 +95,38 @@ struct PracticeScreenTests {
         #expect(d.contains("○ 5."))
     }
 
-    @Test("R resets the demo in one key: the practice case is gone, everyone logs in again, still the demo")
+    @Test("R resets the demo in one key, for a trainer: the practice case is gone, everyone logs in again, a second kiosk goes on working")
     func reset() throws {
         let d = try demo()
         let before = try d.store.caseCount()
+        let otherKiosk = try KingaStore(path: d.store.path, clock: pinned)   // another `kinga --demo` on the same file
         d.press(.char("p"), .char("4"), .enter, .enter)
         d.fillReport(name: "Moussa Practice")
         d.press(.enter, .char("2"))
-        #expect(try d.app.store.caseCount() == before + 1)
+        #expect(try otherKiosk.caseCount() == before + 1)
         d.press(.char("p"), .escape)                                 // from the scenario back to the list
         #expect(d.app.top is PracticeListScreen)
+        #expect(!d.contains("R Reset demo"))                         // a supervisor: no reset
+        d.press(.char("R"))
+        #expect(d.contains("Only a trainer can reset the demo"))
+        #expect(try d.store.caseCount() == before + 1)
+        d.app.signIn(try #require(try d.store.users().first { $0.roles.contains(.trainer) }))
+        d.press(.char("p"), .escape)
+        #expect(d.contains("R Reset demo"))
         d.press(.char("R"))
         #expect(d.contains("The demo was reset"))
         #expect(d.contains("Choose your name"))
         #expect(d.app.session == nil)
-        #expect(try d.app.store.caseCount() == before)
-        #expect(try d.app.store.practice() == nil)
-        #expect(try d.app.store.isDemoDatabase())
+        #expect(try d.store.caseCount() == before)
+        #expect(try d.store.practice() == nil)
+        #expect(try d.store.isDemoDatabase())
         #expect(d.contains("DEMO — fictional data"))
-        #expect(try d.app.store.auditEntries(actionPrefix: "demo.reset").count == 1)
+        #expect(try d.store.auditEntries(actionPrefix: "demo.reset").count == 1)
+        // The other connection sees the fresh demo and can still write; the audit chain is whole.
+        #expect(try otherKiosk.caseCount() == before)
+        try otherKiosk.addNote(caseID: try #require(try d.store.casePage(after: nil, limit: 1).first).id, text: "Still here.", author: "t")
+        if case .broken(let seq, _) = try d.store.verifyAudit() { Issue.record("audit chain broken at \(seq) after the reset") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: (d.store.path as NSString).deletingLastPathComponent).allSatisfy { !$0.contains(".reset-") })
     }
 
     @Test("the practice screens stay whole at 40x12, 80x24 and 200x50 in every language", arguments: ["en", "id", "fr"])

@@ -16,7 +16,9 @@ struct PrintoutScreenTests {
         #expect(d.contains("Case summary"))
         #expect(d.contains("What was reported"))
         let files = try FileManager.default.contentsOfDirectory(atPath: d.store.slipsFolder).sorted()
-        #expect(files == ["\(number)-summary.pdf", "\(number)-summary.txt"], "\(files)")
+        #expect(files == ["DEMO-\(number)-summary.pdf", "DEMO-\(number)-summary.txt"], "\(files)")
+        #expect(d.store.slipsFolder.hasSuffix("/slips-demo"))
+        #expect(d.contains("DEMO · Case summary"))
         for _ in 0..<5 { d.press(.pageDown) }
         #expect(d.contains("Saved for printing"))
         // In French.
@@ -24,6 +26,6 @@ struct PrintoutScreenTests {
         d.app.setLanguage(Languages.shared.language(code: "fr")!)
         d.press(.char("e"))
         #expect(d.contains("Résumé du cas"))
-        #expect(try String(contentsOfFile: d.store.slipsFolder + "/\(number)-summary.txt", encoding: .utf8).contains("Ce qui a été signalé"))
+        #expect(try String(contentsOfFile: d.store.slipsFolder + "/DEMO-\(number)-summary.txt", encoding: .utf8).contains("Ce qui a été signalé"))
     }
 }

@@ -36,7 +36,8 @@ struct StatisticsScreenTests {
         let d = try Driver(seedDemo: true)
         d.press(.char("t"), .char("5"), .char("e"))
         #expect(d.contains("Saved for the social welfare office"))
-        let folder = (d.store.path as NSString).deletingLastPathComponent + "/exports"
+        let folder = d.store.filesFolder("exports")
+        #expect(folder.hasSuffix("/exports-demo"))        // the demo's files never mix with real ones
         let files = try FileManager.default.contentsOfDirectory(atPath: folder)
         #expect(files.count == 1)
         let text = try String(contentsOfFile: folder + "/" + files[0], encoding: .utf8)
