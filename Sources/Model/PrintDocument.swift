@@ -25,13 +25,24 @@ public struct PrintDocument: Hashable, Sendable {
     public var blocks: [Block]
     /// The last line of every page (confidentiality).
     public var footer: String
+    /// What the pages are about (the case number): printed with the page number at the foot of every PDF page,
+    /// so pages that come apart can be put back together.
+    public var reference: String
+    /// Between a label and its value: ":" in English, " :" in French.
+    public var colon: String
+    /// "page {n}" in the reader's language (`{n}` is replaced).
+    public var pageWord: String
 
     /// A document; every text already in the reader's language.
-    public init(title: String, subtitle: String, blocks: [Block], footer: String) {
+    public init(title: String, subtitle: String, blocks: [Block], footer: String, reference: String = "", colon: String = ":",
+                pageWord: String = "page {n}") {
         self.title = title
         self.subtitle = subtitle
         self.blocks = blocks
         self.footer = footer
+        self.reference = reference
+        self.colon = colon
+        self.pageWord = pageWord
     }
 
     /// The document as plain UTF-8 text, wrapped at `width` characters (72: a printed page at 10 cpi), with
@@ -39,7 +50,7 @@ public struct PrintDocument: Hashable, Sendable {
     public func plainText(width: Int = 72) -> String {
         var out: [String] = [title, String(repeating: "=", count: min(width, max(8, title.count)))]
         if !subtitle.isEmpty { out.append(subtitle) }
-        let labelWidth = min(22, (blocks.compactMap { if case .field(let l, _) = $0 { return l.count + 2 }; return nil }.max() ?? 0))
+        let labelWidth = min(22, (blocks.compactMap { if case .field(let l, _) = $0 { return l.count + colon.count + 1 }; return nil }.max() ?? 0))
         for b in blocks {
             switch b {
             case .heading(let h):
@@ -47,7 +58,7 @@ public struct PrintDocument: Hashable, Sendable {
                 out.append(h)
                 out.append(String(repeating: "-", count: min(width, max(4, h.count))))
             case .field(let label, let value):
-                let head = (label + ":").padding(toLength: max(labelWidth, label.count + 2), withPad: " ", startingAt: 0)
+                let head = (label + colon).padding(toLength: max(labelWidth, label.count + colon.count + 1), withPad: " ", startingAt: 0)
                 let lines = Self.wrap(value, width: max(10, width - head.count))
                 out.append(head + (lines.first ?? ""))
                 for l in lines.dropFirst() { out.append(String(repeating: " ", count: head.count) + l) }

@@ -168,6 +168,13 @@ extension Scenario {
             guard let s = ServiceType(rawValue: raw) else { throw fail("must_not_refer: unknown service \(raw)") }
             avoid.append(s)
         }
+        // Kinga follows the practice case from its report, and every scenario teaches a referral.
+        guard case .reportRegistered = steps[0].check else { throw fail("the first step must have check: report_registered") }
+        let referred = steps.compactMap { s -> ServiceType?? in if case .referralSent(let t) = s.check { return .some(t) }; return nil }
+        guard !referred.isEmpty else { throw fail("at least one step must have check: referral_sent") }
+        if let clash = referred.compactMap({ $0 }).first(where: { avoid.contains($0) }) {
+            throw fail("must_not_refer names \(clash.rawValue), which a step asks to refer to")
+        }
         return Scenario(id: id, minutes: max(1, f.minutes ?? 20), title: title, situation: situation, steps: steps,
                         goodResponse: f.good_response ?? [], mustNotRefer: avoid)
     }

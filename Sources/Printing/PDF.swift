@@ -33,13 +33,13 @@ public enum PDFPrinter {
         cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "Kinga")
         guard let cr = cairo_create(surface) else { throw Failure(path: path, reason: "no drawing context") }
         defer { cairo_destroy(cr) }
-        var page = Page(cr: cr, footer: doc.footer)
+        var page = Page(cr: cr, footer: doc.footer, reference: doc.reference, pageWord: doc.pageWord)
         page.text(doc.title, size: 16, bold: true)
         if !doc.subtitle.isEmpty { page.text(doc.subtitle, size: 10, grey: true) }
         page.space(6)
         page.rule()
         let labelWidth = min(160.0, (doc.blocks.compactMap { b -> Double? in
-            if case .field(let l, _) = b { return page.measure(l + ":", size: 10, bold: true) + 10 }
+            if case .field(let l, _) = b { return page.measure(l + doc.colon, size: 10, bold: true) + 10 }
             return nil
         }.max() ?? 0))
         for b in doc.blocks {
@@ -49,7 +49,7 @@ public enum PDFPrinter {
                 page.text(h, size: 12, bold: true, keepWithNext: 30)
                 page.space(2)
             case .field(let label, let value):
-                page.field(label + ":", value, labelWidth: labelWidth)
+                page.field(label + doc.colon, value, labelWidth: labelWidth)
             case .paragraph(let p):
                 page.text(p, size: 10)
                 page.space(2)
@@ -70,13 +70,18 @@ public enum PDFPrinter {
     struct Page {
         let cr: OpaquePointer
         let footer: String
+        let reference: String
+        let pageWord: String
+        var number = 1
         var y = margin
         var width: Double { pageWidth - 2 * margin }
         var bottom: Double { pageHeight - margin - 24 }
 
-        init(cr: OpaquePointer, footer: String) {
+        init(cr: OpaquePointer, footer: String, reference: String, pageWord: String) {
             self.cr = cr
             self.footer = footer
+            self.reference = reference
+            self.pageWord = pageWord
         }
 
         func layout(_ text: String, size: Double, bold: Bool, width: Double) -> OpaquePointer {
@@ -86,6 +91,9 @@ public enum PDFPrinter {
             pango_font_description_free(font)
             pango_layout_set_width(l, Int32(width * Double(kinga_pango_scale())))
             pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR)
+            // Left-aligned whatever the script: an Arabic name stays beside its label (its letters still run
+            // right to left).
+            pango_layout_set_auto_dir(l, 0)
             pango_layout_set_text(l, text, -1)
             return l
         }
@@ -111,15 +119,23 @@ public enum PDFPrinter {
         mutating func nextPage() {
             drawFooter()
             cairo_show_page(cr)
+            number += 1
             y = margin
         }
 
+        /// The confidentiality line, and the reference with the page number at the right.
         func drawFooter() {
-            let l = layout(footer, size: 8, bold: false, width: pageWidth - 2 * margin)
+            let pageText = (reference.isEmpty ? "" : reference + " · ") + pageWord.replacingOccurrences(of: "{n}", with: String(number))
+            let right = layout(pageText, size: 8, bold: false, width: 150)
+            defer { kinga_g_object_unref(UnsafeMutableRawPointer(right)) }
+            pango_layout_set_alignment(right, PANGO_ALIGN_RIGHT)
+            let l = layout(footer, size: 8, bold: false, width: pageWidth - 2 * margin - 160)
             defer { kinga_g_object_unref(UnsafeMutableRawPointer(l)) }
             cairo_set_source_rgb(cr, 0.35, 0.35, 0.35)
             cairo_move_to(cr, margin, pageHeight - margin)
             pango_cairo_show_layout(cr, l)
+            cairo_move_to(cr, pageWidth - margin - 150, pageHeight - margin)
+            pango_cairo_show_layout(cr, right)
             cairo_set_source_rgb(cr, 0, 0, 0)
         }
 

@@ -142,12 +142,12 @@ public enum CaseExport {
         }
 
         /// The CSV row for `columns` (+ `identifyingColumns` when `identifying`). Lists are joined with "; ",
-        /// referrals as "service: status (sent YYYY-MM-DD)". (The writer then makes formula-like cells text.)
+        /// referrals as "service: status (provider, sent YYYY-MM-DD, answered YYYY-MM-DD)". (The writer then makes formula-like cells text.)
         func csvRow(identifying: Bool) -> [String] {
             var r = [caseNumber, status, urgent ? "yes" : "no", riskLevel ?? "", registeredOn, lastActivityOn, closedOn ?? "",
                      closureReason ?? "", sex, ageYears.map(String.init) ?? "", village, concerns.joined(separator: "; "),
                      assignedTo ?? "", nextFollowUp ?? "",
-                     referrals.map { "\($0.service): \($0.status) (sent \($0.sentOn))" }.joined(separator: "; ")]
+                     referrals.map { "\($0.service): \($0.status) (\($0.provider), sent \($0.sentOn)\($0.respondedOn.map { ", answered " + $0 } ?? ""))" }.joined(separator: "; ")]
             if identifying {
                 r += [childName ?? "", otherNames ?? "", dateOfBirth ?? "", caregiver ?? "", reporterKind ?? "", reporterName ?? "",
                       reporterContact ?? "", whenHappened ?? "", whereHappened ?? "", narrative ?? ""]
@@ -185,7 +185,7 @@ extension KingaStore {
         let tmp = path + ".part-\(getpid())"
         var done = 0
         do {
-            let writer = try Self.ExportWriter(path: tmp, format: format, identifying: identifying,
+            let writer = try Self.ExportWriter(path: tmp, shownAs: path, format: format, identifying: identifying,
                                                header: CaseExport.About(exportedAt: ISO8601.format(clock.now), exportedBy: user.name, cases: total,
                                                                          identifying: identifying, narratives: narratives))
             defer { writer.close() }
@@ -207,6 +207,7 @@ extension KingaStore {
                 try? recordAudit(actor: user.name, action: "export.cases.cancelled", detail: "\(what), after \(done) of \(total)")
                 throw error
             }
+            try? recordAudit(actor: user.name, action: "export.cases.failed", detail: "\(what): \(error)")
             if error is CaseExport.Failure { throw error }
             throw CaseExport.Failure.cannotWrite(path, "\(error)")
         }
@@ -306,10 +307,11 @@ extension KingaStore {
 
         /// Creates `path` (it must not exist), readable only by Kinga's user, and writes the header.
         /// - Throws: `CaseExport.Failure.cannotWrite` when the file cannot be made or written.
-        init(path: String, format: CaseExport.Format, identifying: Bool, header: CaseExport.About) throws {
+        /// - Parameter shownAs: the file name to put in messages (the final name, not the temporary one).
+        init(path: String, shownAs: String, format: CaseExport.Format, identifying: Bool, header: CaseExport.About) throws {
             fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw CaseExport.Failure.cannotWrite(path, String(cString: strerror(errno))) }
-            self.path = path
+            guard fd >= 0 else { throw CaseExport.Failure.cannotWrite(shownAs, String(cString: strerror(errno))) }
+            self.path = shownAs
             self.format = format
             self.identifying = identifying
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -13,6 +13,16 @@ extension Seeds {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
         var out: [Scenario] = [], problems: [ScenarioProblem] = []
         for name in names {
+            // Only plain files, and not huge ones (a folder or a pipe named .yaml must not block the screen).
+            let attrs = try? FileManager.default.attributesOfItem(atPath: "\(folder)/\(name)")
+            guard attrs?[.type] as? FileAttributeType == .typeRegular else {
+                problems.append(ScenarioProblem(file: name, problem: "this is not a file"))
+                continue
+            }
+            if let size = attrs?[.size] as? Int, size > 1_000_000 {
+                problems.append(ScenarioProblem(file: name, problem: "the file is larger than 1 MB; a scenario is a few pages"))
+                continue
+            }
             do {
                 let text = try String(contentsOfFile: "\(folder)/\(name)", encoding: .utf8)
                 if let unknown = unknownField(text) { throw ScenarioProblem(file: name, problem: unknown) }
@@ -50,16 +60,30 @@ extension Seeds {
         return nil
     }
 
-    /// A YAML or decoding error in words: where (line, or the field path) and what.
+    /// A YAML or decoding error in words a trainer can act on: the line, or the field, and what to do.
     static func plain(_ error: Error) -> String {
+        func path(_ c: DecodingError.Context) -> String {
+            let p = c.codingPath.map { $0.intValue.map { "item \($0 + 1)" } ?? $0.stringValue }.joined(separator: " → ")
+            return p.isEmpty ? "the file" : p
+        }
         switch error {
         case let y as YamlError:
-            let line = "\(y)".split(separator: "\n").first.map(String.init) ?? "\(y)"
-            return "the YAML cannot be read (\(line))"
-        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
-            return "\(c.codingPath.map { $0.intValue.map { "item \($0 + 1)" } ?? $0.stringValue }.joined(separator: " → ")): \(c.debugDescription)"
+            switch y {
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+                return "line \(mark.line): \(problem) (look at the indentation, the colons and the quotes there)"
+            default:
+                return "the YAML cannot be read (\(String(describing: y).split(separator: "\n").first ?? ""))"
+            }
         case DecodingError.dataCorrupted(let c):
-            return "\(c.codingPath.map(\.stringValue).joined(separator: " → ")): \(c.debugDescription)"
+            if let y = c.underlyingError { return plain(y) }
+            return "\(path(c)): \(c.debugDescription)"
+        case DecodingError.typeMismatch(let type, let c):
+            if c.codingPath.isEmpty { return "the file is empty, or is not a list of fields (id:, title:, steps: …)" }
+            if type == Int.self { return "\(path(c)): must be a whole number" }
+            if type == [Any].self || "\(type)".hasPrefix("Array") { return "\(path(c)): must be a list (lines starting with -)" }
+            return "\(path(c)): must be a text, or texts for en, id and fr"
+        case DecodingError.valueNotFound(_, let c), DecodingError.keyNotFound(_, let c):
+            return "\(path(c)): a value is missing"
         default:
             return "\(error)"
         }

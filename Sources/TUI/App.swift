@@ -78,6 +78,8 @@ public final class App {
     public var scenariosFolder = "seeds/scenarios"
     /// Talking steps the trainer ticked, per scenario id (in memory: a reset or a new start clears them).
     var practiceMarked: [String: Set<Int>] = [:]
+    /// Hints shown, per scenario id and step (in memory, like the ticks).
+    var practiceHints: [String: [Int: Int]] = [:]
     /// Fills a fresh demo database (the executable passes `Seeds.fillDemo`); set for `--demo` only. The reset
     /// copies it over the open demo (`KingaStore.resetDemo`).
     public var fillDemo: ((KingaStore) throws -> Void)?
@@ -286,8 +288,9 @@ public final class App {
     private var practiceCache: PracticeStatus??
 
     /// The scenario being practised and where it stands, or nil (not the demo, or no practice started).
-    func practiceStatus() -> PracticeStatus? {
-        if let cached = practiceCache { return cached }
+    /// - Parameter cached: the banner's reading, reused until the next event; screens read it fresh.
+    func practiceStatus(cached: Bool = false) -> PracticeStatus? {
+        if cached, let c = practiceCache { return c }
         var status: PracticeStatus?
         if demo, let p = try? store.practice(), let s = scenarios.first(where: { $0.id == p.scenarioID }) {
             let e = (try? store.practiceEvidence(since: p.startedAt)) ?? nil
@@ -313,6 +316,7 @@ public final class App {
         try? store.recordAudit(actor: who, action: "demo.reset")
         isDemoReset = true
         practiceMarked = [:]
+        practiceHints = [:]
         lockedStacks = [:]
         session = nil
         store.actor = nil
@@ -354,7 +358,7 @@ public final class App {
             g.fill(Rect(x: 0, y: 1, width: width, height: 1), style: .banner)
             var b = S.demoBanner
             // While a scenario is practised, the banner also says which step is next (never hidden by a screen).
-            if session != nil, let p = practiceStatus() {
+            if session != nil, let p = practiceStatus(cached: true) {
                 let line = PracticeCheck.current(p.states).map { S.practiceBanner($0 + 1, p.scenario.steps.count, p.scenario.steps[$0].title.text(language.code)) }
                     ?? S.practiceBannerDone
                 b = DisplayWidth.truncate(S.demoShort + " · " + line, to: width)

@@ -23,7 +23,7 @@ final class PracticeListScreen: Screen {
             y = Draw.paragraph(&g, S.practiceNone(app.scenariosFolder), x: x, y: y, width: w, maxY: area.maxY, style: .warning) + 1
         }
         let active = (try? app.store.practice())?.scenarioID
-        let rows = max(1, area.maxY - y - (app.scenarioProblems.isEmpty ? 0 : 2))
+        let rows = max(1, area.maxY - y - (app.scenarioProblems.isEmpty ? 0 : 1 + min(3, app.scenarioProblems.count)))
         let first = max(0, min(selected - rows + 1, app.scenarios.count - rows))
         for (i, s) in app.scenarios.enumerated().dropFirst(first).prefix(rows) where y < area.maxY {
             let minutes = S.practiceMinutes(s.minutes)
@@ -33,9 +33,16 @@ final class PracticeListScreen: Screen {
             y += 1
         }
         if !app.scenarioProblems.isEmpty, y + 1 < area.maxY {
+            // One line per file that cannot be used; when they do not all fit, how many more and where to read them.
             y += 1
-            for p in app.scenarioProblems where y < area.maxY {
-                y = Draw.paragraph(&g, S.practiceBroken(p.description), x: x, y: y, width: w, maxY: area.maxY, style: .danger)
+            let room = area.maxY - y
+            let shown = app.scenarioProblems.count <= room ? app.scenarioProblems.count : max(0, room - 1)
+            for p in app.scenarioProblems.prefix(shown) {
+                g.put(DisplayWidth.truncate(S.practiceBroken(p.description), to: w), x: x, y: y, style: .danger, clip: area)
+                y += 1
+            }
+            if shown < app.scenarioProblems.count, y < area.maxY {
+                g.put(DisplayWidth.truncate(S.practiceMoreProblems(app.scenarioProblems.count - shown), to: w), x: x, y: y, style: .danger, clip: area)
             }
         }
     }
@@ -64,11 +71,17 @@ final class PracticeListScreen: Screen {
 final class ScenarioScreen: Screen {
     let scenario: Scenario
     private var selected = 0
-    private var hintsShown: [Int: Int] = [:]
     private var scroll = 0
+    /// Set by the first Enter when another scenario is being practised: the second Enter replaces it.
+    private var confirmReplace = false
+    /// What to bring into view at the next frame: the selected step, or the hint just shown.
+    private enum Focus { case step, hint }
+    private var keepVisible: Focus?
     private var pageHeight = 10
     private var status: (states: [StepState], evidence: PracticeEvidence?)?
     private var active = false
+    /// Hints shown per step, kept in the app so they stay shown when the group comes back.
+    private func hintsShown(_ app: App, _ step: Int) -> Int { app.practiceHints[scenario.id]?[step] ?? 0 }
 
     init(_ scenario: Scenario) { self.scenario = scenario }
 
@@ -92,12 +105,14 @@ final class ScenarioScreen: Screen {
     }
 
     func hints(_ app: App) -> [(String, String)] {
-        if !active { return [("Enter", S.kStart), ("PgDn", S.kMore), ("g", S.kGood), ("Esc", S.kBack)] }
-        return [("↑↓", S.kMove), ("h", S.kHint), ("Space", S.kTick), ("g", S.kGood), ("Enter", S.kPractise), ("Esc", S.kBack), ("i", S.kSituation), ("x", S.kStop)]
+        if !active { return [("Enter", S.kStart), ("Esc", S.kBack), ("PgDn", S.kMore), ("g", S.kGood)] }
+        return [("↑↓", S.kMove), ("h", S.kHint), ("Space", S.kTick), ("Esc", S.kBack), ("g", S.kGood), ("x", S.kStop), ("Enter", S.kPractise), ("i", S.kSituation)]
     }
 
-    /// The screen's lines, wrapped to `width`: (text, style).
-    private func lines(width: Int, _ app: App) -> [(String, Style)] {
+    /// The screen's lines, wrapped to `width`: (text, style); and where the selected step and its last shown
+    /// hint are, to keep them in view.
+    private func lines(width: Int, _ app: App) -> (lines: [(String, Style)], step: Int, lastHint: Int) {
+        var stepLine = 0, hintLine = 0
         let lang = app.language.code
         var out: [(String, Style)] = []
         func para(_ text: String, _ style: Style = .normal, indent: String = "") {
@@ -112,7 +127,7 @@ final class ScenarioScreen: Screen {
             for p in scenario.situation.text(lang).split(separator: "\n") { para(String(p)) }
             out.append(("", .normal))
             para(S.practiceNotStarted, .warning)
-            return out
+            return (out, 0, 0)
         }
         let current = PracticeCheck.current(st.states)
         for (i, step) in scenario.steps.enumerated() {
@@ -126,6 +141,7 @@ final class ScenarioScreen: Screen {
                 }
             }()
             let text = "\(mark) \(i + 1). \(step.title.text(lang))" + (word.isEmpty ? "" : " — \(word)")
+            if i == selected { stepLine = out.count }
             out.append((DisplayWidth.truncate((i == selected ? "› " : "  ") + text, to: width), i == selected ? .selected : style))
         }
         if current == nil { para(S.practiceAllDone, .success) }
@@ -133,8 +149,9 @@ final class ScenarioScreen: Screen {
         let step = scenario.steps[selected]
         para(S.practiceStepHeading(selected + 1, step.title.text(lang)), .title)
         para(step.todo.text(lang), indent: "  ")
-        let shown = hintsShown[selected] ?? 0
+        let shown = hintsShown(app, selected)
         for h in step.hints.prefix(shown) { para(h.text(lang), .muted, indent: "  💡 ") }
+        hintLine = out.count - 1
         if shown < step.hints.count { para(S.practiceMoreHints(step.hints.count - shown), .muted, indent: "  ") }
         if let e = st.evidence {
             out.append(("", .normal))
@@ -144,13 +161,21 @@ final class ScenarioScreen: Screen {
             out.append(("", .normal))
             para(S.practiceMistake(S.service(m)), .danger)
         }
-        return out
+        out.append(("", .normal))
+        para(S.practiceKeysLine, .muted)
+        return (out, stepLine, hintLine)
     }
 
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {
         let x = area.x + 2, w = area.width - 4
-        let all = lines(width: w, app)
+        let (all, stepLine, hintLine) = lines(width: w, app)
         pageHeight = max(1, area.height - 1)
+        if let want = keepVisible {
+            let line = want == .step ? stepLine : hintLine
+            if line < scroll { scroll = line }
+            if line >= scroll + pageHeight { scroll = line - pageHeight + 1 }
+            keepVisible = nil
+        }
         scroll = max(0, min(scroll, all.count - pageHeight))
         var y = area.y + 1
         for (text, style) in all.dropFirst(scroll).prefix(pageHeight) {
@@ -163,15 +188,24 @@ final class ScenarioScreen: Screen {
 
     func handle(_ key: Key, _ app: App) -> Action {
         switch key {
-        case .escape, .char("q"): return .pop
+        case .escape, .char("q"):
+            confirmReplace = false
+            return .pop
         case .pageDown: scroll += pageHeight - 1
         case .pageUp: scroll = max(0, scroll - pageHeight + 1)
         case .char("g"), .char("G"): return .push(TextPageScreen(title: S.practiceGood, text: goodResponse(app), footer: ""))
         case .enter where !active:
+            // Starting replaces the scenario being practised: say so once, start on the second Enter.
+            if !confirmReplace, let other = app.practiceStatus()?.scenario, other.id != scenario.id {
+                confirmReplace = true
+                app.flash = (S.practiceReplace(other.title.text(app.language.code)), .warning)
+                return .none
+            }
+            confirmReplace = false
             do {
                 try app.store.startPractice(scenario.id, actor: app.userName)
                 app.practiceMarked[scenario.id] = []
-                hintsShown = [:]
+                app.practiceHints[scenario.id] = [:]
                 scroll = 0
                 appear(app)
             } catch { app.flash = (S.cycleError(error), .danger) }
@@ -179,11 +213,20 @@ final class ScenarioScreen: Screen {
             // Back to the home screen to do the step; the banner keeps saying which step is next.
             return .home(then: nil)
         case _ where !active: break
-        case .up: selected = (selected + scenario.steps.count - 1) % scenario.steps.count
-        case .down, .tab: selected = (selected + 1) % scenario.steps.count
+        case .up:
+            selected = (selected + scenario.steps.count - 1) % scenario.steps.count
+            keepVisible = .step
+        case .down, .tab:
+            selected = (selected + 1) % scenario.steps.count
+            keepVisible = .step
         case .char("h"), .char("H"):
-            let n = hintsShown[selected] ?? 0
-            if n < scenario.steps[selected].hints.count { hintsShown[selected] = n + 1 } else { app.flash = (S.practiceNoMoreHints, .normal) }
+            let n = hintsShown(app, selected)
+            if n < scenario.steps[selected].hints.count {
+                app.practiceHints[scenario.id, default: [:]][selected] = n + 1
+                keepVisible = .hint
+            } else {
+                app.flash = (S.practiceNoMoreHints, .normal)
+            }
         case .char(" "):
             guard scenario.steps[selected].check == .none else { app.flash = (S.practiceKingaTicks, .normal); return .none }
             app.practiceMarked[scenario.id, default: []].formSymmetricDifference([selected])
@@ -205,6 +248,13 @@ final class ScenarioScreen: Screen {
         var text = scenario.goodResponse.map { "• " + $0.text(lang) }.joined(separator: "\n")
         guard active, let st = status else { return text }
         text += "\n\n" + (st.evidence.map { S.practiceYourCase($0.caseNumber.description) } ?? S.practiceNoCase) + "\n"
+        if let e = st.evidence {
+            // What the group actually did, in words, beside the model answer.
+            text += "\n" + S.practiceDidConcerns(e.concerns.map { S.concern($0, app.profile) }.joined(separator: ", "))
+            text += "\n" + S.practiceDidRisk(e.risk.map { S.risk($0) } ?? S.stepNotYet)
+            text += "\n" + S.practiceDidReferrals(e.referrals.isEmpty ? S.stepNotYet : e.referrals.map { S.service($0) }.joined(separator: ", "))
+            text += "\n" + S.practiceDidPlan(e.hasPlan ? S.stepDone : S.stepNotYet) + " · " + S.practiceDidFollowUps(e.followUps) + "\n"
+        }
         for (i, step) in scenario.steps.enumerated() {
             let word: String
             switch st.states[i] {

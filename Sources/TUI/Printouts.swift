@@ -23,14 +23,15 @@ enum Printouts {
             .field(label: tr("print.service"), value: S.service(r.service)),
             .field(label: tr("print.sentOn"), value: S.day(r.sentOn)),
             .field(label: tr("print.status"), value: S.referralStatus(r.status)),
-            .field(label: tr("print.focalPoint"), value: focalPoint),
+            .field(label: tr("print.printedBy"), value: focalPoint),
         ]
         if r.urgent { blocks.append(.notice(tr("print.urgent"))) }
         blocks += [.heading(tr("print.reason")), .paragraph(r.reason), .heading(tr("print.answerTitle")),
                    .paragraph(tr("print.answer", ["number": r.caseNumber.description]))]
         if let h = profile.helplines.first { blocks.append(.field(label: tr("print.helpline"), value: "\(h.number) (\(h.label))")) }
         return PrintDocument(title: tr("print.slipTitle"), subtitle: "\(r.caseNumber) · \(tr("print.madeOn", ["date": S.day(today)]))",
-                             blocks: blocks, footer: tr("print.confidential"))
+                             blocks: blocks, footer: tr("print.confidential"), reference: r.caseNumber.description,
+                             colon: tr("print.colon"), pageWord: tr("print.page"))
     }
 
     /// The one-page case summary: the child, the concern, risk and stage, what was reported, consent, the plan,
@@ -78,7 +79,8 @@ enum Printouts {
             blocks.append(.list(recent.map { "\(S.date($0.occurredAt, timeZone)) · \(S.eventKind($0.kind)) · \($0.summary) (\($0.author))" }))
         }
         return PrintDocument(title: tr("print.summaryTitle"), subtitle: "\(c.number) · \(tr("print.madeOn", ["date": S.day(today)]))",
-                             blocks: blocks, footer: tr("print.confidential"))
+                             blocks: blocks, footer: tr("print.confidential"), reference: c.number.description,
+                             colon: tr("print.colon"), pageWord: tr("print.page"))
     }
 
     /// Writes the slip of `referral` and returns what to show.

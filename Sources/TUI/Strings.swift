@@ -578,7 +578,7 @@ extension S {
     static var duplicateSame: String { tr("duplicateSame") }
     static func duplicateLinked(_ n: String) -> String { tr("duplicateLinked", ["n": n]) }
     static var kSlip: String { tr("kSlip") }
-    static var slipTitle: String { tr("slipTitle") }
+    static var slipTitle: String { tr("print.slipTitle") }
     static func printSaved(_ text: String, _ pdf: String) -> String { tr("printSaved", ["text": text, "pdf": pdf]) }
     static func printSavedTextOnly(_ text: String, _ why: String) -> String { tr("printSavedTextOnly", ["text": text, "why": why]) }
     static var summaryTitle: String { tr("print.summaryTitle") }
@@ -606,6 +606,7 @@ extension S {
     static var practiceIntro: String { tr("practiceIntro") }
     static func practiceNone(_ folder: String) -> String { tr("practiceNone", ["folder": folder]) }
     static func practiceBroken(_ problem: String) -> String { tr("practiceBroken", ["problem": problem]) }
+    static func practiceMoreProblems(_ n: Int) -> String { trn("practiceMoreProblems", n) }
     static func practiceMinutes(_ n: Int) -> String { tr("practiceMinutes", ["n": n]) }
     static var practiceActive: String { tr("practiceActive") }
     static var practiceSituation: String { tr("practiceSituation") }
@@ -622,6 +623,13 @@ extension S {
     static var practiceStopped: String { tr("practiceStopped") }
     static func practiceBanner(_ k: Int, _ n: Int, _ step: String) -> String { tr("practiceBanner", ["k": k, "n": n, "step": step]) }
     static var practiceBannerDone: String { tr("practiceBannerDone") }
+    static func practiceReplace(_ other: String) -> String { tr("practiceReplace", ["other": other]) }
+    static var practiceKeysLine: String { tr("practiceKeysLine") }
+    static func practiceDidConcerns(_ s: String) -> String { tr("practiceDidConcerns", ["what": s]) }
+    static func practiceDidRisk(_ s: String) -> String { tr("practiceDidRisk", ["what": s]) }
+    static func practiceDidReferrals(_ s: String) -> String { tr("practiceDidReferrals", ["what": s]) }
+    static func practiceDidPlan(_ s: String) -> String { tr("practiceDidPlan", ["what": s]) }
+    static func practiceDidFollowUps(_ n: Int) -> String { trn("practiceDidFollowUps", n) }
     static var demoShort: String { tr("demoShort") }
     static var demoResetDone: String { tr("demoResetDone") }
     static var demoResetTrainerOnly: String { tr("demoResetTrainerOnly") }

@@ -24,6 +24,8 @@ struct Kinga: ParsableCommand {
                 Anonymised statistics for the social welfare office (small counts shown as <5).
             kinga export cases --user NAME --out FILE [--format json|csv] [--identifying] [--db PATH | --demo]
                 Every case, for supervisors and administrators (asks for the PIN); no names unless --identifying.
+            kinga scenarios check [--seeds PATH]
+                Check the practice scenarios (seeds/scenarios/*.yaml) a trainer wrote: every problem, with its file.
             kinga directory import FILE [--yes] [--db PATH | --demo]
                 Add service providers from a CSV file: first a preview with every rejected row, then --yes.
 
@@ -33,7 +35,7 @@ struct Kinga: ParsableCommand {
             KINGA_SEEDS points to the seeds folder.
             """,
         version: KingaVersion.string,
-        subcommands: [Open.self, Audit.self, Check.self, Backup.self, Restore.self, Export.self, Directory.self],
+        subcommands: [Open.self, Audit.self, Check.self, Backup.self, Restore.self, Export.self, Directory.self, Scenarios.self],
         defaultSubcommand: Open.self
     )
 }
@@ -277,13 +279,7 @@ struct Export: ParsableCommand {
     struct Cases: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export every case as JSON or CSV (supervisors and administrators only; asks for your PIN).",
-            discussion: """
-                Without --identifying the file has no names, contacts, dates of birth or the report's words: case number,
-                status, risk, dates, sex, age in years, village, concerns, referrals. With --identifying those are added
-                (narratives only for supervisors). Every export is written to the audit log. The file appears only when
-                complete: Ctrl-C cancels and leaves nothing behind. The PIN is read from the keyboard without showing it
-                (or, when the input is not a terminal, from the first line of the input).
-                """)
+            discussion: "Without --identifying the file has no names, contacts, dates of birth or the report's words: case number, status, risk, dates, sex, age in years, village, concerns, referrals. With --identifying those are added (narratives and referral reasons only for supervisors). Every export is written to the audit log. The file appears only when complete: Ctrl-C cancels and leaves nothing behind. The PIN is read from the keyboard without showing it (or, when the input is not a terminal, from the first line of the input). Trainers may export the demo only.")
 
         @OptionGroup var database: DatabaseChoice
 
@@ -314,7 +310,17 @@ struct Export: ParsableCommand {
                 throw Failure(message: CaseExport.Failure.notAllowed(role: account.roleWords).description)
             }
             if FileManager.default.fileExists(atPath: out) { throw Failure(message: CaseExport.Failure.exists(out).description) }
-            let pin = PINInput.read(prompt: "PIN for \(account.name): ")
+            // Where the file goes is checked before the PIN is asked, so a typo costs nothing.
+            let folder = (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent
+            var isDir: ObjCBool = false
+            guard !out.isEmpty, !out.hasSuffix("/") else { throw Failure(message: "--out needs a file name, for example --out cases.json.") }
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+                throw Failure(message: "The folder \(folder) does not exist. Make it first, or choose another place for --out.")
+            }
+            guard access(folder, W_OK) == 0 else { throw Failure(message: "Kinga may not write in \(folder). Choose a folder of your own for --out.") }
+            guard let pin = PINInput.read(prompt: "PIN for \(account.name): ") else {
+                throw Failure(message: "No PIN was typed. Nothing was exported.")
+            }
             switch try store.login(userID: account.id, pin: pin) {
             case .success: break
             case .locked(let until):
@@ -449,11 +455,36 @@ struct Directory: ParsableCommand {
     }
 }
 
+/// The terminal settings to put back if Ctrl-C comes while the PIN is typed (read by the signal handler).
+nonisolated(unsafe) var pinTerminal = termios()
+
 /// Reads a PIN: from the terminal without echo, or the first line of standard input when it is not a terminal.
+/// Not `getpass(3)`: glibc's turns signals off too, so Ctrl-C could not stop the command at the prompt.
 enum PINInput {
-    static func read(prompt: String) -> String {
-        if isatty(0) == 1, let p = getpass(prompt) { return String(cString: p) }
-        return readLine(strippingNewline: true) ?? ""
+    /// - Returns: the PIN, or nil when nothing was typed (Enter on an empty line, Ctrl-D).
+    static func read(prompt: String) -> String? {
+        guard isatty(0) == 1 else { return readLine(strippingNewline: true).flatMap { $0.isEmpty ? nil : $0 } }
+        FileHandle.standardError.write(Data(prompt.utf8))
+        tcgetattr(0, &pinTerminal)
+        var quiet = pinTerminal
+        quiet.c_lflag &= ~tcflag_t(ECHO)
+        tcsetattr(0, TCSAFLUSH, &quiet)
+        // Ctrl-C at the prompt: echo back on, a word, exit 130 (only async-signal-safe calls in the handler).
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in
+            tcsetattr(0, TCSAFLUSH, &pinTerminal)
+            let text = "\nCancelled. Nothing was exported.\n"
+            _ = text.withCString { Glibc.write(2, $0, strlen($0)) }
+            _exit(130)
+        }
+        sigemptyset(&action.sa_mask)
+        var previous = sigaction()
+        sigaction(SIGINT, &action, &previous)
+        let line = readLine(strippingNewline: true)
+        sigaction(SIGINT, &previous, nil)
+        tcsetattr(0, TCSAFLUSH, &pinTerminal)
+        FileHandle.standardError.write(Data("\n".utf8))
+        return line.flatMap { $0.isEmpty ? nil : $0 }
     }
 }
 
@@ -496,6 +527,42 @@ final class ProgressBar {
     }
 
     func clear() { if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+}
+
+/// `kinga scenarios …`: trainer mode's practice scenarios.
+struct Scenarios: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Work with the practice scenarios of trainer mode.", subcommands: [CheckScenarios.self])
+
+    /// `kinga scenarios check`: every scenario file read as Kinga reads it, every problem listed.
+    struct CheckScenarios: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check",
+            abstract: "Read every practice scenario and list each problem with its file (exit status 1 when there is one).")
+
+        @Option(name: .long, help: ArgumentHelp("Folder with profiles/ and scenarios/ (default: found beside the program).", valueName: "path"))
+        var seeds: String?
+
+        @Option(name: .long, help: ArgumentHelp("Profile whose concerns the scenarios may use.", valueName: "id"))
+        var profile = "generic"
+
+        func run() throws {
+            let env = ProcessInfo.processInfo.environment
+            guard let path = Seeds.locate(explicit: seeds, environment: env, executablePath: CommandLine.arguments[0]) else {
+                throw Failure(message: "Kinga could not find its seeds folder. Use --seeds PATH.")
+            }
+            let concerns = (try? Seeds.profile(id: profile, seeds: path)).map { Set($0.concerns.map(\.id)) }
+            let (found, problems) = Seeds.scenarios(seeds: path, concerns: concerns)
+            print("\(found.count) scenario\(found.count == 1 ? "" : "s") ready in \(path)/scenarios:")
+            for s in found {
+                let missing = ["en", "id", "fr"].filter { s.title.byLanguage[$0]?.isEmpty ?? true }
+                print("  \(s.id): \(s.title.text("en")) (\(s.steps.count) steps\(missing.isEmpty ? "" : "; English shown for " + missing.joined(separator: ", ")))")
+            }
+            guard problems.isEmpty else {
+                throw Failure(message: "\(problems.count) file\(problems.count == 1 ? "" : "s") cannot be used yet:\n" + problems.map { "  \($0.file): \($0.problem)" }.joined(separator: "\n"))
+            }
+            print("No problems.")
+        }
+    }
 }
 
 /// A kind, one-paragraph message printed instead of a stack trace; exit status 1.

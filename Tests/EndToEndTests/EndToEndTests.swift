@@ -515,6 +515,17 @@ struct EndToEndTests {
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
         #expect((json?["cases"] as? [Any])?.count == 40_045)
         #expect(!(try String(contentsOfFile: out, encoding: .utf8)).contains("Copy Child"))
+        // Ctrl-C at the PIN prompt stops at once and gives the terminal its echo back.
+        try t.tmux(["kill-server"])
+        try t.start("\(TmuxSession.quote(TmuxSession.binary)) export cases --demo --user 'Supervisor Demo' --out \(TmuxSession.quote(out + "3"))")
+        try t.waitFor("PIN for Supervisor Demo:")
+        try t.send("C-c")
+        let stopped = try t.waitFor("END-OF-RUN")
+        #expect(stopped.contains("Cancelled. Nothing was exported.") && stopped.contains("EXIT=130"), "\(stopped)")
+        #expect(stopped.contains(" echo ") && !stopped.contains("-echo"), "the terminal echoes again: \(stopped)")
+        // A folder that does not exist is named before any PIN is asked.
+        let nowhere = try t.command("export cases --demo --user 'Supervisor Demo' --out /nonexistent/x.json < /dev/null")
+        #expect(nowhere.status == 1 && nowhere.output.contains("The folder /nonexistent does not exist"), "\(nowhere.output)")
         // A focal point is refused before any PIN is asked.
         let refused = try t.command("export cases --demo --user 'Focal Point Demo' --out \(TmuxSession.quote(out + "2")) < /dev/null")
         #expect(refused.status == 1 && refused.output.contains("may not export cases"), "\(refused.output)")
@@ -569,6 +580,8 @@ struct EndToEndTests {
         #expect(end.contains("EXIT=0"))
         let check = try t.command("check --demo")
         #expect(check.status == 0, "\(check.output)")
+        let scenarios = try t.command("scenarios check")
+        #expect(scenarios.status == 0 && scenarios.output.contains("6 scenarios ready") && scenarios.output.contains("No problems."), "\(scenarios.output)")
     }
 
     @Test("kinga audit verify: 0 when intact, 1 naming the first bad entry after an edit with sqlite3")

@@ -58,18 +58,26 @@ struct ScenarioTests {
 
     @Test("a scenario file with a mistake says which field and what")
     func buildProblems() throws {
-        func file(id: String? = "ok", check: String = "report_registered", service: String? = nil, avoid: [String]? = nil) -> Scenario.File {
-            Scenario.File(id: id, minutes: 10, title: LocalizedText(["en": "T"]), situation: LocalizedText(["en": "S"]),
-                          steps: [Scenario.StepFile(title: LocalizedText(["en": "a"]), do: LocalizedText(["en": "b"]), hints: nil,
-                                                    check: check, concern: nil, risk: nil, service: service)],
-                          good_response: nil, must_not_refer: avoid)
+        func file(id: String? = "ok", check: String = "report_registered", service: String? = "health", avoid: [String]? = nil) -> Scenario.File {
+            func step(_ check: String, _ service: String? = nil) -> Scenario.StepFile {
+                Scenario.StepFile(title: LocalizedText(["en": "a"]), do: LocalizedText(["en": "b"]), hints: nil, check: check, concern: nil,
+                                  risk: nil, service: service)
+            }
+            return Scenario.File(id: id, minutes: 10, title: LocalizedText(["en": "T"]), situation: LocalizedText(["en": "S"]),
+                                 steps: [step(check), step("referral_sent", service)], good_response: nil, must_not_refer: avoid)
         }
-        #expect(try Scenario.build(file(), file: "f.yaml", concerns: nil).steps.count == 1)
+        #expect(try Scenario.build(file(), file: "f.yaml", concerns: nil).steps.count == 2)
         #expect(throws: ScenarioProblem(file: "f.yaml", problem: "step 1: unknown check report_sent")) {
             try Scenario.build(file(check: "report_sent"), file: "f.yaml", concerns: nil)
         }
+        #expect(throws: ScenarioProblem(file: "f.yaml", problem: "the first step must have check: report_registered")) {
+            try Scenario.build(file(check: "plan_made"), file: "f.yaml", concerns: nil)
+        }
+        #expect(throws: ScenarioProblem(file: "f.yaml", problem: "must_not_refer names health, which a step asks to refer to")) {
+            try Scenario.build(file(avoid: ["health"]), file: "f.yaml", concerns: nil)
+        }
         #expect(throws: ScenarioProblem.self) { try Scenario.build(file(id: "Bad Id"), file: "f.yaml", concerns: nil) }
-        #expect(throws: ScenarioProblem.self) { try Scenario.build(file(check: "referral_sent", service: "astrology"), file: "f.yaml", concerns: nil) }
+        #expect(throws: ScenarioProblem.self) { try Scenario.build(file(service: "astrology"), file: "f.yaml", concerns: nil) }
         #expect(throws: ScenarioProblem.self) { try Scenario.build(file(avoid: ["magic"]), file: "f.yaml", concerns: nil) }
     }
 

@@ -39,7 +39,16 @@ struct PracticeTests {
         #expect(problems.map(\.file) == ["b.yaml", "c.yaml", "d.yaml"])
         #expect(problems[2].problem.hasPrefix("step 1: unknown field \"hint\""), "\(problems[2])")
         #expect(problems[1].problem == "step 3: unknown check risk_guessed")
-        #expect(problems[0].problem.contains("YAML"))
+        #expect(problems[0].problem.hasPrefix("line 3:"), "\(problems[0])")
+        // Not a file, an empty file, a wrong type: said in words.
+        try FileManager.default.createDirectory(atPath: dir.path + "/scenarios/e.yaml", withIntermediateDirectories: true)
+        try "".write(toFile: dir.path + "/scenarios/f.yaml", atomically: true, encoding: .utf8)
+        try good.replacingOccurrences(of: "minutes: 25", with: "minutes: twenty")
+            .write(toFile: dir.path + "/scenarios/g.yaml", atomically: true, encoding: .utf8)
+        let more = Seeds.scenarios(seeds: dir.path).problems
+        #expect(more.first { $0.file == "e.yaml" }?.problem == "this is not a file")
+        #expect(more.first { $0.file == "f.yaml" }?.problem.hasPrefix("the file is empty") == true, "\(more)")
+        #expect(more.first { $0.file == "g.yaml" }?.problem == "minutes: must be a whole number", "\(more)")
     }
 
     @Test("practice evidence comes from the newest case registered after the start, on the demo only")

@@ -24,7 +24,7 @@ struct PrintoutTests {
         PrintDocument(title: "Case summary", subtitle: "KG-2026-0001 · made on 2 Mar 2026",
                       blocks: [.field(label: "Child", value: "Luyándo Mwale (“Lulu”)"), .field(label: "Other child", value: "ليلى"),
                                .heading("What was reported")] + Array(repeating: .paragraph(String(repeating: "The quarry dust and the long days. ", count: 12)), count: paragraphs),
-                      footer: "Confidential: this is about a child.")
+                      footer: "Confidential: this is about a child.", reference: "KG-2026-0001")
     }
 
     @Test("the PDF is A4, holds every word (accents and Arabic too) and the footer; a long one runs onto more pages")
@@ -43,6 +43,7 @@ struct PrintoutTests {
         let pages = try pdfText(many).components(separatedBy: "\u{0C}").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
         #expect(pages.count >= 3)
         #expect(pages.allSatisfy { $0.contains("Confidential") }, "the footer on every page")
+        #expect(pages[1].contains("KG-2026-0001 · page 2"), "the case and the page on every page")
         #expect(throws: PDFPrinter.Failure.self) { try PDFPrinter.write(doc(), to: dir.path + "/no/such/folder/x.pdf") }
     }
 

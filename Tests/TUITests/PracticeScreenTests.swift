@@ -129,6 +129,33 @@ struct PracticeScreenTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: (d.store.path as NSString).deletingLastPathComponent).allSatisfy { !$0.contains(".reset-") })
     }
 
+    @Test("starting another scenario asks once; hints stay shown and in view; the good answer says what the group did")
+    func replaceHintsAndAnswer() throws {
+        let d = try demo()
+        d.press(.char("p"), .char("4"), .enter)                      // quarry under way
+        d.press(.escape, .char("2"), .enter)                         // another one: Enter once only warns
+        #expect(d.contains("is being practised"))
+        #expect(try d.store.practice()?.scenarioID == "quarry")
+        d.press(.escape, .char("4"))
+        d.width = 40; d.height = 12
+        // At 40x12 a hint shown with h is scrolled into view.
+        let hint = d.app.scenarios.first { $0.id == "quarry" }!.steps[0].hints[0].text("en")
+        d.press(.char("h"))
+        #expect(d.contains(String(hint.prefix(14))), "\(d.text)")
+        d.press(.escape, .escape, .char("p"))                        // p on the home screen: the list and the scenario
+        d.width = 80; d.height = 24
+        #expect(d.app.top is ScenarioScreen)
+        #expect(d.contains("💡"))                                    // the hint is still shown
+        d.press(.escape, .char("2"), .enter, .enter)                 // now replace it for real
+        #expect(try d.store.practice()?.scenarioID == "teacher-disclosure")
+        d.press(.enter)
+        d.fillReport(name: "Issa Practice")
+        d.press(.enter, .char("2"), .char("p"), .char("g"))
+        d.width = 80; d.height = 40
+        #expect(d.contains("Concerns recorded: Physical violence, Neglect"), "\(d.text)")
+        #expect(d.contains("Referred to: not done yet"))
+    }
+
     @Test("the practice screens stay whole at 40x12, 80x24 and 200x50 in every language", arguments: ["en", "id", "fr"])
     func sizes(language: String) throws {
         for (w, h) in [(40, 12), (80, 24), (200, 50)] {
