@@ -66,7 +66,7 @@ let package = Package(
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", .product(name: "CSV", package: "CSV.swift")]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model", "I18n", .product(name: "PropertyBased", package: "swift-property-based")],
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model", "I18n", "Printing", .product(name: "PropertyBased", package: "swift-property-based")],
                     exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]

@@ -38,23 +38,23 @@ public enum PDFPrinter {
         if !doc.subtitle.isEmpty { page.text(doc.subtitle, size: 10, grey: true) }
         page.space(6)
         page.rule()
-        let labelWidth = min(160.0, (doc.blocks.compactMap { b -> Double? in
-            if case .field(let l, _) = b { return page.measure(l + doc.colon, size: 10, bold: true) + 10 }
+        let labelWidth = min(190.0, (doc.blocks.compactMap { b -> Double? in
+            if case .field(let l, _) = b { return page.measure(l + doc.colon, size: 9.5, bold: true) + 10 }
             return nil
         }.max() ?? 0))
         for b in doc.blocks {
             switch b {
             case .heading(let h):
-                page.space(8)
-                page.text(h, size: 12, bold: true, keepWithNext: 30)
-                page.space(2)
+                page.space(6)
+                page.text(h, size: 11.5, bold: true, keepWithNext: 30)
+                page.space(1)
             case .field(let label, let value):
                 page.field(label + doc.colon, value, labelWidth: labelWidth)
             case .paragraph(let p):
-                page.text(p, size: 10)
+                page.text(p, size: 9.5)
                 page.space(2)
             case .list(let items):
-                for i in items { page.text("•  " + i, size: 10, indent: 8) }
+                for i in items { page.text("•  " + i, size: 9, indent: 8) }
             case .notice(let n):
                 page.space(4)
                 page.text(n, size: 10.5, bold: true)
@@ -75,7 +75,7 @@ public enum PDFPrinter {
         var number = 1
         var y = margin
         var width: Double { pageWidth - 2 * margin }
-        var bottom: Double { pageHeight - margin - 24 }
+        var bottom: Double { pageHeight - margin - 6 }
 
         init(cr: OpaquePointer, footer: String, reference: String, pageWord: String) {
             self.cr = cr
@@ -91,9 +91,6 @@ public enum PDFPrinter {
             pango_font_description_free(font)
             pango_layout_set_width(l, Int32(width * Double(kinga_pango_scale())))
             pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR)
-            // Left-aligned whatever the script: an Arabic name stays beside its label (its letters still run
-            // right to left).
-            pango_layout_set_auto_dir(l, 0)
             pango_layout_set_text(l, text, -1)
             return l
         }
@@ -162,17 +159,20 @@ public enum PDFPrinter {
 
         /// A label in bold and its value beside it, wrapping under the value column.
         mutating func field(_ label: String, _ value: String, labelWidth: Double) {
-            let v = layout(value.isEmpty ? "—" : value, size: 10, bold: false, width: width - labelWidth)
+            let v = layout(value.isEmpty ? "—" : value, size: 9.5, bold: false, width: width - labelWidth)
             defer { kinga_g_object_unref(UnsafeMutableRawPointer(v)) }
-            let lab = layout(label, size: 10, bold: true, width: labelWidth - 6)
+            let lab = layout(label, size: 9.5, bold: true, width: labelWidth - 6)
             defer { kinga_g_object_unref(UnsafeMutableRawPointer(lab)) }
+            // A value on one line is not given a width, so it starts at the value column whatever its script
+            // (an Arabic name stays beside its label); longer values wrap in their own direction.
+            if pango_layout_get_line_count(v) == 1 { pango_layout_set_width(v, -1) }
             let h = max(height(v), height(lab))
             newPageIfNeeded(h)
             cairo_move_to(cr, margin, y)
             pango_cairo_show_layout(cr, lab)
             cairo_move_to(cr, margin + labelWidth, y)
             pango_cairo_show_layout(cr, v)
-            y += h + 2
+            y += h + 1
         }
 
         mutating func space(_ points: Double) { y += points }

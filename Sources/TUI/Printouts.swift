@@ -35,8 +35,8 @@ enum Printouts {
     }
 
     /// The one-page case summary: the child, the concern, risk and stage, what was reported, consent, the plan,
-    /// referrals and the last timeline entries. The report's words are cut at 900 characters (the rest stays
-    /// in Kinga) so the summary stays on one page in most cases.
+    /// referrals and the newest four timeline entries. The report's words are cut at 600 characters (the rest
+    /// stays in Kinga) so the summary fits one A4 page (a test prints every demo case in two languages).
     static func caseSummary(_ c: CaseRecord, progress: CaseProgress?, referrals: [Referral], events: [CaseEvent], profile: CountryProfile,
                             today: LocalDate, timeZone: TimeZone) -> PrintDocument {
         var name = c.childName.isEmpty ? tr("print.nameNotGiven") : c.childName
@@ -58,7 +58,7 @@ enum Printouts {
         if c.urgent { blocks.append(.notice(tr("print.urgentCase"))) }
         blocks.append(.heading(tr("print.reported")))
         let words = c.report.narrative
-        blocks.append(.paragraph(words.count > 900 ? String(words.prefix(900)) + "… " + tr("print.moreInKinga") : words))
+        blocks.append(.paragraph(words.count > 600 ? String(words.prefix(600)) + "… " + tr("print.moreInKinga") : words))
         if !c.report.whenHappened.isEmpty { blocks.append(.field(label: tr("print.when"), value: c.report.whenHappened)) }
         if !c.report.whereHappened.isEmpty { blocks.append(.field(label: tr("print.whereHappened"), value: c.report.whereHappened)) }
         blocks.append(.field(label: tr("print.assent"), value: S.answer(c.report.childAssent)))
@@ -73,10 +73,14 @@ enum Printouts {
             blocks.append(.heading(tr("print.referrals")))
             blocks.append(.list(referrals.map { "\(S.service($0.service)) · \($0.providerName) · \(S.referralStatus($0.status)) · \(S.day($0.sentOn))" }))
         }
-        let recent = events.suffix(6)
+        // The newest four entries, one short line each, so the summary stays on one page.
+        let recent = events.suffix(4)
         if !recent.isEmpty {
             blocks.append(.heading(tr("print.timeline")))
-            blocks.append(.list(recent.map { "\(S.date($0.occurredAt, timeZone)) · \(S.eventKind($0.kind)) · \($0.summary) (\($0.author))" }))
+            blocks.append(.list(recent.map { e in
+                let what = e.summary.count > 90 ? String(e.summary.prefix(89)) + "…" : e.summary
+                return "\(S.date(e.occurredAt, timeZone)) · \(what) (\(e.author))"
+            }))
         }
         return PrintDocument(title: tr("print.summaryTitle"), subtitle: "\(c.number) · \(tr("print.madeOn", ["date": S.day(today)]))",
                              blocks: blocks, footer: tr("print.confidential"), reference: c.number.description,

@@ -36,7 +36,9 @@ struct PrintoutTests {
         #expect(String(decoding: head, as: UTF8.self) == "%PDF-")
         let text = try pdfText(one)
         #expect(text.contains("Luyándo Mwale"))
-        #expect(text.contains("ليلى") || text.contains("ﻰﻠﻴﻟ") || text.contains("ىليل"), "\(text)")
+        // pdftotext may wrap Arabic in direction marks and split its last letter off: compare without them.
+        let bare = String(text.unicodeScalars.filter { !(0x202A...0x202E).contains($0.value) && $0 != " " }.map(Character.init))
+        #expect(bare.contains("ليلى") || bare.contains("ﻰﻠﻴﻟ") || bare.contains("ىليل"), "\(text)")
         #expect(text.contains("Confidential: this is about a child."))
         #expect(text.components(separatedBy: "\u{0C}").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.count == 1)
         try PDFPrinter.write(doc(30), to: many)

@@ -2,6 +2,7 @@ import Foundation
 import I18n
 import Testing
 @testable import Model
+import Printing
 @testable import Storage
 @testable import TUI
 
@@ -28,4 +29,53 @@ struct PrintoutScreenTests {
         #expect(d.contains("Résumé du cas"))
         #expect(try String(contentsOfFile: d.store.slipsFolder + "/DEMO-\(number)-summary.txt", encoding: .utf8).contains("Ce qui a été signalé"))
     }
+}
+
+@Suite("The case summary stays on one page (issue #8)")
+struct OnePageTests {
+    @Test("every demo case's summary is one A4 page, in English and French")
+    func onePage() throws {
+        let d = try Driver(seedDemo: true)
+        let dir = NSTemporaryDirectory() + "kinga-onepage-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { if ProcessInfo.processInfo.environment["KEEP_PDF"] == nil { try? FileManager.default.removeItem(atPath: dir) } }
+        var pages: [String: Int] = [:]
+        for lang in ["en", "fr"] {
+            d.app.setLanguage(Languages.shared.language(code: lang)!)
+            for s in try d.store.casePage(after: nil, limit: 100) {
+                let c = try #require(try d.store.caseRecord(id: s.id))
+                let doc = L10n.$current.withValue(Languages.shared.language(code: lang)!) {
+                    Printouts.caseSummary(c, progress: try? d.store.progress(caseID: s.id, deadlines: d.app.profile.deadlines),
+                                          referrals: (try? d.store.referrals(caseID: s.id)) ?? [], events: (try? d.store.events(caseID: s.id)) ?? [],
+                                          profile: d.app.profile, today: pinned.today, timeZone: pinned.timeZone)
+                }
+                let pdf = dir + "/\(lang)-\(c.number).pdf"
+                try PDFPrinter.write(doc, to: pdf)
+                pages["\(lang) \(c.number)"] = try pdfPageCount(pdf)
+            }
+        }
+        #expect(pages.count > 40)
+        let long = pages.filter { $0.value != 1 }
+        #expect(long.isEmpty, "more than one page: \(long.sorted { $0.key < $1.key })")
+    }
+}
+
+/// Pages of a PDF, from poppler's pdfinfo (installed by `make test`).
+func pdfPageCount(_ path: String) throws -> Int {
+    let out = NSTemporaryDirectory() + "kinga-pdfinfo-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    let argv = ["pdfinfo", path]
+    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { for a in cargs { free(a) } }
+    var pid: pid_t = 0
+    guard posix_spawnp(&pid, "pdfinfo", &actions, nil, &cargs, environ) == 0 else { throw CocoaError(.fileNoSuchFile) }
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    let text = try String(contentsOfFile: out, encoding: .utf8)
+    let line = text.split(separator: "\n").first { $0.hasPrefix("Pages:") } ?? ""
+    return Int(line.split(separator: " ").last ?? "") ?? 0
 }
