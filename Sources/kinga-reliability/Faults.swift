@@ -259,7 +259,14 @@ struct Faults {
         guard s.contains("End of the note.") else { throw Failed(what: "the typed note left the screen") }
         try FileManager.default.removeItem(atPath: mount + "/filler")
         try w.send("F2")
-        try w.waitFor("Note saved")
+        // Saved now: the note screen closes (its "Note saved" line may already be gone if the terminal sent
+        // anything else), and the note is on the timeline exactly once: the failed try saved nothing.
+        let after = try w.waitFor("Note saved", "Timeline", seconds: 20)
+        guard !after.contains("F2 Save") else { throw Failed(what: "the note was not saved once the disk had room\n\(after)") }
+        let count = folder + "/note-count.txt"
+        try spawnAndWait(["sqlite3", db, "SELECT count(*) FROM case_event WHERE body LIKE 'Typed while the disk fills up.%'"], stdout: count)
+        let n = Int((try? String(contentsOfFile: count, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+        guard n == 1 else { throw Failed(what: "the note is on the timeline \(n) times after a full disk (must be once)") }
         try w.send("Escape", "Escape", "q")
         guard leftClean(try w.waitFor("END-OF-RUN")) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
         try expectNothingLost(db, since: before, &f)
