@@ -543,7 +543,19 @@ struct PageWriter {
             lines.append(.text(l, style, indent: i == 0 ? 0 : hanging))
         }
     }
-    mutating func option(_ s: String, focused: Bool, indent: Int) { lines.append(.option(s, focused: focused, indent: indent)) }
+    /// A choice; a long one wraps under its text (after "1. ( ) "), so nothing is cut off, for example a
+    /// provider's phone number at the end of the line.
+    mutating func option(_ s: String, focused: Bool, indent: Int) {
+        let room = max(1, width - indent - 2)
+        // The marker ("1. (•) ", "[x] ") stays on the first line; the text wraps under itself.
+        let cut = s.range(of: ") ").map(\.upperBound).flatMap { DisplayWidth.of(String(s[..<$0])) <= 10 ? $0 : nil } ?? s.startIndex
+        let prefix = String(s[..<cut]), body = String(s[cut...])
+        let marker = DisplayWidth.of(prefix)
+        guard DisplayWidth.of(s) > room, room - marker > 8 else { lines.append(.option(s, focused: focused, indent: indent)); return }
+        for (i, l) in DisplayWidth.wrap(body, width: room - marker).enumerated() {
+            lines.append(.option(i == 0 ? prefix + l : String(repeating: " ", count: marker) + l, focused: focused, indent: indent))
+        }
+    }
     mutating func button(_ s: String, focused: Bool) { lines.append(.button(s, focused: focused)) }
 
     /// Adds a text field of `rows` rows; returns the cursor (column, row within the field) when focused.

@@ -79,3 +79,22 @@ func pdfPageCount(_ path: String) throws -> Int {
     let line = text.split(separator: "\n").first { $0.hasPrefix("Pages:") } ?? ""
     return Int(line.split(separator: " ").last ?? "") ?? 0
 }
+
+@Suite("Long choices wrap instead of being cut")
+struct LongChoiceTests {
+    @Test("a provider line longer than the screen shows its phone number whole, under the name, at 80 and 40 columns")
+    func wraps() throws {
+        for width in [80, 40] {
+            let d = try Driver(width: width, height: 24)
+            let line = "SD Negeri 3 Pasir Cempaka · Kelurahan Pasir Cempaka Utara · 0812 5550 8861"
+            let form = FormScreen(title: "T", intro: "", submitLabel: "Save",
+                                  fields: [FormField("provider", "Which service provider?", .choice([line, "Puskesmas Fiktif · 0800"]))]) { _, _ in .none }
+            d.app.apply(.push(form))
+            let rows = d.text.split(separator: "\n").map(String.init)
+            #expect(rows.contains { $0.contains("1. ( ) SD Negeri 3") }, "\(d.text)")
+            #expect(d.text.replacingOccurrences(of: "\n", with: " ").contains("0812 5550 8861") || rows.contains { $0.contains("8861") }, "\(d.text)")
+            #expect(rows.contains { $0.contains("2. ( ) Puskesmas Fiktif · 0800") })
+            #expect(d.screen.invariantViolation() == nil)
+        }
+    }
+}
