@@ -183,7 +183,8 @@ extension Scenario {
 /// What the trainee did in the demo since the scenario started: read from the newest case registered
 /// after the start (Storage gathers it).
 public struct PracticeEvidence: Hashable, Sendable {
-    /// The practice case.
+    /// The practice case: its id (to open it) and number (to show).
+    public var caseID: UUID
     public var caseNumber: CaseNumber
     /// Its concern ids, in the order chosen.
     public var concerns: [String]
@@ -195,8 +196,9 @@ public struct PracticeEvidence: Hashable, Sendable {
     public var referrals: [ServiceType]
     /// How many follow-ups were recorded.
     public var followUps: Int
-    public init(caseNumber: CaseNumber, concerns: [String], risk: RiskLevel?, assessed: Bool, hasPlan: Bool,
+    public init(caseID: UUID, caseNumber: CaseNumber, concerns: [String], risk: RiskLevel?, assessed: Bool, hasPlan: Bool,
                 referrals: [ServiceType], followUps: Int) {
+        self.caseID = caseID
         self.caseNumber = caseNumber
         self.concerns = concerns
         self.risk = risk

@@ -128,14 +128,14 @@ extension KingaStore {
                 SELECT id, case_number, created_at, risk_level, assessed, has_plan FROM case_record
                 ORDER BY number_year DESC, number_serial DESC LIMIT 1
                 """),
-                  let created = ISO8601.parse(row["created_at"]), created >= since,
+                  let created = ISO8601.parse(row["created_at"]), created >= since, let uuid = UUID(uuidString: row["id"]),
                   let number = CaseNumber(row["case_number"]) else { return nil }
             let id: String = row["id"]
             let concerns = try String.fetchAll(db, sql: "SELECT concern FROM case_concern WHERE case_id = ? ORDER BY position", arguments: [id])
             let services = try String.fetchAll(db, sql: "SELECT service_type FROM referral WHERE case_id = ? ORDER BY sent_on", arguments: [id])
                 .compactMap(ServiceType.init(rawValue:))
             let followUps = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_event WHERE case_id = ? AND kind = 'follow_up'", arguments: [id]) ?? 0
-            return PracticeEvidence(caseNumber: number, concerns: concerns, risk: (row["risk_level"] as String?).flatMap(RiskLevel.init(rawValue:)),
+            return PracticeEvidence(caseID: uuid, caseNumber: number, concerns: concerns, risk: (row["risk_level"] as String?).flatMap(RiskLevel.init(rawValue:)),
                                     assessed: row["assessed"], hasPlan: row["has_plan"], referrals: services, followUps: followUps)
         }
     }

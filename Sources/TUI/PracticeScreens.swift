@@ -210,8 +210,9 @@ final class ScenarioScreen: Screen {
                 appear(app)
             } catch { app.flash = (S.cycleError(error), .danger) }
         case .enter:
-            // Back to the home screen to do the step; the banner keeps saying which step is next.
-            return .home(then: nil)
+            // To the practice case when there is one (else the home screen, to record the report); the
+            // banner keeps saying which step is next.
+            return .home(then: status?.evidence.map { CaseDetailScreen(caseID: $0.caseID) })
         case _ where !active: break
         case .up:
             selected = (selected + scenario.steps.count - 1) % scenario.steps.count

@@ -17,7 +17,7 @@ struct ScenarioTests {
 
     func evidence(concerns: [String] = ["sexual_violence"], risk: RiskLevel? = nil, plan: Bool = false,
                   referrals: [ServiceType] = [], followUps: Int = 0) -> PracticeEvidence {
-        PracticeEvidence(caseNumber: CaseNumber(year: 2026, serial: 46), concerns: concerns, risk: risk, assessed: risk != nil,
+        PracticeEvidence(caseID: UUID(), caseNumber: CaseNumber(year: 2026, serial: 46), concerns: concerns, risk: risk, assessed: risk != nil,
                          hasPlan: plan, referrals: referrals, followUps: followUps)
     }
 

@@ -69,6 +69,10 @@ struct PracticeScreenTests {
         #expect(d.contains("What a good response includes"))
         #expect(d.contains("Your practice case"))
         #expect(d.screen.invariantViolation() == nil)
+        // Enter: straight to the practice case to do the next step.
+        d.press(.escape, .enter)
+        #expect(d.app.top is CaseDetailScreen)
+        #expect(d.contains("Issa Practice"))
     }
 
     @Test("done differently and a forbidden referral are named, so the group can talk about them")
