@@ -97,52 +97,79 @@ public func trn(_ key: String, _ count: Int, _ args: KeyValuePairs<String, Any> 
 }
 
 /// Every language found in the `locales` folder.
-public final class Languages: Sendable {
-    /// English (the templates) first, then the translations by code.
-    public let all: [Language]
-    /// Catalogues that could not be read, with the reason (the language is then not offered).
-    public let problems: [String]
+public final class Languages: @unchecked Sendable {
     /// The folder the catalogues came from, or nil when none was found.
     public let folder: String?
-
-    public var english: Language { all[0] }
+    /// English, from the templates (read at once: it is every language's fallback).
+    public let english: Language
+    /// Codes of the translations found (folders under `folder` with .po files), sorted; read on first use.
+    private let codes: [String]
+    /// Translations read so far (nil: could not be read), and the problems met; guarded by `lock`.
+    private var loaded: [String: Language?] = [:]
+    private var englishProblems: [String] = []
+    private var loadProblems: [String: String] = [:]
+    private let lock = NSLock()
 
     /// Loaded once, on first use, from `Languages.locate()`.
     public static let shared = Languages(folder: Languages.locate())
 
-    /// Reads every catalogue under `folder` (`templates/*.pot` and `<code>/*.po`).
+    /// Reads the English templates under `folder` (`templates/*.pot`) now, and finds the translations
+    /// (`<code>/*.po`) without reading them: each is read the first time it is asked for, so starting Kinga
+    /// costs one language, not all of them (issue #6's first-frame target).
     public init(folder: String?) {
         self.folder = folder
         var problems: [String] = []
         var english = Catalogue(code: "en")
         let fm = FileManager.default
-        func files(_ dir: String, _ ext: String) -> [String] {
-            ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(ext) }.sorted().map { "\(dir)/\($0)" }
-        }
-        var translated: [Catalogue] = []
         if let folder {
-            for f in files("\(folder)/templates", ".pot") {
+            for f in Self.files("\(folder)/templates", ".pot") {
                 do { try english.read(file: f, template: true) } catch { problems.append("\(error)") }
             }
-            let codes = ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).filter { $0 != "templates" && !$0.hasPrefix(".") }.sorted()
-            for code in codes {
-                var c = Catalogue(code: code)
-                do {
-                    for f in files("\(folder)/\(code)", ".po") { try c.read(file: f, template: false) }
-                    if !c.files.isEmpty { translated.append(c) }
-                } catch { problems.append("\(error)") }
-            }
+            codes = ((try? fm.contentsOfDirectory(atPath: folder)) ?? [])
+                .filter { $0 != "templates" && $0 != "en" && !$0.hasPrefix(".") && !Self.files("\(folder)/\($0)", ".po").isEmpty }.sorted()
+        } else {
+            codes = []
         }
-        var langs = [Language(code: "en", messages: english.messages, english: english.messages, reviewed: true)]
-        for c in translated where c.code != "en" {
-            langs.append(Language(code: c.code, messages: c.messages, english: english.messages, reviewed: c.reviewed))
-        }
-        all = langs
-        self.problems = problems
+        self.english = Language(code: "en", messages: english.messages, english: english.messages, reviewed: true)
+        englishProblems = problems
     }
 
-    /// The language with this code, if Kinga has it.
-    public func language(code: String) -> Language? { all.first { $0.code == code } }
+    private static func files(_ dir: String, _ ext: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(ext) }.sorted().map { "\(dir)/\($0)" }
+    }
+
+    /// Reads one translation (once); nil when it cannot be read (the problem is kept in `problems`).
+    private func load(_ code: String) -> Language? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let done = loaded[code] { return done }
+        var c = Catalogue(code: code)
+        var result: Language?
+        do {
+            for f in Self.files("\(folder ?? "")/\(code)", ".po") { try c.read(file: f, template: false) }
+            if !c.files.isEmpty { result = Language(code: code, messages: c.messages, english: english.messages, reviewed: c.reviewed) }
+        } catch {
+            loadProblems[code] = "\(error)"
+        }
+        loaded[code] = .some(result)
+        return result
+    }
+
+    /// English first, then every translation that can be read, by code (reads them all: for the language
+    /// choice screens). A catalogue that cannot be read is left out and named in `problems`.
+    public var all: [Language] { [english] + codes.compactMap(load) }
+
+    /// Catalogues that could not be read, with the reason (the language is then not offered). Reads every
+    /// translation first, so the list is complete.
+    public var problems: [String] {
+        _ = all
+        lock.lock()
+        defer { lock.unlock() }
+        return englishProblems + codes.compactMap { loadProblems[$0] }
+    }
+
+    /// The language with this code, if Kinga has it (reading only that catalogue).
+    public func language(code: String) -> Language? { code == "en" ? english : (codes.contains(code) ? load(code) : nil) }
 
     /// The default language from the environment: `LANGUAGE`, `LC_ALL`, `LC_MESSAGES`, then `LANG`
     /// (POSIX order), for example `id_ID.UTF-8` → Bahasa Indonesia. English when none matches.

@@ -418,7 +418,7 @@ struct Session: ParsableCommand {
         func sinceSpawn() -> Double { Double(monotonicNanos() - spawnedAt) / 1e6 }
         let store = try KingaStore(path: db, clock: benchClock)
         let opened = sinceSpawn()
-        let catalogues = milliseconds { _ = Languages.shared.all.count }
+        let catalogues = milliseconds { _ = Languages.shared.english }
         let rssStart = currentRSSMegabytes()
         guard let seeds = Seeds.locate(explicit: nil, environment: ProcessInfo.processInfo.environment, executablePath: CommandLine.arguments[0]) else {
             throw ValidationError("seeds folder not found (set KINGA_SEEDS)")
