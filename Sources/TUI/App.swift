@@ -131,9 +131,17 @@ public final class App {
         } else if (try? store.needsSetup()) ?? false {
             stack = [LanguageScreen(purpose: .firstRun) { SessionScreens.setup(profiles: profiles, names: profileNames) }]
         } else {
-            stack = [SessionScreens.login(users: (try? store.users()) ?? [], demo: demo, locked: false)]
+            // Built in the kiosk's language: the login screen's words are fixed when it is made.
+            stack = [loginScreen(locked: false)]
         }
         if session == nil { L10n.$current.withValue(self.language) { top.appear(self) } }
+    }
+
+    /// The login (or lock) screen, in the kiosk's language whoever was logged in: its words are fixed when it
+    /// is made.
+    func loginScreen(locked: Bool) -> Screen {
+        let users = (try? store.users()) ?? []
+        return L10n.$current.withValue(kioskLanguage) { SessionScreens.login(users: users, demo: demo, locked: locked) }
     }
 
     /// Called by the login, lock and first-run screens when a PIN was right.
@@ -177,7 +185,7 @@ public final class App {
     /// Ends the child-friendly session: back to the lock screen, screen wiped.
     func endChildSession() {
         stack.removeAll { $0 is ChildReportScreen }
-        if stack.isEmpty { stack = [SessionScreens.login(users: (try? store.users()) ?? [], demo: demo, locked: true)] }
+        if stack.isEmpty { stack = [loginScreen(locked: true)] }
         wipeRequested = true
         top.appear(self)
     }
@@ -196,7 +204,7 @@ public final class App {
         store.actor = nil
         flash = nil
         wipeRequested = true
-        stack = [SessionScreens.login(users: (try? store.users()) ?? [], demo: demo, locked: true)]
+        stack = [loginScreen(locked: true)]
     }
 
     /// Seconds left before the idle lock, or nil when no lock is pending.
@@ -321,7 +329,7 @@ public final class App {
         session = nil
         store.actor = nil
         wipeRequested = true
-        stack = [SessionScreens.login(users: (try? store.users()) ?? [], demo: demo, locked: false)]
+        stack = [loginScreen(locked: false)]
         top.appear(self)
         flash = (S.demoResetDone, .success)
         return nil

@@ -98,3 +98,23 @@ struct LongChoiceTests {
         }
     }
 }
+
+@Suite("The login screen speaks the kiosk's language")
+struct KioskLanguageTests {
+    @Test("a French kiosk: the login screen is French when Kinga starts and when an English-speaking user locks it")
+    func loginInKioskLanguage() throws {
+        let dir = NSTemporaryDirectory() + "kinga-kiosk-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try KingaStore(path: dir + "/k.sqlite", clock: pinned)
+        let user = try store.createUser(name: "Ms English", roles: [.focalPoint], pin: "482915", language: "en", createdBy: "t")
+        let profile = try Seeds.profile(id: "generic", seeds: seedsFolder)
+        let fr = try #require(Languages.shared.language(code: "fr"))
+        let app = App(store: store, profile: profile, clock: pinned, demo: false, session: nil, language: fr)
+        #expect(app.render(width: 80, height: 24).contains("Choisissez votre nom et tapez votre code PIN."))
+        app.signIn(user)
+        #expect(app.render(width: 80, height: 24).contains("What would you like to do?"))
+        app.lock()
+        #expect(app.render(width: 80, height: 24).contains("Kinga est verrouillé"))
+    }
+}
