@@ -386,9 +386,14 @@ public final class App {
         }
         var contentBottom = footerY
         if let f = flash {
-            contentBottom -= 1
-            g.fill(Rect(x: 0, y: contentBottom, width: width, height: 1), style: f.style)
-            g.put(" " + f.text, x: 0, y: contentBottom, style: f.style, clip: Rect(x: 0, y: contentBottom, width: width, height: 1))
+            // Up to three lines, so a message's last words (what to do next) are never cut off.
+            let lines = Array(DisplayWidth.wrap(f.text, width: max(1, width - 2)).prefix(height >= 20 ? 3 : 2))
+            contentBottom -= lines.count
+            for (i, line) in lines.enumerated() {
+                let y = contentBottom + i
+                g.fill(Rect(x: 0, y: y, width: width, height: 1), style: f.style)
+                g.put(" " + line, x: 0, y: y, style: f.style, clip: Rect(x: 0, y: y, width: width, height: 1))
+            }
         }
         let area = Rect(x: 0, y: contentTop, width: width, height: contentBottom - contentTop)
         top.render(&g, area, self)

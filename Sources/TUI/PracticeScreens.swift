@@ -72,6 +72,8 @@ final class ScenarioScreen: Screen {
     let scenario: Scenario
     private var selected = 0
     private var scroll = 0
+    /// True when the last frame did not show every line (PgDn has something to show).
+    private var overflows = false
     /// Set by the first Enter when another scenario is being practised: the second Enter replaces it.
     private var confirmReplace = false
     /// What to bring into view at the next frame: the selected step, or the hint just shown.
@@ -105,8 +107,11 @@ final class ScenarioScreen: Screen {
     }
 
     func hints(_ app: App) -> [(String, String)] {
-        if !active { return [("Enter", S.kStart), ("Esc", S.kBack), ("PgDn", S.kMore), ("g", S.kGood)] }
-        return [("↑↓", S.kMove), ("h", S.kHint), ("Space", S.kTick), ("Esc", S.kBack), ("g", S.kGood), ("x", S.kStop), ("Enter", S.kPractise), ("i", S.kSituation)]
+        if !active { return [("Enter", S.kStart), ("Esc", S.kBack)] + (overflows ? [("PgDn", S.kMore)] : []) + [("g", S.kGood)] }
+        // Space only where it does something: on a talking step.
+        let talk = scenario.steps.indices.contains(selected) && scenario.steps[selected].check == .none
+        return [("↑↓", S.kMove), ("h", S.kHint)] + (talk ? [("Space", S.kTick)] : []) +
+            [("Esc", S.kBack), ("g", S.kGood), ("x", S.kStop), ("Enter", S.kPractise), ("i", S.kSituation)]
     }
 
     /// The screen's lines, wrapped to `width`: (text, style); and where the selected step and its last shown
@@ -149,6 +154,7 @@ final class ScenarioScreen: Screen {
         let step = scenario.steps[selected]
         para(S.practiceStepHeading(selected + 1, step.title.text(lang)), .title)
         para(step.todo.text(lang), indent: "  ")
+        if step.check == .none { para(S.practiceSpaceTicks, .muted, indent: "  ") }
         let shown = hintsShown(app, selected)
         for h in step.hints.prefix(shown) { para(h.text(lang), .muted, indent: "  💡 ") }
         hintLine = out.count - 1
@@ -182,6 +188,7 @@ final class ScenarioScreen: Screen {
             g.put(text, x: x, y: y, style: style, clip: Rect(x: x, y: y, width: w, height: 1))
             y += 1
         }
+        overflows = all.count > pageHeight
         if scroll + pageHeight < all.count { g.put("↓", x: area.maxX - 2, y: area.maxY - 1, style: .muted) }
         if scroll > 0 { g.put("↑", x: area.maxX - 2, y: area.y + 1, style: .muted) }
     }

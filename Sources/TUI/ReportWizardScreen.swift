@@ -443,7 +443,7 @@ final class ReportWizardScreen: Screen {
             checklistScroll[.concerns] = top
             for (i, d) in defs.enumerated().dropFirst(top).prefix(rows) {
                 let mark = report.concerns.contains(d.id) ? "[x]" : "[ ]"
-                page.option("\(mark) \(d.label)", focused: focused && i == cur, indent: 2)
+                page.option("\(mark) \(S.concern(d.id, app.profile))", focused: focused && i == cur, indent: 2)
             }
             if defs.count > rows {
                 page.line("    \(top + 1)–\(top + rows) of \(defs.count) · \(report.concerns.count) ticked", style: .muted)
@@ -548,7 +548,7 @@ struct PageWriter {
     mutating func option(_ s: String, focused: Bool, indent: Int) {
         let room = max(1, width - indent - 2)
         // The marker ("1. (•) ", "[x] ") stays on the first line; the text wraps under itself.
-        let cut = s.range(of: ") ").map(\.upperBound).flatMap { DisplayWidth.of(String(s[..<$0])) <= 10 ? $0 : nil } ?? s.startIndex
+        let cut = (s.range(of: ") ") ?? s.range(of: "] ")).map(\.upperBound).flatMap { DisplayWidth.of(String(s[..<$0])) <= 10 ? $0 : nil } ?? s.startIndex
         let prefix = String(s[..<cut]), body = String(s[cut...])
         let marker = DisplayWidth.of(prefix)
         guard DisplayWidth.of(s) > room, room - marker > 8 else { lines.append(.option(s, focused: focused, indent: indent)); return }

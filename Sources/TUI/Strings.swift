@@ -637,6 +637,7 @@ extension S {
     static var stepDone: String { tr("stepDone") }
     static var stepDifferent: String { tr("stepDifferent") }
     static var stepTalk: String { tr("stepTalk") }
+    static var practiceSpaceTicks: String { tr("practiceSpaceTicks") }
     static var stepTalked: String { tr("stepTalked") }
     static var stepNotYet: String { tr("stepNotYet") }
     static var kResetDemo: String { tr("kResetDemo") }

@@ -118,3 +118,29 @@ struct KioskLanguageTests {
         #expect(app.render(width: 80, height: 24).contains("Kinga est verrouillé"))
     }
 }
+
+@Suite("Words in the user's language, and messages never cut")
+struct LanguageFitTests {
+    @Test("the report's list of concerns is in the user's language, not the profile's English labels")
+    func concernsTranslated() throws {
+        let d = try Driver()
+        d.app.setLanguage(Languages.shared.language(code: "fr")!)
+        d.press(.char("n"))
+        d.press(.char("4"), .pageDown)
+        d.type("Amani"); d.press(.tab)
+        d.press(.char("1"), .tab, .tab)
+        d.type("9"); d.press(.tab)
+        d.type("Kampung Fiksi"); d.press(.pageDown)
+        #expect(d.contains("[ ] Violence physique"), "\(d.text)")
+        #expect(!d.contains("Physical violence"))
+    }
+
+    @Test("a long message wraps onto a second and third line above the footer instead of being cut")
+    func longFlash() throws {
+        let d = try Driver()
+        d.app.flash = ("La démo a été réinitialisée : les cas fictifs sont revenus comme avant. Reconnectez-vous, puis choisissez votre nom.", .success)
+        let rows = d.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(rows.joined(separator: " ").contains("choisissez votre nom."), "\(d.text)")
+        #expect(d.screen.invariantViolation() == nil)
+    }
+}
