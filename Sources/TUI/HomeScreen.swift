@@ -54,7 +54,9 @@ final class HomeScreen: Screen {
     }
 
     func hints(_ app: App) -> [(String, String)] {
-        [("↑↓", S.kMove), ("Enter", S.kOpen), ("n", S.kNew), ("c", S.menuCases), ("d", S.menuDue), ("l", S.kLock), ("?", S.kHelp), ("q", S.kQuit)]
+        // The menu above already shows every letter; the footer keeps what must never be cut (help, quit) in
+        // every language at 80 columns.
+        [("↑↓", S.kMove), ("Enter", S.kOpen), ("n", S.kNew), ("l", S.kLock), ("?", S.kHelp), ("q", S.kQuit)]
     }
 
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {

@@ -135,6 +135,15 @@ struct LanguageFitTests {
         #expect(!d.contains("Physical violence"))
     }
 
+    @Test("the home screen's footer keeps Help and Quit at 80 columns in every language", arguments: ["en", "id", "fr"])
+    func homeFooter(code: String) throws {
+        let d = try Driver()
+        let l = try #require(Languages.shared.language(code: code))
+        d.app.setLanguage(l)
+        let footer = try #require(d.text.split(separator: "\n").last.map(String.init))
+        #expect(footer.contains("? " + l.text("kHelp")) && footer.contains("q " + l.text("kQuit")), "\(footer)")
+    }
+
     @Test("a long message wraps onto a second and third line above the footer instead of being cut")
     func longFlash() throws {
         let d = try Driver()
