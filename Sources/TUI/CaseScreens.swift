@@ -227,13 +227,15 @@ final class CaseDetailScreen: Screen {
         if selected < top { top = selected }
         if selected >= top + visible { top = selected - visible + 1 }
         let tz = app.clock.timeZone
+        // As wide as the longest date shown ("22 févr. 2026 06:00" is longer than "2 Mar 2026 09:00").
+        let whenWidth = min(22, max(17, events.dropFirst(top).prefix(visible).map { DisplayWidth.of(S.dateTime($0.occurredAt, tz)) }.max() ?? 17))
         for (i, e) in events.enumerated().dropFirst(top).prefix(visible) {
             let rowY = y + i - top
             let isSel = i == selected
             let when = S.dateTime(e.occurredAt, tz)
             let kind = S.eventKind(e.kind)
             let summary = canReadNarrative ? e.summary : S.hiddenSummary
-            let line = "\(DisplayWidth.pad(when, to: 17)) \(DisplayWidth.pad(kind, to: 8)) \(DisplayWidth.pad(e.author, to: 12)) \(summary)"
+            let line = "\(DisplayWidth.pad(when, to: whenWidth)) \(DisplayWidth.pad(kind, to: 8)) \(DisplayWidth.pad(e.author, to: 12)) \(summary)"
             let style: Style = isSel ? .focus : (e.kind == .urgentFlagged ? .danger : .normal)
             if isSel { g.fill(Rect(x: area.x, y: rowY, width: area.width, height: 1), style: .focus) }
             g.put(DisplayWidth.truncate(line, to: w), x: x, y: rowY, style: style, clip: Rect(x: x, y: rowY, width: w, height: 1))

@@ -153,3 +153,24 @@ struct LanguageFitTests {
         #expect(d.screen.invariantViolation() == nil)
     }
 }
+
+@Suite("The case timeline shows whole dates in every language")
+struct TimelineDateTests {
+    @Test("French dates and times are not cut in the timeline at 80 columns")
+    func frenchDates() throws {
+        let d = try Driver(seedDemo: true)
+        d.app.setLanguage(Languages.shared.language(code: "fr")!)
+        // A case whose newest entries are from February (a long French month: "22 févr. 2026 09:00").
+        let feb = try d.store.casePage(after: nil, limit: 100).first { s in
+            ((try? d.store.events(caseID: s.id)) ?? []).suffix(8).contains { LocalDate($0.occurredAt, in: pinned.timeZone).month == 2 && LocalDate($0.occurredAt, in: pinned.timeZone).day >= 10 }
+        }
+        d.app.apply(.push(CaseDetailScreen(caseID: try #require(feb).id)))
+        let rows = d.text.split(separator: "\n").map(String.init)
+        let dated = rows.filter { $0.range(of: #"\d{4} \d\d:\d\d"#, options: .regularExpression) != nil }
+        #expect(!dated.isEmpty, "\(d.text)")
+        // Every time that starts is whole: a year followed by a digit is followed by hh:mm.
+        let started = rows.filter { $0.range(of: #"20\d\d \d"#, options: .regularExpression) != nil }
+        #expect(started.allSatisfy { $0.range(of: #"20\d\d \d\d:\d\d"#, options: .regularExpression) != nil }, "\(started)")
+        #expect(rows.contains { $0.contains("févr.") }, "a February date, the long French month, is on screen")
+    }
+}
