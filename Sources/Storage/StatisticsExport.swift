@@ -51,6 +51,20 @@ public enum StatisticsExport {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Writes an export file whole or not at all: under a temporary name beside it, then renamed over `path`
+    /// in one step (`rename(2)`), so a reader never sees half a file and a failure leaves the old one.
+    /// - Throws: the file system's error; the temporary file is removed.
+    public static func writeWhole(_ data: Data, to path: String) throws {
+        let tmp = path + ".part-\(getpid())"
+        do {
+            try data.write(to: URL(fileURLWithPath: tmp))
+            guard rename(tmp, path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        } catch {
+            try? FileManager.default.removeItem(atPath: tmp)
+            throw error
+        }
+    }
+
     /// The same figures as JSON (UTF-8, keys sorted; suppressed counts as the string "<N").
     public static func json(_ s: CaseStatistics) throws -> Data {
         let e = JSONEncoder()

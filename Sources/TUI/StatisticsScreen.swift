@@ -79,10 +79,7 @@ final class StatisticsScreen: Screen {
         let path = folder + "/kinga-statistics-\(s.from)-to-\(s.to).csv"
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let tmp = path + ".part"
-            try Data(try StatisticsExport.csv(s).utf8).write(to: URL(fileURLWithPath: tmp))
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: tmp, toPath: path)
+            try StatisticsExport.writeWhole(Data(try StatisticsExport.csv(s).utf8), to: path)
             try app.store.recordAudit(actor: app.userName, action: "export.stats", detail: "\(s.from)..\(s.to) csv")
             app.flash = (S.statsExported(path), .success)
         } catch {

@@ -396,14 +396,7 @@ struct Export: ParsableCommand {
             }
             let data = format == "csv" ? Data(try StatisticsExport.csv(stats).utf8) : try StatisticsExport.json(stats)
             if let path = out {
-                // Written whole under another name, then renamed: never a partial file.
-                let tmp = path + ".part-\(getpid())"
-                do {
-                    try data.write(to: URL(fileURLWithPath: tmp))
-                    if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-                    try FileManager.default.moveItem(atPath: tmp, toPath: path)
-                } catch {
-                    try? FileManager.default.removeItem(atPath: tmp)
+                do { try StatisticsExport.writeWhole(data, to: path) } catch {
                     throw Failure(message: "Could not write \(path): \(error.localizedDescription)")
                 }
             } else {
