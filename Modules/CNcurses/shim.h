@@ -8,13 +8,16 @@
 #define KINGA_CNCURSES_SHIM_H
 
 #define _XOPEN_SOURCE_EXTENDED 1
+#include <errno.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <wchar.h>
+#include <sys/ioctl.h>
 #include <ncursesw/curses.h>
 
 /* glibc hides wcwidth from Swift's importer; declare it ourselves. */
@@ -83,6 +86,29 @@ static inline int kinga_put_cell(WINDOW *w, int y, int x, const wchar_t *wcs, at
 static inline int kinga_can_address_cursor(void) {
     char *cup = tigetstr("cup");
     return cup != NULL && cup != (char *)-1;
+}
+
+/*
+ * 1 when the terminal on standard input is gone: hung up (the pty's other end closed, an SSH connection
+ * dropped), in error, or at end of file (poll says readable while nothing is waiting to be read, so read(2)
+ * would return 0 or fail with EIO for ever). 0 while it is there. Called after wget_wch returned ERR: a
+ * terminal that is gone makes wget_wch return ERR at once, every time, and a loop that only waits on it
+ * spins at full CPU. Only `poll` with no wait and `ioctl(FIONREAD)`: nothing is consumed.
+ */
+static inline int kinga_terminal_gone(void) {
+    struct pollfd p;
+    p.fd = 0;
+    p.events = POLLIN;
+    p.revents = 0;
+    int r = poll(&p, 1, 0);
+    if (r < 0) return errno == EINTR ? 0 : 1;
+    if (r == 0) return 0;
+    if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) return 1;
+    if (p.revents & POLLIN) {
+        int waiting = 0;
+        if (ioctl(0, FIONREAD, &waiting) == 0 && waiting == 0) return 1;
+    }
+    return 0;
 }
 
 static inline int kinga_key_code_yes(void) { return KEY_CODE_YES; }

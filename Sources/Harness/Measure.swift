@@ -128,3 +128,39 @@ public func currentRSSMegabytes() -> Double {
           let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
     return kb / 1024
 }
+
+/// Something the harness waited for did not come within its deadline.
+public struct NotObserved: Error, CustomStringConvertible {
+    public let what: String
+    public let seconds: Double
+    public var description: String { "\(what) (not seen within \(String(format: "%.0f", seconds)) s)" }
+}
+
+/// Waits until `condition` holds, looking every `pollMicroseconds`, for up to `seconds`. The harness never
+/// trusts elapsed time to know that something happened: it waits until it can observe it, with a deadline
+/// only so a run cannot hang (a machine under load is slow, not wrong).
+/// - Returns: the seconds it took.
+/// - Throws: `NotObserved(what:)` when the deadline passed first; whatever `condition` throws.
+@discardableResult
+public func waitUntil(_ what: @autoclosure () -> String, seconds: Double = 20, pollMicroseconds: useconds_t = 10_000,
+                      _ condition: () throws -> Bool) throws -> Double {
+    let t0 = monotonicNanos()
+    while true {
+        if try condition() { return Double(monotonicNanos() - t0) / 1e9 }
+        if Double(monotonicNanos() - t0) / 1e9 > seconds { throw NotObserved(what: what(), seconds: seconds) }
+        usleep(pollMicroseconds)
+    }
+}
+
+/// True when process `pid` has ended (gone, or a zombie waiting for its parent to collect it).
+public func processEnded(_ pid: pid_t) -> Bool {
+    guard let state = processState(pid) else { return true }
+    return state == "Z" || state == "X"
+}
+
+/// The state letter of process `pid` from /proc (`R`, `S`, `T` stopped, `Z` zombie…), or nil when it is gone.
+public func processState(_ pid: pid_t) -> Character? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+}

@@ -40,6 +40,25 @@ public final class TmuxWindow {
         try tmux(["set-option", "-g", "status", "off"])
     }
 
+    /// The tmux server's process id, or nil when it is not running.
+    public func serverPID() -> pid_t? {
+        pid_t(((try? tmux(["display-message", "-p", "#{pid}"])) ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Kills the tmux server with SIGKILL: every pane's terminal disappears at once (its other end closes),
+    /// as when a terminal emulator crashes or an SSH connection's server side dies. What ran in the panes gets
+    /// no SIGTERM; only the session leader of each pane gets SIGHUP from the kernel.
+    public func killServerAbruptly() {
+        if let p = serverPID() {
+            kill(p, SIGKILL)
+            _ = try? waitUntil("the tmux server to end", seconds: 10) { processEnded(p) }
+        }
+        // A killed server leaves its socket behind.
+        let dir = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
+        try? FileManager.default.removeItem(atPath: "\(dir)/tmux-\(getuid())/\(socket)")
+        try? FileManager.default.removeItem(atPath: scratch)
+    }
+
     /// Stops the server (and whatever runs in it).
     public func stop() {
         _ = try? tmux(["kill-server"])

@@ -26,6 +26,8 @@ public final class NcursesTerminal: Terminal {
     private let screen: OpaquePointer
     private var decoder = InputDecoder()
     private var ended = false
+    /// Set when the terminal went away (end of file, EIO or hang-up on standard input): the person is gone.
+    private var gone = false
     private let hasColour: Bool
     private var theme: Theme.Kind = .standard
     /// True when the terminal can show colour and `NO_COLOR` is not set.
@@ -123,11 +125,16 @@ public final class NcursesTerminal: Terminal {
                     wtimeout(win, decoder.isPasting ? 300 : 30)
                     var c2: UInt32 = 0
                     let r2 = kinga_get_wch(win, &c2)
-                    if r2 == kinga_err() { events += decoder.flush(); break }
+                    if r2 == kinga_err() {
+                        events += decoder.flush()
+                        noticeIfGone()
+                        break
+                    }
                     events += handle(r2, c2)
                     continue
                 }
                 events += decoder.flush()
+                noticeIfGone()
                 break
             }
             events += handle(r, ch)
@@ -167,9 +174,18 @@ public final class NcursesTerminal: Terminal {
         }
     }
 
+    /// After `wget_wch` gave nothing: checks whether the terminal is still there (see `kinga_terminal_gone`).
+    private func noticeIfGone() {
+        if !gone && kinga_terminal_gone() != 0 { gone = true }
+    }
+
+    /// The signal that asks Kinga to stop, or SIGHUP when the terminal itself went away without one (its
+    /// other end closed while a shell that survived the hang-up stayed the session leader, a dropped SSH
+    /// connection): either way the person is gone, so the loop saves what is unfinished and Kinga exits.
     public func takeSignal() -> Int32? {
         let s = kinga_take_signal()
-        return s == 0 ? nil : s
+        if s != 0 { return s }
+        return gone ? SIGHUP : nil
     }
 
     public func wipe() {

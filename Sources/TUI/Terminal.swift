@@ -7,6 +7,7 @@ public protocol Terminal: AnyObject {
     /// Waits up to `timeoutMs` milliseconds for input. Returns the events decoded (possibly none).
     func nextEvents(timeoutMs: Int) -> [Event]
     /// A signal that asks Kinga to stop (SIGINT, SIGTERM, SIGHUP, SIGQUIT), taken once; nil when none.
+    /// A terminal that has gone away (end of file, EIO, hang-up on its input) answers SIGHUP from then on.
     func takeSignal() -> Int32?
     /// Blanks the screen now (lock, logout): nothing of the last person stays visible.
     func wipe()

@@ -115,10 +115,13 @@ struct Faults {
         let note = "Typed while another session holds the database."
         try w.type(note)
         let script = folder + "/lock.sql"
-        try "BEGIN IMMEDIATE;\nINSERT INTO meta(key, value) VALUES ('reliability.lock', '1');\n.shell sleep 13\nROLLBACK;\n"
+        let held = folder + "/lock.held"
+        try? FileManager.default.removeItem(atPath: held)
+        try "BEGIN IMMEDIATE;\nINSERT INTO meta(key, value) VALUES ('reliability.lock', '1');\n.shell touch \(held)\n.shell sleep 13\nROLLBACK;\n"
             .write(toFile: script, atomically: true, encoding: .utf8)
         let holder = try spawn(["sqlite3", db], stdin: script)
-        usleep(500_000)
+        // The other writer holds the lock once it has written its marker (inside its transaction).
+        try waitUntil("sqlite3 to hold the write lock", seconds: 20) { FileManager.default.fileExists(atPath: held) }
         f.faultsInjected += 1
         try w.send("F2")
         let s = try w.waitFor("Another person is saving", seconds: 20)

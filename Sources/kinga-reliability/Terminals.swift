@@ -39,6 +39,7 @@ struct Terminals {
         }
         try suspendAndResume(db, &f)
         try hangUpMidReport(db, &f)
+        try terminalLoss(db, &f)
         try resizeStorm(db, &f, rounds: long ? 20 : 4)
         try hostilePaste(db, &f)
     }
@@ -49,8 +50,11 @@ struct Terminals {
         let w = try startLoggedIn(kinga, db: db, home: folder)
         defer { w.stop() }
         guard let pid = try w.pid(of: "kinga") else { throw Failed(what: "kinga not running") }
+        // SIGTSTP is discarded by the kernel when Kinga's process group is orphaned (as in a tmux pane whose
+        // shell has no job control); SIGSTOP then stops it for certain, as a job-control shell would.
         kill(pid, SIGTSTP)
-        usleep(300_000)
+        kill(pid, SIGSTOP)
+        try waitUntil("kinga to stop", seconds: 10) { processState(pid) == "T" }
         kill(pid, SIGCONT)
         try w.send("C-l")     // any key: locks, and the lock screen must be drawn whole
         try w.waitFor("Kinga is locked")
@@ -69,8 +73,8 @@ struct Terminals {
         try w.send("n"); try w.waitFor("Step 1 of 6")
         try w.send("4", "PageDown"); try w.waitFor("Step 2 of 6")
         try w.type("Hangup Child")
+        try w.waitFor("Hangup Child")     // on screen: Kinga has handled the keys
         guard let pid = try w.pid(of: "kinga") else { throw Failed(what: "kinga not running") }
-        usleep(100_000)
         kill(pid, SIGHUP)
         let end = try w.waitFor("END-OF-RUN")
         if !leftClean(end) || end.contains("Hangup Child") { f.terminalsLeftDirty += 1; f.problems.append("after SIGHUP: terminal not restored or text left") }
@@ -120,12 +124,12 @@ struct Terminals {
             "Ana\u{1B}[2J\u{1B}[H", "\u{1B}]52;c;ZXZpbA==\u{07}Budi", "\u{1B}]0;pwned\u{07}Citra", "\u{202E}Dewi\u{202C}",
             "Eka\u{0}Fajar", String(repeating: "Gita\nHadi ", count: 1000), "\u{1B}[31mIntan\u{1B}[0m", "Joko\u{9B}31m",
         ]
-        for text in inputs {
+        for (text, visible) in zip(inputs, ["Ana", "Budi", "Citra", "Dewi", "Eka", "Gita", "Intan", "Joko"]) {
             f.hostileInputsTried += 1
             try w.tmux(["set-buffer", "--", text])
             try w.tmux(["paste-buffer", "-p", "-t", "0"])      // bracketed paste, as a terminal would send it
-            usleep(50_000)
-            let s = try w.screen()
+            // The paste has been handled once its harmless part shows in the field.
+            let s = try w.waitFor(visible, "Step 1 of 6", "What would you like to do?")
             if !s.contains("Step 2 of 6") { f.problems.append("a paste moved the report off its step:\n\(s)") }
             // Shown as text is harmless; what must never happen is the terminal obeying it.
             let title = try w.tmux(["display-message", "-p", "-t", "0", "#{pane_title}"])
@@ -133,9 +137,11 @@ struct Terminals {
             if title.contains("pwned") || buffers.contains("evil") { f.problems.append("a pasted escape sequence reached the terminal (title or clipboard)") }
             try w.send("C-u")   // clear the field (or nothing)
             for _ in 0..<3 { try w.send("BSpace") }
+            try waitUntil("the field to be cleared after pasting \(visible)", seconds: 20) { !(try w.screen()).contains(visible) }
         }
+        try w.type("Harmless")
         try w.send("Tab")     // the draft is written
-        usleep(100_000)
+        try waitUntil("the draft after the pastes", seconds: 20) { try store.drafts().contains { $0.report.childName.contains("Harmless") } }
         for d in try store.drafts() {
             let fields = [d.report.childName, d.report.village, d.report.caregiver, d.report.nickname]
             if fields.contains(where: { $0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || (0x80...0x9F).contains($0.value) || $0 == "\u{202E}" } }) {
@@ -144,5 +150,88 @@ struct Terminals {
             try store.deleteDraft(id: d.id)
         }
         try w.send("Escape")
+    }
+
+    /// The terminal disappears without a signal, on the login, home, report, dialog and PIN-prompt screens:
+    /// Kinga runs under `setsid`, so it has no controlling terminal and the kernel sends it no SIGHUP when the
+    /// tmux server is killed with SIGKILL (the pty's other end simply goes away: what a crashed terminal
+    /// emulator, or a shell that survives the hang-up as session leader, leaves Kinga with). It must notice
+    /// the end of its input, keep the report being typed as a draft, and exit within 2 seconds instead of
+    /// spinning (issue #14).
+    func terminalLoss(_ db: String, _ f: inout Figures) throws {
+        let store = try prepareDatabase(db)
+        let limit = 2.0
+        struct Place {
+            let name: String
+            let draft: String?
+            let reach: (TmuxWindow) throws -> Void
+        }
+        let places: [Place] = [
+            Place(name: "login", draft: nil) { _ in },
+            Place(name: "home", draft: nil) { w in
+                try w.send("1", "Tab"); try w.type(pin); try w.send("Enter"); try w.waitFor("What would you like to do?")
+            },
+            Place(name: "report", draft: "Vanished Terminal") { w in
+                try w.send("1", "Tab"); try w.type(pin); try w.send("Enter"); try w.waitFor("What would you like to do?")
+                try w.send("n"); try w.waitFor("Step 1 of 6")
+                try w.send("4", "PageDown"); try w.waitFor("Step 2 of 6")
+                try w.type("Vanished Terminal")          // typed, not yet confirmed with Tab: kept too
+                try w.waitFor("Vanished Terminal")
+            },
+            Place(name: "dialog", draft: "Vanished Dialog") { w in
+                try w.send("1", "Tab"); try w.type(pin); try w.send("Enter"); try w.waitFor("What would you like to do?")
+                try w.send("n"); try w.waitFor("Step 1 of 6")
+                try w.send("4", "PageDown"); try w.waitFor("Step 2 of 6")
+                try w.type("Vanished Dialog")
+                try w.waitFor("Vanished Dialog")
+                try w.send("Escape"); try w.waitFor("Keep it as a draft")
+            },
+        ]
+        for place in places {
+            f.terminalsTried += 1
+            for d in try store.drafts() { try store.deleteDraft(id: d.id) }
+            let w = TmuxWindow()
+            defer { w.stop() }
+            try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color setsid -w \(kinga) --db \(db)")
+            try w.waitFor("Choose your name")
+            try place.reach(w)
+            try lose(w, place.name, limit: limit, &f)
+            if let name = place.draft {
+                if !(try store.drafts().contains { $0.report.childName == name }) {
+                    f.recordsLost += 1
+                    f.problems.append("terminal lost on the \(place.name) screen: the report being typed was not kept as a draft")
+                }
+            }
+        }
+        for d in try store.drafts() { try store.deleteDraft(id: d.id) }
+        // The PIN prompt of `kinga export cases` (not full screen): it must end too, and write no file.
+        f.terminalsTried += 1
+        let out = folder + "/lost-export.json"
+        let w = TmuxWindow()
+        defer { w.stop() }
+        try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color setsid -w \(kinga) export cases --db \(db) --user 'Reliability Supervisor' --out \(out)")
+        try w.waitFor("PIN")
+        try lose(w, "PIN prompt", limit: limit, &f)
+        if FileManager.default.fileExists(atPath: out) { f.problems.append("terminal lost at the PIN prompt: an export file was written") }
+    }
+
+    /// Kills `w`'s tmux server abruptly and checks that the Kinga in it ends within `limit` seconds.
+    private func lose(_ w: TmuxWindow, _ place: String, limit: Double, _ f: inout Figures) throws {
+        guard let pid = try w.pid(of: "kinga") else { throw Failed(what: "kinga not running on the \(place) screen") }
+        let t0 = monotonicNanos()
+        w.killServerAbruptly()
+        do {
+            try waitUntil("kinga to exit after its terminal vanished on the \(place) screen", seconds: 10, pollMicroseconds: 2_000) { processEnded(pid) }
+        } catch {
+            kill(pid, SIGKILL)
+            f.problems.append("terminal lost on the \(place) screen: Kinga was still running 10 s later (killed)")
+            return
+        }
+        let seconds = Double(monotonicNanos() - t0) / 1e9
+        f.terminalLossExits += 1
+        f.terminalLossSlowest = max(f.terminalLossSlowest, seconds)
+        if seconds > limit {
+            f.problems.append("terminal lost on the \(place) screen: Kinga took \(String(format: "%.1f", seconds)) s to exit (at most \(Int(limit)) s)")
+        }
     }
 }

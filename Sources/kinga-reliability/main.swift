@@ -35,6 +35,10 @@ struct Figures: Codable {
     var concurrentWrites = 0
     var conflictsDetected = 0
     var terminalsTried = 0
+    /// Terminals that vanished without a signal, and Kinga ended by itself (issue #14).
+    var terminalLossExits = 0
+    /// The slowest of those exits, in seconds (at most 2).
+    var terminalLossSlowest = 0.0
     var recordsLost = 0
     var terminalsLeftDirty = 0
     var problems: [String] = []
@@ -81,6 +85,7 @@ struct Suite: ParsableCommand {
               hostile inputs tried (in the real binary):   \(f.hostileInputsTried)
               processes writing concurrently:              \(f.processesConcurrently)  (\(f.concurrentWrites) writes, \(f.conflictsDetected) edit conflicts caught)
               terminal set-ups tried:                      \(f.terminalsTried)
+              terminals vanished, Kinga exited by itself:  \(f.terminalLossExits)  (slowest \(String(format: "%.2f", f.terminalLossSlowest)) s; at most 2)
               records lost:                                \(f.recordsLost)  (must be 0)
               terminals left dirty:                        \(f.terminalsLeftDirty)  (must be 0)
             """)
@@ -184,7 +189,10 @@ struct KillLoop {
             _ = try store.createUser(name: "Reliability Supervisor", roles: [.supervisor], pin: pin, createdBy: "kinga-reliability")
             try store.setSetting("language", "en", actor: "kinga-reliability")
         }
-        var before = try Snapshot.take(try KingaStore(path: db, clock: pinnedClock))
+        // One connection of the harness's own, to watch the draft on disk while Kinga runs (WAL: reading never
+        // blocks Kinga's writes).
+        let watcher = try KingaStore(path: db, clock: pinnedClock)
+        var before = try Snapshot.take(watcher)
         for i in 0..<count {
             let name = Self.name(&rng)
             let report = rng.chance(0.75) || before.cases.isEmpty
@@ -202,6 +210,7 @@ struct KillLoop {
             var confirmed: [(Report) -> Bool] = []
             var savedSeen = false
             var midSave = false
+            var unobserved: String?
             for (k, step) in steps.enumerated() {
                 if !step.keys.isEmpty { try w.send(step.keys) }
                 if let t = step.text { try w.type(t) }
@@ -214,13 +223,27 @@ struct KillLoop {
                 if let wait = step.waitFor { try w.waitFor(wait) }
                 if step.saves { savedSeen = step.waitFor != nil }
                 if let e = step.expect {
-                    usleep(60_000)      // the key has been handled (and the draft written) well before this
-                    confirmed.append(e)
+                    // An answer counts as finished only once it is seen in the draft on disk (never after a
+                    // guessed delay: under load Kinga may handle the keys later, and that is not a loss).
+                    do {
+                        try waitUntil("answer \(confirmed.count) in the draft on disk", seconds: 30) {
+                            try watcher.drafts().contains { e($0.report) }
+                        }
+                        confirmed.append(e)
+                    } catch let n as NotObserved {
+                        unobserved = n.description
+                        break
+                    }
                 }
+            }
+            if let u = unobserved {
+                // Kinga showed the next step but never wrote the answer: a lost answer, not a harness guess.
+                f.recordsLost += 1
+                f.problems.append("kill \(i): Kinga did not keep an answer it had handled: \(u)")
             }
             guard let pid = try w.pid(of: "kinga") else { f.problems.append("kill \(i): kinga was not running"); continue }
             kill(pid, SIGKILL)
-            usleep(50_000)
+            try waitUntil("kinga to end after SIGKILL", seconds: 10) { processEnded(pid) }
             let (after, problems) = verify(db, against: before)
             f.recordsLost += problems.count
             f.problems += problems.map { "kill \(i): \($0)" }
