@@ -58,6 +58,18 @@ static inline void kinga_install_signal_handlers(void) {
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* A blocked signal would never reach the handlers: a parent's mask is inherited across exec (a thread
+       pool that blocks signals, a launcher), and then a hang-up or a kill would be ignored for ever. */
+    sigset_t ours;
+    sigemptyset(&ours);
+    sigaddset(&ours, SIGINT);
+    sigaddset(&ours, SIGTERM);
+    sigaddset(&ours, SIGHUP);
+    sigaddset(&ours, SIGQUIT);
+    sigaddset(&ours, SIGTSTP);
+    sigaddset(&ours, SIGCONT);
+    sigaddset(&ours, SIGWINCH);
+    sigprocmask(SIG_UNBLOCK, &ours, NULL);
 }
 
 /* Returns the last signal received (0 if none) and clears it. */

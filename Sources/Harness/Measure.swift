@@ -92,8 +92,10 @@ public func spawn(_ argv: [String], stdin: String = "/dev/null", stdout: String 
     let env = environment ?? ProcessInfo.processInfo.environment
     var cenv: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer { for e in cenv { free(e) } }
+    var attributes = cleanSignalAttributes()
+    defer { posix_spawnattr_destroy(&attributes) }
     var pid: pid_t = 0
-    let rc = posix_spawnp(&pid, argv[0], &actions, nil, &cargs, &cenv)
+    let rc = posix_spawnp(&pid, argv[0], &actions, &attributes, &cargs, &cenv)
     guard rc == 0 else { throw SpawnError(program: argv[0], code: rc) }
     return pid
 }
@@ -163,4 +165,23 @@ public func processState(_ pid: pid_t) -> Character? {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
           let close = stat.lastIndex(of: ")") else { return nil }
     return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+}
+
+/// Spawn attributes that give the child no blocked signals and every signal's default action. Without them
+/// a child inherits the spawning thread's mask: test runners and Dispatch's worker threads block most
+/// signals, so a tmux server started from there, and every shell in its panes, would ignore SIGHUP for
+/// ever and outlive the run. The caller destroys the attributes (`posix_spawnattr_destroy`).
+public func cleanSignalAttributes() -> posix_spawnattr_t {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    var all = sigset_t()
+    sigfillset(&all)
+    sigdelset(&all, SIGKILL)
+    sigdelset(&all, SIGSTOP)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    return attributes
 }

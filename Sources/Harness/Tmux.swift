@@ -62,6 +62,10 @@ public final class TmuxWindow {
     /// Stops the server (and whatever runs in it).
     public func stop() {
         _ = try? tmux(["kill-server"])
+        // `kill-server` returns before the server has gone; wait, so nothing of this window outlives the call.
+        _ = try? waitUntil("the tmux server \(socket) to stop", seconds: 10, pollMicroseconds: 20_000) {
+            (try? spawnAndWait(["tmux", "-L", socket, "-f", "/dev/null", "list-sessions"])) != 0
+        }
         try? FileManager.default.removeItem(atPath: scratch)
     }
 

@@ -481,22 +481,30 @@ enum PINInput {
     }
 }
 
+/// Set by the signal handler of `CancelOnSignal` (only an async-signal-safe store happens there).
+nonisolated(unsafe) var cancelSignalled: sig_atomic_t = 0
+
 /// Ctrl-C (SIGINT) and SIGTERM ask a long command to stop at its next safe point instead of killing it.
+///
+/// A plain `sigaction` handler that sets a flag the command polls. Not a Dispatch signal source: on Linux
+/// those read the signal through a `signalfd` and need it blocked in every thread; with the signal ignored
+/// and not blocked (as it is when Kinga runs in a terminal) the kernel throws it away and Ctrl-C did nothing.
+/// The end-to-end test only passed because the test runner's threads had the signal blocked (issue #14).
 final class CancelOnSignal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var flag = false
-    private var sources: [DispatchSourceSignal] = []
     init() {
+        cancelSignalled = 0
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in cancelSignalled = 1 }
+        sigemptyset(&action.sa_mask)
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
         for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { [weak self] in self?.set() }
-            s.resume()
-            sources.append(s)
+            sigaction(sig, &action, nil)
+            sigaddset(&unblock, sig)
         }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
-    private func set() { lock.lock(); flag = true; lock.unlock() }
-    var requested: Bool { lock.lock(); defer { lock.unlock() }; return flag }
+    var requested: Bool { cancelSignalled != 0 }
 }
 
 /// A one-line progress bar on standard error (only when it is a terminal): done of total, and an estimate.

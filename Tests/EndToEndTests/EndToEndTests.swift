@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// End-to-end tests: the real binary in tmux. They run one at a time (one binary, real signals).
-@Suite("Kinga in a real terminal (tmux)", .serialized)
+@Suite("Kinga in a real terminal (tmux)", .serialized, .cleansUp)
 struct EndToEndTests {
     @Test func binaryExists() {
         #expect(FileManager.default.isExecutableFile(atPath: TmuxSession.binary), "build first: swift build (make test does)")
@@ -123,8 +123,7 @@ struct EndToEndTests {
         try t.send("n", "5", "PageDown")
         try t.waitFor("Step 2 of 6")
         try t.type("Draft Child")
-        try t.send("Tab")
-        Thread.sleep(forTimeInterval: 0.3)
+        try t.waitFor("Draft Child")     // handled; not confirmed with Tab, so only the signal can save it
         let pid = try #require(try t.kingaPID())
         kill(pid, signal == "TERM" ? SIGTERM : signal == "HUP" ? SIGHUP : SIGINT)
         let after = try t.waitForExit()
@@ -141,11 +140,12 @@ struct EndToEndTests {
         let t = TmuxSession()
         try t.startKinga()
         try t.waitFor("New report about a child")
-        try t.send("C-c", "C-\\", "C-z")
-        Thread.sleep(forTimeInterval: 0.5)
-        let s = try t.screen()
-        #expect(s.contains("New report about a child"))
+        try t.send("C-c", "C-\\", "C-z", "F1")
+        // Keys are handled in order: once help is open, the control keys before it were handled too.
+        let s = try t.waitFor("This is where you start")     // the home screen's help page
         #expect(!s.contains("EXIT="))
+        try t.send("Escape")
+        try t.waitFor("New report about a child")
         try t.send("q")
         try t.waitForExit()
     }
@@ -291,14 +291,15 @@ struct EndToEndTests {
         let again = try t.restart(logIn: false)
         try again.waitFor("Choose your name")
         try again.send("1", "Tab")
-        for _ in 0..<5 {
+        let db = t.dataHome + "/kinga/kinga.sqlite"
+        for n in 1...5 {
             try again.type("000000")
             try again.send("Enter")
-            Thread.sleep(forTimeInterval: 0.4)
+            try again.waitForSQL(db, "SELECT count(*) FROM audit_log WHERE action = 'login.failed'", equals: "\(n)")
         }
         try again.type("902134")
         try again.send("Enter")
-        Thread.sleep(forTimeInterval: 0.5)
+        try again.waitForSQL(db, "SELECT count(*) FROM audit_log WHERE action = 'login.refused_locked'", equals: "1")
         let s = try again.screen()
         #expect(s.contains("That did not work"), "the right PIN during the lockout must be refused too:\n\(s)")
         #expect(!s.contains("What would you like to do?"))
@@ -516,7 +517,7 @@ struct EndToEndTests {
         #expect((json?["cases"] as? [Any])?.count == 40_045)
         #expect(!(try String(contentsOfFile: out, encoding: .utf8)).contains("Copy Child"))
         // Ctrl-C at the PIN prompt stops at once and gives the terminal its echo back.
-        try t.tmux(["kill-server"])
+        try t.stopServer()
         try t.start("\(TmuxSession.quote(TmuxSession.binary)) export cases --demo --user 'Supervisor Demo' --out \(TmuxSession.quote(out + "3"))")
         try t.waitFor("PIN for Supervisor Demo:")
         try t.send("C-c")

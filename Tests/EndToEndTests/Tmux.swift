@@ -1,4 +1,5 @@
 import Foundation
+import Harness
 import Testing
 
 /// Drives the real `kinga` binary inside a private tmux server: `send-keys` in, `capture-pane` out.
@@ -26,10 +27,49 @@ final class TmuxSession {
         self.width = width
         self.height = height
         try? FileManager.default.createDirectory(atPath: self.dataHome, withIntermediateDirectories: true)
+        Self.started?.add(socket: socket, dataHome: self.dataHome)
     }
 
     deinit {
         _ = try? tmux(["kill-server"])
+    }
+
+    /// What the tests of the current scope started (see `CleansUp`): bound per test, so tests running at the
+    /// same time never tear down each other's servers.
+    @TaskLocal static var started: Started?
+
+    /// The tmux servers and data folders one test started.
+    final class Started: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [(socket: String, dataHome: String)] = []
+        func add(socket: String, dataHome: String) { lock.withLock { items.append((socket, dataHome)) } }
+        var all: [(socket: String, dataHome: String)] { lock.withLock { items } }
+    }
+
+    /// Processes running from the binary under test whose environment names `dataHome` (every Kinga a
+    /// test starts gets its own `XDG_DATA_HOME` and `HOME`).
+    static func kingaProcesses(using dataHome: String) -> [pid_t] {
+        let procs = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return procs.compactMap { pid_t($0) }.filter { pid in
+            guard let cmd = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                  String(decoding: cmd.prefix { $0 != 0 }, as: UTF8.self) == binary,
+                  let env = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+            let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)).flatMap { s in
+                s.lastIndex(of: ")").map { s[s.index(after: $0)...].trimmingCharacters(in: .whitespaces).first } } ?? nil
+            if state == "Z" { return false }
+            return env.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == "XDG_DATA_HOME=\(dataHome)" }
+        }
+    }
+
+    /// Stops this session's tmux server and waits until it has gone (`kill-server` returns before it has), so
+    /// the socket can be used again at once.
+    func stopServer() throws {
+        _ = try? tmux(["kill-server"])
+        let deadline = Date().addingTimeInterval(10)
+        while (try? Self.run(["tmux", "-L", socket, "-f", "/dev/null", "list-sessions"]))?.status == 0 {
+            if Date() > deadline { Issue.record("the tmux server \(socket) did not stop"); return }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
     }
 
     /// Runs a tmux command on this session's private server; returns stdout.
@@ -55,8 +95,11 @@ final class TmuxSession {
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for a in cargs { free(a) } }
+        // No blocked signals and default actions in the child (see `cleanSignalAttributes`).
+        var attributes = cleanSignalAttributes()
+        defer { posix_spawnattr_destroy(&attributes) }
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, argv[0], &actions, nil, &cargs, environ)
+        let rc = posix_spawnp(&pid, argv[0], &actions, &attributes, &cargs, environ)
         guard rc == 0 else { throw SpawnError(code: rc) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
@@ -67,6 +110,8 @@ final class TmuxSession {
     /// Starts a shell command in a new window of the given size. `env` is added to a clean environment
     /// with a pinned clock, the private data folder and UTF-8.
     func start(_ command: String, env: [String: String] = [:], term: String? = "xterm-256color") throws {
+        // One session per server: `-t 0` must never mean an older session whose program has ended.
+        if (try? Self.run(["tmux", "-L", socket, "-f", "/dev/null", "list-sessions"]))?.status == 0 { try stopServer() }
         var e: [String: String] = [
             "KINGA_NOW": "2026-03-02T09:00:00Z", "XDG_DATA_HOME": dataHome, "LANG": "C.UTF-8", "TZ": "UTC",
             "HOME": dataHome, "PATH": "/usr/bin:/bin", "USER": "e2e",
@@ -76,7 +121,10 @@ final class TmuxSession {
         let assignments = e.keys.sorted().map { "\($0)=\(Self.quote(e[$0]!))" }.joined(separator: " ")
         let unset = term == nil ? "-u TERM " : ""
         let tail = "code=$?; modes=$(stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(echo|icanon)$' | tr '\\n' ' '); echo \"EXIT=$code STTY: $modes END-OF-RUN\"; sleep 600"
-        let shell = "env -i \(unset)\(assignments) sh -c \(Self.quote(command)); " + tail
+        // The shells around Kinga ignore Ctrl-C (as an interactive shell does): otherwise a Ctrl-C that Kinga
+        // handles would also kill the `sh -c` waiting for it, and the pane would close before the test reads it.
+        // Kinga installs its own handlers, so it still gets the signal.
+        let shell = "trap '' INT QUIT; env -i \(unset)\(assignments) sh -c \(Self.quote(command)); " + tail
         try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-c", repo, shell])
         try tmux(["set-option", "-g", "status", "off"])
     }
@@ -129,7 +177,7 @@ final class TmuxSession {
 
     /// Stops this tmux server and starts Kinga again on the same data    /// Stops this tmux server and starts Kinga again on the same data, logged in (a restart of the kiosk).
     func restart(_ args: String = "", logIn: Bool = true) throws -> TmuxSession {
-        try tmux(["kill-server"])
+        try stopServer()
         let again = TmuxSession(width: width, height: height, dataHome: dataHome)
         try again.startKinga(args, logIn: logIn)
         return again
@@ -196,6 +244,19 @@ final class TmuxSession {
         return s
     }
 
+    /// Waits until `sql`, run by the sqlite3 shell on `db`, prints `expected` (trimmed): what Kinga wrote is
+    /// observed on disk instead of guessed from elapsed time.
+    func waitForSQL(_ db: String, _ sql: String, equals expected: String, seconds: Double = 15) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        var got = ""
+        while Date() < deadline {
+            got = try Self.run(["sqlite3", db, sql]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            if got == expected { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("timed out waiting for \(sql) to give \(expected); it gave \(got)")
+    }
+
     /// Waits until the command in the pane has ended; returns the screen (with `EXIT=n STTY: … END-OF-RUN`).
     @discardableResult
     func waitForExit(seconds: Double = 10) throws -> String { try waitFor("END-OF-RUN", seconds: seconds) }
@@ -206,4 +267,52 @@ final class TmuxSession {
     }
 
     static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+}
+
+/// Tears down everything an end-to-end test started, also when it fails or throws: its tmux servers (and
+/// with them the Kinga in each), then checks that no Kinga it started is still running (a Kinga whose
+/// terminal is gone must end by itself) and that no tmux server of it is left. Anything left is an error of
+/// the test (issue #14: `make test` used to leave about 30 tmux servers and several Kinga processes behind).
+struct CleansUp: TestTrait, SuiteTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        // A suite-level scope wraps the whole suite; the per-test scopes below it do the work.
+        guard !test.isSuite else { return try await function() }
+        let started = TmuxSession.Started()
+        var failure: Error?
+        do {
+            try await TmuxSession.$started.withValue(started) { try await function() }
+        } catch {
+            failure = error
+        }
+        func tmux(_ socket: String, _ command: String) -> Int32? {
+            (try? TmuxSession.run(["tmux", "-L", socket, "-f", "/dev/null", command]))?.status
+        }
+        for s in started.all { _ = tmux(s.socket, "kill-server") }
+        // `kill-server` returns before the server has gone: wait (with a deadline) until neither a server nor
+        // a Kinga of this test answers any more.
+        let homes = Set(started.all.map(\.dataHome))
+        let deadline = Date().addingTimeInterval(10)
+        var kingas: [pid_t] = []
+        var servers: [String] = []
+        repeat {
+            kingas = homes.flatMap { TmuxSession.kingaProcesses(using: $0) }
+            servers = started.all.map(\.socket).filter { tmux($0, "list-sessions") == 0 }
+            if kingas.isEmpty && servers.isEmpty { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        } while Date() < deadline
+        if !kingas.isEmpty {
+            Issue.record("Kinga was still running 10 s after its terminal was closed (pids \(kingas)); killed now")
+            for p in kingas { kill(p, SIGKILL) }
+        }
+        if !servers.isEmpty { Issue.record("tmux servers still running 10 s after the test: \(servers)") }
+        for h in homes { try? FileManager.default.removeItem(atPath: h) }
+        if let f = failure { throw f }
+    }
+}
+
+extension Trait where Self == CleansUp {
+    /// See `CleansUp`.
+    static var cleansUp: CleansUp { CleansUp() }
 }
