@@ -18,6 +18,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case backupDamaged(String)
     /// The database (path) failed SQLite's check when opened: Kinga did not open it, so nothing was written.
     case damaged(String)
+    /// This unfinished report was already saved as the case with this number (in another session, or on
+    /// another terminal of the same person): it is never written or saved again (issue #14: a "ghost draft"
+    /// that became a second case).
+    case draftSavedAsCase(CaseNumber)
+    /// Another session wrote a newer version of this unfinished report since this one read it.
+    case draftContinuedElsewhere
 
     public var description: String {
         switch self {
@@ -28,6 +34,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .cannotOpen(let path, let reason): return "Kinga could not open its database at \(path): \(reason)"
         case .damaged(let path): return "The database at \(path) is damaged. Kinga has not opened it, so nothing more can be lost. Go back to the newest backup (kinga check lists them; kinga restore FILE --yes), and keep the damaged file for a technician."
         case .backupDamaged(let path): return "\(path) is not a sound Kinga backup (it is damaged, or it is another kind of file). Choose another backup."
+        case .draftSavedAsCase(let n): return "This report was already saved as \(n) in another session, so it is not saved again. Add anything missing to \(n) as a note."
+        case .draftContinuedElsewhere: return "This unfinished report was continued in another session since you opened it."
         }
     }
 }
@@ -309,19 +317,38 @@ public final class KingaStore: @unchecked Sendable {
 
     // MARK: - Drafts
 
-    /// Saves (inserts or replaces) a draft of a guided report. Called after every wizard step.
+    /// Saves a draft of a guided report: creates it, or replaces the version this session last read or wrote.
+    /// Called after every answer and when Kinga stops or locks.
+    ///
+    /// Two sessions may hold the same draft (the same person on two terminals, `u` on a second kiosk
+    /// session). The version check makes sure neither silently undoes the other, and a draft that has become a
+    /// case never comes back (issue #14).
+    /// - Parameters:
+    ///   - expectedVersion: the draft's version when this session last read or wrote it; 0 for a new draft.
     /// - Returns: the draft as stored (version incremented).
+    /// - Throws: `StoreError.draftSavedAsCase(number)` when a case was already saved from this draft;
+    ///   `StoreError.draftContinuedElsewhere` when the stored version is not `expectedVersion` (another
+    ///   session wrote since); `StoreError.accessDenied` for someone else's draft; database errors. Nothing
+    ///   is written when it throws.
     @discardableResult
-    public func saveDraft(id: UUID, step: ReportStep, report: Report) throws -> Draft {
+    public func saveDraft(id: UUID, step: ReportStep, report: Report, expectedVersion: Int) throws -> Draft {
         let now = clock.now
         let json = try Self.encode(report)
         let owner = actor
         return try write { db in
+            if let number = try String.fetchOne(db, sql: "SELECT case_number FROM case_record WHERE source_draft_id = ?",
+                                                arguments: [id.uuidString]).flatMap({ CaseNumber($0) }) {
+                throw StoreError.draftSavedAsCase(number)
+            }
             let existing = try Row.fetchOne(db, sql: "SELECT version, created_at, author_id FROM draft WHERE id = ?", arguments: [id.uuidString])
             if let e = existing, let o = owner, let author = e["author_id"] as String?, author != o.id.uuidString {
                 throw Denied(actor: o.name, caseID: nil, what: "draft.write")
             }
-            let version = (existing?["version"] as Int? ?? 0) + 1
+            let stored = existing?["version"] as Int? ?? 0
+            // A draft thrown away in another session (no row, no case) is written again: what this session
+            // still holds is the person's own typing, and losing it silently would be worse.
+            if existing != nil && stored != expectedVersion { throw StoreError.draftContinuedElsewhere }
+            let version = max(stored, expectedVersion) + 1
             let created = existing.flatMap { ISO8601.parse($0["created_at"]) } ?? now
             try db.execute(sql: """
                 INSERT INTO draft(id, device_id, version, created_at, updated_at, step, report_json, author_id)
@@ -394,15 +421,15 @@ public final class KingaStore: @unchecked Sendable {
             throw StoreError.accessDenied
         }
         return try pool.write { db in
-            var sourceDraft: String? = draftID.uuidString
+            let sourceDraft: String? = draftID.uuidString
             if let existingID = try String.fetchOne(db, sql: "SELECT id FROM case_record WHERE source_draft_id = ?",
                                                    arguments: [draftID.uuidString]),
                let existing = try Self.fetchCase(db, id: existingID) {
                 // The same answers again (Enter pressed twice, a retry): the case already saved.
                 if existing.report == clean { return existing }
-                // Different answers under the same draft (two kiosks resumed one draft): never drop either;
-                // this one becomes its own case.
-                sourceDraft = nil
+                // Different answers under a draft that is already a case (a stale session on another terminal):
+                // never a second case; the person is told where the report went (issue #14).
+                throw StoreError.draftSavedAsCase(existing.number)
             }
             let id = try insertCase(db, clean, age: age, received: received, status: status, assignedTo: assignedTo,
                                     source: "intake", sourceDraft: sourceDraft)

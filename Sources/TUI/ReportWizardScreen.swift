@@ -8,7 +8,14 @@ import Storage
 /// patterns, adapted to a terminal.
 final class ReportWizardScreen: Screen {
     private(set) var report: Report
-    let draftID: UUID
+    /// The draft this report is kept in. Changes only when another session continued the same draft: this
+    /// session's answers then go on in a draft of their own, so neither overwrites the other.
+    private(set) var draftID: UUID
+    /// The draft's version this session last read or wrote (0: not written yet).
+    private var draftVersion: Int
+    /// Set when this report turned out to be saved already, as this case, in another session: nothing more is
+    /// written or saved here (issue #14).
+    private(set) var savedElsewhere: CaseNumber?
     private(set) var step: ReportStep
     /// Index of the focused item: the step's fields, then the Continue/Save button.
     private(set) var focus = 0
@@ -29,6 +36,7 @@ final class ReportWizardScreen: Screen {
     init(draft: Draft?) {
         report = draft?.report ?? Report()
         draftID = draft?.id ?? UUID()
+        draftVersion = draft?.version ?? 0
         step = draft?.step ?? .reporter
         lastPersisted = draft?.report
         for f in ReportField.allCases {
@@ -299,6 +307,10 @@ final class ReportWizardScreen: Screen {
 
     private func save(_ app: App) -> Action {
         guard !saving else { return .none }
+        if let n = savedElsewhere {
+            app.flash = (S.cycleError(StoreError.draftSavedAsCase(n)), .warning)
+            return .none
+        }
         let found = ReportValidation.issues(for: .review, in: report, today: app.clock.today)
         if let firstStep = ReportStep.allCases.first(where: { s in s.fields.contains { found[$0] != nil } }) {
             _ = goTo(firstStep, app)
@@ -314,6 +326,11 @@ final class ReportWizardScreen: Screen {
             let similar = (try? app.store.possibleDuplicates(of: record.id, viewer: app.session)) ?? []
             if !similar.isEmpty { return .replace(DuplicateCheckScreen(record: record, candidates: similar)) }
             return .replace(SavedScreen(record: record))
+        } catch StoreError.draftSavedAsCase(let n) {
+            saving = false
+            savedElsewhere = n
+            app.flash = (S.cycleError(StoreError.draftSavedAsCase(n)), .warning)
+            return .none
         } catch {
             saving = false
             persistDraft(app)
@@ -323,11 +340,24 @@ final class ReportWizardScreen: Screen {
     }
 
     /// Writes the draft when anything changed since the last write. Failures are shown, never thrown away.
+    ///
+    /// When another session saved this report as a case meanwhile, nothing is written and the person is told
+    /// the case number; when another session continued the same draft, this session's answers go on in a
+    /// draft of their own (both are offered by `u`), so neither is lost or overwritten.
     private func persistDraft(_ app: App) {
-        guard !saving, report != Report(), report != lastPersisted else { return }
+        guard !saving, savedElsewhere == nil, report != Report(), report != lastPersisted else { return }
         do {
-            try app.store.saveDraft(id: draftID, step: step, report: report)
+            draftVersion = try app.store.saveDraft(id: draftID, step: step, report: report, expectedVersion: draftVersion).version
             lastPersisted = report
+        } catch StoreError.draftSavedAsCase(let n) {
+            savedElsewhere = n
+            app.flash = (S.cycleError(StoreError.draftSavedAsCase(n)), .warning)
+        } catch StoreError.draftContinuedElsewhere {
+            draftID = UUID()
+            draftVersion = 0
+            lastPersisted = nil
+            persistDraft(app)
+            if savedElsewhere == nil { app.flash = (S.cycleError(StoreError.draftContinuedElsewhere), .warning) }
         } catch {
             app.flash = (S.cycleError(error), .danger)
         }
@@ -337,6 +367,7 @@ final class ReportWizardScreen: Screen {
 
     private func leave(_ app: App) -> Action {
         if report == Report() { return .pop }
+        if savedElsewhere != nil { return .home(then: nil) }     // nothing here to keep: it is a case already
         let draftID = self.draftID
         return .push(DialogScreen(title: S.wizardTitle, question: S.leaveQuestion, choices: [
             (S.leaveKeep, { [weak self] app in

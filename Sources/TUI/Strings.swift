@@ -505,6 +505,8 @@ extension S {
             case .notFound: return tr("error.notFound")
             case .invalidReport: return tr("error.invalidReport")
             case .cannotOpen, .backupDamaged, .damaged: return saveFailed(s.description)
+            case .draftSavedAsCase(let n): return tr("error.draftSavedAsCase", ["number": n.description])
+            case .draftContinuedElsewhere: return tr("error.draftContinuedElsewhere")
             }
         default:
             if let p = KingaStore.problem(in: e) { return tr("error.db.\(p.rawValue)") }

@@ -135,6 +135,53 @@ struct EndToEndTests {
         try again.waitFor("Draft Child")
     }
 
+    @Test("ghost drafts: a report continued and saved on a second terminal does not come back when the first is hung up")
+    func ghostDraftDoesNotComeBack() throws {
+        let a = TmuxSession()
+        try a.startKinga()
+        try a.send("n")
+        try a.waitFor("Step 1 of 6")
+        try a.send("4", "PageDown")
+        try a.waitFor("Step 2 of 6")
+        try a.type("Ghost Child")
+        try a.send("Tab")
+        let db = a.dataHome + "/kinga/kinga.sqlite"
+        try a.waitForSQL(db, "SELECT count(*) FROM draft", equals: "1")
+        // The same person on a second terminal continues it with u, finishes and saves it.
+        let b = TmuxSession(dataHome: a.dataHome)
+        try b.startKinga()
+        try b.waitFor("1 unfinished report")
+        try b.send("u")
+        try b.waitFor("Ghost Child")
+        try b.send("Tab", "1", "Tab", "Tab")
+        try b.type("9")
+        try b.send("Tab")
+        try b.type("Kampung Hantu")
+        try b.send("PageDown")
+        try b.waitFor("Step 3 of 6")
+        try b.send("Space", "Tab", "Tab", "Tab")
+        try b.type("Seen alone at night.")
+        try b.send("PageDown")
+        try b.waitFor("Step 4 of 6")
+        try b.send("2", "PageDown")
+        try b.waitFor("Step 5 of 6")
+        try b.send("1", "Tab", "1", "PageDown")
+        try b.waitFor("Step 6 of 6")
+        try b.send("Enter")
+        try b.waitFor("KG-2026-0001")
+        // The first terminal, still on step 2, changes an answer and is hung up.
+        try a.send("2")
+        let pid = try #require(try a.kingaPIDs().first)
+        kill(pid, SIGHUP)
+        try a.waitForExit()
+        #expect(try TmuxSession.run(["sqlite3", db, "SELECT count(*) FROM draft"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "0",
+                "the saved report came back as a draft")
+        #expect(try TmuxSession.run(["sqlite3", db, "SELECT count(*) FROM case_record"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        try b.send("2")
+        let home = try b.waitFor("1 open case")
+        #expect(home.contains("0 unfinished reports"), "\(home)")
+    }
+
     @Test("Ctrl-C and Ctrl-\\ are keys on a kiosk, not a way out")
     func controlKeysDoNotKill() throws {
         let t = TmuxSession()

@@ -261,6 +261,21 @@ final class TmuxSession {
     @discardableResult
     func waitForExit(seconds: Double = 10) throws -> String { try waitFor("END-OF-RUN", seconds: seconds) }
 
+    /// The Kingas running in this session's own tmux server (not in another session on the same data).
+    func kingaPIDs() throws -> [Int32] {
+        let panes = try tmux(["list-panes", "-a", "-F", "#{pane_pid}"]).split(separator: "\n").compactMap { Int32($0) }
+        var found: [Int32] = []
+        var queue = panes
+        while let p = queue.first {
+            queue.removeFirst()
+            if let cmd = FileManager.default.contents(atPath: "/proc/\(p)/cmdline"),
+               String(decoding: cmd.prefix { $0 != 0 }, as: UTF8.self) == Self.binary { found.append(p) }
+            let kids = (try? String(contentsOfFile: "/proc/\(p)/task/\(p)/children", encoding: .utf8)) ?? ""
+            queue += kids.split(separator: " ").compactMap { Int32($0) }
+        }
+        return found
+    }
+
     /// The pid of the newest running `kinga` started from the binary under test.
     func kingaPID() throws -> Int32? {
         Int32(try Self.run(["pgrep", "-n", "-f", "^" + Self.binary]).output.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -76,7 +76,7 @@ struct StoreTests {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
         let draft = UUID()
-        try store.saveDraft(id: draft, step: .review, report: sampleReport())
+        try store.saveDraft(id: draft, step: .review, report: sampleReport(), expectedVersion: 0)
         let a = try store.registerCase(from: sampleReport(), draftID: draft, author: "a")
         let b = try store.registerCase(from: sampleReport(), draftID: draft, author: "a")
         #expect(a.id == b.id)
@@ -84,15 +84,56 @@ struct StoreTests {
         #expect(try store.drafts().isEmpty)
     }
 
-    @Test("one draft resumed on two kiosks and saved with different answers keeps both")
+    @Test("a draft already saved as a case is never saved again with other answers: the stale session is told the number")
     func sameDraftDifferentAnswers() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
         let draft = UUID()
         let a = try store.registerCase(from: sampleReport(name: "T1"), draftID: draft, author: "kiosk 1")
-        let b = try store.registerCase(from: sampleReport(name: "T2"), draftID: draft, author: "kiosk 2")
-        #expect(a.id != b.id)
-        #expect(Set(try store.casePage(after: nil, limit: 10).map(\.childName)) == ["T1", "T2"])
+        #expect(throws: StoreError.draftSavedAsCase(a.number)) {
+            try store.registerCase(from: sampleReport(name: "T2"), draftID: draft, author: "kiosk 2")
+        }
+        #expect(try store.casePage(after: nil, limit: 10).map(\.childName) == ["T1"])
+    }
+
+    @Test("ghost drafts (issue #14): a draft saved as a case in one session is never written again by a stale one")
+    func savedDraftNeverComesBack() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let id = UUID()
+        var half = Report()
+        half.childName = "Half typed"
+        // Session A starts the report; session B continues the same draft and saves it as a case.
+        let a1 = try store.saveDraft(id: id, step: .child, report: half, expectedVersion: 0)
+        let b = try #require(try store.drafts().first)
+        let b2 = try store.saveDraft(id: id, step: .review, report: sampleReport(name: "Half typed"), expectedVersion: b.version)
+        let saved = try store.registerCase(from: b2.report, draftID: id, author: "session B")
+        #expect(try store.drafts().isEmpty)
+        // A, hung up or locked, writes its old copy: refused with the case number, nothing comes back.
+        #expect(throws: StoreError.draftSavedAsCase(saved.number)) {
+            try store.saveDraft(id: id, step: .child, report: half, expectedVersion: a1.version)
+        }
+        #expect(try store.drafts().isEmpty)
+        #expect(try store.caseCount() == 1)
+    }
+
+    @Test("two sessions on one draft: the second writer of an older version is refused, never overwriting the newer one")
+    func draftVersionsAreChecked() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let id = UUID()
+        var r = Report()
+        r.childName = "First"
+        let v1 = try store.saveDraft(id: id, step: .child, report: r, expectedVersion: 0)
+        r.village = "Kampung Baru"
+        _ = try store.saveDraft(id: id, step: .child, report: r, expectedVersion: v1.version)      // session B
+        var stale = Report()
+        stale.childName = "First"
+        stale.caregiver = "Only in session A"
+        #expect(throws: StoreError.draftContinuedElsewhere) {
+            try store.saveDraft(id: id, step: .child, report: stale, expectedVersion: v1.version)
+        }
+        #expect(try store.drafts().map(\.report.village) == ["Kampung Baru"])
     }
 
     @Test func urgentReportsAreFlaggedOnTheTimeline() throws {
@@ -121,9 +162,9 @@ struct StoreTests {
         r.childName = "Half typed"
         do {
             let store = try KingaStore(path: path, clock: pinned)
-            try store.saveDraft(id: id, step: .child, report: r)
+            try store.saveDraft(id: id, step: .child, report: r, expectedVersion: 0)
             r.village = "Kampung Fiksi"
-            let d = try store.saveDraft(id: id, step: .whatHappened, report: r)
+            let d = try store.saveDraft(id: id, step: .whatHappened, report: r, expectedVersion: 1)
             #expect(d.version == 2)
         }
         let store = try KingaStore(path: path, clock: pinned)

@@ -64,11 +64,11 @@ struct ReviewFixTests {
         store.actor = a
         var r = Report(); r.childName = "Private draft"
         let id = UUID()
-        try store.saveDraft(id: id, step: .child, report: r)
+        try store.saveDraft(id: id, step: .child, report: r, expectedVersion: 0)
         store.actor = b
         #expect(try store.drafts().isEmpty)
         #expect(throws: StoreError.accessDenied) { try store.deleteDraft(id: id) }
-        #expect(throws: StoreError.accessDenied) { try store.saveDraft(id: id, step: .child, report: Report()) }
+        #expect(throws: StoreError.accessDenied) { try store.saveDraft(id: id, step: .child, report: Report(), expectedVersion: 1) }
         store.actor = a
         #expect(try store.drafts().first?.report.childName == "Private draft")
     }

@@ -72,4 +72,64 @@ struct ConcurrencyScreenTests {
         d.press(.function(2))
         #expect(try d.store.events(caseID: id).filter { $0.kind == .note }.count == 2)
     }
+
+    /// A second session of the same person on the same database file (another terminal, another SSH login).
+    private func secondSession(_ a: Driver) throws -> App {
+        let store = try KingaStore(path: a.store.path, clock: pinned)
+        let user = try #require(try store.users().first)
+        let app = App(store: store, profile: try Seeds.profile(id: "generic", seeds: seedsFolder), clock: pinned, demo: false, session: user)
+        _ = app.render(width: 80, height: 24)
+        return app
+    }
+
+    @Test("ghost drafts (issue #14): a report continued and saved in another session never comes back from the stale one")
+    func savedDraftNeverComesBack() throws {
+        let a = try Driver()
+        a.press(.char("n"), .char("4"), .pageDown)
+        a.type("Ghost Child")
+        a.press(.tab)                                  // the draft is on disk: step 2, the name
+        // Session B, the same person on another terminal, continues it with `u`, finishes and saves it.
+        let b = try secondSession(a)
+        func press(_ keys: Key...) { for k in keys { b.handle(.key(k)); _ = b.render(width: 80, height: 24) } }
+        func type(_ s: String) { for c in s { b.handle(.key(.char(c))) } }
+        press(.char("u"))
+        #expect(b.render(width: 80, height: 24).contains("Ghost Child"))
+        press(.tab, .char("1"), .tab, .tab)
+        type("9"); press(.tab)
+        type("Kampung Hantu"); press(.pageDown)
+        press(.char(" "), .tab, .tab, .tab)
+        type("Seen alone at night."); press(.pageDown)
+        press(.char("2"), .pageDown)
+        press(.char("1"), .tab, .char("1"), .pageDown)
+        press(.enter)
+        let saved = try #require(try a.store.casePage(after: nil, limit: 5).first)
+        #expect(b.render(width: 80, height: 24).contains(saved.number.description))
+        #expect(try a.store.drafts().isEmpty)
+        // Session A still shows its half of step 2. It changes an answer and moves on: told, nothing written.
+        a.press(.char("2"), .tab)
+        #expect(a.contains("already saved as \(saved.number.description)"))
+        // Then it locks itself (or is hung up): its old copy must not come back as a draft.
+        a.app.lock()
+        #expect(try a.store.drafts().isEmpty)
+        #expect(try a.store.caseCount() == 1)
+    }
+
+    @Test("two sessions typing into one draft: the stale one's answers go on in a draft of their own, nothing overwritten")
+    func draftContinuedElsewhereForks() throws {
+        let a = try Driver()
+        a.press(.char("n"), .char("4"), .pageDown)
+        a.type("Shared Draft")
+        a.press(.tab)
+        let b = try secondSession(a)
+        b.handle(.key(.char("u")))
+        _ = b.render(width: 80, height: 24)
+        b.handle(.key(.tab)); b.handle(.key(.char("1"))); b.handle(.key(.tab))   // B: girl, and the draft moves on
+        _ = b.render(width: 80, height: 24)
+        #expect(try a.store.drafts().first?.report.sex == .female)
+        a.press(.char("2"), .tab)                       // A: boy, on its older copy
+        #expect(a.contains("continued in another session"))
+        let drafts = try a.store.drafts()
+        #expect(drafts.count == 2)
+        #expect(Set(drafts.compactMap(\.report.sex)) == [.female, .male])
+    }
 }
