@@ -282,6 +282,21 @@ enum Schema {
                 INSERT INTO case_name(rowid, name) SELECT \(SearchIndex.nameValues("case_record")) FROM case_record;
                 """)
         }
+        m.registerMigration("v11-unfinished-forms") { db in
+            // Half-written notes and forms about a case, kept when Kinga stops, locks itself or loses its
+            // terminal (issue #14: a dropped SSH connection must not lose what is on screen). One per person,
+            // form and case; removed when the form is saved or thrown away.
+            try db.execute(sql: """
+                CREATE TABLE unfinished_form (
+                    owner_id TEXT NOT NULL,
+                    place TEXT NOT NULL,
+                    case_id TEXT NOT NULL,
+                    saved_at TEXT NOT NULL,
+                    values_json TEXT NOT NULL,
+                    PRIMARY KEY (owner_id, place, case_id)
+                ) STRICT;
+                """)
+        }
         return m
     }
 }

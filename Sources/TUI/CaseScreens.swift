@@ -286,6 +286,23 @@ final class NoteScreen: Screen {
     init(caseID: UUID) { self.caseID = caseID }
     var title: String { S.noteTitle }
     var editingText: Bool { true }
+    private var restoreChecked = false
+
+    /// Once: a note this person was writing about this case when Kinga stopped, locked or lost its terminal.
+    func appear(_ app: App) {
+        guard !restoreChecked else { return }
+        restoreChecked = true
+        guard field.text.isEmpty, let kept = try? app.store.unfinished(place: "note", caseID: caseID),
+              let text = kept.values["text"], !text.isEmpty else { return }
+        field.set(text)
+        app.flash = (S.unfinishedBack(S.dateTime(kept.savedAt, app.clock.timeZone)), .success)
+    }
+
+    /// Keeps the note being written on disk (issue #14: a dropped connection must not lose it).
+    func saveUnfinished(_ app: App) {
+        if field.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return }
+        try? app.store.keepUnfinished(place: "note", caseID: caseID, values: ["text": field.text])
+    }
     func hints(_ app: App) -> [(String, String)] { [("F2", S.kSave), ("Ctrl-S", S.kSave), ("Esc", S.kBack), ("F1", S.kHelp)] }
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {
         let x = area.x + 2, w = area.width - 4
@@ -306,6 +323,7 @@ final class NoteScreen: Screen {
             guard !text.isEmpty else { error = S.noteEmpty; return .none }
             do {
                 _ = try ConflictCheck.run(editContext) { try app.store.addNote(caseID: caseID, text: field.text, author: app.userName) }
+                try? app.store.dropUnfinished(place: "note", caseID: caseID)
                 app.flash = (S.noteSaved, .success)
                 return .pop
             } catch StoreError.changedElsewhere {
@@ -319,8 +337,9 @@ final class NoteScreen: Screen {
             }
         case .escape:
             if field.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return .pop }
+            let caseID = self.caseID
             return .push(DialogScreen(title: S.noteTitle, question: S.noteDiscard, choices: [
-                (S.discardYes, { _ in .popMany(2) }),
+                (S.discardYes, { app in try? app.store.dropUnfinished(place: "note", caseID: caseID); return .popMany(2) }),
                 (S.discardNo, { _ in .pop }),
             ], selected: 1))
         case .up: _ = field.moveLine(-1, width: 76)

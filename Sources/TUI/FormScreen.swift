@@ -143,7 +143,7 @@ final class FormScreen: Screen {
             guard escapeLeaves else { return .none }
             if !dirty { return .pop }
             return .push(DialogScreen(title: title, question: S.formDiscard, choices: [
-                (S.discardYes, { _ in .popMany(2) }),
+                (S.discardYes, { [weak self] app in self?.dropKept(app); return .popMany(2) }),
                 (S.discardNo, { _ in .pop }),
             ], selected: 1))
         case .function(2), .ctrl("s"), .pageDown:
@@ -213,6 +213,55 @@ final class FormScreen: Screen {
 
     private func move(_ d: Int) { focus = max(0, min(fields.count, focus + d)) }
 
+    // MARK: kept when Kinga stops
+
+    /// Where a half-filled form is kept on disk: forms about a case (those with an edit context), by their
+    /// help key; nil for the others (login, users, directory), which hold nothing about a child.
+    private var keptAt: (place: String, caseID: UUID)? { editContext.map { (helpKey, $0.caseID) } }
+    private var restoreChecked = false
+
+    /// The answers as text, for `KingaStore.keepUnfinished` (never a secret).
+    private var keptValues: [String: String] {
+        var v: [String: String] = [:]
+        for f in fields {
+            switch f.kind {
+            case .line, .area: v[f.id] = texts[f.id]?.text
+            case .secret: break
+            case .choice: v[f.id] = choices[f.id].map(String.init)
+            case .checks: v[f.id] = checks[f.id].map { $0.sorted().map(String.init).joined(separator: ",") }
+            }
+        }
+        return v.filter { !$0.value.isEmpty }
+    }
+
+    func appear(_ app: App) {
+        // Once: what the person typed here before Kinga stopped, locked itself or lost its terminal.
+        guard !restoreChecked, let at = keptAt else { return }
+        restoreChecked = true
+        guard !dirty, let kept = try? app.store.unfinished(place: at.place, caseID: at.caseID) else { return }
+        for f in fields {
+            guard let value = kept.values[f.id] else { continue }
+            switch f.kind {
+            case .line, .area: texts[f.id]?.set(value)
+            case .secret: break
+            case .choice(let options): if let i = Int(value), options.indices.contains(i) { setChoice(f.id, i) }
+            case .checks(let options): checks[f.id] = Set(value.split(separator: ",").compactMap { Int($0) }.filter { options.indices.contains($0) })
+            }
+        }
+        dirty = true
+        app.flash = (S.unfinishedBack(S.dateTime(kept.savedAt, app.clock.timeZone)), .success)
+    }
+
+    func saveUnfinished(_ app: App) {
+        guard dirty, let at = keptAt else { return }
+        try? app.store.keepUnfinished(place: at.place, caseID: at.caseID, values: keptValues)
+    }
+
+    /// Forgets what was kept (the form was saved or thrown away).
+    private func dropKept(_ app: App) {
+        if let at = keptAt { try? app.store.dropUnfinished(place: at.place, caseID: at.caseID) }
+    }
+
     private func submit(_ app: App) -> Action {
         errors = [:]
         let action = ConflictCheck.run(editContext) { onSubmit(self, app) }
@@ -224,6 +273,7 @@ final class FormScreen: Screen {
             return .none
         }
         if !errors.isEmpty { showErrors(app) }
+        if case .none = action {} else if errors.isEmpty { dropKept(app) }
         if case .push(let next as FormScreen) = action, next.editContext == nil { next.editContext = editContext }
         return action
     }

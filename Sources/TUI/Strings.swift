@@ -323,6 +323,8 @@ public enum S {
     static var noteHint: String { tr("noteHint") }
     static var noteEmpty: String { tr("noteEmpty") }
     static var noteDiscard: String { tr("noteDiscard") }
+    /// What was typed here before Kinga stopped or lost its terminal is back on screen.
+    static func unfinishedBack(_ when: String) -> String { tr("unfinishedBack", ["when": when]) }
     static var noteSaved: String { tr("noteSaved") }
 
     // Drafts

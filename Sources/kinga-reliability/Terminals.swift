@@ -178,6 +178,14 @@ struct Terminals {
                 try w.type("Vanished Terminal")          // typed, not yet confirmed with Tab: kept too
                 try w.waitFor("Vanished Terminal")
             },
+            Place(name: "note", draft: nil) { w in
+                try w.send("1", "Tab"); try w.type(pin); try w.send("Enter"); try w.waitFor("What would you like to do?")
+                try w.send("c"); try w.waitFor("/ Search")
+                try w.send("Enter"); try w.waitFor("Timeline")
+                try w.send("a"); try w.waitFor("F2")
+                try w.type("Vanished Note")
+                try w.waitFor("Vanished Note")
+            },
             Place(name: "dialog", draft: "Vanished Dialog") { w in
                 try w.send("1", "Tab"); try w.type(pin); try w.send("Enter"); try w.waitFor("What would you like to do?")
                 try w.send("n"); try w.waitFor("Step 1 of 6")
@@ -196,6 +204,18 @@ struct Terminals {
             try w.waitFor("Choose your name")
             try place.reach(w)
             try lose(w, place.name, limit: limit, &f)
+            if place.name == "note" {
+                // The half-written note is kept for its author (issue #14), and offered back with the note.
+                store.actor = try store.users().first
+                defer { store.actor = nil }
+                let caseID = try store.casePage(after: nil, limit: 1).first?.id
+                let kept = try caseID.flatMap { try store.unfinished(place: "note", caseID: $0) }
+                if kept?.values["text"] != "Vanished Note" {
+                    f.recordsLost += 1
+                    f.problems.append("terminal lost on the note screen: the note being written was not kept")
+                }
+                if let c = caseID { try store.dropUnfinished(place: "note", caseID: c) }
+            }
             if let name = place.draft {
                 if !(try store.drafts().contains { $0.report.childName == name }) {
                     f.recordsLost += 1
