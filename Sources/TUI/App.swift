@@ -232,6 +232,13 @@ public final class App {
         else if left <= 30 { flash = (S.idleWarning(left), .warning) }
     }
 
+    /// What the loop does on every turn, key or not: the idle timers, and collecting a finished read-aloud
+    /// process (so none stays behind as a zombie).
+    public func housekeeping() {
+        checkIdle()
+        Speaker.reap()
+    }
+
     public var top: Screen { stack[stack.count - 1] }
 
     /// Handles one event, in the language of whoever is using Kinga.
@@ -424,9 +431,10 @@ public final class App {
         while !quitRequested {
             if let sig = terminal.takeSignal() {
                 saveUnfinished()
+                Speaker.stop()
                 return sig
             }
-            checkIdle()
+            housekeeping()
             if wipeRequested {
                 terminal.wipe()
                 wipeRequested = false
@@ -445,6 +453,7 @@ public final class App {
             }
         }
         saveUnfinished()
+        Speaker.stop()
         return nil
     }
 }

@@ -321,18 +321,32 @@ enum Speaker {
         return nil
     }()
     static var available: Bool { command != nil }
-    nonisolated(unsafe) private static var running: pid_t = 0
+    /// The speaker reading now (0: none, or finished and collected).
+    nonisolated(unsafe) private(set) static var running: pid_t = 0
+
+    /// Collects a speaker that has finished, without waiting, so it does not stay behind as a zombie until
+    /// the next F5 (issue #15). Called by the run loop on every turn.
+    static func reap() {
+        guard running > 0 else { return }
+        var status: Int32 = 0
+        let r = waitpid(running, &status, WNOHANG)
+        if r == running || (r == -1 && errno == ECHILD) { running = 0 }
+    }
+
+    /// Stops reading now (Kinga is stopping) and collects the speaker.
+    static func stop() {
+        guard running > 0 else { return }
+        kill(running, SIGTERM)
+        var status: Int32 = 0
+        while waitpid(running, &status, 0) == -1 && errno == EINTR {}
+        running = 0
+    }
 
     /// Speaks `text` with the voice for `language` (an ISO 639-1 code), stopping what was being read.
     /// Never waits: the screen stays responsive while it speaks. Output goes to /dev/null.
     static func say(_ text: String, language: String) {
         guard let cmd = command else { return }
-        if running > 0 {
-            kill(running, SIGTERM)
-            var status: Int32 = 0
-            waitpid(running, &status, 0)
-            running = 0
-        }
+        stop()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -174,6 +174,19 @@ struct ChildReportTests {
         }
         #expect(spoken.contains("-v\nid\n"))
         #expect(spoken.contains(Languages.shared.language(code: "id")!.text("child.safe.q")))
+        // The speaker has finished: the loop collects it, so no zombie waits for the next F5 (issue #15).
+        let pid = Speaker.running
+        #expect(pid > 0)
+        var state = ""
+        for _ in 0..<500 where state != "Z" {
+            usleep(10_000)
+            state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)).flatMap { s in
+                s.lastIndex(of: ")").map { String(s[s.index($0, offsetBy: 2)]) } } ?? "gone"
+        }
+        #expect(state == "Z", "the stand-in should have finished")
+        d.app.housekeeping()             // one turn of the loop
+        #expect(Speaker.running == 0)
+        #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)/stat"), "the finished speaker is still a zombie")
     }
 
     /// Plain-language check of every sentence a child reads (keys child.*, except notes for the focal point,
