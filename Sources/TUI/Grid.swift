@@ -39,7 +39,9 @@ public struct Cell: Equatable, Sendable {
 ///
 /// Invariants (tested): every row has exactly `width` columns of display width; a wide glyph never starts
 /// in the last column of its clip; overwriting either half of a wide glyph blanks both halves; control
-/// characters and escape sequences are never stored (they are drawn as `�`).
+/// characters and escape sequences are never stored (they are drawn as `�`); every cell holds what the
+/// terminal is sent, one spacing character of exactly the cell's width and at most four zero-width ones
+/// (`DisplayWidth.drawn`).
 public struct Grid: Equatable, Sendable {
     public let width: Int
     public let height: Int
@@ -75,8 +77,10 @@ public struct Grid: Equatable, Sendable {
         }
     }
 
-    /// Writes `text` at (x, y), clipped to `clip` (default: the whole grid). Unsafe characters become `�`,
-    /// newlines and tabs become spaces.
+    /// Writes `text` at (x, y), clipped to `clip` (default: the whole grid). Each grapheme cluster becomes
+    /// the cells `DisplayWidth.drawn` gives (so the grid holds exactly what the terminal is sent, with the
+    /// width every common terminal gives it); unsafe characters become `�`, newlines and tabs spaces. A
+    /// cluster that does not fit whole before the clip's right edge is not drawn: blanks fill to the edge.
     /// - Returns: the column just after the last cell written.
     @discardableResult
     public mutating func put(_ text: String, x: Int, y: Int, style: Style = .normal, clip: Rect? = nil) -> Int {
@@ -85,25 +89,30 @@ public struct Grid: Equatable, Sendable {
         var col = x
         for ch in text {
             if col >= c.maxX { break }
-            var glyph = String(ch)
-            var w = DisplayWidth.of(ch)
-            if ch.unicodeScalars.contains(where: TextSafety.isUnsafe) {
-                glyph = ch == "\n" || ch == "\t" || ch == "\r\n" ? " " : "\u{FFFD}"
-                w = 1
+            if let a = ch.asciiValue, a >= 0x20, a < 0x7F {
+                // The common case, without building glyphs.
+                if col >= c.x { set(col, y, Cell(text: String(ch), width: 1, style: style)) }
+                col += 1
+                continue
             }
+            let glyphs: [DisplayWidth.Glyph] = ch == "\n" || ch == "\t" || ch == "\r\n"
+                ? [DisplayWidth.Glyph(" ", width: 1)] : DisplayWidth.drawn(ch)
+            let w = glyphs.reduce(0) { $0 + $1.width }
             if w == 0 {
                 // A zero-width cluster with no base: nothing to draw on its own.
                 continue
             }
             if col < c.x { col += w; continue }
-            if w == 2 && col + 1 >= c.maxX {
-                // A wide glyph never starts in the last column: draw a space instead.
-                set(col, y, Cell(text: " ", width: 1, style: style))
-                col += 1
+            if col + w > c.maxX {
+                // A cluster never starts where it cannot end (a wide glyph in the last column): blanks instead.
+                for xx in col..<c.maxX { set(xx, y, Cell(text: " ", width: 1, style: style)) }
+                col = c.maxX
                 break
             }
-            set(col, y, Cell(text: glyph, width: UInt8(w), style: style))
-            col += w
+            for g in glyphs {
+                set(col, y, Cell(text: g.text, width: UInt8(g.width), style: style))
+                col += g.width
+            }
         }
         return col
     }
@@ -165,6 +174,7 @@ public struct Grid: Equatable, Sendable {
                 if c.width == 2 && (x + 1 >= width || cells[y * width + x + 1].width != 0) { return "wide glyph at \(x),\(y) has no continuation" }
                 if c.width == 0 && (x == 0 || cells[y * width + x - 1].width != 2) { return "orphan continuation at \(x),\(y)" }
                 if c.text.unicodeScalars.contains(where: TextSafety.isUnsafe) { return "unsafe character at \(x),\(y)" }
+                if c.width > 0, let why = DisplayWidth.undrawable(c.text, width: Int(c.width)) { return "\(why) at \(x),\(y)" }
             }
         }
         return nil

@@ -94,7 +94,9 @@ public final class NcursesTerminal: Terminal {
                 if cell.width == 0 { x += 1; continue }
                 if cell.width == 2 && x + 1 >= cols { break }
                 let (attrs, pair) = Theme.attributes(for: cell.style, colour: hasColour && theme != .mono)
-                var wcs = Array(cell.text.unicodeScalars.prefix(7).map { wchar_t(bitPattern: $0.value) })
+                // The grid holds exactly what the terminal is sent (DisplayWidth.drawn): one spacing character
+                // and at most four zero-width ones, within ncurses' CCHARW_MAX of 5.
+                var wcs = Array(cell.text.unicodeScalars.prefix(DisplayWidth.maxMarksPerCell + 1).map { wchar_t(bitPattern: $0.value) })
                 wcs.append(0)
                 if kinga_put_cell(win, Int32(y), Int32(x), wcs, attrs, pair) == kinga_err() {
                     // The last cell of the screen returns ERR after writing (the cursor cannot advance): harmless.
