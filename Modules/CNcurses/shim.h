@@ -28,7 +28,6 @@ static inline attr_t kinga_a_normal(void) { return A_NORMAL; }
 static inline attr_t kinga_a_bold(void) { return A_BOLD; }
 static inline attr_t kinga_a_reverse(void) { return A_REVERSE; }
 static inline attr_t kinga_a_underline(void) { return A_UNDERLINE; }
-static inline attr_t kinga_a_dim(void) { return A_DIM; }
 static inline attr_t kinga_color_pair(short n) { return (attr_t)COLOR_PAIR(n); }
 static inline int kinga_key_f(int n) { return KEY_F(n); }
 

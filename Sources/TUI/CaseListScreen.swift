@@ -434,8 +434,10 @@ final class CaseListScreen: Screen {
                          S.relative(r.lastActivityAt, today: today, app.clock.timeZone)]
             let rowY = y + i - top
             let isSel = i == selected
-            if isSel { g.fill(Rect(x: area.x, y: rowY, width: area.width, height: 1), style: .focus) }
-            drawRow(&g, cells, cols, x: x, y: rowY, style: isSel ? .focus : (r.urgent && r.status == .open ? .danger : .normal))
+            let style: Style = isSel ? .focus : (r.urgent && r.status == .open ? .danger : .normal)
+            // A selected or urgent row is one bar, gaps between the columns included.
+            if style != .normal { g.fill(Rect(x: isSel ? area.x : x, y: rowY, width: area.maxX - (isSel ? area.x : x), height: 1), style: style) }
+            drawRow(&g, cells, cols, x: x, y: rowY, style: style)
             if isSel { g.put("▸", x: area.x, y: rowY, style: .focus) }
         }
     }

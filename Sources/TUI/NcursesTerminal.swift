@@ -29,6 +29,8 @@ public final class NcursesTerminal: Terminal {
     /// Set when the terminal went away (end of file, EIO or hang-up on standard input): the person is gone.
     private var gone = false
     private let hasColour: Bool
+    /// How many colours the terminal has (`COLORS`; 0 without colour).
+    private let colours: Int
     private var theme: Theme.Kind = .standard
     /// True when the terminal can show colour and `NO_COLOR` is not set.
     public var canShowColour: Bool { hasColour }
@@ -37,7 +39,7 @@ public final class NcursesTerminal: Terminal {
     public func apply(theme kind: Theme.Kind) {
         guard kind != theme else { return }
         theme = kind
-        if hasColour && kind != .mono { Theme.installPairs(kind) }
+        if hasColour && kind != .mono { Self.installPairs(kind, colours: colours) }
     }
     /// True when the terminal has no alternate screen (linux console, vt100): scrollback must be cleared.
     private let noAlternateScreen: Bool
@@ -66,9 +68,10 @@ public final class NcursesTerminal: Terminal {
         intrflush(kinga_stdscr(), false)
         meta(kinga_stdscr(), true)
         hasColour = !noColor && has_colors() && start_color() == kinga_ok()
+        colours = hasColour ? Int(kinga_colors()) : 0
         if hasColour {
             use_default_colors()
-            Theme.installPairs()
+            Self.installPairs(.standard, colours: colours)
         }
         noAlternateScreen = ["linux", "vt100", "vt220", "dumb", "ansi"].contains(where: { term.hasPrefix($0) })
         kinga_install_signal_handlers()
@@ -93,7 +96,7 @@ public final class NcursesTerminal: Terminal {
                 let cell = grid[x, y]
                 if cell.width == 0 { x += 1; continue }
                 if cell.width == 2 && x + 1 >= cols { break }
-                let (attrs, pair) = Theme.attributes(for: cell.style, colour: hasColour && theme != .mono)
+                let (attrs, pair) = Self.attributes(for: cell.style, kind: hasColour ? theme : .mono, colours: colours)
                 // The grid holds exactly what the terminal is sent (DisplayWidth.drawn): one spacing character
                 // and at most four zero-width ones, within ncurses' CCHARW_MAX of 5.
                 var wcs = Array(cell.text.unicodeScalars.prefix(DisplayWidth.maxMarksPerCell + 1).map { wchar_t(bitPattern: $0.value) })
@@ -218,51 +221,23 @@ public final class NcursesTerminal: Terminal {
     deinit { end() }
 }
 
-/// Maps semantic styles to curses attributes and colour pairs. Colour is never the only signal: focus is
-/// reverse video, danger is bold (and its words say "urgent").
-/// Colours and attributes for each `Style`. Meaning never rests on colour alone: risk is written as a word,
-/// focus is reverse video plus a marker, danger is bold (and underlined without colour).
-public enum Theme {
-    /// The three themes (issue #5): default colours, high contrast (white on black, strong pairs), and
-    /// monochrome (attributes only; forced by `NO_COLOR` and on terminals without colour).
-    public enum Kind: String, CaseIterable, Sendable { case standard, contrast, mono }
-
-    static func installPairs(_ kind: Kind = .standard) {
-        if kind == .contrast {
-            let black = Int16(COLOR_BLACK), white = Int16(COLOR_WHITE)
-            init_pair(1, black, white)                 // header: black on white
-            init_pair(2, Int16(COLOR_YELLOW), black)   // warning
-            init_pair(3, white, Int16(COLOR_RED))      // danger: white on red
-            init_pair(4, black, Int16(COLOR_YELLOW))   // banner
-            init_pair(5, white, black)                 // title
-            init_pair(6, Int16(COLOR_GREEN), black)    // success
-            init_pair(7, black, white)                 // focus
-            init_pair(8, white, black)                 // everything else
-            return
+extension NcursesTerminal {
+    /// Sets the curses colour pairs of `kind` (one per style, `Theme.pair(for:)`) from the pure table
+    /// `Theme.look`, for a terminal with `colours` colours.
+    static func installPairs(_ kind: Theme.Kind, colours: Int) {
+        for style in Style.allCases {
+            let look = Theme.look(style, kind, colours: colours)
+            init_pair(Theme.pair(for: style), look.fg, look.bg)
         }
-        init_pair(8, -1, -1)
-        init_pair(1, Int16(COLOR_WHITE), Int16(COLOR_BLUE))    // header
-        init_pair(2, Int16(COLOR_YELLOW), -1)                 // warning
-        init_pair(3, Int16(COLOR_RED), -1)                    // danger
-        init_pair(4, Int16(COLOR_BLACK), Int16(COLOR_YELLOW)) // banner (demo)
-        init_pair(5, Int16(COLOR_CYAN), -1)                   // title
-        init_pair(6, Int16(COLOR_GREEN), -1)                  // success
-        init_pair(7, Int16(COLOR_BLACK), Int16(COLOR_CYAN))   // focus
     }
 
-    static func attributes(for style: Style, colour: Bool) -> (attr_t, Int16) {
-        switch style {
-        case .normal: return (kinga_a_normal(), colour ? 8 : 0)
-        case .muted: return (kinga_a_dim(), colour ? 8 : 0)
-        case .header: return colour ? (kinga_a_bold(), 1) : (kinga_a_reverse(), 0)
-        case .focus: return colour ? (kinga_a_reverse() | kinga_a_bold(), 0) : (kinga_a_reverse() | kinga_a_bold(), 0)
-        case .selected: return (kinga_a_reverse(), 0)
-        case .warning: return colour ? (kinga_a_bold(), 2) : (kinga_a_bold(), 0)
-        case .danger: return colour ? (kinga_a_bold(), 3) : (kinga_a_bold() | kinga_a_underline(), 0)
-        case .banner: return colour ? (kinga_a_bold(), 4) : (kinga_a_reverse() | kinga_a_bold(), 0)
-        case .title: return colour ? (kinga_a_bold(), 5) : (kinga_a_bold(), 0)
-        case .field: return (kinga_a_underline(), 0)
-        case .success: return colour ? (kinga_a_bold(), 6) : (kinga_a_bold(), 0)
-        }
+    /// The curses attributes and colour pair of `style` in theme `kind` (`.mono` when colour is off).
+    static func attributes(for style: Style, kind: Theme.Kind, colours: Int) -> (attr_t, Int16) {
+        let look = Theme.look(style, kind, colours: colours)
+        var attrs = kinga_a_normal()
+        if look.bold { attrs |= kinga_a_bold() }
+        if look.reverse { attrs |= kinga_a_reverse() }
+        if look.underline { attrs |= kinga_a_underline() }
+        return (attrs, kind == .mono || colours < 8 ? 0 : Theme.pair(for: style))
     }
 }
