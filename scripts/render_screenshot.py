@@ -14,8 +14,10 @@ this script writes nothing and exits with status 3 so the caller can capture aga
 
 Drawing: DejaVu Sans Mono 16 px (bold and oblique faces for bold and italic), with GNU Unifont as the
 fallback for characters DejaVu lacks (CJK, Arabic, ...); wide characters span two cells. Box-drawing
-lines and block elements are drawn as shapes so that they join across cells. Dark palette
-(background #1e1e1e, foreground #d4d4d4) with the usual 16 ANSI colours. The PNG carries no
+lines and block elements are drawn as shapes so that they join across cells. Two palettes
+(--palette): "dark" (the default: background #1e1e1e, foreground #d4d4d4, VS Code's 16 colours) and
+"xterm-light" (plain xterm: black on white, xterm's own 16 colours from its XTerm-color app-defaults,
+and bold text in colours 0-7 drawn in the bright colour, as xterm's default boldColors does). The PNG carries no
 timestamp or other metadata, so the same screen always gives the same bytes.
 
 Needs the Debian packages python3-pyte, python3-pil, fonts-dejavu-core and fonts-unifont; run it
@@ -43,10 +45,28 @@ PALETTE = [
     "#666666", "#f14c4c", "#23d18b", "#f5f543", "#3b8eea", "#d670d6", "#29b8db", "#ffffff",
 ]
 ANSI_NAMES = ["black", "red", "green", "brown", "blue", "magenta", "cyan", "white"]  # pyte's names
+# xterm's 16 colours (color0..15 in /etc/X11/app-defaults/XTerm-color: black, red3, green3, yellow3, blue2,
+# magenta3, cyan3, gray90, gray50, red, green, yellow, rgb:5c/5c/ff, magenta, cyan, white; rgb.txt values).
+XTERM_PALETTE = [
+    "#000000", "#cd0000", "#00cd00", "#cdcd00", "#0000ee", "#cd00cd", "#00cdcd", "#e5e5e5",
+    "#7f7f7f", "#ff0000", "#00ff00", "#ffff00", "#5c5cff", "#ff00ff", "#00ffff", "#ffffff",
+]
 NAMED = {}
-for _i, _n in enumerate(ANSI_NAMES):
-    NAMED[_n] = PALETTE[_i]
-    NAMED["bright" + _n] = PALETTE[_i + 8]
+BOLD_IS_BRIGHT = False
+
+
+def use_palette(name):
+    """Sets the default colours and the 16-colour palette: "dark" or "xterm-light"."""
+    global DEFAULT_FG, DEFAULT_BG, BOLD_IS_BRIGHT
+    colours = PALETTE
+    if name == "xterm-light":
+        DEFAULT_FG, DEFAULT_BG, BOLD_IS_BRIGHT, colours = "#000000", "#ffffff", True, XTERM_PALETTE
+    for i, n in enumerate(ANSI_NAMES):
+        NAMED[n] = colours[i]
+        NAMED["bright" + n] = colours[i + 8]
+
+
+use_palette("dark")
 
 FONT_SIZE = 16
 CELL_W, CELL_H = 10, 20
@@ -414,7 +434,10 @@ def render(screen, cols, rows, out_path, fonts):
         row = screen.buffer[y]
         for x in range(cols):
             c = row[x]
-            fg, bg = rgb(c.fg, DEFAULT_FG), rgb(c.bg, DEFAULT_BG)
+            fg_name = c.fg
+            if BOLD_IS_BRIGHT and c.bold and fg_name in ANSI_NAMES:
+                fg_name = "bright" + fg_name
+            fg, bg = rgb(fg_name, DEFAULT_FG), rgb(c.bg, DEFAULT_BG)
             if c.reverse:
                 fg, bg = bg, fg
             px, py = PADDING + x * CELL_W, PADDING + y * CELL_H
@@ -448,8 +471,11 @@ def main():
     ap.add_argument("--cols", type=int, default=80)
     ap.add_argument("--rows", type=int, default=24)
     ap.add_argument("--text", help="also write the screen's plain text here")
+    ap.add_argument("--palette", choices=["dark", "xterm-light"], default="dark",
+                    help="terminal colours: dark (default) or xterm-light (plain xterm, black on white)")
     ap.add_argument("-o", "--output", required=True, help="PNG to write")
     args = ap.parse_args()
+    use_palette(args.palette)
 
     with open(args.raw, "rb") as f:
         screen = replay_raw(f.read(), args.cols, args.rows)

@@ -136,31 +136,34 @@ log_in_if_asked() {
     fi
 }
 
-# shoot NAME: checks that Kinga is still running and writes $out/NAME.png.
+# shoot NAME [RENDER-OPTION...]: checks that Kinga is still running and writes $out/NAME.png (options go
+# to render_screenshot.py, for example --palette xterm-light for a light terminal).
 shoot() {
-    local png=$out/$1.png try rc text_args=()
+    local png=$out/$1.png try rc text_args=() name=$1
+    shift
     if [ "$(tm display-message -p -t kinga '#{pane_dead}')" = 1 ]; then
         tm capture-pane -p -t kinga | sed "/^[[:space:]]*$/d" >&2
-        fail "Kinga stopped before the '$1' screenshot (its last screen is above)"
+        fail "Kinga stopped before the '$name' screenshot (its last screen is above)"
     fi
-    [ "${SHOTS_KEEP_TEXT:-}" = 1 ] && text_args=(--text "$out/$1.txt")
+    [ "${SHOTS_KEEP_TEXT:-}" = 1 ] && text_args=(--text "$out/$name.txt")
     for try in 1 2 3 4 5; do
-        tm capture-pane -p -e -t kinga >"$work/$1.capture"
+        tm capture-pane -p -e -t kinga >"$work/$name.capture"
         rc=0
-        "$py" "$render" --cols "$cols" --rows "$rows" --raw "$raw" --capture "$work/$1.capture" \
-            "${text_args[@]}" -o "$work/$1.png" || rc=$?
+        "$py" "$render" --cols "$cols" --rows "$rows" --raw "$raw" --capture "$work/$name.capture" \
+            "${text_args[@]}" "$@" -o "$work/$name.png" || rc=$?
         [ "$rc" = 0 ] && break
-        [ "$rc" = 3 ] || fail "could not render '$1'"
+        [ "$rc" = 3 ] || fail "could not render '$name'"
         sleep 1
     done
-    [ "$rc" = 0 ] || fail "the '$1' screen could not be captured consistently"
-    mv "$work/$1.png" "$png"
+    [ "$rc" = 0 ] || fail "the '$name' screen could not be captured consistently"
+    mv "$work/$name.png" "$png"
     written+=("$png")
 }
 
-# Home screen.
+# Home screen, on a dark terminal and on a light one (plain xterm: black on white).
 start_kinga home --demo
 shoot home
+shoot home-light --palette xterm-light
 
 # New report wizard, step 2 "About the child", with a few fictional answers.
 start_kinga wizard --demo
@@ -190,6 +193,7 @@ shoot due-today
 start_kinga case-cycle --demo
 keys d Down Down Down Down Down Down Down Down Down Enter   # Bupe: follow-up due, with assessment, plan and referrals
 shoot case-cycle
+shoot case-cycle-light --palette xterm-light
 
 # Searching the case list: "/" then a name typed without its accent.
 start_kinga case-search --demo
