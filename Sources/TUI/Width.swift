@@ -8,8 +8,8 @@ import Model
 ///
 /// The rule (issue #14, item 5): every cluster is drawn as one or more cells, each holding **one spacing
 /// character plus at most four zero-width combining characters** (ncurses' `CCHARW_MAX` is 5), and the
-/// width of each cell is the C library's `wcwidth` of that spacing character, which is what ncurses,
-/// tmux, xterm and VTE all count. Whatever common terminals disagree on is never sent:
+/// width of each cell is the C library's `wcwidth` of that spacing character, which is what ncurses
+/// counts and what tmux and xterm give it. Whatever terminals disagree on is never sent:
 ///
 /// - **Emoji ZWJ sequences** (`👩‍👩‍👧`, `👩‍⚕️`, `🏳️‍🌈`) are drawn as the part before the first
 ///   zero-width joiner (`👩`, `👩`, `🏳`).
@@ -23,7 +23,8 @@ import Model
 /// - A combining mark with no base is drawn on a dotted circle (`◌́`), as Unicode's charts show it; other
 ///   zero-width format characters are not drawn.
 /// - Any other cluster with several spacing characters (Devanagari `कि`, Thai `กำ`) takes one cell per
-///   spacing character, each with its own marks: terminals count those per code point too.
+///   spacing character, each with its own marks: tmux and xterm count those per code point too (`कि`: 2
+///   columns in both; ncurses alone would keep only `क`).
 ///
 /// The **stored text is never changed**: this is only what the screen shows (search, printouts and exports
 /// see the whole name).
@@ -40,11 +41,10 @@ import Model
 /// | `🇿🇲` (flag)               | 2         | 2         | `ZM`, 2              |
 /// | U+1FAE8 (Unicode 15)     | 0         | 1         | `�`, 1               |
 ///
-/// ncurses itself keeps only the first character of a cell and the zero-width ones after it, so before
-/// this rule `👩‍👩‍👧` went out as `👩` plus a dangling joiner, which tmux then joined to whatever ncurses
-/// drew next: the terminal's columns and Kinga's drifted apart and a closed dialog left stray characters
-/// (reproduced in `EndToEndTests.emojiNameLeavesNoTrace`). Kitty, WezTerm and iTerm2 draw some of these
-/// sequences whole and wider, which is exactly why Kinga sends none of them.
+/// ncurses itself keeps only a cell's first character and the zero-width ones after it, so before this
+/// rule `👩‍👩‍👧 Nur` went out as `👩` plus a dangling joiner: in tmux the joiner turned up in another column
+/// of the case list (`Kampung C‍…`) and, after the filter form closed over it, a stray `o` stayed
+/// (`oopen`). `EndToEndTests.emojiNameLeavesNoTrace` is that scene.
 ///
 /// `wcwidth` needs a UTF-8 `LC_CTYPE`, so the first measurement makes sure one is set (falling back to
 /// `C.UTF-8`, which every Debian has).
