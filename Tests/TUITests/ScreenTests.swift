@@ -32,16 +32,20 @@ final class Driver {
     func press(_ keys: Key...) { for k in keys { app.handle(.key(k)); _ = screen } }
     func type(_ s: String) { for c in s { app.handle(.key(.char(c))); _ = screen } }
     func paste(_ s: String) { app.handle(.paste(s)); _ = screen }
+    /// Types one key per Unicode scalar, as a keyboard sending single jamo or combining marks does
+    /// (`type` sends whole characters).
+    func typeKeys(_ s: String) { for u in s.unicodeScalars { app.handle(.key(.char(Character(u)))); _ = screen } }
     func contains(_ s: String) -> Bool { screen.contains(s) }
 
     /// Fills the whole wizard with a valid report about `name`, ending on the review step.
-    func fillReport(name: String = "Amani", age: String = "9", village: String = "Kampung Fiksi", urgent: Bool = false) {
+    /// - Parameter keyByKey: types the name and the village one scalar at a time (`typeKeys`).
+    func fillReport(name: String = "Amani", age: String = "9", village: String = "Kampung Fiksi", urgent: Bool = false, keyByKey: Bool = false) {
         press(.char("n"))
         press(.char("4"), .pageDown)                  // a teacher
-        type(name); press(.tab)                       // name → sex
+        if keyByKey { typeKeys(name) } else { type(name) }; press(.tab)   // name → sex
         press(.char("1"), .tab, .tab)                 // girl → date of birth → age
         type(age); press(.tab)                        // → village
-        type(village); press(.pageDown)
+        if keyByKey { typeKeys(village) } else { type(village) }; press(.pageDown)
         press(.char(" "), .down, .down, .down, .char(" "))   // physical violence + neglect
         press(.tab, .tab, .tab)                       // when, where, narrative
         type("She said she is alone at night.")
