@@ -494,6 +494,7 @@ extension KingaStore {
             ("SELECT count(*) FROM case_record c WHERE \(s.sql) AND c.status = 'open' AND c.assigned_to IS NULL AND c.source = 'child_friendly'", s.args),
             ("SELECT count(*) FROM case_record c WHERE \(s.sql) AND status = 'open'", s.args),
             ("SELECT count(*) FROM case_record c WHERE \(s.sql) AND status = 'open' AND urgent = 1", s.args),
+            (Self.allCasesCountSQL(s.sql), s.args),
         ]
         return try pool.read { db in
             try queries.flatMap { q in
