@@ -66,9 +66,7 @@ enum CycleForms {
                 let byText = f.text("by\(i)")
                 var by: LocalDate?
                 if !byText.isEmpty {
-                    do { by = try LocalDate.parse(byText) } catch LocalDate.ParseError.noSuchDay {
-                        f.errors["by\(i)"] = S.issue(.dateDoesNotExist)
-                    } catch { f.errors["by\(i)"] = S.issue(.dateUnreadable) }
+                    do { by = try LocalDate.parse(byText) } catch { f.errors["by\(i)"] = S.issue(ValidationIssue(dateError: error)) }
                 }
                 if what.isEmpty && (!f.text("who\(i)").isEmpty || !byText.isEmpty) { f.errors["what\(i)"] = S.issue(.required) }
                 if !what.isEmpty { goals.append(PlanGoal(what: what, who: f.text("who\(i)"), by: by)) }
@@ -194,8 +192,7 @@ enum CycleForms {
                     let d = try LocalDate.parse(f.text("next"))
                     if d < app.clock.today { f.errors["next"] = S.dateInPast; return .none }
                     next = d
-                } catch LocalDate.ParseError.noSuchDay { f.errors["next"] = S.issue(.dateDoesNotExist); return .none }
-                catch { f.errors["next"] = S.issue(.dateUnreadable); return .none }
+                } catch { f.errors["next"] = S.issue(ValidationIssue(dateError: error)); return .none }
             }
             do {
                 try app.store.recordFollowUp(caseID: caseID, FollowUp(mode: modes[f.choice("mode")!], outcome: f.text("outcome"),

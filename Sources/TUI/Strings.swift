@@ -138,6 +138,7 @@ public enum S {
         case .required: return tr("issue.required")
         case .dateUnreadable: return tr("issue.dateUnreadable")
         case .dateDoesNotExist: return tr("issue.dateDoesNotExist")
+        case .yearDoesNotExist: return tr("issue.yearDoesNotExist")
         case .dateInFuture: return tr("issue.dateInFuture")
         case .notAChild(let y): return tr("issue.notAChild", ["y": y])
         case .ageNotANumber: return tr("issue.ageNotANumber")
