@@ -160,7 +160,8 @@ final class CaseDetailScreen: Screen {
         }
         if r.status != .open {
             if c == "o" { return .push(CycleForms.reopen(caseID: caseID)) }
-            if "spfux".contains(c) { app.flash = (S.cycleError(CycleError.caseClosed), .warning) }
+            // Every key that would change the case says why nothing happens (k included: consent is part of it).
+            if "spfuxk".contains(c) { app.flash = (tr("caseClosedReopen"), .warning) }
             return .none
         }
         switch c {

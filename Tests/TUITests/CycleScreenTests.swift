@@ -91,8 +91,14 @@ struct CycleScreenTests {
         #expect(d.contains("The case is closed."))
         #expect(d.contains("Status: closed"))
         // Editing a closed case is refused; reopening needs a reason.
-        d.press(.char("u"))
-        #expect(d.contains("This case is closed. Reopen it first."))
+        // Every key that would change it says why nothing happens and how to reopen, k (consent) too.
+        for key in ["u", "k", "s", "x"] {
+            d.press(.char(Character(key)))
+            #expect(d.app.top is CaseDetailScreen, "\(key)")
+            #expect(d.contains("This case is closed, so it cannot be changed."), "\(key): \(d.text)")
+            let flat = d.text.replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression)
+            #expect(flat.contains("To work on it again, press o to reopen it with a reason."), "\(key)")
+        }
         d.press(.char("o"), .function(2))
         #expect(d.contains("Please answer this question."))
         d.type("The family asked for help again.")
