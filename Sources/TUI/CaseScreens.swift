@@ -185,7 +185,7 @@ final class CaseDetailScreen: Screen {
         let today = app.clock.today
         var name = r.childName.isEmpty ? S.unnamed : r.childName
         if !r.report.nickname.isEmpty { name += " (“\(r.report.nickname)”)" }
-        let age = r.age.map { S.ageYears($0.years(on: today)) } ?? S.ageUnknown
+        let age = S.age(r.age, on: today)
         let head = "\(name) · \(age) · \(S.sex(r.sex)) · \(r.village)"
         g.put(DisplayWidth.truncate(head, to: w), x: x, y: y, style: .title, clip: area)
         y += 1

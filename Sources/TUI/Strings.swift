@@ -300,6 +300,14 @@ public enum S {
     static var timeline: String { tr("timeline") }
     static func ageYears(_ n: Int) -> String { n == 0 ? tr("ageUnderOne") : trn("ageYears", n) }
     static var ageUnknown: String { tr("ageUnknown") }
+    /// The child's age for the case header: "9 years", and with a known date of birth "9 years, born
+    /// 7 Mar 2016" (in the reader's language); "age unknown" when neither was given.
+    static func age(_ a: ChildAge?, on today: LocalDate) -> String {
+        guard let a else { return ageUnknown }
+        let years = ageYears(a.years(on: today))
+        if case .born(let d) = a { return tr("ageBorn", ["age": years, "date": day(d)]) }
+        return years
+    }
     static func eventKind(_ k: EventKind) -> String {
         switch k {
         case .reportReceived: return tr("eventKind.reportReceived")
