@@ -420,8 +420,9 @@ extension KingaStore {
                 guard let s = ReferralStatus(rawValue: row["status"]), let t = ServiceType(rawValue: row["service_type"]) else { return nil }
                 return (s, t.isFormal)
             }
-        let hasPlan = try Bool.fetchOne(db, sql: "SELECT has_plan FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) ?? false
-        return ClosureRules.problems(c, concerns: concerns, referrals: refs, rules: rules, hasPlan: hasPlan)
+        let row = try Row.fetchOne(db, sql: "SELECT has_plan, assessed FROM case_record WHERE id = ?", arguments: [caseID.uuidString])
+        return ClosureRules.problems(c, concerns: concerns, referrals: refs, rules: rules,
+                                     hasPlan: row?["has_plan"] ?? false, assessed: row?["assessed"] ?? false)
     }
 
     public func closeCase(caseID: UUID, _ c: Closure, rules: ProfileRules, author: String) throws {

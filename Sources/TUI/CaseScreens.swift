@@ -170,7 +170,7 @@ final class CaseDetailScreen: Screen {
         case "f": return .push(CycleForms.referral(record: r, suggestHealth: needsUrgentHealth(app)))
         case "u": return .push(CycleForms.followUp(caseID: caseID))
         case "k": return .push(CycleForms.consent(caseID: caseID, current: r.report))
-        case "x": return .push(CycleForms.close(caseID: caseID))
+        case "x": return .push(CycleForms.close(caseID: caseID, assessed: progress?.facts.assessed ?? false))
         default: return .none
         }
     }

@@ -206,9 +206,11 @@ enum CycleForms {
 
     // MARK: Closure and reopening
 
-    static func close(caseID: UUID) -> FormScreen {
+    /// The closure form. `assessed`: a risk assessment is recorded since the case was (re)opened; when not,
+    /// the form says so before anything is typed (`ClosureRules`).
+    static func close(caseID: UUID, assessed: Bool) -> FormScreen {
         let reasons = ClosureReason.allCases
-        return FormScreen(title: S.closeTitle, intro: S.closeIntro, submitLabel: S.closeSubmit, helpKey: "help.close", fields: [
+        let form = FormScreen(title: S.closeTitle, intro: S.closeIntro, submitLabel: S.closeSubmit, helpKey: "help.close", fields: [
             FormField("reason", tr("form.close.reason"), .choice(reasons.map(S.closureReason))),
             FormField("checks", tr("form.close.checks"), .checks([tr("closeCheck.goals"), tr("closeCheck.safe"), tr("closeCheck.referrals")])),
             FormField("note", tr("form.close.note"), .area(rows: 3)),
@@ -225,11 +227,15 @@ enum CycleForms {
                 }
                 return .pop
             } catch CycleError.cannotClose(let problems) {
-                f.errors["checks"] = problems.map { S.closureProblem($0, app.profile) }.joined(separator: " ")
+                f.errors["checks"] = problems.filter { $0 != .noAssessment }.map { S.closureProblem($0, app.profile) }.joined(separator: " ")
+                if f.errors["checks"] == "" { f.errors["checks"] = nil }
                 if problems.contains(.noteMissing) { f.errors["note"] = S.closureProblem(.noteMissing, app.profile) }
+                if problems.contains(.noAssessment) { f.errors["reason"] = S.closureProblem(.noAssessment, app.profile) }
                 return .none
             } catch { app.flash = (S.cycleError(error), .danger); return .none }
         }
+        if !assessed { form.banner = (tr("closeNeedsAssessment"), .warning) }
+        return form
     }
 
     static func reopen(caseID: UUID) -> FormScreen {

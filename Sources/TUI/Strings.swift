@@ -451,6 +451,8 @@ extension S {
         case .goalsAndSafetyNotConfirmed: return tr("closureProblem.goalsAndSafetyNotConfirmed")
         case .notSafeToStop: return tr("closureProblem.notSafeToStop")
         case .noPlan: return tr("closureProblem.noPlan")
+        case .noAssessment: return tr("closureProblem.noAssessment")
+        case .safetyNotConfirmed: return tr("closureProblem.safetyNotConfirmed")
         case .referralsOpen(let n): return tr("closureProblem.referralsOpen", ["n": n])
         case .formalReferralRequired(let c):
             return tr("closureProblem.formalReferralRequired", ["concerns": c.map { S.concern($0, profile) }.joined(separator: ", ")])
