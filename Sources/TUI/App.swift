@@ -31,6 +31,9 @@ public protocol Screen: AnyObject {
     func handlePaste(_ text: String, _ app: App) -> Action
     /// Called when the screen comes (back) to the top: reload data.
     func appear(_ app: App)
+    /// Called about once a second while no key arrives: a screen showing stored data checks, cheaply, whether
+    /// another session changed it, and reloads when so.
+    func tick(_ app: App)
     /// Called before Kinga stops or locks: save whatever is unfinished (drafts).
     func saveUnfinished(_ app: App)
     /// True while a text field has focus: `?` then types a question mark instead of opening help.
@@ -44,6 +47,7 @@ public protocol Screen: AnyObject {
 public extension Screen {
     func handlePaste(_ text: String, _ app: App) -> Action { .none }
     func appear(_ app: App) {}
+    func tick(_ app: App) {}
     func saveUnfinished(_ app: App) {}
     var editingText: Bool { false }
     var helpKey: String { "help.keys" }
@@ -261,7 +265,9 @@ public final class App {
             apply(top.handle(k, self))
         case .paste(let text):
             apply(top.handlePaste(text, self))
-        case .resize, .tick:
+        case .tick:
+            top.tick(self)
+        case .resize:
             break
         }
     }
@@ -439,7 +445,9 @@ public final class App {
                 terminal.draw(frame)
                 last = frame
             }
-            for e in terminal.nextEvents(timeoutMs: 1000) {
+            // A second without input is a tick: screens refresh what other sessions changed.
+            let events = terminal.nextEvents(timeoutMs: 1000)
+            for e in events.isEmpty ? [.tick] : events {
                 handle(e)
                 if quitRequested { break }
             }

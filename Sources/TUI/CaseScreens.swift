@@ -92,6 +92,17 @@ final class CaseDetailScreen: Screen {
         }
     }
 
+    /// Reloads when another session changed the case since it was shown (its version or newest timeline entry
+    /// moved): two indexed reads a second, so a second kiosk's note or closure shows without a key.
+    func tick(_ app: App) {
+        guard record != nil, let shown = edit, let now = try? app.store.beginEdit(caseID: caseID),
+              now.version != shown.version || now.lastEventRowID != shown.lastEventRowID else { return }
+        // Someone reading the newest entry goes on reading the newest one.
+        let atNewest = selected == events.count - 1
+        appear(app)
+        if atNewest { selected = max(0, events.count - 1) }
+    }
+
     func hints(_ app: App) -> [(String, String)] {
         [("↑↓", S.kMove), ("Enter", S.kOpen), ("t", S.kFilter), ("Esc", S.kBack), ("?", S.kHelp)]
     }
