@@ -89,6 +89,16 @@ public final class App {
     public var fillDemo: ((KingaStore) throws -> Void)?
     /// Loads another profile by id (first run); nil when it cannot be read.
     public var profileLoader: ((String) -> CountryProfile?)?
+    /// The case list's search, filters and order, kept for the person logged in until they lock or quit, so
+    /// going home and back does not lose them (issue 14). Never shown to anyone else.
+    private var caseListQuery: (user: UUID, query: CaseQuery)?
+    /// The case-list query remembered for the person logged in now (nil: none, or nobody logged in).
+    var rememberedCaseQuery: CaseQuery? {
+        get { session.flatMap { s in caseListQuery.flatMap { $0.user == s.id ? $0.query : nil } } }
+        set {
+            if let id = session?.id, let q = newValue { caseListQuery = (id, q) } else { caseListQuery = nil }
+        }
+    }
     public private(set) var quitRequested = false
     /// A one-line message shown above the footer until the next key (for example "Note saved.").
     public var flash: (text: String, style: Style)?
@@ -204,6 +214,7 @@ public final class App {
         saveUnfinished()
         try? store.recordAudit(actor: user.name, action: "session.lock")
         lockedStacks[user.id] = stack
+        caseListQuery = nil
         session = nil
         store.actor = nil
         flash = nil
@@ -332,6 +343,7 @@ public final class App {
         practiceMarked = [:]
         practiceHints = [:]
         lockedStacks = [:]
+        caseListQuery = nil
         session = nil
         store.actor = nil
         wipeRequested = true

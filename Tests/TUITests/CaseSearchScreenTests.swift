@@ -112,6 +112,35 @@ struct CaseSearchScreenTests {
         #expect(!d.contains("Filters:"))
     }
 
+    @Test("search, filters and order are kept when going home and back, until the person locks; someone else never gets them")
+    func queryKeptForTheSession() throws {
+        let d = try listDriver()
+        d.press(.char("c"), .char("f"))
+        d.press(.tab, .tab, .char("2"), .function(2))          // urgent only
+        d.press(.char("s"), .char("3"))                        // order by name
+        d.press(.char("/"))
+        d.type("jo")
+        d.press(.tab)
+        #expect(d.contains("Filters: Urgent only"))
+        #expect(d.contains("1 case matches"))
+        d.press(.char("q"))                                    // back home (Esc would first clear the search)
+        #expect(d.app.top is HomeScreen, "\(d.text)")
+        d.press(.char("c"))
+        #expect(d.contains("Filters: Urgent only"), "\(d.text)")
+        #expect(d.contains("Search:") && d.contains("jo"))
+        #expect(d.contains("1 case matches"))
+        let list = try #require(d.app.top as? CaseListScreen)
+        #expect(list.query.sort == .childName)
+        // Locking ends the session's memory: the same person (or anyone) starts from the whole list.
+        let me = try #require(d.app.session)
+        d.app.lock()
+        d.app.signIn(me)
+        d.app.apply(.home(then: nil))
+        d.press(.char("c"))
+        #expect(d.contains("5 cases"), "\(d.text)")
+        #expect(!d.contains("Filters:"))
+    }
+
     @Test("a village typed in the filter ignores accents and case")
     func villageFilter() throws {
         let d = try listDriver()
