@@ -32,6 +32,8 @@ public enum S {
     static var kHelp: String { tr("kHelp") }
     static var kMove: String { tr("kMove") }
     static var kNext: String { tr("kNext") }
+    /// Footer: Tab (and Enter in a one-line answer) in the guided report.
+    static var kNextQuestion: String { tr("kNextQuestion") }
     static var kSave: String { tr("kSave") }
     static var kNote: String { tr("kNote") }
     static var kLeave: String { tr("kLeave") }

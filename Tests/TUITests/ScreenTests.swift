@@ -1,4 +1,5 @@
 import Foundation
+import I18n
 import Testing
 @testable import Model
 @testable import Storage
@@ -100,6 +101,54 @@ struct ScreenTests {
         #expect(try d.store.drafts().isEmpty)
         d.press(.home, .enter)
         #expect(d.contains("She said she is alone at night."))
+    }
+
+    @Test("Enter on a choice only chooses: a habitual Tab then goes to the next question, so nothing lands in the wrong field")
+    func enterOnAChoiceStays() throws {
+        let d = try Driver()
+        d.press(.char("n"))
+        #expect(d.screen.row(23).contains("Tab Next question"), "\(d.screen.row(23))")
+        #expect(d.screen.row(23).contains("Enter Choose"))
+        d.press(.down, .down, .down, .enter)                  // a teacher, with the arrows and Enter
+        let w = try #require(d.app.top as? ReportWizardScreen)
+        #expect(w.report.reporterKind == .teacher)
+        #expect(w.focus == 0)                                 // still on the question just answered
+        #expect(try d.store.drafts().first?.report.reporterKind == .teacher)   // kept at once
+        d.press(.tab)                                         // the habit: Tab after choosing
+        #expect(d.screen.row(23).contains("Tab/Enter Next question"), "\(d.screen.row(23))")
+        d.type("Ibu Fiktif")
+        d.press(.tab)
+        d.type("0812 555 0199")
+        d.press(.pageDown)
+        #expect(w.report.reporterName == "Ibu Fiktif")
+        #expect(w.report.reporterContact == "0812 555 0199")
+        #expect(w.report.childName.isEmpty)
+        // Enter in a one-line answer goes on to the next question, as the footer says.
+        d.type("Amani")
+        d.press(.enter)
+        #expect(w.focus == 1)
+        #expect(w.report.childName == "Amani")
+    }
+
+    @Test("the report's footer says what Tab and Enter do and keeps F1 Help at 80 columns, in every language and step", arguments: ["en", "id", "fr"])
+    func wizardFooterFits(code: String) throws {
+        let d = try Driver()
+        d.app.setLanguage(Languages.shared.language(code: code)!)
+        func footer() -> String { d.screen.row(23) }
+        d.press(.char("n"))
+        #expect(footer().contains("Tab ") && footer().contains("Enter ") && footer().contains("F1 "), "\(code) step 1: \(footer())")
+        d.press(.char("4"), .pageDown, .tab)                 // step 2, on "sex" (a choice)
+        #expect(footer().contains("PgUp ") && footer().contains("F1 "), "\(code) step 2: \(footer())")
+        d.press(.char("1"), .tab, .tab)
+        d.type("7")
+        d.press(.tab)
+        d.type("Desa Fiktif")
+        d.press(.pageDown)                                  // step 3, on the concerns checklist
+        #expect(footer().contains("F1 "), "\(code) step 3: \(footer())")
+        d.press(.char(" "), .pageDown)                      // step 4, danger (a choice)
+        #expect(footer().contains("F1 "), "\(code) step 4: \(footer())")
+        d.press(.char("2"), .pageDown)                      // step 5, assent (a choice)
+        #expect(footer().contains("F1 "), "\(code) step 5: \(footer())")
     }
 
     @Test func urgentReportsShowWhatToDoAndTheNumbers() throws {
