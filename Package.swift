@@ -68,6 +68,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", .product(name: "CSV", package: "CSV.swift")]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model", "I18n", "Printing", .product(name: "PropertyBased", package: "swift-property-based")],
                     exclude: ["Golden"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Harness"]),
     ]
 )

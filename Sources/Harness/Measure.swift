@@ -185,3 +185,20 @@ public func cleanSignalAttributes() -> posix_spawnattr_t {
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     return attributes
 }
+
+/// A plain-text table for a terminal: the first column (the labels) left-aligned, the others (the figures)
+/// right-aligned, each column as wide as its widest cell, and two spaces between columns, so a label never
+/// runs into a figure however long either is. Widths count characters (labels and figures are narrow text).
+/// - Parameter rows: the rows, each a list of cells; shorter rows are padded with empty cells.
+/// - Returns: the lines joined with newlines, without trailing spaces.
+public func textTable(_ rows: [[String]]) -> String {
+    let columns = rows.map(\.count).max() ?? 0
+    let widths = (0..<columns).map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
+    return rows.map { row in
+        (0..<columns).map { c -> String in
+            let cell = c < row.count ? row[c] : ""
+            let pad = String(repeating: " ", count: widths[c] - cell.count)
+            return c == 0 ? cell + pad : pad + cell
+        }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+    }.joined(separator: "\n")
+}

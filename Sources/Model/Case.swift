@@ -170,7 +170,7 @@ public struct TodaySummary: Hashable, Sendable {
     public var urgentOpenCases: Int
     /// Unfinished guided reports.
     public var drafts: Int
-    /// Every case, whatever its status.
+    /// Open, closed and transferred cases: every case but duplicates (a report joined to another case).
     public var allCases: Int
     public init(openCases: Int, urgentOpenCases: Int, drafts: Int, allCases: Int) {
         self.allCases = allCases

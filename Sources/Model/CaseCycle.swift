@@ -170,20 +170,45 @@ public enum ClosureProblem: Hashable, Sendable {
     case notSafeToStop
     /// "Plan goals met" needs a case plan.
     case noPlan
+    /// No risk assessment since the case was opened or reopened (see `ClosureRules`).
+    case noAssessment
+    /// Closing for "another reason" needs the child's safety confirmed on the checklist.
+    case safetyNotConfirmed
 }
 
+/// When a case may close.
+///
+/// The Inter-agency Guidelines for Case Management and Child Protection (Child Protection Working Group,
+/// 2014), step 6 "Case closure", close a case on a documented review that the child is safe and the plan's
+/// goals are met, or for one of a few other reasons (the child or family no longer want support and the child
+/// is safe, the child turns 18, the case is transferred, the child moves away or cannot be found, the child
+/// dies), with the reason recorded. Kinga reads that as:
+/// - a closing note and a reason from the standard list, always;
+/// - a risk assessment recorded since the case was opened or reopened: a case never assessed was never
+///   reviewed. Only when the child has died, or has moved away or cannot be found, can nobody assess, so
+///   those two reasons need none;
+/// - the checklist answered for the reason given: goals met needs a plan, "goals met" and "child safe";
+///   stopping at the family's wish, and "another reason", need "child safe"; open referrals need finishing
+///   or the note's explanation;
+/// - the profile's rule that some concerns must reach formal services (law or SOP).
 public enum ClosureRules {
-    /// Checks a closure against the case's referrals, concerns and the profile rules.
+    /// Reasons for which nobody can assess the child any more, so no risk assessment is needed to close.
+    public static let noAssessmentNeeded: Set<ClosureReason> = [.death, .movedAway]
+
+    /// Checks a closure against the case's referrals, concerns, assessment and the profile rules.
     /// - Parameters:
     ///   - referrals: every referral of the case (status and whether the service is formal).
+    ///   - hasPlan: the case has a plan; `assessed`: a risk assessment is recorded since it was (re)opened.
     /// - Returns: the problems; empty when the case may close.
     public static func problems(_ c: Closure, concerns: [String], referrals: [(status: ReferralStatus, formal: Bool)],
-                                rules: ProfileRules, hasPlan: Bool = true) -> [ClosureProblem] {
+                                rules: ProfileRules, hasPlan: Bool, assessed: Bool) -> [ClosureProblem] {
         var out: [ClosureProblem] = []
         if c.note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { out.append(.noteMissing) }
+        if !assessed && !noAssessmentNeeded.contains(c.reason) { out.append(.noAssessment) }
         if c.reason == .goalsMet && !hasPlan { out.append(.noPlan) }
         if c.reason == .goalsMet && !(c.goalsMet && c.childSafe) { out.append(.goalsAndSafetyNotConfirmed) }
         if c.reason == .noLongerWanted && !c.childSafe { out.append(.notSafeToStop) }
+        if c.reason == .other && !c.childSafe { out.append(.safetyNotConfirmed) }
         let open = referrals.filter { !$0.status.isResolved }.count
         if open > 0 && !c.referralsResolvedOrExplained { out.append(.referralsOpen(open)) }
         // Only a hand-over to another agency or the child's death end the duty to involve formal services.

@@ -122,7 +122,7 @@ public struct SearchTerms: Hashable, Sendable {
     public init(_ text: String) {
         var seen = Set<String>()
         var out: [String] = []
-        var clean = TextSafety.clean(text, multiline: false).precomposedStringWithCanonicalMapping.lowercased()
+        var clean = TextSafety.nfc(TextSafety.clean(text, multiline: false).lowercased())
         // "KG-…": the prefix is on every case, so as a search word it would only cost time.
         let prefix = CaseNumber.prefix.lowercased() + "-"
         if clean.trimmingCharacters(in: .whitespaces).hasPrefix(prefix) {

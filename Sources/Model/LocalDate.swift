@@ -14,8 +14,11 @@ public struct LocalDate: Hashable, Comparable, Codable, Sendable, CustomStringCo
     public enum ParseError: Error, Equatable, Sendable {
         /// Not in a shape Kinga reads (`YYYY-MM-DD` or `DD/MM/YYYY`).
         case badFormat
-        /// Shaped like a date but not a day that exists (31 February, 29 February 2027, month 13, year 0).
+        /// Shaped like a date but not a day that exists (31 February, 29 February 2027, month 13).
         case noSuchDay
+        /// The year 0000: the calendar goes from 1 BC straight to AD 1, so no day of it exists, whatever the
+        /// day and month say.
+        case noSuchYear
     }
 
     /// Creates a date, or returns nil when the day does not exist (for example 2027-02-29 or year 0).
@@ -30,7 +33,7 @@ public struct LocalDate: Hashable, Comparable, Codable, Sendable, CustomStringCo
 
     /// Parses what a person typed: `2014-03-07` (ISO 8601) or `07/03/2014` (day first, as on most forms in
     /// Indonesia and Zambia). Surrounding spaces are ignored.
-    /// - Throws: `ParseError.badFormat` or `ParseError.noSuchDay`.
+    /// - Throws: `ParseError.badFormat`, `ParseError.noSuchYear` (year 0) or `ParseError.noSuchDay`.
     public static func parse(_ text: String) throws -> LocalDate {
         let t = text.trimmingCharacters(in: .whitespaces)
         let parts: [Substring]
@@ -50,6 +53,7 @@ public struct LocalDate: Hashable, Comparable, Codable, Sendable, CustomStringCo
         }
         let (y, m, d) = ymd ? (a, b, c) : (c, b, a)
         guard (ymd ? parts[0].count : parts[2].count) == 4 else { throw ParseError.badFormat }
+        guard y != 0 else { throw ParseError.noSuchYear }
         guard let date = LocalDate(year: y, month: m, day: d) else { throw ParseError.noSuchDay }
         return date
     }

@@ -99,8 +99,10 @@ public enum ValidationIssue: Hashable, Sendable {
     case required
     /// A date that Kinga cannot read (expects `YYYY-MM-DD` or `DD/MM/YYYY`).
     case dateUnreadable
-    /// A date that does not exist (31 February, 29 February in a non-leap year, year 0).
+    /// A date that does not exist (31 February, 29 February in a non-leap year).
     case dateDoesNotExist
+    /// A date in the year 0, which does not exist: the message asks about the year, not the day and month.
+    case yearDoesNotExist
     /// A date of birth after today.
     case dateInFuture
     /// The person is 18 or older on that date: Kinga is for children (0–17).
@@ -113,6 +115,17 @@ public enum ValidationIssue: Hashable, Sendable {
     case ageDisagreesWithBirthDate(years: Int)
     /// Text longer than the field allows (characters).
     case tooLong(max: Int)
+}
+
+extension ValidationIssue {
+    /// What to tell the person about a date `LocalDate.parse` refused: the year, the day, or the way it is written.
+    public init(dateError: Error) {
+        switch dateError as? LocalDate.ParseError {
+        case .noSuchYear?: self = .yearDoesNotExist
+        case .noSuchDay?: self = .dateDoesNotExist
+        default: self = .dateUnreadable
+        }
+    }
 }
 
 /// The steps of the guided report, in order (one topic per step, as the GOV.UK "one thing per page" pattern).
@@ -171,10 +184,8 @@ public enum ReportValidation {
                     if d > today { out[.dateOfBirth] = .dateInFuture }
                     else if d.fullYears(until: today) >= 18 { out[.dateOfBirth] = .notAChild(years: d.fullYears(until: today)) }
                     else { dob = d }
-                } catch LocalDate.ParseError.noSuchDay {
-                    out[.dateOfBirth] = .dateDoesNotExist
                 } catch {
-                    out[.dateOfBirth] = .dateUnreadable
+                    out[.dateOfBirth] = ValidationIssue(dateError: error)
                 }
             }
             if !ageText.isEmpty {

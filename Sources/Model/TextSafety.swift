@@ -41,12 +41,29 @@ public enum TextSafety {
                 out.append(s)
             }
         }
-        return String(out).precomposedStringWithCanonicalMapping
+        return nfc(String(out))
     }
 
     /// Folds text for matching: lower case, accents removed (José = jose), NFC. Used for duplicates and search.
     public static func fold(_ text: String) -> String {
-        text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
-            .precomposedStringWithCanonicalMapping
+        nfc(nfc(text).folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil))
+    }
+
+    /// Unicode Normalization Form C (UAX #15, https://unicode.org/reports/tr15/) of `text`: canonical
+    /// decomposition, canonical ordering of combining marks, then canonical composition, so every way of
+    /// typing or pasting the same letters is stored as the same scalars (DESIGN.md §4), and SQLite, which
+    /// compares bytes, finds them.
+    ///
+    /// Computed by the Swift standard library (`String._nfcCodeUnits`: the NFC that `String`'s own `==` and
+    /// hashing use, with the standard library's current Unicode tables, checked against Unicode's
+    /// NormalizationTest.txt in the Swift test suite; public in the standard library's ABI and also used by
+    /// swift-foundation). Foundation's `precomposedStringWithCanonicalMapping` is not used: on Linux it
+    /// leaves a precomposed Hangul LV syllable followed by a trailing consonant apart (기 + ᆷ stays two
+    /// scalars instead of 김, Unicode §3.12 "Conjoining Jamo Behavior"), which is exactly what typing Korean
+    /// one key at a time produces. `ModelTests` check all 11,172 Hangul syllables against §3.12's arithmetic.
+    /// - Returns: the NFC text; ASCII text is returned as it is (it is always NFC).
+    public static func nfc(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
+        return String(decoding: text._nfcCodeUnits, as: UTF8.self)
     }
 }

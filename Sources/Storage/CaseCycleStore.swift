@@ -420,8 +420,9 @@ extension KingaStore {
                 guard let s = ReferralStatus(rawValue: row["status"]), let t = ServiceType(rawValue: row["service_type"]) else { return nil }
                 return (s, t.isFormal)
             }
-        let hasPlan = try Bool.fetchOne(db, sql: "SELECT has_plan FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) ?? false
-        return ClosureRules.problems(c, concerns: concerns, referrals: refs, rules: rules, hasPlan: hasPlan)
+        let row = try Row.fetchOne(db, sql: "SELECT has_plan, assessed FROM case_record WHERE id = ?", arguments: [caseID.uuidString])
+        return ClosureRules.problems(c, concerns: concerns, referrals: refs, rules: rules,
+                                     hasPlan: row?["has_plan"] ?? false, assessed: row?["assessed"] ?? false)
     }
 
     public func closeCase(caseID: UUID, _ c: Closure, rules: ProfileRules, author: String) throws {
@@ -494,6 +495,7 @@ extension KingaStore {
             ("SELECT count(*) FROM case_record c WHERE \(s.sql) AND c.status = 'open' AND c.assigned_to IS NULL AND c.source = 'child_friendly'", s.args),
             ("SELECT count(*) FROM case_record c WHERE \(s.sql) AND status = 'open'", s.args),
             ("SELECT count(*) FROM case_record c WHERE \(s.sql) AND status = 'open' AND urgent = 1", s.args),
+            (Self.allCasesCountSQL(s.sql), s.args),
         ]
         return try pool.read { db in
             try queries.flatMap { q in

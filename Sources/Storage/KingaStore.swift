@@ -635,9 +635,16 @@ public final class KingaStore: @unchecked Sendable {
             let urgent = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql) AND status = 'open' AND urgent = 1", arguments: s.args) ?? 0
             let drafts = try Int.fetchOne(db, sql: "SELECT count(*) FROM draft WHERE ? IS NULL OR author_id = ?",
                                           arguments: [viewer?.id.uuidString, viewer?.id.uuidString]) ?? 0
-            let all = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql)", arguments: s.args) ?? 0
+            // What the home screen's words say: open, closed and transferred. A duplicate is a report joined
+            // to another case, not a case of its own.
+            let all = try Int.fetchOne(db, sql: Self.allCasesCountSQL(s.sql), arguments: s.args) ?? 0
             return TodaySummary(openCases: open, urgentOpenCases: urgent, drafts: drafts, allCases: all)
         }
+    }
+
+    /// The count of "cases in all" on the home screen, within the scope condition `scope`.
+    static func allCasesCountSQL(_ scope: String) -> String {
+        "SELECT count(*) FROM case_record c WHERE \(scope) AND c.status IN ('open', 'closed', 'transferred')"
     }
 
     /// `EXPLAIN QUERY PLAN` lines of the case-list page query, for tests that forbid full-table scans.

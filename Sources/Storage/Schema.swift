@@ -282,7 +282,14 @@ enum Schema {
                 INSERT INTO case_name(rowid, name) SELECT \(SearchIndex.nameValues("case_record")) FROM case_record;
                 """)
         }
-        m.registerMigration("v11-unfinished-forms") { db in
+        m.registerMigration("v11-nfc-again") { db in
+            // Issue 14: Foundation's NFC on Linux left Korean typed one key at a time as 기 + ᆷ instead of 김,
+            // so such names could not be found. Text is now normalised by `TextSafety.nfc`; this puts every
+            // stored name and searched text into the same form. Rows already in NFC are left untouched;
+            // the triggers of v7 and v10 rewrite the search indexes of the rows that change.
+            try Renormalise.run(db)
+        }
+        m.registerMigration("v12-unfinished-forms") { db in
             // Half-written notes and forms about a case, kept when Kinga stops, locks itself or loses its
             // terminal (issue #14: a dropped SSH connection must not lose what is on screen). One per person,
             // form and case; removed when the form is saved or thrown away.
@@ -324,5 +331,52 @@ enum SearchIndex {
         "\(row).child_name || ' ' || coalesce(json_extract(\(row).report_json, '$.nickname'), ''), " +
         "\(row).caregiver, \(row).village, " +
         "coalesce(json_extract(\(row).report_json, '$.narrative'), '') || ' ' || coalesce(json_extract(\(row).report_json, '$.whereHappened'), '')"
+    }
+}
+
+/// Puts stored names and searched texts into NFC (migration v11). Compares bytes, never `String`'s `==`
+/// (canonical equivalence, which calls 기 + ᆷ and 김 equal). Reads the cases 500 at a time by rowid, so a
+/// large archive is not held in memory; a row already in NFC costs one scan of its text.
+enum Renormalise {
+    /// True when `text` is not exactly its NFC.
+    static func needed(_ text: String) -> Bool { !TextSafety.nfc(text).utf8.elementsEqual(text.utf8) }
+
+    static func run(_ db: Database) throws {
+        var last: Int64 = 0
+        while true {
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT rowid, id, child_name, caregiver, village, report_json FROM case_record
+                WHERE rowid > ? ORDER BY rowid LIMIT 500
+                """, arguments: [last])
+            guard let end = rows.last else { break }
+            last = end["rowid"]
+            for row in rows {
+                let texts: [String] = [row["child_name"], row["caregiver"], row["village"], row["report_json"]]
+                guard texts.contains(where: needed) else { continue }
+                let name = TextSafety.nfc(texts[0]), caregiver = TextSafety.nfc(texts[1]), village = TextSafety.nfc(texts[2])
+                // A JSON text in NFC holds only NFC strings (its quotes never join a neighbour), so the report is
+                // decoded only when needed; an unreadable one is left as it is.
+                var json = texts[3]
+                if needed(json), let report = try? KingaStore.decode(Report.self, json) {
+                    json = try KingaStore.encode(KingaStore.cleaned(report))
+                }
+                try db.execute(sql: """
+                    UPDATE case_record SET child_name = ?, caregiver = ?, village = ?, report_json = ?, name_key = ?, village_key = ?
+                    WHERE id = ?
+                    """, arguments: [name, caregiver, village, json, DuplicateRule.key(name), DuplicateRule.key(village), row["id"] as String])
+            }
+        }
+        // Names people log in with (two spellings of one name would otherwise be two users: OR IGNORE keeps
+        // such a pair as it is rather than failing the upgrade), and the service directory.
+        for row in try Row.fetchAll(db, sql: "SELECT id, name FROM app_user") where needed(row["name"]) {
+            try db.execute(sql: "UPDATE OR IGNORE app_user SET name = ? WHERE id = ?", arguments: [TextSafety.nfc(row["name"]), row["id"] as String])
+        }
+        let columns = ["name", "area", "contact", "hours", "notes"]
+        for row in try Row.fetchAll(db, sql: "SELECT id, \(columns.joined(separator: ", ")) FROM service_provider") {
+            let texts: [String] = columns.map { row[$0] }
+            guard texts.contains(where: needed) else { continue }
+            try db.execute(sql: "UPDATE service_provider SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
+                           arguments: StatementArguments(texts.map(TextSafety.nfc) + [row["id"] as String]))
+        }
     }
 }

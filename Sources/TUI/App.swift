@@ -31,6 +31,9 @@ public protocol Screen: AnyObject {
     func handlePaste(_ text: String, _ app: App) -> Action
     /// Called when the screen comes (back) to the top: reload data.
     func appear(_ app: App)
+    /// Called about once a second while no key arrives: a screen showing stored data checks, cheaply, whether
+    /// another session changed it, and reloads when so.
+    func tick(_ app: App)
     /// Called before Kinga stops or locks: save whatever is unfinished (drafts).
     func saveUnfinished(_ app: App)
     /// True while a text field has focus: `?` then types a question mark instead of opening help.
@@ -44,6 +47,7 @@ public protocol Screen: AnyObject {
 public extension Screen {
     func handlePaste(_ text: String, _ app: App) -> Action { .none }
     func appear(_ app: App) {}
+    func tick(_ app: App) {}
     func saveUnfinished(_ app: App) {}
     var editingText: Bool { false }
     var helpKey: String { "help.keys" }
@@ -85,6 +89,16 @@ public final class App {
     public var fillDemo: ((KingaStore) throws -> Void)?
     /// Loads another profile by id (first run); nil when it cannot be read.
     public var profileLoader: ((String) -> CountryProfile?)?
+    /// The case list's search, filters and order, kept for the person logged in until they lock or quit, so
+    /// going home and back does not lose them (issue 14). Never shown to anyone else.
+    private var caseListQuery: (user: UUID, query: CaseQuery)?
+    /// The case-list query remembered for the person logged in now (nil: none, or nobody logged in).
+    var rememberedCaseQuery: CaseQuery? {
+        get { session.flatMap { s in caseListQuery.flatMap { $0.user == s.id ? $0.query : nil } } }
+        set {
+            if let id = session?.id, let q = newValue { caseListQuery = (id, q) } else { caseListQuery = nil }
+        }
+    }
     public private(set) var quitRequested = false
     /// A one-line message shown above the footer until the next key (for example "Note saved.").
     public var flash: (text: String, style: Style)?
@@ -200,6 +214,7 @@ public final class App {
         saveUnfinished()
         try? store.recordAudit(actor: user.name, action: "session.lock")
         lockedStacks[user.id] = stack
+        caseListQuery = nil
         session = nil
         store.actor = nil
         flash = nil
@@ -268,7 +283,9 @@ public final class App {
             apply(top.handle(k, self))
         case .paste(let text):
             apply(top.handlePaste(text, self))
-        case .resize, .tick:
+        case .tick:
+            top.tick(self)
+        case .resize:
             break
         }
     }
@@ -333,6 +350,7 @@ public final class App {
         practiceMarked = [:]
         practiceHints = [:]
         lockedStacks = [:]
+        caseListQuery = nil
         session = nil
         store.actor = nil
         wipeRequested = true
@@ -447,7 +465,9 @@ public final class App {
                 terminal.draw(frame)
                 last = frame
             }
-            for e in terminal.nextEvents(timeoutMs: 1000) {
+            // A second without input is a tick: screens refresh what other sessions changed.
+            let events = terminal.nextEvents(timeoutMs: 1000)
+            for e in events.isEmpty ? [.tick] : events {
                 handle(e)
                 if quitRequested { break }
             }

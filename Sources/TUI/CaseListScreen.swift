@@ -48,7 +48,17 @@ final class CaseListScreen: Screen {
         return q
     }
 
+    /// True once the remembered search, filters and order were taken over (the first time the list shows).
+    private var restored = false
+
     func appear(_ app: App) {
+        if !restored {
+            restored = true
+            if let q = app.rememberedCaseQuery {
+                query = q
+                search.set(q.text)
+            }
+        }
         keepID = rows.indices.contains(selected - start) ? rows[selected - start].summary.id : nil
         stale = true
     }
@@ -103,6 +113,7 @@ final class CaseListScreen: Screen {
     private func refresh(_ app: App) {
         guard stale else { return }
         stale = false
+        app.rememberedCaseQuery = query
         do {
             let limit = max(pageSize * 2, 40)
             let first = try app.store.caseListStart(query, limit: limit, viewer: app.session, today: app.clock.today, deadlines: app.profile.deadlines)

@@ -92,6 +92,17 @@ final class CaseDetailScreen: Screen {
         }
     }
 
+    /// Reloads when another session changed the case since it was shown (its version or newest timeline entry
+    /// moved): two indexed reads a second, so a second kiosk's note or closure shows without a key.
+    func tick(_ app: App) {
+        guard record != nil, let shown = edit, let now = try? app.store.beginEdit(caseID: caseID),
+              now.version != shown.version || now.lastEventRowID != shown.lastEventRowID else { return }
+        // Someone reading the newest entry goes on reading the newest one.
+        let atNewest = selected == events.count - 1
+        appear(app)
+        if atNewest { selected = max(0, events.count - 1) }
+    }
+
     func hints(_ app: App) -> [(String, String)] {
         [("↑↓", S.kMove), ("Enter", S.kOpen), ("t", S.kFilter), ("Esc", S.kBack), ("?", S.kHelp)]
     }
@@ -160,7 +171,8 @@ final class CaseDetailScreen: Screen {
         }
         if r.status != .open {
             if c == "o" { return .push(CycleForms.reopen(caseID: caseID)) }
-            if "spfux".contains(c) { app.flash = (S.cycleError(CycleError.caseClosed), .warning) }
+            // Every key that would change the case says why nothing happens (k included: consent is part of it).
+            if "spfuxk".contains(c) { app.flash = (tr("caseClosedReopen"), .warning) }
             return .none
         }
         switch c {
@@ -169,7 +181,7 @@ final class CaseDetailScreen: Screen {
         case "f": return .push(CycleForms.referral(record: r, suggestHealth: needsUrgentHealth(app)))
         case "u": return .push(CycleForms.followUp(caseID: caseID))
         case "k": return .push(CycleForms.consent(caseID: caseID, current: r.report))
-        case "x": return .push(CycleForms.close(caseID: caseID))
+        case "x": return .push(CycleForms.close(caseID: caseID, assessed: progress?.facts.assessed ?? false))
         default: return .none
         }
     }
@@ -184,7 +196,7 @@ final class CaseDetailScreen: Screen {
         let today = app.clock.today
         var name = r.childName.isEmpty ? S.unnamed : r.childName
         if !r.report.nickname.isEmpty { name += " (“\(r.report.nickname)”)" }
-        let age = r.age.map { S.ageYears($0.years(on: today)) } ?? S.ageUnknown
+        let age = S.age(r.age, on: today)
         let head = "\(name) · \(age) · \(S.sex(r.sex)) · \(r.village)"
         g.put(DisplayWidth.truncate(head, to: w), x: x, y: y, style: .title, clip: area)
         y += 1

@@ -66,9 +66,7 @@ enum CycleForms {
                 let byText = f.text("by\(i)")
                 var by: LocalDate?
                 if !byText.isEmpty {
-                    do { by = try LocalDate.parse(byText) } catch LocalDate.ParseError.noSuchDay {
-                        f.errors["by\(i)"] = S.issue(.dateDoesNotExist)
-                    } catch { f.errors["by\(i)"] = S.issue(.dateUnreadable) }
+                    do { by = try LocalDate.parse(byText) } catch { f.errors["by\(i)"] = S.issue(ValidationIssue(dateError: error)) }
                 }
                 if what.isEmpty && (!f.text("who\(i)").isEmpty || !byText.isEmpty) { f.errors["what\(i)"] = S.issue(.required) }
                 if !what.isEmpty { goals.append(PlanGoal(what: what, who: f.text("who\(i)"), by: by)) }
@@ -194,8 +192,7 @@ enum CycleForms {
                     let d = try LocalDate.parse(f.text("next"))
                     if d < app.clock.today { f.errors["next"] = S.dateInPast; return .none }
                     next = d
-                } catch LocalDate.ParseError.noSuchDay { f.errors["next"] = S.issue(.dateDoesNotExist); return .none }
-                catch { f.errors["next"] = S.issue(.dateUnreadable); return .none }
+                } catch { f.errors["next"] = S.issue(ValidationIssue(dateError: error)); return .none }
             }
             do {
                 try app.store.recordFollowUp(caseID: caseID, FollowUp(mode: modes[f.choice("mode")!], outcome: f.text("outcome"),
@@ -209,9 +206,11 @@ enum CycleForms {
 
     // MARK: Closure and reopening
 
-    static func close(caseID: UUID) -> FormScreen {
+    /// The closure form. `assessed`: a risk assessment is recorded since the case was (re)opened; when not,
+    /// the form says so before anything is typed (`ClosureRules`).
+    static func close(caseID: UUID, assessed: Bool) -> FormScreen {
         let reasons = ClosureReason.allCases
-        return FormScreen(title: S.closeTitle, intro: S.closeIntro, submitLabel: S.closeSubmit, helpKey: "help.close", fields: [
+        let form = FormScreen(title: S.closeTitle, intro: S.closeIntro, submitLabel: S.closeSubmit, helpKey: "help.close", fields: [
             FormField("reason", tr("form.close.reason"), .choice(reasons.map(S.closureReason))),
             FormField("checks", tr("form.close.checks"), .checks([tr("closeCheck.goals"), tr("closeCheck.safe"), tr("closeCheck.referrals")])),
             FormField("note", tr("form.close.note"), .area(rows: 3)),
@@ -228,11 +227,15 @@ enum CycleForms {
                 }
                 return .pop
             } catch CycleError.cannotClose(let problems) {
-                f.errors["checks"] = problems.map { S.closureProblem($0, app.profile) }.joined(separator: " ")
+                f.errors["checks"] = problems.filter { $0 != .noAssessment }.map { S.closureProblem($0, app.profile) }.joined(separator: " ")
+                if f.errors["checks"] == "" { f.errors["checks"] = nil }
                 if problems.contains(.noteMissing) { f.errors["note"] = S.closureProblem(.noteMissing, app.profile) }
+                if problems.contains(.noAssessment) { f.errors["reason"] = S.closureProblem(.noAssessment, app.profile) }
                 return .none
             } catch { app.flash = (S.cycleError(error), .danger); return .none }
         }
+        if !assessed { form.banner = (tr("closeNeedsAssessment"), .warning) }
+        return form
     }
 
     static func reopen(caseID: UUID) -> FormScreen {
@@ -339,19 +342,33 @@ class ListScreen: Screen {
     func appear(_ app: App) {}
     func open(_ index: Int, _ app: App) -> Action { .none }
     func other(_ key: Key, _ app: App) -> Action { .none }
+    /// False for a row that only says something (a blank line, a section heading): the selection never
+    /// rests on it, so a list with nothing to choose shows no lone `▸`.
+    func isSelectable(_ index: Int) -> Bool { true }
+
+    /// The nearest selectable row from `index` in direction `step` (+1 or -1), else the nearest the other
+    /// way, else nil (nothing to choose).
+    private func selectable(from index: Int, _ step: Int, count n: Int) -> Int? {
+        guard n > 0 else { return nil }
+        let start = max(0, min(index, n - 1))
+        for i in stride(from: start, to: step > 0 ? n : -1, by: step > 0 ? 1 : -1) where isSelectable(i) { return i }
+        for i in stride(from: start, to: step > 0 ? -1 : n, by: step > 0 ? -1 : 1) where isSelectable(i) { return i }
+        return nil
+    }
 
     func handle(_ key: Key, _ app: App) -> Action {
         let n = rows.count
         // The list may have shrunk since the last frame (keys arrive in batches): never read past its end.
         selected = max(0, min(selected, n - 1))
+        func move(to target: Int, _ step: Int) { selected = selectable(from: target, step, count: n) ?? selected }
         switch key {
-        case .up: selected = max(0, selected - 1)
-        case .down: selected = min(max(0, n - 1), selected + 1)
-        case .pageUp: selected = max(0, selected - 10)
-        case .pageDown: selected = min(max(0, n - 1), selected + 10)
-        case .home: selected = 0
-        case .end: selected = max(0, n - 1)
-        case .enter: if n > 0 { return open(selected, app) }
+        case .up: move(to: selected - 1, -1)
+        case .down: move(to: selected + 1, +1)
+        case .pageUp: move(to: selected - 10, -1)
+        case .pageDown: move(to: selected + 10, +1)
+        case .home: move(to: 0, +1)
+        case .end: move(to: n - 1, -1)
+        case .enter: if n > 0 && isSelectable(selected) { return open(selected, app) }
         case .escape, .char("q"): return .pop
         default: return other(key, app)
         }
@@ -370,13 +387,14 @@ class ListScreen: Screen {
             Draw.paragraph(&g, emptyText, x: x, y: y + 1, width: w, maxY: area.maxY, style: .muted)
             return
         }
-        selected = min(selected, all.count - 1)
+        let chosen = selectable(from: selected, +1, count: all.count)
+        selected = chosen ?? 0
         let visible = area.maxY - y
         if selected < top { top = selected }
         if selected >= top + visible { top = selected - visible + 1 }
         for (i, r) in all.enumerated().dropFirst(top).prefix(visible) {
             let rowY = y + i - top
-            let isSel = i == selected
+            let isSel = i == chosen
             if isSel { g.fill(Rect(x: area.x, y: rowY, width: area.width, height: 1), style: .focus) }
             g.put(DisplayWidth.truncate(r.text, to: w), x: x, y: rowY, style: isSel ? .focus : r.style, clip: Rect(x: x, y: rowY, width: w, height: 1))
             if isSel { g.put("▸", x: area.x, y: rowY, style: .focus) }
@@ -549,7 +567,7 @@ final class ReviewQueueScreen: ListScreen {
     /// Consent overrides of the last 90 days, listed under the closures for the team to look back at.
     private var overrides: [Referral] = []
     override var title: String { S.reviewTitle }
-    override var header: String? { S.reviewHeader(waiting.count) }
+    override var header: String? { waiting.isEmpty ? S.reviewEmpty : S.reviewHeader(waiting.count) }
     override var emptyText: String { S.reviewEmpty }
     override var helpKey: String { "help.review" }
     override func appear(_ app: App) {
@@ -565,6 +583,8 @@ final class ReviewQueueScreen: ListScreen {
                                             "reason": (r.overrideReason ?? "").replacingOccurrences(of: "\n", with: " ")]), .warning)
             }
     }
+    /// Closures and overrides can be chosen; the blank line and the overrides' heading cannot.
+    override func isSelectable(_ index: Int) -> Bool { waiting.indices.contains(index) || override(at: index) != nil }
     /// The override shown on list row `index`, if that row is one.
     private func override(at index: Int) -> Referral? {
         let i = index - waiting.count - 2

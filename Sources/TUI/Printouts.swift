@@ -44,6 +44,9 @@ enum Printouts {
         var blocks: [PrintDocument.Block] = [
             .field(label: tr("print.child"), value: name),
             .field(label: tr("print.age"), value: c.age.map { S.ageYears($0.years(on: today)) } ?? S.ageUnknown),
+        ]
+        if case .born(let dob)? = c.age { blocks.append(.field(label: tr("print.dateOfBirth"), value: S.day(dob))) }
+        blocks += [
             .field(label: tr("print.sex"), value: S.sex(c.sex)),
             .field(label: tr("print.village"), value: c.village),
         ]

@@ -116,11 +116,15 @@ final class ReportWizardScreen: Screen {
     func hints(_ app: App) -> [(String, String)] {
         if showingUrgentAdvice { return [("Enter", S.kNext), ("PgUp", S.kPrevStep), ("Esc", S.kLeave)] }
         if step == .review { return [("Enter", S.kSave), ("PgUp", S.kPrevStep), ("Esc", S.kLeave), ("F1", S.kHelp)] }
-        var h: [(String, String)] = [("Tab", S.kNext)]
-        if let f = focusedField, f == .concerns { h.append(("Enter", S.kTick)) }
-        else if let f = focusedField, options(f, app) != nil { h.append(("Enter", S.kChoose)) }
-        else if let f = focusedField, Self.isArea(f) { h.append(("Enter", S.kNewLine)) }
-        else { h.append(("Enter", S.kNext)) }
+        // What Enter and Tab do here, exactly: Tab always goes to the next question; Enter chooses or ticks
+        // and stays, starts a new line in a long answer, goes on from a one-line answer, and continues from
+        // the button.
+        var h: [(String, String)]
+        if let f = focusedField, f == .concerns { h = [("Tab", S.kNextQuestion), ("Enter", S.kTick)] }
+        else if let f = focusedField, options(f, app) != nil { h = [("Tab", S.kNextQuestion), ("Enter", S.kChoose)] }
+        else if let f = focusedField, Self.isArea(f) { h = [("Tab", S.kNextQuestion), ("Enter", S.kNewLine)] }
+        else if focusedField != nil { h = [("Tab/Enter", S.kNextQuestion)] }
+        else { h = [("Enter", S.kNextStep)] }
         h.append(("PgDn", S.kNextStep))
         if step != .reporter { h.append(("PgUp", S.kBack)) }
         h += [("Esc", S.kLeave), ("F1", S.kHelp)]
@@ -227,8 +231,13 @@ final class ReportWizardScreen: Screen {
         case .char(" "):
             choose(f, cur)
         case .enter:
+            // Enter only chooses: the focus stays on the question, so a habitual Tab afterwards goes to the next
+            // question instead of skipping it (issue 14: a phone number typed into the wrong field). The answer
+            // is kept in the draft at once.
             choose(f, cur)
-            moveFocus(+1, app)
+            optionCursor[f] = cur
+            persistDraft(app)
+            return .none
         case .char(let c):
             if let n = c.wholeNumberValue, n >= 1, n <= count {
                 cur = n - 1

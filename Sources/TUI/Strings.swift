@@ -32,6 +32,8 @@ public enum S {
     static var kHelp: String { tr("kHelp") }
     static var kMove: String { tr("kMove") }
     static var kNext: String { tr("kNext") }
+    /// Footer: Tab (and Enter in a one-line answer) in the guided report.
+    static var kNextQuestion: String { tr("kNextQuestion") }
     static var kSave: String { tr("kSave") }
     static var kNote: String { tr("kNote") }
     static var kLeave: String { tr("kLeave") }
@@ -138,6 +140,7 @@ public enum S {
         case .required: return tr("issue.required")
         case .dateUnreadable: return tr("issue.dateUnreadable")
         case .dateDoesNotExist: return tr("issue.dateDoesNotExist")
+        case .yearDoesNotExist: return tr("issue.yearDoesNotExist")
         case .dateInFuture: return tr("issue.dateInFuture")
         case .notAChild(let y): return tr("issue.notAChild", ["y": y])
         case .ageNotANumber: return tr("issue.ageNotANumber")
@@ -299,6 +302,14 @@ public enum S {
     static var timeline: String { tr("timeline") }
     static func ageYears(_ n: Int) -> String { n == 0 ? tr("ageUnderOne") : trn("ageYears", n) }
     static var ageUnknown: String { tr("ageUnknown") }
+    /// The child's age for the case header: "9 years", and with a known date of birth "9 years, born
+    /// 7 Mar 2016" (in the reader's language); "age unknown" when neither was given.
+    static func age(_ a: ChildAge?, on today: LocalDate) -> String {
+        guard let a else { return ageUnknown }
+        let years = ageYears(a.years(on: today))
+        if case .born(let d) = a { return tr("ageBorn", ["age": years, "date": day(d)]) }
+        return years
+    }
     static func eventKind(_ k: EventKind) -> String {
         switch k {
         case .reportReceived: return tr("eventKind.reportReceived")
@@ -444,6 +455,8 @@ extension S {
         case .goalsAndSafetyNotConfirmed: return tr("closureProblem.goalsAndSafetyNotConfirmed")
         case .notSafeToStop: return tr("closureProblem.notSafeToStop")
         case .noPlan: return tr("closureProblem.noPlan")
+        case .noAssessment: return tr("closureProblem.noAssessment")
+        case .safetyNotConfirmed: return tr("closureProblem.safetyNotConfirmed")
         case .referralsOpen(let n): return tr("closureProblem.referralsOpen", ["n": n])
         case .formalReferralRequired(let c):
             return tr("closureProblem.formalReferralRequired", ["concerns": c.map { S.concern($0, profile) }.joined(separator: ", ")])

@@ -42,11 +42,14 @@ public struct TextField: Equatable, Sendable {
         let part = clean.prefix(room)
         chars.insert(contentsOf: part, at: cursor)
         cursor += part.count
-        // NFC can merge a combining mark with the character before it; keep the array canonical.
-        let merged = Array(String(chars).precomposedStringWithCanonicalMapping)
-        if merged.count != chars.count {
-            let before = String(chars[0..<cursor]).precomposedStringWithCanonicalMapping.count
-            chars = merged
+        // A combining mark or a Hangul jamo typed on its own joins the character before it (ᄀ ᅵ ᆷ → 김,
+        // e + ◌̂ + ◌̃ → ễ): keep the array NFC. Compared by scalars: `Character`'s `==` is canonical
+        // equivalence, so it cannot see the difference between 기 + ᆷ and 김.
+        let joined = String(chars)
+        let merged = TextSafety.nfc(joined)
+        if !merged.unicodeScalars.elementsEqual(joined.unicodeScalars) || merged.count != chars.count {
+            let before = TextSafety.nfc(String(chars[0..<cursor])).count
+            chars = Array(merged)
             cursor = min(before, chars.count)
         }
     }

@@ -309,27 +309,28 @@ struct Run: ParsableCommand {
     }
 
     func printTable(_ rs: [SizeResult]) {
-        func row(_ cells: [String]) -> String { cells.map { $0.padding(toLength: 13, withPad: " ", startingAt: 0) }.joined() }
+        var rows: [[String]] = [[""] + rs.map { "\($0.cases)" }]
+        func row(_ cells: [String]) { rows.append(cells) }
+        row(["DB KB/case"] + rs.map { fmt($0.bytesPerCase / 1000) })
+        row(["1st frame ms"] + rs.map { fmt($0.session.firstFrameCaseListMs) })
+        row(["tmux 1st ms"] + rs.map { $0.tmuxFirstFrameMs.map(fmt) ?? "–" })
+        row(["tmux c→list"] + rs.map { $0.tmuxCaseListMs.map(fmt) ?? "–" })
+        row(["export s"] + rs.map { $0.exportSeconds.map(fmt) ?? "–" })
+        row(["export/s"] + rs.map { $0.exportCasesPerSecond.map { fmt($0.rounded()) } ?? "–" })
+        row(["export MB"] + rs.map { $0.exportPeakRSSMB.map(fmt) ?? "–" })
+        row(["key p50 ms"] + rs.map { fmt($0.keystrokeKinga.p50) })
+        row(["key p99 ms"] + rs.map { fmt($0.keystrokeKinga.p99) })
+        row(["sqlite3 p50"] + rs.map { $0.keystrokeSqlite3.map { fmt($0.p50) } ?? "–" })
+        row(["sqlite3 p99"] + rs.map { $0.keystrokeSqlite3.map { fmt($0.p99) } ?? "–" })
+        row(["fzf p50 ms"] + rs.map { $0.keystrokeFzf.map { fmt($0.p50) } ?? "–" })
+        row(["fzf p99 ms"] + rs.map { $0.keystrokeFzf.map { fmt($0.p99) } ?? "–" })
+        row(["PgDn top p99"] + rs.map { fmt($0.session.pageDownTopMs.p99) })
+        row(["PgDn deep p99"] + rs.map { fmt($0.session.pageDownDeepMs.p99) })
+        row(["render p50"] + rs.map { fmt($0.session.renderMs.p50) })
+        row(["peak MB"] + rs.map { fmt($0.session.peakRSSMB) })
+        row(["tmux peak MB"] + rs.map { $0.tmuxPeakRSSMB.map(fmt) ?? "–" })
         print("")
-        print(row(["", ] + rs.map { "\($0.cases)" }))
-        print(row(["DB KB/case"] + rs.map { fmt($0.bytesPerCase / 1000) }))
-        print(row(["1st frame ms"] + rs.map { fmt($0.session.firstFrameCaseListMs) }))
-        print(row(["tmux 1st ms"] + rs.map { $0.tmuxFirstFrameMs.map(fmt) ?? "–" }))
-        print(row(["tmux c→list"] + rs.map { $0.tmuxCaseListMs.map(fmt) ?? "–" }))
-        print(row(["export s"] + rs.map { $0.exportSeconds.map(fmt) ?? "–" }))
-        print(row(["export/s"] + rs.map { $0.exportCasesPerSecond.map { fmt($0.rounded()) } ?? "–" }))
-        print(row(["export MB"] + rs.map { $0.exportPeakRSSMB.map(fmt) ?? "–" }))
-        print(row(["key p50 ms"] + rs.map { fmt($0.keystrokeKinga.p50) }))
-        print(row(["key p99 ms"] + rs.map { fmt($0.keystrokeKinga.p99) }))
-        print(row(["sqlite3 p50"] + rs.map { $0.keystrokeSqlite3.map { fmt($0.p50) } ?? "–" }))
-        print(row(["sqlite3 p99"] + rs.map { $0.keystrokeSqlite3.map { fmt($0.p99) } ?? "–" }))
-        print(row(["fzf p50 ms"] + rs.map { $0.keystrokeFzf.map { fmt($0.p50) } ?? "–" }))
-        print(row(["fzf p99 ms"] + rs.map { $0.keystrokeFzf.map { fmt($0.p99) } ?? "–" }))
-        print(row(["PgDn top p99"] + rs.map { fmt($0.session.pageDownTopMs.p99) }))
-        print(row(["PgDn deep p99"] + rs.map { fmt($0.session.pageDownDeepMs.p99) }))
-        print(row(["render p50"] + rs.map { fmt($0.session.renderMs.p50) }))
-        print(row(["peak MB"] + rs.map { fmt($0.session.peakRSSMB) }))
-        print(row(["tmux peak MB"] + rs.map { $0.tmuxPeakRSSMB.map(fmt) ?? "–" }))
+        print(textTable(rows))
     }
 }
 

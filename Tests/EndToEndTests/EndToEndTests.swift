@@ -400,6 +400,11 @@ struct EndToEndTests {
         try t.waitFor("KG-2026-0001")
         try t.send("1")
         try t.waitFor("Timeline")
+        // A case closes only after a risk assessment (the closure rules): low risk, the urgent flag stays.
+        try t.send("s", "2", "Tab", "2", "Tab", "1", "Tab", "1", "Tab", "1", "F2")
+        try t.waitFor("The guide suggests LOW risk")
+        try t.send("F2")
+        try t.waitFor("Risk: low")
         try t.send("x", "2", "Tab", "Space", "Down", "Space", "Down", "Space", "Tab")
         try t.type("Safe with her aunt.")
         try t.send("F2")

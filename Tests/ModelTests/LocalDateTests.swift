@@ -12,9 +12,14 @@ struct LocalDateTests {
         #expect(date == LocalDate(year: y, month: m, day: d)!)
     }
 
-    @Test("refuses days that do not exist", arguments: ["2026-02-31", "31/02/2026", "2027-02-29", "0000-01-01", "2026-13-01", "2026-00-10", "2026-04-31"])
+    @Test("refuses days that do not exist", arguments: ["2026-02-31", "31/02/2026", "2027-02-29", "2026-13-01", "2026-00-10", "2026-04-31"])
     func noSuchDay(text: String) {
         #expect(throws: LocalDate.ParseError.noSuchDay) { try LocalDate.parse(text) }
+    }
+
+    @Test("year 0 is refused for its year, whatever the day and month", arguments: ["0000-01-01", "01/01/0000", "0000-02-30", "0000-13-01"])
+    func yearZero(text: String) {
+        #expect(throws: LocalDate.ParseError.noSuchYear) { try LocalDate.parse(text) }
     }
 
     @Test("refuses text that is not a date", arguments: ["", "yesterday", "2026/03", "12-03-26", "2026-03-07T10:00", "２０２６-01-01", "20260307", "-1/-1/2020"])

@@ -39,7 +39,7 @@ struct ReportValidationTests {
 
     @Test("dates of birth", arguments: [
         ("2026-03-03", ValidationIssue.dateInFuture), ("31/02/2020", .dateDoesNotExist), ("29/02/2027", .dateDoesNotExist), ("2027-01-01", .dateInFuture),
-        ("29/02/2023", .dateDoesNotExist), ("0000-01-01", .dateDoesNotExist), ("soon", .dateUnreadable),
+        ("29/02/2023", .dateDoesNotExist), ("0000-01-01", .yearDoesNotExist), ("00/05/0000", .yearDoesNotExist), ("soon", .dateUnreadable),
         ("2000-01-01", .notAChild(years: 26)), ("2008-03-02", .notAChild(years: 18)),
     ])
     func dateOfBirth(text: String, expected: ValidationIssue) {

@@ -35,15 +35,39 @@ struct WorkflowTests {
         #expect(Workflow.stage(facts(assessed: true, plan: true, referrals: [.pending, .completed])) == .serviceProvision)
         #expect(Workflow.stage(facts(assessed: true, plan: true, referrals: [.declined, .completed])) == .servicesImplemented)
         let close = Closure(reason: .goalsMet, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "ok")
-        #expect(ClosureRules.problems(close, concerns: [], referrals: [], rules: ProfileRules(), hasPlan: false) == [.noPlan])
+        #expect(ClosureRules.problems(close, concerns: [], referrals: [], rules: ProfileRules(), hasPlan: false, assessed: true) == [.noPlan])
         var moved = close
         moved.reason = .movedAway
-        #expect(ClosureRules.problems(moved, concerns: ["sexual_violence"], referrals: [], rules: ProfileRules(formalReportConcerns: ["sexual_violence"])) == [.formalReferralRequired(["sexual_violence"])])
+        #expect(ClosureRules.problems(moved, concerns: ["sexual_violence"], referrals: [], rules: ProfileRules(formalReportConcerns: ["sexual_violence"]),
+                                      hasPlan: true, assessed: true) == [.formalReferralRequired(["sexual_violence"])])
         #expect(Workflow.stage(facts(assessed: true, plan: true, referrals: [.withdrawn])) == .casePlan)
         #expect(Workflow.stage(facts(status: .closed, assessed: true)) == .closed)
         #expect(Workflow.stage(facts(reopened: true)) == .reopened)
         #expect(Workflow.stage(facts(assessed: false, plan: true, referrals: [.pending], reopened: true)) == .reopened)
         #expect(Workflow.stage(facts(assessed: true, plan: true, referrals: [.declined])) == .casePlan)
+    }
+
+    @Test("closing needs a risk assessment (unless the child died or cannot be found) and the checklist answered for the reason")
+    func closureNeedsAssessmentAndChecklist() {
+        func problems(_ reason: ClosureReason, goals: Bool = false, safe: Bool = false, assessed: Bool, plan: Bool = false) -> [ClosureProblem] {
+            ClosureRules.problems(Closure(reason: reason, goalsMet: goals, childSafe: safe, referralsResolvedOrExplained: false, note: "Closing note."),
+                                  concerns: ["neglect"], referrals: [], rules: ProfileRules(), hasPlan: plan, assessed: assessed)
+        }
+        // Nothing assessed and nothing ticked: refused for every reason a child can still be seen for.
+        for reason in [ClosureReason.goalsMet, .noLongerWanted, .turned18, .transferred, .other] {
+            #expect(problems(reason, assessed: false).contains(.noAssessment), "\(reason)")
+        }
+        #expect(problems(.other, assessed: false) == [.noAssessment, .safetyNotConfirmed])
+        #expect(problems(.noLongerWanted, assessed: false) == [.noAssessment, .notSafeToStop])
+        // Nobody can assess a child who died or cannot be found.
+        #expect(problems(.death, assessed: false).isEmpty)
+        #expect(problems(.movedAway, assessed: false).isEmpty)
+        // Assessed, with the checklist answered for the reason.
+        #expect(problems(.goalsMet, goals: true, safe: true, assessed: true, plan: true).isEmpty)
+        #expect(problems(.other, safe: true, assessed: true).isEmpty)
+        #expect(problems(.other, assessed: true) == [.safetyNotConfirmed])
+        #expect(problems(.turned18, assessed: true).isEmpty)
+        #expect(problems(.transferred, assessed: true).isEmpty)
     }
 
     @Test func referralTransitions() {

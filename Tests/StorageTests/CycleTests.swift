@@ -77,8 +77,30 @@ struct CycleTests {
         #expect(try store.events(caseID: c.id).last?.body.contains("overrode") == false)
     }
 
+    @Test("a case closes only after a risk assessment since it was (re)opened, unless the child died or cannot be found")
+    func closureNeedsAnAssessment() throws {
+        let (_, store, c, _, _) = try setUp()
+        let other = Closure(reason: .other, goalsMet: false, childSafe: true, referralsResolvedOrExplained: false, note: "Family settled.")
+        #expect(throws: CycleError.cannotClose([.noAssessment])) { try store.closeCase(caseID: c.id, other, rules: rules, author: "fp") }
+        var unticked = other
+        unticked.childSafe = false
+        #expect(throws: CycleError.cannotClose([.noAssessment, .safetyNotConfirmed])) { try store.closeCase(caseID: c.id, unticked, rules: rules, author: "fp") }
+        #expect(try store.caseRecord(id: c.id)?.status == .open)
+        try assessLow(store, c.id)
+        try store.closeCase(caseID: c.id, other, rules: rules, author: "fp")
+        #expect(try store.caseRecord(id: c.id)?.status == .closed)
+        // Reopened: the old assessment no longer counts.
+        try store.reopenCase(caseID: c.id, reason: "Worries came back.", author: "fp")
+        #expect(throws: CycleError.cannotClose([.noAssessment])) { try store.closeCase(caseID: c.id, other, rules: rules, author: "fp") }
+        // Nobody can assess a child who cannot be found.
+        let lost = Closure(reason: .movedAway, goalsMet: false, childSafe: false, referralsResolvedOrExplained: false, note: "The family left; nobody knows where.")
+        try store.closeCase(caseID: c.id, lost, rules: rules, author: "fp")
+        #expect(try store.caseRecord(id: c.id)?.status == .closed)
+    }
+
     @Test func formalReferralRuleBlocksMediationOnlyClosure() throws {
         let (_, store, c, p, _) = try setUp(concerns: ["sexual_violence"])
+        try assessLow(store, c.id)
         let close = Closure(reason: .noLongerWanted, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Families agreed.")
         #expect(throws: CycleError.cannotClose([.formalReferralRequired(["sexual_violence"])])) { try store.closeCase(caseID: c.id, close, rules: rules, author: "fp") }
         let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Post-exposure care", urgent: true, author: "fp")
@@ -145,6 +167,7 @@ struct ReviewTests {
         let c = try store.registerCase(from: sampleReport(urgent: true), draftID: UUID(), author: "FP", assignedTo: fp.id)
         let close = Closure(reason: .noLongerWanted, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Safe now.")
         let rules = ProfileRules()
+        try assessLow(store, c.id)
         #expect(try store.requestClosure(caseID: c.id, close, rules: rules, by: fp) == .awaitingApproval)
         #expect(try store.caseRecord(id: c.id)?.status == .open)
         #expect(try store.closureRequests().map(\.id) == [c.id])
@@ -158,6 +181,7 @@ struct ReviewTests {
         #expect(try store.dueItems(deadlines: .standard, viewer: fp).isEmpty)
         // A follow-up after the request makes it out of date: it leaves the queue.
         let again = try store.registerCase(from: sampleReport(name: "Again", urgent: true), draftID: UUID(), author: "FP", assignedTo: fp.id)
+        try assessLow(store, again.id)
         #expect(try store.requestClosure(caseID: again.id, close, rules: rules, by: fp) == .awaitingApproval)
         try store.recordFollowUp(caseID: again.id, FollowUp(mode: .visit, outcome: "Not safe at home tonight.", childSafe: false, next: nil),
                                  deadlines: .standard, author: "FP")
@@ -165,6 +189,7 @@ struct ReviewTests {
         #expect(throws: StoreError.notFound) { try store.approveClosure(caseID: again.id, rules: rules, by: sup) }
         // A low-risk case closes at once.
         let low = try store.registerCase(from: sampleReport(name: "Low"), draftID: UUID(), author: "FP", assignedTo: fp.id)
+        try assessLow(store, low.id)
         #expect(try store.requestClosure(caseID: low.id, close, rules: rules, by: fp) == .closed)
     }
 }
@@ -220,4 +245,10 @@ struct ConsentAndReassignTests {
         #expect(try store.caseCount(viewer: two) == 1)
         #expect(try store.caseCount(viewer: one) == 0)
     }
+}
+
+/// Records a low-risk assessment (the guide's own suggestion for calm answers), as closing needs one.
+func assessLow(_ store: KingaStore, _ caseID: UUID) throws {
+    let calm = RiskAnswers(immediateDanger: false, harmerHasAccess: false, severity: .mild, frequency: .once, safeAdult: true, childViews: "")
+    try store.recordAssessment(caseID: caseID, Assessment(answers: calm, chosen: .low, whyDifferent: ""), author: "fp")
 }

@@ -145,6 +145,17 @@ struct StoreTests {
         #expect(try store.todaySummary() == TodaySummary(openCases: 1, urgentOpenCases: 1, drafts: 0, allCases: 1))
     }
 
+    @Test("the home screen's \"cases in all (open, closed and transferred)\" leaves out a report joined to another case as a duplicate")
+    func allCasesLeavesOutDuplicates() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let first = try store.registerCase(from: sampleReport(name: "Amani Fiksi"), draftID: UUID(), author: "a")
+        let again = try store.registerCase(from: sampleReport(name: "Amani Fiksi"), draftID: UUID(), author: "a")
+        try store.linkAsDuplicate(again.id, of: first.id, author: "a")
+        #expect(try store.todaySummary().allCases == 1)
+        #expect(try store.todaySummary().openCases == 1)
+    }
+
     @Test func incompleteReportsAreRefused() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)

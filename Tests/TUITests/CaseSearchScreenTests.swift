@@ -112,6 +112,35 @@ struct CaseSearchScreenTests {
         #expect(!d.contains("Filters:"))
     }
 
+    @Test("search, filters and order are kept when going home and back, until the person locks; someone else never gets them")
+    func queryKeptForTheSession() throws {
+        let d = try listDriver()
+        d.press(.char("c"), .char("f"))
+        d.press(.tab, .tab, .char("2"), .function(2))          // urgent only
+        d.press(.char("s"), .char("3"))                        // order by name
+        d.press(.char("/"))
+        d.type("jo")
+        d.press(.tab)
+        #expect(d.contains("Filters: Urgent only"))
+        #expect(d.contains("1 case matches"))
+        d.press(.char("q"))                                    // back home (Esc would first clear the search)
+        #expect(d.app.top is HomeScreen, "\(d.text)")
+        d.press(.char("c"))
+        #expect(d.contains("Filters: Urgent only"), "\(d.text)")
+        #expect(d.contains("Search:") && d.contains("jo"))
+        #expect(d.contains("1 case matches"))
+        let list = try #require(d.app.top as? CaseListScreen)
+        #expect(list.query.sort == .childName)
+        // Locking ends the session's memory: the same person (or anyone) starts from the whole list.
+        let me = try #require(d.app.session)
+        d.app.lock()
+        d.app.signIn(me)
+        d.app.apply(.home(then: nil))
+        d.press(.char("c"))
+        #expect(d.contains("5 cases"), "\(d.text)")
+        #expect(!d.contains("Filters:"))
+    }
+
     @Test("a village typed in the filter ignores accents and case")
     func villageFilter() throws {
         let d = try listDriver()
@@ -179,5 +208,39 @@ struct CaseSearchScreenTests {
         #expect(d.contains("1 case matches"))
         d.press(.enter)
         #expect(d.contains("Chileshe Mwale (“Shesh”)"))
+    }
+
+    /// Names typed one key at a time (single jamo, separate combining marks and vowel signs), with the
+    /// composed and the decomposed way of searching for each. All fictional.
+    static let typedNames: [(script: String, name: String, village: String, composed: String, decomposed: String)] = [
+        ("Hangul", "\u{1100}\u{1175}\u{11B7} \u{1106}\u{1175}\u{11AB}\u{110C}\u{116E}", "\u{1112}\u{1161}\u{1102}\u{1173}\u{11AF}",
+         "김", "\u{1100}\u{1175}\u{11B7}"),
+        ("Vietnamese", "Nguye\u{302}\u{303}n Thi\u{323} Lan", "Ba\u{300}n Ca\u{302}\u{300}u", "Nguyễn", "Nguye\u{302}\u{303}n"),
+        ("Devanagari", "\u{915}\u{93F}\u{930}\u{923} \u{928}\u{93C}\u{93E}\u{917}", "\u{917}\u{93E}\u{901}\u{935}",
+         "\u{929}\u{93E}\u{917}", "\u{928}\u{93C}\u{93E}\u{917}"),
+    ]
+
+    @Test("a name typed one key at a time (Hangul jamo, Vietnamese and Devanagari marks) is saved in NFC and found composed and decomposed",
+          arguments: CaseSearchScreenTests.typedNames.indices)
+    func namesTypedKeyByKey(_ i: Int) throws {
+        let t = Self.typedNames[i]
+        let d = try Driver()
+        d.fillReport(name: t.name, village: t.village, keyByKey: true)
+        d.press(.end, .enter)
+        #expect(try d.store.caseCount() == 1, "\(t.script): \(d.text)")
+        let saved = try #require(try d.store.casePage(after: nil, limit: 1).first)
+        #expect(saved.childName.unicodeScalars.elementsEqual(TextSafety.nfc(t.name).unicodeScalars), "\(t.script)")
+        #expect(saved.village.unicodeScalars.elementsEqual(TextSafety.nfc(t.village).unicodeScalars), "\(t.script)")
+        d.app.apply(.home(then: CaseListScreen()))
+        for query in [t.composed, t.decomposed] {
+            d.press(.char("/"))
+            d.typeKeys(query)
+            #expect(d.contains("1 case matches"), "\(t.script), searching \(query.unicodeScalars.map { String($0.value, radix: 16) })")
+            d.press(.escape)
+        }
+        d.press(.char("/"))
+        d.typeKeys(t.composed)
+        d.press(.enter)
+        #expect(d.app.top is CaseDetailScreen, "\(t.script)")
     }
 }

@@ -272,6 +272,21 @@ struct LanguageChoiceTests {
         #expect(t.theme == .contrast)
     }
 
+    @Test("the supervisor's review with nothing waiting says so, with no lone ▸ and nothing Enter could act on")
+    func reviewWithNothingWaiting() throws {
+        let d = try Driver()
+        d.press(.char("v"))
+        #expect(d.app.top is ReviewQueueScreen)
+        #expect(d.contains("Nothing waits for your review."))
+        #expect(d.contains("No consent overrides in the last 90 days."))
+        #expect(!d.contains("0 closures"))
+        let g = d.screen
+        #expect(!(1..<(g.height - 1)).contains { g.row($0).contains("▸") }, "\(d.text)")
+        d.press(.down, .enter, .up, .end, .enter)
+        #expect(d.app.top is ReviewQueueScreen)
+        #expect(!(1..<(g.height - 1)).contains { d.screen.row($0).contains("▸") })
+    }
+
     @Test func consentOverridesAreListedInTheReviewQueue() throws {
         let d = try Driver(seedDemo: true)
         let overrides = try d.store.consentOverrides(since: LocalDate(year: 2000, month: 1, day: 1)!)

@@ -58,6 +58,53 @@ struct ConcurrencyScreenTests {
         #expect(try d.store.events(caseID: id).filter { $0.kind == .assessment }.map(\.author) == ["Other Supervisor", "Test Focal Point"])
     }
 
+    @Test("the window that saved first shows another session's later change: on the next tick, and when it comes back to the top")
+    func savedFirstThenRefreshed() throws {
+        let d = try Driver()
+        let id = try openCase(d)
+        d.press(.char("a"))
+        d.type("I saved first.")
+        d.press(.function(2))
+        #expect(d.app.top is CaseDetailScreen)
+        #expect(d.contains("I saved first."))
+        // Another session (its own connection to the same file) writes a note and closes nothing else.
+        let other = try KingaStore(path: d.store.path, clock: pinned)
+        try other.addNote(caseID: id, text: "Second kiosk: visited the family.", author: "Other Focal Point")
+        #expect(!d.contains("Second kiosk"))                 // no key yet, nothing redrawn from storage
+        d.app.handle(.tick)
+        #expect(d.contains("Second kiosk: visited the family."), "\(d.text)")
+        #expect(d.contains("Other Focal"))
+        // End selects the newest entry; a tick keeps the newest selected, so Enter reads what arrived last.
+        d.press(.end)
+        try other.addNote(caseID: id, text: "Second kiosk, again: the child is at school.", author: "Other Focal Point")
+        d.app.handle(.tick)
+        d.press(.enter)
+        #expect(d.app.top is EventScreen)
+        #expect(d.contains("Second kiosk, again: the child is at school."))
+        d.press(.escape)
+        // A change while a form is on top shows when the case comes back to the top.
+        d.press(.char("a"))
+        try other.addNote(caseID: id, text: "Third note from elsewhere.", author: "Other Focal Point")
+        d.press(.escape)
+        #expect(d.app.top is CaseDetailScreen)
+        #expect(d.contains("Third note from elsewhere."))
+        // And a tick with nothing new changes nothing (no reload, no new audit entry for viewing).
+        let audits = try d.store.auditEntries().count
+        d.app.handle(.tick)
+        #expect(try d.store.auditEntries().count == audits)
+    }
+
+    @Test("the run loop turns a quiet second (no input) into a tick, so the case on screen is refreshed")
+    func quietSecondIsATick() throws {
+        let d = try Driver()
+        let id = try openCase(d)
+        let other = try KingaStore(path: d.store.path, clock: pinned)
+        try other.addNote(caseID: id, text: "Written while this kiosk was idle.", author: "Other Focal Point")
+        let t = QuietTerminal()
+        d.app.run(on: t)
+        #expect(t.frames.contains { $0.contains("Written while this kiosk was idle.") })
+    }
+
     @Test("without a change in between, nothing is in the way")
     func noConflict() throws {
         let d = try Driver()
@@ -132,4 +179,18 @@ struct ConcurrencyScreenTests {
         #expect(drafts.count == 2)
         #expect(Set(drafts.compactMap(\.report.sex)) == [.female, .male])
     }
+}
+
+/// A terminal where the first wait for input times out with nothing (a quiet second), then Esc and q quit.
+private final class QuietTerminal: Terminal {
+    let size = (width: 80, height: 24)
+    private(set) var frames: [Grid] = []
+    private var waits = 0
+    func draw(_ grid: Grid) { frames.append(grid) }
+    func nextEvents(timeoutMs: Int) -> [Event] {
+        waits += 1
+        return waits == 1 ? [] : [.key(.escape), .key(.char("q"))]
+    }
+    func takeSignal() -> Int32? { nil }
+    func wipe() {}
 }

@@ -91,8 +91,14 @@ struct CycleScreenTests {
         #expect(d.contains("The case is closed."))
         #expect(d.contains("Status: closed"))
         // Editing a closed case is refused; reopening needs a reason.
-        d.press(.char("u"))
-        #expect(d.contains("This case is closed. Reopen it first."))
+        // Every key that would change it says why nothing happens and how to reopen, k (consent) too.
+        for key in ["u", "k", "s", "x"] {
+            d.press(.char(Character(key)))
+            #expect(d.app.top is CaseDetailScreen, "\(key)")
+            #expect(d.contains("This case is closed, so it cannot be changed."), "\(key): \(d.text)")
+            let flat = d.text.replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression)
+            #expect(flat.contains("To work on it again, press o to reopen it with a reason."), "\(key)")
+        }
         d.press(.char("o"), .function(2))
         #expect(d.contains("Please answer this question."))
         d.type("The family asked for help again.")
@@ -183,6 +189,36 @@ struct CycleScreenTests {
         d.press(.function(2))
         #expect(d.contains("must reach formal services"))
         #expect(try d.store.caseRecord(id: d.store.casePage(after: nil, limit: 1)[0].id)?.status == .open)
+    }
+
+    @Test("closing without a risk assessment says kindly what is missing, before and after F2; after an assessment it closes")
+    func closingNeedsAnAssessment() throws {
+        let d = try Driver()
+        try d.store.registerCase(from: sampleUrgent(), draftID: UUID(), author: "fp")
+        d.press(.char("c"), .enter)
+        d.press(.char("x"))
+        #expect(d.contains("Before this case can close: no risk assessment is recorded"), "\(d.text)")
+        // "Other reason" (7), the child is safe, a note: still refused, and the form says why at the reason.
+        d.press(.char("7"), .tab, .down, .char(" "), .tab)
+        d.type("The family settled the matter with the school.")
+        d.press(.function(2))
+        #expect(d.app.top is FormScreen)
+        let flat = d.text.replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression)
+        #expect(flat.contains("No risk assessment is recorded since this case was opened or reopened."), "\(d.text)")
+        let id = try d.store.casePage(after: nil, limit: 1)[0].id
+        #expect(try d.store.caseRecord(id: id)?.status == .open)
+        // Assess, then close with the same answers.
+        d.press(.escape, .char("1"))
+        #expect(d.app.top is CaseDetailScreen)
+        d.press(.char("s"), .char("2"), .tab, .char("2"), .tab, .char("1"), .tab, .char("1"), .tab, .char("1"), .function(2))
+        d.press(.function(2))
+        #expect(d.contains("Risk: low"), "\(d.text)")
+        d.press(.char("x"))
+        #expect(!d.contains("Before this case can close"))
+        d.press(.char("7"), .tab, .down, .char(" "), .tab)
+        d.type("The family settled the matter with the school.")
+        d.press(.function(2))
+        #expect(try d.store.caseRecord(id: id)?.status == .closed, "\(d.text)")
     }
 
     @Test("a second report about the same child can be linked to the existing case")

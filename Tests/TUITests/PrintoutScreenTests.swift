@@ -31,6 +31,43 @@ struct PrintoutScreenTests {
     }
 }
 
+extension PrintoutScreenTests {
+    @Test("a known date of birth shows in the case header and on the printed summary, in the user's language")
+    func dateOfBirthShown() throws {
+        let d = try Driver()
+        var r = Report()
+        r.reporterKind = .teacher; r.childName = "Wezi Fiksi"; r.sex = .female; r.dateOfBirthText = "07/03/2016"; r.village = "Mansa"
+        r.concerns = ["neglect"]; r.inDangerNow = false; r.childAssent = .yes; r.caregiverConsent = .yes
+        let c = try d.store.registerCase(from: r, draftID: UUID(), author: "t", assignedTo: d.app.session?.id)
+        d.app.apply(.push(CaseDetailScreen(caseID: c.id)))
+        #expect(d.contains("Wezi Fiksi · 9 years, born 7 Mar 2016 · Girl · Mansa"), "\(d.text)")
+        d.press(.char("e"))
+        let text = try String(contentsOfFile: d.store.slipsFolder + "/\(c.number)-summary.txt", encoding: .utf8)
+        #expect(text.range(of: "Date of birth: +7 Mar 2016", options: .regularExpression) != nil, "\(text)")
+        d.press(.escape)
+        d.app.setLanguage(Languages.shared.language(code: "fr")!)
+        _ = d.screen
+        #expect(d.contains("9 ans (naissance : 7 mars 2016)"), "\(d.text)")
+        d.press(.char("e"))
+        let fr = try String(contentsOfFile: d.store.slipsFolder + "/\(c.number)-summary.txt", encoding: .utf8)
+        #expect(fr.range(of: "Date de naissance : +7 mars 2016", options: .regularExpression) != nil, "\(fr)")
+    }
+
+    @Test("an approximate age is shown as an age only, without a made-up date of birth")
+    func approximateAgeHasNoBirthDate() throws {
+        let d = try Driver()
+        var r = Report()
+        r.reporterKind = .teacher; r.childName = "Chanda Fiksi"; r.sex = .male; r.approximateAgeText = "8"; r.village = "Mansa"
+        r.concerns = ["neglect"]; r.inDangerNow = false; r.childAssent = .yes; r.caregiverConsent = .yes
+        let c = try d.store.registerCase(from: r, draftID: UUID(), author: "t", assignedTo: d.app.session?.id)
+        d.app.apply(.push(CaseDetailScreen(caseID: c.id)))
+        #expect(d.contains("Chanda Fiksi · 8 years · Boy · Mansa"), "\(d.text)")
+        d.press(.char("e"))
+        let text = try String(contentsOfFile: d.store.slipsFolder + "/\(c.number)-summary.txt", encoding: .utf8)
+        #expect(!text.contains("Date of birth"))
+    }
+}
+
 @Suite("The case summary stays on one page (issue #8)")
 struct OnePageTests {
     @Test("every demo case's summary is one A4 page, in English and French")

@@ -1,4 +1,5 @@
 import Foundation
+import I18n
 import Testing
 @testable import Model
 @testable import Storage
@@ -32,16 +33,20 @@ final class Driver {
     func press(_ keys: Key...) { for k in keys { app.handle(.key(k)); _ = screen } }
     func type(_ s: String) { for c in s { app.handle(.key(.char(c))); _ = screen } }
     func paste(_ s: String) { app.handle(.paste(s)); _ = screen }
+    /// Types one key per Unicode scalar, as a keyboard sending single jamo or combining marks does
+    /// (`type` sends whole characters).
+    func typeKeys(_ s: String) { for u in s.unicodeScalars { app.handle(.key(.char(Character(u)))); _ = screen } }
     func contains(_ s: String) -> Bool { screen.contains(s) }
 
     /// Fills the whole wizard with a valid report about `name`, ending on the review step.
-    func fillReport(name: String = "Amani", age: String = "9", village: String = "Kampung Fiksi", urgent: Bool = false) {
+    /// - Parameter keyByKey: types the name and the village one scalar at a time (`typeKeys`).
+    func fillReport(name: String = "Amani", age: String = "9", village: String = "Kampung Fiksi", urgent: Bool = false, keyByKey: Bool = false) {
         press(.char("n"))
         press(.char("4"), .pageDown)                  // a teacher
-        type(name); press(.tab)                       // name → sex
+        if keyByKey { typeKeys(name) } else { type(name) }; press(.tab)   // name → sex
         press(.char("1"), .tab, .tab)                 // girl → date of birth → age
         type(age); press(.tab)                        // → village
-        type(village); press(.pageDown)
+        if keyByKey { typeKeys(village) } else { type(village) }; press(.pageDown)
         press(.char(" "), .down, .down, .down, .char(" "))   // physical violence + neglect
         press(.tab, .tab, .tab)                       // when, where, narrative
         type("She said she is alone at night.")
@@ -96,6 +101,54 @@ struct ScreenTests {
         #expect(try d.store.drafts().isEmpty)
         d.press(.home, .enter)
         #expect(d.contains("She said she is alone at night."))
+    }
+
+    @Test("Enter on a choice only chooses: a habitual Tab then goes to the next question, so nothing lands in the wrong field")
+    func enterOnAChoiceStays() throws {
+        let d = try Driver()
+        d.press(.char("n"))
+        #expect(d.screen.row(23).contains("Tab Next question"), "\(d.screen.row(23))")
+        #expect(d.screen.row(23).contains("Enter Choose"))
+        d.press(.down, .down, .down, .enter)                  // a teacher, with the arrows and Enter
+        let w = try #require(d.app.top as? ReportWizardScreen)
+        #expect(w.report.reporterKind == .teacher)
+        #expect(w.focus == 0)                                 // still on the question just answered
+        #expect(try d.store.drafts().first?.report.reporterKind == .teacher)   // kept at once
+        d.press(.tab)                                         // the habit: Tab after choosing
+        #expect(d.screen.row(23).contains("Tab/Enter Next question"), "\(d.screen.row(23))")
+        d.type("Ibu Fiktif")
+        d.press(.tab)
+        d.type("0812 555 0199")
+        d.press(.pageDown)
+        #expect(w.report.reporterName == "Ibu Fiktif")
+        #expect(w.report.reporterContact == "0812 555 0199")
+        #expect(w.report.childName.isEmpty)
+        // Enter in a one-line answer goes on to the next question, as the footer says.
+        d.type("Amani")
+        d.press(.enter)
+        #expect(w.focus == 1)
+        #expect(w.report.childName == "Amani")
+    }
+
+    @Test("the report's footer says what Tab and Enter do and keeps F1 Help at 80 columns, in every language and step", arguments: ["en", "id", "fr"])
+    func wizardFooterFits(code: String) throws {
+        let d = try Driver()
+        d.app.setLanguage(Languages.shared.language(code: code)!)
+        func footer() -> String { d.screen.row(23) }
+        d.press(.char("n"))
+        #expect(footer().contains("Tab ") && footer().contains("Enter ") && footer().contains("F1 "), "\(code) step 1: \(footer())")
+        d.press(.char("4"), .pageDown, .tab)                 // step 2, on "sex" (a choice)
+        #expect(footer().contains("PgUp ") && footer().contains("F1 "), "\(code) step 2: \(footer())")
+        d.press(.char("1"), .tab, .tab)
+        d.type("7")
+        d.press(.tab)
+        d.type("Desa Fiktif")
+        d.press(.pageDown)                                  // step 3, on the concerns checklist
+        #expect(footer().contains("F1 "), "\(code) step 3: \(footer())")
+        d.press(.char(" "), .pageDown)                      // step 4, danger (a choice)
+        #expect(footer().contains("F1 "), "\(code) step 4: \(footer())")
+        d.press(.char("2"), .pageDown)                      // step 5, assent (a choice)
+        #expect(footer().contains("F1 "), "\(code) step 5: \(footer())")
     }
 
     @Test func urgentReportsShowWhatToDoAndTheNumbers() throws {
