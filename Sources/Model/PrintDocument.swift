@@ -15,6 +15,9 @@ public struct PrintDocument: Hashable, Sendable {
         case list([String])
         /// Emphasised text (urgent, a warning): bold in PDF; its own paragraph starting with "! " in text.
         case notice(String)
+        /// Where a one-page document was cut (`cut(toFit:)`): the line saying the rest is in Kinga. Bold in
+        /// PDF; its own paragraph in text.
+        case cut(String)
     }
 
     /// The document's name ("Referral slip"), at the top in large type.
@@ -32,10 +35,14 @@ public struct PrintDocument: Hashable, Sendable {
     public var colon: String
     /// "page {n}" in the reader's language (`{n}` is replaced).
     public var pageWord: String
+    /// Set for a document that must fit one page (the case summary): what does not fit is left out and this
+    /// line ("… see Kinga for the rest", in the reader's language) is printed where it was cut. Blocks come
+    /// in order of importance, so what is left out is always the least important.
+    public var cutNotice: String?
 
     /// A document; every text already in the reader's language.
     public init(title: String, subtitle: String, blocks: [Block], footer: String, reference: String = "", colon: String = ":",
-                pageWord: String = "page {n}") {
+                pageWord: String = "page {n}", cutNotice: String? = nil) {
         self.title = title
         self.subtitle = subtitle
         self.blocks = blocks
@@ -43,6 +50,54 @@ public struct PrintDocument: Hashable, Sendable {
         self.reference = reference
         self.colon = colon
         self.pageWord = pageWord
+        self.cutNotice = cutNotice
+    }
+
+    /// This document cut to what `fits` accepts (for the PDF printer: "lays out on one page", measured with
+    /// Pango), when it has a `cutNotice` and does not fit as it is; otherwise the document unchanged.
+    ///
+    /// Keeps the longest beginning that fits together with the cut line: whole blocks first, then as many
+    /// whole items of the next list, or whole words of the next paragraph, field or notice, as still fit
+    /// (ending "…"); a heading is never left last with nothing under it. The cut line is the last block.
+    /// `fits` is called about 10 to 20 times (binary searches); it must say no to a longer beginning when it
+    /// says no to a shorter one, as a layout from the top does.
+    public func cut(toFit fits: (PrintDocument) -> Bool) -> PrintDocument {
+        guard let notice = cutNotice, !fits(self) else { return self }
+        func candidate(_ kept: [Block]) -> PrintDocument {
+            var b = kept
+            while case .heading? = b.last { b.removeLast() }
+            var d = self
+            d.blocks = b + [.cut(notice)]
+            return d
+        }
+        /// The largest n in 0...limit for which `ok(n)` holds, given that ok is monotone (true, then false).
+        func largest(_ limit: Int, _ ok: (Int) -> Bool) -> Int {
+            var (lo, hi) = (0, limit + 1)
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2
+                if ok(mid) { lo = mid } else { hi = mid }
+            }
+            return lo
+        }
+        // The whole document does not fit, so neither does all of it with the cut line: at most count − 1 blocks.
+        let whole = largest(blocks.count - 1) { fits(candidate(Array(blocks.prefix($0)))) }
+        let kept = Array(blocks.prefix(whole))
+        func words(_ text: String, _ make: @escaping (String) -> Block) -> Block? {
+            let w = text.components(separatedBy: " ")
+            let n = largest(w.count - 1) { fits(candidate(kept + [make(w.prefix($0).joined(separator: " ") + " …")])) }
+            return n == 0 ? nil : make(w.prefix(n).joined(separator: " ") + " …")
+        }
+        let part: Block?
+        switch blocks[whole] {
+        case .list(let items):
+            let n = largest(items.count - 1) { fits(candidate(kept + [.list(Array(items.prefix($0)))])) }
+            part = n == 0 ? nil : .list(Array(items.prefix(n)))
+        case .paragraph(let text): part = words(text) { .paragraph($0) }
+        case .notice(let text): part = words(text) { .notice($0) }
+        case .field(let label, let value): part = words(value) { .field(label: label, value: $0) }
+        case .heading, .cut: part = nil
+        }
+        return candidate(kept + (part.map { [$0] } ?? []))
     }
 
     /// The document as plain UTF-8 text, wrapped at `width` characters (72: a printed page at 10 cpi), with
@@ -76,6 +131,9 @@ public struct PrintDocument: Hashable, Sendable {
             case .notice(let n):
                 out.append("")
                 out += Self.wrap("! " + n, width: width)
+            case .cut(let line):
+                out.append("")
+                out += Self.wrap(line, width: width)
             }
         }
         out.append("")

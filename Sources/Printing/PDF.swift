@@ -24,14 +24,41 @@ public enum PDFPrinter {
     /// Margin in points (2 cm).
     public static let margin = 56.7
 
-    /// Writes `doc` to `path` (replacing it).
+    /// Writes `doc` to `path` (replacing it). A document with a `cutNotice` is first cut to one page (`fitted`).
     /// - Throws: `Failure` with Cairo's reason (folder missing, disk full).
     public static func write(_ doc: PrintDocument, to path: String) throws {
         guard let surface = cairo_pdf_surface_create(path, pageWidth, pageHeight) else { throw Failure(path: path, reason: "no surface") }
         defer { cairo_surface_destroy(surface) }
-        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, doc.title)
+        let fitted = fitted(doc)
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, fitted.title)
         cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "Kinga")
-        guard let cr = cairo_create(surface) else { throw Failure(path: path, reason: "no drawing context") }
+        guard render(fitted, on: surface) != nil else { throw Failure(path: path, reason: "no drawing context") }
+        cairo_surface_finish(surface)
+        let status = cairo_surface_status(surface)
+        guard status == CAIRO_STATUS_SUCCESS else { throw Failure(path: path, reason: String(cString: cairo_status_to_string(status))) }
+    }
+
+    /// How many A4 pages `doc` takes, laid out exactly as `write` lays it out (Pango measures every line), on
+    /// a PDF surface that writes nothing; nil when Cairo cannot make one.
+    public static func pages(_ doc: PrintDocument) -> Int? {
+        guard let surface = cairo_pdf_surface_create(nil, pageWidth, pageHeight) else { return nil }
+        defer { cairo_surface_destroy(surface) }
+        let n = render(doc, on: surface)
+        cairo_surface_finish(surface)
+        return n
+    }
+
+    /// `doc` cut to one page when it has a `cutNotice` (`PrintDocument.cut(toFit:)`, measured by `pages`), so
+    /// fitting is a property of the layout, not of how long a case happens to be; other documents unchanged.
+    /// The text printout is made from the same fitted document, so both say the same.
+    public static func fitted(_ doc: PrintDocument) -> PrintDocument {
+        guard doc.cutNotice != nil else { return doc }
+        return doc.cut { pages($0) == 1 }
+    }
+
+    /// Lays `doc` out on `surface`, page after page; returns the number of pages, or nil without a context.
+    static func render(_ doc: PrintDocument, on surface: OpaquePointer) -> Int? {
+        guard let cr = cairo_create(surface) else { return nil }
         defer { cairo_destroy(cr) }
         var page = Page(cr: cr, footer: doc.footer, reference: doc.reference, pageWord: doc.pageWord)
         page.text(doc.title, size: 16, bold: true)
@@ -58,12 +85,13 @@ public enum PDFPrinter {
             case .notice(let n):
                 page.space(4)
                 page.text(n, size: 10.5, bold: true)
+            case .cut(let line):
+                page.space(6)
+                page.text(line, size: 10, bold: true, grey: true)
             }
         }
         page.finish()
-        cairo_surface_finish(surface)
-        let status = cairo_surface_status(surface)
-        guard status == CAIRO_STATUS_SUCCESS else { throw Failure(path: path, reason: String(cString: cairo_status_to_string(status))) }
+        return page.number
     }
 
     /// The pen on the current page: where the next line goes; a new page when it does not fit.

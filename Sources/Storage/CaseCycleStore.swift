@@ -606,14 +606,16 @@ extension KingaStore {
     /// Writes a printout about a case (referral slip, case summary) beside the database in `slips/`, as plain
     /// text and as PDF (`PDFPrinter`), both readable only by Kinga's user, and records it on the case's
     /// timeline and in the audit log. The text is written first: if the PDF cannot be made (no fonts, disk
-    /// full) the text file is still there and `pdfProblem` says why.
+    /// full) the text file is still there and `pdfProblem` says why. A document that must fit one page (a
+    /// `cutNotice`) is cut to the page first (`PDFPrinter.fitted`), so the text says what the PDF says.
     /// - Parameters:
     ///   - baseName: the file name without extension, for example `KG-2026-0042-summary`.
     ///   - summary: the timeline line, for example "Case summary printed".
     /// - Throws: `StoreError.accessDenied` when the user may not work on this case (checked before anything is
     ///   written), file-system errors for the text file.
-    public func writePrintout(_ doc: PrintDocument, caseID: UUID, baseName: String, summary: String, author: String) throws -> Printout {
+    public func writePrintout(_ whole: PrintDocument, caseID: UUID, baseName: String, summary: String, author: String) throws -> Printout {
         try write { db in try requireEdit(db, caseID: caseID) }
+        let doc = PDFPrinter.fitted(whole)
         try FileManager.default.createDirectory(atPath: slipsFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let demo = holdsDemo
         let base = (slipsFolder as NSString).appendingPathComponent((demo ? "DEMO-" : "") + baseName)

@@ -16,7 +16,8 @@ public enum CSVCell {
 public enum StatisticsExport {
     /// RFC 4180 CSV in UTF-8 (CRLF line ends; fields with commas, quotes or line breaks are quoted, quotes
     /// doubled), one figure per row: `section,item,value`. A long table, so any spreadsheet can pivot it,
-    /// and names in any script survive the round trip.
+    /// and names in any script survive the round trip. A value is a number, `<5` (from 1 to 4), `x` (hidden so
+    /// that a `<5` cannot be worked out) or empty (a rate or median left out); see `DisclosureControl`.
     /// - Throws: `CSVError` when the text cannot be written (it always can in memory).
     public static func csv(_ s: CaseStatistics) throws -> String {
         let stream = OutputStream(toMemory: ())
@@ -40,6 +41,7 @@ public enum StatisticsExport {
         }
         for r in s.referrals {
             try row("referrals sent", r.service, r.sent.description)
+            try row("referrals answered", r.service, r.answered.description)
             try row("referrals accepted", r.service, r.accepted.description)
             try row("referrals completed", r.service, r.completed.description)
             try row("referrals accepted, % of answered", r.service, r.acceptancePercent.map(String.init) ?? "")
@@ -65,7 +67,8 @@ public enum StatisticsExport {
         }
     }
 
-    /// The same figures as JSON (UTF-8, keys sorted; suppressed counts as the string "<N").
+    /// The same figures as JSON (UTF-8, keys sorted; hidden counts as the strings "<N" and "x"; a rate or
+    /// median left out has no key).
     public static func json(_ s: CaseStatistics) throws -> Data {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

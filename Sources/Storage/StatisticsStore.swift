@@ -4,16 +4,22 @@ import Model
 
 extension KingaStore {
     /// Anonymised statistics of the cases registered between `from` and `to` (inclusive, local days of the
-    /// store's time zone), with small counts suppressed (`Suppression`, threshold from the profile).
+    /// store's time zone), made safe to publish by `DisclosureControl.publish` (threshold from the profile).
     ///
     /// Cases are counted once per breakdown, except by concern (a case counts under each of its concerns).
-    /// Age is the age on the day the case was registered. Referrals are those sent in the period; a reply is
-    /// the provider's answer (accepted, declined or completed). Overdue follow-ups are counted today.
+    /// Age is the age on the day the case was registered. Referrals are those sent in the period; an answer is
+    /// the provider's (accepted, declined or completed; a referral withdrawn is not an answer). Overdue
+    /// follow-ups are counted today.
     /// - Parameters:
     ///   - labels: turns a concern id, a sex or a service type into the words to publish (the profile's).
     /// - Throws: database errors.
     public func statistics(from: LocalDate, to: LocalDate, threshold: Int,
                            labels: (StatisticsLabel) -> String = { $0.id }) throws -> CaseStatistics {
+        DisclosureControl.publish(try statisticsCounts(from: from, to: to, labels: labels), threshold: threshold)
+    }
+
+    /// The raw counts behind `statistics`; internal, so nothing leaves Storage without disclosure control.
+    func statisticsCounts(from: LocalDate, to: LocalDate, labels: (StatisticsLabel) -> String = { $0.id }) throws -> StatisticsCounts {
         let tz = clock.timeZone
         let start = ISO8601.format(from.startOfDay(in: tz))
         let end = ISO8601.format(to.startOfDay(in: tz).addingTimeInterval(86_400))
@@ -42,62 +48,53 @@ extension KingaStore {
             }
             let concerns = try Row.fetchAll(db, sql: """
                 SELECT k.concern, count(*) AS n FROM case_concern k JOIN case_record c ON c.id = k.case_id
-                WHERE c.created_at >= ? AND c.created_at < ? AND c.status != 'duplicate' GROUP BY k.concern ORDER BY n DESC, k.concern
-                """, arguments: [start, end]).map { (id: $0["concern"] as String, n: $0["n"] as Int) }
+                WHERE c.created_at >= ? AND c.created_at < ? AND c.status != 'duplicate' GROUP BY k.concern
+                """, arguments: [start, end]).map { StatisticsCounts.Item(label: labels(.concern($0["concern"])), count: $0["n"]) }
             // Referrals sent in the period, by service.
             let refs = try Row.fetchAll(db, sql: "SELECT service_type, status, sent_on, responded_on FROM referral WHERE sent_on >= ? AND sent_on <= ?",
                                         arguments: [from.iso, to.iso])
-            var byService: [String: (sent: Int, accepted: Int, completed: Int, declined: Int, days: [Double])] = [:]
+            var byService: [String: StatisticsCounts.Service] = [:]
             for r in refs {
                 let s: String = r["service_type"]
-                let status: String = r["status"]
-                var e = byService[s, default: (0, 0, 0, 0, [])]
+                let status = ReferralStatus(rawValue: r["status"]) ?? .pending
+                var e = byService[s] ?? StatisticsCounts.Service(service: labels(.service(s)), sent: 0, answered: 0, accepted: 0, completed: 0, daysToAnswer: [])
                 e.sent += 1
-                if status == "accepted" || status == "completed" { e.accepted += 1 }
-                if status == "completed" { e.completed += 1 }
-                if status == "declined" { e.declined += 1 }
-                if let sent = (r["sent_on"] as String?).flatMap(LocalDate.init(iso:)), let answered = (r["responded_on"] as String?).flatMap(LocalDate.init(iso:)) {
-                    e.days.append(Double(answered.daysSinceEpoch - sent.daysSinceEpoch))
+                if [.accepted, .declined, .completed].contains(status) {
+                    e.answered += 1
+                    if let sent = (r["sent_on"] as String?).flatMap(LocalDate.init(iso:)), let answered = (r["responded_on"] as String?).flatMap(LocalDate.init(iso:)) {
+                        e.daysToAnswer.append(Double(answered.daysSinceEpoch - sent.daysSinceEpoch))
+                    }
                 }
+                if status == .accepted || status == .completed { e.accepted += 1 }
+                if status == .completed { e.completed += 1 }
                 byService[s] = e
             }
             let overdue = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record WHERE status = 'open' AND next_follow_up < ?", arguments: [today.iso]) ?? 0
-
-            func breakdown(_ items: [(String, Int)]) -> [StatRow] {
-                let cells = Suppression.apply(items.map(\.1), threshold: threshold)
-                return zip(items, cells).map { StatRow(label: $0.0.0, value: $0.1) }
-            }
-            let villageItems = villages.values.sorted { ($1.n, $0.label) < ($0.n, $1.label) }.map { ($0.label, $0.n) }
-            let sexItems = Sex.allCases.map { (labels(.sex($0)), sexes[$0.rawValue] ?? 0) }
-            let ageItems = AgeGroup.allCases.map { (labels(.ageGroup($0)), ages[$0] ?? 0) }
-            let monthKeys = months.keys.sorted()
-            let newCells = Suppression.apply(monthKeys.map { months[$0]!.new }, threshold: threshold)
-            let closedCells = Suppression.apply(monthKeys.map { months[$0]!.closed }, threshold: threshold)
-            let services = byService.keys.sorted { (byService[$1]!.sent, $0) < (byService[$0]!.sent, $1) }
-            let referralRows = services.map { s -> ReferralRow in
-                let e = byService[s]!
-                let answered = e.accepted + e.declined
-                return ReferralRow(
-                    service: labels(.service(s)),
-                    sent: Suppression.single(e.sent, threshold: threshold),
-                    accepted: Suppression.single(e.accepted, threshold: threshold),
-                    completed: Suppression.single(e.completed, threshold: threshold),
-                    acceptancePercent: answered >= threshold ? Int((Double(e.accepted) * 100 / Double(answered)).rounded()) : nil,
-                    completionPercent: e.sent >= threshold ? Int((Double(e.completed) * 100 / Double(e.sent)).rounded()) : nil,
-                    medianDaysToReply: e.days.count >= threshold ? CaseStatistics.median(e.days) : nil)
-            }
-            return CaseStatistics(
-                from: from.iso, to: to.iso, threshold: threshold,
-                newCases: Suppression.single(rows.count, threshold: threshold),
-                closedCases: Suppression.single(closedRows.count, threshold: threshold),
-                byConcern: breakdown(concerns.map { (labels(.concern($0.id)), $0.n) }),
-                byVillage: breakdown(villageItems),
-                byAgeGroup: breakdown(ageItems),
-                bySex: breakdown(sexItems),
-                byMonth: monthKeys.indices.map { MonthRow(month: monthKeys[$0], new: newCells[$0], closed: closedCells[$0]) },
-                referrals: referralRows,
-                overdueFollowUps: Suppression.single(overdue, threshold: threshold))
+            return StatisticsCounts(
+                from: from.iso, to: to.iso, registered: rows.count, closed: closedRows.count, overdueFollowUps: overdue,
+                byConcern: concerns,
+                byVillage: villages.values.map { StatisticsCounts.Item(label: $0.label, count: $0.n) },
+                byAgeGroup: AgeGroup.allCases.map { StatisticsCounts.Item(label: labels(.ageGroup($0)), count: ages[$0] ?? 0) },
+                bySex: Sex.allCases.map { StatisticsCounts.Item(label: labels(.sex($0)), count: sexes[$0.rawValue] ?? 0) },
+                months: Self.everyMonth(from: from, to: to, data: months.keys).map {
+                    StatisticsCounts.Month(month: $0, registered: months[$0]?.new ?? 0, closed: months[$0]?.closed ?? 0)
+                },
+                referrals: Array(byService.values))
         }
+    }
+
+    /// Every month `YYYY-MM` from the period's first month (or the first month in `data`, when later) to its
+    /// last, so a chart's months are evenly spaced and a month without a case shows as 0; empty without data.
+    static func everyMonth(from: LocalDate, to: LocalDate, data: some Collection<String>) -> [String] {
+        guard let first = data.min() else { return [] }
+        var (y, m) = (from.year, from.month)
+        if let fy = Int(first.prefix(4)), let fm = Int(first.suffix(2)), (fy, fm) > (y, m) { (y, m) = (fy, fm) }
+        var out: [String] = []
+        while (y, m) <= (to.year, to.month) {
+            out.append(String(format: "%04d-%02d", y, m))
+            (y, m) = m == 12 ? (y + 1, 1) : (y, m + 1)
+        }
+        return out
     }
 }
 

@@ -9,7 +9,7 @@ import Model
 /// protection concerns, 5–20 timeline events per case, statuses of a long-running archive (most cases
 /// closed). Rows go in through bulk inserts in large transactions, not through `registerCase`: the point
 /// is the shape and size of a real archive, quickly. The search index is filled by the same triggers as
-/// in normal use. Audit entries and referrals are not generated.
+/// in normal use. Audit entries are not generated; referrals only by `addReferrals`.
 public enum SyntheticArchive {
     /// Bumped whenever the generated data changes, so cached benchmark databases are rebuilt.
     public static let version = 1
@@ -198,6 +198,62 @@ public enum SyntheticArchive {
         // Statistics for the query planner, as `PRAGMA optimize` gathers them over time in normal use.
         try store.pool.writeWithoutTransaction { db in try db.execute(sql: "ANALYZE") }
         return events
+    }
+
+    /// Adds fictional referrals to every case already in `store` (after `generate`): one invented provider
+    /// per kind of service, and 0 to 3 referrals a case, sent up to 30 days after the case was registered and
+    /// answered (accepted, declined, completed) or withdrawn up to 20 days later, some still pending. Like
+    /// `generate`, rows go in directly, in one transaction; the same seed gives the same referrals. For tests
+    /// and benchmarks of what reads referrals (statistics, exports).
+    /// - Returns: the number of referrals written.
+    /// - Throws: database errors.
+    @discardableResult
+    public static func addReferrals(into store: KingaStore, seed: UInt64 = 7) throws -> Int {
+        var r = Random(seed: seed)
+        let device = store.deviceID.uuidString
+        let now = store.clock.now
+        let tz = store.clock.timeZone
+        let today = LocalDate(now, in: tz)
+        var written = 0
+        try store.pool.write { db in
+            let nowText = ISO8601.format(now)
+            var providers: [ServiceType: String] = [:]
+            for service in ServiceType.allCases {
+                let id = r.uuid().uuidString
+                providers[service] = id
+                try db.execute(sql: """
+                    INSERT INTO service_provider(id, device_id, version, created_at, updated_at, name, service_types, area, contact, hours, notes, retired)
+                    VALUES (?, ?, 1, ?, ?, ?, ?, '', '', '', '', 0)
+                    """, arguments: [id, device, nowText, nowText, "Fictional \(service.rawValue.replacingOccurrences(of: "_", with: " ")) service",
+                                     try KingaStore.encode([service.rawValue])])
+            }
+            let cases = try Row.fetchAll(db, sql: "SELECT id, created_at FROM case_record ORDER BY created_at, id")
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO referral(id, case_id, provider_id, device_id, version, created_at, updated_at, service_type, reason, urgent,
+                    status, sent_on, responded_on)
+                VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            // Formal services more often, as in the field.
+            let services: [ServiceType] = [.health, .health, .health, .psychosocial, .psychosocial, .police, .socialWelfare, .socialWelfare,
+                                           .legal, .education, .education, .familyMediation, .shelter, .food, .livelihoods, .birthRegistration,
+                                           .familyReunification, .other]
+            for c in cases {
+                guard let created = (c["created_at"] as String?).flatMap(ISO8601.parse) else { continue }
+                let registered = LocalDate(created, in: tz)
+                for _ in 0..<r.pick([0, 0, 1, 1, 1, 2, 3]) {
+                    let service = r.pick(services)
+                    let sent = min(today, registered.adding(days: r.below(31)))
+                    let roll = r.below(100)
+                    let status: ReferralStatus = roll < 20 ? .pending : roll < 40 ? .accepted : roll < 55 ? .declined : roll < 90 ? .completed : .withdrawn
+                    let answered = status == .pending ? nil : min(today, sent.adding(days: r.below(21)))
+                    try insert.execute(arguments: [r.uuid().uuidString, c["id"] as String, providers[service], device, nowText, nowText,
+                                                   service.rawValue, "Fictional reason: \(r.pick(fragments)).", r.chance(0.2), status.rawValue,
+                                                   sent.iso, answered?.iso])
+                    written += 1
+                }
+            }
+        }
+        return written
     }
 
     /// Writes one line per case — number, name, caregiver, village and the report's words, tab-separated —

@@ -34,9 +34,11 @@ enum Printouts {
                              colon: tr("print.colon"), pageWord: tr("print.page"))
     }
 
-    /// The one-page case summary: the child, the concern, risk and stage, what was reported, consent, the plan,
-    /// referrals and the newest four timeline entries. The report's words are cut at 600 characters (the rest
-    /// stays in Kinga) so the summary fits one A4 page (a test prints every demo case in two languages).
+    /// The one-page case summary, in order of importance: who the child is; the risk, urgency and stage; the
+    /// concerns; consent; referrals (those under way first, newest first); the plan; the report's words;
+    /// the newest four timeline entries. It always fits one A4 page: what does not fit is cut from the end,
+    /// where "… see Kinga for the rest" is printed (`PrintDocument.cutNotice`, measured with Pango by
+    /// `PDFPrinter.fitted`; a test prints the largest realistic case in every language).
     static func caseSummary(_ c: CaseRecord, progress: CaseProgress?, referrals: [Referral], events: [CaseEvent], profile: CountryProfile,
                             today: LocalDate, timeZone: TimeZone) -> PrintDocument {
         var name = c.childName.isEmpty ? tr("print.nameNotGiven") : c.childName
@@ -51,32 +53,40 @@ enum Printouts {
             .field(label: tr("print.village"), value: c.village),
         ]
         if !c.caregiver.isEmpty { blocks.append(.field(label: tr("print.caregiver"), value: c.caregiver)) }
+        blocks.append(.field(label: S.colRisk, value: c.risk.map { S.risk($0) } ?? tr("print.notAssessed")))
+        if c.urgent { blocks.append(.notice(tr("print.urgentCase"))) }
         blocks += [
-            .field(label: S.concernsLabel, value: c.concerns.map { S.concern($0, profile) }.joined(separator: ", ")),
             .field(label: S.statusLabel, value: S.status(c.status) + (progress.map { " · " + S.stage($0.stage) } ?? "")),
-            .field(label: S.colRisk, value: c.risk.map { S.risk($0) } ?? tr("print.notAssessed")),
             .field(label: tr("print.registered"), value: S.date(c.createdAt, timeZone)),
         ]
         if let next = progress?.nextFollowUp { blocks.append(.field(label: S.nextFollowUpLabel, value: S.day(next))) }
-        if c.urgent { blocks.append(.notice(tr("print.urgentCase"))) }
-        blocks.append(.heading(tr("print.reported")))
-        let words = c.report.narrative
-        blocks.append(.paragraph(words.count > 600 ? String(words.prefix(600)) + "… " + tr("print.moreInKinga") : words))
-        if !c.report.whenHappened.isEmpty { blocks.append(.field(label: tr("print.when"), value: c.report.whenHappened)) }
-        if !c.report.whereHappened.isEmpty { blocks.append(.field(label: tr("print.whereHappened"), value: c.report.whereHappened)) }
-        blocks.append(.field(label: tr("print.assent"), value: S.answer(c.report.childAssent)))
-        blocks.append(.field(label: tr("print.consent"), value: S.answer(c.report.caregiverConsent)))
+        blocks += [
+            .field(label: S.concernsLabel, value: c.concerns.map { S.concern($0, profile) }.joined(separator: ", ")),
+            .field(label: tr("print.assent"), value: S.answer(c.report.childAssent)),
+            .field(label: tr("print.consent"), value: S.answer(c.report.caregiverConsent)),
+        ]
+        if !referrals.isEmpty {
+            // Those still under way (waiting for an answer, accepted) first, then the others; newest first in each.
+            let ordered = referrals.enumerated().sorted { a, b in
+                let (ua, ub) = (a.element.status == .pending || a.element.status == .accepted, b.element.status == .pending || b.element.status == .accepted)
+                if ua != ub { return ua }
+                if a.element.sentOn != b.element.sentOn { return a.element.sentOn > b.element.sentOn }
+                return a.offset < b.offset
+            }.map(\.element)
+            blocks.append(.heading(tr("print.referrals")))
+            blocks.append(.list(ordered.map { "\(S.service($0.service)) · \($0.providerName) · \(S.referralStatus($0.status)) · \(S.day($0.sentOn))" }))
+        }
         if let plan = progress?.plan, !plan.goals.isEmpty {
             blocks.append(.heading(S.planTitle))
             blocks.append(.list(plan.goals.map { g in
                 [g.what, g.who, g.by.map { S.day($0) }].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " · ")
             }))
         }
-        if !referrals.isEmpty {
-            blocks.append(.heading(tr("print.referrals")))
-            blocks.append(.list(referrals.map { "\(S.service($0.service)) · \($0.providerName) · \(S.referralStatus($0.status)) · \(S.day($0.sentOn))" }))
-        }
-        // The newest four entries, one short line each, so the summary stays on one page.
+        blocks.append(.heading(tr("print.reported")))
+        blocks.append(.paragraph(c.report.narrative))
+        if !c.report.whenHappened.isEmpty { blocks.append(.field(label: tr("print.when"), value: c.report.whenHappened)) }
+        if !c.report.whereHappened.isEmpty { blocks.append(.field(label: tr("print.whereHappened"), value: c.report.whereHappened)) }
+        // The newest four entries, one short line each.
         let recent = events.suffix(4)
         if !recent.isEmpty {
             blocks.append(.heading(tr("print.timeline")))
@@ -87,7 +97,7 @@ enum Printouts {
         }
         return PrintDocument(title: tr("print.summaryTitle"), subtitle: "\(c.number) · \(tr("print.madeOn", ["date": S.day(today)]))",
                              blocks: blocks, footer: tr("print.confidential"), reference: c.number.description,
-                             colon: tr("print.colon"), pageWord: tr("print.page"))
+                             colon: tr("print.colon"), pageWord: tr("print.page"), cutNotice: tr("print.seeKinga"))
     }
 
     /// Writes the slip of `referral` and returns what to show.

@@ -105,30 +105,31 @@ final class StatisticsScreen: Screen {
             lines.append([(e, .danger)])
         } else if let s = stats {
             lines.append([(S.statsTotals(new: cell(s.newCases, lang), closed: cell(s.closedCases, lang), overdue: cell(s.overdueFollowUps, lang)), .normal)])
-            lines.append([(S.statsHidden(s.threshold), .muted)])
+            for l in DisplayWidth.wrap(S.statsHidden(s.threshold), width: w) { lines.append([(l, .muted)]) }
             if s.newCases == .count(0) {
                 lines.append([])
                 lines.append([(S.statsNothing, .muted)])
             } else {
-                section(&lines, S.statsByConcern, s.byConcern, width: w, lang)
-                section(&lines, S.statsByAge, s.byAgeGroup, width: w, lang)
-                section(&lines, S.statsBySex, s.bySex, width: w, lang)
-                section(&lines, S.statsByVillage, s.byVillage, width: w, lang)
+                if s.newCases.published == nil {
+                    // The total is hidden, so are its breakdowns (`DisclosureControl`, rule 3).
+                    lines.append([])
+                    for l in DisplayWidth.wrap(S.statsLeftOut, width: w) { lines.append([(l, .muted)]) }
+                } else {
+                    section(&lines, S.statsByConcern, s.byConcern, width: w, lang)
+                    section(&lines, S.statsByAge, s.byAgeGroup, width: w, lang)
+                    section(&lines, S.statsBySex, s.bySex, width: w, lang)
+                    section(&lines, S.statsByVillage, s.byVillage, width: w, lang)
+                }
                 lines.append([])
                 lines.append([(S.statsPerMonth, .title)])
-                lines.append(spark(s.byMonth.map(\.new), months: s.byMonth.map(\.month), lang))
+                lines.append(spark(s.byMonth.map(\.new), months: s.byMonth.map(\.month), width: w, lang))
                 lines.append([(S.statsClosedPerMonth, .title)])
-                lines.append(spark(s.byMonth.map(\.closed), months: s.byMonth.map(\.month), lang))
-                if !s.referrals.isEmpty {
-                    lines.append([])
-                    lines.append([(S.statsReferrals, .title)])
-                    for r in s.referrals {
-                        lines.append([("  " + r.service + ": ", .normal),
-                                      (S.statsReferralLine(sent: cell(r.sent, lang), accepted: r.acceptancePercent.map { "\($0) %" } ?? "—",
-                                                           completed: r.completionPercent.map { "\($0) %" } ?? "—",
-                                                           days: r.medianDaysToReply.map { lang.number(Int($0.rounded())) } ?? "—"), .muted)])
-                    }
-                }
+                lines.append(spark(s.byMonth.map(\.closed), months: s.byMonth.map(\.month), width: w, lang))
+            }
+            if !s.referrals.isEmpty {
+                lines.append([])
+                lines.append([(S.statsReferrals, .title)])
+                lines += referralTable(s.referrals, width: w, lang)
             }
         }
         lastLines = lines.count
@@ -150,39 +151,95 @@ final class StatisticsScreen: Screen {
         return c.description
     }
 
-    /// A heading and one bar per row: label, bar (█, scaled to the largest), number. A hidden count gets a
-    /// one-cell light bar (░) and "<5".
+    /// A heading and one bar per row: label, bar (█, scaled to the largest published count), number. A
+    /// hidden count ("<5" or "x") gets a one-cell light bar (░), whatever its size. A breakdown left out
+    /// whole (no rows, or every row "x") says so instead.
     private func section(_ lines: inout [Line], _ heading: String, _ rows: [StatRow], width: Int, _ lang: Language) {
-        guard !rows.isEmpty else { return }
         lines.append([])
         lines.append([(heading, .title)])
+        guard !rows.isEmpty, rows.contains(where: { $0.value != .withheld }) else {
+            for l in DisplayWidth.wrap(S.statsLeftOut, width: width - 2) { lines.append([("  " + l, .muted)]) }
+            return
+        }
         let labelW = min(24, max(8, rows.map { DisplayWidth.of($0.label) }.max() ?? 8))
         let numberW = 7
         let barRoom = max(4, width - labelW - numberW - 4)
-        let largest = rows.compactMap { if case .count(let n) = $0.value { return n }; return nil }.max() ?? 1
+        let largest = rows.compactMap(\.value.published).max() ?? 1
         for r in rows {
             let label = DisplayWidth.truncate(r.label, to: labelW)
             let pad = String(repeating: " ", count: max(0, labelW - DisplayWidth.of(label)))
             let bar: String
             switch r.value {
             case .count(let n): bar = String(repeating: "█", count: largest > 0 ? Int((Double(n) / Double(largest) * Double(barRoom)).rounded(.up)) : 0)
-            case .suppressed: bar = "░"
+            case .suppressed, .withheld: bar = "░"
             }
             lines.append([("  " + label + pad + " ", .normal), (bar, .title), (" " + cell(r.value, lang), .normal)])
         }
     }
 
-    /// A month-by-month sparkline (▁ to █), the first and last month, and the largest month.
-    private func spark(_ cells: [StatCell], months: [String], _ lang: Language) -> Line {
+    /// A month-by-month sparkline (▁ to █, scaled to the largest published month; ░ for a hidden month),
+    /// the first and last month shown, and the largest month as `DisclosureControl.largest` allows. When the
+    /// months do not all fit in `width`, the latest ones are shown.
+    private func spark(_ cells: [StatCell], months: [String], width: Int, _ lang: Language) -> Line {
         let blocks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
-        let values = cells.map { c -> Int? in if case .count(let n) = c { return n }; return nil }
-        let top = values.compactMap { $0 }.max() ?? 0
-        let line = String(values.map { v -> Character in
-            guard let v else { return "░" }
+        let label = DisclosureControl.largest(cells).map { "  " + S.statsLargest(cell($0, lang)) } ?? ""
+        let spanWidth = 2 + 7 + 3 + 7
+        let room = max(1, width - 2 - spanWidth - DisplayWidth.of(label) - 2)
+        let shown = Array(cells.suffix(room)), shownMonths = Array(months.suffix(room))
+        let top = shown.compactMap(\.published).max() ?? 0
+        let line = String(shown.map { c -> Character in
+            guard let v = c.published else { return "░" }
             if v == 0 || top == 0 { return " " }
             return blocks[min(7, max(0, Int((Double(v) / Double(top) * 7).rounded())))]
         })
-        let span = months.first.map { f in months.last.map { "\(f) … \($0)" } ?? f } ?? ""
-        return [("  " + line + "  ", .title), (span + "  " + S.statsLargest(lang.number(top)), .muted)]
+        let span = shownMonths.first.map { f in shownMonths.last.map { "\(f) … \($0)" } ?? f } ?? ""
+        let shownLargest = DisclosureControl.largest(shown).map { "  " + S.statsLargest(cell($0, lang)) } ?? ""
+        return [("  " + line + "  ", .title), (span + shownLargest, .muted)]
+    }
+
+    /// The referrals as a table when it fits in `width` (service, sent, answered, accepted with its rate,
+    /// completed with its rate, median days to the answer), a service name too long for its column on a line
+    /// of its own; otherwise two or more lines per service. A rate or median left out shows "—"; a note
+    /// under the table says what the columns mean.
+    private func referralTable(_ rows: [ReferralRow], width: Int, _ lang: Language) -> [Line] {
+        func percent(_ p: Int?) -> String { p.map { "\(lang.number($0)) %" } ?? "—" }
+        func days(_ d: Double?) -> String { d.map { lang.number(Int($0.rounded())) } ?? "—" }
+        let headers = [S.statsColSent, S.statsColAnswered, S.statsColAccepted, S.statsColCompleted, S.statsColDays]
+        let figures = rows.map { r in
+            [cell(r.sent, lang), cell(r.answered, lang), cell(r.accepted, lang) + " (" + percent(r.acceptancePercent) + ")",
+             cell(r.completed, lang) + " (" + percent(r.completionPercent) + ")", days(r.medianDaysToReply)]
+        }
+        let widths = headers.indices.map { i in ([headers[i]] + figures.map { $0[i] }).map(DisplayWidth.of).max() ?? 0 }
+        let numbersWidth = widths.reduce(0) { $0 + $1 + 2 }
+        let serviceWidth = width - 2 - numbersWidth
+        var out: [Line] = []
+        if serviceWidth >= 12 {
+            func row(_ name: String, _ cells: [String], _ style: Style) -> Line {
+                let figures = zip(cells, widths).map { String(repeating: " ", count: 2 + $0.1 - DisplayWidth.of($0.0)) + $0.0 }.joined()
+                return [("  " + DisplayWidth.pad(name, to: serviceWidth), .normal), (figures, style)]
+            }
+            out.append(row("", headers, .muted))
+            for (r, f) in zip(rows, figures) {
+                if DisplayWidth.of(r.service) > serviceWidth {
+                    out.append([("  " + r.service, .normal)])
+                    out.append(row("", f, .normal))
+                } else {
+                    out.append(row(r.service, f, .normal))
+                }
+            }
+        } else {
+            for (r, f) in zip(rows, figures) {
+                out.append([("  " + r.service, .normal)])
+                let parts = zip(headers, f).map { "\($0.0) \($0.1)" }
+                var line = ""
+                for p in parts {
+                    if !line.isEmpty && DisplayWidth.of(line + " · " + p) > width - 4 { out.append([("    " + line, .muted)]); line = "" }
+                    line = line.isEmpty ? p : line + " · " + p
+                }
+                if !line.isEmpty { out.append([("    " + line, .muted)]) }
+            }
+        }
+        for l in DisplayWidth.wrap(S.statsReferralNote, width: width - 2) { out.append([("  " + l, .muted)]) }
+        return out
     }
 }

@@ -212,7 +212,8 @@ public enum S {
     static var riskNotAssessedYet: String { tr("riskNotAssessedYet") }
     static func statsPeriodAll(to: String) -> String { tr("statsPeriodAll", ["to": to]) }
     static func statsTotals(new: String, closed: String, overdue: String) -> String { tr("statsTotals", ["new": new, "closed": closed, "overdue": overdue]) }
-    static func statsHidden(_ n: Int) -> String { tr("statsHidden", ["n": n]) }
+    static func statsHidden(_ n: Int) -> String { tr("statsHidden", ["n": n, "m": n - 1]) }
+    static var statsLeftOut: String { tr("statsLeftOut") }
     static var statsNothing: String { tr("statsNothing") }
     static var statsByConcern: String { tr("statsByConcern") }
     static var statsByAge: String { tr("statsByAge") }
@@ -222,9 +223,12 @@ public enum S {
     static var statsClosedPerMonth: String { tr("statsClosedPerMonth") }
     static func statsLargest(_ n: String) -> String { tr("statsLargest", ["n": n]) }
     static var statsReferrals: String { tr("statsReferrals") }
-    static func statsReferralLine(sent: String, accepted: String, completed: String, days: String) -> String {
-        tr("statsReferralLine", ["sent": sent, "accepted": accepted, "completed": completed, "days": days])
-    }
+    static var statsColSent: String { tr("statsColSent") }
+    static var statsColAnswered: String { tr("statsColAnswered") }
+    static var statsColAccepted: String { tr("statsColAccepted") }
+    static var statsColCompleted: String { tr("statsColCompleted") }
+    static var statsColDays: String { tr("statsColDays") }
+    static var statsReferralNote: String { tr("statsReferralNote") }
     static func statsExported(_ path: String) -> String { tr("statsExported", ["path": path]) }
 
     // Search, filters and sorting of the case list (issue #6).

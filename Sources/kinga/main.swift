@@ -21,7 +21,7 @@ struct Kinga: ParsableCommand {
             kinga restore FILE [--db PATH | --demo] --yes
                 Replace the database with a backup (the current one is kept as a backup first).
             kinga export stats --from DATE --to DATE [--format csv|json] [--out FILE] [--db PATH | --demo]
-                Anonymised statistics for the social welfare office (small counts shown as <5).
+                Anonymised statistics for the social welfare office (small counts shown as <5 or hidden as x).
             kinga export cases --user NAME --out FILE [--format json|csv] [--identifying] [--db PATH | --demo]
                 Every case, for supervisors and administrators (asks for the PIN); no names unless --identifying.
             kinga scenarios check [--seeds PATH]
@@ -349,7 +349,11 @@ struct Export: ParsableCommand {
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Anonymised statistics of a period as CSV (RFC 4180, UTF-8) or JSON.",
-            discussion: "Counts below the profile's threshold (default 5) are written as <5. No name, no story, no record. The export is written to the audit log.")
+            discussion: """
+                Counts from 1 to 4 (below the profile's threshold, default 5) are written as <5; a count from which a <5 could be \
+                worked out is written as x; a rate or median is left empty unless its counts are published and at least 5. \
+                No name, no story, no record. The export is written to the audit log.
+                """)
 
         @OptionGroup var database: DatabaseChoice
 
@@ -403,7 +407,7 @@ struct Export: ParsableCommand {
                 FileHandle.standardOutput.write(data)
             }
             try store.recordAudit(actor: "command line (\(NSUserName()))", action: "export.stats", detail: "\(start.iso)..\(end.iso) \(format)")
-            if let path = out { FileHandle.standardError.write(Data("Statistics for \(start.iso) to \(end.iso) written to \(path) (counts below \(threshold) shown as <\(threshold)).\n".utf8)) }
+            if let path = out { FileHandle.standardError.write(Data("Statistics for \(start.iso) to \(end.iso) written to \(path) (counts below \(threshold) shown as <\(threshold), counts that would give one away as x).\n".utf8)) }
         }
     }
 }

@@ -33,4 +33,43 @@ struct PrintDocumentTests {
         let lines = PrintDocument.wrap(String(repeating: "x", count: 25) + " end", width: 10)
         #expect(lines == ["xxxxxxxxxx", "xxxxxxxxxx", "xxxxx end"])
     }
+
+    /// A stand-in for the page: at most `lines` lines of plain text at 40 characters.
+    static func fits(_ lines: Int) -> (PrintDocument) -> Bool {
+        { $0.plainText(width: 40).split(separator: "\n", omittingEmptySubsequences: false).count <= lines }
+    }
+
+    @Test("a one-page document is cut from the end to what fits, at whole items or words, with the cut line last (issue #15)")
+    func cutToFit() {
+        var d = PrintDocument(title: "Case summary", subtitle: "KG-2026-0042",
+                              blocks: [.field(label: "Child", value: "Luyándo Mwale"), .field(label: "Risk", value: "high"),
+                                       .heading("Referrals"), .list((1...16).map { "Referral number \($0) to a clinic" }),
+                                       .heading("Case plan"), .list(["Back to school", "A meal every day"]),
+                                       .heading("What was reported"),
+                                       .paragraph(String(repeating: "She said the work at the quarry starts before sunrise. ", count: 40))],
+                              footer: "Confidential.", cutNotice: "… see Kinga for the rest")
+        #expect(d.cut(toFit: Self.fits(1_000)) == d, "a document that fits is not touched")
+        for limit in [12, 20, 30, 45, 60] {
+            let cut = d.cut(toFit: Self.fits(limit))
+            #expect(Self.fits(limit)(cut), "\(limit) lines")
+            #expect(cut.blocks.last == .cut("… see Kinga for the rest"))
+            #expect(Array(cut.blocks.prefix(2)) == Array(d.blocks.prefix(2)), "who the child is and the risk come first")
+            if case .heading? = cut.blocks.dropLast().last { Issue.record("a heading left alone at \(limit) lines") }
+            // One more item or word would not fit: nothing was cut that had room.
+            if case .list(let items)? = cut.blocks.dropLast().last, items.count < 16, items.count > 0 {
+                var more = cut
+                more.blocks[more.blocks.count - 2] = .list(Array((1...16).map { "Referral number \($0) to a clinic" }.prefix(items.count + 1)))
+                #expect(!Self.fits(limit)(more))
+            }
+        }
+        let words = d.cut(toFit: Self.fits(60))
+        if case .paragraph(let p)? = words.blocks.dropLast().last {
+            #expect(p.hasSuffix(" …") && p.hasPrefix("She said the work"))
+        } else {
+            Issue.record("at 60 lines the report's words are cut by words: \(words.blocks)")
+        }
+        d.cutNotice = nil
+        #expect(d.cut(toFit: Self.fits(12)) == d, "only a one-page document is cut")
+    }
 }
+
