@@ -140,6 +140,27 @@ public struct FollowUp: Codable, Hashable, Sendable {
     }
 }
 
+/// Where a transferred case went: a service provider from the directory, or one written in by hand.
+/// Whether it is a formal service of the national system follows from its kind of service
+/// (`ServiceType.isFormal`), never from what the person typed.
+public struct TransferDestination: Codable, Hashable, Sendable {
+    /// The directory entry, when the destination was chosen from the directory; nil when written in.
+    public var providerID: UUID?
+    /// The agency's name as shown and printed (trimmed; empty means no destination was named).
+    public var name: String
+    /// The kind of service the agency gives (for a directory entry, the service it was chosen for).
+    public var service: ServiceType
+    public init(providerID: UUID? = nil, name: String, service: ServiceType) {
+        self.providerID = providerID
+        self.name = name
+        self.service = service
+    }
+    /// True when the destination is a formal service (police, social welfare, health, legal aid).
+    public var isFormal: Bool { service.isFormal }
+    /// True when a destination is really named (not only spaces).
+    public var isNamed: Bool { !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+}
+
 /// Closing a case: a reason from the standard list, the checklist, and a note.
 public struct Closure: Codable, Hashable, Sendable {
     public var reason: ClosureReason
@@ -148,12 +169,17 @@ public struct Closure: Codable, Hashable, Sendable {
     /// Every referral is resolved, or the note explains why not.
     public var referralsResolvedOrExplained: Bool
     public var note: String
-    public init(reason: ClosureReason, goalsMet: Bool, childSafe: Bool, referralsResolvedOrExplained: Bool, note: String) {
+    /// Where the case went, for the reason "transferred" (required then; ignored for other reasons).
+    /// Closures stored before issue #15 have none.
+    public var transferredTo: TransferDestination?
+    public init(reason: ClosureReason, goalsMet: Bool, childSafe: Bool, referralsResolvedOrExplained: Bool, note: String,
+                transferredTo: TransferDestination? = nil) {
         self.reason = reason
         self.goalsMet = goalsMet
         self.childSafe = childSafe
         self.referralsResolvedOrExplained = referralsResolvedOrExplained
         self.note = note
+        self.transferredTo = transferredTo
     }
 }
 
@@ -174,6 +200,11 @@ public enum ClosureProblem: Hashable, Sendable {
     case noAssessment
     /// Closing for "another reason" needs the child's safety confirmed on the checklist.
     case safetyNotConfirmed
+    /// "Transferred" must name where the case went.
+    case transferDestinationMissing
+    /// The profile requires formal services for these concerns, and the case was "transferred" to a service
+    /// that is not formal (family mediation, for example): that is not a hand-over to the national system.
+    case transferNotFormal([String])
 }
 
 /// When a case may close.
@@ -190,7 +221,12 @@ public enum ClosureProblem: Hashable, Sendable {
 /// - the checklist answered for the reason given: goals met needs a plan, "goals met" and "child safe";
 ///   stopping at the family's wish, and "another reason", need "child safe"; open referrals need finishing
 ///   or the note's explanation;
-/// - the profile's rule that some concerns must reach formal services (law or SOP).
+/// - the profile's rule that some concerns must reach formal services (law or SOP): such a case closes only
+///   after a referral to a formal service that was not declined or withdrawn, or by a transfer to a formal
+///   service; a transfer to any other service is refused (issue #15: calling a mediation-only path a
+///   "transfer" must not dodge the law);
+/// - a transfer names where the case went (a provider from the directory or one written in), as the
+///   guidelines' step 6 asks for a documented hand-over.
 public enum ClosureRules {
     /// Reasons for which nobody can assess the child any more, so no risk assessment is needed to close.
     public static let noAssessmentNeeded: Set<ClosureReason> = [.death, .movedAway]
@@ -211,13 +247,40 @@ public enum ClosureRules {
         if c.reason == .other && !c.childSafe { out.append(.safetyNotConfirmed) }
         let open = referrals.filter { !$0.status.isResolved }.count
         if open > 0 && !c.referralsResolvedOrExplained { out.append(.referralsOpen(open)) }
-        // Only a hand-over to another agency or the child's death end the duty to involve formal services.
-        let exempt: Set<ClosureReason> = [.transferred, .death]
-        if rules.needsFormalReferral(concerns) && !exempt.contains(c.reason)
-            && !referrals.contains(where: { $0.formal && $0.status != .withdrawn && $0.status != .declined }) {
-            out.append(.formalReferralRequired(concerns.filter { rules.formalReportConcerns.contains($0) }))
+        let destination = c.reason == .transferred ? c.transferredTo.flatMap { $0.isNamed ? $0 : nil } : nil
+        if c.reason == .transferred && destination == nil { out.append(.transferDestinationMissing) }
+        if rules.needsFormalReferral(concerns) {
+            let lawful = concerns.filter { rules.formalReportConcerns.contains($0) }
+            let referredFormally = referrals.contains { $0.formal && $0.status != .withdrawn && $0.status != .declined }
+            switch c.reason {
+            case .death:
+                break  // nobody is left to protect; the death itself is reported by whoever learns of it
+            case .transferred:
+                // A hand-over to a formal service ends the duty; a "transfer" to anything else does not hand the
+                // case to the national system, whatever was sent before.
+                if let d = destination, !d.isFormal { out.append(.transferNotFormal(lawful)) }
+            default:
+                if !referredFormally { out.append(.formalReferralRequired(lawful)) }
+            }
         }
         return out
+    }
+}
+
+/// What a referral must warn about before it is sent.
+///
+/// Mediation between a child and the person who harmed them can put the child back in danger and, for
+/// concerns the law says must reach formal services (for example sexual violence), can be used to settle a
+/// crime privately (UNICEF and the Alliance for Child Protection in Humanitarian Action, Minimum Standards
+/// for Child Protection in Humanitarian Action, 2019, standard 18; the profile's `formalReportConcerns`).
+/// Kinga does not forbid the referral (mediation can come beside formal services), but says so first, and
+/// a case with only mediation cannot be closed (`ClosureRules`).
+public enum ReferralRules {
+    /// The case's concerns that make sending `service` need a warning first: the concerns the profile says
+    /// must reach formal services, when the service is family mediation; empty otherwise.
+    public static func mediationWarning(service: ServiceType, concerns: [String], rules: ProfileRules) -> [String] {
+        guard service == .familyMediation else { return [] }
+        return concerns.filter { rules.formalReportConcerns.contains($0) }
     }
 }
 

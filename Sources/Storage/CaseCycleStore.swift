@@ -434,7 +434,8 @@ extension KingaStore {
             let note = TextSafety.clean(c.note, multiline: true)
             let status: CaseStatus = c.reason == .transferred ? .transferred : .closed
             try insertEvent(db, caseID: caseID, at: now, kind: .closed, author: author,
-                            summary: "Case closed: \(c.reason.rawValue.replacingOccurrences(of: "_", with: " "))",
+                            summary: "Case closed: \(c.reason.rawValue.replacingOccurrences(of: "_", with: " "))"
+                                + (c.reason == .transferred ? c.transferredTo.map { " to \($0.name)" } ?? "" : ""),
                             body: note, data: try Self.encode(c))
             try db.execute(sql: "UPDATE case_record SET status = ?, closed_at = ?, closure_reason = ?, next_follow_up = NULL, closure_request = NULL, returned_comment = NULL WHERE id = ?",
                            arguments: [status.rawValue, ISO8601.format(now), c.reason.rawValue, caseID.uuidString])

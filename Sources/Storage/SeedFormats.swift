@@ -160,8 +160,15 @@ public struct DemoCycleSeed: Codable, Sendable {
         public var childSafe: Bool
         public var referralsDone: Bool
         public var note: String
+        /// For `reason: transferred`: the agency's name, a provider of seeds/directory when one has that name
+        /// (then it is linked to it), otherwise written in.
+        public var transferredTo: String?
+        /// For `reason: transferred`: the kind of service the agency gives; for a directory provider, defaults to
+        /// its first formal service.
+        public var transferredService: ServiceType?
         enum CodingKeys: String, CodingKey {
             case daysAgo = "days_ago", reason, goalsMet = "goals_met", childSafe = "child_safe", referralsDone = "referrals_done", note
+            case transferredTo = "transferred_to", transferredService = "transferred_service"
         }
     }
     public struct ReopenSeed: Codable, Sendable {

@@ -194,9 +194,18 @@ public enum Seeds {
                     }))
                 }
                 if let c = s.closure {
+                    var destination: TransferDestination?
+                    if let name = c.transferredTo {
+                        let known = providers[name]
+                        guard let service = c.transferredService ?? known.flatMap({ p in p.services.first(where: \.isFormal) ?? p.services.first }) else {
+                            throw fail("the transfer to \(name) needs transferred_service")
+                        }
+                        destination = TransferDestination(providerID: known?.id, name: name, service: service)
+                    }
                     steps.append((at(c.daysAgo, 16), 6, {
                         try seeder.closeCase(caseID: record.id, Closure(reason: c.reason, goalsMet: c.goalsMet, childSafe: c.childSafe,
-                                                                        referralsResolvedOrExplained: c.referralsDone, note: c.note),
+                                                                        referralsResolvedOrExplained: c.referralsDone, note: c.note,
+                                                                        transferredTo: destination),
                                              rules: ProfileRules(formalReportConcerns: ["sexual_violence", "sexual_exploitation", "trafficking"]), author: s.author)
                     }))
                 }

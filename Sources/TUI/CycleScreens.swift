@@ -107,7 +107,7 @@ enum CycleForms {
                 f.errors["service"] = S.noProviders
                 return .none
             }
-            return .push(referralProvider(record: record, service: service, providers: providers, urgent: suggestHealth && service == .health))
+            return .push(referralProvider(record: record, service: service, providers: providers, urgent: suggestHealth && service == .health, app: app))
         }
         if suggestHealth {
             form.setChoice("service", types.firstIndex(of: .health))
@@ -116,7 +116,10 @@ enum CycleForms {
         return form
     }
 
-    static func referralProvider(record: CaseRecord, service: ServiceType, providers: [ServiceProvider], urgent: Bool) -> FormScreen {
+    /// Step 2 of a referral: the provider, the reason, urgency; the consent override when consent is missing, and
+    /// for family mediation after a concern the profile sends to formal services, a warning and a second "yes"
+    /// (`ReferralRules.mediationWarning`).
+    static func referralProvider(record: CaseRecord, service: ServiceType, providers: [ServiceProvider], urgent: Bool, app: App) -> FormScreen {
         let consent = ConsentCheck.of(record.report)
         var fields = [
             FormField("provider", tr("form.referralProvider.provider"), .choice(providers.map { "\($0.name) · \($0.area) · \($0.contact)" })),
@@ -127,8 +130,15 @@ enum CycleForms {
             fields.append(FormField("override", tr("form.referralProvider.override"),
                                     hint: S.overrideHint, .area(rows: 3)))
         }
+        // Family mediation for a concern the law sends to formal services: said before it is sent, and asked again.
+        let mediation = ReferralRules.mediationWarning(service: service, concerns: record.report.concerns, rules: app.profile.rules)
+        if !mediation.isEmpty {
+            fields.append(FormField("mediationSure", tr("form.referralProvider.mediationSure"),
+                                    .choice([tr("mediationSure.yes"), tr("mediationSure.no")])))
+        }
         let form = FormScreen(title: S.referTitle, intro: S.service(service), submitLabel: S.sendReferral, helpKey: "help.referralProvider", fields: fields) { f, app in
-            guard f.require(["provider", "reason", "urgent"]) else { return .none }
+            guard f.require(["provider", "reason", "urgent"] + (mediation.isEmpty ? [] : ["mediationSure"])) else { return .none }
+            if !mediation.isEmpty && f.choice("mediationSure") != 0 { return .pop }
             var override: (User, String)?
             if consent == .missing {
                 guard let me = app.session, me.can(.overrideConsent, demo: app.store.isDemo) else {
@@ -147,6 +157,9 @@ enum CycleForms {
                 app.flash = (S.referralSent, .success)
                 return .popMany(2)
             } catch { app.flash = (S.cycleError(error), .danger); return .none }
+        }
+        if !mediation.isEmpty {
+            form.banner = (tr("mediationWarning", ["concerns": mediation.map { S.concern($0, app.profile) }.joined(separator: ", ")]), .danger)
         }
         if consent == .missing { form.banner = (S.consentMissing, .danger) }
         if providers.count == 1 { form.setChoice("provider", 0) }
@@ -226,15 +239,67 @@ enum CycleForms {
                 case .awaitingApproval: app.flash = (S.closureAwaiting, .warning)
                 }
                 return .pop
+            } catch CycleError.cannotClose(let problems) where problems == [.transferDestinationMissing] {
+                // Everything else holds: the next step asks where the case went (Storage checks it all again).
+                return .push(transfer(caseID: caseID, closure: c, app: app))
             } catch CycleError.cannotClose(let problems) {
-                f.errors["checks"] = problems.filter { $0 != .noAssessment }.map { S.closureProblem($0, app.profile) }.joined(separator: " ")
-                if f.errors["checks"] == "" { f.errors["checks"] = nil }
+                let shown = problems.filter { $0 != .noAssessment && $0 != .transferDestinationMissing }
+                f.errors["checks"] = shown.isEmpty ? nil : shown.map { S.closureProblem($0, app.profile) }.joined(separator: " ")
                 if problems.contains(.noteMissing) { f.errors["note"] = S.closureProblem(.noteMissing, app.profile) }
                 if problems.contains(.noAssessment) { f.errors["reason"] = S.closureProblem(.noAssessment, app.profile) }
                 return .none
             } catch { app.flash = (S.cycleError(error), .danger); return .none }
         }
         if !assessed { form.banner = (tr("closeNeedsAssessment"), .warning) }
+        return form
+    }
+
+    /// The second step of a closure as "transferred": where the case went, a provider of the directory or
+    /// another agency written in with its kind of service (issue #15). For a concern the profile sends to formal
+    /// services, the form says before anything is chosen that only a formal service will do; `ClosureRules`
+    /// refuses anything else.
+    static func transfer(caseID: UUID, closure: Closure, app: App) -> FormScreen {
+        let providers = (try? app.store.providers()) ?? []
+        let types = ServiceType.allCases
+        let concerns = app.session.flatMap { me in try? app.store.caseRecord(id: caseID, viewer: me) }?.report.concerns ?? []
+        let lawful = concerns.filter { app.profile.rules.formalReportConcerns.contains($0) }
+        let options = providers.map { p in "\(p.name) · \(p.services.map(S.service).joined(separator: ", "))" } + [tr("form.transfer.other")]
+        let form = FormScreen(title: S.closeTitle, intro: tr("form.transfer.intro"), submitLabel: S.closeSubmit, helpKey: "help.close", fields: [
+            FormField("to", tr("form.transfer.to"), .choice(options)),
+            FormField("name", tr("form.transfer.name"), hint: tr("form.transfer.name.hint"), .line(limit: TextLimits.line)),
+            FormField("kind", tr("form.transfer.kind"), hint: tr("form.transfer.name.hint"), .choice(types.map(S.service))),
+        ]) { f, app in
+            guard f.require(["to"]) else { return .none }
+            var c = closure
+            let chosen = f.choice("to")!
+            if chosen < providers.count {
+                let p = providers[chosen]
+                c.transferredTo = TransferDestination(providerID: p.id, name: p.name, service: p.services.first(where: \.isFormal) ?? p.services.first ?? .other)
+            } else {
+                guard f.require(["name", "kind"]) else { return .none }
+                c.transferredTo = TransferDestination(name: f.text("name"), service: types[f.choice("kind")!])
+            }
+            do {
+                guard let me = app.session else { return .none }
+                switch try app.store.requestClosure(caseID: caseID, c, rules: app.profile.rules, by: me) {
+                case .closed: app.flash = (S.caseClosed, .success)
+                case .awaitingApproval: app.flash = (S.closureAwaiting, .warning)
+                }
+                return .popMany(2)
+            } catch CycleError.cannotClose(let problems) {
+                for p in problems {
+                    switch p {
+                    case .transferDestinationMissing: f.errors["name"] = S.closureProblem(p, app.profile)
+                    case .transferNotFormal: f.errors[chosen < providers.count ? "to" : "kind"] = S.closureProblem(p, app.profile)
+                    default: f.errors["to"] = [f.errors["to"], S.closureProblem(p, app.profile)].compactMap { $0 }.joined(separator: " ")
+                    }
+                }
+                return .none
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
+        }
+        if !lawful.isEmpty {
+            form.banner = (tr("transferMustBeFormal", ["concerns": lawful.map { S.concern($0, app.profile) }.joined(separator: ", ")]), .warning)
+        }
         return form
     }
 

@@ -464,6 +464,9 @@ extension S {
         case .referralsOpen(let n): return tr("closureProblem.referralsOpen", ["n": n])
         case .formalReferralRequired(let c):
             return tr("closureProblem.formalReferralRequired", ["concerns": c.map { S.concern($0, profile) }.joined(separator: ", ")])
+        case .transferDestinationMissing: return tr("closureProblem.transferDestinationMissing")
+        case .transferNotFormal(let c):
+            return tr("closureProblem.transferNotFormal", ["concerns": c.map { S.concern($0, profile) }.joined(separator: ", ")])
         }
     }
 

@@ -67,7 +67,50 @@ struct WorkflowTests {
         #expect(problems(.other, safe: true, assessed: true).isEmpty)
         #expect(problems(.other, assessed: true) == [.safetyNotConfirmed])
         #expect(problems(.turned18, assessed: true).isEmpty)
-        #expect(problems(.transferred, assessed: true).isEmpty)
+        #expect(problems(.transferred, assessed: true) == [.transferDestinationMissing])
+    }
+
+    @Test("a transfer names where the case went; for a concern the law sends to formal services it must go to one (issue #15)")
+    func transferMustNameAFormalService() {
+        let rules = ProfileRules(formalReportConcerns: ["sexual_violence"])
+        func problems(_ to: TransferDestination?, concerns: [String] = ["sexual_violence"],
+                      referrals: [(status: ReferralStatus, formal: Bool)] = [(.pending, false)]) -> [ClosureProblem] {
+            ClosureRules.problems(Closure(reason: .transferred, goalsMet: false, childSafe: false, referralsResolvedOrExplained: true,
+                                          note: "Handed over.", transferredTo: to),
+                                  concerns: concerns, referrals: referrals, rules: rules, hasPlan: false, assessed: true)
+        }
+        // The case of the issue: sexual violence, only a family-mediation referral, "transferred" to nowhere.
+        #expect(problems(nil) == [.transferDestinationMissing])
+        #expect(problems(TransferDestination(name: "   ", service: .police)) == [.transferDestinationMissing])
+        // To mediation, or any service that is not formal: refused, even after a formal referral.
+        #expect(problems(TransferDestination(name: "Bwalo elders", service: .familyMediation)) == [.transferNotFormal(["sexual_violence"])])
+        #expect(problems(TransferDestination(name: "Village school", service: .education), referrals: [(.accepted, true)])
+                == [.transferNotFormal(["sexual_violence"])])
+        // To a formal service, from the directory or written in: the case is handed over.
+        #expect(problems(TransferDestination(providerID: UUID(), name: "District police child desk", service: .police)).isEmpty)
+        #expect(problems(TransferDestination(name: "Provincial social welfare office", service: .socialWelfare)).isEmpty)
+        // Concerns the law leaves to the community may go anywhere named.
+        #expect(problems(TransferDestination(name: "Bwalo elders", service: .familyMediation), concerns: ["neglect"]).isEmpty)
+        // Other reasons keep the rule: mediation alone is not enough.
+        let other = ClosureRules.problems(Closure(reason: .turned18, goalsMet: false, childSafe: true, referralsResolvedOrExplained: true,
+                                                  note: "Eighteen now."),
+                                          concerns: ["sexual_violence"], referrals: [(.completed, false)], rules: rules, hasPlan: false, assessed: true)
+        #expect(other == [.formalReferralRequired(["sexual_violence"])])
+        // A destination given for another reason changes nothing.
+        let stray = ClosureRules.problems(Closure(reason: .turned18, goalsMet: false, childSafe: true, referralsResolvedOrExplained: true,
+                                                  note: "Eighteen now.", transferredTo: TransferDestination(name: "Police", service: .police)),
+                                          concerns: ["sexual_violence"], referrals: [], rules: rules, hasPlan: false, assessed: true)
+        #expect(stray == [.formalReferralRequired(["sexual_violence"])])
+    }
+
+    @Test("family mediation for a concern the law sends to formal services warns before it is sent; nothing else does")
+    func mediationWarns() {
+        let rules = ProfileRules(formalReportConcerns: ["sexual_violence", "child_marriage"])
+        #expect(ReferralRules.mediationWarning(service: .familyMediation, concerns: ["neglect", "sexual_violence"], rules: rules) == ["sexual_violence"])
+        #expect(ReferralRules.mediationWarning(service: .familyMediation, concerns: ["neglect"], rules: rules).isEmpty)
+        for s in ServiceType.allCases where s != .familyMediation {
+            #expect(ReferralRules.mediationWarning(service: s, concerns: ["sexual_violence"], rules: rules).isEmpty, "\(s)")
+        }
     }
 
     @Test func referralTransitions() {

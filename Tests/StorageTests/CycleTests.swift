@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GRDB
 @testable import Model
 @testable import Storage
 
@@ -110,6 +111,34 @@ struct CycleTests {
         try store.updateReferral(id: r.id, to: .accepted, note: "", author: "fp")
         try store.updateReferral(id: r.id, to: .completed, note: "", author: "fp")
         try store.closeCase(caseID: c.id, close, rules: rules, author: "fp")
+    }
+
+    @Test("a sexual-violence case with only family mediation cannot be closed by calling it a transfer (issue #15)")
+    func transferDoesNotDodgeTheLaw() throws {
+        let (_, store, c, _, _) = try setUp(concerns: ["sexual_violence"])
+        try assessLow(store, c.id)
+        let elders = try store.saveProvider(ServiceProvider(name: "Bwalo elders (fictional)", services: [.familyMediation], area: "Kampung Fiksi",
+                                                            contact: "", hours: "", notes: ""))
+        let police = try store.saveProvider(ServiceProvider(name: "Police child desk (fictional)", services: [.police], area: "Kampung Fiksi",
+                                                            contact: "", hours: "", notes: ""))
+        let r = try store.sendReferral(caseID: c.id, providerID: elders.id, service: .familyMediation, reason: "Talk with the families", urgent: false, author: "fp")
+        try store.updateReferral(id: r.id, to: .accepted, note: "", author: "fp")
+        try store.updateReferral(id: r.id, to: .completed, note: "", author: "fp")
+        var transfer = Closure(reason: .transferred, goalsMet: false, childSafe: true, referralsResolvedOrExplained: true, note: "Handed over.")
+        #expect(throws: CycleError.cannotClose([.transferDestinationMissing])) { try store.closeCase(caseID: c.id, transfer, rules: rules, author: "fp") }
+        transfer.transferredTo = TransferDestination(providerID: elders.id, name: elders.name, service: .familyMediation)
+        #expect(throws: CycleError.cannotClose([.transferNotFormal(["sexual_violence"])])) { try store.closeCase(caseID: c.id, transfer, rules: rules, author: "fp") }
+        #expect(try store.caseRecord(id: c.id)?.status == .open)
+        transfer.transferredTo = TransferDestination(providerID: police.id, name: police.name, service: .police)
+        try store.closeCase(caseID: c.id, transfer, rules: rules, author: "fp")
+        #expect(try store.caseRecord(id: c.id)?.status == .transferred)
+        // Where the case went is kept with the closure on the timeline.
+        let json = try store.pool.read { db in
+            try String.fetchOne(db, sql: "SELECT data_json FROM case_event WHERE case_id = ? AND kind = 'closed'", arguments: [c.id.uuidString])
+        }
+        let kept = try json.map { try JSONDecoder().decode(Closure.self, from: Data($0.utf8)) }
+        #expect(kept?.transferredTo?.name == "Police child desk (fictional)")
+        #expect(kept?.transferredTo?.providerID == police.id)
     }
 
     @Test func dueTodayListsWhatIsLate() throws {

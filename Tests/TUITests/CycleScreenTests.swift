@@ -191,6 +191,57 @@ struct CycleScreenTests {
         #expect(try d.store.caseRecord(id: d.store.casePage(after: nil, limit: 1)[0].id)?.status == .open)
     }
 
+    @Test("family mediation after sexual violence warns and asks again before it is sent; a transfer names where the case went, and only a formal service will do (issue #15)")
+    func mediationWarnsAndTransferNamesAFormalService() throws {
+        let d = try Driver()
+        var r = sampleUrgent()
+        r.concerns = ["sexual_violence"]
+        let c = try d.store.registerCase(from: r, draftID: UUID(), author: "fp")
+        let calm = RiskAnswers(immediateDanger: false, harmerHasAccess: false, severity: .mild, frequency: .once, safeAdult: true, childViews: "")
+        try d.store.recordAssessment(caseID: c.id, Assessment(answers: calm, chosen: .low, whyDifferent: ""), author: "fp")
+        _ = try d.store.saveProvider(ServiceProvider(name: "Bwalo elders", services: [.familyMediation], area: "Kampung Fiksi", contact: "", hours: "", notes: ""))
+        _ = try d.store.saveProvider(ServiceProvider(name: "Police child desk", services: [.police], area: "Kampung Fiksi", contact: "", hours: "", notes: ""))
+        d.press(.char("c"), .enter)
+        // Family mediation (6): the warning is on screen before anything is sent, and a plain F2 does not send it.
+        d.press(.char("f"), .char("6"), .function(2))
+        var flat: String { d.text.replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression) }
+        #expect(flat.contains("Family mediation alone is not enough and can put the child back in danger."), "\(d.text)")
+        d.press(.tab)
+        d.type("Talk with both families.")
+        d.press(.function(2))
+        #expect(d.app.top is FormScreen)
+        #expect(try d.store.referrals(caseID: c.id, viewer: d.app.session!).isEmpty)
+        #expect(flat.contains("Send family mediation anyway?"), "\(d.text)")
+        // "No" goes back to the choice of service, still nothing sent; "yes" sends it.
+        d.press(.char("2"), .function(2))
+        #expect(d.contains("Which service"), "\(d.text)")
+        #expect(try d.store.referrals(caseID: c.id, viewer: d.app.session!).isEmpty)
+        d.press(.char("6"), .function(2), .tab)
+        d.type("Talk with both families.")
+        d.press(.tab, .tab, .char("1"), .function(2))
+        #expect(try d.store.referrals(caseID: c.id, viewer: d.app.session!).map(\.service) == [.familyMediation], "\(d.text)")
+        // Close as "transferred" (4): the next step asks where, and says only a formal service will do.
+        d.press(.char("x"), .char("4"), .tab, .down, .char(" "), .down, .char(" "), .tab)
+        d.type("The elders will look after it.")
+        d.press(.function(2))
+        #expect(flat.contains("Where did the case go?"), "\(d.text)")
+        #expect(flat.contains("transfer this case only to the police, social welfare, health or legal aid"), "\(d.text)")
+        // Nothing chosen: asked; the elders: refused with the law's words; the case stays open.
+        d.press(.function(2))
+        #expect(d.contains("Please answer this question."))
+        d.press(.char("1"), .function(2))
+        #expect(flat.contains("Such a case can be transferred only to one of them; mediation alone is not enough."), "\(d.text)")
+        #expect(try d.store.caseRecord(id: c.id, viewer: d.app.session!)?.status == .open)
+        // Written in without a name: asked for the name.
+        d.press(.char("3"), .function(2))
+        #expect(d.contains("Please answer this question."))
+        #expect(try d.store.caseRecord(id: c.id, viewer: d.app.session!)?.status == .open)
+        // The police child desk: the case is transferred, and the closing form is gone too.
+        d.press(.backTab, .char("2"), .function(2))
+        #expect(try d.store.caseRecord(id: c.id, viewer: d.app.session!)?.status == .transferred, "\(d.text)")
+        #expect(d.app.top is CaseDetailScreen, "\(d.text)")
+    }
+
     @Test("closing without a risk assessment says kindly what is missing, before and after F2; after an assessment it closes")
     func closingNeedsAnAssessment() throws {
         let d = try Driver()
