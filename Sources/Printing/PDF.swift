@@ -119,6 +119,14 @@ public enum PDFPrinter {
             pango_font_description_free(font)
             pango_layout_set_width(l, Int32(width * Double(kinga_pango_scale())))
             pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR)
+            // Every paragraph in the document's direction (Kinga's languages are all written left to right),
+            // never guessed from its first letter: Pango's default would lay "ليلى (Layla)" out right to left,
+            // as "(Layla) ليلى", and a sentence starting with an Arabic name back to front. Inside the paragraph,
+            // Unicode's bidi algorithm (through FriBidi) still runs each Arabic or Hebrew stretch right to left,
+            // so the page shows the order the screen and the text printout show (issue #15).
+            pango_layout_set_auto_dir(l, 0)
+            pango_context_set_base_dir(pango_layout_get_context(l), PANGO_DIRECTION_LTR)
+            pango_layout_context_changed(l)
             pango_layout_set_text(l, text, -1)
             return l
         }
@@ -192,7 +200,7 @@ public enum PDFPrinter {
             let lab = layout(label, size: 9.5, bold: true, width: labelWidth - 6)
             defer { kinga_g_object_unref(UnsafeMutableRawPointer(lab)) }
             // A value on one line is not given a width, so it starts at the value column whatever its script
-            // (an Arabic name stays beside its label); longer values wrap in their own direction.
+            // (an Arabic name stays beside its label).
             if pango_layout_get_line_count(v) == 1 { pango_layout_set_width(v, -1) }
             let h = max(height(v), height(lab))
             newPageIfNeeded(h)

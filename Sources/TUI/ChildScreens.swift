@@ -117,9 +117,18 @@ final class ChildReportScreen: Screen {
         let spacing = (area.maxY - y) >= c.choices.count * 2 ? 2 : 1
         for (i, label) in c.choices.enumerated() where y < area.maxY {
             let isSelected = i == selected && (!isTextStep || choiceFocus)
-            Draw.menuItem(&g, key: "\(i + 1)", label: label, x: x, y: y, width: w, selected: isSelected)
+            Draw.menuItem(&g, key: choiceKey(i), label: label, x: x, y: y, width: w, selected: isSelected)
             y += spacing
         }
+    }
+
+    /// The key shown beside choice `i`. While the child types an answer, digits are part of the answer, so the
+    /// two choices of a typed-answer step are offered by keys that cannot be typed: Enter goes on, ↓ moves to
+    /// "I don't want to say" (then Enter, or 2, chooses it). Elsewhere the choice's number (issue #15: `2`
+    /// typed "2" instead of choosing "I don't want to say").
+    private func choiceKey(_ i: Int) -> String {
+        guard isTextStep && !choiceFocus else { return "\(i + 1)" }
+        return i == 0 ? tr("child.key.enter") : tr("child.key.down")
     }
 
     // MARK: Keys
@@ -144,7 +153,7 @@ final class ChildReportScreen: Screen {
         if isTextStep && !choiceFocus {
             switch key {
             case .enter, .tab: return choose(0, app)
-            case .down: choiceFocus = true; selected = 0; return .none
+            case .down: choiceFocus = true; selected = 1; return .none   // "I don't want to say", as its ↓ says
             default:
                 _ = field.handle(key)
                 return .none
@@ -295,7 +304,10 @@ final class ChildReportScreen: Screen {
         let c = content(app)
         var text = c.question
         if !c.body.isEmpty { text += ". " + c.body }
-        for (i, choice) in c.choices.enumerated() { text += ". \(i + 1): " + choice.replacingOccurrences(of: "[x] ", with: "").replacingOccurrences(of: "[ ] ", with: "") }
+        for (i, choice) in c.choices.enumerated() {
+            let key = isTextStep && !choiceFocus ? tr(i == 0 ? "child.key.enter.spoken" : "child.key.down.spoken") : "\(i + 1)"
+            text += ". \(key): " + choice.replacingOccurrences(of: "[x] ", with: "").replacingOccurrences(of: "[ ] ", with: "")
+        }
         Speaker.say(text, language: (chosen ?? L10n.current).code)
     }
 }

@@ -18,6 +18,25 @@ func pdfText(_ path: String) throws -> String {
     return try String(contentsOfFile: out, encoding: .utf8)
 }
 
+/// The words of a PDF's first page with their left edge and baseline, in points, through `pdftotext -bbox`.
+func pdfWords(_ path: String) throws -> [(text: String, x: Double, y: Double)] {
+    let out = NSTemporaryDirectory() + "kinga-pdf-" + UUID().uuidString + ".html"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    var pid: pid_t = 0
+    let argv = ["pdftotext", "-bbox", "-f", "1", "-l", "1", path, out]
+    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { for a in cargs { free(a) } }
+    guard posix_spawnp(&pid, "pdftotext", nil, nil, &cargs, environ) == 0 else { throw CocoaError(.fileNoSuchFile) }
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    let html = try String(contentsOfFile: out, encoding: .utf8)
+    let word = try Regex(#"<word xMin="([0-9.]+)" yMin="[0-9.]+" xMax="[0-9.]+" yMax="([0-9.]+)">([^<]*)</word>"#)
+    return html.matches(of: word).compactMap { m in
+        guard let x = Double(m.output[1].substring ?? ""), let y = Double(m.output[2].substring ?? "") else { return nil }
+        return (String(m.output[3].substring ?? ""), x, y)
+    }
+}
+
 @Suite("Printouts as PDF and text, with rights and a trace (issue #8)")
 struct PrintoutTests {
     func doc(_ paragraphs: Int = 1) -> PrintDocument {
@@ -47,6 +66,32 @@ struct PrintoutTests {
         #expect(pages.allSatisfy { $0.contains("Confidential") }, "the footer on every page")
         #expect(pages[1].contains("KG-2026-0001 · page 2"), "the case and the page on every page")
         #expect(throws: PDFPrinter.Failure.self) { try PDFPrinter.write(doc(), to: dir.path + "/no/such/folder/x.pdf") }
+    }
+
+    @Test("mixed-direction values keep the order the screen shows: 'ليلى (Layla)' prints with the Arabic first, left of '(Layla)' (issue #15)")
+    func mixedDirectionKeepsTheScreenOrder() throws {
+        let dir = TempDir()
+        let path = dir.path + "/bidi.pdf"
+        let d = PrintDocument(title: "Case summary", subtitle: "KG-2026-0001",
+                              blocks: [.field(label: "Child", value: "ليلى (Layla)"),
+                                       .paragraph("ليلى (Layla) told her teacher, 9 days ago.")],
+                              footer: "Confidential.", reference: "KG-2026-0001")
+        try PDFPrinter.write(d, to: path)
+        let words = try pdfWords(path)
+        // Each "(Layla)" must stand right of the Arabic word on its line, as on the screen (left to right).
+        let layla = words.filter { $0.text.contains("Layla") }
+        let arabic = words.filter { $0.text.unicodeScalars.contains { (0x0600...0x06FF).contains($0.value) || (0xFE70...0xFEFF).contains($0.value) } }
+        // (pdftotext may cut an Arabic word into letters: every piece counts.)
+        #expect(layla.count == 2, "\(words)")
+        for l in layla {
+            let same = arabic.filter { abs($0.y - l.y) < 2 }
+            #expect(!same.isEmpty && same.allSatisfy { $0.x < l.x }, "\(words)")
+        }
+        // The sentence reads left to right: "told" right of "(Layla)", "ago." last.
+        if let told = words.first(where: { $0.text == "told" }), let ago = words.first(where: { $0.text == "ago." }),
+           let l = layla.max(by: { $0.y < $1.y }) {
+            #expect(l.x < told.x && told.x < ago.x, "\(words)")
+        } else { Issue.record("words missing: \(words)") }
     }
 
     @Test("written beside the database as text and PDF, private, on the timeline and in the audit; refused for a case not yours")

@@ -93,6 +93,35 @@ struct ChildReportTests {
         #expect(d.contains(String(l.text("caseTaken").prefix(20))) || code != "en")
     }
 
+    @Test("on the typed-answer steps digits are part of the answer; ↓ then Enter chooses 'I don't want to say' (issue #15)")
+    func typedStepsKeepDigits() throws {
+        let d = try lockedKiosk()
+        let en = try #require(Languages.shared.all.firstIndex { $0.code == "en" })
+        d.press(.function(3), .char(Character("\(en + 1)")), .enter, .char("1"), .char("1"))
+        #expect(d.contains("What is your name?") || d.contains(Languages.shared.language(code: "en")!.text("child.name.q")))
+        // The choices are offered by keys that cannot be typed, not by 1 and 2.
+        #expect(d.contains("Enter  " + Languages.shared.language(code: "en")!.text("child.goOn")), "\(d.text)")
+        #expect(d.contains("↓  I don't want to say"), "\(d.text)")
+        #expect(!d.contains("2  I don't want to say"))
+        d.type("2")                                            // a digit is typed, nothing is chosen
+        #expect(d.contains(Languages.shared.language(code: "en")!.text("child.name.q")))
+        d.press(.backspace, .down)                            // ↓ goes to "I don't want to say"; the keys are numbers again
+        #expect(d.contains("▸ 2  I don't want to say"), "\(d.text)")
+        d.press(.enter)
+        #expect(d.contains(Languages.shared.language(code: "en")!.text("child.what.q")))
+        d.press(.char("1"), .char("8"))
+        d.type("on 2 May at 12")                              // digits again
+        d.press(.enter)
+        d.press(.char("1"))
+        d.type("0812 555")
+        d.press(.down, .enter)                                // no way to reach me: the typed number is dropped
+        d.press(.char("1"))
+        let c = try #require(try childCases(d.store).first)
+        #expect(c.childName.isEmpty)
+        #expect(c.report.whenHappened == "on 2 May at 12")
+        #expect(c.report.reporterContact.isEmpty)
+    }
+
     @Test("Esc asks once, then wipes everything typed and returns to the lock screen")
     func stopWipes() throws {
         let d = try lockedKiosk()
