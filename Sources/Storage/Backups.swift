@@ -99,7 +99,7 @@ extension KingaStore {
     /// - Returns: the new backup's path, or nil when none was due.
     @discardableResult
     public func backupIfDue() throws -> String? {
-        guard try caseCount() > 0 else { return nil }
+        guard try caseCount(reader: nil) > 0 else { return nil }
         if let newest = backups().first, clock.now.timeIntervalSince(newest.madeAt) < Self.backupInterval { return nil }
         return try makeAutomaticBackup(reason: "daily")
     }

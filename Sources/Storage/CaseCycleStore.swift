@@ -102,10 +102,12 @@ extension KingaStore {
     // MARK: - Assessment
 
     /// Records an assessment: the chosen risk level becomes the case's, the timeline shows the guide's
-    /// suggestion and reasons, and the first action is marked done.
-    /// - Throws: `CycleError.assessmentReasonMissing`, `.caseClosed`, `StoreError.notFound`.
-    public func recordAssessment(caseID: UUID, _ a: Assessment, author: String) throws {
+    /// suggestion and reasons, and the first action is marked done. Recorded as the session's user's.
+    /// - Throws: `CycleError.assessmentReasonMissing`, `.caseClosed`, `StoreError.notFound`,
+    ///   `StoreError.accessDenied` (audited) when nobody is logged in or the user may not work on the case.
+    public func recordAssessment(caseID: UUID, _ a: Assessment) throws {
         guard !a.missingReason else { throw CycleError.assessmentReasonMissing }
+        let me = try sessionUser("case.assessment", caseID: caseID)
         var clean = a
         clean.whyDifferent = TextSafety.clean(a.whyDifferent, multiline: true)
         clean.answers.childViews = TextSafety.clean(a.answers.childViews, multiline: true)
@@ -116,7 +118,7 @@ extension KingaStore {
             var body = "Guide suggested \(clean.suggested.rawValue) risk because \(clean.reasons.map(\.words).joined(separator: "; ")).\nChosen: \(clean.chosen.rawValue)."
             if !clean.whyDifferent.isEmpty { body += "\nWhy: \(clean.whyDifferent)" }
             if !clean.answers.childViews.isEmpty { body += "\nThe child's views: \(clean.answers.childViews)" }
-            try insertEvent(db, caseID: caseID, at: now, kind: .assessment, author: author,
+            try insertEvent(db, caseID: caseID, at: now, kind: .assessment, author: me.name,
                             summary: "Assessment: \(clean.chosen.rawValue) risk" + (clean.chosen != clean.suggested ? " (guide said \(clean.suggested.rawValue))" : ""),
                             body: body, data: data)
             try db.execute(sql: "UPDATE case_record SET risk_level = ?, assessed = 1 WHERE id = ?", arguments: [clean.chosen.rawValue, caseID.uuidString])
@@ -126,9 +128,12 @@ extension KingaStore {
 
     // MARK: - Case plan
 
-    /// Saves the case plan (a new version replaces the old one on the case; both stay on the timeline).
-    /// - Throws: `CycleError.required("goal")` when there is no goal, `.caseClosed`.
-    public func saveCasePlan(caseID: UUID, _ plan: CasePlan, author: String) throws {
+    /// Saves the case plan (a new version replaces the old one on the case; both stay on the timeline), as the
+    /// session's user's.
+    /// - Throws: `CycleError.required("goal")` when there is no goal, `.caseClosed`; `StoreError.accessDenied`
+    ///   (audited) when nobody is logged in or the user may not work on the case.
+    public func saveCasePlan(caseID: UUID, _ plan: CasePlan) throws {
+        let me = try sessionUser("case.case_plan", caseID: caseID)
         var clean = plan
         clean.goals = plan.goals.map { PlanGoal(what: TextSafety.clean($0.what, multiline: false), who: TextSafety.clean($0.who, multiline: false), by: $0.by) }
             .filter { !$0.what.trimmingCharacters(in: .whitespaces).isEmpty }
@@ -142,7 +147,7 @@ extension KingaStore {
             let body = clean.goals.map { "• \($0.what) — \($0.who.isEmpty ? "?" : $0.who)\($0.by.map { " — by \($0.iso)" } ?? "")" }.joined(separator: "\n")
                 + (clean.childViews.isEmpty ? "" : "\nThe child's views: \(clean.childViews)")
                 + (clean.caregiverViews.isEmpty ? "" : "\nThe caregiver's views: \(clean.caregiverViews)")
-            try insertEvent(db, caseID: caseID, at: now, kind: .casePlan, author: author,
+            try insertEvent(db, caseID: caseID, at: now, kind: .casePlan, author: me.name,
                             summary: "Case plan: \(clean.goals.count) goal\(clean.goals.count == 1 ? "" : "s")", body: body, data: data)
             try db.execute(sql: "UPDATE case_record SET has_plan = 1 WHERE id = ?", arguments: [caseID.uuidString])
         }
@@ -204,14 +209,18 @@ extension KingaStore {
 
     // MARK: - Referrals
 
-    /// Sends a referral. Refused when consent is missing, unless `override` (a supervisor's name and reason) is
-    /// given; the override is stored and shown on the timeline only when it was really needed and used.
-    /// - Throws: `CycleError.consentMissing`, `.providerUnavailable`, `.required("reason")`, `.caseClosed`.
+    /// Sends a referral, as the session's user. Refused when consent is missing, unless the session's user may
+    /// override consent (a supervisor) and gives `consentOverride`, the reason; the override is stored under
+    /// their name and shown on the timeline only when it was really needed and used.
+    /// - Throws: `CycleError.consentMissing` (no consent and no override reason), `.providerUnavailable`,
+    ///   `.required("reason")`, `.caseClosed`; `StoreError.accessDenied` (audited) when nobody is logged in, the
+    ///   user may not work on the case, or an override is needed and the user may not override consent.
     @discardableResult
     public func sendReferral(caseID: UUID, providerID: UUID, service: ServiceType, reason: String, urgent: Bool,
-                             override: (supervisor: User, reason: String)? = nil, author: String) throws -> Referral {
+                             consentOverride: String? = nil) throws -> Referral {
         let why = TextSafety.clean(reason, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw CycleError.required("reason") }
+        let me = try sessionUser("case.referral_sent", caseID: caseID)
         let now = clock.now
         let today = clock.today
         let id = UUID()
@@ -222,11 +231,11 @@ extension KingaStore {
                 .flatMap(Self.provider(from:)), !p.retired else { throw CycleError.providerUnavailable }
             var usedOverride: (String, String)?
             if ConsentCheck.of(c.report) == .missing {
-                guard let o = override, !o.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw CycleError.consentMissing }
-                guard o.supervisor.can(.overrideConsent, demo: isDemo) else {
-                    throw Denied(actor: o.supervisor.name, caseID: caseID, what: "consent override")
+                guard let o = consentOverride, !o.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw CycleError.consentMissing }
+                guard me.can(.overrideConsent, demo: isDemo) else {
+                    throw Denied(actor: me.name, caseID: caseID, what: "consent override")
                 }
-                usedOverride = (o.supervisor.name, TextSafety.clean(o.reason, multiline: true))
+                usedOverride = (me.name, TextSafety.clean(o, multiline: true))
             }
             try db.execute(sql: """
                 INSERT INTO referral(id, case_id, provider_id, device_id, version, created_at, updated_at, service_type, reason, urgent,
@@ -236,7 +245,7 @@ extension KingaStore {
                                  ISO8601.format(now), service.rawValue, why, urgent, today.iso, usedOverride?.0, usedOverride?.1])
             var body = "To: \(p.name) (\(service.rawValue.replacingOccurrences(of: "_", with: " ")))\(urgent ? ", URGENT" : "").\nReason: \(why)"
             if let o = usedOverride { body += "\nConsent was not recorded. Supervisor \(o.0) overrode the consent check: \(o.1)" }
-            try insertEvent(db, caseID: caseID, at: now, kind: .referralSent, author: author,
+            try insertEvent(db, caseID: caseID, at: now, kind: .referralSent, author: me.name,
                             summary: "Referral sent to \(p.name)" + (usedOverride != nil ? " (consent override)" : ""), body: body)
             try markFirstAction(db, caseID, at: now)
         }
@@ -244,9 +253,12 @@ extension KingaStore {
         return r
     }
 
-    /// Moves a referral to a new status, with the provider's reason or feedback; on the case timeline.
-    /// - Throws: `CycleError.invalidTransition`, `.declineReasonMissing`, `StoreError.notFound`.
-    public func updateReferral(id: UUID, to status: ReferralStatus, note: String, feedback: String = "", author: String) throws {
+    /// Moves a referral to a new status, with the provider's reason or feedback; on the case timeline as the
+    /// session's user's.
+    /// - Throws: `CycleError.invalidTransition`, `.declineReasonMissing`, `StoreError.notFound`,
+    ///   `StoreError.accessDenied` (audited) when nobody is logged in or the user may not work on the case.
+    public func updateReferral(id: UUID, to status: ReferralStatus, note: String, feedback: String = "") throws {
+        let me = try sessionUser("case.referral_updated")
         let cleanNote = TextSafety.clean(note, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
         let cleanFeedback = TextSafety.clean(feedback, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
         if status == .declined && cleanNote.isEmpty { throw CycleError.declineReasonMissing }
@@ -261,7 +273,7 @@ extension KingaStore {
             var body = "\(r.providerName): \(r.status.rawValue) → \(status.rawValue)."
             if !cleanNote.isEmpty { body += "\n\(cleanNote)" }
             if !cleanFeedback.isEmpty { body += "\nFeedback: \(cleanFeedback)" }
-            try insertEvent(db, caseID: r.caseID, at: now, kind: .referralUpdated, author: author,
+            try insertEvent(db, caseID: r.caseID, at: now, kind: .referralUpdated, author: me.name,
                             summary: "Referral to \(r.providerName) \(status.rawValue)", body: body)
         }
     }
@@ -271,8 +283,10 @@ extension KingaStore {
     }
 
     /// Referrals, newest first; filtered by status and/or case.
-    public func referrals(status: ReferralStatus? = nil, caseID: UUID? = nil, limit: Int = 500, viewer: User? = nil) throws -> [Referral] {
-        let s = scope(viewer)
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
+    ///   whole database during a session (see `Viewer`); database errors.
+    public func referrals(status: ReferralStatus? = nil, caseID: UUID? = nil, limit: Int = 500, viewer: Viewer) throws -> [Referral] {
+        let s = try scope(viewer)
         return try pool.read { db in
             var sql = Self.referralSQL + " WHERE \(s.sql)"
             var args: StatementArguments = s.args
@@ -317,12 +331,14 @@ extension KingaStore {
     // MARK: - Follow-up
 
     /// Records a follow-up and schedules the next one (the given date, else the profile's interval for the
-    /// case's risk level).
-    /// - Throws: `CycleError.required("outcome")`, `.caseClosed`.
-    public func recordFollowUp(caseID: UUID, _ f: FollowUp, deadlines: Deadlines, author: String) throws {
+    /// case's risk level), as the session's user's.
+    /// - Throws: `CycleError.required("outcome")`, `.caseClosed`; `StoreError.accessDenied` (audited) when
+    ///   nobody is logged in or the user may not work on the case.
+    public func recordFollowUp(caseID: UUID, _ f: FollowUp, deadlines: Deadlines) throws {
         var clean = f
         clean.outcome = TextSafety.clean(f.outcome, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !clean.outcome.isEmpty else { throw CycleError.required("outcome") }
+        let me = try sessionUser("case.follow_up", caseID: caseID)
         let now = clock.now
         let today = clock.today
         try write { db in
@@ -332,7 +348,7 @@ extension KingaStore {
             // A child who is not safe is seen again at the high-risk interval, whatever the assessed level.
             let next = clean.next ?? Workflow.nextFollowUp(after: today, risk: clean.childSafe ? risk : .high, deadlines: deadlines)
             clean.next = next
-            try insertEvent(db, caseID: caseID, at: now, kind: .followUp, author: author,
+            try insertEvent(db, caseID: caseID, at: now, kind: .followUp, author: me.name,
                             summary: "Follow-up \(clean.mode.rawValue): " + (clean.childSafe ? "child safe" : "CHILD NOT SAFE") + " · next \(next.iso)",
                             body: "How: \(clean.mode.rawValue). Child safe now: \(clean.childSafe ? "yes" : "NO: assess the risk again").\n\(clean.outcome)\nNext follow-up: \(next.iso)",
                             data: try Self.encode(clean))
@@ -343,8 +359,6 @@ extension KingaStore {
 
     // MARK: - Closure
 
-    /// Closes a case after checking the closure rules (checklist, open referrals, the profile's formal-referral rule).
-    /// - Throws: `CycleError.cannotClose(problems)`, `.caseClosed`.
     /// What happened to a request to close.
     public enum ClosureOutcome: Equatable, Sendable {
         case closed
@@ -352,32 +366,27 @@ extension KingaStore {
         case awaitingApproval
     }
 
-    /// Closes a case, or, for a high-risk or urgent case when `by` may not approve closures, puts the closure in
-    /// the supervisor's review queue (issue #4: closure of high-risk cases requires approval).
-    /// - Throws: `CycleError.cannotClose(problems)`, `.caseClosed`.
+    /// The session's user asks to close a case: it closes, or, for a high-risk or urgent case when they may not
+    /// approve closures, the closure goes to the supervisor's review queue (`ClosureApproval`, issue #4).
+    /// - Throws: `CycleError.cannotClose(problems)`, `.caseClosed`, `StoreError.notFound`;
+    ///   `StoreError.accessDenied` (audited) when nobody is logged in or the user may not work on the case.
     @discardableResult
-    public func requestClosure(caseID: UUID, _ c: Closure, rules: ProfileRules, by user: User) throws -> ClosureOutcome {
-        let (risk, urgent) = try pool.read { db -> (String?, Bool) in
-            guard let r = try Row.fetchOne(db, sql: "SELECT risk_level, urgent FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) else {
-                throw StoreError.notFound
-            }
-            return (r["risk_level"], r["urgent"])
-        }
-        let needsApproval = (risk == RiskLevel.high.rawValue || urgent) && !user.can(.approveClosure, demo: isDemo)
-        if !needsApproval {
-            try closeCase(caseID: caseID, c, rules: rules, author: user.name)
-            return .closed
-        }
-        try write { db in
+    public func requestClosure(caseID: UUID, _ c: Closure, rules: ProfileRules) throws -> ClosureOutcome {
+        let me = try sessionUser("case.close", caseID: caseID)
+        return try write { db in
             try requireOpen(db, caseID)
             let problems = try closureProblems(db, caseID: caseID, c, rules: rules)
             guard problems.isEmpty else { throw CycleError.cannotClose(problems) }
-            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: user.name,
+            if try closureDecision(db, caseID: caseID, by: me) == .close {
+                try close(db, caseID: caseID, c, author: me.name)
+                return .closed
+            }
+            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: me.name,
                             summary: "Closure asked: waiting for a supervisor's approval", body: TextSafety.clean(c.note, multiline: true))
             try db.execute(sql: "UPDATE case_record SET closure_request = ?, returned_comment = NULL WHERE id = ?",
                            arguments: [try Self.encode(c), caseID.uuidString])
+            return .awaitingApproval
         }
-        return .awaitingApproval
     }
 
     /// Cases whose closure waits for a supervisor, oldest first: (case, child, who asked is on the timeline).
@@ -388,26 +397,37 @@ extension KingaStore {
         }
     }
 
-    /// A supervisor approves a waiting closure: the case closes with the closure as asked.
-    /// - Throws: `StoreError.accessDenied` when `supervisor` may not approve; `StoreError.notFound` when nothing waits.
-    public func approveClosure(caseID: UUID, rules: ProfileRules, by supervisor: User) throws {
-        guard supervisor.can(.approveClosure, demo: isDemo) else {
-            try recordAudit(actor: supervisor.name, action: "access.denied", caseID: caseID, detail: "approve closure")
+    /// The session's user, a supervisor, approves a waiting closure: the case closes with the closure as asked.
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in or the user may not approve
+    ///   closures; `StoreError.notFound` when nothing waits; `CycleError.cannotClose` when the closure no
+    ///   longer meets the rules.
+    public func approveClosure(caseID: UUID, rules: ProfileRules) throws {
+        let me = try sessionUser("approve closure", caseID: caseID)
+        guard me.can(.approveClosure, demo: isDemo) else {
+            try recordAudit(actor: me.name, action: "access.denied", caseID: caseID, detail: "approve closure")
             throw StoreError.accessDenied
         }
         guard let json = try pool.read({ db in try String.fetchOne(db, sql: "SELECT closure_request FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) }),
               let c = try? Self.decode(Closure.self, json) else { throw StoreError.notFound }
-        try closeCase(caseID: caseID, c, rules: rules, author: supervisor.name + " (approved)")
+        try write { db in
+            try requireOpen(db, caseID)
+            let problems = try closureProblems(db, caseID: caseID, c, rules: rules)
+            guard problems.isEmpty else { throw CycleError.cannotClose(problems) }
+            try close(db, caseID: caseID, c, author: me.name + " (approved)")
+        }
     }
 
-    /// A supervisor returns a waiting closure (or other work) for correction, with a comment the focal point
-    /// sees on "Due today".
-    public func returnForCorrection(caseID: UUID, comment: String, by supervisor: User) throws {
+    /// The session's user, a supervisor, returns a waiting closure (or other work) for correction, with a
+    /// comment the focal point sees on "Due today".
+    /// - Throws: `CycleError.required("comment")`; `StoreError.accessDenied` when nobody is logged in or the
+    ///   user may not review work.
+    public func returnForCorrection(caseID: UUID, comment: String) throws {
         let why = TextSafety.clean(comment, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw CycleError.required("comment") }
-        guard supervisor.can(.reviewQueue, demo: isDemo) else { throw StoreError.accessDenied }
+        let me = try sessionUser("return for correction", caseID: caseID)
+        guard me.can(.reviewQueue, demo: isDemo) else { throw StoreError.accessDenied }
         try write { db in
-            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: supervisor.name,
+            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: me.name,
                             summary: "Returned for correction: \(why.split(separator: "\n").first ?? "")", body: why)
             try db.execute(sql: "UPDATE case_record SET closure_request = NULL, returned_comment = ? WHERE id = ?", arguments: [why, caseID.uuidString])
         }
@@ -425,35 +445,62 @@ extension KingaStore {
                                      hasPlan: row?["has_plan"] ?? false, assessed: row?["assessed"] ?? false)
     }
 
-    public func closeCase(caseID: UUID, _ c: Closure, rules: ProfileRules, author: String) throws {
+    /// `ClosureApproval.decide` for the case as it is in `db` and the user `user`.
+    private func closureDecision(_ db: Database, caseID: UUID, by user: User) throws -> ClosureApproval.Decision {
+        guard let r = try Row.fetchOne(db, sql: "SELECT risk_level, urgent FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) else {
+            throw StoreError.notFound
+        }
+        return ClosureApproval.decide(risk: (r["risk_level"] as String?).flatMap(RiskLevel.init(rawValue:)), urgent: r["urgent"],
+                                      roles: user.roles, demo: isDemo)
+    }
+
+    /// Closes the case inside `db`'s transaction (the rules are checked by the caller).
+    private func close(_ db: Database, caseID: UUID, _ c: Closure, author: String) throws {
         let now = clock.now
+        let note = TextSafety.clean(c.note, multiline: true)
+        let status: CaseStatus = c.reason == .transferred ? .transferred : .closed
+        try insertEvent(db, caseID: caseID, at: now, kind: .closed, author: author,
+                        summary: "Case closed: \(c.reason.rawValue.replacingOccurrences(of: "_", with: " "))"
+                            + (c.reason == .transferred ? c.transferredTo.map { " to \($0.name)" } ?? "" : ""),
+                        body: note, data: try Self.encode(c))
+        try db.execute(sql: "UPDATE case_record SET status = ?, closed_at = ?, closure_reason = ?, next_follow_up = NULL, closure_request = NULL, returned_comment = NULL WHERE id = ?",
+                       arguments: [status.rawValue, ISO8601.format(now), c.reason.rawValue, caseID.uuidString])
+    }
+
+    /// Closes a case as the session's user, after checking the closure rules (`ClosureRules`: checklist, open
+    /// referrals, the profile's formal-referral rule) and who may close it (`ClosureApproval`): a high-risk or
+    /// urgent case closes here only for someone who may approve closures; anyone else asks with
+    /// `requestClosure`, whose closure then waits for a supervisor.
+    /// - Throws: `CycleError.cannotClose(problems)`, `.caseClosed`, `StoreError.notFound`;
+    ///   `StoreError.accessDenied` (audited) when nobody is logged in, the user may not work on the case, or
+    ///   the case needs a supervisor's approval to close.
+    public func closeCase(caseID: UUID, _ c: Closure, rules: ProfileRules) throws {
+        let me = try sessionUser("case.close", caseID: caseID)
         try write { db in
             try requireOpen(db, caseID)
             let problems = try closureProblems(db, caseID: caseID, c, rules: rules)
             guard problems.isEmpty else { throw CycleError.cannotClose(problems) }
-            let note = TextSafety.clean(c.note, multiline: true)
-            let status: CaseStatus = c.reason == .transferred ? .transferred : .closed
-            try insertEvent(db, caseID: caseID, at: now, kind: .closed, author: author,
-                            summary: "Case closed: \(c.reason.rawValue.replacingOccurrences(of: "_", with: " "))"
-                                + (c.reason == .transferred ? c.transferredTo.map { " to \($0.name)" } ?? "" : ""),
-                            body: note, data: try Self.encode(c))
-            try db.execute(sql: "UPDATE case_record SET status = ?, closed_at = ?, closure_reason = ?, next_follow_up = NULL, closure_request = NULL, returned_comment = NULL WHERE id = ?",
-                           arguments: [status.rawValue, ISO8601.format(now), c.reason.rawValue, caseID.uuidString])
+            guard try closureDecision(db, caseID: caseID, by: me) == .close else {
+                throw Denied(actor: me.name, caseID: caseID, what: "case.close without a supervisor's approval")
+            }
+            try close(db, caseID: caseID, c, author: me.name)
         }
     }
 
-    /// Reopens a closed case with a reason (the only way a closed case opens again).
-    /// - Throws: `CycleError.required("reason")`, `.caseNotClosed`.
-    public func reopenCase(caseID: UUID, reason: String, author: String) throws {
+    /// Reopens a closed case with a reason (the only way a closed case opens again), as the session's user.
+    /// - Throws: `CycleError.required("reason")`, `.caseNotClosed`; `StoreError.accessDenied` (audited) when
+    ///   nobody is logged in or the user may not work on the case.
+    public func reopenCase(caseID: UUID, reason: String) throws {
         let why = TextSafety.clean(reason, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw CycleError.required("reason") }
+        let me = try sessionUser("case.reopened", caseID: caseID)
         let now = clock.now
         try write { db in
             guard let status = try String.fetchOne(db, sql: "SELECT status FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) else {
                 throw StoreError.notFound
             }
             guard status != CaseStatus.open.rawValue else { throw CycleError.caseNotClosed }
-            try insertEvent(db, caseID: caseID, at: now, kind: .reopened, author: author, summary: "Case reopened", body: why)
+            try insertEvent(db, caseID: caseID, at: now, kind: .reopened, author: me.name, summary: "Case reopened", body: why)
             try db.execute(sql: "UPDATE case_record SET status = 'open', reopened = 1, assessed = 0, closed_at = NULL, closure_reason = NULL WHERE id = ?",
                            arguments: [caseID.uuidString])
         }
@@ -464,10 +511,12 @@ extension KingaStore {
     /// How many items "Due today" lists for `viewer` (the number on the home screen), counted in SQL with
     /// indexes instead of building every item, so the home screen opens as fast on a million cases as on
     /// ten. Always equal to `dueItems(deadlines:viewer:).count` (tested).
-    public func dueCount(deadlines: Deadlines, viewer: User? = nil) throws -> Int {
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
+    ///   whole database during a session (see `Viewer`); database errors.
+    public func dueCount(deadlines: Deadlines, viewer: Viewer) throws -> Int {
         let now = clock.now
         let today = clock.today
-        let s = scopeValues(viewer)
+        let s = try scopeValues(viewer)
         let first = Self.firstActionOverdueSQL(deadlines: deadlines, now: now)
         let reviewCutoff = ISO8601.format(now.addingTimeInterval(-Double(deadlines.reviewDays) * 86400))
         let counts: [(String, SQLArgs)] = [
@@ -484,8 +533,10 @@ extension KingaStore {
     }
 
     /// `EXPLAIN QUERY PLAN` of the home screen's counts (due items and the numbers at a glance), for tests.
-    public func dashboardPlans(viewer: User? = nil) throws -> [String] {
-        let s = scopeValues(viewer)
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
+    ///   whole database during a session (see `Viewer`); database errors.
+    public func dashboardPlans(viewer: Viewer) throws -> [String] {
+        let s = try scopeValues(viewer)
         let first = Self.firstActionOverdueSQL(deadlines: .standard, now: clock.now)
         let queries: [(String, SQLArgs)] = [
             ("SELECT count(*) FROM case_record c WHERE \(s.sql) AND c.status = 'open' AND c.first_action_at IS NULL AND \(first.sql)", s.args + first.args),
@@ -520,10 +571,13 @@ extension KingaStore {
 
     /// What needs doing: open cases with no first action past the deadline, follow-ups due today or earlier,
     /// stale and waiting referrals. Most urgent first (kind order, then days overdue).
-    public func dueItems(deadlines: Deadlines, viewer: User? = nil) throws -> [DueItem] {
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
+    ///   whole database during a session (see `Viewer`); database errors.
+    public func dueItems(deadlines: Deadlines, viewer: Viewer) throws -> [DueItem] {
         let now = clock.now
         let today = clock.today
-        let s = scope(viewer)
+        let reader = try reader(viewer)
+        let s = scope(reader)
         return try pool.read { db in
             var items: [DueItem] = []
             // First action: only cases not yet acted on; the deadline depends on risk, so compare per row.
@@ -571,7 +625,7 @@ extension KingaStore {
             for r in try Row.fetchAll(db, sql: "SELECT id, case_number, child_name, urgent, returned_comment FROM case_record c WHERE \(s.sql) AND status = 'open' AND returned_comment IS NOT NULL",
                                       arguments: s.args) {
                 guard let id = UUID(uuidString: r["id"]), let number = CaseNumber(r["case_number"]) else { continue }
-                let readable = viewer.map { $0.can(.viewNarrative, ownCase: true, demo: isDemo) } ?? true
+                let readable = reader.map { $0.can(.viewNarrative, ownCase: true, demo: isDemo) } ?? true
                 items.append(DueItem(kind: .returnedForCorrection, caseID: id, caseNumber: number, childName: r["child_name"], urgent: r["urgent"],
                                      days: 0, detail: readable ? r["returned_comment"] : ""))
             }
@@ -612,9 +666,11 @@ extension KingaStore {
     /// - Parameters:
     ///   - baseName: the file name without extension, for example `KG-2026-0042-summary`.
     ///   - summary: the timeline line, for example "Case summary printed".
-    /// - Throws: `StoreError.accessDenied` when the user may not work on this case (checked before anything is
-    ///   written), file-system errors for the text file.
-    public func writePrintout(_ whole: PrintDocument, caseID: UUID, baseName: String, summary: String, author: String) throws -> Printout {
+    /// The timeline entry and the audit entry are the session's user's.
+    /// - Throws: `StoreError.accessDenied` when nobody is logged in or the user may not work on this case
+    ///   (checked before anything is written), file-system errors for the text file.
+    public func writePrintout(_ whole: PrintDocument, caseID: UUID, baseName: String, summary: String) throws -> Printout {
+        let me = try sessionUser("case.printout", caseID: caseID)
         try write { db in try requireEdit(db, caseID: caseID) }
         let doc = PDFPrinter.fitted(whole)
         try FileManager.default.createDirectory(atPath: slipsFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -640,9 +696,9 @@ extension KingaStore {
         }
         let files = [base + ".txt", pdf].compactMap { $0 }
         try write { db in
-            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: author, summary: summary,
+            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: me.name, summary: summary,
                             body: "Written to " + files.joined(separator: " and "))
-            try audit(db, actor: author, action: "case.printout", caseID: caseID, detail: "\(baseName): \(files.count) file(s)")
+            try audit(db, actor: me.name, action: "case.printout", caseID: caseID, detail: "\(baseName): \(files.count) file(s)")
         }
         return Printout(text: text, textPath: base + ".txt", pdfPath: pdf, pdfProblem: problem)
     }
@@ -663,9 +719,11 @@ extension KingaStore {
     /// Cases (open and closed, clearly labelled by status) that may be about the same child as `caseID`:
     /// a similar name and the same village or an age within two years (`DuplicateRule`). Candidates come from
     /// the village and exact-name indexes, so the cost does not grow with the whole archive.
-    public func possibleDuplicates(of caseID: UUID, limit: Int = 10, viewer: User? = nil) throws -> [CaseSummary] {
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
+    ///   whole database during a session (see `Viewer`); database errors.
+    public func possibleDuplicates(of caseID: UUID, limit: Int = 10, viewer: Viewer) throws -> [CaseSummary] {
         let today = clock.today
-        let s = scope(viewer)
+        let s = try scope(viewer)
         return try pool.read { db in
             guard let me = try Row.fetchOne(db, sql: "SELECT name_key, village_key FROM case_record WHERE id = ?", arguments: [caseID.uuidString]),
                   let record = try Self.fetchCase(db, id: caseID.uuidString) else { throw StoreError.notFound }
@@ -688,9 +746,13 @@ extension KingaStore {
     }
 
     /// Links a new report to an existing case: the new case becomes a duplicate (closed to new work), and the
-    /// existing case gets the report on its timeline. Both steps are on both timelines, in one transaction.
-    /// - Throws: `StoreError.notFound`.
-    public func linkAsDuplicate(_ newID: UUID, of existingID: UUID, author: String) throws {
+    /// existing case gets the report on its timeline. Both steps are on both timelines, in one transaction, as
+    /// the session's user's.
+    /// - Throws: `StoreError.notFound`; `StoreError.accessDenied` (audited) when nobody is logged in or the user
+    ///   may not work on both cases.
+    public func linkAsDuplicate(_ newID: UUID, of existingID: UUID) throws {
+        let me = try sessionUser("case.duplicate", caseID: newID)
+        let author = me.name
         let now = clock.now
         try write { db in
             guard let new = try Self.fetchCase(db, id: newID.uuidString), let old = try Self.fetchCase(db, id: existingID.uuidString) else {
@@ -718,11 +780,13 @@ extension KingaStore {
 extension KingaStore {
     /// Records the child's assent and the caregiver's consent after intake (for example after the focal
     /// point asked them), or the reason to go ahead in the child's best interest. Referrals then follow
-    /// `ConsentCheck` on the new answers.
-    /// - Throws: `CycleError.required("reason")` when someone said no and no reason is given; `.caseClosed`.
-    public func recordConsent(caseID: UUID, childAssent: Answer, caregiverConsent: Answer, reason: String, author: String) throws {
+    /// `ConsentCheck` on the new answers. Recorded as the session's user's.
+    /// - Throws: `CycleError.required("reason")` when someone said no and no reason is given; `.caseClosed`;
+    ///   `StoreError.accessDenied` (audited) when nobody is logged in or the user may not work on the case.
+    public func recordConsent(caseID: UUID, childAssent: Answer, caregiverConsent: Answer, reason: String) throws {
         let why = TextSafety.clean(reason, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
         if (childAssent == .no || caregiverConsent == .no) && why.isEmpty { throw CycleError.required("reason") }
+        let me = try sessionUser("case.consent_recorded", caseID: caseID)
         let now = clock.now
         try write { db in
             try requireOpen(db, caseID)
@@ -732,13 +796,11 @@ extension KingaStore {
             c.report.caregiverConsent = caregiverConsent
             c.report.reasonWithoutConsent = why
             let entry = IntakeEvents.make(for: c.report).first { $0.kind == .consentRecorded }!
-            try insertEvent(db, caseID: caseID, at: now, kind: .consentRecorded, author: author, summary: entry.summary, body: entry.body)
+            try insertEvent(db, caseID: caseID, at: now, kind: .consentRecorded, author: me.name, summary: entry.summary, body: entry.body)
             try db.execute(sql: "UPDATE case_record SET report_json = ? WHERE id = ?", arguments: [try Self.encode(c.report), caseID.uuidString])
         }
     }
 
-    /// Gives a case to another user (a supervisor's decision), on the timeline and in the audit log.
-    /// - Throws: `StoreError.accessDenied` unless `by` may reassign cases.
     /// True when nobody has taken the case yet (it is in the intake queue).
     public func isUnassigned(caseID: UUID) throws -> Bool {
         try pool.read { db in
@@ -746,10 +808,12 @@ extension KingaStore {
         }
     }
 
-    /// A focal point takes an unassigned case from the intake queue (for example a child-friendly report).
-    /// - Throws: `StoreError.accessDenied` (audited) when the user may not edit their own cases, or the case is
-    ///   already someone's; `StoreError.notFound`.
-    public func takeCase(caseID: UUID, by user: User) throws {
+    /// The session's user, a focal point, takes an unassigned case from the intake queue (for example a
+    /// child-friendly report).
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in, the user may not edit their own
+    ///   cases, or the case is already someone's; `StoreError.notFound`.
+    public func takeCase(caseID: UUID) throws {
+        let user = try sessionUser("take", caseID: caseID)
         guard user.can(.editCase, ownCase: true, demo: isDemo) else {
             try recordAudit(actor: user.name, action: "access.denied", caseID: caseID, detail: "take")
             throw StoreError.accessDenied
@@ -766,7 +830,10 @@ extension KingaStore {
         }
     }
 
-    public func reassign(caseID: UUID, to user: User, by supervisor: User) throws {
+    /// The session's user, a supervisor, gives a case to another user, on the timeline and in the audit log.
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in or the user may not reassign cases.
+    public func reassign(caseID: UUID, to user: User) throws {
+        let supervisor = try sessionUser("reassign", caseID: caseID)
         guard supervisor.can(.reassignCase, demo: isDemo) else {
             try recordAudit(actor: supervisor.name, action: "access.denied", caseID: caseID, detail: "reassign")
             throw StoreError.accessDenied

@@ -180,7 +180,7 @@ extension KingaStore {
         }
         guard !FileManager.default.fileExists(atPath: path) else { throw CaseExport.Failure.exists(path) }
         let narratives = identifying && user.can(.viewNarrative, ownCase: false, demo: isDemo)
-        let total = try caseCount(viewer: user)
+        let total = try caseCount(reader: user)
         let started = DispatchTime.now().uptimeNanoseconds
         let tmp = path + ".part-\(getpid())"
         var done = 0

@@ -48,29 +48,36 @@ extension KingaStore {
     /// Cases matching `query`, one page after `cursor` (nil: from the top).
     /// - Parameters:
     ///   - today: for the "overdue" filter (local date); `deadlines`: the profile's first-action deadlines.
-    ///   - viewer: limits to the cases this user may see (nil: all).
+    ///   - viewer: whose eyes the page is for (see `Viewer`): limits it to the cases they may see.
     /// - Returns: at most `limit` rows in list order.
-    public func caseList(_ query: CaseQuery, after cursor: CaseListCursor?, limit: Int, viewer: User? = nil,
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
+    ///   whole database during a session (see `Viewer`); database errors.
+    public func caseList(_ query: CaseQuery, after cursor: CaseListCursor?, limit: Int, viewer: Viewer,
                          today: LocalDate, deadlines: Deadlines = .standard) throws -> [CaseListRow] {
-        let q = CaseListQuery(query, scope: scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
+        let q = CaseListQuery(query, scope: try scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
         return try pool.read { db in try q.page(db, after: cursor, limit: limit, forward: true) }
     }
 
     /// One page ending just before `cursor` (nil: the last page), in list order. For scrolling up and End.
-    public func caseList(_ query: CaseQuery, before cursor: CaseListCursor?, limit: Int, viewer: User? = nil,
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
+    ///   whole database during a session (see `Viewer`); database errors.
+    public func caseList(_ query: CaseQuery, before cursor: CaseListCursor?, limit: Int, viewer: Viewer,
                          today: LocalDate, deadlines: Deadlines = .standard) throws -> [CaseListRow] {
-        let q = CaseListQuery(query, scope: scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
+        let q = CaseListQuery(query, scope: try scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
         return try pool.read { db in try q.page(db, after: cursor, limit: limit, forward: false) }
     }
 
     /// The count and the first page together, in one read (one snapshot, one connection): what the list
     /// runs on every change of the search or the filters.
-    public func caseListStart(_ query: CaseQuery, limit: Int, cap: Int? = KingaStore.countCap, viewer: User? = nil,
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
+    ///   whole database during a session (see `Viewer`); database errors.
+    public func caseListStart(_ query: CaseQuery, limit: Int, cap: Int? = KingaStore.countCap, viewer: Viewer,
                               today: LocalDate, deadlines: Deadlines = .standard) throws -> (count: CaseMatchCount, rows: [CaseListRow]) {
-        let q = CaseListQuery(query, scope: scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
+        let scope = try scopeValues(viewer)
+        let q = CaseListQuery(query, scope: scope, today: today, deadlines: deadlines, now: clock.now)
         var counted = query
         counted.sort = nil
-        let c = CaseListQuery(counted, scope: scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
+        let c = CaseListQuery(counted, scope: scope, today: today, deadlines: deadlines, now: clock.now)
         return try pool.read { db in
             let n = try c.count(db, cap: query.isSearch || !query.filter.isEmpty ? cap : nil)
             // A column order is kept only when few enough match to sort them (see CaseListScreen).
@@ -78,7 +85,7 @@ extension KingaStore {
             if query.isSearch && query.sort != nil && n.capped {
                 var best = query
                 best.sort = nil
-                run = CaseListQuery(best, scope: scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
+                run = CaseListQuery(best, scope: scope, today: today, deadlines: deadlines, now: clock.now)
             }
             return (n, try run.page(db, after: nil, limit: limit, forward: true))
         }
@@ -86,9 +93,11 @@ extension KingaStore {
 
     /// How many cases match `query`, exact up to `cap` (default `countCap`). Without search words or
     /// filters the count is exact and uses the smallest index.
-    public func caseMatchCount(_ query: CaseQuery, cap: Int? = KingaStore.countCap, viewer: User? = nil,
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
+    ///   whole database during a session (see `Viewer`); database errors.
+    public func caseMatchCount(_ query: CaseQuery, cap: Int? = KingaStore.countCap, viewer: Viewer,
                                today: LocalDate, deadlines: Deadlines = .standard) throws -> CaseMatchCount {
-        let q = CaseListQuery(query, scope: scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
+        let q = CaseListQuery(query, scope: try scopeValues(viewer), today: today, deadlines: deadlines, now: clock.now)
         return try pool.read { db in try q.count(db, cap: query.isSearch || !query.filter.isEmpty ? cap : nil) }
     }
 
@@ -110,8 +119,10 @@ extension KingaStore {
 
     /// `EXPLAIN QUERY PLAN` lines of every query the case list and the home screen run for `query`
     /// (pages forward and backward, the count), for tests that forbid full-table scans.
-    public func caseListPlans(_ query: CaseQuery, viewer: User? = nil, today: LocalDate) throws -> [String: [String]] {
-        let q = CaseListQuery(query, scope: scopeValues(viewer), today: today, deadlines: .standard, now: clock.now)
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
+    ///   whole database during a session (see `Viewer`); database errors.
+    public func caseListPlans(_ query: CaseQuery, viewer: Viewer, today: LocalDate) throws -> [String: [String]] {
+        let q = CaseListQuery(query, scope: try scopeValues(viewer), today: today, deadlines: .standard, now: clock.now)
         return try pool.read { db in
             var out: [String: [String]] = [:]
             for (i, (sql, args)) in try q.statements(db, limit: 20).enumerated() {

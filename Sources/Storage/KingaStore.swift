@@ -165,14 +165,18 @@ public final class KingaStore: @unchecked Sendable {
     /// True for the demo database (trainers may work only there).
     public var isDemo = false
 
-    /// The person logged in on this kiosk session (set at login, cleared at lock). Every change to a case is
-    /// checked against their role here, in Storage, so no screen can bypass it; nil for tools and seeding.
-    public var actor: User?
+    /// The person logged in on this kiosk session: begun by `beginSession(userID:)` (after the PIN), ended by
+    /// `endSession()` at lock and logout. Every change to a case is made as this user (the author of its
+    /// timeline entry and the actor of its audit entry) and checked against their role here, in Storage, so no
+    /// screen can bypass it or write under another name. Nil when nobody is logged in: then no case can be
+    /// changed.
+    public internal(set) var actor: User?
 
-    /// Refuses a change to a case that `actor` may not make. The refusal is audited by `write` after the
-    /// refused transaction has rolled back (an audit entry inside it would roll back too).
+    /// Refuses a change to a case that `actor` may not make, and any change when nobody is logged in. The
+    /// refusal is audited by `write` after the refused transaction has rolled back (an audit entry inside it
+    /// would roll back too).
     func requireEdit(_ db: Database, caseID: UUID) throws {
-        guard let a = actor else { return }
+        guard let a = actor else { throw Denied(actor: "nobody logged in", caseID: caseID, what: "case.edit") }
         let assignee = try String.fetchOne(db, sql: "SELECT assigned_to FROM case_record WHERE id = ?", arguments: [caseID.uuidString])
         if !a.can(.editCase, ownCase: assignee == a.id.uuidString, demo: isDemo) {
             throw Denied(actor: a.name, caseID: caseID, what: "case.edit")
@@ -217,8 +221,8 @@ public final class KingaStore: @unchecked Sendable {
     }
 
     /// The SQL condition limiting cases to what `viewer` may see: a focal point sees cases assigned to them,
-    /// supervisors, administrators (headers only) and trainers (demo only) see all; nil viewer = no limit
-    /// (command-line tools and tests).
+    /// supervisors, administrators (headers only) and trainers (demo only) see all; nil = no limit. Public reads
+    /// come here through a `Viewer` (see `reader(_:)`), never with a nil they did not ask for.
     func scope(_ viewer: User?, _ alias: String = "c") -> (sql: String, args: StatementArguments) {
         let (sql, values) = scopeValues(viewer, alias)
         return (sql, StatementArguments(values))
@@ -402,12 +406,13 @@ public final class KingaStore: @unchecked Sendable {
     /// - Parameters:
     ///   - report: the answers; must pass `ReportValidation` for `.review`.
     ///   - draftID: the draft this report was typed into.
-    ///   - author: who recorded it.
     ///   - receivedAt: when the report was received (defaults to now).
+    /// The session's user (`actor`) is recorded as the one who took the report.
     /// - Returns: the case.
-    /// - Throws: `StoreError.invalidReport` listing the missing fields; database errors.
+    /// - Throws: `StoreError.invalidReport` listing the missing fields; `StoreError.accessDenied` (audited) when
+    ///   nobody is logged in or the user may not create reports; database errors.
     @discardableResult
-    public func registerCase(from report: Report, draftID: UUID, author: String, receivedAt: Date? = nil,
+    public func registerCase(from report: Report, draftID: UUID, receivedAt: Date? = nil,
                              status: CaseStatus = .open, assignedTo: UUID? = nil) throws -> CaseRecord {
         let now = clock.now
         let today = clock.today
@@ -416,8 +421,9 @@ public final class KingaStore: @unchecked Sendable {
         guard let age = ReportValidation.childAge(of: report, today: today) else { throw StoreError.invalidReport([.approximateAge]) }
         let clean = Self.cleaned(report)
         let received = receivedAt ?? now
-        if let a = actor, !a.can(.createReport, demo: isDemo) {
-            try recordAudit(actor: a.name, action: "access.denied", detail: "report.create")
+        let me = try sessionUser("report.create")
+        if !me.can(.createReport, demo: isDemo) {
+            try recordAudit(actor: me.name, action: "access.denied", detail: "report.create")
             throw StoreError.accessDenied
         }
         return try pool.write { db in
@@ -434,7 +440,7 @@ public final class KingaStore: @unchecked Sendable {
             let id = try insertCase(db, clean, age: age, received: received, status: status, assignedTo: assignedTo,
                                     source: "intake", sourceDraft: sourceDraft)
             for e in IntakeEvents.make(for: clean) {
-                try insertEvent(db, caseID: id, at: received, kind: e.kind, author: author, summary: e.summary, body: e.body, intake: true)
+                try insertEvent(db, caseID: id, at: received, kind: e.kind, author: me.name, summary: e.summary, body: e.body, intake: true)
             }
             try db.execute(sql: "DELETE FROM draft WHERE id = ?", arguments: [draftID.uuidString])
             guard let saved = try Self.fetchCase(db, id: id.uuidString) else { throw StoreError.notFound }
@@ -507,22 +513,25 @@ public final class KingaStore: @unchecked Sendable {
         }
     }
 
-    /// Adds a free-text note to a case timeline and moves the case to the top of the list.
+    /// Adds a free-text note to a case timeline, written by the session's user, and moves the case to the top
+    /// of the list.
     /// - Parameters:
     ///   - text: the note (control characters are removed; newlines kept); its first line is the summary.
     ///   - at: when it happened (defaults to now).
     /// - Returns: the new event.
-    /// - Throws: `StoreError.notFound` when the case does not exist.
+    /// - Throws: `StoreError.notFound` when the case does not exist; `StoreError.accessDenied` (audited) when
+    ///   nobody is logged in or the user may not work on this case.
     @discardableResult
-    public func addNote(caseID: UUID, text: String, author: String, at: Date? = nil) throws -> CaseEvent {
+    public func addNote(caseID: UUID, text: String, at: Date? = nil) throws -> CaseEvent {
         let body = TextSafety.clean(text, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
         let summary = String(body.split(separator: "\n", omittingEmptySubsequences: true).first ?? "")
         let when = at ?? clock.now
+        let me = try sessionUser("case.note", caseID: caseID)
         return try write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) != nil else {
                 throw StoreError.notFound
             }
-            return try insertEvent(db, caseID: caseID, at: when, kind: .note, author: author, summary: summary, body: body)
+            return try insertEvent(db, caseID: caseID, at: when, kind: .note, author: me.name, summary: summary, body: body)
         }
     }
 
@@ -591,8 +600,16 @@ public final class KingaStore: @unchecked Sendable {
     }
 
     /// Number of cases (all statuses). Uses the primary-key index.
-    public func caseCount(viewer: User? = nil) throws -> Int {
-        let s = scope(viewer)
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
+    ///   whole database during a session (see `Viewer`); database errors.
+    public func caseCount(viewer: Viewer) throws -> Int {
+        try caseCount(reader: try reader(viewer))
+    }
+
+    /// Number of cases `reader` may see (nil: all), for Storage's own work (backups, an export by a person
+    /// whose PIN was checked).
+    func caseCount(reader: User?) throws -> Int {
+        let s = scope(reader)
         return try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql)", arguments: s.args) ?? 0 }
     }
 
@@ -600,8 +617,10 @@ public final class KingaStore: @unchecked Sendable {
     ///
     /// Keyset pagination on `(last_activity_at, id)` through the `case_by_activity` index: the cost depends on
     /// `limit`, not on how many cases exist or how deep the page is (SQLite "row values" scrolling-window queries).
-    public func casePage(after cursor: CaseCursor?, limit: Int, viewer: User? = nil) throws -> [CaseSummary] {
-        let s = scope(viewer)
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
+    ///   whole database during a session (see `Viewer`); database errors.
+    public func casePage(after cursor: CaseCursor?, limit: Int, viewer: Viewer) throws -> [CaseSummary] {
+        let s = try scope(viewer)
         return try pool.read { db in
             if let c = cursor {
                 return try Row.fetchAll(db, sql: Self.summarySQL + " WHERE \(s.sql) AND (c.last_activity_at, c.number_year, c.number_serial) < (?, ?, ?) \(Self.newestFirst) LIMIT ?",
@@ -613,8 +632,10 @@ public final class KingaStore: @unchecked Sendable {
     }
 
     /// One page ending just before `cursor` (nil: the last page), still newest first. For scrolling up and End.
-    public func casePage(before cursor: CaseCursor?, limit: Int, viewer: User? = nil) throws -> [CaseSummary] {
-        let s = scope(viewer)
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
+    ///   whole database during a session (see `Viewer`); database errors.
+    public func casePage(before cursor: CaseCursor?, limit: Int, viewer: Viewer) throws -> [CaseSummary] {
+        let s = try scope(viewer)
         return try pool.read { db in
             let rows: [Row]
             if let c = cursor {
@@ -628,13 +649,16 @@ public final class KingaStore: @unchecked Sendable {
     }
 
     /// The numbers on the home screen.
-    public func todaySummary(viewer: User? = nil) throws -> TodaySummary {
-        let s = scope(viewer)
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
+    ///   whole database during a session (see `Viewer`); database errors.
+    public func todaySummary(viewer: Viewer) throws -> TodaySummary {
+        let reader = try reader(viewer)
+        let s = scope(reader)
         return try pool.read { db in
             let open = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql) AND status = 'open'", arguments: s.args) ?? 0
             let urgent = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql) AND status = 'open' AND urgent = 1", arguments: s.args) ?? 0
             let drafts = try Int.fetchOne(db, sql: "SELECT count(*) FROM draft WHERE ? IS NULL OR author_id = ?",
-                                          arguments: [viewer?.id.uuidString, viewer?.id.uuidString]) ?? 0
+                                          arguments: [reader?.id.uuidString, reader?.id.uuidString]) ?? 0
             // What the home screen's words say: open, closed and transferred. A duplicate is a report joined
             // to another case, not a case of its own.
             let all = try Int.fetchOne(db, sql: Self.allCasesCountSQL(s.sql), arguments: s.args) ?? 0

@@ -27,7 +27,7 @@ import Model
 ///     caregiver_consent: yes
 ///     reason_without_consent: ""  # required when either is not yes
 ///     status: open                # open | closed | transferred | duplicate
-///     author: "Ibu Ratna"         # who recorded the report
+///     author: "Ibu Ratna"         # who recorded the report (the seeder works in her session; see `Seeds.fillDemo`)
 ///     events:                     # optional timeline notes after the report
 ///       - days_ago: 10
 ///         hour: 14

@@ -86,6 +86,12 @@ public enum Seeds {
     /// dated relative to the store's clock (so the demo always looks current). Steps go through the same
     /// Storage API as the screens (a second connection whose clock is moved to each step's time), so the
     /// seeds obey every rule.
+    ///
+    /// Every step is made in a session of the person the seeds name for it (`author`, or
+    /// `supervisor_override` for a referral sent without consent): the store records whoever is logged in, and
+    /// nobody else, as the author of a timeline entry. Those colleagues become demo accounts with the
+    /// supervisor role (they work on every demo case, which stays assigned to "Focal Point Demo"), and are
+    /// made inactive once the demo is filled, so the login screen offers only the four demo accounts.
     /// - Returns: how many cases were written.
     /// - Throws: `SeedError.invalidCase` naming the file, case and the rule a seed breaks.
     @discardableResult
@@ -115,6 +121,8 @@ public enum Seeds {
                                                                 hours: p.hours, notes: p.notes ?? "", retired: p.retired ?? false))
             providers[p.name] = saved
         }
+        let colleagues = DemoColleagues(seeder)
+        defer { seeder.endSession() }
         var count = 0
         for (file, cases) in try demoCases(seeds: seeds) {
             for (i, s) in cases.enumerated() {
@@ -142,7 +150,8 @@ public enum Seeds {
                 // With a closure step the case registers open and the closure sets its status.
                 let initialStatus: CaseStatus = s.closure != nil ? .open : (s.status ?? .open)
                 moment.value = instant(daysAgo: s.reportedDaysAgo, hour: s.reportedHour)
-                let record = try seeder.registerCase(from: r, draftID: UUID(), author: s.author, receivedAt: moment.value, status: initialStatus,
+                try colleagues.beginSession(s.author)
+                let record = try seeder.registerCase(from: r, draftID: UUID(), receivedAt: moment.value, status: initialStatus,
                                                      assignedTo: demoFocalPoint)
                 // Every later step, in time order; ties keep the order of the cycle.
                 var steps: [(at: Date, order: Int, run: () throws -> Void)] = []
@@ -150,29 +159,34 @@ public enum Seeds {
                 let registered = moment.value
                 for e in s.events ?? [] {
                     steps.append((max(instant(daysAgo: e.daysAgo, hour: e.hour), registered), 0, {
-                        try seeder.addNote(caseID: record.id, text: e.text, author: e.author, at: max(instant(daysAgo: e.daysAgo, hour: e.hour), registered))
+                        try colleagues.beginSession(e.author)
+                        try seeder.addNote(caseID: record.id, text: e.text, at: max(instant(daysAgo: e.daysAgo, hour: e.hour), registered))
                     }))
                 }
                 if let a = s.assessment {
                     steps.append((at(a.daysAgo, 11), 1, {
                         let answers = RiskAnswers(immediateDanger: a.danger, harmerHasAccess: a.access, severity: a.severity, frequency: a.frequency,
                                                   safeAdult: a.safeAdult, childViews: a.childViews ?? "")
-                        try seeder.recordAssessment(caseID: record.id, Assessment(answers: answers, chosen: a.level, whyDifferent: a.why ?? ""), author: s.author)
+                        try colleagues.beginSession(s.author)
+                        try seeder.recordAssessment(caseID: record.id, Assessment(answers: answers, chosen: a.level, whyDifferent: a.why ?? ""))
                     }))
                 }
                 if let p = s.plan {
                     steps.append((at(p.daysAgo, 12), 2, {
                         let goals = p.goals.map { PlanGoal(what: $0.what, who: $0.who ?? "", by: $0.byInDays.map { today.adding(days: $0) }) }
-                        try seeder.saveCasePlan(caseID: record.id, CasePlan(goals: goals, childViews: p.childViews ?? "", caregiverViews: p.caregiverViews ?? ""), author: s.author)
+                        try colleagues.beginSession(s.author)
+                        try seeder.saveCasePlan(caseID: record.id, CasePlan(goals: goals, childViews: p.childViews ?? "", caregiverViews: p.caregiverViews ?? ""))
                     }))
                 }
                 for ref in s.referrals ?? [] {
                     guard let provider = providers[ref.provider] else { throw fail("no provider named \(ref.provider) in seeds/directory") }
                     let box = ReferralBox()
                     steps.append((at(ref.daysAgo, 13), 3, {
-                        let o = ref.supervisorOverride.map { (User(id: UUID(), name: $0, roles: [.supervisor]), ref.overrideReason ?? "") }
+                        // A referral without consent is sent by the supervisor who overrode the check, in their session.
+                        try colleagues.beginSession(ref.supervisorOverride ?? s.author)
                         box.id = try seeder.sendReferral(caseID: record.id, providerID: provider.id, service: ref.service, reason: ref.reason,
-                                                         urgent: ref.urgent ?? false, override: o, author: s.author).id
+                                                         urgent: ref.urgent ?? false,
+                                                         consentOverride: ref.supervisorOverride != nil ? ref.overrideReason ?? "" : nil).id
                     }))
                     if ref.status != .pending {
                         guard let answered = ref.answeredDaysAgo else { throw fail("referral to \(ref.provider) needs answered_days_ago") }
@@ -180,17 +194,19 @@ public enum Seeds {
                         for (k, st) in path.enumerated() {
                             steps.append((at(answered, 14 + k), 4, {
                                 guard let id = box.id else { return }
+                                try colleagues.beginSession(s.author)
                                 try seeder.updateReferral(id: id, to: st, note: st == ref.status ? ref.note ?? "" : "",
-                                                          feedback: st == ref.status ? ref.feedback ?? "" : "", author: s.author)
+                                                          feedback: st == ref.status ? ref.feedback ?? "" : "")
                             }))
                         }
                     }
                 }
                 for f in s.followUps ?? [] {
                     steps.append((at(f.daysAgo, 15), 5, {
+                        try colleagues.beginSession(s.author)
                         try seeder.recordFollowUp(caseID: record.id, FollowUp(mode: f.mode, outcome: f.outcome, childSafe: f.safe,
                                                                               next: f.nextInDays.map { today.adding(days: $0) }),
-                                                  deadlines: .standard, author: s.author)
+                                                  deadlines: .standard)
                     }))
                 }
                 if let c = s.closure {
@@ -203,14 +219,18 @@ public enum Seeds {
                         destination = TransferDestination(providerID: known?.id, name: name, service: service)
                     }
                     steps.append((at(c.daysAgo, 16), 6, {
+                        try colleagues.beginSession(s.author)
                         try seeder.closeCase(caseID: record.id, Closure(reason: c.reason, goalsMet: c.goalsMet, childSafe: c.childSafe,
                                                                         referralsResolvedOrExplained: c.referralsDone, note: c.note,
                                                                         transferredTo: destination),
-                                             rules: ProfileRules(formalReportConcerns: ["sexual_violence", "sexual_exploitation", "trafficking"]), author: s.author)
+                                             rules: ProfileRules(formalReportConcerns: ["sexual_violence", "sexual_exploitation", "trafficking"]))
                     }))
                 }
                 if let o = s.reopen {
-                    steps.append((at(o.daysAgo, 17), 7, { try seeder.reopenCase(caseID: record.id, reason: o.reason, author: s.author) }))
+                    steps.append((at(o.daysAgo, 17), 7, {
+                        try colleagues.beginSession(s.author)
+                        try seeder.reopenCase(caseID: record.id, reason: o.reason)
+                    }))
                 }
                 for step in steps.sorted(by: { ($0.at, $0.order) < ($1.at, $1.order) }) {
                     moment.value = step.at
@@ -219,7 +239,38 @@ public enum Seeds {
                 count += 1
             }
         }
+        seeder.endSession()
+        try colleagues.leaveTeam()
         return count
+    }
+}
+
+/// The colleagues named in the demo seeds, as demo accounts whose sessions the seeder works in.
+final class DemoColleagues {
+    private let store: KingaStore
+    private var ids: [String: UUID] = [:]
+
+    init(_ store: KingaStore) { self.store = store }
+
+    /// Begins the session of the colleague called `name`, creating their account (supervisor role, an
+    /// unguessable PIN nobody is told) the first time, or making an earlier one active again.
+    func beginSession(_ name: String) throws {
+        if ids[name] == nil {
+            store.endSession()
+            if let known = try store.userID(named: name) {
+                try store.setActive(userIDs: [known], true, by: "demo")
+                ids[name] = known
+            } else {
+                ids[name] = try store.createUser(name: name, roles: [.supervisor], pin: UUID().uuidString, createdBy: "demo", skipPINRule: true).id
+            }
+        }
+        try store.beginSession(userID: ids[name]!)
+    }
+
+    /// Makes every colleague's account inactive (the demo is filled; nobody logs in as them).
+    func leaveTeam() throws {
+        store.endSession()
+        try store.setActive(userIDs: Array(ids.values), false, by: "demo")
     }
 }
 

@@ -107,11 +107,31 @@ extension KingaStore {
     /// Active users by name (for the login screen: names only, never PIN hints).
     public func users() throws -> [User] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, roles, language, active FROM app_user WHERE active = 1 ORDER BY name COLLATE NOCASE").compactMap { r in
-                guard let id = UUID(uuidString: r["id"]) else { return nil }
-                return User(id: id, name: r["name"], roles: User.roles(from: r["roles"]), language: r["language"], active: r["active"])
+            try Row.fetchAll(db, sql: "SELECT id, name, roles, language, active FROM app_user WHERE active = 1 ORDER BY name COLLATE NOCASE")
+                .compactMap(Self.user(from:))
+        }
+    }
+
+    /// The id of the user called `name`, active or not.
+    func userID(named name: String) throws -> UUID? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT id FROM app_user WHERE name = ?", arguments: [name]) }.flatMap(UUID.init(uuidString:))
+    }
+
+    /// Makes accounts active or inactive (an inactive account cannot log in or begin a session), audited as
+    /// `user.activate` or `user.deactivate` by `actor`.
+    func setActive(userIDs: [UUID], _ active: Bool, by actor: String) throws {
+        try pool.write { db in
+            for id in userIDs {
+                try db.execute(sql: "UPDATE app_user SET active = ? WHERE id = ?", arguments: [active, id.uuidString])
+                try audit(db, actor: actor, action: active ? "user.activate" : "user.deactivate", detail: id.uuidString)
             }
         }
+    }
+
+    /// A user from a row with the columns id, name, roles, language and active of `app_user`.
+    static func user(from r: Row) -> User? {
+        guard let id = UUID(uuidString: r["id"]) else { return nil }
+        return User(id: id, name: r["name"], roles: User.roles(from: r["roles"]), language: r["language"], active: r["active"])
     }
 
     /// Checks a PIN. Every failure and lockout is audited; after 5 failures the account locks with a growing

@@ -64,6 +64,14 @@ public final class App {
     public private(set) var session: User?
     /// Who is using Kinga: written as the author of events and audit entries.
     public var userName: String { session?.name ?? "nobody" }
+    /// Whose eyes a screen's read of cases is for: the person logged in.
+    /// - Throws: `StoreError.accessDenied` when nobody is: a screen never reads cases without a session.
+    var viewer: Viewer {
+        get throws {
+            guard let s = session else { throw StoreError.accessDenied }
+            return .user(s)
+        }
+    }
     public private(set) var stack: [Screen] = []
     /// Seconds without a key before Kinga locks itself (nil: never, as in headless tests).
     public var idleLockSeconds: Int?
@@ -131,12 +139,14 @@ public final class App {
         let chosen = ((try? store.setting("language")) ?? nil).flatMap { Languages.shared.language(code: $0) }
         kioskLanguage = language ?? chosen ?? Languages.shared.fromEnvironment(ProcessInfo.processInfo.environment)
         if let t = ((try? store.setting("theme")) ?? nil).flatMap(Theme.Kind.init(rawValue:)) { theme = t }
+        // The store's session is the one that counts: a user it does not know gets the login screen.
+        store.endSession()
+        let session = session.flatMap { try? store.beginSession(userID: $0.id) }
         userLanguage = session.flatMap { Languages.shared.language(code: $0.language) }
         self.profile = profile
         self.clock = clock
         self.demo = demo
         self.session = session
-        store.actor = session
         lastInput = uptime()
         if session != nil {
             let home = HomeScreen()
@@ -159,7 +169,8 @@ public final class App {
     }
 
     /// Called by the login, lock and first-run screens when a PIN was right.
-    func signIn(_ user: User) {
+    func signIn(_ pinChecked: User) {
+        guard let user = try? store.beginSession(userID: pinChecked.id) else { return }
         flash = nil
         if let saved = lockedStacks.removeValue(forKey: user.id) {
             stack = saved
@@ -167,7 +178,6 @@ public final class App {
             stack = [HomeScreen()]
         }
         session = user
-        store.actor = user
         userLanguage = Languages.shared.language(code: user.language) ?? kioskLanguage
         lastInput = uptime()
         L10n.$current.withValue(language) { top.appear(self) }
@@ -216,7 +226,7 @@ public final class App {
         lockedStacks[user.id] = stack
         caseListQuery = nil
         session = nil
-        store.actor = nil
+        store.endSession()
         flash = nil
         wipeRequested = true
         stack = [loginScreen(locked: true)]
@@ -352,7 +362,7 @@ public final class App {
         lockedStacks = [:]
         caseListQuery = nil
         session = nil
-        store.actor = nil
+        store.endSession()
         wipeRequested = true
         stack = [loginScreen(locked: false)]
         top.appear(self)

@@ -116,7 +116,7 @@ final class CaseListScreen: Screen {
         app.rememberedCaseQuery = query
         do {
             let limit = max(pageSize * 2, 40)
-            let first = try app.store.caseListStart(query, limit: limit, viewer: app.session, today: app.clock.today, deadlines: app.profile.deadlines)
+            let first = try app.store.caseListStart(query, limit: limit, viewer: app.viewer, today: app.clock.today, deadlines: app.profile.deadlines)
             count = first.count
             sortDropped = query.isSearch && query.sort != nil && count.capped
             known = count.capped ? nil : count.count
@@ -134,11 +134,11 @@ final class CaseListScreen: Screen {
     }
 
     private func page(after c: CaseListCursor?, limit: Int, _ app: App) throws -> [CaseListRow] {
-        try app.store.caseList(effective, after: c, limit: limit, viewer: app.session, today: app.clock.today, deadlines: app.profile.deadlines)
+        try app.store.caseList(effective, after: c, limit: limit, viewer: app.viewer, today: app.clock.today, deadlines: app.profile.deadlines)
     }
 
     private func page(before c: CaseListCursor?, limit: Int, _ app: App) throws -> [CaseListRow] {
-        try app.store.caseList(effective, before: c, limit: limit, viewer: app.session, today: app.clock.today, deadlines: app.profile.deadlines)
+        try app.store.caseList(effective, before: c, limit: limit, viewer: app.viewer, today: app.clock.today, deadlines: app.profile.deadlines)
     }
 
     /// Makes sure the absolute index `i` is loaded, fetching pages forward or backward by keyset.
@@ -171,7 +171,7 @@ final class CaseListScreen: Screen {
     private func jumpToEnd(_ app: App) {
         do {
             if known == nil {
-                known = try app.store.caseMatchCount(effective, cap: nil, viewer: app.session, today: app.clock.today, deadlines: app.profile.deadlines).count
+                known = try app.store.caseMatchCount(effective, cap: nil, viewer: app.viewer, today: app.clock.today, deadlines: app.profile.deadlines).count
             }
             rows = try page(before: nil, limit: max(pageSize * 2, 40), app)
             start = max(0, (known ?? rows.count) - rows.count)

@@ -160,7 +160,7 @@ final class CaseDetailScreen: Screen {
         if c == "g" {
             if unassigned, let me = app.session, !me.can(.reassignCase, demo: app.store.isDemo) {
                 do {
-                    try app.store.takeCase(caseID: caseID, by: me)
+                    try app.store.takeCase(caseID: caseID)
                     app.flash = (tr("caseTaken"), .success)
                     appear(app)
                 } catch { app.flash = (S.cycleError(error), .danger) }
@@ -334,7 +334,7 @@ final class NoteScreen: Screen {
             let text = field.text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !text.isEmpty else { error = S.noteEmpty; return .none }
             do {
-                _ = try ConflictCheck.run(editContext) { try app.store.addNote(caseID: caseID, text: field.text, author: app.userName) }
+                _ = try ConflictCheck.run(editContext) { try app.store.addNote(caseID: caseID, text: field.text) }
                 try? app.store.dropUnfinished(place: "note", caseID: caseID)
                 app.flash = (S.noteSaved, .success)
                 return .pop
@@ -408,7 +408,7 @@ final class DuplicateCheckScreen: Screen {
         if i == 0 { return .replace(SavedScreen(record: record)) }
         let existing = candidates[i - 1]
         do {
-            try app.store.linkAsDuplicate(record.id, of: existing.id, author: app.userName)
+            try app.store.linkAsDuplicate(record.id, of: existing.id)
             app.flash = (S.duplicateLinked(existing.number.description), .success)
             return .home(then: CaseDetailScreen(caseID: existing.id))
         } catch {

@@ -39,7 +39,7 @@ enum CycleForms {
             let a = Assessment(answers: answers, chosen: levels[f.choice("level")!], whyDifferent: f.text("why"))
             if a.missingReason { f.errors["why"] = S.issue(.required); return .none }
             do {
-                try app.store.recordAssessment(caseID: caseID, a, author: app.userName)
+                try app.store.recordAssessment(caseID: caseID, a)
                 app.flash = (S.savedStep, .success)
                 return .popMany(2)
             } catch { app.flash = (S.cycleError(error), .danger); return .none }
@@ -74,7 +74,7 @@ enum CycleForms {
             if goals.isEmpty { f.errors["what1"] = S.issue(.required) }
             guard f.errors.isEmpty else { return .none }
             do {
-                try app.store.saveCasePlan(caseID: caseID, CasePlan(goals: goals, childViews: f.text("child"), caregiverViews: f.text("caregiver")), author: app.userName)
+                try app.store.saveCasePlan(caseID: caseID, CasePlan(goals: goals, childViews: f.text("child"), caregiverViews: f.text("caregiver")))
                 app.flash = (S.savedStep, .success)
                 return .pop
             } catch { app.flash = (S.cycleError(error), .danger); return .none }
@@ -139,7 +139,7 @@ enum CycleForms {
         let form = FormScreen(title: S.referTitle, intro: S.service(service), submitLabel: S.sendReferral, helpKey: "help.referralProvider", fields: fields) { f, app in
             guard f.require(["provider", "reason", "urgent"] + (mediation.isEmpty ? [] : ["mediationSure"])) else { return .none }
             if !mediation.isEmpty && f.choice("mediationSure") != 0 { return .pop }
-            var override: (User, String)?
+            var override: String?
             if consent == .missing {
                 guard let me = app.session, me.can(.overrideConsent, demo: app.store.isDemo) else {
                     app.flash = (S.needsSupervisor, .danger)
@@ -149,11 +149,11 @@ enum CycleForms {
                     app.flash = (S.consentMissing, .danger)
                     return .none
                 }
-                override = (me, f.text("override"))
+                override = f.text("override")
             }
             do {
                 try app.store.sendReferral(caseID: record.id, providerID: providers[f.choice("provider")!].id, service: service,
-                                           reason: f.text("reason"), urgent: f.yes("urgent")!, override: override, author: app.userName)
+                                           reason: f.text("reason"), urgent: f.yes("urgent")!, consentOverride: override)
                 app.flash = (S.referralSent, .success)
                 return .popMany(2)
             } catch { app.flash = (S.cycleError(error), .danger); return .none }
@@ -181,7 +181,7 @@ enum CycleForms {
             let to = next[f.choice("status")!]
             if to == .declined && f.text("note").isEmpty { f.errors["note"] = S.issue(.required); return .none }
             do {
-                try app.store.updateReferral(id: r.id, to: to, note: f.text("note"), feedback: f.text("feedback"), author: app.userName)
+                try app.store.updateReferral(id: r.id, to: to, note: f.text("note"), feedback: f.text("feedback"))
                 app.flash = (S.savedStep, .success)
                 return .pop
             } catch { app.flash = (S.cycleError(error), .danger); return .none }
@@ -210,7 +210,7 @@ enum CycleForms {
             do {
                 try app.store.recordFollowUp(caseID: caseID, FollowUp(mode: modes[f.choice("mode")!], outcome: f.text("outcome"),
                                                                       childSafe: f.yes("safe")!, next: next),
-                                             deadlines: app.profile.deadlines, author: app.userName)
+                                             deadlines: app.profile.deadlines)
                 app.flash = (S.savedStep, .success)
                 return .pop
             } catch { app.flash = (S.cycleError(error), .danger); return .none }
@@ -233,8 +233,8 @@ enum CycleForms {
             let c = Closure(reason: reasons[f.choice("reason")!], goalsMet: ticks.contains(0), childSafe: ticks.contains(1),
                             referralsResolvedOrExplained: ticks.contains(2), note: f.text("note"))
             do {
-                guard let me = app.session else { return .none }
-                switch try app.store.requestClosure(caseID: caseID, c, rules: app.profile.rules, by: me) {
+                guard app.session != nil else { return .none }
+                switch try app.store.requestClosure(caseID: caseID, c, rules: app.profile.rules) {
                 case .closed: app.flash = (S.caseClosed, .success)
                 case .awaitingApproval: app.flash = (S.closureAwaiting, .warning)
                 }
@@ -280,8 +280,7 @@ enum CycleForms {
                 c.transferredTo = TransferDestination(name: f.text("name"), service: types[f.choice("kind")!])
             }
             do {
-                guard let me = app.session else { return .none }
-                switch try app.store.requestClosure(caseID: caseID, c, rules: app.profile.rules, by: me) {
+                switch try app.store.requestClosure(caseID: caseID, c, rules: app.profile.rules) {
                 case .closed: app.flash = (S.caseClosed, .success)
                 case .awaitingApproval: app.flash = (S.closureAwaiting, .warning)
                 }
@@ -309,7 +308,7 @@ enum CycleForms {
         ]) { f, app in
             guard f.require(["reason"]) else { return .none }
             do {
-                try app.store.reopenCase(caseID: caseID, reason: f.text("reason"), author: app.userName)
+                try app.store.reopenCase(caseID: caseID, reason: f.text("reason"))
                 app.flash = (S.caseReopened, .success)
                 return .pop
             } catch { app.flash = (S.cycleError(error), .danger); return .none }
@@ -329,7 +328,7 @@ enum CycleForms {
             let a = answers[f.choice("assent")!], c = answers[f.choice("consent")!]
             if (a == .no || c == .no) && f.text("reason").isEmpty { f.errors["reason"] = S.issue(.required); return .none }
             do {
-                try app.store.recordConsent(caseID: caseID, childAssent: a, caregiverConsent: c, reason: f.text("reason"), author: app.userName)
+                try app.store.recordConsent(caseID: caseID, childAssent: a, caregiverConsent: c, reason: f.text("reason"))
                 app.flash = (S.savedStep, .success)
                 return .pop
             } catch { app.flash = (S.cycleError(error), .danger); return .none }
@@ -346,9 +345,9 @@ enum CycleForms {
         FormScreen(title: S.reassignTitle, intro: S.reassignIntro, submitLabel: S.save, helpKey: "help.reassign", fields: [
             FormField("who", tr("form.reassign.who"), .choice(users.map { "\($0.name) (\($0.roles.map(S.role).sorted().joined(separator: ", ")))" })),
         ]) { f, app in
-            guard f.require(["who"]), let me = app.session else { return .none }
+            guard f.require(["who"]), app.session != nil else { return .none }
             do {
-                try app.store.reassign(caseID: caseID, to: users[f.choice("who")!], by: me)
+                try app.store.reassign(caseID: caseID, to: users[f.choice("who")!])
                 app.flash = (S.savedStep, .success)
                 return .pop
             } catch { app.flash = (S.cycleError(error), .danger); return .none }
@@ -476,7 +475,7 @@ final class DueTodayScreen: ListScreen {
     override var header: String? { S.dueHeader(items.count, drafts: drafts) }
     override var emptyText: String { S.dueNothing }
     override func appear(_ app: App) {
-        items = (try? app.store.dueItems(deadlines: app.profile.deadlines, viewer: app.session)) ?? []
+        items = (try? app.store.dueItems(deadlines: app.profile.deadlines, viewer: app.viewer)) ?? []
         drafts = (try? app.store.drafts().count) ?? 0
     }
     override var rows: [(text: String, style: Style)] {
@@ -507,7 +506,7 @@ final class ReferralsScreen: ListScreen {
     override var header: String? { S.referralsHeader(referrals.count, filter: filter.map(S.referralStatus)) }
     override var emptyText: String { S.noReferrals }
     override func appear(_ app: App) { reload(app) }
-    private func reload(_ app: App) { referrals = (try? app.store.referrals(status: filter, viewer: app.session)) ?? [] }
+    private func reload(_ app: App) { referrals = (try? app.store.referrals(status: filter, viewer: app.viewer)) ?? [] }
     override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kUpdate), ("Tab", S.kFilter), ("o", S.kOpenCase), ("p", S.kSlip), ("Esc", S.kBack)] }
     /// One entry per referral (drawn by `render`, which needs the pinned clock for the age in days).
     override var rows: [(text: String, style: Style)] { referrals.map { _ in ("", .normal) } }
@@ -662,9 +661,9 @@ final class ReviewQueueScreen: ListScreen {
         // Approving closes a high-risk case: ask once, naming the case, so a stray Enter cannot do it.
         return .push(DialogScreen(title: S.reviewTitle, question: S.approveQuestion(c.number.description, c.childName), choices: [
             (S.approveYes, { [weak self] app in
-                guard let me = app.session else { return .pop }
+                guard app.session != nil else { return .pop }
                 do {
-                    try app.store.approveClosure(caseID: c.id, rules: app.profile.rules, by: me)
+                    try app.store.approveClosure(caseID: c.id, rules: app.profile.rules)
                     app.flash = (S.closureApproved, .success)
                 } catch { app.flash = (S.cycleError(error), .danger) }
                 self?.appear(app)
@@ -683,9 +682,9 @@ final class ReviewQueueScreen: ListScreen {
             return .push(FormScreen(title: S.reviewTitle, intro: S.returnIntro(c.number.description), submitLabel: S.kReturn, helpKey: "help.returnForCorrection", fields: [
                 FormField("comment", tr("form.other.comment"), .area(rows: 3)),
             ]) { f, app in
-                guard f.require(["comment"]), let me = app.session else { return .none }
+                guard f.require(["comment"]), app.session != nil else { return .none }
                 do {
-                    try app.store.returnForCorrection(caseID: c.id, comment: f.text("comment"), by: me)
+                    try app.store.returnForCorrection(caseID: c.id, comment: f.text("comment"))
                     app.flash = (S.returned, .success)
                     return .pop
                 } catch { app.flash = (S.cycleError(error), .danger); return .none }

@@ -43,9 +43,9 @@ final class HomeScreen: Screen {
             canReview = app.session?.can(.reviewQueue, demo: app.store.isDemo) ?? false
             isDemo = app.demo
             canAudit = app.session?.can(.viewAudit, demo: app.store.isDemo) ?? false
-            summary = try app.store.todaySummary(viewer: app.session)
+            summary = try app.store.todaySummary(viewer: app.viewer)
             drafts = try app.store.drafts()
-            due = try app.store.dueCount(deadlines: app.profile.deadlines, viewer: app.session)
+            due = try app.store.dueCount(deadlines: app.profile.deadlines, viewer: app.viewer)
             loadError = nil
         } catch {
             loadError = "\(error)"

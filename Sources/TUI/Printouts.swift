@@ -105,17 +105,16 @@ enum Printouts {
         let provider = try app.store.providers(includeRetired: true).first { $0.id == r.providerID }
         let doc = marked(referralSlip(r, provider: provider, profile: app.profile, focalPoint: app.userName, today: app.clock.today), app)
         return try app.store.writePrintout(doc, caseID: r.caseID, baseName: "\(r.caseNumber)-referral-\(r.id.uuidString.prefix(8).lowercased())",
-                                           summary: "Referral slip printed for \(r.providerName)", author: app.userName)
+                                           summary: "Referral slip printed for \(r.providerName)")
     }
 
     /// Writes the summary of case `id` and returns what to show.
     static func printSummary(caseID: UUID, _ app: App) throws -> Printout {
         guard let c = try app.store.caseRecord(id: caseID) else { throw StoreError.notFound }
         let doc = marked(caseSummary(c, progress: try? app.store.progress(caseID: caseID, deadlines: app.profile.deadlines),
-                                     referrals: try app.store.referrals(caseID: caseID), events: try app.store.events(caseID: caseID),
+                                     referrals: try app.store.referrals(caseID: caseID, viewer: app.viewer), events: try app.store.events(caseID: caseID),
                                      profile: app.profile, today: app.clock.today, timeZone: app.clock.timeZone), app)
-        return try app.store.writePrintout(doc, caseID: caseID, baseName: "\(c.number)-summary", summary: "Case summary printed",
-                                           author: app.userName)
+        return try app.store.writePrintout(doc, caseID: caseID, baseName: "\(c.number)-summary", summary: "Case summary printed")
     }
 
     /// A demo printout says so at the top and on every page's foot, like every demo screen.

@@ -330,9 +330,9 @@ final class ReportWizardScreen: Screen {
         }
         saving = true
         do {
-            let record = try app.store.registerCase(from: report, draftID: draftID, author: app.userName, assignedTo: app.session?.id)
+            let record = try app.store.registerCase(from: report, draftID: draftID, assignedTo: app.session?.id)
             lastPersisted = report
-            let similar = (try? app.store.possibleDuplicates(of: record.id, viewer: app.session)) ?? []
+            let similar = (try? app.store.possibleDuplicates(of: record.id, viewer: app.viewer)) ?? []
             if !similar.isEmpty { return .replace(DuplicateCheckScreen(record: record, candidates: similar)) }
             return .replace(SavedScreen(record: record))
         } catch StoreError.draftSavedAsCase(let n) {

@@ -467,7 +467,7 @@ struct Session: ParsableCommand {
         for _ in 0..<pages { _ = step(.pageUp) }
         let deep = (0..<pages).map { _ in step(.pageDown) }
         // Filters as the list runs them: the count and the first pages.
-        let village = try store.caseList(CaseQuery(), after: nil, limit: 1, today: benchClock.today).first?.summary.village ?? ""
+        let village = try store.caseList(CaseQuery(), after: nil, limit: 1, viewer: .user(user), today: benchClock.today).first?.summary.village ?? ""
         let filters: [(String, CaseQuery)] = [
             ("open, by name", CaseQuery(filter: CaseFilter(status: .open), sort: .childName)),
             ("one village", CaseQuery(filter: CaseFilter(village: village))),
@@ -479,8 +479,8 @@ struct Session: ParsableCommand {
         for (name, q) in filters {
             let t = try (0..<(quick ? 3 : 10)).map { _ in
                 try milliseconds {
-                    _ = try store.caseMatchCount(q, viewer: user, today: benchClock.today)
-                    _ = try store.caseList(q, after: nil, limit: pageRows, viewer: user, today: benchClock.today)
+                    _ = try store.caseMatchCount(q, viewer: .user(user), today: benchClock.today)
+                    _ = try store.caseList(q, after: nil, limit: pageRows, viewer: .user(user), today: benchClock.today)
                 }
             }
             filterStats[name] = Stats(Array(t.dropFirst()))

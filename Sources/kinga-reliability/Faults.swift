@@ -12,9 +12,20 @@ func prepareDatabase(_ db: String) throws -> KingaStore {
         var r = Report()
         r.reporterKind = .neighbour; r.sex = .female; r.approximateAgeText = "9"; r.village = "Kijiji"; r.childName = "Fault Child"
         r.concerns = ["neglect"]; r.narrative = "A fictional report."; r.inDangerNow = false; r.childAssent = .yes; r.caregiverConsent = .yes
-        try store.registerCase(from: r, draftID: UUID(), author: "kinga-reliability")
+        try actAsSupervisor(store)
+        try store.registerCase(from: r, draftID: UUID())
+        store.endSession()
     }
     return store
+}
+
+/// Begins the session of the suite's supervisor on `store`: every change has the person logged in as its actor.
+/// - Returns: the supervisor.
+/// - Throws: `StoreError.notFound` when the database has no user; `StoreError.accessDenied` from `beginSession`.
+@discardableResult
+func actAsSupervisor(_ store: KingaStore) throws -> User {
+    guard let u = try store.users().first else { throw StoreError.notFound }
+    return try store.beginSession(userID: u.id)
 }
 
 /// Starts kinga on `db` in a fresh window and logs in; returns the window on the home screen.
@@ -200,7 +211,8 @@ struct Faults {
     func damaged(_ f: inout Figures) throws {
         let db = folder + "/damaged/kinga.sqlite"
         let store = try prepareDatabase(db)
-        for i in 0..<30 { try store.addNote(caseID: try store.casePage(after: nil, limit: 1)[0].id, text: "Filler note \(i) " + String(repeating: "x", count: 300), author: "t") }
+        let me = try actAsSupervisor(store)
+        for i in 0..<30 { try store.addNote(caseID: try store.casePage(after: nil, limit: 1, viewer: .user(me))[0].id, text: "Filler note \(i) " + String(repeating: "x", count: 300)) }
         try store.makeAutomaticBackup(reason: "daily")
         try store.checkpoint()
         try spawnAndWait(["sh", "-c", "dd if=/dev/urandom of='\(db)' bs=4096 seek=4 count=8 conv=notrunc 2>/dev/null"])
@@ -211,7 +223,8 @@ struct Faults {
     func truncated(_ f: inout Figures) throws {
         let db = folder + "/truncated/kinga.sqlite"
         let store = try prepareDatabase(db)
-        for i in 0..<30 { try store.addNote(caseID: try store.casePage(after: nil, limit: 1)[0].id, text: "Filler note \(i) " + String(repeating: "y", count: 300), author: "t") }
+        let me = try actAsSupervisor(store)
+        for i in 0..<30 { try store.addNote(caseID: try store.casePage(after: nil, limit: 1, viewer: .user(me))[0].id, text: "Filler note \(i) " + String(repeating: "y", count: 300)) }
         try store.makeAutomaticBackup(reason: "daily")
         try store.checkpoint()
         let size = ((try FileManager.default.attributesOfItem(atPath: db))[.size] as? Int) ?? 0

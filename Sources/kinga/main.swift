@@ -82,7 +82,7 @@ struct Open: ParsableCommand {
             let probe: KingaStore
             do { probe = try KingaStore(path: dbPath, clock: clock) } catch { throw Failure(message: "\(error)") }
             let isDemoFile = (try? probe.isDemoDatabase()) ?? false
-            let empty = ((try? probe.caseCount()) ?? 1) == 0 && ((try? probe.needsSetup()) ?? false)
+            let empty = ((try? probe.caseCount(viewer: .systemMaintenance)) ?? 1) == 0 && ((try? probe.needsSetup()) ?? false)
             guard isDemoFile || empty else {
                 throw Failure(message: "\(dbPath) holds real data, not the demo. --demo and --reset only work on the demo database.")
             }
@@ -97,7 +97,7 @@ struct Open: ParsableCommand {
             throw Failure(message: message)
         }
         store.isDemo = demo
-        if demo, try store.caseCount() == 0 {
+        if demo, try store.caseCount(viewer: .systemMaintenance) == 0 {
             do { try Seeds.fillDemo(store, seeds: seedsPath) } catch { throw Failure(message: "\(error)") }
         }
         // The profile: --profile, else the one chosen at first run, else generic.

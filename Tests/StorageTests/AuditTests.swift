@@ -8,9 +8,10 @@ struct AuditTests {
     @Test func changesAndViewsAreLoggedAndTheChainVerifies() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let c = try store.registerCase(from: sampleReport(), draftID: UUID(), author: "Focal One")
+        try store.actAsTestSupervisor()
+        let c = try store.registerCase(from: sampleReport(), draftID: UUID())
         try store.recordView(caseID: c.id, actor: "Supervisor Two")
-        try store.addNote(caseID: c.id, text: "Visited.", author: "Focal One")
+        try store.addNote(caseID: c.id, text: "Visited.")
         let actions = try store.auditEntries().map(\.action)
         #expect(actions.contains("case.report_received") && actions.contains("case.view") && actions.contains("case.note"))
         #expect(try store.verifyAudit() == .intact(entries: actions.count))
@@ -23,6 +24,7 @@ struct AuditTests {
     func appendOnly() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
         try store.recordAudit(actor: "a", action: "login")
         #expect(throws: (any Error).self) { try store.pool.write { try $0.execute(sql: "UPDATE audit_log SET actor = 'b'") } }
         #expect(throws: (any Error).self) { try store.pool.write { try $0.execute(sql: "DELETE FROM audit_log") } }
@@ -34,6 +36,7 @@ struct AuditTests {
         let path = dir.path + "/k.sqlite"
         do {
             let store = try KingaStore(path: path, clock: pinned)
+            try store.actAsTestSupervisor()
             for i in 0..<5 { try store.recordAudit(actor: "user\(i)", action: "login") }
         }
         let sql = "DROP TRIGGER audit_no_update; UPDATE audit_log SET actor = 'someone else' WHERE seq = 3;"
@@ -44,6 +47,7 @@ struct AuditTests {
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
         let store = try KingaStore(path: path, clock: pinned)
+        try store.actAsTestSupervisor()
         #expect(try store.verifyAudit() == .broken(firstBadSeq: 3, checked: 2))
     }
 
@@ -52,12 +56,14 @@ struct AuditTests {
         let path = dir.path + "/k.sqlite"
         do {
             let store = try KingaStore(path: path, clock: pinned)
+            try store.actAsTestSupervisor()
             for i in 0..<4 { try store.recordAudit(actor: "user\(i)", action: "login") }
             try store.pool.write { db in
                 try db.execute(sql: "DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE seq = 2")
             }
         }
         let store = try KingaStore(path: path, clock: pinned)
+        try store.actAsTestSupervisor()
         #expect(try store.verifyAudit() == .broken(firstBadSeq: 2, checked: 1))
     }
 }

@@ -13,7 +13,9 @@ private final class MovableTime: @unchecked Sendable {
 private func movableStore(_ dir: TempDir) throws -> (KingaStore, MovableTime) {
     let t = MovableTime(pinned.now)
     let clock = Clock(timeZone: pinned.timeZone, now: { t.now })
-    return (try KingaStore(path: dir.path + "/db/k.sqlite", clock: clock), t)
+    let store = try KingaStore(path: dir.path + "/db/k.sqlite", clock: clock)
+    try store.actAsTestSupervisor()
+    return (store, t)
 }
 
 @Suite("Backups, restore and check (issue #7)")
@@ -22,11 +24,12 @@ struct BackupTests {
     func backupCopies() throws {
         let dir = TempDir()
         let (store, _) = try movableStore(dir)
-        try store.registerCase(from: sampleReport(name: "Backup Child"), draftID: UUID(), author: "t")
+        try store.registerCase(from: sampleReport(name: "Backup Child"), draftID: UUID())
         let copy = dir.path + "/copy.sqlite"
         try store.backup(to: copy)
         let again = try KingaStore(path: copy, clock: pinned, auditKeyPath: store.auditKeyPath)
-        #expect(try again.caseCount() == 1)
+        try again.actAsTestSupervisor()
+        #expect(try again.caseCount(viewer: again.testViewer) == 1)
         #expect(try again.check().ok)
         #expect(throws: StoreError.self) { try store.backup(to: copy) }
         // A folder that cannot be written: a kind error, and no temporary file left behind.
@@ -44,7 +47,7 @@ struct BackupTests {
         let dir = TempDir()
         let (store, t) = try movableStore(dir)
         #expect(try store.backupIfDue() == nil)          // no cases yet
-        try store.registerCase(from: sampleReport(), draftID: UUID(), author: "t")
+        try store.registerCase(from: sampleReport(), draftID: UUID())
         #expect(try store.backupIfDue() != nil)
         t.now += 3600
         #expect(try store.backupIfDue() == nil)          // one already today
@@ -68,7 +71,8 @@ struct BackupTests {
         do {
             // A database as an older Kinga left it: migrations up to v7 only, with one case.
             let store = try KingaStore(path: path, clock: pinned)
-            try store.registerCase(from: sampleReport(), draftID: UUID(), author: "t")
+            try store.actAsTestSupervisor()
+            try store.registerCase(from: sampleReport(), draftID: UUID())
         }
         let q = try DatabaseQueue(path: path)
         try q.write { db in
@@ -77,29 +81,31 @@ struct BackupTests {
         }
         try q.close()
         let reopened = try KingaStore(path: path, clock: pinned)
+        try reopened.actAsTestSupervisor()
         #expect(reopened.backups().map(\.reason) == ["before-update"])
-        #expect(try reopened.caseCount() == 1)
+        #expect(try reopened.caseCount(viewer: reopened.testViewer) == 1)
     }
 
     @Test("restore goes back to the backup and keeps the replaced database as a backup; a damaged backup is refused")
     func restore() throws {
         let dir = TempDir()
         let (store, t) = try movableStore(dir)
-        try store.registerCase(from: sampleReport(name: "Before"), draftID: UUID(), author: "t")
+        try store.registerCase(from: sampleReport(name: "Before"), draftID: UUID())
         let b = try store.makeAutomaticBackup(reason: "manual")
-        try store.registerCase(from: sampleReport(name: "After"), draftID: UUID(), author: "t")
+        try store.registerCase(from: sampleReport(name: "After"), draftID: UUID())
         t.now += 60
         let broken = dir.path + "/broken.sqlite"
         try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: broken))
         #expect(throws: StoreError.backupDamaged(broken)) { try KingaStore.restore(from: broken, to: store.path, clock: store.clock) }
-        #expect(try store.caseCount() == 2)
+        #expect(try store.caseCount(viewer: store.testViewer) == 2)
         let path = store.path
         let kept = try KingaStore.restore(from: b, to: path, clock: store.clock)
         let restored = try KingaStore(path: path, clock: pinned)
-        #expect(try restored.casePage(after: nil, limit: 10).map(\.childName) == ["Before"])
+        try restored.actAsTestSupervisor()
+        #expect(try restored.casePage(after: nil, limit: 10, viewer: restored.testViewer).map(\.childName) == ["Before"])
         let saved = try #require(kept)
         #expect(saved.contains("before-restore"))
-        #expect(try KingaStore(path: saved, clock: pinned, auditKeyPath: restored.auditKeyPath).caseCount() == 2)
+        #expect(try KingaStore(path: saved, clock: pinned, auditKeyPath: restored.auditKeyPath).caseCount(viewer: .systemMaintenance) == 2)
         #expect(try restored.check().ok)
     }
 
@@ -109,7 +115,8 @@ struct BackupTests {
         let path = dir.path + "/k.sqlite"
         do {
             let store = try KingaStore(path: path, clock: pinned)
-            for i in 0..<40 { try store.registerCase(from: sampleReport(name: "Child \(i)"), draftID: UUID(), author: "t") }
+            try store.actAsTestSupervisor()
+            for i in 0..<40 { try store.registerCase(from: sampleReport(name: "Child \(i)"), draftID: UUID()) }
             try store.checkpoint()
         }
         // Cut the file in half, as a failing disk or a copy interrupted would.
@@ -124,7 +131,7 @@ struct BackupTests {
     func checkFindsProblems() throws {
         let dir = TempDir()
         let (store, _) = try movableStore(dir)
-        try store.registerCase(from: sampleReport(), draftID: UUID(), author: "t")
+        try store.registerCase(from: sampleReport(), draftID: UUID())
         var r = try store.check()
         #expect(r.ok, "\(r.problems)")
         #expect(r.cases == 1 && r.synchronous == 2)
@@ -141,18 +148,24 @@ struct EditContextTests {
     func versionCheck() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let c = try store.registerCase(from: sampleReport(), draftID: UUID(), author: "t")
+        try store.actAsTestSupervisor()
+        let c = try store.registerCase(from: sampleReport(), draftID: UUID())
         let mine = try store.beginEdit(caseID: c.id)
         let theirs = try store.beginEdit(caseID: c.id)
-        try KingaStore.$editContext.withValue(theirs) { _ = try store.addNote(caseID: c.id, text: "Theirs", author: "Other") }
+        let me = try #require(store.actor)
+        store.endSession()
+        let other = try store.createUser(name: "Other", roles: [.supervisor], pin: "580214", createdBy: "t")
+        try store.beginSession(userID: other.id)
+        try KingaStore.$editContext.withValue(theirs) { _ = try store.addNote(caseID: c.id, text: "Theirs") }
+        try store.beginSession(userID: me.id)
         #expect(throws: StoreError.changedElsewhere) {
-            try KingaStore.$editContext.withValue(mine) { _ = try store.addNote(caseID: c.id, text: "Mine", author: "Me") }
+            try KingaStore.$editContext.withValue(mine) { _ = try store.addNote(caseID: c.id, text: "Mine") }
         }
         #expect(mine.conflict?.map(\.author) == ["Other"])
         #expect(mine.conflict?.first?.summary == "Theirs")
         #expect(try store.events(caseID: c.id).filter { $0.kind == .note }.map(\.summary) == ["Theirs"])
         mine.acknowledge()
-        try KingaStore.$editContext.withValue(mine) { _ = try store.addNote(caseID: c.id, text: "Mine", author: "Me") }
+        try KingaStore.$editContext.withValue(mine) { _ = try store.addNote(caseID: c.id, text: "Mine") }
         #expect(try store.events(caseID: c.id).filter { $0.kind == .note }.map(\.summary) == ["Theirs", "Mine"])
     }
 }

@@ -15,7 +15,8 @@ struct CycleTests {
         var r = sampleReport()
         r.concerns = concerns
         if !consent { r.childAssent = .notAsked; r.caregiverConsent = .notAsked }
-        let c = try store.registerCase(from: r, draftID: UUID(), author: "fp")
+        try store.actAsTestSupervisor()
+        let c = try store.registerCase(from: r, draftID: UUID())
         let p = try store.saveProvider(ServiceProvider(name: "Puskesmas Fiktif", services: [.health, .psychosocial], area: "Kampung Fiksi",
                                                        contact: "0812 555 0000", hours: "Mon–Sat 8–14", notes: ""))
         return (dir, store, c, p, box)
@@ -26,33 +27,33 @@ struct CycleTests {
         let d = Deadlines.standard
         #expect(try store.progress(caseID: c.id, deadlines: d).stage == .new)
         let answers = RiskAnswers(immediateDanger: false, harmerHasAccess: true, severity: .moderate, frequency: .sometimes, safeAdult: true, childViews: "I want to stay with grandma.")
-        #expect(throws: CycleError.assessmentReasonMissing) { try store.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: .low, whyDifferent: ""), author: "fp") }
-        try store.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: .medium, whyDifferent: ""), author: "fp")
+        #expect(throws: CycleError.assessmentReasonMissing) { try store.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: .low, whyDifferent: "")) }
+        try store.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: .medium, whyDifferent: ""))
         #expect(try store.progress(caseID: c.id, deadlines: d).stage == .assessment)
         #expect(try store.caseRecord(id: c.id)?.risk == .medium)
         try store.saveCasePlan(caseID: c.id, CasePlan(goals: [PlanGoal(what: "Back to school", who: "Teacher", by: LocalDate(year: 2026, month: 4, day: 1))],
-                                                     childViews: "", caregiverViews: ""), author: "fp")
+                                                     childViews: "", caregiverViews: ""))
         #expect(try store.progress(caseID: c.id, deadlines: d).stage == .casePlan)
-        let ref = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Check-up", urgent: false, author: "fp")
+        let ref = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Check-up", urgent: false)
         #expect(ref.status == .pending)
         #expect(ref.overrideBy == nil)
         #expect(try store.progress(caseID: c.id, deadlines: d).stage == .serviceProvision)
-        #expect(throws: CycleError.invalidTransition(from: .pending, to: .completed)) { try store.updateReferral(id: ref.id, to: .completed, note: "", author: "fp") }
-        try store.updateReferral(id: ref.id, to: .accepted, note: "Seen on Monday", author: "fp")
-        try store.updateReferral(id: ref.id, to: .completed, note: "", feedback: "Healthy, vaccinations done", author: "fp")
+        #expect(throws: CycleError.invalidTransition(from: .pending, to: .completed)) { try store.updateReferral(id: ref.id, to: .completed, note: "") }
+        try store.updateReferral(id: ref.id, to: .accepted, note: "Seen on Monday")
+        try store.updateReferral(id: ref.id, to: .completed, note: "", feedback: "Healthy, vaccinations done")
         #expect(try store.progress(caseID: c.id, deadlines: d).stage == .servicesImplemented)
         box.value += 86400
-        try store.recordFollowUp(caseID: c.id, FollowUp(mode: .visit, outcome: "Back at school", childSafe: true, next: nil), deadlines: d, author: "fp")
+        try store.recordFollowUp(caseID: c.id, FollowUp(mode: .visit, outcome: "Back at school", childSafe: true, next: nil), deadlines: d)
         #expect(try store.progress(caseID: c.id, deadlines: d).nextFollowUp == LocalDate(year: 2026, month: 3, day: 17))
-        #expect(throws: CycleError.self) { try store.closeCase(caseID: c.id, Closure(reason: .goalsMet, goalsMet: true, childSafe: false, referralsResolvedOrExplained: true, note: "x"), rules: rules, author: "fp") }
-        try store.closeCase(caseID: c.id, Closure(reason: .goalsMet, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Safe at home and in school."), rules: rules, author: "fp")
+        #expect(throws: CycleError.self) { try store.closeCase(caseID: c.id, Closure(reason: .goalsMet, goalsMet: true, childSafe: false, referralsResolvedOrExplained: true, note: "x"), rules: rules) }
+        try store.closeCase(caseID: c.id, Closure(reason: .goalsMet, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Safe at home and in school."), rules: rules)
         #expect(try store.caseRecord(id: c.id)?.status == .closed)
         #expect(try store.progress(caseID: c.id, deadlines: d).stage == .closed)
         // Editing a closed case never reopens it.
-        #expect(throws: CycleError.caseClosed) { try store.recordFollowUp(caseID: c.id, FollowUp(mode: .call, outcome: "x", childSafe: true, next: nil), deadlines: d, author: "fp") }
+        #expect(throws: CycleError.caseClosed) { try store.recordFollowUp(caseID: c.id, FollowUp(mode: .call, outcome: "x", childSafe: true, next: nil), deadlines: d) }
         #expect(try store.caseRecord(id: c.id)?.status == .closed)
-        #expect(throws: CycleError.required("reason")) { try store.reopenCase(caseID: c.id, reason: " ", author: "fp") }
-        try store.reopenCase(caseID: c.id, reason: "The family moved back and the child stopped school again.", author: "fp")
+        #expect(throws: CycleError.required("reason")) { try store.reopenCase(caseID: c.id, reason: " ") }
+        try store.reopenCase(caseID: c.id, reason: "The family moved back and the child stopped school again.")
         #expect(try store.progress(caseID: c.id, deadlines: d).stage == .reopened)
         let kinds = try store.events(caseID: c.id).map(\.kind)
         #expect(kinds.contains(.assessment) && kinds.contains(.casePlan) && kinds.contains(.referralSent) && kinds.contains(.referralUpdated)
@@ -61,19 +62,24 @@ struct CycleTests {
 
     @Test func referralsNeedConsentOrASupervisorOverride() throws {
         let (_, store, c, p, _) = try setUp(consent: false)
-        #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true, author: "fp") }
-        #expect(throws: StoreError.accessDenied) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true, override: (User(id: UUID(), name: "FP", roles: [.focalPoint]), "because"), author: "fp") }
-        #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true, override: (User(id: UUID(), name: "Sup", roles: [.supervisor]), " "), author: "fp") }
-        #expect(try store.referrals(caseID: c.id).isEmpty)
+        #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true) }
+        #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true, consentOverride: " ") }
+        #expect(try store.referrals(caseID: c.id, viewer: store.testViewer).isEmpty)
+        // Only the person logged in overrides, and only when their role allows it.
+        store.endSession()
+        let fp = try store.createUser(name: "FP", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        try store.beginSession(userID: fp.id)
+        #expect(throws: StoreError.accessDenied) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true, consentOverride: "because") }
+        try store.actAsTestSupervisor()
         let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Injury", urgent: true,
-                                       override: (User(id: UUID(), name: "Supervisor Fiktif", roles: [.supervisor]), "The child is injured and the caregiver cannot be found."), author: "fp")
-        #expect(r.overrideBy == "Supervisor Fiktif")
+                                       consentOverride: "The child is injured and the caregiver cannot be found.")
+        #expect(r.overrideBy == "Tess Supervisor")
         #expect(try store.events(caseID: c.id).last?.summary.contains("consent override") == true)
     }
 
     @Test func overrideIsNotRecordedWhenConsentWasGiven() throws {
         let (_, store, c, p, _) = try setUp(consent: true)
-        let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false, override: (User(id: UUID(), name: "Sup", roles: [.supervisor]), "not needed"), author: "fp")
+        let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false, consentOverride: "not needed")
         #expect(r.overrideBy == nil)
         #expect(try store.events(caseID: c.id).last?.body.contains("overrode") == false)
     }
@@ -82,20 +88,20 @@ struct CycleTests {
     func closureNeedsAnAssessment() throws {
         let (_, store, c, _, _) = try setUp()
         let other = Closure(reason: .other, goalsMet: false, childSafe: true, referralsResolvedOrExplained: false, note: "Family settled.")
-        #expect(throws: CycleError.cannotClose([.noAssessment])) { try store.closeCase(caseID: c.id, other, rules: rules, author: "fp") }
+        #expect(throws: CycleError.cannotClose([.noAssessment])) { try store.closeCase(caseID: c.id, other, rules: rules) }
         var unticked = other
         unticked.childSafe = false
-        #expect(throws: CycleError.cannotClose([.noAssessment, .safetyNotConfirmed])) { try store.closeCase(caseID: c.id, unticked, rules: rules, author: "fp") }
+        #expect(throws: CycleError.cannotClose([.noAssessment, .safetyNotConfirmed])) { try store.closeCase(caseID: c.id, unticked, rules: rules) }
         #expect(try store.caseRecord(id: c.id)?.status == .open)
         try assessLow(store, c.id)
-        try store.closeCase(caseID: c.id, other, rules: rules, author: "fp")
+        try store.closeCase(caseID: c.id, other, rules: rules)
         #expect(try store.caseRecord(id: c.id)?.status == .closed)
         // Reopened: the old assessment no longer counts.
-        try store.reopenCase(caseID: c.id, reason: "Worries came back.", author: "fp")
-        #expect(throws: CycleError.cannotClose([.noAssessment])) { try store.closeCase(caseID: c.id, other, rules: rules, author: "fp") }
+        try store.reopenCase(caseID: c.id, reason: "Worries came back.")
+        #expect(throws: CycleError.cannotClose([.noAssessment])) { try store.closeCase(caseID: c.id, other, rules: rules) }
         // Nobody can assess a child who cannot be found.
         let lost = Closure(reason: .movedAway, goalsMet: false, childSafe: false, referralsResolvedOrExplained: false, note: "The family left; nobody knows where.")
-        try store.closeCase(caseID: c.id, lost, rules: rules, author: "fp")
+        try store.closeCase(caseID: c.id, lost, rules: rules)
         #expect(try store.caseRecord(id: c.id)?.status == .closed)
     }
 
@@ -103,14 +109,14 @@ struct CycleTests {
         let (_, store, c, p, _) = try setUp(concerns: ["sexual_violence"])
         try assessLow(store, c.id)
         let close = Closure(reason: .noLongerWanted, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Families agreed.")
-        #expect(throws: CycleError.cannotClose([.formalReferralRequired(["sexual_violence"])])) { try store.closeCase(caseID: c.id, close, rules: rules, author: "fp") }
-        let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Post-exposure care", urgent: true, author: "fp")
+        #expect(throws: CycleError.cannotClose([.formalReferralRequired(["sexual_violence"])])) { try store.closeCase(caseID: c.id, close, rules: rules) }
+        let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Post-exposure care", urgent: true)
         #expect(throws: CycleError.cannotClose([.referralsOpen(1)])) {
-            try store.closeCase(caseID: c.id, Closure(reason: .noLongerWanted, goalsMet: true, childSafe: true, referralsResolvedOrExplained: false, note: "x"), rules: rules, author: "fp")
+            try store.closeCase(caseID: c.id, Closure(reason: .noLongerWanted, goalsMet: true, childSafe: true, referralsResolvedOrExplained: false, note: "x"), rules: rules)
         }
-        try store.updateReferral(id: r.id, to: .accepted, note: "", author: "fp")
-        try store.updateReferral(id: r.id, to: .completed, note: "", author: "fp")
-        try store.closeCase(caseID: c.id, close, rules: rules, author: "fp")
+        try store.updateReferral(id: r.id, to: .accepted, note: "")
+        try store.updateReferral(id: r.id, to: .completed, note: "")
+        try store.closeCase(caseID: c.id, close, rules: rules)
     }
 
     @Test("a sexual-violence case with only family mediation cannot be closed by calling it a transfer (issue #15)")
@@ -121,16 +127,16 @@ struct CycleTests {
                                                             contact: "", hours: "", notes: ""))
         let police = try store.saveProvider(ServiceProvider(name: "Police child desk (fictional)", services: [.police], area: "Kampung Fiksi",
                                                             contact: "", hours: "", notes: ""))
-        let r = try store.sendReferral(caseID: c.id, providerID: elders.id, service: .familyMediation, reason: "Talk with the families", urgent: false, author: "fp")
-        try store.updateReferral(id: r.id, to: .accepted, note: "", author: "fp")
-        try store.updateReferral(id: r.id, to: .completed, note: "", author: "fp")
+        let r = try store.sendReferral(caseID: c.id, providerID: elders.id, service: .familyMediation, reason: "Talk with the families", urgent: false)
+        try store.updateReferral(id: r.id, to: .accepted, note: "")
+        try store.updateReferral(id: r.id, to: .completed, note: "")
         var transfer = Closure(reason: .transferred, goalsMet: false, childSafe: true, referralsResolvedOrExplained: true, note: "Handed over.")
-        #expect(throws: CycleError.cannotClose([.transferDestinationMissing])) { try store.closeCase(caseID: c.id, transfer, rules: rules, author: "fp") }
+        #expect(throws: CycleError.cannotClose([.transferDestinationMissing])) { try store.closeCase(caseID: c.id, transfer, rules: rules) }
         transfer.transferredTo = TransferDestination(providerID: elders.id, name: elders.name, service: .familyMediation)
-        #expect(throws: CycleError.cannotClose([.transferNotFormal(["sexual_violence"])])) { try store.closeCase(caseID: c.id, transfer, rules: rules, author: "fp") }
+        #expect(throws: CycleError.cannotClose([.transferNotFormal(["sexual_violence"])])) { try store.closeCase(caseID: c.id, transfer, rules: rules) }
         #expect(try store.caseRecord(id: c.id)?.status == .open)
         transfer.transferredTo = TransferDestination(providerID: police.id, name: police.name, service: .police)
-        try store.closeCase(caseID: c.id, transfer, rules: rules, author: "fp")
+        try store.closeCase(caseID: c.id, transfer, rules: rules)
         #expect(try store.caseRecord(id: c.id)?.status == .transferred)
         // Where the case went is kept with the closure on the timeline.
         let json = try store.pool.read { db in
@@ -144,30 +150,30 @@ struct CycleTests {
     @Test func dueTodayListsWhatIsLate() throws {
         let (_, store, c, p, box) = try setUp()
         let d = Deadlines.standard
-        #expect(try store.dueCount(deadlines: d) == store.dueItems(deadlines: d).count)
-        #expect(try store.dueItems(deadlines: d).isEmpty)
+        #expect(try store.dueCount(deadlines: d, viewer: store.testViewer) == store.dueItems(deadlines: d, viewer: store.testViewer).count)
+        #expect(try store.dueItems(deadlines: d, viewer: store.testViewer).isEmpty)
         box.value += 25 * 3600      // unassessed: treated as high, 24 hours
-        #expect(try store.dueCount(deadlines: d) == store.dueItems(deadlines: d).count)
-        #expect(try store.dueItems(deadlines: d).map(\.kind) == [.firstActionOverdue])
-        let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false, author: "fp")
-        #expect(try store.dueCount(deadlines: d) == store.dueItems(deadlines: d).count)
-        #expect(try store.dueItems(deadlines: d).map(\.kind) == [.referralWaiting])
+        #expect(try store.dueCount(deadlines: d, viewer: store.testViewer) == store.dueItems(deadlines: d, viewer: store.testViewer).count)
+        #expect(try store.dueItems(deadlines: d, viewer: store.testViewer).map(\.kind) == [.firstActionOverdue])
+        let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false)
+        #expect(try store.dueCount(deadlines: d, viewer: store.testViewer) == store.dueItems(deadlines: d, viewer: store.testViewer).count)
+        #expect(try store.dueItems(deadlines: d, viewer: store.testViewer).map(\.kind) == [.referralWaiting])
         box.value += 15 * 86400
-        #expect(try store.dueCount(deadlines: d) == store.dueItems(deadlines: d).count)
-        #expect(try store.dueItems(deadlines: d).map(\.kind) == [.referralStale])
-        try store.updateReferral(id: r.id, to: .declined, note: "Full this month", author: "fp")
-        #expect(try store.dueCount(deadlines: d) == store.dueItems(deadlines: d).count)
-        #expect(try store.dueItems(deadlines: d).isEmpty)
-        try store.recordFollowUp(caseID: c.id, FollowUp(mode: .call, outcome: "ok", childSafe: true, next: store.clock.today), deadlines: d, author: "fp")
-        let due = try store.dueItems(deadlines: d)
+        #expect(try store.dueCount(deadlines: d, viewer: store.testViewer) == store.dueItems(deadlines: d, viewer: store.testViewer).count)
+        #expect(try store.dueItems(deadlines: d, viewer: store.testViewer).map(\.kind) == [.referralStale])
+        try store.updateReferral(id: r.id, to: .declined, note: "Full this month")
+        #expect(try store.dueCount(deadlines: d, viewer: store.testViewer) == store.dueItems(deadlines: d, viewer: store.testViewer).count)
+        #expect(try store.dueItems(deadlines: d, viewer: store.testViewer).isEmpty)
+        try store.recordFollowUp(caseID: c.id, FollowUp(mode: .call, outcome: "ok", childSafe: true, next: store.clock.today), deadlines: d)
+        let due = try store.dueItems(deadlines: d, viewer: store.testViewer)
         #expect(due.map(\.kind) == [.followUpDue])
         #expect(due.first?.days == 0)
         box.value += 91 * 86400     // no review for 3 months
-        #expect(try store.dueCount(deadlines: d) == store.dueItems(deadlines: d).count)
-        #expect(try store.dueItems(deadlines: d).map(\.kind).contains(.reviewDue))
+        #expect(try store.dueCount(deadlines: d, viewer: store.testViewer) == store.dueItems(deadlines: d, viewer: store.testViewer).count)
+        #expect(try store.dueItems(deadlines: d, viewer: store.testViewer).map(\.kind).contains(.reviewDue))
         #expect(throws: CycleError.declineReasonMissing) {
-            let r2 = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "y", urgent: false, author: "fp")
-            try store.updateReferral(id: r2.id, to: .declined, note: "", author: "fp")
+            let r2 = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "y", urgent: false)
+            try store.updateReferral(id: r2.id, to: .declined, note: "")
         }
     }
 
@@ -193,33 +199,41 @@ struct ReviewTests {
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
         let fp = try store.createUser(name: "FP", roles: [.focalPoint], pin: "902134", createdBy: "t")
         let sup = try store.createUser(name: "Sup", roles: [.supervisor], pin: "580214", createdBy: "t")
-        let c = try store.registerCase(from: sampleReport(urgent: true), draftID: UUID(), author: "FP", assignedTo: fp.id)
+        try store.beginSession(userID: fp.id)
+        let c = try store.registerCase(from: sampleReport(urgent: true), draftID: UUID(), assignedTo: fp.id)
         let close = Closure(reason: .noLongerWanted, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Safe now.")
         let rules = ProfileRules()
         try assessLow(store, c.id)
-        #expect(try store.requestClosure(caseID: c.id, close, rules: rules, by: fp) == .awaitingApproval)
+        #expect(try store.requestClosure(caseID: c.id, close, rules: rules) == .awaitingApproval)
         #expect(try store.caseRecord(id: c.id)?.status == .open)
         #expect(try store.closureRequests().map(\.id) == [c.id])
-        #expect(throws: StoreError.accessDenied) { try store.approveClosure(caseID: c.id, rules: rules, by: fp) }
-        try store.returnForCorrection(caseID: c.id, comment: "Please record the last home visit first.", by: sup)
+        #expect(throws: StoreError.accessDenied) { try store.approveClosure(caseID: c.id, rules: rules) }
+        try store.beginSession(userID: sup.id)
+        try store.returnForCorrection(caseID: c.id, comment: "Please record the last home visit first.")
         #expect(try store.closureRequests().isEmpty)
-        #expect(try store.dueItems(deadlines: .standard, viewer: fp).first?.kind == .returnedForCorrection)
-        #expect(try store.requestClosure(caseID: c.id, close, rules: rules, by: fp) == .awaitingApproval)
-        try store.approveClosure(caseID: c.id, rules: rules, by: sup)
+        try store.beginSession(userID: fp.id)
+        #expect(try store.dueItems(deadlines: .standard, viewer: .user(fp)).first?.kind == .returnedForCorrection)
+        #expect(try store.requestClosure(caseID: c.id, close, rules: rules) == .awaitingApproval)
+        try store.beginSession(userID: sup.id)
+        try store.approveClosure(caseID: c.id, rules: rules)
         #expect(try store.caseRecord(id: c.id)?.status == .closed)
-        #expect(try store.dueItems(deadlines: .standard, viewer: fp).isEmpty)
+        #expect(try store.events(caseID: c.id).last?.author == "Sup (approved)")
+        try store.beginSession(userID: fp.id)
+        #expect(try store.dueItems(deadlines: .standard, viewer: .user(fp)).isEmpty)
         // A follow-up after the request makes it out of date: it leaves the queue.
-        let again = try store.registerCase(from: sampleReport(name: "Again", urgent: true), draftID: UUID(), author: "FP", assignedTo: fp.id)
+        let again = try store.registerCase(from: sampleReport(name: "Again", urgent: true), draftID: UUID(), assignedTo: fp.id)
         try assessLow(store, again.id)
-        #expect(try store.requestClosure(caseID: again.id, close, rules: rules, by: fp) == .awaitingApproval)
+        #expect(try store.requestClosure(caseID: again.id, close, rules: rules) == .awaitingApproval)
         try store.recordFollowUp(caseID: again.id, FollowUp(mode: .visit, outcome: "Not safe at home tonight.", childSafe: false, next: nil),
-                                 deadlines: .standard, author: "FP")
+                                 deadlines: .standard)
         #expect(try store.closureRequests().isEmpty)
-        #expect(throws: StoreError.notFound) { try store.approveClosure(caseID: again.id, rules: rules, by: sup) }
+        try store.beginSession(userID: sup.id)
+        #expect(throws: StoreError.notFound) { try store.approveClosure(caseID: again.id, rules: rules) }
         // A low-risk case closes at once.
-        let low = try store.registerCase(from: sampleReport(name: "Low"), draftID: UUID(), author: "FP", assignedTo: fp.id)
+        try store.beginSession(userID: fp.id)
+        let low = try store.registerCase(from: sampleReport(name: "Low"), draftID: UUID(), assignedTo: fp.id)
         try assessLow(store, low.id)
-        #expect(try store.requestClosure(caseID: low.id, close, rules: rules, by: fp) == .closed)
+        #expect(try store.requestClosure(caseID: low.id, close, rules: rules) == .closed)
     }
 }
 
@@ -231,16 +245,16 @@ struct StoragePermissionTests {
         let one = try store.createUser(name: "One", roles: [.focalPoint], pin: "902134", createdBy: "t")
         let two = try store.createUser(name: "Two", roles: [.focalPoint], pin: "902134", createdBy: "t")
         let admin = try store.createUser(name: "Admin", roles: [.administrator], pin: "902134", createdBy: "t")
-        store.actor = one
-        let c = try store.registerCase(from: sampleReport(), draftID: UUID(), author: "One", assignedTo: one.id)
-        try store.addNote(caseID: c.id, text: "Mine.", author: "One")
-        store.actor = two
-        #expect(throws: StoreError.accessDenied) { try store.addNote(caseID: c.id, text: "Not mine.", author: "Two") }
+        try store.beginSession(userID: one.id)
+        let c = try store.registerCase(from: sampleReport(), draftID: UUID(), assignedTo: one.id)
+        try store.addNote(caseID: c.id, text: "Mine.")
+        try store.beginSession(userID: two.id)
+        #expect(throws: StoreError.accessDenied) { try store.addNote(caseID: c.id, text: "Not mine.") }
         #expect(throws: StoreError.accessDenied) {
-            try store.recordFollowUp(caseID: c.id, FollowUp(mode: .call, outcome: "x", childSafe: true, next: nil), deadlines: .standard, author: "Two")
+            try store.recordFollowUp(caseID: c.id, FollowUp(mode: .call, outcome: "x", childSafe: true, next: nil), deadlines: .standard)
         }
-        store.actor = admin
-        #expect(throws: StoreError.accessDenied) { try store.registerCase(from: sampleReport(), draftID: UUID(), author: "Admin") }
+        try store.beginSession(userID: admin.id)
+        #expect(throws: StoreError.accessDenied) { try store.registerCase(from: sampleReport(), draftID: UUID()) }
         #expect(try store.events(caseID: c.id).filter { $0.kind == .note }.count == 1)
         #expect(try store.auditEntries().filter { $0.action == "access.denied" }.count == 3)
     }
@@ -253,12 +267,13 @@ struct ConsentAndReassignTests {
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
         var r = sampleReport()
         r.childAssent = .notAsked; r.caregiverConsent = .notAsked
-        let c = try store.registerCase(from: r, draftID: UUID(), author: "fp")
+        try store.actAsTestSupervisor()
+        let c = try store.registerCase(from: r, draftID: UUID())
         let p = try store.saveProvider(ServiceProvider(name: "Klinik Fiktif", services: [.health], area: "", contact: "", hours: "", notes: ""))
-        #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false, author: "fp") }
-        #expect(throws: CycleError.required("reason")) { try store.recordConsent(caseID: c.id, childAssent: .yes, caregiverConsent: .no, reason: "", author: "fp") }
-        try store.recordConsent(caseID: c.id, childAssent: .yes, caregiverConsent: .yes, reason: "", author: "fp")
-        try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false, author: "fp")
+        #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false) }
+        #expect(throws: CycleError.required("reason")) { try store.recordConsent(caseID: c.id, childAssent: .yes, caregiverConsent: .no, reason: "") }
+        try store.recordConsent(caseID: c.id, childAssent: .yes, caregiverConsent: .yes, reason: "")
+        try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false)
         #expect(try store.events(caseID: c.id).filter { $0.kind == .consentRecorded }.count == 2)
     }
 
@@ -268,16 +283,20 @@ struct ConsentAndReassignTests {
         let one = try store.createUser(name: "One", roles: [.focalPoint], pin: "902134", createdBy: "t")
         let two = try store.createUser(name: "Two", roles: [.focalPoint], pin: "902134", createdBy: "t")
         let sup = try store.createUser(name: "Sup", roles: [.supervisor], pin: "902134", createdBy: "t")
-        let c = try store.registerCase(from: sampleReport(), draftID: UUID(), author: "One", assignedTo: one.id)
-        #expect(throws: StoreError.accessDenied) { try store.reassign(caseID: c.id, to: two, by: one) }
-        try store.reassign(caseID: c.id, to: two, by: sup)
-        #expect(try store.caseCount(viewer: two) == 1)
-        #expect(try store.caseCount(viewer: one) == 0)
+        try store.beginSession(userID: one.id)
+        let c = try store.registerCase(from: sampleReport(), draftID: UUID(), assignedTo: one.id)
+        #expect(throws: StoreError.accessDenied) { try store.reassign(caseID: c.id, to: two) }
+        try store.beginSession(userID: sup.id)
+        try store.reassign(caseID: c.id, to: two)
+        try store.beginSession(userID: two.id)
+        #expect(try store.caseCount(viewer: .user(two)) == 1)
+        try store.beginSession(userID: one.id)
+        #expect(try store.caseCount(viewer: .user(one)) == 0)
     }
 }
 
 /// Records a low-risk assessment (the guide's own suggestion for calm answers), as closing needs one.
 func assessLow(_ store: KingaStore, _ caseID: UUID) throws {
     let calm = RiskAnswers(immediateDanger: false, harmerHasAccess: false, severity: .mild, frequency: .once, safeAdult: true, childViews: "")
-    try store.recordAssessment(caseID: caseID, Assessment(answers: calm, chosen: .low, whyDifferent: ""), author: "fp")
+    try store.recordAssessment(caseID: caseID, Assessment(answers: calm, chosen: .low, whyDifferent: ""))
 }

@@ -16,7 +16,7 @@ private let kimJamo = "\u{1100}\u{1175}\u{11B7} \u{1106}\u{1175}\u{11AB}\u{110C}
 private let villageJamo = "\u{1112}\u{1161}\u{1102}\u{1173}\u{11AF}"
 
 private func names(_ store: KingaStore, _ text: String) throws -> [String] {
-    try store.caseList(CaseQuery(text: text), after: nil, limit: 20, today: pinned.today).map(\.summary.childName)
+    try store.caseList(CaseQuery(text: text), after: nil, limit: 20, viewer: store.testViewer, today: pinned.today).map(\.summary.childName)
 }
 
 @Suite("NFC in the store: names and searched texts are stored and found the same however they were typed")
@@ -25,9 +25,10 @@ struct NormalizationStoreTests {
     func hangulStoredAndFound() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
         var r = sampleReport(name: kimAsTyped, village: villageJamo)
         r.narrative = "Her aunt Nguye\u{302}\u{303}n Thi\u{323} Lan is worried."
-        let id = try store.registerCase(from: r, draftID: UUID(), author: "t").id
+        let id = try store.registerCase(from: r, draftID: UUID()).id
         let saved = try #require(try store.caseRecord(id: id))
         #expect(hex(saved.childName) == ["AE40", "20", "BBFC", "C8FC"])
         #expect(hex(saved.village) == ["D558", "B298"])
@@ -37,7 +38,7 @@ struct NormalizationStoreTests {
         }
         var filtered = CaseQuery()
         filtered.filter.village = "하늘"
-        #expect(try store.caseList(filtered, after: nil, limit: 5, today: pinned.today).count == 1)
+        #expect(try store.caseList(filtered, after: nil, limit: 5, viewer: store.testViewer, today: pinned.today).count == 1)
     }
 
     @Test("upgrading a database an older Kinga wrote with 기 + ᆷ puts names, keys, the report and the search index into NFC")
@@ -47,7 +48,9 @@ struct NormalizationStoreTests {
         let id: UUID
         do {
             let store = try KingaStore(path: path, clock: pinned)
-            id = try store.registerCase(from: sampleReport(name: "Placeholder", village: "Mansa"), draftID: UUID(), author: "t").id
+            try store.actAsTestSupervisor()
+            id = try store.registerCase(from: sampleReport(name: "Placeholder", village: "Mansa"), draftID: UUID()).id
+            store.endSession()
             _ = try store.createUser(name: "\u{AE30}\u{11B7} Focal", roles: [.focalPoint], pin: "902134", createdBy: "t")
         }
         // What an older Kinga stored: the name, village and report as Foundation left them, and the search
@@ -70,6 +73,7 @@ struct NormalizationStoreTests {
             try stale.close()
         }
         let store = try KingaStore(path: path, clock: pinned)
+        try store.actAsTestSupervisor()
         let saved = try #require(try store.caseRecord(id: id))
         #expect(hex(saved.childName) == ["AE40", "20", "BBFC", "C8FC"])
         #expect(hex(saved.village) == ["D558", "B298"])

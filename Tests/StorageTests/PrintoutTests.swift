@@ -100,14 +100,15 @@ struct PrintoutTests {
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
         let me = try store.createUser(name: "Ms Focal", roles: [.focalPoint], pin: "482915", createdBy: "t")
         let other = try store.createUser(name: "Mr Other", roles: [.focalPoint], pin: "482916", createdBy: "t")
-        let c = try store.registerCase(from: sampleReport(name: "Luyándo Mwale"), draftID: UUID(), author: "t", assignedTo: me.id)
+        try store.actAsTestSupervisor()
+        let c = try store.registerCase(from: sampleReport(name: "Luyándo Mwale"), draftID: UUID(), assignedTo: me.id)
         store.actor = other
         #expect(throws: StoreError.accessDenied) {
-            try store.writePrintout(doc(), caseID: c.id, baseName: "\(c.number)-summary", summary: "Case summary printed", author: other.name)
+            try store.writePrintout(doc(), caseID: c.id, baseName: "\(c.number)-summary", summary: "Case summary printed")
         }
         #expect(!FileManager.default.fileExists(atPath: store.slipsFolder + "/\(c.number)-summary.txt"))
         store.actor = me
-        let p = try store.writePrintout(doc(), caseID: c.id, baseName: "\(c.number)-summary", summary: "Case summary printed", author: me.name)
+        let p = try store.writePrintout(doc(), caseID: c.id, baseName: "\(c.number)-summary", summary: "Case summary printed")
         #expect(p.pdfPath != nil && p.pdfProblem == nil)
         #expect(try String(contentsOfFile: p.textPath, encoding: .utf8) == doc().plainText())
         for f in [p.textPath, p.pdfPath!] {

@@ -6,6 +6,7 @@ import Testing
 /// A store with a handful of fictional cases for search tests.
 private func searchStore(_ dir: TempDir) throws -> KingaStore {
     let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+    try store.actAsTestSupervisor()
     let people: [(String, String, String, Bool)] = [
         ("José Banda", "Kasama", "He works at the quarry all day.", false),
         ("Josephine Bandawe", "Mansa", "She stopped going to school.", true),
@@ -17,13 +18,13 @@ private func searchStore(_ dir: TempDir) throws -> KingaStore {
     for (name, village, story, urgent) in people {
         var r = sampleReport(name: name, village: village, urgent: urgent)
         r.narrative = story
-        try store.registerCase(from: r, draftID: UUID(), author: "Test Focal Point")
+        try store.registerCase(from: r, draftID: UUID())
     }
     return store
 }
 
 private func names(_ store: KingaStore, _ q: CaseQuery, limit: Int = 50) throws -> [String] {
-    try store.caseList(q, after: nil, limit: limit, today: pinned.today).map(\.summary.childName)
+    try store.caseList(q, after: nil, limit: limit, viewer: store.testViewer, today: pinned.today).map(\.summary.childName)
 }
 
 /// Every row of `q`, read in pages of `size` forward from the top and backward from the end.
@@ -31,7 +32,7 @@ private func pagedBothWays(_ store: KingaStore, _ q: CaseQuery, size: Int) throw
     var forward: [CaseListRow] = []
     var cursor: CaseListCursor?
     while true {
-        let page = try store.caseList(q, after: cursor, limit: size, today: pinned.today)
+        let page = try store.caseList(q, after: cursor, limit: size, viewer: store.testViewer, today: pinned.today)
         if page.isEmpty { break }
         forward += page
         cursor = page.last?.cursor
@@ -39,7 +40,7 @@ private func pagedBothWays(_ store: KingaStore, _ q: CaseQuery, size: Int) throw
     var backward: [CaseListRow] = []
     var before: CaseListCursor?
     while true {
-        let page = try store.caseList(q, before: before, limit: size, today: pinned.today)
+        let page = try store.caseList(q, before: before, limit: size, viewer: store.testViewer, today: pinned.today)
         if page.isEmpty { break }
         backward = page + backward
         before = page.first?.cursor
@@ -91,8 +92,8 @@ struct SearchTests {
         let dir = TempDir()
         let store = try searchStore(dir)
         for text in ["\"", "'", "*", "NOT", "name:", "(", ")", "\"jose\" OR 1=1 --", "\u{202E}jose", "jose\u{0}", "^", "NEAR(a b)", String(repeating: "a b ", count: 5000)] {
-            _ = try store.caseList(CaseQuery(text: text), after: nil, limit: 20, today: pinned.today)
-            _ = try store.caseMatchCount(CaseQuery(text: text), today: pinned.today)
+            _ = try store.caseList(CaseQuery(text: text), after: nil, limit: 20, viewer: store.testViewer, today: pinned.today)
+            _ = try store.caseMatchCount(CaseQuery(text: text), viewer: store.testViewer, today: pinned.today)
         }
         #expect(try names(store, CaseQuery(text: "NOT")).isEmpty)
         #expect(try names(store, CaseQuery(text: "\u{202E}jose")).first == "José Banda")
@@ -102,10 +103,10 @@ struct SearchTests {
     func counts() throws {
         let dir = TempDir()
         let store = try searchStore(dir)
-        #expect(try store.caseMatchCount(CaseQuery(text: "jos"), today: pinned.today) == CaseMatchCount(count: 3, capped: false))
-        #expect(try store.caseMatchCount(CaseQuery(text: "jos"), cap: 2, today: pinned.today) == CaseMatchCount(count: 2, capped: true))
-        #expect(try store.caseMatchCount(CaseQuery(), today: pinned.today) == CaseMatchCount(count: 6, capped: false))
-        #expect(try store.caseMatchCount(CaseQuery(text: "3"), today: pinned.today).count == 1)
+        #expect(try store.caseMatchCount(CaseQuery(text: "jos"), viewer: store.testViewer, today: pinned.today) == CaseMatchCount(count: 3, capped: false))
+        #expect(try store.caseMatchCount(CaseQuery(text: "jos"), cap: 2, viewer: store.testViewer, today: pinned.today) == CaseMatchCount(count: 2, capped: true))
+        #expect(try store.caseMatchCount(CaseQuery(), viewer: store.testViewer, today: pinned.today) == CaseMatchCount(count: 6, capped: false))
+        #expect(try store.caseMatchCount(CaseQuery(text: "3"), viewer: store.testViewer, today: pinned.today).count == 1)
     }
 
     @Test("filters combine with each other and with search")
@@ -126,7 +127,8 @@ struct SearchTests {
         // and unassessed cases).
         #expect(try names(store, CaseQuery(filter: CaseFilter(overdueOnly: true))).isEmpty)
         let later = try KingaStore(path: store.path, clock: .fixed(pinned.now.addingTimeInterval(25 * 3600), timeZone: pinned.timeZone))
-        #expect(try later.caseList(CaseQuery(filter: CaseFilter(overdueOnly: true)), after: nil, limit: 50, today: later.clock.today).count == 6)
+        try later.actAsTestSupervisor()
+        #expect(try later.caseList(CaseQuery(filter: CaseFilter(overdueOnly: true)), after: nil, limit: 50, viewer: later.testViewer, today: later.clock.today).count == 6)
     }
 
     @Test("every column sorts both ways, and keyset pages join up exactly", arguments: CaseSort.allCases)
@@ -135,7 +137,7 @@ struct SearchTests {
         let store = try searchStore(dir)
         for reversed in [false, true] {
             let q = CaseQuery(sort: sort, reversed: reversed)
-            let all = try store.caseList(q, after: nil, limit: 100, today: pinned.today)
+            let all = try store.caseList(q, after: nil, limit: 100, viewer: store.testViewer, today: pinned.today)
             #expect(all.count == 6)
             // Forward in pages of 2, and backward from the end, give the same order.
             let paged = try pagedBothWays(store, q, size: 2)
@@ -153,7 +155,7 @@ struct SearchTests {
         let dir = TempDir()
         let store = try searchStore(dir)
         let q = CaseQuery(text: "banda")
-        let all = try store.caseList(q, after: nil, limit: 100, today: pinned.today)
+        let all = try store.caseList(q, after: nil, limit: 100, viewer: store.testViewer, today: pinned.today)
         let paged = try pagedBothWays(store, q, size: 1)
         #expect(paged.forward == all.map(\.summary.id))
         #expect(paged.backward == all.map(\.summary.id))
@@ -166,7 +168,7 @@ struct SearchTests {
     func indexFollowsChanges() throws {
         let dir = TempDir()
         let store = try searchStore(dir)
-        let c = try #require(try store.caseList(CaseQuery(text: "siti"), after: nil, limit: 1, today: pinned.today).first)
+        let c = try #require(try store.caseList(CaseQuery(text: "siti"), after: nil, limit: 1, viewer: store.testViewer, today: pinned.today).first)
         var record = try #require(try store.caseRecord(id: c.summary.id))
         record.report.narrative = "Moved to her aunt in Lusaka."
         try store.pool.write { db in
@@ -186,13 +188,12 @@ struct SearchTests {
         var queries: [CaseQuery] = CaseSort.allCases.flatMap { [CaseQuery(sort: $0), CaseQuery(sort: $0, reversed: true)] }
         // Cases numbered 1 in three years, so a bare "1" finds several numbers (tier 0 with a list).
         for year in [2024, 2025] {
-            try store.registerCase(from: sampleReport(name: "Year \(year)"), draftID: UUID(), author: "t",
-                                   receivedAt: ISO8601.parse("\(year)-06-01T09:00:00Z")!)
+            try store.registerCase(from: sampleReport(name: "Year \(year)"), draftID: UUID(), receivedAt: ISO8601.parse("\(year)-06-01T09:00:00Z")!)
         }
         queries += [CaseQuery(text: "jos"), CaseQuery(text: "KG-2026-0001"), CaseQuery(text: "42"), CaseQuery(text: "1"),
                     CaseQuery(text: "jos", filter: CaseFilter(status: .open, urgent: true))]
         for q in queries {
-            for (name, plan) in try store.caseListPlans(q, today: pinned.today) {
+            for (name, plan) in try store.caseListPlans(q, viewer: store.testViewer, today: pinned.today) {
                 let text = plan.joined(separator: "\n")
                 // "SCAN c" alone is a full-table scan; "SCAN c USING … INDEX" walks an index in order.
                 let tableScan = plan.contains { $0.hasPrefix("SCAN c") && !$0.contains("INDEX") }
@@ -211,12 +212,13 @@ struct NicknameTests {
     func nicknameIsSearched() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
         var r = sampleReport(name: "Chileshe Mwale")
         r.nickname = "Shesh"
-        let c = try store.registerCase(from: r, draftID: UUID(), author: "a")
+        let c = try store.registerCase(from: r, draftID: UUID())
         #expect(try names(store, CaseQuery(text: "shesh")) == ["Chileshe Mwale"])
         // The nickname counts as part of the name: a whole-word hit.
-        #expect(try store.caseList(CaseQuery(text: "shesh"), after: nil, limit: 5, today: pinned.today).first?.cursor.tier == 1)
+        #expect(try store.caseList(CaseQuery(text: "shesh"), after: nil, limit: 5, viewer: store.testViewer, today: pinned.today).first?.cursor.tier == 1)
         #expect(try store.caseRecord(id: c.id)?.report.nickname == "Shesh")
         // A report saved before the field existed (no "nickname" key) reads with it empty.
         let old = #"{"childName":"Amani","concerns":["neglect"],"village":"X","caregiver":"","narrative":"n","childAssent":"yes","caregiverConsent":"yes","reporterName":"","reporterContact":"","dateOfBirthText":"","approximateAgeText":"9","whenHappened":"","whereHappened":"","reasonWithoutConsent":""}"#
@@ -235,16 +237,19 @@ struct DashboardTests {
         let path = dir.path + "/demo.sqlite"
         do {
             let seedStore = try KingaStore(path: path, clock: pinned)
+            try seedStore.actAsTestSupervisor()
             try Seeds.fillDemo(seedStore, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
         }
         let later = Clock.fixed(pinned.now.addingTimeInterval(Double(daysLater) * 86_400), timeZone: pinned.timeZone)
         let store = try KingaStore(path: path, clock: later)
+        try store.actAsTestSupervisor()
         let d = Deadlines.standard
-        #expect(try store.dueCount(deadlines: d) == store.dueItems(deadlines: d).count)
+        #expect(try store.dueCount(deadlines: d, viewer: store.testViewer) == store.dueItems(deadlines: d, viewer: store.testViewer).count)
+        if daysLater == 400 { #expect(try store.dueCount(deadlines: d, viewer: store.testViewer) > 0) }
         for u in try store.users() {
-            #expect(try store.dueCount(deadlines: d, viewer: u) == store.dueItems(deadlines: d, viewer: u).count, "\(u.name)")
+            try store.beginSession(userID: u.id)
+            #expect(try store.dueCount(deadlines: d, viewer: .user(u)) == store.dueItems(deadlines: d, viewer: .user(u)).count, "\(u.name)")
         }
-        if daysLater == 400 { #expect(try store.dueCount(deadlines: d) > 0) }
     }
 
     @Test("the home screen's counts never scan the case table")
@@ -252,8 +257,9 @@ struct DashboardTests {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
         let fp = try store.createUser(name: "Plan Focal Point", roles: [.focalPoint], pin: "902134", createdBy: "t")
-        for viewer in [nil, fp] {
-            let plan = try store.dashboardPlans(viewer: viewer)
+        for user in [nil, fp] {
+            if let u = user { try store.beginSession(userID: u.id) }
+            let plan = try store.dashboardPlans(viewer: user.map(Viewer.user) ?? .systemMaintenance)
             #expect(!plan.contains { $0.hasPrefix("SCAN c") && !$0.contains("INDEX") }, "\(plan.joined(separator: "\n"))")
         }
     }

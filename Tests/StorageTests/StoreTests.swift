@@ -44,7 +44,8 @@ struct StoreTests {
         let id: UUID
         do {
             let store = try KingaStore(path: path, clock: pinned)
-            let c = try store.registerCase(from: sampleReport(), draftID: UUID(), author: "Focal Point One")
+            try store.actAsTestSupervisor()
+            let c = try store.registerCase(from: sampleReport(), draftID: UUID())
             #expect(c.number.description == "KG-2026-0001")
             #expect(c.childName == "Amani")
             #expect(c.concerns == ["neglect", "out_of_school"])
@@ -53,19 +54,21 @@ struct StoreTests {
             id = c.id
         }
         let again = try KingaStore(path: path, clock: pinned)
+        try again.actAsTestSupervisor()
         let c = try #require(try again.caseRecord(id: id))
         #expect(c.number.description == "KG-2026-0001")
         #expect(c.report.narrative.contains("looked hungry"))
         let events = try again.events(caseID: id)
         #expect(events.map(\.kind) == [.reportReceived, .consentRecorded])
-        #expect(events.allSatisfy { $0.author == "Focal Point One" && $0.deviceID == again.deviceID })
+        #expect(events.allSatisfy { $0.author == "Tess Supervisor" && $0.deviceID == again.deviceID })
         #expect(try again.caseRecord(number: CaseNumber("KG-2026-0001")!)?.id == id)
     }
 
     @Test func caseNumbersRunOnAndAreUnique() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let numbers = try (0..<12).map { _ in try store.registerCase(from: sampleReport(), draftID: UUID(), author: "a").number.description }
+        try store.actAsTestSupervisor()
+        let numbers = try (0..<12).map { _ in try store.registerCase(from: sampleReport(), draftID: UUID()).number.description }
         #expect(numbers.first == "KG-2026-0001")
         #expect(numbers.last == "KG-2026-0012")
         #expect(Set(numbers).count == 12)
@@ -75,12 +78,13 @@ struct StoreTests {
     func saveIsIdempotentPerDraft() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
         let draft = UUID()
         try store.saveDraft(id: draft, step: .review, report: sampleReport(), expectedVersion: 0)
-        let a = try store.registerCase(from: sampleReport(), draftID: draft, author: "a")
-        let b = try store.registerCase(from: sampleReport(), draftID: draft, author: "a")
+        let a = try store.registerCase(from: sampleReport(), draftID: draft)
+        let b = try store.registerCase(from: sampleReport(), draftID: draft)
         #expect(a.id == b.id)
-        #expect(try store.caseCount() == 1)
+        #expect(try store.caseCount(viewer: store.testViewer) == 1)
         #expect(try store.drafts().isEmpty)
     }
 
@@ -88,18 +92,20 @@ struct StoreTests {
     func sameDraftDifferentAnswers() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
         let draft = UUID()
-        let a = try store.registerCase(from: sampleReport(name: "T1"), draftID: draft, author: "kiosk 1")
+        let a = try store.registerCase(from: sampleReport(name: "T1"), draftID: draft)
         #expect(throws: StoreError.draftSavedAsCase(a.number)) {
-            try store.registerCase(from: sampleReport(name: "T2"), draftID: draft, author: "kiosk 2")
+            try store.registerCase(from: sampleReport(name: "T2"), draftID: draft)
         }
-        #expect(try store.casePage(after: nil, limit: 10).map(\.childName) == ["T1"])
+        #expect(try store.casePage(after: nil, limit: 10, viewer: store.testViewer).map(\.childName) == ["T1"])
     }
 
     @Test("ghost drafts (issue #14): a draft saved as a case in one session is never written again by a stale one")
     func savedDraftNeverComesBack() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
         let id = UUID()
         var half = Report()
         half.childName = "Half typed"
@@ -107,20 +113,21 @@ struct StoreTests {
         let a1 = try store.saveDraft(id: id, step: .child, report: half, expectedVersion: 0)
         let b = try #require(try store.drafts().first)
         let b2 = try store.saveDraft(id: id, step: .review, report: sampleReport(name: "Half typed"), expectedVersion: b.version)
-        let saved = try store.registerCase(from: b2.report, draftID: id, author: "session B")
+        let saved = try store.registerCase(from: b2.report, draftID: id)
         #expect(try store.drafts().isEmpty)
         // A, hung up or locked, writes its old copy: refused with the case number, nothing comes back.
         #expect(throws: StoreError.draftSavedAsCase(saved.number)) {
             try store.saveDraft(id: id, step: .child, report: half, expectedVersion: a1.version)
         }
         #expect(try store.drafts().isEmpty)
-        #expect(try store.caseCount() == 1)
+        #expect(try store.caseCount(viewer: store.testViewer) == 1)
     }
 
     @Test("two sessions on one draft: the second writer of an older version is refused, never overwriting the newer one")
     func draftVersionsAreChecked() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
         let id = UUID()
         var r = Report()
         r.childName = "First"
@@ -139,30 +146,33 @@ struct StoreTests {
     @Test func urgentReportsAreFlaggedOnTheTimeline() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let c = try store.registerCase(from: sampleReport(urgent: true), draftID: UUID(), author: "a")
+        try store.actAsTestSupervisor()
+        let c = try store.registerCase(from: sampleReport(urgent: true), draftID: UUID())
         #expect(c.urgent)
         #expect(try store.events(caseID: c.id).map(\.kind).contains(.urgentFlagged))
-        #expect(try store.todaySummary() == TodaySummary(openCases: 1, urgentOpenCases: 1, drafts: 0, allCases: 1))
+        #expect(try store.todaySummary(viewer: store.testViewer) == TodaySummary(openCases: 1, urgentOpenCases: 1, drafts: 0, allCases: 1))
     }
 
     @Test("the home screen's \"cases in all (open, closed and transferred)\" leaves out a report joined to another case as a duplicate")
     func allCasesLeavesOutDuplicates() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let first = try store.registerCase(from: sampleReport(name: "Amani Fiksi"), draftID: UUID(), author: "a")
-        let again = try store.registerCase(from: sampleReport(name: "Amani Fiksi"), draftID: UUID(), author: "a")
-        try store.linkAsDuplicate(again.id, of: first.id, author: "a")
-        #expect(try store.todaySummary().allCases == 1)
-        #expect(try store.todaySummary().openCases == 1)
+        try store.actAsTestSupervisor()
+        let first = try store.registerCase(from: sampleReport(name: "Amani Fiksi"), draftID: UUID())
+        let again = try store.registerCase(from: sampleReport(name: "Amani Fiksi"), draftID: UUID())
+        try store.linkAsDuplicate(again.id, of: first.id)
+        #expect(try store.todaySummary(viewer: store.testViewer).allCases == 1)
+        #expect(try store.todaySummary(viewer: store.testViewer).openCases == 1)
     }
 
     @Test func incompleteReportsAreRefused() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
         var r = sampleReport()
         r.village = ""
-        #expect(throws: StoreError.invalidReport([.village])) { try store.registerCase(from: r, draftID: UUID(), author: "a") }
-        #expect(try store.caseCount() == 0)
+        #expect(throws: StoreError.invalidReport([.village])) { try store.registerCase(from: r, draftID: UUID()) }
+        #expect(try store.caseCount(viewer: store.testViewer) == 0)
     }
 
     @Test func draftsSurviveReopeningAndCanBeDiscarded() throws {
@@ -173,17 +183,19 @@ struct StoreTests {
         r.childName = "Half typed"
         do {
             let store = try KingaStore(path: path, clock: pinned)
+            try store.actAsTestSupervisor()
             try store.saveDraft(id: id, step: .child, report: r, expectedVersion: 0)
             r.village = "Kampung Fiksi"
             let d = try store.saveDraft(id: id, step: .whatHappened, report: r, expectedVersion: 1)
             #expect(d.version == 2)
         }
         let store = try KingaStore(path: path, clock: pinned)
+        try store.actAsTestSupervisor()
         let drafts = try store.drafts()
         #expect(drafts.count == 1)
         #expect(drafts[0].report == r)
         #expect(drafts[0].step == .whatHappened)
-        #expect(try store.todaySummary().drafts == 1)
+        #expect(try store.todaySummary(viewer: store.testViewer).drafts == 1)
         try store.deleteDraft(id: id)
         #expect(try store.drafts().isEmpty)
     }
@@ -194,36 +206,37 @@ struct StoreTests {
         let box = NowBox(now)
         let clock = Clock(timeZone: TimeZone(identifier: "UTC")!) { box.value }
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: clock)
-        let first = try store.registerCase(from: sampleReport(name: "First"), draftID: UUID(), author: "a")
+        try store.actAsTestSupervisor()
+        let first = try store.registerCase(from: sampleReport(name: "First"), draftID: UUID())
         now += 60
         box.value = now
-        _ = try store.registerCase(from: sampleReport(name: "Second"), draftID: UUID(), author: "a")
-        #expect(try store.casePage(after: nil, limit: 10).map(\.childName) == ["Second", "First"])
+        _ = try store.registerCase(from: sampleReport(name: "Second"), draftID: UUID())
+        #expect(try store.casePage(after: nil, limit: 10, viewer: store.testViewer).map(\.childName) == ["Second", "First"])
         now += 60
         box.value = now
-        let note = try store.addNote(caseID: first.id, text: "Visited the family.\nAll safe today.\u{1B}[2J", author: "b")
+        let note = try store.addNote(caseID: first.id, text: "Visited the family.\nAll safe today.\u{1B}[2J")
         #expect(note.summary == "Visited the family.")
         #expect(!note.body.contains("\u{1B}"))
-        #expect(try store.casePage(after: nil, limit: 10).map(\.childName) == ["First", "Second"])
+        #expect(try store.casePage(after: nil, limit: 10, viewer: store.testViewer).map(\.childName) == ["First", "Second"])
         #expect(try store.events(caseID: first.id).last?.kind == .note)
         #expect(try store.caseRecord(id: first.id)!.version > first.version)
-        #expect(throws: StoreError.notFound) { try store.addNote(caseID: UUID(), text: "x", author: "b") }
+        #expect(throws: StoreError.notFound) { try store.addNote(caseID: UUID(), text: "x") }
     }
 
     @Test("keyset pages walk the whole list forwards and backwards without gaps or repeats")
     func keysetPagination() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
         let base = ISO8601.parse("2026-01-01T00:00:00Z")!
         for i in 0..<95 {
             // Several cases share a timestamp, so the id must break ties.
-            _ = try store.registerCase(from: sampleReport(name: "Child \(i)"), draftID: UUID(), author: "a",
-                                       receivedAt: base + Double(i / 3) * 3600)
+            _ = try store.registerCase(from: sampleReport(name: "Child \(i)"), draftID: UUID(), receivedAt: base + Double(i / 3) * 3600)
         }
         var forward: [CaseSummary] = []
         var cursor: CaseCursor?
         while true {
-            let page = try store.casePage(after: cursor, limit: 10)
+            let page = try store.casePage(after: cursor, limit: 10, viewer: store.testViewer)
             if page.isEmpty { break }
             forward += page
             cursor = CaseCursor(page.last!)
@@ -231,9 +244,9 @@ struct StoreTests {
         #expect(forward.count == 95)
         #expect(Set(forward.map(\.id)).count == 95)
         #expect(zip(forward, forward.dropFirst()).allSatisfy { $0.lastActivityAt >= $1.lastActivityAt })
-        var backward: [CaseSummary] = try store.casePage(before: nil, limit: 10)
+        var backward: [CaseSummary] = try store.casePage(before: nil, limit: 10, viewer: store.testViewer)
         while let first = backward.first {
-            let page = try store.casePage(before: CaseCursor(first), limit: 10)
+            let page = try store.casePage(before: CaseCursor(first), limit: 10, viewer: store.testViewer)
             if page.isEmpty { break }
             backward = page + backward
         }
@@ -244,6 +257,7 @@ struct StoreTests {
     func casePageUsesIndex() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
         let plan = try store.casePagePlan().joined(separator: "\n")
         #expect(plan.contains("case_by_activity"), "plan: \(plan)")
         #expect(!plan.contains("USE TEMP B-TREE"), "plan: \(plan)")
@@ -253,13 +267,15 @@ struct StoreTests {
     @Test func writerIsSynchronousFull() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
         #expect(try store.writerSynchronousMode() == 2)
     }
 
     @Test func namesAreStoredNFCAndWithoutControls() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let c = try store.registerCase(from: sampleReport(name: "Jose\u{301}\u{1B}[31m"), draftID: UUID(), author: "a")
+        try store.actAsTestSupervisor()
+        let c = try store.registerCase(from: sampleReport(name: "Jose\u{301}\u{1B}[31m"), draftID: UUID())
         #expect(c.childName == "José[31m")
     }
 
@@ -278,10 +294,11 @@ struct StoreTests {
     @Test func theDemoSeedsLoad() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/demo.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
         let n = try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
         #expect(n >= 40)
-        #expect(try store.caseCount() == n)
-        let all = try store.casePage(after: nil, limit: 1000)
+        #expect(try store.caseCount(viewer: store.testViewer) == n)
+        let all = try store.casePage(after: nil, limit: 1000, viewer: store.testViewer)
         #expect(Set(all.map(\.village)).count >= 5)
         #expect(all.contains { $0.age?.years(on: pinned.today) == 0 })
         #expect(all.contains { $0.urgent })

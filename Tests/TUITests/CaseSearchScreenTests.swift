@@ -17,7 +17,7 @@ private func listDriver(width: Int = 80, height: Int = 24) throws -> Driver {
         r.concerns = [i == 4 ? "child_marriage" : "neglect"]; r.inDangerNow = urgent; r.childAssent = .yes; r.caregiverConsent = .yes
         r.childName = name
         r.narrative = i == 3 ? "Works at the quarry with the Banda family." : "Not at school."
-        try d.store.registerCase(from: r, draftID: UUID(), author: "a", receivedAt: pinned.now - Double(i) * 60)
+        try d.store.registerCase(from: r, draftID: UUID(), receivedAt: pinned.now - Double(i) * 60)
     }
     return d
 }
@@ -198,7 +198,7 @@ struct CaseSearchScreenTests {
         d.press(.pageDown, .char("2"), .pageDown)
         d.press(.char("1"), .tab, .char("1"), .pageDown)
         #expect(d.contains("Other names: Shesh"), "\(d.text)")
-        let c = try d.store.registerCase(from: try #require((d.app.top as? ReportWizardScreen)?.report), draftID: UUID(), author: "t")
+        let c = try d.store.registerCase(from: try #require((d.app.top as? ReportWizardScreen)?.report), draftID: UUID())
         #expect(c.report.nickname == "Shesh")
         d.press(.escape)
         d.app.apply(.home(then: CaseListScreen()))
@@ -227,8 +227,8 @@ struct CaseSearchScreenTests {
         let d = try Driver()
         d.fillReport(name: t.name, village: t.village, keyByKey: true)
         d.press(.end, .enter)
-        #expect(try d.store.caseCount() == 1, "\(t.script): \(d.text)")
-        let saved = try #require(try d.store.casePage(after: nil, limit: 1).first)
+        #expect(try d.store.caseCount(viewer: d.store.testViewer) == 1, "\(t.script): \(d.text)")
+        let saved = try #require(try d.store.casePage(after: nil, limit: 1, viewer: d.store.testViewer).first)
         #expect(saved.childName.unicodeScalars.elementsEqual(TextSafety.nfc(t.name).unicodeScalars), "\(t.script)")
         #expect(saved.village.unicodeScalars.elementsEqual(TextSafety.nfc(t.village).unicodeScalars), "\(t.script)")
         d.app.apply(.home(then: CaseListScreen()))

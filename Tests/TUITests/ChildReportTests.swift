@@ -16,7 +16,7 @@ struct ChildReportTests {
     }
 
     func childCases(_ store: KingaStore) throws -> [CaseRecord] {
-        try store.casePage(after: nil, limit: 50).compactMap { try store.caseRecord(id: $0.id) }
+        try store.casePage(after: nil, limit: 50, viewer: store.testViewer).compactMap { try store.caseRecord(id: $0.id) }
     }
 
     @Test("the whole flow at 80x24 in each language ends with a case in the intake queue", arguments: ["en", "id", "fr"])

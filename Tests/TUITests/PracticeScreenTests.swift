@@ -82,10 +82,10 @@ struct PracticeScreenTests {
         d.press(.enter)
         d.fillReport(name: "Nur Practice")                           // recorded as physical violence and neglect
         d.press(.enter, .char("2"))
-        let c = try #require(try d.store.caseList(CaseQuery(text: "Nur Practice"), after: nil, limit: 1, today: pinned.today).first)
+        let c = try #require(try d.store.caseList(CaseQuery(text: "Nur Practice"), after: nil, limit: 1, viewer: d.store.testViewer, today: pinned.today).first)
         let mediation = try #require(try d.store.providers(service: .familyMediation).first)
         _ = try d.store.sendReferral(caseID: c.summary.id, providerID: mediation.id, service: .familyMediation, reason: "the elders asked",
-                                     urgent: false, author: "test")
+                                     urgent: false)
         d.press(.char("p"))
         #expect(d.contains("! 1.") && d.contains("done differently"))
         #expect(d.contains("Careful: a referral to"))
@@ -102,18 +102,18 @@ struct PracticeScreenTests {
     @Test("R resets the demo in one key, for a trainer: the practice case is gone, everyone logs in again, a second kiosk goes on working")
     func reset() throws {
         let d = try demo()
-        let before = try d.store.caseCount()
+        let before = try d.store.caseCount(viewer: d.store.testViewer)
         let otherKiosk = try KingaStore(path: d.store.path, clock: pinned)   // another `kinga --demo` on the same file
         d.press(.char("p"), .char("4"), .enter, .enter)
         d.fillReport(name: "Moussa Practice")
         d.press(.enter, .char("2"))
-        #expect(try otherKiosk.caseCount() == before + 1)
+        #expect(try otherKiosk.caseCount(viewer: otherKiosk.testViewer) == before + 1)
         d.press(.char("p"), .escape)                                 // from the scenario back to the list
         #expect(d.app.top is PracticeListScreen)
         #expect(!d.contains("R Reset demo"))                         // a supervisor: no reset
         d.press(.char("R"))
         #expect(d.contains("Only a trainer can reset the demo"))
-        #expect(try d.store.caseCount() == before + 1)
+        #expect(try d.store.caseCount(viewer: d.store.testViewer) == before + 1)
         d.app.signIn(try #require(try d.store.users().first { $0.roles.contains(.trainer) }))
         d.press(.char("p"), .escape)
         #expect(d.contains("R Reset demo"))
@@ -121,14 +121,15 @@ struct PracticeScreenTests {
         #expect(d.contains("The demo was reset"))
         #expect(d.contains("Choose your name"))
         #expect(d.app.session == nil)
-        #expect(try d.store.caseCount() == before)
+        #expect(try d.store.caseCount(viewer: d.store.testViewer) == before)
         #expect(try d.store.practice() == nil)
         #expect(try d.store.isDemoDatabase())
         #expect(d.contains("DEMO — fictional data"))
         #expect(try d.store.auditEntries(actionPrefix: "demo.reset").count == 1)
         // The other connection sees the fresh demo and can still write; the audit chain is whole.
-        #expect(try otherKiosk.caseCount() == before)
-        try otherKiosk.addNote(caseID: try #require(try d.store.casePage(after: nil, limit: 1).first).id, text: "Still here.", author: "t")
+        #expect(try otherKiosk.caseCount(viewer: otherKiosk.testViewer) == before)
+        try otherKiosk.beginSession(userID: #require(try otherKiosk.users().first { $0.name == "Supervisor Demo" }).id)
+        try otherKiosk.addNote(caseID: try #require(try d.store.casePage(after: nil, limit: 1, viewer: d.store.testViewer).first).id, text: "Still here.")
         if case .broken(let seq, _) = try d.store.verifyAudit() { Issue.record("audit chain broken at \(seq) after the reset") }
         #expect(try FileManager.default.contentsOfDirectory(atPath: (d.store.path as NSString).deletingLastPathComponent).allSatisfy { !$0.contains(".reset-") })
     }

@@ -11,7 +11,7 @@ struct PrintoutScreenTests {
     @Test("e in a case writes the one-page summary as text and PDF, in the user's language")
     func caseSummary() throws {
         let d = try Driver(seedDemo: true)
-        let number = try #require(try d.store.casePage(after: nil, limit: 1).first).number.description
+        let number = try #require(try d.store.casePage(after: nil, limit: 1, viewer: d.store.testViewer).first).number.description
         d.press(.char("c"), .enter)
         d.press(.char("e"))
         #expect(d.contains("Case summary"))
@@ -38,7 +38,7 @@ extension PrintoutScreenTests {
         var r = Report()
         r.reporterKind = .teacher; r.childName = "Wezi Fiksi"; r.sex = .female; r.dateOfBirthText = "07/03/2016"; r.village = "Mansa"
         r.concerns = ["neglect"]; r.inDangerNow = false; r.childAssent = .yes; r.caregiverConsent = .yes
-        let c = try d.store.registerCase(from: r, draftID: UUID(), author: "t", assignedTo: d.app.session?.id)
+        let c = try d.store.registerCase(from: r, draftID: UUID(), assignedTo: d.app.session?.id)
         d.app.apply(.push(CaseDetailScreen(caseID: c.id)))
         #expect(d.contains("Wezi Fiksi · 9 years, born 7 Mar 2016 · Girl · Mansa"), "\(d.text)")
         d.press(.char("e"))
@@ -59,7 +59,7 @@ extension PrintoutScreenTests {
         var r = Report()
         r.reporterKind = .teacher; r.childName = "Chanda Fiksi"; r.sex = .male; r.approximateAgeText = "8"; r.village = "Mansa"
         r.concerns = ["neglect"]; r.inDangerNow = false; r.childAssent = .yes; r.caregiverConsent = .yes
-        let c = try d.store.registerCase(from: r, draftID: UUID(), author: "t", assignedTo: d.app.session?.id)
+        let c = try d.store.registerCase(from: r, draftID: UUID(), assignedTo: d.app.session?.id)
         d.app.apply(.push(CaseDetailScreen(caseID: c.id)))
         #expect(d.contains("Chanda Fiksi · 8 years · Boy · Mansa"), "\(d.text)")
         d.press(.char("e"))
@@ -80,11 +80,11 @@ struct OnePageTests {
         var cut: [String] = []
         for lang in ["en", "id", "fr"] {
             d.app.setLanguage(Languages.shared.language(code: lang)!)
-            for s in try d.store.casePage(after: nil, limit: 100) {
+            for s in try d.store.casePage(after: nil, limit: 100, viewer: d.store.testViewer) {
                 let c = try #require(try d.store.caseRecord(id: s.id))
                 let doc = L10n.$current.withValue(Languages.shared.language(code: lang)!) {
                     Printouts.caseSummary(c, progress: try? d.store.progress(caseID: s.id, deadlines: d.app.profile.deadlines),
-                                          referrals: (try? d.store.referrals(caseID: s.id)) ?? [], events: (try? d.store.events(caseID: s.id)) ?? [],
+                                          referrals: (try? d.store.referrals(caseID: s.id, viewer: d.store.testViewer)) ?? [], events: (try? d.store.events(caseID: s.id)) ?? [],
                                           profile: d.app.profile, today: pinned.today, timeZone: pinned.timeZone)
                 }
                 let pdf = dir + "/\(lang)-\(c.number).pdf"
@@ -159,32 +159,32 @@ struct LargestCaseTests {
         r.inDangerNow = true
         r.childAssent = .yes
         r.caregiverConsent = .yes
-        let c = try store.registerCase(from: r, draftID: UUID(), author: "Focal Point Fiktif")
+        let c = try store.registerCase(from: r, draftID: UUID())
         let answers = RiskAnswers(immediateDanger: true, harmerHasAccess: true, severity: .severe, frequency: .often, safeAdult: false,
                                   childViews: "I want to go back to school and live with my grandmother.")
-        try store.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: .high, whyDifferent: ""), author: "Focal Point Fiktif")
+        try store.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: .high, whyDifferent: ""))
         let goal = "Nomvula goes back to school every day with a uniform, books and a meal, and the quarry work stops for good"
         try store.saveCasePlan(caseID: c.id, CasePlan(goals: (1...3).map {
             PlanGoal(what: "\($0). " + goal, who: "Head teacher, the aunt, the social welfare officer and the community focal point", by: pinned.today.adding(days: 30 * $0))
-        }, childViews: "", caregiverViews: ""), author: "Focal Point Fiktif")
+        }, childViews: "", caregiverViews: ""))
         let services: [ServiceType] = [.health, .psychosocial, .police, .legal, .shelter, .education, .socialWelfare, .food]
         for n in 0..<16 {
             let p = try store.saveProvider(ServiceProvider(name: "Fictional Provider Number \(n + 1) of the District Service Network",
                                                            services: [services[n % services.count]], area: "Kampung Fiksi", contact: "0800", hours: "", notes: ""))
             let ref = try store.sendReferral(caseID: c.id, providerID: p.id, service: services[n % services.count], reason: "Needs support",
-                                             urgent: n % 3 == 0, author: "Focal Point Fiktif")
+                                             urgent: n % 3 == 0)
             switch n % 5 {
-            case 1: try store.updateReferral(id: ref.id, to: .accepted, note: "", author: "Focal Point Fiktif")
-            case 2: try store.updateReferral(id: ref.id, to: .declined, note: "No place this month", author: "Focal Point Fiktif")
-            case 3: try store.updateReferral(id: ref.id, to: .accepted, note: "", author: "Focal Point Fiktif")
-                    try store.updateReferral(id: ref.id, to: .completed, note: "", author: "Focal Point Fiktif")
-            case 4: try store.updateReferral(id: ref.id, to: .withdrawn, note: "Family moved the appointment", author: "Focal Point Fiktif")
+            case 1: try store.updateReferral(id: ref.id, to: .accepted, note: "")
+            case 2: try store.updateReferral(id: ref.id, to: .declined, note: "No place this month")
+            case 3: try store.updateReferral(id: ref.id, to: .accepted, note: "")
+                    try store.updateReferral(id: ref.id, to: .completed, note: "")
+            case 4: try store.updateReferral(id: ref.id, to: .withdrawn, note: "Family moved the appointment")
             default: break
             }
         }
         for n in 1...40 {
             try store.addNote(caseID: c.id, text: "Visit \(n): spoke with the aunt and the head teacher about school, food and the quarry; "
-                              + "Nomvula was quiet but said she felt a little safer this week.", author: "Focal Point Fiktif")
+                              + "Nomvula was quiet but said she felt a little safer this week.")
         }
         return c.id
     }
@@ -293,7 +293,7 @@ struct TimelineDateTests {
         let d = try Driver(seedDemo: true)
         d.app.setLanguage(Languages.shared.language(code: "fr")!)
         // A case whose newest entries are from February (a long French month: "22 févr. 2026 09:00").
-        let feb = try d.store.casePage(after: nil, limit: 100).first { s in
+        let feb = try d.store.casePage(after: nil, limit: 100, viewer: d.store.testViewer).first { s in
             ((try? d.store.events(caseID: s.id)) ?? []).suffix(8).contains { LocalDate($0.occurredAt, in: pinned.timeZone).month == 2 && LocalDate($0.occurredAt, in: pinned.timeZone).day >= 10 }
         }
         d.app.apply(.push(CaseDetailScreen(caseID: try #require(feb).id)))

@@ -92,7 +92,7 @@ struct ScreenTests {
         d.press(.end)
         #expect(d.contains("[ Save report ]"))
         d.press(.enter, .enter)   // Enter twice on Save
-        #expect(try d.store.caseCount() == 1)
+        #expect(try d.store.caseCount(viewer: d.store.testViewer) == 1)
         #expect(d.contains("KG-2026-0001"))
         #expect(d.contains("Case KG-2026-0001"))   // the second Enter opened the case
         #expect(d.contains("Amani · 9 years · Girl · Kampung Fiksi"))
@@ -247,7 +247,7 @@ struct ScreenTests {
             r.reporterKind = .neighbour; r.sex = .male; r.approximateAgeText = "\(i % 18)"; r.village = "Desa \(i % 7)"
             r.concerns = ["neglect"]; r.inDangerNow = i % 50 == 0; r.childAssent = .yes; r.caregiverConsent = .yes
             r.childName = "Child \(i)"
-            try d.store.registerCase(from: r, draftID: UUID(), author: "a", receivedAt: pinned.now - Double(i) * 600)
+            try d.store.registerCase(from: r, draftID: UUID(), receivedAt: pinned.now - Double(i) * 600)
         }
         d.press(.char("c"))
         #expect(d.contains("260 cases"))
@@ -277,7 +277,7 @@ struct ScreenTests {
             r.reporterKind = .neighbour; r.sex = .female; r.approximateAgeText = "5"; r.village = n
             r.concerns = ["neglect"]; r.inDangerNow = false; r.childAssent = .yes; r.caregiverConsent = .yes
             r.childName = n
-            try d.store.registerCase(from: r, draftID: UUID(), author: "a", receivedAt: pinned.now - Double(i))
+            try d.store.registerCase(from: r, draftID: UUID(), receivedAt: pinned.now - Double(i))
         }
         d.press(.char("c"))
         let g = d.screen
@@ -314,7 +314,7 @@ struct ScreenTests {
         d.press(.ctrl("s"))
         #expect(d.contains("Note saved."))
         #expect(d.contains("Visited the family with"))
-        #expect(try d.store.events(caseID: d.store.casePage(after: nil, limit: 1)[0].id).last?.body.contains("Second line?") == true)
+        #expect(try d.store.events(caseID: d.store.casePage(after: nil, limit: 1, viewer: d.store.testViewer)[0].id).last?.body.contains("Second line?") == true)
     }
 
     @Test("help opens with ? or F1 where no text field has focus")

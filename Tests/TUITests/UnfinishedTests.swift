@@ -13,7 +13,7 @@ struct UnfinishedTests {
         r.reporterKind = .neighbour; r.sex = .female; r.approximateAgeText = "8"; r.village = "Kampung Fiksi"
         r.concerns = ["neglect"]; r.inDangerNow = false; r.childAssent = .yes; r.caregiverConsent = .yes
         r.childName = "Kept Child"
-        return try d.store.registerCase(from: r, draftID: UUID(), author: "a").id
+        return try d.store.registerCase(from: r, draftID: UUID()).id
     }
 
     /// The same database opened again, as after a restart, logged in as the same person.
