@@ -46,7 +46,7 @@ struct EventFactStoreTests {
         #expect(e.summary(in: fr) == "School visit with the teacher")
         #expect(e.body(in: fr) == "Written by a newer Kinga.")
         // Unreadable arguments of a known kind never crash: missing ones read as empty.
-        #expect(EventFact(stored: "referral.sent", args: "not json")?.summary(fr, stored: "") == "Orientation envoyée à ")
+        #expect(EventFact(stored: "referral.sent", args: "not json")?.summary(fr, stored: "") == "Orientation vers ")
     }
 
     @Test("entries written before v13 get their kind from their English summary; unknown ones keep their words")
