@@ -3,7 +3,7 @@ import PackageDescription
 
 // Kinga: case management for community-based child protection, in the terminal.
 // Dependency rule (see ../shared/DESIGN.md §1): kinga → TUI → Storage → Model; TUI → CNcurses, I18n → CGettextPO;
-// Storage → Printing → CPango (PDF printouts).
+// Storage → Printing → CPango (PDF printouts); Storage → I18n (the English words stored with each timeline entry).
 let package = Package(
     name: "Kinga",
     platforms: [.macOS(.v13)],
@@ -32,7 +32,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "Model", "CSodium", "Printing",
+                "Model", "CSodium", "Printing", "I18n",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "CSV", package: "CSV.swift"),

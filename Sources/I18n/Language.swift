@@ -24,10 +24,24 @@ public struct Language: Sendable, Equatable {
     /// True when this catalogue has its own text for `key` (not the English fallback).
     public func has(_ key: String) -> Bool { messages[key] != nil }
 
+    /// Every key with its text in this language (English where the catalogue has none), placeholders unfilled:
+    /// for checks over a whole catalogue (for example that no English is left in a translation).
+    public var allTexts: [String: String] { english.merging(messages) { _, own in own } }
+
     /// The text for `key` with `{name}` placeholders filled in. Whole numbers (`Int`) are written with this
     /// language's digit grouping (`number.group`); anything else with its description.
     /// Missing keys fall back to English, then to the key itself (so a gap shows, never crashes).
     public func text(_ key: String, _ args: KeyValuePairs<String, Any> = [:]) -> String {
+        fill(key, args.map { ($0.key, $0.value) })
+    }
+
+    /// The text for `key` with placeholders filled from a dictionary (for callers that build their arguments
+    /// at run time, such as stored timeline facts); otherwise as `text(_:_:)`.
+    public func text(_ key: String, filling args: [String: String]) -> String {
+        fill(key, args.map { ($0.key, $0.value) })
+    }
+
+    private func fill(_ key: String, _ args: [(String, Any)]) -> String {
         var s = messages[key] ?? english[key] ?? key
         for (name, value) in args {
             let shown: String
@@ -37,13 +51,20 @@ public struct Language: Sendable, Equatable {
         return s
     }
 
+    /// A calendar date in this language's short form ("14 Feb 2026", "14 févr. 2026"), from `date.short`.
+    public func shortDate(year: Int, month: Int, day: Int) -> String {
+        text("date.short", ["day": String(day), "month": self.month(month), "year": String(year)])
+    }
+
     /// The plural form of `key` for `count`: looks up `key.one` or `key.other` (CLDR categories), with
     /// `{n}` set to the count.
     public func plural(_ key: String, _ count: Int, _ args: KeyValuePairs<String, Any> = [:]) -> String {
-        let form = "\(key).\(Self.pluralCategory(code: code, count))"
-        var s = text(form, args)
-        s = s.replacingOccurrences(of: "{n}", with: number(count))
-        return s
+        text("\(key).\(Self.pluralCategory(code: code, count))", args).replacingOccurrences(of: "{n}", with: number(count))
+    }
+
+    /// The plural form of `key` for `count` with placeholders filled from a dictionary (see `plural(_:_:_:)`).
+    public func plural(_ key: String, _ count: Int, filling args: [String: String]) -> String {
+        text("\(key).\(Self.pluralCategory(code: code, count))", filling: args).replacingOccurrences(of: "{n}", with: number(count))
     }
 
     /// CLDR plural category ("one" or "other") for a whole number.

@@ -121,13 +121,17 @@ public struct CaseEvent: Hashable, Sendable, Identifiable {
     public var kind: EventKind
     /// Who recorded it (a user name; the OS user until accounts exist).
     public var author: String
-    /// One line for the timeline.
+    /// One line for the timeline, in English, as written: shown as it is for a note (the person's own words)
+    /// and for an entry without a `fact` this version can read. Use `summary(in:)` to show an entry.
     public var summary: String
-    /// The whole text, shown when the event is opened.
+    /// The whole text, as written (see `summary`); shown when the event is opened, through `body(in:)`.
     public var body: String
+    /// What the entry records, as data (nil: an entry of a kind this version does not know, or written
+    /// before facts existed in a form migration v13 did not recognise; its stored words are shown).
+    public var fact: EventFact?
 
     public init(id: UUID, caseID: UUID, deviceID: UUID, version: Int, createdAt: Date, updatedAt: Date,
-                occurredAt: Date, kind: EventKind, author: String, summary: String, body: String) {
+                occurredAt: Date, kind: EventKind, author: String, summary: String, body: String, fact: EventFact? = nil) {
         self.id = id
         self.caseID = caseID
         self.deviceID = deviceID
@@ -139,6 +143,7 @@ public struct CaseEvent: Hashable, Sendable, Identifiable {
         self.author = author
         self.summary = summary
         self.body = body
+        self.fact = fact
     }
 }
 

@@ -19,8 +19,9 @@ public struct CountryProfile: Codable, Hashable, Sendable {
     public var helplines: [PhoneNumber]
     /// The protection concerns this profile uses, in display order, with their labels.
     public var concerns: [ConcernDefinition]
-    /// What to do now when a child is in immediate danger: short plain steps, shown in the guided report.
-    public var urgentSteps: [String]
+    /// What to do now when a child is in immediate danger: short plain steps, shown in the guided report,
+    /// each in the profile's languages.
+    public var urgentSteps: [LocalizedText]
     /// Response and follow-up deadlines (the Inter-agency Guidelines' values when the file sets none).
     public var deadlines: Deadlines
     /// Rules the law or SOPs of the country imply; Model enforces them so no screen can bypass them.
@@ -31,7 +32,7 @@ public struct CountryProfile: Codable, Hashable, Sendable {
     public var smallCellThreshold: Int
 
     public init(id: String, name: String, language: String, sources: [String], emergencyNumbers: [PhoneNumber],
-                helplines: [PhoneNumber], concerns: [ConcernDefinition], urgentSteps: [String]) {
+                helplines: [PhoneNumber], concerns: [ConcernDefinition], urgentSteps: [LocalizedText]) {
         self.id = id
         self.name = name
         self.language = language
@@ -55,16 +56,17 @@ public struct CountryProfile: Codable, Hashable, Sendable {
         emergencyNumbers = try c.decode([PhoneNumber].self, forKey: .emergencyNumbers)
         helplines = try c.decode([PhoneNumber].self, forKey: .helplines)
         concerns = try c.decode([ConcernDefinition].self, forKey: .concerns)
-        urgentSteps = try c.decode([String].self, forKey: .urgentSteps)
+        urgentSteps = try c.decode([LocalizedText].self, forKey: .urgentSteps)
         deadlines = try c.decodeIfPresent(Deadlines.self, forKey: .deadlines) ?? .standard
         rules = try c.decodeIfPresent(ProfileRules.self, forKey: .rules) ?? ProfileRules()
         idleLockMinutes = max(1, try c.decodeIfPresent(Int.self, forKey: .idleLockMinutes) ?? 3)
         smallCellThreshold = max(1, try c.decodeIfPresent(Int.self, forKey: .smallCellThreshold) ?? 5)
     }
 
-    /// The label of a concern id; the id itself when the profile does not list it (old data, other profile).
-    public func concernLabel(_ id: String) -> String {
-        concerns.first { $0.id == id }?.label ?? id.replacingOccurrences(of: "_", with: " ")
+    /// The label of a concern id in `language` (English when the profile has no words in it); the id itself
+    /// when the profile does not list it (old data, other profile).
+    public func concernLabel(_ id: String, language: String = "en") -> String {
+        concerns.first { $0.id == id }?.label.text(language) ?? id.replacingOccurrences(of: "_", with: " ")
     }
 
     enum CodingKeys: String, CodingKey {
@@ -78,11 +80,12 @@ public struct CountryProfile: Codable, Hashable, Sendable {
     }
 }
 
-/// A phone number with what it is for: "Child helpline (free, 24 hours)" — `116 111`.
+/// A phone number with what it is for: "Child helpline (free, 24 hours)" — `116 111`, the label in the
+/// profile's languages.
 public struct PhoneNumber: Codable, Hashable, Sendable {
-    public var label: String
+    public var label: LocalizedText
     public var number: String
-    public init(label: String, number: String) {
+    public init(label: LocalizedText, number: String) {
         self.label = label
         self.number = number
     }
@@ -91,8 +94,8 @@ public struct PhoneNumber: Codable, Hashable, Sendable {
 /// One protection concern a profile offers: a stored id (see `StandardConcern`) and the words users see.
 public struct ConcernDefinition: Codable, Hashable, Sendable {
     public var id: String
-    public var label: String
-    public init(id: String, label: String) {
+    public var label: LocalizedText
+    public init(id: String, label: LocalizedText) {
         self.id = id
         self.label = label
     }

@@ -1,13 +1,16 @@
 import Foundation
 
-/// Text a trainer wrote in several languages: a map from language code to text (`{en: …, id: …, fr: …}`),
-/// or one plain string for every language.
-public struct LocalizedText: Decodable, Hashable, Sendable {
+/// Text written in several languages, in a scenario (by a trainer) or a country profile (phone labels, "what
+/// to do now", concern labels): a map from language code to text (`{en: …, id: …, fr: …}`), or one plain
+/// string, taken as English. A reader sees their language's text, English where there is none in theirs.
+public struct LocalizedText: Codable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
     /// Language code ("en", "id", "fr") → text.
     public let byLanguage: [String: String]
 
     /// Text per language code.
     public init(_ byLanguage: [String: String]) { self.byLanguage = byLanguage }
+    /// One English text.
+    public init(stringLiteral value: String) { byLanguage = ["en": value] }
 
     /// - Throws: `DecodingError` when the value is neither a string nor a map of strings.
     public init(from decoder: Decoder) throws {
@@ -19,11 +22,21 @@ public struct LocalizedText: Decodable, Hashable, Sendable {
         }
     }
 
+    /// One string when only English is given, else the map.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if byLanguage.count == 1, let en = byLanguage["en"] { try c.encode(en) } else { try c.encode(byLanguage) }
+    }
+
     /// The text in `language` (a code such as "fr"), else English, else any language given; trimmed.
     public func text(_ language: String) -> String {
         let t = byLanguage[language] ?? byLanguage["en"] ?? byLanguage.keys.sorted().first.flatMap { byLanguage[$0] } ?? ""
         return t.trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// The English text (every language's fallback).
+    public var english: String { text("en") }
+    public var description: String { english }
 }
 
 /// What Kinga checks in the demo to tick a practice step (issue #8, trainer mode).

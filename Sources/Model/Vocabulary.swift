@@ -58,6 +58,9 @@ public enum EventKind: String, CaseIterable, Codable, Sendable {
     case closed
     /// The case was reopened, with a reason.
     case reopened
+    /// An entry of a kind this version of Kinga does not know (written by a newer one): shown with its stored
+    /// words, never dropped. Never stored.
+    case other
 }
 
 /// Protection concerns: Primero's list adapted for community mechanisms (DESIGN.md §5).

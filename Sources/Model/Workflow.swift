@@ -111,20 +111,6 @@ public struct RiskAnswers: Codable, Hashable, Sendable {
 /// Why the guide suggests a level: each reason is shown to the user next to the suggestion.
 public enum RiskReason: String, CaseIterable, Codable, Sendable {
     case immediateDanger, severeHarm, harmerHasAccessNoSafeAdult, harmerHasAccess, noSafeAdult, moderateHarm, happensOften, none
-
-    /// Plain English for stored timeline text (screens use their own translated words).
-    public var words: String {
-        switch self {
-        case .immediateDanger: return "the child is in danger now"
-        case .severeHarm: return "the harm is severe"
-        case .harmerHasAccessNoSafeAdult: return "the person who hurt the child may still reach them and no safe adult protects them"
-        case .harmerHasAccess: return "the person who hurt the child may still reach them"
-        case .noSafeAdult: return "no safe adult protects the child"
-        case .moderateHarm: return "the harm is moderate"
-        case .happensOften: return "it happens often"
-        case .none: return "no serious danger signs"
-        }
-    }
 }
 
 /// The risk guide's rule. It suggests; the focal point decides and must say why when choosing another level.

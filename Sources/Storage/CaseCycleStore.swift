@@ -115,12 +115,7 @@ extension KingaStore {
         let data = try Self.encode(clean)
         try write { db in
             try requireOpen(db, caseID)
-            var body = "Guide suggested \(clean.suggested.rawValue) risk because \(clean.reasons.map(\.words).joined(separator: "; ")).\nChosen: \(clean.chosen.rawValue)."
-            if !clean.whyDifferent.isEmpty { body += "\nWhy: \(clean.whyDifferent)" }
-            if !clean.answers.childViews.isEmpty { body += "\nThe child's views: \(clean.answers.childViews)" }
-            try insertEvent(db, caseID: caseID, at: now, kind: .assessment, author: me.name,
-                            summary: "Assessment: \(clean.chosen.rawValue) risk" + (clean.chosen != clean.suggested ? " (guide said \(clean.suggested.rawValue))" : ""),
-                            body: body, data: data)
+            try insertEvent(db, caseID: caseID, at: now, fact: .assessment(clean), author: me.name, data: data)
             try db.execute(sql: "UPDATE case_record SET risk_level = ?, assessed = 1 WHERE id = ?", arguments: [clean.chosen.rawValue, caseID.uuidString])
             try markFirstAction(db, caseID, at: now)
         }
@@ -144,11 +139,7 @@ extension KingaStore {
         let now = clock.now
         try write { db in
             try requireOpen(db, caseID)
-            let body = clean.goals.map { "• \($0.what) — \($0.who.isEmpty ? "?" : $0.who)\($0.by.map { " — by \($0.iso)" } ?? "")" }.joined(separator: "\n")
-                + (clean.childViews.isEmpty ? "" : "\nThe child's views: \(clean.childViews)")
-                + (clean.caregiverViews.isEmpty ? "" : "\nThe caregiver's views: \(clean.caregiverViews)")
-            try insertEvent(db, caseID: caseID, at: now, kind: .casePlan, author: me.name,
-                            summary: "Case plan: \(clean.goals.count) goal\(clean.goals.count == 1 ? "" : "s")", body: body, data: data)
+            try insertEvent(db, caseID: caseID, at: now, fact: .plan(clean), author: me.name, data: data)
             try db.execute(sql: "UPDATE case_record SET has_plan = 1 WHERE id = ?", arguments: [caseID.uuidString])
         }
     }
@@ -243,10 +234,9 @@ extension KingaStore {
                 VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
                 """, arguments: [id.uuidString, caseID.uuidString, providerID.uuidString, deviceID.uuidString, ISO8601.format(now),
                                  ISO8601.format(now), service.rawValue, why, urgent, today.iso, usedOverride?.0, usedOverride?.1])
-            var body = "To: \(p.name) (\(service.rawValue.replacingOccurrences(of: "_", with: " ")))\(urgent ? ", URGENT" : "").\nReason: \(why)"
-            if let o = usedOverride { body += "\nConsent was not recorded. Supervisor \(o.0) overrode the consent check: \(o.1)" }
-            try insertEvent(db, caseID: caseID, at: now, kind: .referralSent, author: me.name,
-                            summary: "Referral sent to \(p.name)" + (usedOverride != nil ? " (consent override)" : ""), body: body)
+            let fact = EventFact(.referralSent, ["provider": p.name, "service": service.rawValue, "urgent": urgent ? "1" : "", "reason": why,
+                                                 "supervisor": usedOverride?.0 ?? "", "overrideReason": usedOverride?.1 ?? ""])
+            try insertEvent(db, caseID: caseID, at: now, fact: fact, author: me.name)
             try markFirstAction(db, caseID, at: now)
         }
         guard let r = try referral(id: id) else { throw StoreError.notFound }
@@ -270,11 +260,9 @@ extension KingaStore {
                 UPDATE referral SET status = ?, status_note = ?, feedback = CASE WHEN ? = '' THEN feedback ELSE ? END,
                     responded_on = coalesce(responded_on, ?), updated_at = ?, version = version + 1 WHERE id = ?
                 """, arguments: [status.rawValue, cleanNote, cleanFeedback, cleanFeedback, clock.today.iso, ISO8601.format(now), id.uuidString])
-            var body = "\(r.providerName): \(r.status.rawValue) → \(status.rawValue)."
-            if !cleanNote.isEmpty { body += "\n\(cleanNote)" }
-            if !cleanFeedback.isEmpty { body += "\nFeedback: \(cleanFeedback)" }
-            try insertEvent(db, caseID: r.caseID, at: now, kind: .referralUpdated, author: me.name,
-                            summary: "Referral to \(r.providerName) \(status.rawValue)", body: body)
+            let fact = EventFact(.referralUpdated, ["provider": r.providerName, "from": r.status.rawValue, "to": status.rawValue,
+                                                    "note": cleanNote, "feedback": cleanFeedback])
+            try insertEvent(db, caseID: r.caseID, at: now, fact: fact, author: me.name)
         }
     }
 
@@ -348,10 +336,7 @@ extension KingaStore {
             // A child who is not safe is seen again at the high-risk interval, whatever the assessed level.
             let next = clean.next ?? Workflow.nextFollowUp(after: today, risk: clean.childSafe ? risk : .high, deadlines: deadlines)
             clean.next = next
-            try insertEvent(db, caseID: caseID, at: now, kind: .followUp, author: me.name,
-                            summary: "Follow-up \(clean.mode.rawValue): " + (clean.childSafe ? "child safe" : "CHILD NOT SAFE") + " · next \(next.iso)",
-                            body: "How: \(clean.mode.rawValue). Child safe now: \(clean.childSafe ? "yes" : "NO: assess the risk again").\n\(clean.outcome)\nNext follow-up: \(next.iso)",
-                            data: try Self.encode(clean))
+            try insertEvent(db, caseID: caseID, at: now, fact: .followUp(clean, next: next), author: me.name, data: try Self.encode(clean))
             try db.execute(sql: "UPDATE case_record SET next_follow_up = ? WHERE id = ?", arguments: [next.iso, caseID.uuidString])
             try markFirstAction(db, caseID, at: now)
         }
@@ -381,8 +366,8 @@ extension KingaStore {
                 try close(db, caseID: caseID, c, author: me.name)
                 return .closed
             }
-            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: me.name,
-                            summary: "Closure asked: waiting for a supervisor's approval", body: TextSafety.clean(c.note, multiline: true))
+            try insertEvent(db, caseID: caseID, at: clock.now, fact: EventFact(.closureAsked, ["note": TextSafety.clean(c.note, multiline: true)]),
+                            author: me.name)
             try db.execute(sql: "UPDATE case_record SET closure_request = ?, returned_comment = NULL WHERE id = ?",
                            arguments: [try Self.encode(c), caseID.uuidString])
             return .awaitingApproval
@@ -413,7 +398,7 @@ extension KingaStore {
             try requireOpen(db, caseID)
             let problems = try closureProblems(db, caseID: caseID, c, rules: rules)
             guard problems.isEmpty else { throw CycleError.cannotClose(problems) }
-            try close(db, caseID: caseID, c, author: me.name + " (approved)")
+            try close(db, caseID: caseID, c, author: me.name, approved: true)
         }
     }
 
@@ -427,8 +412,7 @@ extension KingaStore {
         let me = try sessionUser("return for correction", caseID: caseID)
         guard me.can(.reviewQueue, demo: isDemo) else { throw StoreError.accessDenied }
         try write { db in
-            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: me.name,
-                            summary: "Returned for correction: \(why.split(separator: "\n").first ?? "")", body: why)
+            try insertEvent(db, caseID: caseID, at: clock.now, fact: EventFact(.closureReturned, ["comment": why]), author: me.name)
             try db.execute(sql: "UPDATE case_record SET closure_request = NULL, returned_comment = ? WHERE id = ?", arguments: [why, caseID.uuidString])
         }
     }
@@ -455,14 +439,15 @@ extension KingaStore {
     }
 
     /// Closes the case inside `db`'s transaction (the rules are checked by the caller).
-    private func close(_ db: Database, caseID: UUID, _ c: Closure, author: String) throws {
+    /// `approved` when the author is a supervisor approving a closure someone else asked for (the timeline says so).
+    private func close(_ db: Database, caseID: UUID, _ c: Closure, author: String, approved: Bool = false) throws {
         let now = clock.now
         let note = TextSafety.clean(c.note, multiline: true)
         let status: CaseStatus = c.reason == .transferred ? .transferred : .closed
-        try insertEvent(db, caseID: caseID, at: now, kind: .closed, author: author,
-                        summary: "Case closed: \(c.reason.rawValue.replacingOccurrences(of: "_", with: " "))"
-                            + (c.reason == .transferred ? c.transferredTo.map { " to \($0.name)" } ?? "" : ""),
-                        body: note, data: try Self.encode(c))
+        let to = c.reason == .transferred ? c.transferredTo?.name ?? "" : ""
+        try insertEvent(db, caseID: caseID, at: now,
+                        fact: EventFact(.closed, ["reason": c.reason.rawValue, "note": note, "to": to, "approvedBy": approved ? author : ""]),
+                        author: author, data: try Self.encode(c))
         try db.execute(sql: "UPDATE case_record SET status = ?, closed_at = ?, closure_reason = ?, next_follow_up = NULL, closure_request = NULL, returned_comment = NULL WHERE id = ?",
                        arguments: [status.rawValue, ISO8601.format(now), c.reason.rawValue, caseID.uuidString])
     }
@@ -500,7 +485,7 @@ extension KingaStore {
                 throw StoreError.notFound
             }
             guard status != CaseStatus.open.rawValue else { throw CycleError.caseNotClosed }
-            try insertEvent(db, caseID: caseID, at: now, kind: .reopened, author: me.name, summary: "Case reopened", body: why)
+            try insertEvent(db, caseID: caseID, at: now, fact: EventFact(.reopened, ["reason": why]), author: me.name)
             try db.execute(sql: "UPDATE case_record SET status = 'open', reopened = 1, assessed = 0, closed_at = NULL, closure_reason = NULL WHERE id = ?",
                            arguments: [caseID.uuidString])
         }
@@ -665,11 +650,12 @@ extension KingaStore {
     /// `cutNotice`) is cut to the page first (`PDFPrinter.fitted`), so the text says what the PDF says.
     /// - Parameters:
     ///   - baseName: the file name without extension, for example `KG-2026-0042-summary`.
-    ///   - summary: the timeline line, for example "Case summary printed".
+    ///   - fact: the timeline entry, `EventFact(.printed, …)` with `document` ("summary" or "slip") and, for a
+    ///     slip, `provider`; the files written are added to it.
     /// The timeline entry and the audit entry are the session's user's.
     /// - Throws: `StoreError.accessDenied` when nobody is logged in or the user may not work on this case
     ///   (checked before anything is written), file-system errors for the text file.
-    public func writePrintout(_ whole: PrintDocument, caseID: UUID, baseName: String, summary: String) throws -> Printout {
+    public func writePrintout(_ whole: PrintDocument, caseID: UUID, baseName: String, fact: EventFact) throws -> Printout {
         let me = try sessionUser("case.printout", caseID: caseID)
         try write { db in try requireEdit(db, caseID: caseID) }
         let doc = PDFPrinter.fitted(whole)
@@ -696,8 +682,9 @@ extension KingaStore {
         }
         let files = [base + ".txt", pdf].compactMap { $0 }
         try write { db in
-            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: me.name, summary: summary,
-                            body: "Written to " + files.joined(separator: " and "))
+            var printed = fact
+            printed.args["files"] = files.joined(separator: "\n")
+            try insertEvent(db, caseID: caseID, at: clock.now, fact: printed, author: me.name)
             try audit(db, actor: me.name, action: "case.printout", caseID: caseID, detail: "\(baseName): \(files.count) file(s)")
         }
         return Printout(text: text, textPath: base + ".txt", pdfPath: pdf, pdfProblem: problem)
@@ -758,17 +745,18 @@ extension KingaStore {
             guard let new = try Self.fetchCase(db, id: newID.uuidString), let old = try Self.fetchCase(db, id: existingID.uuidString) else {
                 throw StoreError.notFound
             }
-            let report = try String.fetchOne(db, sql: "SELECT body FROM case_event WHERE case_id = ? AND kind = 'report_received' ORDER BY occurred_at LIMIT 1",
-                                             arguments: [newID.uuidString]) ?? ""
-            try insertEvent(db, caseID: existingID, at: now, kind: .note, author: author,
-                            summary: "Another report about this child (\(new.number))", body: report)
-            try insertEvent(db, caseID: newID, at: now, kind: .note, author: author,
-                            summary: "Same child as \(old.number): linked as a duplicate", body: "This report was added to case \(old.number).")
+            // The new report's own entry, as data when it has it (else its stored words go along as they are).
+            let report = try Row.fetchOne(db, sql: "SELECT * FROM case_event WHERE case_id = ? AND kind = 'report_received' ORDER BY occurred_at LIMIT 1",
+                                          arguments: [newID.uuidString]).flatMap(Self.event(from:))
+            var joined = EventFact(.duplicateReport, ["number": new.number.description])
+            if let f = report?.fact, f.kind == .reportReceived, !f.legacy { joined.args.merge(f.args) { kept, _ in kept } }
+            try insertEvent(db, caseID: existingID, at: now, fact: joined, author: author,
+                            body: joined.args["narrative"] == nil && joined.args["reporter"] == nil ? report?.body ?? "" : nil)
+            try insertEvent(db, caseID: newID, at: now, fact: EventFact(.duplicateLinked, ["number": old.number.description]), author: author)
             try db.execute(sql: "UPDATE case_record SET status = 'duplicate', closed_at = ? WHERE id = ?", arguments: [ISO8601.format(now), newID.uuidString])
             // A new report about a child whose case was closed opens it again: someone must act on it.
             if old.status != .open {
-                try insertEvent(db, caseID: existingID, at: now, kind: .reopened, author: author, summary: "Case reopened",
-                                body: "A new report about this child was received (\(new.number)).")
+                try insertEvent(db, caseID: existingID, at: now, fact: EventFact(.reopenedByReport, ["number": new.number.description]), author: author)
                 try db.execute(sql: "UPDATE case_record SET status = 'open', reopened = 1, assessed = 0, closed_at = NULL, closure_reason = NULL WHERE id = ?",
                                arguments: [existingID.uuidString])
             }
@@ -795,8 +783,7 @@ extension KingaStore {
             c.report.childAssent = childAssent
             c.report.caregiverConsent = caregiverConsent
             c.report.reasonWithoutConsent = why
-            let entry = IntakeEvents.make(for: c.report).first { $0.kind == .consentRecorded }!
-            try insertEvent(db, caseID: caseID, at: now, kind: .consentRecorded, author: me.name, summary: entry.summary, body: entry.body)
+            try insertEvent(db, caseID: caseID, at: now, fact: .consent(c.report), author: me.name)
             try db.execute(sql: "UPDATE case_record SET report_json = ? WHERE id = ?", arguments: [try Self.encode(c.report), caseID.uuidString])
         }
     }
@@ -825,8 +812,7 @@ extension KingaStore {
             guard (row["assigned_to"] as String?) == nil else { throw Denied(actor: user.name, caseID: caseID, what: "take") }
             // Assigned first: the event below is then a change to the user's own case.
             try db.execute(sql: "UPDATE case_record SET assigned_to = ? WHERE id = ?", arguments: [user.id.uuidString, caseID.uuidString])
-            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: user.name,
-                            summary: "Case taken by \(user.name)", body: "\(user.name) took this case from the intake queue.")
+            try insertEvent(db, caseID: caseID, at: clock.now, fact: EventFact(.caseTaken, ["user": user.name]), author: user.name)
         }
     }
 
@@ -839,8 +825,8 @@ extension KingaStore {
             throw StoreError.accessDenied
         }
         try write { db in
-            try insertEvent(db, caseID: caseID, at: clock.now, kind: .note, author: supervisor.name,
-                            summary: "Case given to \(user.name)", body: "Reassigned by \(supervisor.name) to \(user.name).")
+            try insertEvent(db, caseID: caseID, at: clock.now, fact: EventFact(.caseGiven, ["user": user.name, "supervisor": supervisor.name]),
+                            author: supervisor.name)
             try db.execute(sql: "UPDATE case_record SET assigned_to = ? WHERE id = ?", arguments: [user.id.uuidString, caseID.uuidString])
         }
     }

@@ -74,8 +74,11 @@ public struct CaseChange: Hashable, Sendable {
     /// When it was saved (UTC).
     public let at: Date
     public let kind: EventKind
+    /// The English words stored with the entry (see `CaseEvent.summary`); show them through `fact`.
     public let summary: String
     public let body: String
+    /// What the change records, as data (nil: shown with its stored words).
+    public let fact: EventFact?
 }
 
 /// A case as the user saw it when they started an edit: its version then, and when (optimistic concurrency,
@@ -202,12 +205,13 @@ public final class KingaStore: @unchecked Sendable {
                 let current = try Int.fetchOne(db, sql: "SELECT version FROM case_record WHERE id = ?", arguments: [ctx.caseID.uuidString]) ?? ctx.version
                 if current != ctx.version {
                     let rows = try Row.fetchAll(db, sql: """
-                        SELECT rowid, author, created_at, kind, summary, body FROM case_event WHERE case_id = ? AND rowid > ?
+                        SELECT rowid, author, created_at, kind, summary, body, fact, fact_args FROM case_event WHERE case_id = ? AND rowid > ?
                         ORDER BY rowid
                         """, arguments: [ctx.caseID.uuidString, ctx.lastEventRowID])
                     let changes = rows.compactMap { row -> CaseChange? in
-                        guard let at = ISO8601.parse(row["created_at"]), let kind = EventKind(rawValue: row["kind"]) else { return nil }
-                        return CaseChange(author: row["author"], at: at, kind: kind, summary: row["summary"], body: row["body"])
+                        guard let at = ISO8601.parse(row["created_at"]) else { return nil }
+                        return CaseChange(author: row["author"], at: at, kind: EventKind(rawValue: row["kind"] ?? "") ?? .other,
+                                          summary: row["summary"], body: row["body"], fact: EventFact(stored: row["fact"], args: row["fact_args"]))
                     }
                     ctx.found(changes, version: current, lastEventRowID: rows.last?["rowid"] ?? ctx.lastEventRowID)
                     throw StoreError.changedElsewhere
@@ -439,8 +443,8 @@ public final class KingaStore: @unchecked Sendable {
             }
             let id = try insertCase(db, clean, age: age, received: received, status: status, assignedTo: assignedTo,
                                     source: "intake", sourceDraft: sourceDraft)
-            for e in IntakeEvents.make(for: clean) {
-                try insertEvent(db, caseID: id, at: received, kind: e.kind, author: me.name, summary: e.summary, body: e.body, intake: true)
+            for fact in EventFact.intake(clean) {
+                try insertEvent(db, caseID: id, at: received, fact: fact, author: me.name, intake: true)
             }
             try db.execute(sql: "DELETE FROM draft WHERE id = ?", arguments: [draftID.uuidString])
             guard let saved = try Self.fetchCase(db, id: id.uuidString) else { throw StoreError.notFound }
@@ -498,17 +502,13 @@ public final class KingaStore: @unchecked Sendable {
     public func registerChildReport(_ report: Report, language: String) throws {
         let clean = Self.cleaned(report)
         let now = clock.now
-        let actor = "child-friendly session"
+        let actor = Self.childSessionActor
         try pool.write { db in
             let id = try insertCase(db, clean, age: nil, received: now, status: .open, assignedTo: nil, source: "child_friendly", sourceDraft: nil)
-            var body = clean.narrative
-            if !clean.reporterContact.isEmpty { body += "\n\nHow to reach the child safely: \(clean.reporterContact)" }
-            body += "\n\nThe child chose to send this report (language: \(language)). The caregiver was not asked."
-            try insertEvent(db, caseID: id, at: now, kind: .reportReceived, author: actor,
-                            summary: "Report from a child-friendly session: a child told us, with a trusted adult", body: body, intake: true)
+            try insertEvent(db, caseID: id, at: now, fact: EventFact(.childReport, ["narrative": clean.narrative, "contact": clean.reporterContact, "language": language]),
+                            author: actor, intake: true)
             if clean.inDangerNow == true {
-                try insertEvent(db, caseID: id, at: now, kind: .urgentFlagged, author: actor,
-                                summary: "Urgent: the child said they are not safe, or not sure", body: "Contact the child today, in the safe way they gave.", intake: true)
+                try insertEvent(db, caseID: id, at: now, fact: EventFact(.urgentChildSaid), author: actor, intake: true)
             }
         }
     }
@@ -531,35 +531,44 @@ public final class KingaStore: @unchecked Sendable {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) != nil else {
                 throw StoreError.notFound
             }
-            return try insertEvent(db, caseID: caseID, at: when, kind: .note, author: me.name, summary: summary, body: body)
+            return try insertEvent(db, caseID: caseID, at: when, fact: EventFact(.note), author: me.name, summary: summary, body: body)
         }
     }
 
+    /// Who the timeline names as the author of a child's own report (no one logs in for it); screens put it
+    /// into the reader's words (`author.childSession`).
+    public static let childSessionActor = "child-friendly session"
+
+    /// Writes one timeline entry: its fact (kind and arguments), and the English words of it (`summary` and
+    /// `body` when given: a note's own words; else the fact put into English), which any Kinga can show.
     @discardableResult
-    func insertEvent(_ db: Database, caseID: UUID, at: Date, kind: EventKind, author: String,
-                     summary: String, body: String, data: String? = nil, intake: Bool = false) throws -> CaseEvent {
+    func insertEvent(_ db: Database, caseID: UUID, at: Date, fact: EventFact, author: String,
+                     summary: String? = nil, body: String? = nil, data: String? = nil, intake: Bool = false) throws -> CaseEvent {
         if !intake { try requireEdit(db, caseID: caseID) }
         let now = clock.now
+        let english = LanguageWords.english
         let e = CaseEvent(id: UUID(), caseID: caseID, deviceID: deviceID, version: 1, createdAt: now, updatedAt: now,
-                          occurredAt: at, kind: kind, author: TextSafety.clean(author, multiline: false),
-                          summary: TextSafety.clean(summary, multiline: false), body: body)
+                          occurredAt: at, kind: fact.kind.category, author: TextSafety.clean(author, multiline: false),
+                          summary: TextSafety.clean(summary ?? fact.summary(english, stored: ""), multiline: false),
+                          body: body ?? fact.body(english, stored: ""), fact: fact)
         try db.execute(sql: """
-            INSERT INTO case_event(id, case_id, device_id, version, created_at, updated_at, occurred_at, kind, author, summary, body, data_json)
-            VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO case_event(id, case_id, device_id, version, created_at, updated_at, occurred_at, kind, author, summary, body, data_json,
+                fact, fact_args)
+            VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [e.id.uuidString, caseID.uuidString, deviceID.uuidString, ISO8601.format(now), ISO8601.format(now),
-                             ISO8601.format(at), kind.rawValue, e.author, e.summary, e.body, data])
+                             ISO8601.format(at), e.kind.rawValue, e.author, e.summary, e.body, data, fact.kind.rawValue, fact.argsJSON])
         try db.execute(sql: """
             UPDATE case_record SET last_activity_at = max(last_activity_at, ?), updated_at = ?, version = version + 1
             WHERE id = ?
             """, arguments: [ISO8601.format(at), ISO8601.format(now), caseID.uuidString])
         // New facts (an assessment, a follow-up, a referral) make a waiting closure request out of date: the
         // focal point asks again, so a supervisor never approves a closure on an old picture.
-        if [.assessment, .followUp, .referralSent, .referralUpdated].contains(kind) {
+        if [.assessment, .followUp, .referralSent, .referralUpdated].contains(e.kind) {
             try db.execute(sql: "UPDATE case_record SET closure_request = NULL WHERE id = ?", arguments: [caseID.uuidString])
         }
         // Every timeline entry is a change to a case: audited in the same transaction.
         // The audit log says what kind of change, never the case's words (administrators read the log).
-        try audit(db, actor: e.author, action: "case.\(kind.rawValue)", caseID: caseID, detail: "event \(e.id.uuidString)")
+        try audit(db, actor: e.author, action: "case.\(e.kind.rawValue)", caseID: caseID, detail: "event \(e.id.uuidString)")
         return e
     }
 
@@ -728,10 +737,12 @@ public final class KingaStore: @unchecked Sendable {
     static func event(from row: Row) -> CaseEvent? {
         guard let id = UUID(uuidString: row["id"]), let caseID = UUID(uuidString: row["case_id"]),
               let device = UUID(uuidString: row["device_id"]), let created = ISO8601.parse(row["created_at"]),
-              let updated = ISO8601.parse(row["updated_at"]), let at = ISO8601.parse(row["occurred_at"]),
-              let kind = EventKind(rawValue: row["kind"]) else { return nil }
+              let updated = ISO8601.parse(row["updated_at"]), let at = ISO8601.parse(row["occurred_at"]) else { return nil }
+        // A kind this version does not know (a newer Kinga wrote it) is shown with its stored words, never dropped.
+        let kind = EventKind(rawValue: row["kind"] ?? "") ?? .other
         return CaseEvent(id: id, caseID: caseID, deviceID: device, version: row["version"], createdAt: created, updatedAt: updated,
-                         occurredAt: at, kind: kind, author: row["author"], summary: row["summary"], body: row["body"])
+                         occurredAt: at, kind: kind, author: row["author"], summary: row["summary"], body: row["body"],
+                         fact: EventFact(stored: row["fact"], args: row["fact_args"]))
     }
 
     /// Every text field cleaned for storage (NFC, no control characters); multi-line only for the narrative.

@@ -304,6 +304,17 @@ enum Schema {
                 ) STRICT;
                 """)
         }
+        m.registerMigration("v13-event-facts") { db in
+            // Issue 15 item 4 and issue 16: a timeline entry is data (a kind and its arguments), put into words
+            // when shown, in the reader's language. `summary` and `body` keep the English words, shown when a
+            // Kinga does not know the kind. Entries written before are recognised from their English summary
+            // where its pattern is known (`LegacyEvents`), and keep their stored words where not.
+            try db.execute(sql: """
+                ALTER TABLE case_event ADD COLUMN fact TEXT;        -- EventFact.Kind raw value
+                ALTER TABLE case_event ADD COLUMN fact_args TEXT;   -- JSON object of strings
+                """)
+            try LegacyEvents.run(db)
+        }
         return m
     }
 }

@@ -111,7 +111,7 @@ final class CaseDetailScreen: Screen {
     private func needsUrgentHealth(_ app: App) -> Bool {
         guard let r = record, r.status == .open else { return false }
         let hours = Int(app.clock.now.timeIntervalSince(r.createdAt) / 3600)
-        let hasHealth = allEvents.contains { $0.kind == .referralSent && $0.body.contains("(health") }
+        let hasHealth = allEvents.contains { $0.fact?.kind == .referralSent && $0.fact?.args["service"] == ServiceType.health.rawValue }
         return !hasHealth && app.profile.rules.needsUrgentHealthReferral(r.concerns, hoursSinceHarm: hours)
     }
 
@@ -246,8 +246,8 @@ final class CaseDetailScreen: Screen {
             let isSel = i == selected
             let when = S.dateTime(e.occurredAt, tz)
             let kind = S.eventKind(e.kind)
-            let summary = canReadNarrative ? e.summary : S.hiddenSummary
-            let line = "\(DisplayWidth.pad(when, to: whenWidth)) \(DisplayWidth.pad(kind, to: 8)) \(DisplayWidth.pad(e.author, to: 12)) \(summary)"
+            let summary = canReadNarrative ? e.summary(in: S.words(app.profile)) : S.hiddenSummary
+            let line = "\(DisplayWidth.pad(when, to: whenWidth)) \(DisplayWidth.pad(kind, to: 8)) \(DisplayWidth.pad(S.author(e.author), to: 12)) \(summary)"
             let style: Style = isSel ? .focus : (e.kind == .urgentFlagged ? .danger : .normal)
             if isSel { g.fill(Rect(x: area.x, y: rowY, width: area.width, height: 1), style: .focus) }
             g.put(DisplayWidth.truncate(line, to: w), x: x, y: rowY, style: style, clip: Rect(x: x, y: rowY, width: w, height: 1))
@@ -271,10 +271,10 @@ final class EventScreen: Screen {
     func render(_ g: inout Grid, _ area: Rect, _ app: App) {
         let x = area.x + 2, w = area.width - 4
         var y = area.y
-        g.put(DisplayWidth.truncate("\(S.eventKind(event.kind)) · \(S.dateTime(event.occurredAt, app.clock.timeZone)) · \(event.author)", to: w),
+        g.put(DisplayWidth.truncate("\(S.eventKind(event.kind)) · \(S.dateTime(event.occurredAt, app.clock.timeZone)) · \(S.author(event.author))", to: w),
               x: x, y: y, style: .title, clip: area)
         y += 2
-        let lines = DisplayWidth.wrap(event.body.isEmpty ? event.summary : event.body, width: w)
+        let lines = DisplayWidth.wrap(event.body(in: S.words(app.profile)), width: w)
         let visible = area.maxY - y
         scroll = max(0, min(scroll, max(0, lines.count - visible)))
         for line in lines.dropFirst(scroll).prefix(visible) {

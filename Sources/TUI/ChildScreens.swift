@@ -59,7 +59,7 @@ final class ChildReportScreen: Screen {
         case .safe:
             return (tr("child.safe.q"), "", [tr("child.safe.safe"), tr("child.safe.notSafe"), tr("child.safe.notSure"), dontSay])
         case .danger:
-            let numbers = (app.profile.emergencyNumbers + app.profile.helplines).map { "\($0.number)  \($0.label)" }
+            let numbers = (app.profile.emergencyNumbers + app.profile.helplines).map { "\($0.number)  \(S.words($0.label))" }
             return (tr("child.danger.title"), tr("child.danger.body") + "\n\n" + tr("child.danger.call") + "\n" + numbers.joined(separator: "\n"), [tr("child.goOn")])
         case .about:
             return (tr("child.about.q"), "", [tr("child.about.me"), tr("child.about.friend"), tr("child.about.otherChild"), dontSay])
@@ -78,7 +78,7 @@ final class ChildReportScreen: Screen {
         case .send:
             return (tr("child.send.q"), error ?? "", [tr("child.send.yes"), tr("child.send.no")])
         case .done:
-            let numbers = app.profile.helplines.map { "\($0.number)  \($0.label)" }
+            let numbers = app.profile.helplines.map { "\($0.number)  \(S.words($0.label))" }
             return (tr("child.done.title"), tr("child.done.body") + "\n\n" + tr("child.done.call") + "\n" + numbers.joined(separator: "\n"), [tr("child.done.go")])
         case .confirmStop:
             return (tr("child.stop.q"), "", [tr("child.stop.yes"), tr("child.stop.no")])
@@ -301,6 +301,12 @@ final class ChildReportScreen: Screen {
 
     /// Reads the question and its choices aloud (espeak-ng), in the session's language.
     private func speak(_ app: App) {
+        Speaker.say(spokenText(app), language: (chosen ?? L10n.current).code)
+    }
+
+    /// What read-aloud says for the current step, in the current language: the question, the explanation and
+    /// the numbered choices (without the tick boxes).
+    func spokenText(_ app: App) -> String {
         let c = content(app)
         var text = c.question
         if !c.body.isEmpty { text += ". " + c.body }
@@ -308,7 +314,7 @@ final class ChildReportScreen: Screen {
             let key = isTextStep && !choiceFocus ? tr(i == 0 ? "child.key.enter.spoken" : "child.key.down.spoken") : "\(i + 1)"
             text += ". \(key): " + choice.replacingOccurrences(of: "[x] ", with: "").replacingOccurrences(of: "[ ] ", with: "")
         }
-        Speaker.say(text, language: (chosen ?? L10n.current).code)
+        return text
     }
 }
 

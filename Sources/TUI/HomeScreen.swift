@@ -182,7 +182,7 @@ final class HelpScreen: Screen {
         // The numbers to call come first: they must be on screen even in a small window.
         var page = PageWriter(width: max(1, area.width - 4))
         page.line(S.helpDanger, style: .danger)
-        for n in app.profile.emergencyNumbers + app.profile.helplines { page.paragraph("\(n.number)  \(n.label)", style: .warning, hanging: 2) }
+        for n in app.profile.emergencyNumbers + app.profile.helplines { page.paragraph("\(n.number)  \(S.words(n.label))", style: .warning, hanging: 2) }
         page.gap()
         if Languages.shared.english.has(self.page) {
             page.paragraph(tr(self.page + ".title"), style: .title)

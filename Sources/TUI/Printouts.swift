@@ -28,7 +28,7 @@ enum Printouts {
         if r.urgent { blocks.append(.notice(tr("print.urgent"))) }
         blocks += [.heading(tr("print.reason")), .paragraph(r.reason), .heading(tr("print.answerTitle")),
                    .paragraph(tr("print.answer", ["number": r.caseNumber.description]))]
-        if let h = profile.helplines.first { blocks.append(.field(label: tr("print.helpline"), value: "\(h.number) (\(h.label))")) }
+        if let h = profile.helplines.first { blocks.append(.field(label: tr("print.helpline"), value: "\(h.number) (\(S.words(h.label)))")) }
         return PrintDocument(title: tr("print.slipTitle"), subtitle: "\(r.caseNumber) · \(tr("print.madeOn", ["date": S.day(today)]))",
                              blocks: blocks, footer: tr("print.confidential"), reference: r.caseNumber.description,
                              colon: tr("print.colon"), pageWord: tr("print.page"))
@@ -90,9 +90,11 @@ enum Printouts {
         let recent = events.suffix(4)
         if !recent.isEmpty {
             blocks.append(.heading(tr("print.timeline")))
+            let words = S.words(profile)
             blocks.append(.list(recent.map { e in
-                let what = e.summary.count > 90 ? String(e.summary.prefix(89)) + "…" : e.summary
-                return "\(S.date(e.occurredAt, timeZone)) · \(what) (\(e.author))"
+                let summary = e.summary(in: words)
+                let what = summary.count > 90 ? String(summary.prefix(89)) + "…" : summary
+                return "\(S.date(e.occurredAt, timeZone)) · \(what) (\(S.author(e.author)))"
             }))
         }
         return PrintDocument(title: tr("print.summaryTitle"), subtitle: "\(c.number) · \(tr("print.madeOn", ["date": S.day(today)]))",
@@ -105,7 +107,7 @@ enum Printouts {
         let provider = try app.store.providers(includeRetired: true).first { $0.id == r.providerID }
         let doc = marked(referralSlip(r, provider: provider, profile: app.profile, focalPoint: app.userName, today: app.clock.today), app)
         return try app.store.writePrintout(doc, caseID: r.caseID, baseName: "\(r.caseNumber)-referral-\(r.id.uuidString.prefix(8).lowercased())",
-                                           summary: "Referral slip printed for \(r.providerName)")
+                                           fact: EventFact(.printed, ["document": "slip", "provider": r.providerName]))
     }
 
     /// Writes the summary of case `id` and returns what to show.
@@ -114,7 +116,8 @@ enum Printouts {
         let doc = marked(caseSummary(c, progress: try? app.store.progress(caseID: caseID, deadlines: app.profile.deadlines),
                                      referrals: try app.store.referrals(caseID: caseID, viewer: app.viewer), events: try app.store.events(caseID: caseID),
                                      profile: app.profile, today: app.clock.today, timeZone: app.clock.timeZone), app)
-        return try app.store.writePrintout(doc, caseID: caseID, baseName: "\(c.number)-summary", summary: "Case summary printed")
+        return try app.store.writePrintout(doc, caseID: caseID, baseName: "\(c.number)-summary",
+                                           fact: EventFact(.printed, ["document": "summary"]))
     }
 
     /// A demo printout says so at the top and on every page's foot, like every demo screen.

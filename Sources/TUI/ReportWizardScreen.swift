@@ -486,7 +486,7 @@ final class ReportWizardScreen: Screen {
                 page.option("\(mark) \(S.concern(d.id, app.profile))", focused: focused && i == cur, indent: 2)
             }
             if defs.count > rows {
-                page.line("    \(top + 1)–\(top + rows) of \(defs.count) · \(report.concerns.count) ticked", style: .muted)
+                page.line("    " + trn("concernsShown", report.concerns.count, ["from": top + 1, "to": top + rows, "total": defs.count]), style: .muted)
             }
             return nil
         }
@@ -515,11 +515,11 @@ final class ReportWizardScreen: Screen {
         page.gap()
         // The numbers first: they must be on screen even in a small window.
         page.line(S.urgentEmergency, style: .title)
-        for n in app.profile.emergencyNumbers { page.paragraph("\(n.number)  \(n.label)", style: .warning, indent: 2) }
+        for n in app.profile.emergencyNumbers { page.paragraph("\(n.number)  \(S.words(n.label))", style: .warning, indent: 2) }
         page.line(S.urgentHelplines, style: .title)
-        for n in app.profile.helplines { page.paragraph("\(n.number)  \(n.label)", style: .warning, indent: 2) }
+        for n in app.profile.helplines { page.paragraph("\(n.number)  \(S.words(n.label))", style: .warning, indent: 2) }
         page.gap()
-        for s in app.profile.urgentSteps { page.paragraph("• " + s, hanging: 2) }
+        for s in app.profile.urgentSteps { page.paragraph("• " + S.words(s), hanging: 2) }
         page.gap()
         page.paragraph(S.urgentAfter, style: .muted)
         drawScrolling(page, into: &g, r)

@@ -188,7 +188,7 @@ final class AuditScreen: ListScreen {
     override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Tab", S.kFilter), ("Esc", S.kBack)] }
     override var rows: [(text: String, style: Style)] {
         entries.map { e in
-            ("\(e.seq)  \(S.dateTime(e.at, .current))  \(DisplayWidth.pad(e.actor, to: 16)) \(DisplayWidth.pad(e.action, to: 22)) \(e.detail.replacingOccurrences(of: "\n", with: " "))",
+            ("\(e.seq)  \(S.dateTime(e.at, .current))  \(DisplayWidth.pad(S.author(e.actor), to: 16)) \(DisplayWidth.pad(e.action, to: 22)) \(e.detail.replacingOccurrences(of: "\n", with: " "))",
              e.action == "access.denied" || e.action.hasPrefix("account.") ? .warning : .normal)
         }
     }

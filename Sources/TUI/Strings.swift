@@ -191,11 +191,14 @@ public enum S {
     /// What someone else changed while the user was editing (optimistic concurrency), for the top of a form.
     static func conflict(_ changes: [CaseChange], _ tz: TimeZone) -> String {
         var lines = [tr("conflictIntro")]
+        let l = words(nil)
         for c in changes.suffix(3) {
-            var what = c.summary
-            let firstBody = c.body.split(separator: "\n").first.map(String.init) ?? ""
-            if !firstBody.isEmpty && firstBody != c.summary { what += " — " + firstBody }
-            lines.append("• " + tr("conflictLine", ["who": c.author, "when": dateTime(c.at, tz), "what": what]))
+            let summary = c.fact?.summary(l, stored: c.summary) ?? c.summary
+            let body = c.fact?.body(l, stored: c.body) ?? c.body
+            var what = summary
+            let firstBody = body.split(separator: "\n").first.map(String.init) ?? ""
+            if !firstBody.isEmpty && firstBody != summary { what += " — " + firstBody }
+            lines.append("• " + tr("conflictLine", ["who": author(c.author), "when": dateTime(c.at, tz), "what": what]))
         }
         lines.append(tr("conflictOutro"))
         return lines.joined(separator: "\n")
@@ -288,9 +291,12 @@ public enum S {
     static var kNew: String { tr("kNew") }
     /// A protection concern in the current language: the catalogue's `concern.<id>` when it has one,
     /// otherwise the profile's own label.
-    static func concern(_ id: String, _ profile: CountryProfile) -> String {
-        Languages.shared.english.has("concern.\(id)") ? tr("concern.\(id)") : profile.concernLabel(id)
-    }
+    static func concern(_ id: String, _ profile: CountryProfile) -> String { words(profile).concern(id) }
+    /// The current language as a `Localiser`, for putting stored facts (timeline entries) into words.
+    static func words(_ profile: CountryProfile?) -> LanguageWords { LanguageWords(L10n.current, profile: profile) }
+    /// A profile's text (a phone label, a step of "what to do now") in the current language, English where the
+    /// profile has none in it.
+    static func words(_ text: LocalizedText) -> String { text.text(L10n.current.code) }
     /// Status in at most 7 columns, for the case list at 80 columns.
     static func statusShort(_ s: CaseStatus) -> String {
         switch s {
@@ -327,8 +333,11 @@ public enum S {
         case .followUp: return tr("eventKind.followUp")
         case .closed: return tr("eventKind.closed")
         case .reopened: return tr("eventKind.reopened")
+        case .other: return tr("eventKind.other")
         }
     }
+    /// The author of a timeline entry: a person's name as it is, the child-friendly session in words.
+    static func author(_ name: String) -> String { name == KingaStore.childSessionActor ? tr("author.childSession") : name }
     static var caregiverLabel: String { tr("caregiverLabel") }
     static var concernsLabel: String { tr("concernsLabel") }
     static var statusLabel: String { tr("statusLabel") }
@@ -366,9 +375,7 @@ public enum S {
     }
 
     /// A calendar date like "14 Feb 2026" (date-only values never move with time zones).
-    static func day(_ d: LocalDate) -> String {
-        tr("date.short", ["day": String(d.day), "month": L10n.current.month(d.month), "year": String(d.year)])
-    }
+    static func day(_ d: LocalDate) -> String { L10n.current.shortDate(year: d.year, month: d.month, day: d.day) }
 
     /// A long date with the weekday, like "Monday 2 March 2026".
     static func longDay(_ d: LocalDate) -> String {

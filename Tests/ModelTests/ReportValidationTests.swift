@@ -99,13 +99,13 @@ struct ReportValidationTests {
 
     @Test func intakeEventsFollowTheReport() {
         var r = complete()
-        var kinds = IntakeEvents.make(for: r).map(\.kind)
+        var kinds = EventFact.intake(r).map(\.kind.category)
         #expect(kinds == [.reportReceived, .consentRecorded])
         r.inDangerNow = true
-        kinds = IntakeEvents.make(for: r).map(\.kind)
+        kinds = EventFact.intake(r).map(\.kind.category)
         #expect(kinds == [.reportReceived, .consentRecorded, .urgentFlagged])
         r.narrative = "She said she is alone at night."
-        #expect(IntakeEvents.make(for: r)[0].body.contains("She said she is alone at night."))
+        #expect(EventFact.intake(r)[0].args["narrative"]?.contains("She said she is alone at night.") == true)
     }
 }
 

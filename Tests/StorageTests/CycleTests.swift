@@ -1,4 +1,5 @@
 import Foundation
+import I18n
 import Testing
 import GRDB
 @testable import Model
@@ -145,6 +146,11 @@ struct CycleTests {
         let kept = try json.map { try JSONDecoder().decode(Closure.self, from: Data($0.utf8)) }
         #expect(kept?.transferredTo?.name == "Police child desk (fictional)")
         #expect(kept?.transferredTo?.providerID == police.id)
+        // …and the timeline line names it, in the reader's language.
+        let closed = try #require(try store.events(caseID: c.id).last)
+        #expect(closed.summary == "Case closed: transferred to Police child desk (fictional)")
+        let fr = LanguageWords(try #require(Languages.shared.language(code: "fr")))
+        #expect(closed.summary(in: fr) == "Dossier clos : transféré à Police child desk (fictional)")
     }
 
     @Test func dueTodayListsWhatIsLate() throws {
@@ -217,7 +223,9 @@ struct ReviewTests {
         try store.beginSession(userID: sup.id)
         try store.approveClosure(caseID: c.id, rules: rules)
         #expect(try store.caseRecord(id: c.id)?.status == .closed)
-        #expect(try store.events(caseID: c.id).last?.author == "Sup (approved)")
+        let closed = try #require(try store.events(caseID: c.id).last)
+        #expect(closed.author == "Sup" && closed.fact?.args["approvedBy"] == "Sup")
+        #expect(closed.summary == "Case closed: Child or family no longer want support (child is safe) (approved by Sup)")
         try store.beginSession(userID: fp.id)
         #expect(try store.dueItems(deadlines: .standard, viewer: .user(fp)).isEmpty)
         // A follow-up after the request makes it out of date: it leaves the queue.

@@ -104,18 +104,18 @@ struct PrintoutTests {
         let c = try store.registerCase(from: sampleReport(name: "Luyándo Mwale"), draftID: UUID(), assignedTo: me.id)
         store.actor = other
         #expect(throws: StoreError.accessDenied) {
-            try store.writePrintout(doc(), caseID: c.id, baseName: "\(c.number)-summary", summary: "Case summary printed")
+            try store.writePrintout(doc(), caseID: c.id, baseName: "\(c.number)-summary", fact: EventFact(.printed, ["document": "summary"]))
         }
         #expect(!FileManager.default.fileExists(atPath: store.slipsFolder + "/\(c.number)-summary.txt"))
         store.actor = me
-        let p = try store.writePrintout(doc(), caseID: c.id, baseName: "\(c.number)-summary", summary: "Case summary printed")
+        let p = try store.writePrintout(doc(), caseID: c.id, baseName: "\(c.number)-summary", fact: EventFact(.printed, ["document": "summary"]))
         #expect(p.pdfPath != nil && p.pdfProblem == nil)
         #expect(try String(contentsOfFile: p.textPath, encoding: .utf8) == doc().plainText())
         for f in [p.textPath, p.pdfPath!] {
             #expect((try FileManager.default.attributesOfItem(atPath: f)[.posixPermissions] as? Int) == 0o600)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: store.slipsFolder).filter { $0.contains(".part") }.isEmpty)
-        #expect(try store.events(caseID: c.id).contains { $0.summary == "Case summary printed" && $0.body.contains(".pdf") })
+        #expect(try store.events(caseID: c.id).contains { $0.fact?.kind == .printed && $0.summary == "Case summary printed" && $0.body.contains(".pdf") })
         #expect(try store.auditEntries(actionPrefix: "case.printout").count == 1)
     }
 }

@@ -13,12 +13,12 @@ final class Driver {
     var width: Int
     var height: Int
 
-    init(width: Int = 80, height: Int = 24, demo: Bool = false, seedDemo: Bool = false, path: String? = nil) throws {
+    init(width: Int = 80, height: Int = 24, demo: Bool = false, seedDemo: Bool = false, path: String? = nil, profile: String = "generic") throws {
         dir = NSTemporaryDirectory() + "kinga-ui-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         store = try KingaStore(path: path ?? dir + "/k.sqlite", clock: pinned)
         if seedDemo { try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!) }
-        let profile = try Seeds.profile(id: "generic", seeds: seedsFolder)
+        let profile = try Seeds.profile(id: profile, seeds: seedsFolder)
         let user = try store.createUser(name: "Test Focal Point", roles: [.supervisor], pin: "902134", createdBy: "test")
         app = App(store: store, profile: profile, clock: pinned, demo: demo, session: user)
         self.width = width
