@@ -155,6 +155,14 @@ struct Faults {
         guard getuid() == 0 else { return "" }
         guard onPath("setpriv") else { throw Failed(what: "running as root without setpriv: cannot test permissions") }
         try spawnAndWait(["chown", "-R", "65534:65534", path])
+        // The unprivileged user must reach the binary and its resources: a checkout in a private folder (mktemp -d
+        // makes 0700 ones) gets the search bit, and only that, on every folder above the build (no reading, no listing).
+        var above = URL(fileURLWithPath: kinga).deletingLastPathComponent()
+        while above.path != "/" {
+            var st = stat()
+            if stat(above.path, &st) == 0, st.st_mode & 0o001 == 0 { chmod(above.path, st.st_mode & 0o7777 | 0o001) }
+            above = above.deletingLastPathComponent()
+        }
         return "setpriv --reuid=65534 --regid=65534 --clear-groups "
     }
 
