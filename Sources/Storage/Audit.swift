@@ -82,14 +82,26 @@ extension KingaStore {
                        arguments: [seq, at, cleanActor, action, caseID?.uuidString, cleanDetail, mac])
     }
 
-    /// Records that someone opened a case (who viewed which case).
-    public func recordView(caseID: UUID, actor: String) throws {
-        try pool.write { db in try audit(db, actor: actor, action: "case.view", caseID: caseID) }
+    /// Records that the person logged in opened a case (who viewed which case).
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; database errors.
+    public func recordView(caseID: UUID) throws {
+        let me = try sessionUser("case.view", caseID: caseID)
+        try door { db in try audit(db, actor: me.name, action: "case.view", caseID: caseID) }
     }
 
-    /// Records an event that changes nothing else (log in, lock, export…).
-    public func recordAudit(actor: String, action: String, caseID: UUID? = nil, detail: String = "") throws {
-        try pool.write { db in try audit(db, actor: actor, action: action, caseID: caseID, detail: detail) }
+    /// Records an event that changes nothing else (a lock, an export, a demo reset). The actor is the person
+    /// logged in; with nobody logged in (a command-line tool that asks no PIN, such as the anonymised
+    /// statistics), it is this computer's account, named as such ("command line (NAME)").
+    /// - Parameters: `action`, a short verb such as `session.lock`; the case if any; details.
+    /// - Throws: database errors.
+    public func recordAudit(action: String, caseID: UUID? = nil, detail: String = "") throws {
+        try auditAlone(actor: actor?.name ?? "command line (\(NSUserName()))", action: action, caseID: caseID, detail: detail)
+    }
+
+    /// Appends one audit entry in a transaction of its own, as Kinga (for refusals and records made before or
+    /// without a session: the actor named is the one who tried, or "unknown").
+    func auditAlone(actor name: String, action: String, caseID: UUID? = nil, detail: String = "") throws {
+        try door(.kiosk(name)) { db in try audit(db, actor: name, action: action, caseID: caseID, detail: detail) }
     }
 
     /// Checks the whole chain in order; names the first entry whose HMAC does not match.

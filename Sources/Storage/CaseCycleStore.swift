@@ -59,10 +59,11 @@ public struct CaseProgress: Hashable, Sendable {
 extension KingaStore {
     // MARK: - Facts
 
-    /// The facts, stage and deadlines of a case.
-    /// - Throws: `StoreError.notFound`.
-    public func progress(caseID: UUID, deadlines: Deadlines) throws -> CaseProgress {
-        try pool.read { db in try Self.progress(db, caseID: caseID, deadlines: deadlines) }
+    /// The facts, stage and deadlines of a case, for `viewer`.
+    /// - Throws: `StoreError.notFound`; `StoreError.accessDenied` (audited) when the viewer may not see it.
+    public func progress(caseID: UUID, deadlines: Deadlines, viewer: Viewer) throws -> CaseProgress {
+        try mayRead(viewer, caseID: caseID)
+        return try pool.read { db in try Self.progress(db, caseID: caseID, deadlines: deadlines) }
     }
 
     static func progress(_ db: Database, caseID: UUID, deadlines: Deadlines) throws -> CaseProgress {
@@ -113,7 +114,7 @@ extension KingaStore {
         clean.answers.childViews = TextSafety.clean(a.answers.childViews, multiline: true)
         let now = clock.now
         let data = try Self.encode(clean)
-        try write { db in
+        try door { db in
             try requireOpen(db, caseID)
             try insertEvent(db, caseID: caseID, at: now, fact: .assessment(clean), author: me.name, data: data)
             try db.execute(sql: "UPDATE case_record SET risk_level = ?, assessed = 1 WHERE id = ?", arguments: [clean.chosen.rawValue, caseID.uuidString])
@@ -137,7 +138,7 @@ extension KingaStore {
         clean.caregiverViews = TextSafety.clean(plan.caregiverViews, multiline: true)
         let data = try Self.encode(clean)
         let now = clock.now
-        try write { db in
+        try door { db in
             try requireOpen(db, caseID)
             try insertEvent(db, caseID: caseID, at: now, fact: .plan(clean), author: me.name, data: data)
             try db.execute(sql: "UPDATE case_record SET has_plan = 1 WHERE id = ?", arguments: [caseID.uuidString])
@@ -146,11 +147,15 @@ extension KingaStore {
 
     // MARK: - Service directory
 
-    /// Adds or updates a provider (matched by id).
+    /// Adds or updates a provider (matched by id), as the person logged in.
+    /// - Returns: the provider as saved (names cleaned, version incremented).
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in or they may not change the
+    ///   directory; `CycleError.required` for a missing name or service; database errors.
     @discardableResult
     public func saveProvider(_ p: ServiceProvider) throws -> ServiceProvider {
-        if let a = actor, !a.can(.manageDirectory, demo: isDemo) {
-            try recordAudit(actor: a.name, action: "access.denied", detail: "directory.save")
+        let me = try sessionUser("directory.save")
+        if !me.can(.manageDirectory, demo: isDemo) {
+            try auditAlone(actor: me.name, action: "access.denied", detail: "directory.save")
             throw StoreError.accessDenied
         }
         let name = TextSafety.clean(p.name, multiline: false).trimmingCharacters(in: .whitespaces)
@@ -165,7 +170,7 @@ extension KingaStore {
         saved.notes = TextSafety.clean(p.notes, multiline: true)
         saved.version = p.version + 1
         let services = try Self.encode(p.services.map(\.rawValue))
-        try write { db in
+        try door { db in
             try db.execute(sql: """
                 INSERT INTO service_provider(id, device_id, version, created_at, updated_at, name, service_types, area, contact, hours, notes, retired)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -174,7 +179,7 @@ extension KingaStore {
                     notes = excluded.notes, retired = excluded.retired
                 """, arguments: [p.id.uuidString, deviceID.uuidString, saved.version, now, now, saved.name, services, saved.area,
                                  saved.contact, saved.hours, saved.notes, p.retired])
-            try audit(db, actor: actor?.name ?? "system", action: p.retired ? "directory.retire" : "directory.save", detail: saved.name)
+            try audit(db, actor: me.name, action: p.retired ? "directory.retire" : "directory.save", detail: saved.name)
         }
         return saved
     }
@@ -215,7 +220,7 @@ extension KingaStore {
         let now = clock.now
         let today = clock.today
         let id = UUID()
-        try write { db in
+        try door { db in
             try requireOpen(db, caseID)
             guard let c = try Self.fetchCase(db, id: caseID.uuidString) else { throw StoreError.notFound }
             guard let p = try Row.fetchOne(db, sql: "SELECT * FROM service_provider WHERE id = ?", arguments: [providerID.uuidString])
@@ -239,7 +244,7 @@ extension KingaStore {
             try insertEvent(db, caseID: caseID, at: now, fact: fact, author: me.name)
             try markFirstAction(db, caseID, at: now)
         }
-        guard let r = try referral(id: id) else { throw StoreError.notFound }
+        guard let r = try pool.read({ db in try Self.fetchReferral(db, id: id) }) else { throw StoreError.notFound }
         return r
     }
 
@@ -253,7 +258,7 @@ extension KingaStore {
         let cleanFeedback = TextSafety.clean(feedback, multiline: true).trimmingCharacters(in: .whitespacesAndNewlines)
         if status == .declined && cleanNote.isEmpty { throw CycleError.declineReasonMissing }
         let now = clock.now
-        try write { db in
+        try door { db in
             guard let r = try Self.fetchReferral(db, id: id) else { throw StoreError.notFound }
             guard r.status.next.contains(status) else { throw CycleError.invalidTransition(from: r.status, to: status) }
             try db.execute(sql: """
@@ -266,8 +271,11 @@ extension KingaStore {
         }
     }
 
-    public func referral(id: UUID) throws -> Referral? {
-        try pool.read { db in try Self.fetchReferral(db, id: id) }
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` may not see the referral's case.
+    public func referral(id: UUID, viewer: Viewer) throws -> Referral? {
+        guard let r = try pool.read({ db in try Self.fetchReferral(db, id: id) }) else { return nil }
+        try mayRead(viewer, caseID: r.caseID)
+        return r
     }
 
     /// Referrals, newest first; filtered by status and/or case.
@@ -288,10 +296,12 @@ extension KingaStore {
 
     /// Referrals sent without consent on a supervisor's override, sent on or after `since`, newest first: the
     /// supervisor review queue lists them so the team can look back at each decision (issue #4).
-    public func consentOverrides(since: LocalDate, limit: Int = 200) throws -> [Referral] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: Self.referralSQL + " WHERE r.override_by IS NOT NULL AND r.sent_on >= ? ORDER BY r.sent_on DESC LIMIT ?",
-                             arguments: [since.iso, limit]).compactMap(Self.referral(from:))
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's (see `Viewer`).
+    public func consentOverrides(since: LocalDate, limit: Int = 200, viewer: Viewer) throws -> [Referral] {
+        let s = try scope(viewer)
+        return try pool.read { db in
+            try Row.fetchAll(db, sql: Self.referralSQL + " WHERE r.override_by IS NOT NULL AND r.sent_on >= ? AND \(s.sql) ORDER BY r.sent_on DESC LIMIT ?",
+                             arguments: [since.iso] + s.args + [limit]).compactMap(Self.referral(from:))
         }
     }
 
@@ -329,7 +339,7 @@ extension KingaStore {
         let me = try sessionUser("case.follow_up", caseID: caseID)
         let now = clock.now
         let today = clock.today
-        try write { db in
+        try door { db in
             try requireOpen(db, caseID)
             let risk = try String.fetchOne(db, sql: "SELECT risk_level FROM case_record WHERE id = ?", arguments: [caseID.uuidString])
                 .flatMap(RiskLevel.init(rawValue:))
@@ -358,7 +368,7 @@ extension KingaStore {
     @discardableResult
     public func requestClosure(caseID: UUID, _ c: Closure, rules: ProfileRules) throws -> ClosureOutcome {
         let me = try sessionUser("case.close", caseID: caseID)
-        return try write { db in
+        return try door { db in
             try requireOpen(db, caseID)
             let problems = try closureProblems(db, caseID: caseID, c, rules: rules)
             guard problems.isEmpty else { throw CycleError.cannotClose(problems) }
@@ -375,10 +385,12 @@ extension KingaStore {
     }
 
     /// Cases whose closure waits for a supervisor, oldest first: (case, child, who asked is on the timeline).
-    public func closureRequests() throws -> [CaseSummary] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: Self.summarySQL + " WHERE c.closure_request IS NOT NULL AND c.status = 'open' ORDER BY c.last_activity_at")
-                .compactMap(Self.summary(from:))
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's (see `Viewer`).
+    public func closureRequests(viewer: Viewer) throws -> [CaseSummary] {
+        let s = try scope(viewer)
+        return try pool.read { db in
+            try Row.fetchAll(db, sql: Self.summarySQL + " WHERE c.closure_request IS NOT NULL AND c.status = 'open' AND \(s.sql) ORDER BY c.last_activity_at",
+                             arguments: s.args).compactMap(Self.summary(from:))
         }
     }
 
@@ -389,12 +401,12 @@ extension KingaStore {
     public func approveClosure(caseID: UUID, rules: ProfileRules) throws {
         let me = try sessionUser("approve closure", caseID: caseID)
         guard me.can(.approveClosure, demo: isDemo) else {
-            try recordAudit(actor: me.name, action: "access.denied", caseID: caseID, detail: "approve closure")
+            try auditAlone(actor: me.name, action: "access.denied", caseID: caseID, detail: "approve closure")
             throw StoreError.accessDenied
         }
         guard let json = try pool.read({ db in try String.fetchOne(db, sql: "SELECT closure_request FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) }),
               let c = try? Self.decode(Closure.self, json) else { throw StoreError.notFound }
-        try write { db in
+        try door { db in
             try requireOpen(db, caseID)
             let problems = try closureProblems(db, caseID: caseID, c, rules: rules)
             guard problems.isEmpty else { throw CycleError.cannotClose(problems) }
@@ -411,7 +423,7 @@ extension KingaStore {
         guard !why.isEmpty else { throw CycleError.required("comment") }
         let me = try sessionUser("return for correction", caseID: caseID)
         guard me.can(.reviewQueue, demo: isDemo) else { throw StoreError.accessDenied }
-        try write { db in
+        try door { db in
             try insertEvent(db, caseID: caseID, at: clock.now, fact: EventFact(.closureReturned, ["comment": why]), author: me.name)
             try db.execute(sql: "UPDATE case_record SET closure_request = NULL, returned_comment = ? WHERE id = ?", arguments: [why, caseID.uuidString])
         }
@@ -461,7 +473,7 @@ extension KingaStore {
     ///   the case needs a supervisor's approval to close.
     public func closeCase(caseID: UUID, _ c: Closure, rules: ProfileRules) throws {
         let me = try sessionUser("case.close", caseID: caseID)
-        try write { db in
+        try door { db in
             try requireOpen(db, caseID)
             let problems = try closureProblems(db, caseID: caseID, c, rules: rules)
             guard problems.isEmpty else { throw CycleError.cannotClose(problems) }
@@ -480,7 +492,7 @@ extension KingaStore {
         guard !why.isEmpty else { throw CycleError.required("reason") }
         let me = try sessionUser("case.reopened", caseID: caseID)
         let now = clock.now
-        try write { db in
+        try door { db in
             guard let status = try String.fetchOne(db, sql: "SELECT status FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) else {
                 throw StoreError.notFound
             }
@@ -657,7 +669,7 @@ extension KingaStore {
     ///   (checked before anything is written), file-system errors for the text file.
     public func writePrintout(_ whole: PrintDocument, caseID: UUID, baseName: String, fact: EventFact) throws -> Printout {
         let me = try sessionUser("case.printout", caseID: caseID)
-        try write { db in try requireEdit(db, caseID: caseID) }
+        try door { db in try requireEdit(db, caseID: caseID) }
         let doc = PDFPrinter.fitted(whole)
         try FileManager.default.createDirectory(atPath: slipsFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let demo = holdsDemo
@@ -681,7 +693,7 @@ extension KingaStore {
             problem = "\(error)"
         }
         let files = [base + ".txt", pdf].compactMap { $0 }
-        try write { db in
+        try door { db in
             var printed = fact
             printed.args["files"] = files.joined(separator: "\n")
             try insertEvent(db, caseID: caseID, at: clock.now, fact: printed, author: me.name)
@@ -741,7 +753,7 @@ extension KingaStore {
         let me = try sessionUser("case.duplicate", caseID: newID)
         let author = me.name
         let now = clock.now
-        try write { db in
+        try door { db in
             guard let new = try Self.fetchCase(db, id: newID.uuidString), let old = try Self.fetchCase(db, id: existingID.uuidString) else {
                 throw StoreError.notFound
             }
@@ -776,7 +788,7 @@ extension KingaStore {
         if (childAssent == .no || caregiverConsent == .no) && why.isEmpty { throw CycleError.required("reason") }
         let me = try sessionUser("case.consent_recorded", caseID: caseID)
         let now = clock.now
-        try write { db in
+        try door { db in
             try requireOpen(db, caseID)
             try requireEdit(db, caseID: caseID)
             guard var c = try Self.fetchCase(db, id: caseID.uuidString) else { throw StoreError.notFound }
@@ -789,8 +801,10 @@ extension KingaStore {
     }
 
     /// True when nobody has taken the case yet (it is in the intake queue).
-    public func isUnassigned(caseID: UUID) throws -> Bool {
-        try pool.read { db in
+    /// - Throws: `StoreError.accessDenied` (audited) when `viewer` may not see the case.
+    public func isUnassigned(caseID: UUID, viewer: Viewer) throws -> Bool {
+        try mayRead(viewer, caseID: caseID)
+        return try pool.read { db in
             try Bool.fetchOne(db, sql: "SELECT assigned_to IS NULL FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) ?? false
         }
     }
@@ -802,10 +816,10 @@ extension KingaStore {
     public func takeCase(caseID: UUID) throws {
         let user = try sessionUser("take", caseID: caseID)
         guard user.can(.editCase, ownCase: true, demo: isDemo) else {
-            try recordAudit(actor: user.name, action: "access.denied", caseID: caseID, detail: "take")
+            try auditAlone(actor: user.name, action: "access.denied", caseID: caseID, detail: "take")
             throw StoreError.accessDenied
         }
-        try write { db in
+        try door { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT assigned_to FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) else {
                 throw StoreError.notFound
             }
@@ -821,10 +835,10 @@ extension KingaStore {
     public func reassign(caseID: UUID, to user: User) throws {
         let supervisor = try sessionUser("reassign", caseID: caseID)
         guard supervisor.can(.reassignCase, demo: isDemo) else {
-            try recordAudit(actor: supervisor.name, action: "access.denied", caseID: caseID, detail: "reassign")
+            try auditAlone(actor: supervisor.name, action: "access.denied", caseID: caseID, detail: "reassign")
             throw StoreError.accessDenied
         }
-        try write { db in
+        try door { db in
             try insertEvent(db, caseID: caseID, at: clock.now, fact: EventFact(.caseGiven, ["user": user.name, "supervisor": supervisor.name]),
                             author: supervisor.name)
             try db.execute(sql: "UPDATE case_record SET assigned_to = ? WHERE id = ?", arguments: [user.id.uuidString, caseID.uuidString])

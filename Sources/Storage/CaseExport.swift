@@ -158,7 +158,7 @@ public enum CaseExport {
 }
 
 extension KingaStore {
-    /// Writes every case `user` may see to `path`, oldest case number first, in batches of 500 so memory stays
+    /// Writes every case the person logged in may see to `path`, oldest case number first, in batches of 500 so memory stays
     /// flat at any archive size. The file appears only when complete (written under a temporary name, then
     /// renamed); a cancelled or failed export leaves nothing at `path`. Readable only by Kinga's user.
     ///
@@ -169,13 +169,16 @@ extension KingaStore {
     ///     included only for roles that may read them (not administrators: issue #4's matrix).
     ///   - progress: called after every batch; return false to cancel.
     /// - Returns: the number of cases written.
-    /// - Throws: `CaseExport.Failure` (not allowed, cancelled, destination exists, cannot write), database errors.
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in (the command line logs in with
+    ///   the PIN first); `CaseExport.Failure` (not allowed, cancelled, destination exists, cannot write),
+    ///   database errors.
     @discardableResult
-    public func exportCases(to path: String, format: CaseExport.Format, identifying: Bool, by user: User,
+    public func exportCases(to path: String, format: CaseExport.Format, identifying: Bool,
                             progress: (CaseExport.Progress) -> Bool = { _ in true }) throws -> Int {
+        let user = try sessionUser("export.cases")
         let what = "\(format.rawValue), \(identifying ? "with identifying fields" : "pseudonymised")"
         guard user.can(.exportCases, demo: isDemo) else {
-            try recordAudit(actor: user.name, action: "export.cases.refused", detail: what)
+            try auditAlone(actor: user.name, action: "export.cases.refused", detail: what)
             throw CaseExport.Failure.notAllowed(role: user.roleWords)
         }
         guard !FileManager.default.fileExists(atPath: path) else { throw CaseExport.Failure.exists(path) }
@@ -204,17 +207,17 @@ extension KingaStore {
         } catch {
             try? FileManager.default.removeItem(atPath: tmp)
             if case CaseExport.Failure.cancelled = error {
-                try? recordAudit(actor: user.name, action: "export.cases.cancelled", detail: "\(what), after \(done) of \(total)")
+                try? auditAlone(actor: user.name, action: "export.cases.cancelled", detail: "\(what), after \(done) of \(total)")
                 throw error
             }
-            try? recordAudit(actor: user.name, action: "export.cases.failed", detail: "\(what): \(error)")
+            try? auditAlone(actor: user.name, action: "export.cases.failed", detail: "\(what): \(error)")
             if error is CaseExport.Failure { throw error }
             throw CaseExport.Failure.cannotWrite(path, "\(error)")
         }
         try Self.publish(tmp, as: path)
         // Published only together with its audit entry: if the entry cannot be written, the file goes.
         do {
-            try recordAudit(actor: user.name, action: "export.cases", detail: "\(done) cases, \(what)\(identifying && !narratives ? " (narratives withheld)" : ""), to \(path)")
+            try auditAlone(actor: user.name, action: "export.cases", detail: "\(done) cases, \(what)\(identifying && !narratives ? " (narratives withheld)" : ""), to \(path)")
         } catch {
             try? FileManager.default.removeItem(atPath: path)
             throw CaseExport.Failure.cannotWrite(path, "the audit log could not record the export (\(error)); the file was removed")

@@ -159,6 +159,8 @@ public final class KingaStore: @unchecked Sendable {
     public let clock: Clock
     /// The audit chain's HMAC key (from `auditKeyPath`, never stored in the database).
     let auditKey: [UInt8]
+    /// Open only while `door` runs: the guard triggers refuse any other change (see `installDoorGuard`).
+    let doorLatch = DoorLatch()
     /// Where the audit key lives: beside the database, `<name>.audit-key`.
     public let auditKeyPath: String
 
@@ -191,37 +193,6 @@ public final class KingaStore: @unchecked Sendable {
         let actor: String
         let caseID: UUID?
         let what: String
-    }
-
-    /// `pool.write` for changes that permissions may refuse: a refusal rolls the change back, is then written
-    /// to the audit log on its own, and reaches the caller as `StoreError.accessDenied`.
-    @discardableResult
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            guard let ctx = Self.editContext else { return try pool.write(body) }
-            // Optimistic concurrency (issue #7): the edit goes ahead only if the case is still at the version
-            // the user saw, checked inside the same transaction as the change.
-            return try pool.write { db in
-                let current = try Int.fetchOne(db, sql: "SELECT version FROM case_record WHERE id = ?", arguments: [ctx.caseID.uuidString]) ?? ctx.version
-                if current != ctx.version {
-                    let rows = try Row.fetchAll(db, sql: """
-                        SELECT rowid, author, created_at, kind, summary, body, fact, fact_args FROM case_event WHERE case_id = ? AND rowid > ?
-                        ORDER BY rowid
-                        """, arguments: [ctx.caseID.uuidString, ctx.lastEventRowID])
-                    let changes = rows.compactMap { row -> CaseChange? in
-                        guard let at = ISO8601.parse(row["created_at"]) else { return nil }
-                        return CaseChange(author: row["author"], at: at, kind: EventKind(rawValue: row["kind"] ?? "") ?? .other,
-                                          summary: row["summary"], body: row["body"], fact: EventFact(stored: row["fact"], args: row["fact_args"]))
-                    }
-                    ctx.found(changes, version: current, lastEventRowID: rows.last?["rowid"] ?? ctx.lastEventRowID)
-                    throw StoreError.changedElsewhere
-                }
-                return try body(db)
-            }
-        } catch let d as Denied {
-            try recordAudit(actor: d.actor, action: "access.denied", caseID: d.caseID, detail: d.what)
-            throw StoreError.accessDenied
-        }
     }
 
     /// The SQL condition limiting cases to what `viewer` may see: a focal point sees cases assigned to them,
@@ -296,6 +267,8 @@ public final class KingaStore: @unchecked Sendable {
             }
             // Children's data: only Kinga's user may read the file.
             chmod(path, 0o600)
+            // From here on, a change reaches the case tables only through `door` (issue #16).
+            try installDoorGuard()
         } catch let e as StoreError {
             throw e
         } catch {
@@ -343,7 +316,7 @@ public final class KingaStore: @unchecked Sendable {
         let now = clock.now
         let json = try Self.encode(report)
         let owner = actor
-        return try write { db in
+        return try door { db in
             if let number = try String.fetchOne(db, sql: "SELECT case_number FROM case_record WHERE source_draft_id = ?",
                                                 arguments: [id.uuidString]).flatMap({ CaseNumber($0) }) {
                 throw StoreError.draftSavedAsCase(number)
@@ -384,7 +357,7 @@ public final class KingaStore: @unchecked Sendable {
     /// Throws a draft away (the user chose "Discard"); only its author may.
     public func deleteDraft(id: UUID) throws {
         let owner = actor
-        try write { db in
+        try door { db in
             if let o = owner, let author = try String.fetchOne(db, sql: "SELECT author_id FROM draft WHERE id = ?", arguments: [id.uuidString]),
                author != o.id.uuidString {
                 throw Denied(actor: o.name, caseID: nil, what: "draft.delete")
@@ -427,10 +400,10 @@ public final class KingaStore: @unchecked Sendable {
         let received = receivedAt ?? now
         let me = try sessionUser("report.create")
         if !me.can(.createReport, demo: isDemo) {
-            try recordAudit(actor: me.name, action: "access.denied", detail: "report.create")
+            try auditAlone(actor: me.name, action: "access.denied", detail: "report.create")
             throw StoreError.accessDenied
         }
-        return try pool.write { db in
+        return try door { db in
             let sourceDraft: String? = draftID.uuidString
             if let existingID = try String.fetchOne(db, sql: "SELECT id FROM case_record WHERE source_draft_id = ?",
                                                    arguments: [draftID.uuidString]),
@@ -503,7 +476,7 @@ public final class KingaStore: @unchecked Sendable {
         let clean = Self.cleaned(report)
         let now = clock.now
         let actor = Self.childSessionActor
-        try pool.write { db in
+        try door(.kiosk(actor)) { db in
             let id = try insertCase(db, clean, age: nil, received: now, status: .open, assignedTo: nil, source: "child_friendly", sourceDraft: nil)
             try insertEvent(db, caseID: id, at: now, fact: EventFact(.childReport, ["narrative": clean.narrative, "contact": clean.reporterContact, "language": language]),
                             author: actor, intake: true)
@@ -527,7 +500,7 @@ public final class KingaStore: @unchecked Sendable {
         let summary = String(body.split(separator: "\n", omittingEmptySubsequences: true).first ?? "")
         let when = at ?? clock.now
         let me = try sessionUser("case.note", caseID: caseID)
-        return try write { db in
+        return try door { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) != nil else {
                 throw StoreError.notFound
             }
@@ -572,37 +545,43 @@ public final class KingaStore: @unchecked Sendable {
         return e
     }
 
-    /// One case, whole.
-    public func caseRecord(id: UUID) throws -> CaseRecord? {
-        try pool.read { db in try Self.fetchCase(db, id: id.uuidString) }
-    }
-
-    /// One case, for `viewer`: refused (and audited) when their role does not allow it.
-    /// - Throws: `StoreError.accessDenied`.
-    public func caseRecord(id: UUID, viewer: User) throws -> CaseRecord? {
-        let s = scope(viewer)
+    /// Refuses a read of one case that `viewer` may not see (issue #16: reads of one case fail closed).
+    /// - Throws: `StoreError.accessDenied` (audited as `case.view`) when the case is outside what the
+    ///   viewer's role allows, or `viewer` is not the session's (see `reader`).
+    func mayRead(_ viewer: Viewer, caseID: UUID) throws {
+        let who = try reader(viewer)
+        let s = scope(who)
         let allowed = try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM case_record c WHERE c.id = ? AND \(s.sql)", arguments: [id.uuidString] + s.args) != nil
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM case_record c WHERE c.id = ? AND \(s.sql)", arguments: [caseID.uuidString] + s.args) != nil
+                || !(try Bool.fetchOne(db, sql: "SELECT 1 FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) ?? false)
         }
         guard allowed else {
-            try recordAudit(actor: viewer.name, action: "access.denied", caseID: id, detail: "case.view")
+            try auditAlone(actor: who?.name ?? "unknown", action: "access.denied", caseID: caseID, detail: "case.view")
             throw StoreError.accessDenied
         }
-        return try caseRecord(id: id)
     }
 
-    /// The case with this number (`KG-2026-0042`), if any.
-    public func caseRecord(number: CaseNumber) throws -> CaseRecord? {
-        try pool.read { db in
-            guard let id = try String.fetchOne(db, sql: "SELECT id FROM case_record WHERE case_number = ?",
-                                               arguments: [number.description]) else { return nil }
-            return try Self.fetchCase(db, id: id)
-        }
+    /// One case, whole, for `viewer`; nil when there is no such case.
+    /// - Throws: `StoreError.accessDenied` (audited) when the viewer may not see it (see `mayRead`).
+    public func caseRecord(id: UUID, viewer: Viewer) throws -> CaseRecord? {
+        try mayRead(viewer, caseID: id)
+        return try pool.read { db in try Self.fetchCase(db, id: id.uuidString) }
     }
 
-    /// A case's timeline, oldest first.
-    public func events(caseID: UUID) throws -> [CaseEvent] {
-        try pool.read { db in
+    /// The case with this number (`KG-2026-0042`), for `viewer`; nil when there is none.
+    /// - Throws: `StoreError.accessDenied` (audited) when the viewer may not see it.
+    public func caseRecord(number: CaseNumber, viewer: Viewer) throws -> CaseRecord? {
+        guard let id = try pool.read({ db in
+            try String.fetchOne(db, sql: "SELECT id FROM case_record WHERE case_number = ?", arguments: [number.description])
+        }).flatMap(UUID.init(uuidString:)) else { return nil }
+        return try caseRecord(id: id, viewer: viewer)
+    }
+
+    /// A case's timeline, oldest first, for `viewer`.
+    /// - Throws: `StoreError.accessDenied` (audited) when the viewer may not see the case.
+    public func events(caseID: UUID, viewer: Viewer) throws -> [CaseEvent] {
+        try mayRead(viewer, caseID: caseID)
+        return try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM case_event WHERE case_id = ? ORDER BY occurred_at, rowid",
                              arguments: [caseID.uuidString]).compactMap(Self.event(from:))
         }

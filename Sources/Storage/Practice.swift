@@ -100,16 +100,18 @@ public struct PracticeSession: Hashable, Sendable {
 
 extension KingaStore {
     /// Starts (or restarts) practising a scenario on the demo; what is registered from now on counts.
-    /// - Throws: `StoreError.accessDenied` outside the demo.
-    public func startPractice(_ scenarioID: String, actor: String) throws {
+    /// Recorded as the person logged in.
+    /// - Throws: `StoreError.accessDenied` outside the demo or when nobody is logged in.
+    public func startPractice(_ scenarioID: String) throws {
         guard try isDemoDatabase() else { throw StoreError.accessDenied }
-        try setSetting("practice.scenario", scenarioID, actor: actor)
-        try setSetting("practice.started_at", ISO8601.format(clock.now), actor: actor)
+        try setSetting("practice.scenario", scenarioID)
+        try setSetting("practice.started_at", ISO8601.format(clock.now))
     }
 
-    /// Ends the practice (the guide line disappears).
-    public func stopPractice(actor: String) throws {
-        try setSetting("practice.scenario", "", actor: actor)
+    /// Ends the practice (the guide line disappears), as the person logged in.
+    /// - Throws: `StoreError.accessDenied` when nobody is logged in; database errors.
+    public func stopPractice() throws {
+        try setSetting("practice.scenario", "")
     }
 
     /// The scenario being practised, or nil.
@@ -156,5 +158,6 @@ extension KingaStore {
         try fill(fresh)
         try fresh.pool.backup(to: pool)
         try fresh.pool.close()
+        try installDoorGuard()
     }
 }

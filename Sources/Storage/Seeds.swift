@@ -109,20 +109,23 @@ public enum Seeds {
         // One demo user per role; the login screen shows the PIN (123456) so trainers can show each role.
         for (name, role) in [("Trainer Demo", Role.trainer), ("Focal Point Demo", .focalPoint), ("Supervisor Demo", .supervisor), ("Admin Demo", .administrator)] {
             if try !seeder.users().contains(where: { $0.name == name }) {
-                try seeder.createUser(name: name, roles: [role], pin: "123456", createdBy: "demo", skipPINRule: true)
+                try seeder.seedUser(name: name, roles: [role], pin: "123456", checkPIN: false)
             }
         }
         // The demo focal point works on every demo case, so each role can be shown on the same data.
         let demoFocalPoint = try seeder.users().first { $0.name == "Focal Point Demo" }?.id
-        try store.markAsDemo()
+        try seeder.markAsDemo()
         var providers: [String: ServiceProvider] = [:]
+        // The directory is the demo administrator's work.
+        if let admin = try seeder.userID(named: "Admin Demo") { try seeder.beginSession(userID: admin) }
+        defer { seeder.endSession() }
         for p in try directory(seeds: seeds) {
             let saved = try seeder.saveProvider(ServiceProvider(name: p.name, services: p.services, area: p.area, contact: p.contact,
                                                                 hours: p.hours, notes: p.notes ?? "", retired: p.retired ?? false))
             providers[p.name] = saved
         }
+        seeder.endSession()
         let colleagues = DemoColleagues(seeder)
-        defer { seeder.endSession() }
         var count = 0
         for (file, cases) in try demoCases(seeds: seeds) {
             for (i, s) in cases.enumerated() {
@@ -258,10 +261,10 @@ final class DemoColleagues {
         if ids[name] == nil {
             store.endSession()
             if let known = try store.userID(named: name) {
-                try store.setActive(userIDs: [known], true, by: "demo")
+                try store.setActive(userIDs: [known], true)
                 ids[name] = known
             } else {
-                ids[name] = try store.createUser(name: name, roles: [.supervisor], pin: UUID().uuidString, createdBy: "demo", skipPINRule: true).id
+                ids[name] = try store.seedUser(name: name, roles: [.supervisor], pin: UUID().uuidString, checkPIN: false).id
             }
         }
         try store.beginSession(userID: ids[name]!)
@@ -270,7 +273,7 @@ final class DemoColleagues {
     /// Makes every colleague's account inactive (the demo is filled; nobody logs in as them).
     func leaveTeam() throws {
         store.endSession()
-        try store.setActive(userIDs: Array(ids.values), false, by: "demo")
+        try store.setActive(userIDs: Array(ids.values), false)
     }
 }
 

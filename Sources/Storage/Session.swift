@@ -22,8 +22,9 @@ public enum Viewer: Hashable, Sendable {
 }
 
 extension KingaStore {
-    /// Starts a session for a user who has already proved who they are (their PIN on the login screen, or a
-    /// headless test's fixture; the demo seeder acts as each of its seeded colleagues this way). The user is
+    /// Starts a session for a user who has already proved who they are. Internal: outside Storage a session
+    /// begins only with a right PIN (`login`) or the first user's own PIN (`createFirstUser`); inside, the
+    /// demo seeder acts as each of its seeded colleagues this way, and headless tests begin their fixtures'. The user is
     /// read from the database by id: the session's name and roles are the stored ones, whatever else the
     /// caller holds, so nobody can act under a name that is not a user's. From now on every change is
     /// recorded as this user's, and reads for `.user` are limited to what they may see.
@@ -31,14 +32,14 @@ extension KingaStore {
     /// - Throws: `StoreError.accessDenied` (audited) when no active user has this id; the session is then
     ///   closed.
     @discardableResult
-    public func beginSession(userID: UUID) throws -> User {
+    func beginSession(userID: UUID) throws -> User {
         let stored = try pool.read { db in
             try Row.fetchOne(db, sql: "SELECT id, name, roles, language, active FROM app_user WHERE id = ? AND active = 1",
                              arguments: [userID.uuidString]).flatMap(Self.user(from:))
         }
         guard let user = stored, !user.roles.isEmpty else {
             actor = nil
-            try recordAudit(actor: "unknown", action: "access.denied", detail: "session.begin")
+            try auditAlone(actor: "unknown", action: "access.denied", detail: "session.begin")
             throw StoreError.accessDenied
         }
         actor = user
@@ -56,7 +57,7 @@ extension KingaStore {
     /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in: a change always has an actor.
     func sessionUser(_ what: String, caseID: UUID? = nil) throws -> User {
         guard let a = actor else {
-            try recordAudit(actor: "nobody logged in", action: "access.denied", caseID: caseID, detail: what)
+            try auditAlone(actor: "nobody logged in", action: "access.denied", caseID: caseID, detail: what)
             throw StoreError.accessDenied
         }
         return a
@@ -69,13 +70,13 @@ extension KingaStore {
         switch viewer {
         case .user(let u):
             guard let a = actor, a.id == u.id else {
-                try recordAudit(actor: u.name, action: "access.denied", detail: "read without a session")
+                try auditAlone(actor: u.name, action: "access.denied", detail: "read without a session")
                 throw StoreError.accessDenied
             }
             return a
         case .systemMaintenance:
             if let a = actor {
-                try recordAudit(actor: a.name, action: "access.denied", detail: "maintenance read during a session")
+                try auditAlone(actor: a.name, action: "access.denied", detail: "maintenance read during a session")
                 throw StoreError.accessDenied
             }
             return nil
@@ -90,5 +91,23 @@ extension KingaStore {
     /// `scopeValues(_:_:)` for a read by `viewer` (see `reader`).
     func scopeValues(_ viewer: Viewer, _ alias: String = "c") throws -> (sql: String, args: SQLArgs) {
         scopeValues(try reader(viewer), alias)
+    }
+
+    /// Adds a user as upkeep (`seedUser`), keeping whoever is logged in logged in. Internal: the fixtures of
+    /// headless tests.
+    /// - Returns: the new user.
+    @discardableResult
+    func addTestUser(name: String, roles: Set<Role>, pin: String, language: String = "en", checkPIN: Bool = true) throws -> User {
+        let was = actor
+        endSession()
+        defer { if let w = was { _ = try? beginSession(userID: w.id) } }
+        return try seedUser(name: name, roles: roles, pin: pin, language: language, checkPIN: checkPIN)
+    }
+
+    /// This store with `user`'s session begun without a PIN. Internal: headless tests' stand-in for the PIN.
+    func acting(_ user: User) -> KingaStore {
+        endSession()
+        _ = try? beginSession(userID: user.id)
+        return self
     }
 }

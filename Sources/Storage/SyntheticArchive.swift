@@ -114,7 +114,7 @@ public enum SyntheticArchive {
         var written = 0
         while written < cases {
             let n = min(batch, cases - written)
-            try store.pool.write { db in
+            try store.door(.maintenance) { db in
                 let insertCase = try db.cachedStatement(sql: """
                     INSERT INTO case_record(id, case_number, number_year, number_serial, device_id, version, created_at, updated_at,
                         last_activity_at, status, urgent, risk_level, child_name, sex, date_of_birth, approx_age, age_recorded_on,
@@ -215,7 +215,7 @@ public enum SyntheticArchive {
         let tz = store.clock.timeZone
         let today = LocalDate(now, in: tz)
         var written = 0
-        try store.pool.write { db in
+        try store.door(.maintenance) { db in
             let nowText = ISO8601.format(now)
             var providers: [ServiceType: String] = [:]
             for service in ServiceType.allCases {

@@ -77,29 +77,47 @@ extension KingaStore {
         }
     }
 
-    /// Creates a user. PINs are stored only as Argon2id hashes.
-    /// - Parameters: `skipPINRule` only for the demo's published PINs (for example 123456).
-    /// - Throws: `UserError.nameRequired`, `.nameTaken`, `.weakPIN`.
+    /// Creates a user, as the administrator logged in. PINs are stored only as Argon2id hashes.
+    /// - Parameters: the person's `name` (cleaned of control characters), their `roles` (at least one), a `pin`
+    ///   that passes `PINRule`, and their `language` (ISO 639-1, "en" by default).
+    /// - Returns: the new user.
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; `UserError.notAllowed` (audited)
+    ///   when the person logged in may not manage users or no role is given; `UserError.nameRequired`,
+    ///   `.nameTaken`, `.weakPIN`.
     @discardableResult
-    public func createUser(name: String, roles: Set<Role>, pin: String, language: String = "en", createdBy: String, skipPINRule: Bool = false) throws -> User {
+    public func createUser(name: String, roles: Set<Role>, pin: String, language: String = "en") throws -> User {
+        let me = try sessionUser("user.create")
         guard !roles.isEmpty else { throw UserError.notAllowed }
-        if let a = actor, !a.can(.manageUsers, demo: isDemo) {
-            try recordAudit(actor: a.name, action: "access.denied", detail: "user.create")
+        if !me.can(.manageUsers, demo: isDemo) {
+            try auditAlone(actor: me.name, action: "access.denied", detail: "user.create")
             throw UserError.notAllowed
         }
+        return try insertUser(name: name, roles: roles, pin: pin, language: language, author: .session, actorName: me.name, checkPIN: true)
+    }
+
+    /// Creates a user as Kinga's upkeep, with nobody logged in: the demo's colleagues (their published PIN
+    /// 123456 skips the PIN rule: `checkPIN` false), and tests' fixtures.
+    /// - Throws: as `createUser`, and `StoreError.accessDenied` while someone is logged in.
+    @discardableResult
+    func seedUser(name: String, roles: Set<Role>, pin: String, language: String = "en", checkPIN: Bool = true) throws -> User {
+        guard !roles.isEmpty else { throw UserError.notAllowed }
+        return try insertUser(name: name, roles: roles, pin: pin, language: language, author: .maintenance, actorName: "Kinga setup", checkPIN: checkPIN)
+    }
+
+    private func insertUser(name: String, roles: Set<Role>, pin: String, language: String, author: Author, actorName: String, checkPIN: Bool) throws -> User {
         let clean = TextSafety.clean(name, multiline: false).trimmingCharacters(in: .whitespaces)
         guard !clean.isEmpty else { throw UserError.nameRequired }
-        if !skipPINRule, let p = PINRule.problem(pin) { throw UserError.weakPIN(p) }
+        if checkPIN, let p = PINRule.problem(pin) { throw UserError.weakPIN(p) }
         let hash = try Self.hashPIN(pin)
         let id = UUID()
         let now = ISO8601.format(clock.now)
-        try pool.write { db in
+        try door(author) { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM app_user WHERE name = ?", arguments: [clean]) != nil { throw UserError.nameTaken }
             try db.execute(sql: """
                 INSERT INTO app_user(id, device_id, created_at, updated_at, name, roles, pin_hash, language)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id.uuidString, deviceID.uuidString, now, now, clean, User.text(roles), hash, language])
-            try audit(db, actor: createdBy, action: "user.create", detail: "\(clean) as \(User.text(roles))")
+            try audit(db, actor: actorName, action: "user.create", detail: "\(clean) as \(User.text(roles))")
         }
         return User(id: id, name: clean, roles: roles, language: language, active: true)
     }
@@ -117,13 +135,13 @@ extension KingaStore {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT id FROM app_user WHERE name = ?", arguments: [name]) }.flatMap(UUID.init(uuidString:))
     }
 
-    /// Makes accounts active or inactive (an inactive account cannot log in or begin a session), audited as
-    /// `user.activate` or `user.deactivate` by `actor`.
-    func setActive(userIDs: [UUID], _ active: Bool, by actor: String) throws {
-        try pool.write { db in
+    /// Makes accounts active or inactive as Kinga's upkeep (the demo's former colleagues; an inactive account
+    /// cannot log in or begin a session), audited as `user.activate` or `user.deactivate`.
+    func setActive(userIDs: [UUID], _ active: Bool) throws {
+        try door(.maintenance) { db in
             for id in userIDs {
                 try db.execute(sql: "UPDATE app_user SET active = ? WHERE id = ?", arguments: [active, id.uuidString])
-                try audit(db, actor: actor, action: active ? "user.activate" : "user.deactivate", detail: id.uuidString)
+                try audit(db, actor: "Kinga setup", action: active ? "user.activate" : "user.deactivate", detail: id.uuidString)
             }
         }
     }
@@ -134,32 +152,37 @@ extension KingaStore {
         return User(id: id, name: r["name"], roles: User.roles(from: r["roles"]), language: r["language"], active: r["active"])
     }
 
-    /// Checks a PIN. Every failure and lockout is audited; after 5 failures the account locks with a growing
-    /// back-off (`PINRule.lockSeconds`), and no PIN is checked while it is locked.
+    /// Checks a PIN and, when it is right, begins that user's session (`beginSession`): from then on every
+    /// change is theirs. Every failure and lockout is audited; after 5 failures the account locks with a
+    /// growing back-off (`PINRule.lockSeconds`), and no PIN is checked while it is locked. A failed login ends
+    /// any session that was open.
+    /// - Returns: `.success(user)`, `.failed` or `.locked(until:)`.
+    /// - Throws: database errors.
     public func login(userID: UUID, pin: String) throws -> LoginResult {
+        endSession()
         let now = clock.now
         guard let row = try pool.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM app_user WHERE id = ? AND active = 1", arguments: [userID.uuidString]) }),
               case let roles = User.roles(from: row["roles"]), !roles.isEmpty else {
-            try recordAudit(actor: "unknown", action: "login.failed", detail: "no such user")
+            try auditAlone(actor: "unknown", action: "login.failed", detail: "no such user")
             return .failed
         }
         let name: String = row["name"]
         if let until = (row["locked_until"] as String?).flatMap(ISO8601.parse), until > now {
-            try recordAudit(actor: name, action: "login.refused_locked")
+            try auditAlone(actor: name, action: "login.refused_locked")
             return .locked(until: until)
         }
         // Verifying takes ~0.1 s of Argon2id on purpose; it runs outside the write lock.
         if Self.verifyPIN(pin, hash: row["pin_hash"]) {
             // A hash made with older limits is replaced by one with the current limits (same PIN).
             let rehashed = kinga_pin_needs_rehash(row["pin_hash"] as String) == 1 ? try? Self.hashPIN(pin) : nil
-            try pool.write { db in
+            try door(.kiosk(name)) { db in
                 try db.execute(sql: "UPDATE app_user SET failed_attempts = 0, locked_until = NULL WHERE id = ?", arguments: [userID.uuidString])
                 if let h = rehashed { try db.execute(sql: "UPDATE app_user SET pin_hash = ? WHERE id = ?", arguments: [h, userID.uuidString]) }
                 try audit(db, actor: name, action: "login.ok")
             }
-            return .success(User(id: userID, name: name, roles: roles, language: row["language"], active: true))
+            return .success(try beginSession(userID: userID))
         }
-        return try pool.write { db in
+        return try door(.kiosk(name)) { db in
             let failures = (try Int.fetchOne(db, sql: "SELECT failed_attempts FROM app_user WHERE id = ?", arguments: [userID.uuidString]) ?? 0) + 1
             let lock = PINRule.lockSeconds(afterFailures: failures)
             let until = lock > 0 ? now.addingTimeInterval(Double(lock)) : nil
@@ -174,9 +197,12 @@ extension KingaStore {
         }
     }
 
-    /// Sets a new PIN: by the user (who must give the old one) or by an administrator (reset).
-    /// - Throws: `UserError.weakPIN`, `.notAllowed` (wrong old PIN or not an administrator).
-    public func setPIN(userID: UUID, newPIN: String, oldPIN: String?, by actor: User) throws {
+    /// Sets a new PIN, as the person logged in: their own (they must give the old one) or, for an
+    /// administrator, anyone's (a reset).
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; `UserError.weakPIN`,
+    ///   `.notAllowed` (wrong old PIN, or someone else's PIN without `manageUsers`); `StoreError.notFound`.
+    public func setPIN(userID: UUID, newPIN: String, oldPIN: String?) throws {
+        let actor = try sessionUser("pin.change")
         if let p = PINRule.problem(newPIN) { throw UserError.weakPIN(p) }
         guard let hash = try pool.read({ db in try String.fetchOne(db, sql: "SELECT pin_hash FROM app_user WHERE id = ?", arguments: [userID.uuidString]) }) else {
             throw StoreError.notFound
@@ -187,7 +213,7 @@ extension KingaStore {
             guard actor.can(.manageUsers, demo: false) else { throw UserError.notAllowed }
         }
         let newHash = try Self.hashPIN(newPIN)
-        try pool.write { db in
+        try door { db in
             try db.execute(sql: "UPDATE app_user SET pin_hash = ?, failed_attempts = 0, locked_until = NULL, version = version + 1, updated_at = ? WHERE id = ?",
                            arguments: [newHash, ISO8601.format(clock.now), userID.uuidString])
             try audit(db, actor: actor.name, action: actor.id == userID ? "pin.change" : "pin.reset", detail: userID.uuidString)
@@ -201,21 +227,27 @@ extension KingaStore {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: ["setting." + key]) }
     }
 
-    /// Stores a setting, audited.
     /// Sets a user's language (ISO 639-1 code such as "id"); users may change their own, administrators anyone's.
-    /// - Throws: `UserError.notAllowed` for someone else's account without `manageUsers`.
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; `UserError.notAllowed` for
+    ///   someone else's account without `manageUsers`.
     public func setLanguage(userID: UUID, code: String) throws {
-        if let a = actor, a.id != userID, !a.can(.manageUsers, demo: isDemo) { throw UserError.notAllowed }
-        try pool.write { db in
+        let me = try sessionUser("user.language")
+        if me.id != userID, !me.can(.manageUsers, demo: isDemo) { throw UserError.notAllowed }
+        try door { db in
             try db.execute(sql: "UPDATE app_user SET language = ? WHERE id = ?", arguments: [code, userID.uuidString])
         }
+        if me.id == userID { actor?.language = code }
     }
 
-    public func setSetting(_ key: String, _ value: String, actor: String) throws {
-        try pool.write { db in
+    /// Stores a deployment setting (`key` such as "language", "profile", "theme"), audited as the person
+    /// logged in.
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; database errors.
+    public func setSetting(_ key: String, _ value: String) throws {
+        let me = try sessionUser("setting.change")
+        try door { db in
             try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                            arguments: ["setting." + key, value])
-            try audit(db, actor: actor, action: "setting.change", detail: "\(key) = \(value)")
+            try audit(db, actor: me.name, action: "setting.change", detail: "\(key) = \(value)")
         }
     }
 
@@ -226,11 +258,12 @@ extension KingaStore {
 
     /// Marks this database as the demo.
     func markAsDemo() throws {
-        try pool.write { db in try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('demo', 'yes')") }
+        try door(.maintenance) { db in try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('demo', 'yes')") }
     }
 
-    /// Creates the first user, only while there is none (checked in the same transaction: two kiosks on a fresh
-    /// database cannot both hand out an administrator account).
+    /// Creates the first user (administrator and supervisor), only while there is none (checked in the same
+    /// transaction: two kiosks on a fresh database cannot both hand out an administrator account), and begins
+    /// their session: they have just chosen their PIN.
     /// - Throws: `UserError.notAllowed` when a user already exists; the errors of `createUser`.
     @discardableResult
     public func createFirstUser(name: String, pin: String) throws -> User {
@@ -241,7 +274,7 @@ extension KingaStore {
         let id = UUID()
         let roles: Set<Role> = [.administrator, .supervisor]
         let now = ISO8601.format(clock.now)
-        try pool.write { db in
+        try door(.kiosk(clean)) { db in
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM app_user") == 0 else { throw UserError.notAllowed }
             try db.execute(sql: """
                 INSERT INTO app_user(id, device_id, created_at, updated_at, name, roles, pin_hash, language)
@@ -249,7 +282,7 @@ extension KingaStore {
                 """, arguments: [id.uuidString, deviceID.uuidString, now, now, clean, User.text(roles), hash])
             try audit(db, actor: clean, action: "user.create", detail: "first user as \(User.text(roles))")
         }
-        return User(id: id, name: clean, roles: roles)
+        return try beginSession(userID: id)
     }
 
     /// True before the first user exists (first run).

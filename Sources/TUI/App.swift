@@ -132,16 +132,17 @@ public final class App {
     public static let minHeight = 12
 
     /// - Parameters:
-    ///   - session: a user already logged in (headless tests); nil shows first run or login.
+    ///   - session: the user logged in on `store` (a headless test logs its fixture in first); nil, or a user
+    ///     who is not the store's session, shows first run or login.
     public init(store: KingaStore, profile: CountryProfile, clock: Clock, demo: Bool, session: User?, profiles: [String] = ["generic"],
                 profileNames: [String: String] = [:], language: Language? = nil) {
         self.store = store
         let chosen = ((try? store.setting("language")) ?? nil).flatMap { Languages.shared.language(code: $0) }
         kioskLanguage = language ?? chosen ?? Languages.shared.fromEnvironment(ProcessInfo.processInfo.environment)
         if let t = ((try? store.setting("theme")) ?? nil).flatMap(Theme.Kind.init(rawValue:)) { theme = t }
-        // The store's session is the one that counts: a user it does not know gets the login screen.
-        store.endSession()
-        let session = session.flatMap { try? store.beginSession(userID: $0.id) }
+        // The store's session is the one that counts: any other user gets the login screen.
+        let session = session.flatMap { s in store.actor.flatMap { $0.id == s.id ? $0 : nil } }
+        if session == nil { store.endSession() }
         userLanguage = session.flatMap { Languages.shared.language(code: $0.language) }
         self.profile = profile
         self.clock = clock
@@ -168,9 +169,9 @@ public final class App {
         return L10n.$current.withValue(kioskLanguage) { SessionScreens.login(users: users, demo: demo, locked: locked) }
     }
 
-    /// Called by the login, lock and first-run screens when a PIN was right.
+    /// Called by the login, lock and first-run screens when a PIN was right (the store's session has begun).
     func signIn(_ pinChecked: User) {
-        guard let user = try? store.beginSession(userID: pinChecked.id) else { return }
+        guard let user = store.actor, user.id == pinChecked.id else { return }
         flash = nil
         if let saved = lockedStacks.removeValue(forKey: user.id) {
             stack = saved
@@ -197,7 +198,7 @@ public final class App {
     /// Sets the colours for this kiosk (kept in the setting `theme`).
     func setTheme(_ t: Theme.Kind) {
         theme = t
-        try? store.setSetting("theme", t.rawValue, actor: userName)
+        try? store.setSetting("theme", t.rawValue)
     }
 
     /// Starts the child-friendly guided report from the login or lock screen (no PIN).
@@ -222,7 +223,7 @@ public final class App {
     public func lock() {
         guard let user = session else { return }
         saveUnfinished()
-        try? store.recordAudit(actor: user.name, action: "session.lock")
+        try? store.recordAudit(action: "session.lock")
         lockedStacks[user.id] = stack
         caseListQuery = nil
         session = nil
@@ -348,14 +349,13 @@ public final class App {
     @discardableResult
     func resetDemoNow() -> String? {
         guard demo, let fill = fillDemo, session?.roles.contains(.trainer) == true else { return S.demoResetTrainerOnly }
-        let who = userName
         do {
             try store.resetDemo(fill: fill)
         } catch {
             return S.demoResetFailed("\(error)")
         }
         practiceCache = nil
-        try? store.recordAudit(actor: who, action: "demo.reset")
+        try? store.recordAudit(action: "demo.reset")
         isDemoReset = true
         practiceMarked = [:]
         practiceHints = [:]

@@ -66,19 +66,19 @@ final class CaseDetailScreen: Screen {
     func appear(_ app: App) {
         do {
             guard let viewer = app.session else { return }
-            record = try app.store.caseRecord(id: caseID, viewer: viewer)
-            allEvents = try app.store.events(caseID: caseID)
+            record = try app.store.caseRecord(id: caseID, viewer: .user(viewer))
+            allEvents = try app.store.events(caseID: caseID, viewer: .user(viewer))
             edit = try? app.store.beginEdit(caseID: caseID)
             canReadNarrative = viewer.can(.viewNarrative, ownCase: true, demo: app.store.isDemo)
             canEdit = viewer.can(.editCase, ownCase: true, demo: app.store.isDemo)
-            unassigned = (try? app.store.isUnassigned(caseID: caseID)) ?? false
+            unassigned = (try? app.store.isUnassigned(caseID: caseID, viewer: .user(viewer))) ?? false
             events = filter.map { k in allEvents.filter { $0.kind == k } } ?? allEvents
-            progress = try? app.store.progress(caseID: caseID, deadlines: app.profile.deadlines)
+            progress = try? app.store.progress(caseID: caseID, deadlines: app.profile.deadlines, viewer: .user(viewer))
             // First visit: select the newest entry so the latest news is on screen, and log who viewed the case.
             if !visited {
                 selected = max(0, events.count - 1)
                 visited = true
-                if record != nil { try app.store.recordView(caseID: caseID, actor: app.userName) }
+                if record != nil { try app.store.recordView(caseID: caseID) }
             }
             selected = min(max(selected, 0), max(0, events.count - 1))
             loadError = record == nil ? StoreError.notFound.description : nil

@@ -261,7 +261,7 @@ enum CycleForms {
     static func transfer(caseID: UUID, closure: Closure, app: App) -> FormScreen {
         let providers = (try? app.store.providers()) ?? []
         let types = ServiceType.allCases
-        let concerns = app.session.flatMap { me in try? app.store.caseRecord(id: caseID, viewer: me) }?.report.concerns ?? []
+        let concerns = ((try? app.store.caseRecord(id: caseID, viewer: app.viewer)) ?? nil)?.report.concerns ?? []
         let lawful = concerns.filter { app.profile.rules.formalReportConcerns.contains($0) }
         let options = providers.map { p in "\(p.name) · \(p.services.map(S.service).joined(separator: ", "))" } + [tr("form.transfer.other")]
         let form = FormScreen(title: S.closeTitle, intro: tr("form.transfer.intro"), submitLabel: S.closeSubmit, helpKey: "help.close", fields: [
@@ -635,8 +635,8 @@ final class ReviewQueueScreen: ListScreen {
     override var emptyText: String { S.reviewEmpty }
     override var helpKey: String { "help.review" }
     override func appear(_ app: App) {
-        waiting = (try? app.store.closureRequests()) ?? []
-        overrides = (try? app.store.consentOverrides(since: app.clock.today.adding(days: -90))) ?? []
+        waiting = (try? app.store.closureRequests(viewer: app.viewer)) ?? []
+        overrides = (try? app.store.consentOverrides(since: app.clock.today.adding(days: -90), viewer: app.viewer)) ?? []
     }
     override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kApprove), ("r", S.kReturn), ("o", S.kOpenCase), ("Esc", S.kBack)] }
     override var rows: [(text: String, style: Style)] {

@@ -210,7 +210,7 @@ final class ScenarioScreen: Screen {
             }
             confirmReplace = false
             do {
-                try app.store.startPractice(scenario.id, actor: app.userName)
+                try app.store.startPractice(scenario.id)
                 app.practiceMarked[scenario.id] = []
                 app.practiceHints[scenario.id] = [:]
                 scroll = 0
@@ -242,7 +242,7 @@ final class ScenarioScreen: Screen {
         case .char("i"), .char("I"):
             return .push(TextPageScreen(title: S.practiceSituation, text: scenario.situation.text(app.language.code), footer: ""))
         case .char("x"), .char("X"):
-            try? app.store.stopPractice(actor: app.userName)
+            try? app.store.stopPractice()
             app.flash = (S.practiceStopped, .normal)
             refresh(app)
         default: break

@@ -112,9 +112,9 @@ enum Printouts {
 
     /// Writes the summary of case `id` and returns what to show.
     static func printSummary(caseID: UUID, _ app: App) throws -> Printout {
-        guard let c = try app.store.caseRecord(id: caseID) else { throw StoreError.notFound }
-        let doc = marked(caseSummary(c, progress: try? app.store.progress(caseID: caseID, deadlines: app.profile.deadlines),
-                                     referrals: try app.store.referrals(caseID: caseID, viewer: app.viewer), events: try app.store.events(caseID: caseID),
+        guard let c = try app.store.caseRecord(id: caseID, viewer: app.viewer) else { throw StoreError.notFound }
+        let doc = marked(caseSummary(c, progress: try? app.store.progress(caseID: caseID, deadlines: app.profile.deadlines, viewer: app.viewer),
+                                     referrals: try app.store.referrals(caseID: caseID, viewer: app.viewer), events: try app.store.events(caseID: caseID, viewer: app.viewer),
                                      profile: app.profile, today: app.clock.today, timeZone: app.clock.timeZone), app)
         return try app.store.writePrintout(doc, caseID: caseID, baseName: "\(c.number)-summary",
                                            fact: EventFact(.printed, ["document": "summary"]))

@@ -25,10 +25,10 @@ enum SessionScreens {
             do {
                 var user = try app.store.createFirstUser(name: f.text("name"), pin: f.secret("pin"))
                 try app.store.setLanguage(userID: user.id, code: app.kioskLanguage.code)
-                try app.store.setSetting("language", app.kioskLanguage.code, actor: user.name)
+                try app.store.setSetting("language", app.kioskLanguage.code)
                 user.language = app.kioskLanguage.code
                 let id = profiles[f.choice("profile")!]
-                try app.store.setSetting("profile", id, actor: user.name)
+                try app.store.setSetting("profile", id)
                 app.switchProfile(id)
                 app.signIn(user)
                 return .none
@@ -124,8 +124,7 @@ final class UsersScreen: ListScreen {
             guard app.session?.can(.manageUsers, demo: app.store.isDemo) == true else { app.flash = (S.notAllowed, .danger); return .none }
             guard f.secret("pin") == f.secret("pin2") else { f.errors["pin2"] = S.pinsDiffer; f.clear("pin2"); return .none }
             do {
-                try app.store.createUser(name: f.text("name"), roles: Set(f.checked("roles").map { roles[$0] }), pin: f.secret("pin"),
-                                         createdBy: app.userName)
+                try app.store.createUser(name: f.text("name"), roles: Set(f.checked("roles").map { roles[$0] }), pin: f.secret("pin"))
                 app.flash = (S.userAdded, .success)
                 return .pop
             } catch let e as UserError {
@@ -140,10 +139,10 @@ final class UsersScreen: ListScreen {
             FormField("pin", tr("form.resetPIN.pin"), .secret(limit: 64)),
             FormField("pin2", tr("form.resetPIN.pin2"), .secret(limit: 64)),
         ]) { f, app in
-            guard f.require(["pin", "pin2"]), let me = app.session else { return .none }
+            guard f.require(["pin", "pin2"]), app.session != nil else { return .none }
             guard f.secret("pin") == f.secret("pin2") else { f.errors["pin2"] = S.pinsDiffer; f.clear("pin2"); return .none }
             do {
-                try app.store.setPIN(userID: user.id, newPIN: f.secret("pin"), oldPIN: nil, by: me)
+                try app.store.setPIN(userID: user.id, newPIN: f.secret("pin"), oldPIN: nil)
                 app.flash = (S.pinReset, .success)
                 return .pop
             } catch let e as UserError {
@@ -213,7 +212,7 @@ extension SessionScreens {
             guard f.require(["old", "pin", "pin2"]), let me = app.session else { return .none }
             guard f.secret("pin") == f.secret("pin2") else { f.errors["pin2"] = S.pinsDiffer; f.clear("pin2"); return .none }
             do {
-                try app.store.setPIN(userID: me.id, newPIN: f.secret("pin"), oldPIN: f.secret("old"), by: me)
+                try app.store.setPIN(userID: me.id, newPIN: f.secret("pin"), oldPIN: f.secret("old"))
                 app.flash = (S.pinReset, .success)
                 return .pop
             } catch let e as UserError {

@@ -80,7 +80,7 @@ final class StatisticsScreen: Screen {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try StatisticsExport.writeWhole(Data(try StatisticsExport.csv(s).utf8), to: path)
-            try app.store.recordAudit(actor: app.userName, action: "export.stats", detail: "\(s.from)..\(s.to) csv")
+            try app.store.recordAudit(action: "export.stats", detail: "\(s.from)..\(s.to) csv")
             app.flash = (S.statsExported(path), .success)
         } catch {
             app.flash = (S.cycleError(error), .danger)

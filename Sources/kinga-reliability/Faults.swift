@@ -7,8 +7,8 @@ import Storage
 func prepareDatabase(_ db: String) throws -> KingaStore {
     let store = try KingaStore(path: db, clock: pinnedClock)
     if try store.needsSetup() {
-        _ = try store.createUser(name: "Reliability Supervisor", roles: [.supervisor], pin: pin, createdBy: "kinga-reliability")
-        try store.setSetting("language", "en", actor: "kinga-reliability")
+        _ = try store.createFirstUser(name: "Reliability Supervisor", pin: pin)
+        try store.setSetting("language", "en")
         var r = Report()
         r.reporterKind = .neighbour; r.sex = .female; r.approximateAgeText = "9"; r.village = "Kijiji"; r.childName = "Fault Child"
         r.concerns = ["neglect"]; r.narrative = "A fictional report."; r.inDangerNow = false; r.childAssent = .yes; r.caregiverConsent = .yes
@@ -21,11 +21,31 @@ func prepareDatabase(_ db: String) throws -> KingaStore {
 
 /// Begins the session of the suite's supervisor on `store`: every change has the person logged in as its actor.
 /// - Returns: the supervisor.
-/// - Throws: `StoreError.notFound` when the database has no user; `StoreError.accessDenied` from `beginSession`.
+/// - Throws: `StoreError.notFound` when the database has no such user; `StoreError.accessDenied` when the
+///   suite's PIN is refused.
 @discardableResult
 func actAsSupervisor(_ store: KingaStore) throws -> User {
-    guard let u = try store.users().first else { throw StoreError.notFound }
-    return try store.beginSession(userID: u.id)
+    try logIn(store, name: "Reliability Supervisor", pin: pin)
+}
+
+/// Throws away every unfinished report, as their author (the suite's supervisor, who typed them all) would.
+/// - Throws: as `actAsSupervisor`; database errors.
+func clearDrafts(_ store: KingaStore) throws {
+    let drafts = try store.drafts()
+    guard !drafts.isEmpty else { return }
+    try actAsSupervisor(store)
+    defer { store.endSession() }
+    for d in drafts { try store.deleteDraft(id: d.id) }
+}
+
+/// Logs `name` in on `store` with their PIN, as a person would: every change then has them as its actor.
+/// - Throws: `StoreError.notFound` when there is no such active user; `StoreError.accessDenied` when the PIN
+///   is refused.
+@discardableResult
+func logIn(_ store: KingaStore, name: String, pin: String) throws -> User {
+    guard let u = try store.users().first(where: { $0.name == name }) else { throw StoreError.notFound }
+    guard case .success(let me) = try store.login(userID: u.id, pin: pin) else { throw StoreError.accessDenied }
+    return me
 }
 
 /// Starts kinga on `db` in a fresh window and logs in; returns the window on the home screen.

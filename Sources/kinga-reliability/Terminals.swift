@@ -67,7 +67,7 @@ struct Terminals {
     func hangUpMidReport(_ db: String, _ f: inout Figures) throws {
         f.terminalsTried += 1
         let store = try KingaStore(path: db, clock: pinnedClock)
-        for d in try store.drafts() { try store.deleteDraft(id: d.id) }
+        try clearDrafts(store)
         let w = try startLoggedIn(kinga, db: db, home: folder)
         defer { w.stop() }
         try w.send("n"); try w.waitFor("Step 1 of 6")
@@ -83,7 +83,7 @@ struct Terminals {
             f.recordsLost += 1
             f.problems.append("after SIGHUP: the report being typed was not kept as a draft")
         }
-        for d in drafts { try store.deleteDraft(id: d.id) }
+        try clearDrafts(store)
     }
 
     /// Sizes from 1x1 to 300x100 in quick succession on the home screen, the case list, a case, the
@@ -113,7 +113,7 @@ struct Terminals {
     /// screen must stay whole (the wizard still on step 2) and the draft must hold only harmless text.
     func hostilePaste(_ db: String, _ f: inout Figures) throws {
         let store = try KingaStore(path: db, clock: pinnedClock)
-        for d in try store.drafts() { try store.deleteDraft(id: d.id) }
+        try clearDrafts(store)
         let w = try startLoggedIn(kinga, db: db, home: folder)
         defer { w.stop() }
         // Let applications set tmux's clipboard, so an OSC 52 that got through would show up as a buffer.
@@ -147,8 +147,8 @@ struct Terminals {
             if fields.contains(where: { $0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || (0x80...0x9F).contains($0.value) || $0 == "\u{202E}" } }) {
                 f.problems.append("a control character or bidi override reached the database")
             }
-            try store.deleteDraft(id: d.id)
         }
+        try clearDrafts(store)
         try w.send("Escape")
     }
 
@@ -197,7 +197,7 @@ struct Terminals {
         ]
         for place in places {
             f.terminalsTried += 1
-            for d in try store.drafts() { try store.deleteDraft(id: d.id) }
+            try clearDrafts(store)
             let w = TmuxWindow()
             defer { w.stop() }
             try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color setsid -w \(kinga) --db \(db)")
@@ -223,7 +223,7 @@ struct Terminals {
                 }
             }
         }
-        for d in try store.drafts() { try store.deleteDraft(id: d.id) }
+        try clearDrafts(store)
         // The PIN prompt of `kinga export cases` (not full screen): it must end too, and write no file.
         f.terminalsTried += 1
         let out = folder + "/lost-export.json"

@@ -126,8 +126,8 @@ struct Snapshot: Equatable {
             let page = try store.casePage(after: cursor, limit: 200, viewer: .systemMaintenance)
             if page.isEmpty { break }
             for row in page {
-                guard let c = try store.caseRecord(id: row.id) else { continue }
-                let events = try store.events(caseID: c.id)
+                guard let c = try store.caseRecord(id: row.id, viewer: .systemMaintenance) else { continue }
+                let events = try store.events(caseID: c.id, viewer: .systemMaintenance)
                 s.cases[c.id] = Case(number: c.number.description, name: c.childName, report: c.report, status: c.status,
                                      events: Dictionary(uniqueKeysWithValues: events.map { ($0.id, $0.summary + "\n" + $0.body) }))
             }
@@ -186,8 +186,8 @@ struct KillLoop {
         let db = folder + "/kinga.sqlite"
         do {
             let store = try KingaStore(path: db, clock: pinnedClock)
-            _ = try store.createUser(name: "Reliability Supervisor", roles: [.supervisor], pin: pin, createdBy: "kinga-reliability")
-            try store.setSetting("language", "en", actor: "kinga-reliability")
+            _ = try store.createFirstUser(name: "Reliability Supervisor", pin: pin)
+            try store.setSetting("language", "en")
         }
         // One connection of the harness's own, to watch the draft on disk while Kinga runs (WAL: reading never
         // blocks Kinga's writes).
@@ -270,7 +270,7 @@ struct KillLoop {
                             f.problems.append("kill \(i): the unfinished report was not kept as a draft")
                         }
                     }
-                    for d in drafts { try store.deleteDraft(id: d.id) }
+                    try clearDrafts(store)
                 }
                 before = now
             }
@@ -341,8 +341,7 @@ struct Writer: ParsableCommand {
     func run() throws {
         let store = try KingaStore(path: db, clock: .system)
         // Each writer is a person of its own, in their own session: every change has its actor.
-        let user = try store.createUser(name: "Writer \(id)", roles: [.supervisor], pin: "writer-\(id)-pin", createdBy: "kinga-reliability")
-        let me = try store.beginSession(userID: user.id)
+        let me = try logIn(store, name: "Writer \(id)", pin: "writer-\(id)-pin")
         var r = Result()
         var rng = SyntheticArchive.Random(seed: UInt64(id))
         for k in 0..<cases {
@@ -382,7 +381,13 @@ struct Writer: ParsableCommand {
 func concurrentWriters(work: String, processes: Int, casesEach: Int, _ f: inout Figures) throws {
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     let db = work + "/shared.sqlite"
-    do { _ = try KingaStore(path: db, clock: .system) }
+    do {
+        // The supervisor sets the database up and adds one account per writer process.
+        let store = try KingaStore(path: db, clock: .system)
+        try store.createFirstUser(name: "Reliability Supervisor", pin: pin)
+        for p in 0..<processes { try store.createUser(name: "Writer \(p)", roles: [.supervisor], pin: "writer-\(p)-pin") }
+        store.endSession()
+    }
     let me = CommandLine.arguments[0]
     var pids: [pid_t] = []
     for p in 0..<processes {
@@ -405,7 +410,7 @@ func concurrentWriters(work: String, processes: Int, casesEach: Int, _ f: inout 
         f.conflictsDetected += r.conflicts
         expectedCases += r.cases.count
         expectedNotes += r.notes.count
-        for id in r.cases where try store.caseRecord(id: id) == nil { f.recordsLost += 1; f.problems.append("writer \(p): a committed case is missing") }
+        for id in r.cases where try store.caseRecord(id: id, viewer: .systemMaintenance) == nil { f.recordsLost += 1; f.problems.append("writer \(p): a committed case is missing") }
         events.formUnion(r.notes)
     }
     let count = try store.caseCount(viewer: .systemMaintenance)
@@ -415,7 +420,7 @@ func concurrentWriters(work: String, processes: Int, casesEach: Int, _ f: inout 
     if Set(numbers).count != numbers.count { f.problems.append("two cases share a number") }
     var found = 0
     for c in try store.casePage(after: nil, limit: 100_000, viewer: .systemMaintenance) {
-        found += try store.events(caseID: c.id).filter { events.contains($0.id) }.count
+        found += try store.events(caseID: c.id, viewer: .systemMaintenance).filter { events.contains($0.id) }.count
     }
     if found != expectedNotes { f.recordsLost += expectedNotes - found; f.problems.append("\(expectedNotes - found) committed notes are missing") }
     let check = try store.check()

@@ -302,36 +302,25 @@ struct Export: ParsableCommand {
         func run() throws {
             let store = try database.open()
             store.isDemo = (try? store.isDemoDatabase()) ?? false
-            guard let account = try store.users().first(where: { $0.name.compare(user, options: [.caseInsensitive, .diacriticInsensitive]) == .orderedSame }) else {
-                throw Failure(message: "There is no active user called \"\(user)\". Use your name as it appears on the login screen.")
-            }
-            guard account.can(.exportCases, demo: store.isDemo) else {
-                try? store.recordAudit(actor: account.name, action: "export.cases.refused", detail: "role \(account.roleWords)")
-                throw Failure(message: CaseExport.Failure.notAllowed(role: account.roleWords).description)
-            }
-            if FileManager.default.fileExists(atPath: out) { throw Failure(message: CaseExport.Failure.exists(out).description) }
-            // Where the file goes is checked before the PIN is asked, so a typo costs nothing.
-            let folder = (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent
-            var isDir: ObjCBool = false
-            guard !out.isEmpty, !out.hasSuffix("/") else { throw Failure(message: "--out needs a file name, for example --out cases.json.") }
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
-                throw Failure(message: "The folder \(folder) does not exist. Make it first, or choose another place for --out.")
-            }
-            guard access(folder, W_OK) == 0 else { throw Failure(message: "Kinga may not write in \(folder). Choose a folder of your own for --out.") }
-            guard let pin = PINInput.read(prompt: "PIN for \(account.name): ") else {
-                throw Failure(message: "No PIN was typed. Nothing was exported.")
-            }
-            switch try store.login(userID: account.id, pin: pin) {
-            case .success: break
-            case .locked(let until):
-                throw Failure(message: "Too many wrong PINs: \(account.name)'s account is locked until \(ISO8601.format(until).prefix(16).replacingOccurrences(of: "T", with: " ")) UTC.")
-            default: throw Failure(message: "That PIN is not right. Nothing was exported.")
-            }
+            _ = try logIn(store, user: user, purpose: "exported", allowed: { $0.can(.exportCases, demo: store.isDemo) }, refused: { account in
+                try? store.recordAudit(action: "export.cases.refused", detail: "\(account.name), role \(account.roleWords)")
+                return CaseExport.Failure.notAllowed(role: account.roleWords).description
+            }, before: {
+                if FileManager.default.fileExists(atPath: out) { throw Failure(message: CaseExport.Failure.exists(out).description) }
+                // Where the file goes is checked before the PIN is asked, so a typo costs nothing.
+                let folder = (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent
+                var isDir: ObjCBool = false
+                guard !out.isEmpty, !out.hasSuffix("/") else { throw Failure(message: "--out needs a file name, for example --out cases.json.") }
+                guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+                    throw Failure(message: "The folder \(folder) does not exist. Make it first, or choose another place for --out.")
+                }
+                guard access(folder, W_OK) == 0 else { throw Failure(message: "Kinga may not write in \(folder). Choose a folder of your own for --out.") }
+            })
             let cancel = CancelOnSignal()
             let bar = ProgressBar(label: "Exporting cases")
             let n: Int
             do {
-                n = try store.exportCases(to: out, format: CaseExport.Format(rawValue: format)!, identifying: identifying, by: account) { p in
+                n = try store.exportCases(to: out, format: CaseExport.Format(rawValue: format)!, identifying: identifying) { p in
                     bar.show(p)
                     return !cancel.requested
                 }
@@ -406,7 +395,7 @@ struct Export: ParsableCommand {
             } else {
                 FileHandle.standardOutput.write(data)
             }
-            try store.recordAudit(actor: "command line (\(NSUserName()))", action: "export.stats", detail: "\(start.iso)..\(end.iso) \(format)")
+            try store.recordAudit(action: "export.stats", detail: "\(start.iso)..\(end.iso) \(format)")
             if let path = out { FileHandle.standardError.write(Data("Statistics for \(start.iso) to \(end.iso) written to \(path) (counts below \(threshold) shown as <\(threshold), counts that would give one away as x).\n".utf8)) }
         }
     }
@@ -430,6 +419,13 @@ struct Directory: ParsableCommand {
         @Flag(name: .long, help: "Add the accepted rows (after reading the preview).")
         var yes = false
 
+        @Option(name: .long, help: ArgumentHelp("With --yes: your name as on the login screen (an administrator; asks for your PIN).", valueName: "name"))
+        var user: String?
+
+        func validate() throws {
+            if yes && user == nil { throw ValidationError("--yes needs --user NAME: adding providers is an administrator's change, made after their PIN.") }
+        }
+
         func run() throws {
             guard let data = FileManager.default.contents(atPath: file) else { throw Failure(message: "Cannot read \(file).") }
             guard let text = String(data: data, encoding: .utf8) else { throw Failure(message: "\(file) is not UTF-8 text. Save it as \"CSV UTF-8\" and try again.") }
@@ -446,9 +442,43 @@ struct Directory: ParsableCommand {
                 print("Nothing was changed. To add the \(preview.accepted.count) provider\(preview.accepted.count == 1 ? "" : "s") above, run the same command with --yes.")
                 return
             }
+            store.isDemo = (try? store.isDemoDatabase()) ?? false
+            _ = try logIn(store, user: user ?? "", purpose: "added", allowed: { $0.can(.manageDirectory, demo: store.isDemo) }, refused: { account in
+                try? store.recordAudit(action: "directory.import.refused", detail: "\(account.name), role \(account.roleWords)")
+                return "Only an administrator may change the service directory (\(account.name) is \(account.roleWords)). Nothing was added."
+            })
             do { try store.importProviders(preview) } catch { throw Failure(message: "\(error)") }
             print("Added \(preview.accepted.count) provider\(preview.accepted.count == 1 ? "" : "s") to the service directory.")
         }
+    }
+}
+
+/// Logs a person in on `store` from the command line, as the login screen would: their name, a role check,
+/// then their PIN (read without echo, or from the first line of a non-terminal input). From then on every
+/// change and record of the command is theirs (issue #16).
+/// - Parameters:
+///   - user: the name as on the login screen (case and accents ignored).
+///   - purpose: the past participle for "Nothing was …" ("exported", "added").
+///   - allowed: whether the account's roles allow the command.
+///   - refused: records the refusal and returns the message to print.
+///   - before: checks to make before the PIN is asked (so a typo costs no PIN).
+/// - Returns: the logged-in user.
+/// - Throws: `Failure` with a plain message (no such user, not allowed, no PIN, wrong PIN, locked account).
+func logIn(_ store: KingaStore, user: String, purpose: String, allowed: (User) -> Bool, refused: (User) -> String,
+           before: () throws -> Void = {}) throws -> User {
+    guard let account = try store.users().first(where: { $0.name.compare(user, options: [.caseInsensitive, .diacriticInsensitive]) == .orderedSame }) else {
+        throw Failure(message: "There is no active user called \"\(user)\". Use your name as it appears on the login screen.")
+    }
+    guard allowed(account) else { throw Failure(message: refused(account)) }
+    try before()
+    guard let pin = PINInput.read(prompt: "PIN for \(account.name): ") else {
+        throw Failure(message: "No PIN was typed. Nothing was \(purpose).")
+    }
+    switch try store.login(userID: account.id, pin: pin) {
+    case .success(let me): return me
+    case .locked(let until):
+        throw Failure(message: "Too many wrong PINs: \(account.name)'s account is locked until \(ISO8601.format(until).prefix(16).replacingOccurrences(of: "T", with: " ")) UTC.")
+    case .failed: throw Failure(message: "That PIN is not right. Nothing was \(purpose).")
     }
 }
 

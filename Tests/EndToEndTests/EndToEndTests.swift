@@ -507,8 +507,20 @@ struct EndToEndTests {
         #expect(preview.output.contains("Nothing was changed"))
         let count = { try TmuxSession.run(["sqlite3", t.dataHome + "/kinga/demo.sqlite", "SELECT count(*) FROM service_provider"]).output }
         let before = try count()
-        let done = try t.command("directory import --demo '\(csv)' --yes")
+        // Adding is an administrator's change, made after their PIN (issue #16): refused without a name,
+        // refused for a focal point and for a wrong PIN, each with nothing added.
+        #expect(try t.command("directory import --demo '\(csv)' --yes < /dev/null").output.contains("--yes needs --user NAME"))
+        try "123456\n".write(toFile: t.dataHome + "/pin.txt", atomically: true, encoding: .utf8)
+        try "999999\n".write(toFile: t.dataHome + "/wrong.txt", atomically: true, encoding: .utf8)
+        let focal = try t.command("directory import --demo '\(csv)' --yes --user 'Focal Point Demo' < '\(t.dataHome)/pin.txt'")
+        #expect(focal.status != 0 && focal.output.contains("Only an administrator"), "\(focal.output)")
+        let wrong = try t.command("directory import --demo '\(csv)' --yes --user 'Admin Demo' < '\(t.dataHome)/wrong.txt'")
+        #expect(wrong.status != 0 && wrong.output.contains("That PIN is not right. Nothing was added."), "\(wrong.output)")
+        #expect(try count() == before)
+        let done = try t.command("directory import --demo '\(csv)' --yes --user 'Admin Demo' < '\(t.dataHome)/pin.txt'")
         #expect(done.output.contains("Added 1 provider"), "\(done.output)")
+        let actor = try TmuxSession.run(["sqlite3", t.dataHome + "/kinga/demo.sqlite", "SELECT actor FROM audit_log WHERE action = 'directory.save' ORDER BY seq DESC LIMIT 1"])
+        #expect(actor.output.trimmingCharacters(in: .whitespacesAndNewlines) == "Admin Demo")
         #expect(Int(try count().trimmingCharacters(in: .whitespacesAndNewlines)) == Int(before.trimmingCharacters(in: .whitespacesAndNewlines))! + 1)
     }
 

@@ -10,7 +10,7 @@ struct AuditTests {
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
         try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
-        try store.recordView(caseID: c.id, actor: "Supervisor Two")
+        try store.recordView(caseID: c.id)
         try store.addNote(caseID: c.id, text: "Visited.")
         let actions = try store.auditEntries().map(\.action)
         #expect(actions.contains("case.report_received") && actions.contains("case.view") && actions.contains("case.note"))
@@ -25,9 +25,9 @@ struct AuditTests {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
         try store.actAsTestSupervisor()
-        try store.recordAudit(actor: "a", action: "login")
-        #expect(throws: (any Error).self) { try store.pool.write { try $0.execute(sql: "UPDATE audit_log SET actor = 'b'") } }
-        #expect(throws: (any Error).self) { try store.pool.write { try $0.execute(sql: "DELETE FROM audit_log") } }
+        try store.auditAlone(actor: "user", action: "login")
+        #expect(throws: (any Error).self) { try store.outsideKinga { try $0.execute(sql: "UPDATE audit_log SET actor = 'b'") } }
+        #expect(throws: (any Error).self) { try store.outsideKinga { try $0.execute(sql: "DELETE FROM audit_log") } }
     }
 
     @Test("editing an audit row with the sqlite3 tool is found by verify, which names the first bad entry")
@@ -37,7 +37,7 @@ struct AuditTests {
         do {
             let store = try KingaStore(path: path, clock: pinned)
             try store.actAsTestSupervisor()
-            for i in 0..<5 { try store.recordAudit(actor: "user\(i)", action: "login") }
+            for i in 0..<5 { try store.auditAlone(actor: "user\(i)", action: "login") }
         }
         let sql = "DROP TRIGGER audit_no_update; UPDATE audit_log SET actor = 'someone else' WHERE seq = 3;"
         let p = Process()
@@ -57,8 +57,8 @@ struct AuditTests {
         do {
             let store = try KingaStore(path: path, clock: pinned)
             try store.actAsTestSupervisor()
-            for i in 0..<4 { try store.recordAudit(actor: "user\(i)", action: "login") }
-            try store.pool.write { db in
+            for i in 0..<4 { try store.auditAlone(actor: "user\(i)", action: "login") }
+            try store.outsideKinga { db in
                 try db.execute(sql: "DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE seq = 2")
             }
         }

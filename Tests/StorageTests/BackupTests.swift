@@ -135,7 +135,7 @@ struct BackupTests {
         var r = try store.check()
         #expect(r.ok, "\(r.problems)")
         #expect(r.cases == 1 && r.synchronous == 2)
-        try store.pool.write { db in try db.execute(sql: "INSERT INTO case_search(case_search) VALUES ('delete-all')") }
+        try store.outsideKinga { db in try db.execute(sql: "INSERT INTO case_search(case_search) VALUES ('delete-all')") }
         r = try store.check()
         #expect(!r.searchIndex)
         #expect(r.problems.contains { $0.contains("search index") })
@@ -154,7 +154,7 @@ struct EditContextTests {
         let theirs = try store.beginEdit(caseID: c.id)
         let me = try #require(store.actor)
         store.endSession()
-        let other = try store.createUser(name: "Other", roles: [.supervisor], pin: "580214", createdBy: "t")
+        let other = try store.addTestUser(name: "Other", roles: [.supervisor], pin: "580214")
         try store.beginSession(userID: other.id)
         try KingaStore.$editContext.withValue(theirs) { _ = try store.addNote(caseID: c.id, text: "Theirs") }
         try store.beginSession(userID: me.id)
@@ -163,9 +163,9 @@ struct EditContextTests {
         }
         #expect(mine.conflict?.map(\.author) == ["Other"])
         #expect(mine.conflict?.first?.summary == "Theirs")
-        #expect(try store.events(caseID: c.id).filter { $0.kind == .note }.map(\.summary) == ["Theirs"])
+        #expect(try store.events(caseID: c.id, viewer: store.testViewer).filter { $0.kind == .note }.map(\.summary) == ["Theirs"])
         mine.acknowledge()
         try KingaStore.$editContext.withValue(mine) { _ = try store.addNote(caseID: c.id, text: "Mine") }
-        #expect(try store.events(caseID: c.id).filter { $0.kind == .note }.map(\.summary) == ["Theirs", "Mine"])
+        #expect(try store.events(caseID: c.id, viewer: store.testViewer).filter { $0.kind == .note }.map(\.summary) == ["Theirs", "Mine"])
     }
 }

@@ -25,7 +25,7 @@ struct CaseExportTests {
         let (store, users, names) = try demo(dir)
         for format in CaseExport.Format.allCases {
             let out = dir.path + "/cases.\(format.rawValue)"
-            let n = try store.exportCases(to: out, format: format, identifying: false, by: users[.administrator]!)
+            let n = try store.acting(users[.administrator]!).exportCases(to: out, format: format, identifying: false)
             #expect(n == (try store.caseCount(viewer: store.testViewer)))
             let text = try String(contentsOfFile: out, encoding: .utf8)
             #expect(names.count > 20)
@@ -43,8 +43,8 @@ struct CaseExportTests {
         let dir = TempDir()
         let (store, users, names) = try demo(dir)
         let sup = dir.path + "/sup.json", admin = dir.path + "/admin.json"
-        try store.exportCases(to: sup, format: .json, identifying: true, by: users[.supervisor]!)
-        try store.exportCases(to: admin, format: .json, identifying: true, by: users[.administrator]!)
+        try store.acting(users[.supervisor]!).exportCases(to: sup, format: .json, identifying: true)
+        try store.acting(users[.administrator]!).exportCases(to: admin, format: .json, identifying: true)
         struct File: Decodable { var about: CaseExport.About; var cases: [CaseExport.Line] }
         let s = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: sup)))
         let a = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: admin)))
@@ -52,7 +52,7 @@ struct CaseExportTests {
         #expect(a.about.identifying && !a.about.narratives)
         #expect(Set(s.cases.compactMap(\.childName)).isSuperset(of: names))
         #expect(Set(a.cases.compactMap(\.childName)).isSuperset(of: names))
-        let first = try #require(try store.caseRecord(number: CaseNumber(year: 2026, serial: 1)))
+        let first = try #require(try store.caseRecord(number: CaseNumber(year: 2026, serial: 1), viewer: store.testViewer))
         #expect(s.cases.first { $0.caseNumber == "KG-2026-0001" }?.narrative == first.report.narrative)
         #expect(a.cases.allSatisfy { $0.narrative?.hasPrefix("[withheld") == true })
         #expect(try store.auditEntries(actionPrefix: "export.cases").contains { $0.detail.contains("narratives withheld") })
@@ -64,40 +64,40 @@ struct CaseExportTests {
         let (store, users, _) = try demo(dir)
         let out = dir.path + "/x.csv"
         #expect(throws: CaseExport.Failure.notAllowed(role: "focal point")) {
-            try store.exportCases(to: out, format: .csv, identifying: false, by: users[.focalPoint]!)
+            try store.acting(users[.focalPoint]!).exportCases(to: out, format: .csv, identifying: false)
         }
         #expect(!FileManager.default.fileExists(atPath: out))
         #expect(try store.auditEntries(actionPrefix: "export.cases.refused").count == 1)
         // A trainer may export only from the demo.
         store.isDemo = false
-        #expect(throws: CaseExport.Failure.self) { try store.exportCases(to: out, format: .csv, identifying: false, by: users[.trainer]!) }
+        #expect(throws: CaseExport.Failure.self) { try store.acting(users[.trainer]!).exportCases(to: out, format: .csv, identifying: false) }
     }
 
     @Test("cancelling after the first batch leaves no file and no temporary file; an existing file is never overwritten")
     func cancelAndExisting() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let boss = try store.createUser(name: "Ms Supervisor", roles: [.supervisor], pin: "482915", createdBy: "test")
+        let boss = try store.addTestUser(name: "Ms Supervisor", roles: [.supervisor], pin: "482915")
         try store.actAsTestSupervisor()
         for i in 0..<1_203 { _ = try store.registerCase(from: sampleReport(name: "Child \(i)"), draftID: UUID()) }
         let out = dir.path + "/cases.csv"
         var calls: [CaseExport.Progress] = []
         #expect(throws: CaseExport.Failure.cancelled(done: 500)) {
-            try store.exportCases(to: out, format: .csv, identifying: false, by: boss) { p in calls.append(p); return false }
+            try store.acting(boss).exportCases(to: out, format: .csv, identifying: false) { p in calls.append(p); return false }
         }
         #expect(calls.count == 1 && calls[0].total == 1_203 && calls[0].remaining != nil)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("cases") }.isEmpty)
         #expect(try store.auditEntries(actionPrefix: "export.cases.cancelled").count == 1)
         // The whole export, in three batches, every case once and in order.
         var seen: [Int] = []
-        let n = try store.exportCases(to: out, format: .csv, identifying: false, by: boss) { p in seen.append(p.done); return true }
+        let n = try store.acting(boss).exportCases(to: out, format: .csv, identifying: false) { p in seen.append(p.done); return true }
         #expect(n == 1_203 && seen == [500, 1_000, 1_203])
         let reader = try CSVReader(string: try String(contentsOfFile: out, encoding: .utf8), hasHeaderRow: true)
         var numbers: [String] = []
         while let r = reader.next() { numbers.append(r[0]) }
         #expect(numbers.count == 1_203 && numbers == numbers.sorted() && Set(numbers).count == 1_203)
         let before = try Data(contentsOf: URL(fileURLWithPath: out))
-        #expect(throws: CaseExport.Failure.exists(out)) { try store.exportCases(to: out, format: .json, identifying: false, by: boss) }
+        #expect(throws: CaseExport.Failure.exists(out)) { try store.acting(boss).exportCases(to: out, format: .json, identifying: false) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == before)
     }
 
@@ -105,7 +105,7 @@ struct CaseExportTests {
     func csvRoundTrip() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let boss = try store.createUser(name: "Ms Supervisor", roles: [.supervisor], pin: "482915", createdBy: "test")
+        let boss = try store.addTestUser(name: "Ms Supervisor", roles: [.supervisor], pin: "482915")
         try store.actAsTestSupervisor()
         let hard = ["ليلى \"Layla\", Jr", "王小明", "Ama, Efua", "=HYPERLINK(\"http://x\")"]
         for name in hard {
@@ -114,7 +114,7 @@ struct CaseExportTests {
             _ = try store.registerCase(from: r, draftID: UUID())
         }
         let out = dir.path + "/c.csv"
-        try store.exportCases(to: out, format: .csv, identifying: true, by: boss)
+        try store.acting(boss).exportCases(to: out, format: .csv, identifying: true)
         let text = try String(contentsOfFile: out, encoding: .utf8)
         #expect(text.hasSuffix("\r\n"))
         let reader = try CSVReader(string: text, hasHeaderRow: true)

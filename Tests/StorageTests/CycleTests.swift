@@ -26,37 +26,37 @@ struct CycleTests {
     @Test func aCaseGoesFromReportToClosure() throws {
         let (_, store, c, p, box) = try setUp()
         let d = Deadlines.standard
-        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .new)
+        #expect(try store.progress(caseID: c.id, deadlines: d, viewer: store.testViewer).stage == .new)
         let answers = RiskAnswers(immediateDanger: false, harmerHasAccess: true, severity: .moderate, frequency: .sometimes, safeAdult: true, childViews: "I want to stay with grandma.")
         #expect(throws: CycleError.assessmentReasonMissing) { try store.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: .low, whyDifferent: "")) }
         try store.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: .medium, whyDifferent: ""))
-        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .assessment)
-        #expect(try store.caseRecord(id: c.id)?.risk == .medium)
+        #expect(try store.progress(caseID: c.id, deadlines: d, viewer: store.testViewer).stage == .assessment)
+        #expect(try store.caseRecord(id: c.id, viewer: store.testViewer)?.risk == .medium)
         try store.saveCasePlan(caseID: c.id, CasePlan(goals: [PlanGoal(what: "Back to school", who: "Teacher", by: LocalDate(year: 2026, month: 4, day: 1))],
                                                      childViews: "", caregiverViews: ""))
-        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .casePlan)
+        #expect(try store.progress(caseID: c.id, deadlines: d, viewer: store.testViewer).stage == .casePlan)
         let ref = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Check-up", urgent: false)
         #expect(ref.status == .pending)
         #expect(ref.overrideBy == nil)
-        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .serviceProvision)
+        #expect(try store.progress(caseID: c.id, deadlines: d, viewer: store.testViewer).stage == .serviceProvision)
         #expect(throws: CycleError.invalidTransition(from: .pending, to: .completed)) { try store.updateReferral(id: ref.id, to: .completed, note: "") }
         try store.updateReferral(id: ref.id, to: .accepted, note: "Seen on Monday")
         try store.updateReferral(id: ref.id, to: .completed, note: "", feedback: "Healthy, vaccinations done")
-        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .servicesImplemented)
+        #expect(try store.progress(caseID: c.id, deadlines: d, viewer: store.testViewer).stage == .servicesImplemented)
         box.value += 86400
         try store.recordFollowUp(caseID: c.id, FollowUp(mode: .visit, outcome: "Back at school", childSafe: true, next: nil), deadlines: d)
-        #expect(try store.progress(caseID: c.id, deadlines: d).nextFollowUp == LocalDate(year: 2026, month: 3, day: 17))
+        #expect(try store.progress(caseID: c.id, deadlines: d, viewer: store.testViewer).nextFollowUp == LocalDate(year: 2026, month: 3, day: 17))
         #expect(throws: CycleError.self) { try store.closeCase(caseID: c.id, Closure(reason: .goalsMet, goalsMet: true, childSafe: false, referralsResolvedOrExplained: true, note: "x"), rules: rules) }
         try store.closeCase(caseID: c.id, Closure(reason: .goalsMet, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Safe at home and in school."), rules: rules)
-        #expect(try store.caseRecord(id: c.id)?.status == .closed)
-        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .closed)
+        #expect(try store.caseRecord(id: c.id, viewer: store.testViewer)?.status == .closed)
+        #expect(try store.progress(caseID: c.id, deadlines: d, viewer: store.testViewer).stage == .closed)
         // Editing a closed case never reopens it.
         #expect(throws: CycleError.caseClosed) { try store.recordFollowUp(caseID: c.id, FollowUp(mode: .call, outcome: "x", childSafe: true, next: nil), deadlines: d) }
-        #expect(try store.caseRecord(id: c.id)?.status == .closed)
+        #expect(try store.caseRecord(id: c.id, viewer: store.testViewer)?.status == .closed)
         #expect(throws: CycleError.required("reason")) { try store.reopenCase(caseID: c.id, reason: " ") }
         try store.reopenCase(caseID: c.id, reason: "The family moved back and the child stopped school again.")
-        #expect(try store.progress(caseID: c.id, deadlines: d).stage == .reopened)
-        let kinds = try store.events(caseID: c.id).map(\.kind)
+        #expect(try store.progress(caseID: c.id, deadlines: d, viewer: store.testViewer).stage == .reopened)
+        let kinds = try store.events(caseID: c.id, viewer: store.testViewer).map(\.kind)
         #expect(kinds.contains(.assessment) && kinds.contains(.casePlan) && kinds.contains(.referralSent) && kinds.contains(.referralUpdated)
                 && kinds.contains(.followUp) && kinds.contains(.closed) && kinds.contains(.reopened))
     }
@@ -68,21 +68,21 @@ struct CycleTests {
         #expect(try store.referrals(caseID: c.id, viewer: store.testViewer).isEmpty)
         // Only the person logged in overrides, and only when their role allows it.
         store.endSession()
-        let fp = try store.createUser(name: "FP", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        let fp = try store.addTestUser(name: "FP", roles: [.focalPoint], pin: "902134")
         try store.beginSession(userID: fp.id)
         #expect(throws: StoreError.accessDenied) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true, consentOverride: "because") }
         try store.actAsTestSupervisor()
         let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Injury", urgent: true,
                                        consentOverride: "The child is injured and the caregiver cannot be found.")
         #expect(r.overrideBy == "Tess Supervisor")
-        #expect(try store.events(caseID: c.id).last?.summary.contains("consent override") == true)
+        #expect(try store.events(caseID: c.id, viewer: store.testViewer).last?.summary.contains("consent override") == true)
     }
 
     @Test func overrideIsNotRecordedWhenConsentWasGiven() throws {
         let (_, store, c, p, _) = try setUp(consent: true)
         let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false, consentOverride: "not needed")
         #expect(r.overrideBy == nil)
-        #expect(try store.events(caseID: c.id).last?.body.contains("overrode") == false)
+        #expect(try store.events(caseID: c.id, viewer: store.testViewer).last?.body.contains("overrode") == false)
     }
 
     @Test("a case closes only after a risk assessment since it was (re)opened, unless the child died or cannot be found")
@@ -93,17 +93,17 @@ struct CycleTests {
         var unticked = other
         unticked.childSafe = false
         #expect(throws: CycleError.cannotClose([.noAssessment, .safetyNotConfirmed])) { try store.closeCase(caseID: c.id, unticked, rules: rules) }
-        #expect(try store.caseRecord(id: c.id)?.status == .open)
+        #expect(try store.caseRecord(id: c.id, viewer: store.testViewer)?.status == .open)
         try assessLow(store, c.id)
         try store.closeCase(caseID: c.id, other, rules: rules)
-        #expect(try store.caseRecord(id: c.id)?.status == .closed)
+        #expect(try store.caseRecord(id: c.id, viewer: store.testViewer)?.status == .closed)
         // Reopened: the old assessment no longer counts.
         try store.reopenCase(caseID: c.id, reason: "Worries came back.")
         #expect(throws: CycleError.cannotClose([.noAssessment])) { try store.closeCase(caseID: c.id, other, rules: rules) }
         // Nobody can assess a child who cannot be found.
         let lost = Closure(reason: .movedAway, goalsMet: false, childSafe: false, referralsResolvedOrExplained: false, note: "The family left; nobody knows where.")
         try store.closeCase(caseID: c.id, lost, rules: rules)
-        #expect(try store.caseRecord(id: c.id)?.status == .closed)
+        #expect(try store.caseRecord(id: c.id, viewer: store.testViewer)?.status == .closed)
     }
 
     @Test func formalReferralRuleBlocksMediationOnlyClosure() throws {
@@ -135,10 +135,10 @@ struct CycleTests {
         #expect(throws: CycleError.cannotClose([.transferDestinationMissing])) { try store.closeCase(caseID: c.id, transfer, rules: rules) }
         transfer.transferredTo = TransferDestination(providerID: elders.id, name: elders.name, service: .familyMediation)
         #expect(throws: CycleError.cannotClose([.transferNotFormal(["sexual_violence"])])) { try store.closeCase(caseID: c.id, transfer, rules: rules) }
-        #expect(try store.caseRecord(id: c.id)?.status == .open)
+        #expect(try store.caseRecord(id: c.id, viewer: store.testViewer)?.status == .open)
         transfer.transferredTo = TransferDestination(providerID: police.id, name: police.name, service: .police)
         try store.closeCase(caseID: c.id, transfer, rules: rules)
-        #expect(try store.caseRecord(id: c.id)?.status == .transferred)
+        #expect(try store.caseRecord(id: c.id, viewer: store.testViewer)?.status == .transferred)
         // Where the case went is kept with the closure on the timeline.
         let json = try store.pool.read { db in
             try String.fetchOne(db, sql: "SELECT data_json FROM case_event WHERE case_id = ? AND kind = 'closed'", arguments: [c.id.uuidString])
@@ -147,7 +147,7 @@ struct CycleTests {
         #expect(kept?.transferredTo?.name == "Police child desk (fictional)")
         #expect(kept?.transferredTo?.providerID == police.id)
         // …and the timeline line names it, in the reader's language.
-        let closed = try #require(try store.events(caseID: c.id).last)
+        let closed = try #require(try store.events(caseID: c.id, viewer: store.testViewer).last)
         #expect(closed.summary == "Case closed: transferred to Police child desk (fictional)")
         let fr = LanguageWords(try #require(Languages.shared.language(code: "fr")))
         #expect(closed.summary(in: fr) == "Dossier clos : transféré à Police child desk (fictional)")
@@ -203,27 +203,27 @@ struct ReviewTests {
     @Test func highRiskClosureWaitsThenIsApprovedOrReturned() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let fp = try store.createUser(name: "FP", roles: [.focalPoint], pin: "902134", createdBy: "t")
-        let sup = try store.createUser(name: "Sup", roles: [.supervisor], pin: "580214", createdBy: "t")
+        let fp = try store.addTestUser(name: "FP", roles: [.focalPoint], pin: "902134")
+        let sup = try store.addTestUser(name: "Sup", roles: [.supervisor], pin: "580214")
         try store.beginSession(userID: fp.id)
         let c = try store.registerCase(from: sampleReport(urgent: true), draftID: UUID(), assignedTo: fp.id)
         let close = Closure(reason: .noLongerWanted, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Safe now.")
         let rules = ProfileRules()
         try assessLow(store, c.id)
         #expect(try store.requestClosure(caseID: c.id, close, rules: rules) == .awaitingApproval)
-        #expect(try store.caseRecord(id: c.id)?.status == .open)
-        #expect(try store.closureRequests().map(\.id) == [c.id])
+        #expect(try store.caseRecord(id: c.id, viewer: store.testViewer)?.status == .open)
+        #expect(try store.closureRequests(viewer: store.testViewer).map(\.id) == [c.id])
         #expect(throws: StoreError.accessDenied) { try store.approveClosure(caseID: c.id, rules: rules) }
         try store.beginSession(userID: sup.id)
         try store.returnForCorrection(caseID: c.id, comment: "Please record the last home visit first.")
-        #expect(try store.closureRequests().isEmpty)
+        #expect(try store.closureRequests(viewer: store.testViewer).isEmpty)
         try store.beginSession(userID: fp.id)
         #expect(try store.dueItems(deadlines: .standard, viewer: .user(fp)).first?.kind == .returnedForCorrection)
         #expect(try store.requestClosure(caseID: c.id, close, rules: rules) == .awaitingApproval)
         try store.beginSession(userID: sup.id)
         try store.approveClosure(caseID: c.id, rules: rules)
-        #expect(try store.caseRecord(id: c.id)?.status == .closed)
-        let closed = try #require(try store.events(caseID: c.id).last)
+        #expect(try store.caseRecord(id: c.id, viewer: store.testViewer)?.status == .closed)
+        let closed = try #require(try store.events(caseID: c.id, viewer: store.testViewer).last)
         #expect(closed.author == "Sup" && closed.fact?.args["approvedBy"] == "Sup")
         #expect(closed.summary == "Case closed: Child or family no longer want support (child is safe) (approved by Sup)")
         try store.beginSession(userID: fp.id)
@@ -234,7 +234,7 @@ struct ReviewTests {
         #expect(try store.requestClosure(caseID: again.id, close, rules: rules) == .awaitingApproval)
         try store.recordFollowUp(caseID: again.id, FollowUp(mode: .visit, outcome: "Not safe at home tonight.", childSafe: false, next: nil),
                                  deadlines: .standard)
-        #expect(try store.closureRequests().isEmpty)
+        #expect(try store.closureRequests(viewer: store.testViewer).isEmpty)
         try store.beginSession(userID: sup.id)
         #expect(throws: StoreError.notFound) { try store.approveClosure(caseID: again.id, rules: rules) }
         // A low-risk case closes at once.
@@ -250,9 +250,9 @@ struct StoragePermissionTests {
     @Test func aFocalPointCannotChangeAnotherFocalPointsCase() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let one = try store.createUser(name: "One", roles: [.focalPoint], pin: "902134", createdBy: "t")
-        let two = try store.createUser(name: "Two", roles: [.focalPoint], pin: "902134", createdBy: "t")
-        let admin = try store.createUser(name: "Admin", roles: [.administrator], pin: "902134", createdBy: "t")
+        let one = try store.addTestUser(name: "One", roles: [.focalPoint], pin: "902134")
+        let two = try store.addTestUser(name: "Two", roles: [.focalPoint], pin: "902134")
+        let admin = try store.addTestUser(name: "Admin", roles: [.administrator], pin: "902134")
         try store.beginSession(userID: one.id)
         let c = try store.registerCase(from: sampleReport(), draftID: UUID(), assignedTo: one.id)
         try store.addNote(caseID: c.id, text: "Mine.")
@@ -263,7 +263,7 @@ struct StoragePermissionTests {
         }
         try store.beginSession(userID: admin.id)
         #expect(throws: StoreError.accessDenied) { try store.registerCase(from: sampleReport(), draftID: UUID()) }
-        #expect(try store.events(caseID: c.id).filter { $0.kind == .note }.count == 1)
+        #expect(try store.events(caseID: c.id, viewer: store.testViewer).filter { $0.kind == .note }.count == 1)
         #expect(try store.auditEntries().filter { $0.action == "access.denied" }.count == 3)
     }
 }
@@ -282,15 +282,15 @@ struct ConsentAndReassignTests {
         #expect(throws: CycleError.required("reason")) { try store.recordConsent(caseID: c.id, childAssent: .yes, caregiverConsent: .no, reason: "") }
         try store.recordConsent(caseID: c.id, childAssent: .yes, caregiverConsent: .yes, reason: "")
         try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false)
-        #expect(try store.events(caseID: c.id).filter { $0.kind == .consentRecorded }.count == 2)
+        #expect(try store.events(caseID: c.id, viewer: store.testViewer).filter { $0.kind == .consentRecorded }.count == 2)
     }
 
     @Test func onlySupervisorsReassign() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let one = try store.createUser(name: "One", roles: [.focalPoint], pin: "902134", createdBy: "t")
-        let two = try store.createUser(name: "Two", roles: [.focalPoint], pin: "902134", createdBy: "t")
-        let sup = try store.createUser(name: "Sup", roles: [.supervisor], pin: "902134", createdBy: "t")
+        let one = try store.addTestUser(name: "One", roles: [.focalPoint], pin: "902134")
+        let two = try store.addTestUser(name: "Two", roles: [.focalPoint], pin: "902134")
+        let sup = try store.addTestUser(name: "Sup", roles: [.supervisor], pin: "902134")
         try store.beginSession(userID: one.id)
         let c = try store.registerCase(from: sampleReport(), draftID: UUID(), assignedTo: one.id)
         #expect(throws: StoreError.accessDenied) { try store.reassign(caseID: c.id, to: two) }

@@ -17,7 +17,7 @@ struct EventFactStoreTests {
         try store.saveCasePlan(caseID: c.id, CasePlan(goals: [PlanGoal(what: "School fees", who: "", by: nil),
                                                              PlanGoal(what: "Visit", who: "", by: nil), PlanGoal(what: "Call", who: "", by: nil)],
                                                      childViews: "", caregiverViews: ""))
-        let plan = try #require(try store.events(caseID: c.id).last)
+        let plan = try #require(try store.events(caseID: c.id, viewer: store.testViewer).last)
         #expect(plan.fact?.kind == .casePlan)
         #expect(plan.summary == "Case plan: 3 goals")                        // the stored English words
         let fr = try #require(Languages.shared.language(code: "fr"))
@@ -33,14 +33,14 @@ struct EventFactStoreTests {
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
         try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
-        try store.pool.write { db in
+        try store.outsideKinga { db in
             try db.execute(sql: """
                 INSERT INTO case_event(id, case_id, device_id, version, created_at, updated_at, occurred_at, kind, author, summary, body, fact, fact_args)
                 VALUES (?, ?, ?, 1, '2026-03-02T10:00:00Z', '2026-03-02T10:00:00Z', '2026-03-02T10:00:00Z', 'school_visit', 'Focal Point One',
                         'School visit with the teacher', 'Written by a newer Kinga.', 'school.visit', '{"school":"SD Fiksi"}')
                 """, arguments: [UUID().uuidString, c.id.uuidString, UUID().uuidString])
         }
-        let events = try store.events(caseID: c.id)
+        let events = try store.events(caseID: c.id, viewer: store.testViewer)
         #expect(events.count == 3)
         let e = try #require(events.last)
         #expect(e.kind == .other && e.fact == nil)
@@ -69,7 +69,7 @@ struct EventFactStoreTests {
             ("note", "Visited the family", "Visited the family", "a"),
             ("consent_recorded", "A sentence no Kinga ever wrote", "kept", "a"),
         ]
-        try store.pool.write { db in
+        try store.outsideKinga { db in
             for o in old {
                 try db.execute(sql: """
                     INSERT INTO case_event(id, case_id, device_id, version, created_at, updated_at, occurred_at, kind, author, summary, body)
@@ -78,7 +78,7 @@ struct EventFactStoreTests {
             }
             try LegacyEvents.run(db)   // the body of migration v13
         }
-        let events = try store.events(caseID: c.id).filter { e in old.contains { $0.summary == e.summary } }
+        let events = try store.events(caseID: c.id, viewer: store.testViewer).filter { e in old.contains { $0.summary == e.summary } }
         #expect(events.count == old.count)
         let fr = LanguageWords(try #require(Languages.shared.language(code: "fr")))
         let shown = Dictionary(uniqueKeysWithValues: events.map { ($0.summary, $0.summary(in: fr)) })

@@ -9,8 +9,8 @@ struct LiveDefectTests {
     /// A store with two focal points, each with a case assigned to them, and nobody logged in.
     private func twoFocalPoints(_ dir: TempDir) throws -> (KingaStore, User, User, CaseRecord) {
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let one = try store.createUser(name: "Focal Point Anza", roles: [.focalPoint], pin: "902134", createdBy: "t")
-        let two = try store.createUser(name: "Focal Point Bupe", roles: [.focalPoint], pin: "902135", createdBy: "t")
+        let one = try store.addTestUser(name: "Focal Point Anza", roles: [.focalPoint], pin: "902134")
+        let two = try store.addTestUser(name: "Focal Point Bupe", roles: [.focalPoint], pin: "902135")
         try store.beginSession(userID: one.id)
         let mine = try store.registerCase(from: sampleReport(name: "Chipo Mine"), draftID: UUID(), assignedTo: one.id)
         try store.beginSession(userID: two.id)
@@ -47,19 +47,19 @@ struct LiveDefectTests {
     func closeCaseNeedsApprovalForHighRisk() throws {
         let dir = TempDir()
         let (store, one, _, mine) = try twoFocalPoints(dir)
-        let sup = try store.createUser(name: "Supervisor Chanda", roles: [.supervisor], pin: "580214", createdBy: "t")
+        let sup = try store.addTestUser(name: "Supervisor Chanda", roles: [.supervisor], pin: "580214")
         try store.beginSession(userID: one.id)
         let worried = RiskAnswers(immediateDanger: false, harmerHasAccess: true, severity: .severe, frequency: .often, safeAdult: false, childViews: "")
         try store.recordAssessment(caseID: mine.id, Assessment(answers: worried, chosen: .high, whyDifferent: "The guide's level, kept."))
-        #expect(try store.caseRecord(id: mine.id)?.risk == .high)
+        #expect(try store.caseRecord(id: mine.id, viewer: store.testViewer)?.risk == .high)
         let closure = Closure(reason: .noLongerWanted, goalsMet: false, childSafe: true, referralsResolvedOrExplained: true, note: "The family asked us to stop.")
         #expect(throws: StoreError.accessDenied) { try store.closeCase(caseID: mine.id, closure, rules: ProfileRules()) }
-        #expect(try store.caseRecord(id: mine.id)?.status == .open)
+        #expect(try store.caseRecord(id: mine.id, viewer: store.testViewer)?.status == .open)
         #expect(try store.auditEntries(actionPrefix: "access.denied").first?.detail == "case.close without a supervisor's approval")
         try store.beginSession(userID: sup.id)
         try store.closeCase(caseID: mine.id, closure, rules: ProfileRules())
-        #expect(try store.caseRecord(id: mine.id)?.status == .closed)
-        #expect(try store.events(caseID: mine.id).last?.author == "Supervisor Chanda")
+        #expect(try store.caseRecord(id: mine.id, viewer: store.testViewer)?.status == .closed)
+        #expect(try store.events(caseID: mine.id, viewer: store.testViewer).last?.author == "Supervisor Chanda")
     }
 
     @Test("whoever is logged in, and nobody else, is the author and the actor; nobody logged in changes nothing")
@@ -79,7 +79,10 @@ struct LiveDefectTests {
         // The other focal point cannot write on this case, and no API takes a name to write under.
         try store.beginSession(userID: two.id)
         #expect(throws: StoreError.accessDenied) { try store.addNote(caseID: mine.id, text: "Signed as Anza.") }
-        #expect(try store.events(caseID: mine.id).filter { $0.kind == .note }.map(\.author) == ["Focal Point Anza"])
+        // Nor read it (reads of one case fail closed).
+        #expect(throws: StoreError.accessDenied) { try store.events(caseID: mine.id, viewer: .user(two)) }
+        store.endSession()
+        #expect(try store.events(caseID: mine.id, viewer: .systemMaintenance).filter { $0.kind == .note }.map(\.author) == ["Focal Point Anza"])
     }
 
     @Test("the demo's consent override is made in the session of a seeded supervisor, whose account then leaves the login list")
@@ -90,7 +93,7 @@ struct LiveDefectTests {
         #expect(store.actor == nil)
         #expect(try store.users().map(\.name).sorted() == ["Admin Demo", "Focal Point Demo", "Supervisor Demo", "Trainer Demo"])
         let hartini = try #require(try store.userID(named: "Ibu Hartini"))
-        let overrides = try store.consentOverrides(since: pinned.today.adding(days: -400))
+        let overrides = try store.consentOverrides(since: pinned.today.adding(days: -400), viewer: store.testViewer)
         #expect(!overrides.isEmpty && overrides.allSatisfy { $0.overrideBy == "Ibu Hartini" })
         #expect(try store.auditEntries(limit: 5000).contains { $0.actor == "Ibu Hartini" && $0.action == "case.referral_sent" })
         #expect(throws: StoreError.accessDenied) { try store.beginSession(userID: hartini) }   // inactive now

@@ -29,7 +29,7 @@ struct NormalizationStoreTests {
         var r = sampleReport(name: kimAsTyped, village: villageJamo)
         r.narrative = "Her aunt Nguye\u{302}\u{303}n Thi\u{323} Lan is worried."
         let id = try store.registerCase(from: r, draftID: UUID()).id
-        let saved = try #require(try store.caseRecord(id: id))
+        let saved = try #require(try store.caseRecord(id: id, viewer: store.testViewer))
         #expect(hex(saved.childName) == ["AE40", "20", "BBFC", "C8FC"])
         #expect(hex(saved.village) == ["D558", "B298"])
         #expect(hex(saved.report.childName) == hex(saved.childName))
@@ -51,7 +51,7 @@ struct NormalizationStoreTests {
             try store.actAsTestSupervisor()
             id = try store.registerCase(from: sampleReport(name: "Placeholder", village: "Mansa"), draftID: UUID()).id
             store.endSession()
-            _ = try store.createUser(name: "\u{AE30}\u{11B7} Focal", roles: [.focalPoint], pin: "902134", createdBy: "t")
+            _ = try store.addTestUser(name: "\u{AE30}\u{11B7} Focal", roles: [.focalPoint], pin: "902134")
         }
         // What an older Kinga stored: the name, village and report as Foundation left them, and the search
         // index written from them by the triggers.
@@ -74,7 +74,7 @@ struct NormalizationStoreTests {
         }
         let store = try KingaStore(path: path, clock: pinned)
         try store.actAsTestSupervisor()
-        let saved = try #require(try store.caseRecord(id: id))
+        let saved = try #require(try store.caseRecord(id: id, viewer: store.testViewer))
         #expect(hex(saved.childName) == ["AE40", "20", "BBFC", "C8FC"])
         #expect(hex(saved.village) == ["D558", "B298"])
         #expect(hex(saved.caregiver).prefix(1) == ["AE40"])

@@ -55,22 +55,22 @@ struct PracticeTests {
     func evidence() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/demo.sqlite", clock: pinned)
-        #expect(throws: StoreError.accessDenied) { try store.startPractice("quarry", actor: "t") }
+        #expect(throws: StoreError.accessDenied) { try store.startPractice("quarry") }
         try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
-        try store.startPractice("quarry", actor: "Trainer Demo")
+        store.isDemo = true    // as `kinga --demo` opens it: the trainer works only there
+        try store.beginSession(userID: #require(try store.users().first { $0.name == "Trainer Demo" }).id)
+        try store.startPractice("quarry")
         let p = try #require(try store.practice())
         #expect(p.scenarioID == "quarry")
         #expect(try store.practiceEvidence(since: p.startedAt) == nil)   // the demo's own cases are older
         var r = sampleReport(name: "Moussa Practice")
         r.concerns = ["child_labour"]
-        store.isDemo = true    // as `kinga --demo` opens it: the trainer works only there
-        try store.beginSession(userID: #require(try store.users().first { $0.name == "Trainer Demo" }).id)
         let c = try store.registerCase(from: r, draftID: UUID())
         let provider = try #require(try store.providers(service: .socialWelfare).first)
         _ = try store.sendReferral(caseID: c.id, providerID: provider.id, service: .socialWelfare, reason: "quarry work", urgent: false)
         let e = try #require(try store.practiceEvidence(since: p.startedAt))
         #expect(e.caseNumber == c.number && e.concerns == ["child_labour"] && e.referrals == [.socialWelfare] && !e.assessed)
-        try store.stopPractice(actor: "t")
+        try store.stopPractice()
         #expect(try store.practice() == nil)
     }
 }

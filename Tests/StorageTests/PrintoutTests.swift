@@ -98,8 +98,8 @@ struct PrintoutTests {
     func writeAndRights() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let me = try store.createUser(name: "Ms Focal", roles: [.focalPoint], pin: "482915", createdBy: "t")
-        let other = try store.createUser(name: "Mr Other", roles: [.focalPoint], pin: "482916", createdBy: "t")
+        let me = try store.addTestUser(name: "Ms Focal", roles: [.focalPoint], pin: "482915")
+        let other = try store.addTestUser(name: "Mr Other", roles: [.focalPoint], pin: "482916")
         try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(name: "Luyándo Mwale"), draftID: UUID(), assignedTo: me.id)
         store.actor = other
@@ -115,7 +115,7 @@ struct PrintoutTests {
             #expect((try FileManager.default.attributesOfItem(atPath: f)[.posixPermissions] as? Int) == 0o600)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: store.slipsFolder).filter { $0.contains(".part") }.isEmpty)
-        #expect(try store.events(caseID: c.id).contains { $0.fact?.kind == .printed && $0.summary == "Case summary printed" && $0.body.contains(".pdf") })
+        #expect(try store.events(caseID: c.id, viewer: store.testViewer).contains { $0.fact?.kind == .printed && $0.summary == "Case summary printed" && $0.body.contains(".pdf") })
         #expect(try store.auditEntries(actionPrefix: "case.printout").count == 1)
     }
 }

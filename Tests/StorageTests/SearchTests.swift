@@ -169,9 +169,9 @@ struct SearchTests {
         let dir = TempDir()
         let store = try searchStore(dir)
         let c = try #require(try store.caseList(CaseQuery(text: "siti"), after: nil, limit: 1, viewer: store.testViewer, today: pinned.today).first)
-        var record = try #require(try store.caseRecord(id: c.summary.id))
+        var record = try #require(try store.caseRecord(id: c.summary.id, viewer: store.testViewer))
         record.report.narrative = "Moved to her aunt in Lusaka."
-        try store.pool.write { db in
+        try store.outsideKinga { db in
             try db.execute(sql: "UPDATE case_record SET report_json = ?, child_name = 'Siti Aminah' WHERE id = ?",
                            arguments: [try KingaStore.encode(record.report), c.summary.id.uuidString])
         }
@@ -219,7 +219,7 @@ struct NicknameTests {
         #expect(try names(store, CaseQuery(text: "shesh")) == ["Chileshe Mwale"])
         // The nickname counts as part of the name: a whole-word hit.
         #expect(try store.caseList(CaseQuery(text: "shesh"), after: nil, limit: 5, viewer: store.testViewer, today: pinned.today).first?.cursor.tier == 1)
-        #expect(try store.caseRecord(id: c.id)?.report.nickname == "Shesh")
+        #expect(try store.caseRecord(id: c.id, viewer: store.testViewer)?.report.nickname == "Shesh")
         // A report saved before the field existed (no "nickname" key) reads with it empty.
         let old = #"{"childName":"Amani","concerns":["neglect"],"village":"X","caregiver":"","narrative":"n","childAssent":"yes","caregiverConsent":"yes","reporterName":"","reporterContact":"","dateOfBirthText":"","approximateAgeText":"9","whenHappened":"","whereHappened":"","reasonWithoutConsent":""}"#
         let decoded = try JSONDecoder().decode(Report.self, from: Data(old.utf8))
@@ -256,7 +256,7 @@ struct DashboardTests {
     func dashboardPlans() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let fp = try store.createUser(name: "Plan Focal Point", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        let fp = try store.addTestUser(name: "Plan Focal Point", roles: [.focalPoint], pin: "902134")
         for user in [nil, fp] {
             if let u = user { try store.beginSession(userID: u.id) }
             let plan = try store.dashboardPlans(viewer: user.map(Viewer.user) ?? .systemMaintenance)

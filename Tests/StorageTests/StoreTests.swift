@@ -55,13 +55,13 @@ struct StoreTests {
         }
         let again = try KingaStore(path: path, clock: pinned)
         try again.actAsTestSupervisor()
-        let c = try #require(try again.caseRecord(id: id))
+        let c = try #require(try again.caseRecord(id: id, viewer: again.testViewer))
         #expect(c.number.description == "KG-2026-0001")
         #expect(c.report.narrative.contains("looked hungry"))
-        let events = try again.events(caseID: id)
+        let events = try again.events(caseID: id, viewer: again.testViewer)
         #expect(events.map(\.kind) == [.reportReceived, .consentRecorded])
         #expect(events.allSatisfy { $0.author == "Tess Supervisor" && $0.deviceID == again.deviceID })
-        #expect(try again.caseRecord(number: CaseNumber("KG-2026-0001")!)?.id == id)
+        #expect(try again.caseRecord(number: CaseNumber("KG-2026-0001")!, viewer: again.testViewer)?.id == id)
     }
 
     @Test func caseNumbersRunOnAndAreUnique() throws {
@@ -149,7 +149,7 @@ struct StoreTests {
         try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(urgent: true), draftID: UUID())
         #expect(c.urgent)
-        #expect(try store.events(caseID: c.id).map(\.kind).contains(.urgentFlagged))
+        #expect(try store.events(caseID: c.id, viewer: store.testViewer).map(\.kind).contains(.urgentFlagged))
         #expect(try store.todaySummary(viewer: store.testViewer) == TodaySummary(openCases: 1, urgentOpenCases: 1, drafts: 0, allCases: 1))
     }
 
@@ -218,8 +218,8 @@ struct StoreTests {
         #expect(note.summary == "Visited the family.")
         #expect(!note.body.contains("\u{1B}"))
         #expect(try store.casePage(after: nil, limit: 10, viewer: store.testViewer).map(\.childName) == ["First", "Second"])
-        #expect(try store.events(caseID: first.id).last?.kind == .note)
-        #expect(try store.caseRecord(id: first.id)!.version > first.version)
+        #expect(try store.events(caseID: first.id, viewer: store.testViewer).last?.kind == .note)
+        #expect(try store.caseRecord(id: first.id, viewer: store.testViewer)!.version > first.version)
         #expect(throws: StoreError.notFound) { try store.addNote(caseID: UUID(), text: "x") }
     }
 

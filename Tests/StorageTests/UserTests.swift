@@ -8,20 +8,22 @@ struct UserTests {
     @Test func pinsAreStoredOnlyAsArgon2idHashes() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        try store.createUser(name: "Ibu Fiktif", roles: [.focalPoint], pin: "902134", createdBy: "setup")
+        try store.addTestUser(name: "Ibu Fiktif", roles: [.focalPoint], pin: "902134")
         let hash = try store.pool.read { try String.fetchOne($0, sql: "SELECT pin_hash FROM app_user") } ?? ""
         #expect(hash.hasPrefix("$argon2id$"))
         #expect(!hash.contains("902134"))
         #expect(hash.contains("m=19456") && hash.contains("t=2"))   // ≥ OWASP minimum (19 MiB, 2 passes)
-        #expect(throws: UserError.weakPIN(.sequence)) { try store.createUser(name: "B", roles: [.supervisor], pin: "123456", createdBy: "setup") }
-        #expect(throws: UserError.nameTaken) { try store.createUser(name: "ibu fiktif", roles: [.supervisor], pin: "902134", createdBy: "setup") }
+        try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214")
+        #expect(try store.login(userID: try #require(try store.userID(named: "Admin Fiktif")), pin: "580214") != .failed)
+        #expect(throws: UserError.weakPIN(.sequence)) { try store.createUser(name: "B", roles: [.supervisor], pin: "123456") }
+        #expect(throws: UserError.nameTaken) { try store.createUser(name: "ibu fiktif", roles: [.supervisor], pin: "902134") }
     }
 
     @Test func fiveWrongPINsLockTheAccountWithGrowingBackOff() throws {
         let dir = TempDir()
         let box = NowBox(ISO8601.parse("2026-03-02T09:00:00Z")!)
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: Clock(timeZone: TimeZone(identifier: "UTC")!) { box.value })
-        let u = try store.createUser(name: "Pak Fiktif", roles: [.supervisor], pin: "902134", createdBy: "setup")
+        let u = try store.addTestUser(name: "Pak Fiktif", roles: [.supervisor], pin: "902134")
         for _ in 0..<4 { #expect(try store.login(userID: u.id, pin: "000000") == .failed) }
         let locked = try store.login(userID: u.id, pin: "000000")
         #expect(locked == .locked(until: box.value + 30))
@@ -42,13 +44,19 @@ struct UserTests {
     @Test func changeAndResetPIN() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let admin = try store.createUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214", createdBy: "setup")
-        let fp = try store.createUser(name: "FP Fiktif", roles: [.focalPoint], pin: "902134", createdBy: "Admin Fiktif")
-        #expect(throws: UserError.notAllowed) { try store.setPIN(userID: fp.id, newPIN: "771903", oldPIN: "000000", by: fp) }
-        try store.setPIN(userID: fp.id, newPIN: "771903", oldPIN: "902134", by: fp)
+        let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214")
+        #expect(try store.login(userID: admin.id, pin: "580214") != .failed)
+        let fp = try store.createUser(name: "FP Fiktif", roles: [.focalPoint], pin: "902134")
+        #expect(try store.auditEntries(actionPrefix: "user.create").first?.actor == "Admin Fiktif")
+        #expect(try store.login(userID: fp.id, pin: "902134") != .failed)
+        #expect(throws: UserError.notAllowed) { try store.setPIN(userID: fp.id, newPIN: "771903", oldPIN: "000000") }
+        try store.setPIN(userID: fp.id, newPIN: "771903", oldPIN: "902134")
         #expect(try store.login(userID: fp.id, pin: "771903") != .failed)
-        #expect(throws: UserError.notAllowed) { try store.setPIN(userID: admin.id, newPIN: "771903", oldPIN: nil, by: fp) }
-        try store.setPIN(userID: fp.id, newPIN: "640285", oldPIN: nil, by: admin)
+        #expect(throws: UserError.notAllowed) { try store.setPIN(userID: admin.id, newPIN: "771903", oldPIN: nil) }
+        #expect(try store.login(userID: admin.id, pin: "580214") != .failed)
+        try store.setPIN(userID: fp.id, newPIN: "640285", oldPIN: nil)
+        store.endSession()
+        #expect(throws: StoreError.accessDenied) { try store.setPIN(userID: fp.id, newPIN: "640286", oldPIN: "640285") }
         guard case .success = try store.login(userID: fp.id, pin: "640285") else { Issue.record("reset PIN refused"); return }
         #expect(try store.users().map(\.name) == ["Admin Fiktif", "FP Fiktif"])
     }
@@ -59,8 +67,8 @@ struct ReviewFixTests {
     @Test func draftsBelongToTheirAuthor() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let a = try store.createUser(name: "A", roles: [.focalPoint], pin: "902134", createdBy: "t")
-        let b = try store.createUser(name: "B", roles: [.focalPoint], pin: "902134", createdBy: "t")
+        let a = try store.addTestUser(name: "A", roles: [.focalPoint], pin: "902134")
+        let b = try store.addTestUser(name: "B", roles: [.focalPoint], pin: "902134")
         store.actor = a
         var r = Report(); r.childName = "Private draft"
         let id = UUID()
@@ -78,9 +86,11 @@ struct ReviewFixTests {
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
         try store.createFirstUser(name: "First", pin: "902134")
         #expect(throws: UserError.notAllowed) { try store.createFirstUser(name: "Second", pin: "902134") }
-        let fp = try store.createUser(name: "FP", roles: [.focalPoint], pin: "902134", createdBy: "First")
+        let fp = try store.addTestUser(name: "FP", roles: [.focalPoint], pin: "902134")
         store.actor = fp
-        #expect(throws: UserError.notAllowed) { try store.createUser(name: "Mine", roles: [.supervisor], pin: "902134", createdBy: "FP") }
+        #expect(throws: UserError.notAllowed) { try store.createUser(name: "Mine", roles: [.supervisor], pin: "902134") }
+        store.endSession()
+        #expect(throws: StoreError.accessDenied) { try store.createUser(name: "Nobody's", roles: [.supervisor], pin: "902134") }
         #expect(throws: StoreError.accessDenied) { try store.saveProvider(ServiceProvider(name: "X", services: [.health], area: "", contact: "", hours: "", notes: "")) }
     }
 
@@ -89,7 +99,7 @@ struct ReviewFixTests {
         let path = dir.path + "/k.sqlite"
         do {
             let store = try KingaStore(path: path, clock: pinned)
-            try store.recordAudit(actor: "a", action: "login.ok")
+            try store.recordAudit(action: "login.ok")
             try FileManager.default.removeItem(atPath: store.auditKeyPath)
         }
         do {
@@ -117,7 +127,7 @@ struct PINHashTests {
     func owaspLimitsAndRehash() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        let u = try store.createUser(name: "Ibu Fiktif", roles: [.focalPoint], pin: "902134", createdBy: "setup")
+        let u = try store.addTestUser(name: "Ibu Fiktif", roles: [.focalPoint], pin: "902134")
         func hash() throws -> String { try store.pool.read { db in try String.fetchOne(db, sql: "SELECT pin_hash FROM app_user WHERE id = ?", arguments: [u.id.uuidString]) ?? "" } }
         #expect(try hash().hasPrefix("$argon2id$v=19$m=19456,t=2,p=1$"))
         // A hash made the old way (libsodium INTERACTIVE: 64 MiB).
@@ -126,7 +136,7 @@ struct PINHashTests {
         #expect(crypto_pwhash_str(&out, pin, 6, UInt64(crypto_pwhash_OPSLIMIT_INTERACTIVE), Int(crypto_pwhash_MEMLIMIT_INTERACTIVE)) == 0)
         let old = String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         #expect(old.contains("m=65536"))
-        try store.pool.write { db in try db.execute(sql: "UPDATE app_user SET pin_hash = ? WHERE id = ?", arguments: [old, u.id.uuidString]) }
+        try store.outsideKinga { db in try db.execute(sql: "UPDATE app_user SET pin_hash = ? WHERE id = ?", arguments: [old, u.id.uuidString]) }
         #expect(try store.login(userID: u.id, pin: "902134") == .success(u))
         #expect(try hash().contains("m=19456,t=2"))
         #expect(try store.login(userID: u.id, pin: "902134") == .success(u))

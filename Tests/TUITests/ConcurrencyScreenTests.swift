@@ -23,7 +23,7 @@ struct ConcurrencyScreenTests {
     /// is logged in: what it writes is theirs.
     private func otherKiosk(_ d: Driver, name: String = "Other Focal Point") throws -> KingaStore {
         let other = try KingaStore(path: d.store.path, clock: pinned)
-        let u = try other.createUser(name: name, roles: [.supervisor], pin: "580214", createdBy: "t")
+        let u = try other.addTestUser(name: name, roles: [.supervisor], pin: "580214")
         try other.beginSession(userID: u.id)
         return other
     }
@@ -32,7 +32,7 @@ struct ConcurrencyScreenTests {
     func noteConflict() throws {
         let d = try Driver()
         let id = try openCase(d)
-        let before = try d.store.events(caseID: id).count
+        let before = try d.store.events(caseID: id, viewer: d.store.testViewer).count
         d.press(.char("a"))
         d.type("I called the school.")
         // Meanwhile, at another kiosk:
@@ -42,9 +42,9 @@ struct ConcurrencyScreenTests {
         #expect(d.contains("Other Focal Point"))
         #expect(d.contains("Visited the family today."))
         #expect(d.contains("I called the school."))            // mine is still on screen
-        #expect(try d.store.events(caseID: id).count == before + 1)   // only theirs so far
+        #expect(try d.store.events(caseID: id, viewer: d.store.testViewer).count == before + 1)   // only theirs so far
         d.press(.function(2))
-        let notes = try d.store.events(caseID: id).filter { $0.kind == .note }.map(\.summary)
+        let notes = try d.store.events(caseID: id, viewer: d.store.testViewer).filter { $0.kind == .note }.map(\.summary)
         #expect(notes == ["Visited the family today.", "I called the school."])
     }
 
@@ -62,9 +62,9 @@ struct ConcurrencyScreenTests {
                                                              chosen: .high, whyDifferent: ""))
         d.press(.function(2))
         #expect(d.contains("Other Supervisor"))
-        #expect(try d.store.caseRecord(id: id)?.risk == .high)        // theirs stands until I decide
+        #expect(try d.store.caseRecord(id: id, viewer: d.store.testViewer)?.risk == .high)        // theirs stands until I decide
         d.press(.function(2))
-        #expect(try d.store.events(caseID: id).filter { $0.kind == .assessment }.map(\.author) == ["Other Supervisor", "Test Focal Point"])
+        #expect(try d.store.events(caseID: id, viewer: d.store.testViewer).filter { $0.kind == .assessment }.map(\.author) == ["Other Supervisor", "Test Focal Point"])
     }
 
     @Test("the window that saved first shows another session's later change: on the next tick, and when it comes back to the top")
@@ -122,17 +122,18 @@ struct ConcurrencyScreenTests {
         d.type("First note.")
         d.press(.function(2))
         #expect(!d.contains("someone else changed"))
-        #expect(try d.store.events(caseID: id).filter { $0.kind == .note }.count == 1)
+        #expect(try d.store.events(caseID: id, viewer: d.store.testViewer).filter { $0.kind == .note }.count == 1)
         d.press(.char("a"))
         d.type("Second note.")
         d.press(.function(2))
-        #expect(try d.store.events(caseID: id).filter { $0.kind == .note }.count == 2)
+        #expect(try d.store.events(caseID: id, viewer: d.store.testViewer).filter { $0.kind == .note }.count == 2)
     }
 
     /// A second session of the same person on the same database file (another terminal, another SSH login).
     private func secondSession(_ a: Driver) throws -> App {
         let store = try KingaStore(path: a.store.path, clock: pinned)
         let user = try #require(try store.users().first)
+        try store.beginSession(userID: user.id)
         let app = App(store: store, profile: try Seeds.profile(id: "generic", seeds: seedsFolder), clock: pinned, demo: false, session: user)
         _ = app.render(width: 80, height: 24)
         return app

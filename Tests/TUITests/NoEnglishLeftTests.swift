@@ -126,7 +126,7 @@ struct NoEnglishLeftTests {
         try s.addNote(caseID: c.id, text: "Xyz")
         let closure = Closure(reason: .goalsMet, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Xyz")
         s.endSession()   // accounts are an administrator's work; with nobody logged in, the test makes one
-        let worker = try s.createUser(name: "Focal Fiksi", roles: [.focalPoint], pin: "731946", createdBy: "test")
+        let worker = try s.addTestUser(name: "Focal Fiksi", roles: [.focalPoint], pin: "731946")
         try s.beginSession(userID: me.id)
         try s.reassign(caseID: c.id, to: worker)
         // The case is the focal point's now: they work on it, the supervisor decides.
@@ -177,7 +177,7 @@ struct NoEnglishLeftTests {
         route("wizard", [.char("n"), .char("4"), .pageDown, .pageDown, .pageDown, .pageDown, .pageDown, .pageDown, .escape])
         for (n, id) in cases.enumerated() {
             route("case \(n)", [], start: CaseDetailScreen(caseID: id))
-            let events = try d.store.events(caseID: id)
+            let events = try d.store.events(caseID: id, viewer: d.store.testViewer)
             for i in events.indices {
                 d.app.apply(.home(then: CaseDetailScreen(caseID: id)))
                 d.press(.home)
@@ -196,9 +196,9 @@ struct NoEnglishLeftTests {
     static func printouts(_ d: Driver, cases: [UUID]) throws -> [(String, String)] {
         var out: [(String, String)] = []
         for id in cases {
-            let c = try #require(try d.store.caseRecord(id: id))
-            let doc = Printouts.caseSummary(c, progress: try? d.store.progress(caseID: id, deadlines: d.app.profile.deadlines),
-                                            referrals: try d.store.referrals(caseID: id, viewer: d.store.testViewer), events: try d.store.events(caseID: id),
+            let c = try #require(try d.store.caseRecord(id: id, viewer: d.store.testViewer))
+            let doc = Printouts.caseSummary(c, progress: try? d.store.progress(caseID: id, deadlines: d.app.profile.deadlines, viewer: d.store.testViewer),
+                                            referrals: try d.store.referrals(caseID: id, viewer: d.store.testViewer), events: try d.store.events(caseID: id, viewer: d.store.testViewer),
                                             profile: d.app.profile, today: pinned.today, timeZone: pinned.timeZone)
             out.append(("summary of \(c.number)", doc.plainText()))
             for r in try d.store.referrals(caseID: id, viewer: d.store.testViewer) {

@@ -81,10 +81,10 @@ struct OnePageTests {
         for lang in ["en", "id", "fr"] {
             d.app.setLanguage(Languages.shared.language(code: lang)!)
             for s in try d.store.casePage(after: nil, limit: 100, viewer: d.store.testViewer) {
-                let c = try #require(try d.store.caseRecord(id: s.id))
+                let c = try #require(try d.store.caseRecord(id: s.id, viewer: d.store.testViewer))
                 let doc = L10n.$current.withValue(Languages.shared.language(code: lang)!) {
-                    Printouts.caseSummary(c, progress: try? d.store.progress(caseID: s.id, deadlines: d.app.profile.deadlines),
-                                          referrals: (try? d.store.referrals(caseID: s.id, viewer: d.store.testViewer)) ?? [], events: (try? d.store.events(caseID: s.id)) ?? [],
+                    Printouts.caseSummary(c, progress: try? d.store.progress(caseID: s.id, deadlines: d.app.profile.deadlines, viewer: d.store.testViewer),
+                                          referrals: (try? d.store.referrals(caseID: s.id, viewer: d.store.testViewer)) ?? [], events: (try? d.store.events(caseID: s.id, viewer: d.store.testViewer)) ?? [],
                                           profile: d.app.profile, today: pinned.today, timeZone: pinned.timeZone)
                 }
                 let pdf = dir + "/\(lang)-\(c.number).pdf"
@@ -239,12 +239,12 @@ struct KioskLanguageTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try KingaStore(path: dir + "/k.sqlite", clock: pinned)
-        let user = try store.createUser(name: "Ms English", roles: [.focalPoint], pin: "482915", language: "en", createdBy: "t")
+        let user = try store.addTestUser(name: "Ms English", roles: [.focalPoint], pin: "482915", language: "en")
         let profile = try Seeds.profile(id: "generic", seeds: seedsFolder)
         let fr = try #require(Languages.shared.language(code: "fr"))
         let app = App(store: store, profile: profile, clock: pinned, demo: false, session: nil, language: fr)
         #expect(app.render(width: 80, height: 24).contains("Choisissez votre nom et tapez votre code PIN."))
-        app.signIn(user)
+        app.signIn(try #require(store.acting(user).actor))
         #expect(app.render(width: 80, height: 24).contains("What would you like to do?"))
         app.lock()
         #expect(app.render(width: 80, height: 24).contains("Kinga est verrouillé"))
@@ -294,7 +294,7 @@ struct TimelineDateTests {
         d.app.setLanguage(Languages.shared.language(code: "fr")!)
         // A case whose newest entries are from February (a long French month: "22 févr. 2026 09:00").
         let feb = try d.store.casePage(after: nil, limit: 100, viewer: d.store.testViewer).first { s in
-            ((try? d.store.events(caseID: s.id)) ?? []).suffix(8).contains { LocalDate($0.occurredAt, in: pinned.timeZone).month == 2 && LocalDate($0.occurredAt, in: pinned.timeZone).day >= 10 }
+            ((try? d.store.events(caseID: s.id, viewer: d.store.testViewer)) ?? []).suffix(8).contains { LocalDate($0.occurredAt, in: pinned.timeZone).month == 2 && LocalDate($0.occurredAt, in: pinned.timeZone).day >= 10 }
         }
         d.app.apply(.push(CaseDetailScreen(caseID: try #require(feb).id)))
         let rows = d.text.split(separator: "\n").map(String.init)

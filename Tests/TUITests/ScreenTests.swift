@@ -19,7 +19,8 @@ final class Driver {
         store = try KingaStore(path: path ?? dir + "/k.sqlite", clock: pinned)
         if seedDemo { try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!) }
         let profile = try Seeds.profile(id: profile, seeds: seedsFolder)
-        let user = try store.createUser(name: "Test Focal Point", roles: [.supervisor], pin: "902134", createdBy: "test")
+        let user = try store.addTestUser(name: "Test Focal Point", roles: [.supervisor], pin: "902134")
+        try store.beginSession(userID: user.id)   // the test's stand-in for the PIN
         app = App(store: store, profile: profile, clock: pinned, demo: demo, session: user)
         self.width = width
         self.height = height
@@ -314,7 +315,7 @@ struct ScreenTests {
         d.press(.ctrl("s"))
         #expect(d.contains("Note saved."))
         #expect(d.contains("Visited the family with"))
-        #expect(try d.store.events(caseID: d.store.casePage(after: nil, limit: 1, viewer: d.store.testViewer)[0].id).last?.body.contains("Second line?") == true)
+        #expect(try d.store.events(caseID: d.store.casePage(after: nil, limit: 1, viewer: d.store.testViewer)[0].id, viewer: d.store.testViewer).last?.body.contains("Second line?") == true)
     }
 
     @Test("help opens with ? or F1 where no text field has focus")

@@ -20,6 +20,7 @@ struct UnfinishedTests {
     private func restarted(_ d: Driver) throws -> App {
         let store = try KingaStore(path: d.store.path, clock: pinned)
         let user = try #require(try store.users().first)
+        try store.beginSession(userID: user.id)
         let app = App(store: store, profile: try Seeds.profile(id: "generic", seeds: seedsFolder), clock: pinned, demo: false, session: user)
         _ = app.render(width: 80, height: 24)
         return app
@@ -41,7 +42,7 @@ struct UnfinishedTests {
         #expect(screen.contains("is back"))
         for c in " asked for the girl." { again.handle(.key(.char(c))) }
         press(again, .function(2))
-        #expect(try again.store.events(caseID: id).contains { $0.summary.contains("asked for the girl.") })
+        #expect(try again.store.events(caseID: id, viewer: again.store.testViewer).contains { $0.summary.contains("asked for the girl.") })
         #expect(try again.store.unfinished(place: "note", caseID: id) == nil)
     }
 
