@@ -1,7 +1,7 @@
 import Foundation
 import I18n
 import Model
-import Storage
+@testable import Storage
 import Testing
 @testable import TUI
 
