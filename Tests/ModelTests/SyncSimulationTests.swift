@@ -42,6 +42,8 @@ private struct District {
     /// (kiosk:seq:field) → what the merge decided.
     var outcomes: [String: SyncMerge.FieldOutcome] = [:]
     var problems: [String] = []
+    /// How often each rule was reached (conflict kinds, duplicates acknowledged, merges of different columns).
+    var reached: [String: Int] = [:]
 
     var kiosks: [Kiosk]
     var recordCounter = 0
@@ -141,6 +143,7 @@ private struct District {
             return PushReply(acceptedThrough: last, applied: [], duplicates: [], serverSeq: log.count, conflicts: [], refusal: refusal)
         case .success(let p): plan = p
         }
+        reached["duplicate", default: 0] += plan.duplicates.count
         var opened: [SyncConflict] = []
         for change in plan.apply {
             opened += apply(change, from: k)
@@ -170,7 +173,13 @@ private struct District {
         }
         if let row = effect.row, let id = effect.patch?.id { rows[id] = row }
         if let r = effect.insert { records[r.id] = r }
+        if effect.mergedWithOthers { reached["merged", default: 0] += 1 }
+        if !effect.resolved.isEmpty { reached["resolved", default: 0] += 1 }
         for c in effect.opened {
+            // A review in the other order: this change edited other columns while the status had changed.
+            let otherOrder = c.kind == .review && c.incoming == c.base && !change.body.isResolution
+            reached[c.kind.rawValue + (otherOrder ? " (other order)" : ""), default: 0] += 1
+            if change.body.isResolution { reached["second decision", default: 0] += 1 }
             conflicts[c.id] = c
             open.insert(c.id)
         }
@@ -219,24 +228,53 @@ private struct District {
     }
 }
 
+private extension SyncBody {
+    var isResolution: Bool { if case .resolution = self { return true } else { return false } }
+}
+
+/// Turns a list of numbers into the district's operations: the same mapping for the property test and for the
+/// coverage check.
+private func run(_ ops: [Int], choice: Int) -> (District, settled: Bool) {
+    var d = District()
+    for k in d.kiosks.indices { d.pull(k, limit: Int.max) }
+    for n in ops {
+        let k = n % 3, a = n / 3, kind = a % 10, b = a / 10
+        switch kind {
+        case 0...4: d.edit(k, row: b % 3, field: b / 3 % 5, value: b / 15 % 4, second: b / 60 % 3 == 0 ? b / 180 % 5 : nil)
+        case 5: d.record(k, variant: b % 6)
+        case 6, 7: d.push(k, loseReply: b % 3 == 0)
+        default: d.pull(k, limit: b % 4 == 0 ? Int.max : 1 + b % 3)
+        }
+    }
+    let settled = d.settle(choice: choice)
+    return (d, settled)
+}
+
 @Suite("District link: a server and three kiosks in memory (swift-property-based)")
 struct SyncSimulationTests {
+    @Test("the simulation reaches every rule: value, review and record conflicts, races both ways, duplicates, merges, two supervisors")
+    func coverage() {
+        var seed: UInt64 = 0x2026_0018
+        var reached: [String: Int] = [:]
+        for round in 0..<120 {
+            let ops = (0..<60).map { _ in
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                return Int(seed >> 33) % 1_000_001
+            }
+            let (d, settled) = run(ops, choice: round)
+            #expect(settled && d.problems.isEmpty)
+            reached.merge(d.reached, uniquingKeysWith: +)
+        }
+        for rule in ["value", "review", "review (other order)", "record", "duplicate", "merged", "resolved", "second decision"] {
+            #expect(reached[rule, default: 0] > 0, "never reached: \(rule) in \(reached)")
+        }
+    }
+
     @Test("random edits, pushes, lost replies and pulls: nothing lost, nothing twice, every disagreement a conflict, all converge")
     func districtConverges() async {
         let ops = Gen.int(in: 0...1_000_000).array(of: 10...70)
         await propertyCheck(count: 150, input: ops, Gen.int(in: 0...1000)) { ops, choice in
-            var d = District()
-            for k in d.kiosks.indices { d.pull(k, limit: Int.max) }
-            for n in ops {
-                let k = n % 3, a = n / 3, kind = a % 10, b = a / 10
-                switch kind {
-                case 0...4: d.edit(k, row: b % 3, field: b / 3 % 5, value: b / 15 % 4, second: b / 60 % 3 == 0 ? b / 180 % 5 : nil)
-                case 5: d.record(k, variant: b % 6)
-                case 6, 7: d.push(k, loseReply: b % 3 == 0)
-                default: d.pull(k, limit: b % 4 == 0 ? Int.max : 1 + b % 3)
-                }
-            }
-            let settled = d.settle(choice: choice)
+            let (d, settled) = run(ops, choice: choice)
             #expect(settled, "the district did not settle")
             #expect(d.problems.isEmpty, "\(d.problems.prefix(5))")
             // Nothing applied twice, and every change every kiosk made was applied once.

@@ -1,4 +1,5 @@
 import Foundation
+import PropertyBased
 import Testing
 @testable import Model
 
@@ -193,5 +194,51 @@ struct CaseNumberKioskTests {
         #expect(SyncFixture.json(k) == #"{"kiosk":"K07","serial":42,"year":2026}"#)
         #expect(try JSONDecoder().decode(CaseNumber.self, from: Data(SyncFixture.json(k).utf8)) == k)
         #expect((try? JSONDecoder().decode(CaseNumber.self, from: Data(#"{"year":2026,"serial":42,"kiosk":"nope"}"#.utf8))) == nil)
+    }
+}
+
+@Suite("District link: hostile input never traps (swift-property-based)")
+struct SyncHostileInputTests {
+    /// A valid push as JSON text, to damage.
+    static let valid: String = {
+        let p = SyncFixture.push(from: 3, [.patch(SyncFixture.patch(["risk_level": (.string("low"), .string("high")), "concerns": (.list([]), .list([.string("neglect")]))])),
+                                           .record(SyncRecord(kind: .auditRow, id: SyncFixture.caseID, caseID: nil, payload: ["seq": .int(4)]))])
+        return SyncFixture.json(p)
+    }()
+
+    @Test("damaged pushes are refused with a reason or read whole; what is read passes validation")
+    func damagedPushes() async {
+        let pieces = ["{", "}", "[", "]", "\"", ",", ":", "null", "true", "-1", "1e999", "0", "\\u0000", "\u{1B}[2J", "ليلى", "[[[[[[", "\"old\""]
+        await propertyCheck(count: 400, input: Gen.int(in: 0...10_000).array(of: 1...6), Gen<String?>.element(of: pieces).map { $0 ?? "" }) { cuts, piece in
+            var text = Array(Self.valid)
+            for c in cuts where !text.isEmpty {
+                let at = c % text.count
+                if c % 2 == 0 { text.remove(at: at) } else { text.insert(contentsOf: piece, at: at) }
+            }
+            switch SyncValidation.decodePush(Data(String(text).utf8)) {
+            case .success(let push): #expect(SyncValidation.validate(push) == nil)
+            case .failure(let refusal): #expect(!refusal.message.isEmpty)
+            }
+        }
+    }
+
+    @Test("any text is refused as a push, kindly")
+    func anyTextIsRefused() async {
+        await propertyCheck(count: 300, input: anyText) { text in
+            if case .success = SyncValidation.decodePush(Data(text.utf8)) { Issue.record("accepted \(text)") }
+        }
+    }
+
+    @Test("a pull reply out of the server's order is refused before anything is applied")
+    func pullOrder() {
+        let request = PullRequest(kioskCode: SyncFixture.k07, after: 10, limit: 2)
+        func change(_ seq: Int) -> ServerChange {
+            ServerChange(serverSeq: seq, kiosk: SyncFixture.k12, kioskSeq: 1, actor: "a", patch: nil, record: nil, opened: [], resolved: [])
+        }
+        #expect(SyncValidation.validate(PullReply(changes: [change(11), change(14)], more: false, serverSeq: 14), for: request) == nil)
+        #expect(SyncValidation.validate(PullReply(changes: [change(12), change(12)], more: false, serverSeq: 14), for: request)?.reason == .outOfOrder)
+        #expect(SyncValidation.validate(PullReply(changes: [change(9)], more: false, serverSeq: 14), for: request)?.reason == .outOfOrder)
+        #expect(SyncValidation.validate(PullReply(changes: [change(11), change(12), change(13)], more: true, serverSeq: 14), for: request)?.reason == .oversized)
+        #expect(SyncValidation.validate(PullReply(format: 2, changes: [], more: false, serverSeq: 14), for: request)?.reason == .unsupportedFormat)
     }
 }

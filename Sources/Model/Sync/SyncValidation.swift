@@ -44,6 +44,25 @@ public enum SyncValidation {
         return .success(pull)
     }
 
+    /// Checks a pull reply on the kiosk before anything of it is applied: the format, and changes in strictly
+    /// increasing `server_seq`, all after the request's `after`, at most the request's limit.
+    /// - Returns: nil when it may be applied in order, else `.unsupportedFormat`, `.oversized` or `.outOfOrder`
+    ///   (the kiosk then keeps its cursor and tries again later).
+    public static func validate(_ reply: PullReply, for request: PullRequest) -> SyncRefusal? {
+        guard reply.format == SyncFormat.version else { return unsupported(reply.format) }
+        guard reply.changes.count <= request.limit else {
+            return SyncRefusal(.oversized, "The server sent \(reply.changes.count) changes; \(request.limit) were asked for.")
+        }
+        var last = request.after
+        for change in reply.changes {
+            guard change.serverSeq > last else {
+                return SyncRefusal(.outOfOrder, "The server's change \(change.serverSeq) came after \(last): the pull is not in the server's order.")
+            }
+            last = change.serverSeq
+        }
+        return nil
+    }
+
     /// Validates a decoded push: format version, number of changes, numbering (`from_seq`, `from_seq`+1, …),
     /// names, actors and the size of every value.
     /// - Returns: nil when the push may go on to `SyncSequencing.plan`, else the first refusal found.
