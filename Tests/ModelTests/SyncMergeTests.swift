@@ -189,3 +189,43 @@ struct SyncMergeTests {
         #expect(box.entries.isEmpty && box.nextSeq == 3)
     }
 }
+
+@Suite("District link: case numbers unique in the district, deadline inputs while conflicts wait")
+struct SyncDistrictTests {
+    @Test("a number given before enrolment is kept unique in the district by its kiosk's code")
+    func districtKeys() {
+        let k07 = SyncFixture.k07, k12 = SyncFixture.k12
+        let before = CaseNumber(year: 2026, serial: 42)
+        #expect(before.districtKey(origin: k07) == CaseNumber("KG-2026-K07-0042"))
+        #expect(before.districtKey(origin: k07) != before.districtKey(origin: k12))
+        let after = CaseNumber(year: 2026, kiosk: k07, serial: 43)
+        #expect(after.districtKey(origin: k12) == after)
+        #expect(before.description == "KG-2026-0042")
+    }
+
+    @Test("deadline inputs come from the more protective side as Model's types, and drive the real deadlines")
+    func deadlineInputs() {
+        let id = SyncFixture.caseID
+        let values: [String: SyncValue] = ["risk_level": .string("low"), "urgent": .bool(false), "next_follow_up": .string("2026-03-20"),
+                                           "status": .string("closed")]
+        func conflict(_ f: String, _ incoming: SyncValue, seq: Int) -> SyncConflict {
+            SyncConflict(id: ConflictID(kiosk: SyncFixture.k07, kioskSeq: seq, field: f), kind: f == "status" ? .review : .value,
+                         entity: .caseRecord, rowID: id, field: f, base: .null, current: values[f] ?? .null, incoming: incoming, actor: "a")
+        }
+        let quiet = SyncProtection.deadlineInputs(values, caseID: id, openConflicts: [])
+        #expect(quiet.risk == .low && !quiet.urgent && quiet.nextFollowUp == LocalDate(year: 2026, month: 3, day: 20) && quiet.status == .closed)
+        let open = [conflict("risk_level", .string("high"), seq: 1), conflict("urgent", .bool(true), seq: 2),
+                    conflict("next_follow_up", .string("2026-03-09"), seq: 3), conflict("status", .string("open"), seq: 4)]
+        let d = SyncProtection.deadlineInputs(values, caseID: id, openConflicts: open)
+        #expect(d.risk == .high && d.urgent && d.nextFollowUp == LocalDate(year: 2026, month: 3, day: 9) && d.status == .open)
+        #expect(ClosureApproval.isRequired(risk: d.risk, urgent: d.urgent))
+        let t0 = Date(timeIntervalSince1970: 0)
+        let facts = CaseFacts(status: d.status ?? .open, registeredAt: t0, risk: d.risk, urgent: d.urgent, assessed: true, hasPlan: false,
+                              referrals: [], reopened: false, firstActionAt: nil)
+        #expect(Workflow.firstActionDue(facts, deadlines: .standard) == t0.addingTimeInterval(24 * 3600))
+        // Values of the wrong type read as absent.
+        let odd = SyncProtection.deadlineInputs(["risk_level": .int(3), "urgent": .string("yes"), "next_follow_up": .string("soon")],
+                                                caseID: id, openConflicts: [])
+        #expect(odd.risk == nil && !odd.urgent && odd.nextFollowUp == nil && odd.status == nil)
+    }
+}

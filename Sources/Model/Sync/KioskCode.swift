@@ -25,8 +25,10 @@ public struct KioskCode: RawRepresentable, Hashable, Comparable, Codable, Sendab
     /// Same as `init?(rawValue:)`.
     public init?(_ text: String) { self.init(rawValue: text) }
 
+    /// The code as text.
     public var description: String { rawValue }
 
+    /// Alphabetical order of the codes.
     public static func < (a: KioskCode, b: KioskCode) -> Bool { a.rawValue < b.rawValue }
 
     /// Decodes a JSON string; a string that is not shaped like a kiosk code is a decoding error (never a trap).

@@ -20,6 +20,7 @@ public struct KioskOutbox: Codable, Hashable, Sendable {
         public var change: SyncChange
         /// The server's sequence number after the push that acknowledged it; nil until acknowledged.
         public var acknowledgedAt: Int?
+        /// Memberwise: each argument sets the property of the same name.
         public init(change: SyncChange, acknowledgedAt: Int? = nil) {
             self.change = change
             self.acknowledgedAt = acknowledgedAt
@@ -32,6 +33,7 @@ public struct KioskOutbox: Codable, Hashable, Sendable {
     /// The number the next change gets (1 for a new kiosk).
     public private(set) var nextSeq: Int
 
+    /// Memberwise: each argument sets the property of the same name.
     public init(kiosk: KioskCode, entries: [Entry] = [], nextSeq: Int = 1) {
         self.kiosk = kiosk
         self.entries = entries

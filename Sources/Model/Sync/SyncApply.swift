@@ -15,6 +15,7 @@ public enum SyncApply {
         /// For a resolution: whether that conflict is still open.
         public var conflictIsOpen: Bool
 
+        /// Memberwise: each argument sets the property of the same name.
         public init(row: SyncRow = .empty, storedRecord: SyncRecord? = nil, conflict: SyncConflict? = nil, conflictIsOpen: Bool = false) {
             self.row = row
             self.storedRecord = storedRecord

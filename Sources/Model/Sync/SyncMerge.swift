@@ -40,6 +40,7 @@ public struct SyncConflict: Codable, Hashable, Sendable, Identifiable {
     /// Who made the incoming change.
     public var actor: String
 
+    /// Memberwise: each argument sets the property of the same name.
     public init(id: ConflictID, kind: ConflictKind, entity: SyncEntity?, recordKind: SyncRecordKind? = nil, rowID: UUID,
                 field: String, base: SyncValue, current: SyncValue, incoming: SyncValue, racing: [String] = [],
                 incomingRecord: SyncRecord? = nil, actor: String) {
@@ -82,6 +83,7 @@ public struct SyncRow: Codable, Hashable, Sendable {
     /// Column → its value before its last change (the base of a status race, see `SyncMerge`).
     public var before: [String: SyncValue]
 
+    /// Memberwise: each argument sets the property of the same name.
     public init(version: Int = 0, values: [String: SyncValue] = [:], changedAt: [String: Int] = [:],
                 changedBy: [String: KioskCode] = [:], before: [String: SyncValue] = [:]) {
         self.version = version
@@ -122,6 +124,7 @@ public struct ChangeOrigin: Hashable, Sendable {
     public var kiosk: KioskCode
     public var kioskSeq: Int
     public var actor: String
+    /// Memberwise: each argument sets the property of the same name.
     public init(kiosk: KioskCode, kioskSeq: Int, actor: String) {
         self.kiosk = kiosk
         self.kioskSeq = kioskSeq
@@ -153,7 +156,7 @@ public enum SyncMerge {
     /// The columns whose change is a status change, per kind of row: `status` of a case (closure, reopening,
     /// transfer, duplicate). A referral's status follows the provider's answer and merges like any column.
     public static func reviewFields(_ entity: SyncEntity) -> Set<String> {
-        entity == .caseRecord ? ["status"] : []
+        entity == .caseRecord ? [SyncColumn.status] : []
     }
 
     /// What the three-way merge decides for one column.

@@ -19,8 +19,8 @@ public enum SyncProtection {
     /// Columns whose effective value follows the more protective side, per kind of row.
     public static func protectiveFields(_ entity: SyncEntity) -> Set<String> {
         switch entity {
-        case .caseRecord: return ["risk_level", "urgent", "next_follow_up", "status"]
-        case .referral: return ["urgent"]
+        case .caseRecord: return [SyncColumn.riskLevel, SyncColumn.urgent, SyncColumn.nextFollowUp, SyncColumn.status]
+        case .referral: return [SyncColumn.urgent]
         case .provider, .user: return []
         }
     }
@@ -53,22 +53,58 @@ public enum SyncProtection {
     /// How protective a value is: higher is more protective.
     static func rank(_ entity: SyncEntity, _ field: String, _ v: SyncValue) -> Int {
         switch (field, v) {
-        case ("risk_level", .null): return 5
-        case ("risk_level", .string(let s)):
+        case (SyncColumn.riskLevel, .null): return 5
+        case (SyncColumn.riskLevel, .string(let s)):
             switch RiskLevel(rawValue: s) {
             case .high: return 6
             case .medium: return 4
             case .low: return 2
             case nil: return 0
             }
-        case ("urgent", .bool(let b)): return b ? 1 : 0
-        case ("next_follow_up", .string(let s)):
+        case (SyncColumn.urgent, .bool(let b)): return b ? 1 : 0
+        case (SyncColumn.nextFollowUp, .string(let s)):
             // An earlier day is more protective: rank by minus the day number.
             guard let d = try? LocalDate.parse(s) else { return Int.min }
             return -d.daysSinceEpoch
-        case ("next_follow_up", _): return Int.min + 1
-        case ("status", .string(let s)): return CaseStatus(rawValue: s) == .open ? 1 : 0
+        case (SyncColumn.nextFollowUp, _): return Int.min + 1
+        case (SyncColumn.status, .string(let s)): return CaseStatus(rawValue: s) == .open ? 1 : 0
         default: return 0
         }
+    }
+}
+
+/// Column names the shared rules read, spelled as the kiosk's tables spell them (Sources/Storage/Schema.swift)
+/// and as a field patch carries them. Storage and the server use these when they build or read patches.
+public enum SyncColumn {
+    /// `case_record.status`, `referral.status`: a `CaseStatus` or `ReferralStatus` raw value.
+    public static let status = "status"
+    /// `case_record.risk_level`: a `RiskLevel` raw value, or null when not assessed.
+    public static let riskLevel = "risk_level"
+    /// `case_record.urgent`, `referral.urgent`: a boolean on the wire (0/1 in SQLite).
+    public static let urgent = "urgent"
+    /// `case_record.next_follow_up`: a `LocalDate` as `YYYY-MM-DD`, or null.
+    public static let nextFollowUp = "next_follow_up"
+}
+
+extension SyncProtection {
+    /// What the deadline rules (`Workflow.firstActionDue`, `Workflow.nextFollowUp`, `ClosureApproval`) take from
+    /// a case, read from its effective values (`effective(_:entity:rowID:openConflicts:)`) as Model's types.
+    public struct DeadlineInputs: Hashable, Sendable {
+        public var risk: RiskLevel?
+        public var urgent: Bool
+        public var nextFollowUp: LocalDate?
+        public var status: CaseStatus?
+    }
+
+    /// The deadline inputs of a case while `openConflicts` wait: each the more protective side's value.
+    /// A value that is not of its column's type reads as absent (nil, or not urgent), never a trap.
+    public static func deadlineInputs(_ values: [String: SyncValue], caseID: UUID, openConflicts: [SyncConflict]) -> DeadlineInputs {
+        let v = effective(values, entity: .caseRecord, rowID: caseID, openConflicts: openConflicts)
+        let urgent: Bool
+        if case .bool(let b)? = v[SyncColumn.urgent] { urgent = b } else { urgent = false }
+        return DeadlineInputs(risk: v[SyncColumn.riskLevel]?.stringValue.flatMap(RiskLevel.init(rawValue:)),
+                              urgent: urgent,
+                              nextFollowUp: v[SyncColumn.nextFollowUp]?.stringValue.flatMap { try? LocalDate.parse($0) },
+                              status: v[SyncColumn.status]?.stringValue.flatMap(CaseStatus.init(rawValue:)))
     }
 }

@@ -58,6 +58,7 @@ public enum SyncRecordKind: String, Codable, CaseIterable, Sendable {
 public struct FieldChange: Codable, Hashable, Sendable {
     public var old: SyncValue
     public var new: SyncValue
+    /// Memberwise: each argument sets the property of the same name.
     public init(old: SyncValue, new: SyncValue) {
         self.old = old
         self.new = new
@@ -79,6 +80,7 @@ public struct FieldPatch: Codable, Hashable, Sendable {
     /// Column name → old and new value.
     public var fields: [String: FieldChange]
 
+    /// Memberwise: each argument sets the property of the same name.
     public init(entity: SyncEntity, id: UUID, baseVersion: Int, fields: [String: FieldChange]) {
         self.entity = entity
         self.id = id
@@ -105,6 +107,7 @@ public struct SyncRecord: Codable, Hashable, Sendable {
     /// Column name → value.
     public var payload: [String: SyncValue]
 
+    /// Memberwise: each argument sets the property of the same name.
     public init(kind: SyncRecordKind, id: UUID, caseID: UUID?, payload: [String: SyncValue]) {
         self.kind = kind
         self.id = id
@@ -127,6 +130,7 @@ public struct ConflictID: Codable, Hashable, Comparable, Sendable, CustomStringC
     public var kioskSeq: Int
     public var field: String
 
+    /// Memberwise: each argument sets the property of the same name.
     public init(kiosk: KioskCode, kioskSeq: Int, field: String) {
         self.kiosk = kiosk
         self.kioskSeq = kioskSeq
@@ -136,6 +140,7 @@ public struct ConflictID: Codable, Hashable, Comparable, Sendable, CustomStringC
     /// `K07:42:risk_level`.
     public var description: String { "\(kiosk):\(kioskSeq):\(field)" }
 
+    /// Orders by the fields in the order they are declared (a stable order for lists and tests).
     public static func < (a: ConflictID, b: ConflictID) -> Bool {
         (a.kiosk.rawValue, a.kioskSeq, a.field) < (b.kiosk.rawValue, b.kioskSeq, b.field)
     }
@@ -155,6 +160,7 @@ public struct ConflictResolution: Codable, Hashable, Sendable {
     /// Why, in the supervisor's words (shown on the timeline).
     public var note: String
 
+    /// Memberwise: each argument sets the property of the same name.
     public init(conflict: ConflictID, value: SyncValue, note: String) {
         self.conflict = conflict
         self.value = value
@@ -182,6 +188,7 @@ public struct SyncChange: Codable, Hashable, Sendable {
     public var madeAt: String?
     public var body: SyncBody
 
+    /// Memberwise: each argument sets the property of the same name.
     public init(kioskSeq: Int, actor: String, madeAt: String? = nil, body: SyncBody) {
         self.kioskSeq = kioskSeq
         self.actor = actor
@@ -238,6 +245,7 @@ public struct PushRequest: Codable, Hashable, Sendable {
     public var fromSeq: Int
     public var changes: [SyncChange]
 
+    /// Memberwise: each argument sets the property of the same name.
     public init(format: Int = SyncFormat.version, kioskCode: KioskCode, fromSeq: Int, changes: [SyncChange]) {
         self.format = format
         self.kioskCode = kioskCode
@@ -280,6 +288,7 @@ public struct SyncRefusal: Codable, Hashable, Sendable, Error {
     /// The kiosk sequence number at fault, when one is.
     public var kioskSeq: Int?
 
+    /// Memberwise: each argument sets the property of the same name.
     public init(_ reason: Reason, _ message: String, kioskSeq: Int? = nil) {
         self.reason = reason
         self.message = message
@@ -313,6 +322,7 @@ public struct PushReply: Codable, Hashable, Sendable {
     public var conflicts: [SyncConflict]
     public var refusal: SyncRefusal?
 
+    /// Memberwise: each argument sets the property of the same name.
     public init(format: Int = SyncFormat.version, acceptedThrough: Int, applied: [Int], duplicates: [Int], serverSeq: Int,
                 conflicts: [SyncConflict], refusal: SyncRefusal?) {
         self.format = format
@@ -341,6 +351,7 @@ public struct PullRequest: Codable, Hashable, Sendable {
     /// Most changes wanted (at most `SyncLimits.maxChangesPerPull`).
     public var limit: Int
 
+    /// Memberwise: each argument sets the property of the same name.
     public init(format: Int = SyncFormat.version, kioskCode: KioskCode, after: Int, limit: Int = SyncLimits.maxChangesPerPull) {
         self.format = format
         self.kioskCode = kioskCode
@@ -368,6 +379,7 @@ public struct ServerChange: Codable, Hashable, Sendable {
     public var opened: [SyncConflict]
     public var resolved: [ConflictID]
 
+    /// Memberwise: each argument sets the property of the same name.
     public init(serverSeq: Int, kiosk: KioskCode, kioskSeq: Int, actor: String, patch: FieldPatch?, record: SyncRecord?,
                 opened: [SyncConflict], resolved: [ConflictID]) {
         self.serverSeq = serverSeq
@@ -399,6 +411,7 @@ public struct PullReply: Codable, Hashable, Sendable {
     public var serverSeq: Int
     public var refusal: SyncRefusal?
 
+    /// Memberwise: each argument sets the property of the same name.
     public init(format: Int = SyncFormat.version, changes: [ServerChange], more: Bool, serverSeq: Int, refusal: SyncRefusal? = nil) {
         self.format = format
         self.changes = changes
