@@ -47,6 +47,8 @@ private struct District {
 
     var kiosks: [Kiosk]
     var recordCounter = 0
+    /// Send pull replies and push replies through JSON (the property test does; the coverage count need not).
+    var wire = true
 
     init() {
         kiosks = ["K01", "K02", "K03"].map { Kiosk(outbox: KioskOutbox(kiosk: KioskCode($0)!)) }
@@ -103,21 +105,40 @@ private struct District {
     /// One push; the reply may be lost (the kiosk then sends the same push again later).
     mutating func push(_ k: Int, loseReply: Bool) {
         guard let request = kiosks[k].outbox.nextPush(limit: 3) else { return }
-        let reply = receive(request)
-        if !loseReply { kiosks[k].outbox.acknowledge(reply) }
+        let sent = receive(request)
+        guard !loseReply else { return }
+        guard let reply = wire ? try? JSONDecoder().decode(PushReply.self, from: (try? JSONEncoder().encode(sent)) ?? Data()) : sent,
+              reply == sent else {
+            problems.append("push reply did not survive the wire")
+            return
+        }
+        kiosks[k].outbox.acknowledge(reply)
     }
 
+    /// One pull, through the wire: the request and the reply are encoded and decoded, and the reply is checked
+    /// before anything of it is applied.
     mutating func pull(_ k: Int, limit: Int) {
         var kiosk = kiosks[k]
-        let page = log.filter { $0.serverSeq > kiosk.cursor }.prefix(limit)
-        for change in page {
+        let request = PullRequest(kioskCode: kiosk.outbox.kiosk, after: kiosk.cursor, limit: min(limit, SyncLimits.maxChangesPerPull))
+        guard case .success(let asked) = SyncValidation.decodePull((try? JSONEncoder().encode(request)) ?? Data()) else {
+            problems.append("pull request refused")
+            return
+        }
+        let waiting = log.filter { $0.serverSeq > asked.after }
+        let sent = PullReply(changes: Array(waiting.prefix(asked.limit)), more: waiting.count > asked.limit, serverSeq: log.count)
+        guard let reply = wire ? try? JSONDecoder().decode(PullReply.self, from: (try? JSONEncoder().encode(sent)) ?? Data()) : sent,
+              reply == sent, SyncValidation.validate(reply, for: asked) == nil else {
+            problems.append("pull reply did not survive the wire")
+            return
+        }
+        for change in reply.changes {
             if let p = change.patch { kiosk.shadow[p.id] = KioskOutbox.applyPulled(p, to: kiosk.shadow[p.id] ?? .empty) }
             if let r = change.record { kiosk.records[r.id] = r }
             for c in change.opened { kiosk.conflicts[c.id] = c }
             for id in change.resolved { kiosk.conflicts[id] = nil }
             kiosk.cursor = change.serverSeq
         }
-        if page.count < limit { kiosk.cursor = max(kiosk.cursor, log.count) }
+        if !reply.more { kiosk.cursor = max(kiosk.cursor, reply.serverSeq) }
         kiosk.outbox.pulled(through: kiosk.cursor)
         kiosks[k] = kiosk
     }
@@ -234,8 +255,9 @@ private extension SyncBody {
 
 /// Turns a list of numbers into the district's operations: the same mapping for the property test and for the
 /// coverage check.
-private func run(_ ops: [Int], choice: Int) -> (District, settled: Bool) {
+private func run(_ ops: [Int], choice: Int, wire: Bool = true) -> (District, settled: Bool) {
     var d = District()
+    d.wire = wire
     for k in d.kiosks.indices { d.pull(k, limit: Int.max) }
     for n in ops {
         let k = n % 3, a = n / 3, kind = a % 10, b = a / 10
@@ -261,7 +283,7 @@ struct SyncSimulationTests {
                 seed = seed &* 6364136223846793005 &+ 1442695040888963407
                 return Int(seed >> 33) % 1_000_001
             }
-            let (d, settled) = run(ops, choice: round)
+            let (d, settled) = run(ops, choice: round, wire: false)
             #expect(settled && d.problems.isEmpty)
             reached.merge(d.reached, uniquingKeysWith: +)
         }
