@@ -80,6 +80,18 @@ struct SyncMergeTests {
         #expect(edit.conflicts.count == 1 && edit.conflicts[0].kind == .review && edit.conflicts[0].field == "status"
                 && edit.conflicts[0].incoming == .string("open") && edit.conflicts[0].current == .string("closed")
                 && edit.conflicts[0].racing == ["risk_level"])
+        // The same kiosk edits again from the same old base: merged, no second review of the same closure.
+        let again = SyncMerge.mergePatch(F.patch(["urgent": (.bool(false), .bool(true))], base: 2), into: edit.row,
+                                         origin: ChangeOrigin(kiosk: F.k07, kioskSeq: 6, actor: "amina"))
+        #expect(again.conflicts.isEmpty && again.row["urgent"] == .bool(true))
+        // Another kiosk that had not seen the closure gets its own review.
+        let k03 = ChangeOrigin(kiosk: KioskCode("K03")!, kioskSeq: 1, actor: "budi")
+        #expect(SyncMerge.mergePatch(F.patch(["caregiver": (.string("Ibu Sari"), .string("Pak Budi"))], base: 2), into: again.row,
+                                     origin: k03).conflicts.map(\.kind) == [.review])
+        // A review note alone is a row change to store.
+        let noted = SyncApply.apply(SyncChange(kioskSeq: 5, actor: "amina", body: .patch(F.patch(["risk_level": (.string("low"), .string("high"))], base: 2))),
+                                    from: F.k07, context: .init(row: closed))
+        #expect(noted.rowID == F.caseID && noted.row?.reviewed["status"] == [F.k07])
         // Both closed it: nothing to decide.
         let both = SyncMerge.mergePatch(F.patch(["status": (.string("open"), .string("closed"))], base: 2), into: closed, origin: k07)
         #expect(both.conflicts.isEmpty && both.outcomes["status"] == .same)

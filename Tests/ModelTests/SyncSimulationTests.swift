@@ -192,7 +192,7 @@ private struct District {
             let kept = effect.insert == r || records[r.id] == r || effect.opened.contains { $0.incomingRecord == r }
             if !kept { problems.append("record \(r.id) lost") }
         }
-        if let row = effect.row, let id = effect.patch?.id { rows[id] = row }
+        if let row = effect.row, let id = effect.rowID { rows[id] = row }
         if let r = effect.insert { records[r.id] = r }
         if effect.mergedWithOthers { reached["merged", default: 0] += 1 }
         if !effect.resolved.isEmpty { reached["resolved", default: 0] += 1 }

@@ -26,8 +26,10 @@ public enum SyncApply {
 
     /// What to store for one change.
     public struct Effect: Hashable, Sendable {
-        /// The row to store (its entity and id are the patch's or the conflict's), or nil when no row changes.
+        /// The row to store, or nil when no row changes.
         public var row: SyncRow?
+        /// The id of that row (the patch's or the conflict's row).
+        public var rowID: UUID?
         /// The record to insert, or nil.
         public var insert: SyncRecord?
         /// What kiosks pull: the applied patch, the record, the conflicts opened and settled.
@@ -51,11 +53,12 @@ public enum SyncApply {
     ///   cannot have seen such a conflict; it is logged, not refused, so the kiosk's outbox never blocks).
     public static func apply(_ change: SyncChange, from kiosk: KioskCode, context: Context) -> Effect {
         let origin = ChangeOrigin(kiosk: kiosk, kioskSeq: change.kioskSeq, actor: change.actor)
-        var e = Effect(row: nil, insert: nil, patch: nil, opened: [], resolved: [], outcomes: [:], mergedWithOthers: false)
+        var e = Effect(row: nil, rowID: nil, insert: nil, patch: nil, opened: [], resolved: [], outcomes: [:], mergedWithOthers: false)
         switch change.body {
         case .patch(let p):
             let m = SyncMerge.mergePatch(p, into: context.row, origin: origin)
-            e.row = m.applied == nil ? nil : m.row
+            e.row = m.row == context.row ? nil : m.row
+            e.rowID = p.id
             e.patch = m.applied
             e.opened = m.conflicts
             e.outcomes = m.outcomes
@@ -70,6 +73,7 @@ public enum SyncApply {
             guard let conflict = context.conflict else { return e }
             let m = SyncMerge.resolve(r, of: conflict, isOpen: context.conflictIsOpen, row: context.row, origin: origin)
             e.row = m.applied == nil ? nil : m.row
+            e.rowID = conflict.rowID
             e.patch = m.applied
             e.opened = m.conflicts
             e.resolved = m.closes ? [conflict.id] : []

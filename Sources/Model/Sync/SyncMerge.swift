@@ -82,15 +82,19 @@ public struct SyncRow: Codable, Hashable, Sendable {
     public var changedBy: [String: KioskCode]
     /// Column → its value before its last change (the base of a status race, see `SyncMerge`).
     public var before: [String: SyncValue]
+    /// Column → the kiosks already sent to review for editing the row while that column's last change was
+    /// unseen by them: one review per kiosk and status change, however many edits the kiosk made meanwhile.
+    public var reviewed: [String: Set<KioskCode>]
 
     /// Memberwise: each argument sets the property of the same name.
     public init(version: Int = 0, values: [String: SyncValue] = [:], changedAt: [String: Int] = [:],
-                changedBy: [String: KioskCode] = [:], before: [String: SyncValue] = [:]) {
+                changedBy: [String: KioskCode] = [:], before: [String: SyncValue] = [:], reviewed: [String: Set<KioskCode>] = [:]) {
         self.version = version
         self.values = values
         self.changedAt = changedAt
         self.changedBy = changedBy
         self.before = before
+        self.reviewed = reviewed
     }
 
     /// A row not created yet.
@@ -111,6 +115,7 @@ public struct SyncRow: Codable, Hashable, Sendable {
         for (f, v) in changed {
             applied[f] = FieldChange(old: self[f], new: v)
             before[f] = self[f]
+            reviewed[f] = nil
             values[f] = v == .null ? nil : v
             changedAt[f] = version
             changedBy[f] = kiosk
@@ -150,7 +155,8 @@ public struct ChangeOrigin: Hashable, Sendable {
 /// the value the kiosk started from): a closure or reopening racing any other change always goes to
 /// review (a `review` conflict on the status column, current status kept), in both orders — the kiosk changed
 /// the status while another kiosk changed the row, or the kiosk changed the row while another kiosk changed
-/// the status (then the incoming columns merge as usual and the review names them). When both sides set the
+/// the status (then the incoming columns merge as usual and the review names them, once per kiosk and status
+/// change however many edits the kiosk made from its old copy). When both sides set the
 /// same status there is nothing to decide and nothing is raised; two different statuses are always a review.
 public enum SyncMerge {
     /// The columns whose change is a status change, per kind of row: `status` of a case (closure, reopening,
@@ -184,7 +190,8 @@ public enum SyncMerge {
 
     /// The result of merging one field patch into a row.
     public struct PatchMerge: Hashable, Sendable {
-        /// The row after the merge (unchanged but for the applied columns).
+        /// The row after the merge: the applied columns, and the note of a review raised (store it whenever it
+        /// differs from the row given).
         public var row: SyncRow
         /// What changed on the server, as kiosks will pull it; nil when nothing did.
         public var applied: FieldPatch?
@@ -229,13 +236,15 @@ public enum SyncMerge {
             outcomes[f] = outcome
         }
         // The other order: another kiosk changed the status since this kiosk's base, and this patch changes
-        // other columns of the row.
+        // other columns of the row. Once per kiosk and status change: its later edits merge without a new review.
+        var newRow = row
         let editedColumns = outcomes.filter { $0.value == .applied }.keys.sorted()
-        for f in review.intersection(othersSinceBase).sorted() where patch.fields[f] == nil && !editedColumns.isEmpty {
+        for f in review.intersection(othersSinceBase).sorted()
+        where patch.fields[f] == nil && !editedColumns.isEmpty && !(row.reviewed[f]?.contains(origin.kiosk) ?? false) {
             let seen = row.before[f] ?? .null
             conflicts.append(conflict(.review, f, base: seen, incoming: seen, racing: editedColumns))
+            newRow.reviewed[f, default: []].insert(origin.kiosk)
         }
-        var newRow = row
         let applied = newRow.apply(take, entity: patch.entity, id: patch.id, by: origin.kiosk)
         let merged = applied != nil && !othersSinceBase.isEmpty
         return PatchMerge(row: newRow, applied: applied, conflicts: conflicts.sorted { $0.id < $1.id }, outcomes: outcomes,
