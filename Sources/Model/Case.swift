@@ -1,30 +1,87 @@
 import Foundation
 
-/// A human-readable case number such as `KG-2026-0042`: prefix, year of registration, running number.
+/// A human-readable case number such as `KG-2026-0042` or `KG-2026-K07-0042`: prefix, year of registration,
+/// the kiosk's code (issue #18), running number.
 ///
-/// The number is unique within one database (Storage allocates it in the same transaction as the case);
-/// the UUID stays the real key, so a district server can merge kiosks whose numbers collide.
+/// Numbers given before a kiosk enrolled with a district server have no kiosk code (`KG-2026-0042`) and are
+/// unique within that kiosk's database (Storage allocates them in the same transaction as the case). Once a
+/// kiosk is enrolled, its new cases carry the code the server gave it (`KG-2026-K07-0042`), so numbers are
+/// unique in the whole district by construction, offline for ever: two kiosks never share a code, and each
+/// kiosk counts its own serials. The UUID stays the real key, so a district server can still merge kiosks
+/// whose pre-enrolment numbers collide.
+///
+/// Ordering: by year, then numbers without a kiosk code before those with one, then by kiosk code, then by
+/// serial. Numbers without a kiosk code compare exactly as before (year, serial).
 public struct CaseNumber: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
     public let year: Int
     public let serial: Int
+    /// The enrolled kiosk that gave the number; nil for numbers given before enrolment.
+    public let kiosk: KioskCode?
     public static let prefix = "KG"
 
+    /// A number given before enrolment (`KG-2026-0042`).
     public init(year: Int, serial: Int) {
+        self.init(year: year, kiosk: nil, serial: serial)
+    }
+
+    /// A number with the kiosk's code (`KG-2026-K07-0042`), or without one when `kiosk` is nil.
+    public init(year: Int, kiosk: KioskCode?, serial: Int) {
         self.year = year
+        self.kiosk = kiosk
         self.serial = serial
     }
 
-    /// Parses `KG-2026-0042` (case-insensitive prefix); nil otherwise.
+    /// Parses `KG-2026-0042` or `KG-2026-K07-0042` (case-insensitive); nil otherwise. Year and serial are
+    /// positive; the kiosk code is shaped as `KioskCode` says.
     public init?(_ text: String) {
         let p = text.uppercased().split(separator: "-")
-        guard p.count == 3, p[0] == Self.prefix, let y = Int(p[1]), let s = Int(p[2]), y > 0, s > 0 else { return nil }
-        self.init(year: y, serial: s)
+        guard p.count == 3 || p.count == 4, p[0] == Self.prefix, let y = Int(p[1]), let s = Int(p[p.count - 1]),
+              y > 0, s > 0 else { return nil }
+        var kiosk: KioskCode?
+        if p.count == 4 {
+            guard let k = KioskCode(rawValue: String(p[2])) else { return nil }
+            kiosk = k
+        }
+        self.init(year: y, kiosk: kiosk, serial: s)
     }
 
-    /// At least four digits of serial: `KG-2026-0042`, `KG-2026-12345`.
-    public var description: String { String(format: "%@-%04d-%04d", Self.prefix, year, serial) }
+    /// At least four digits of serial: `KG-2026-0042`, `KG-2026-12345`, `KG-2026-K07-0042`.
+    public var description: String {
+        let serialText = String(format: "%04d", serial)
+        let yearText = String(format: "%04d", year)
+        guard let k = kiosk else { return "\(Self.prefix)-\(yearText)-\(serialText)" }
+        return "\(Self.prefix)-\(yearText)-\(k.rawValue)-\(serialText)"
+    }
 
-    public static func < (a: CaseNumber, b: CaseNumber) -> Bool { (a.year, a.serial) < (b.year, b.serial) }
+    public static func < (a: CaseNumber, b: CaseNumber) -> Bool {
+        if a.year != b.year { return a.year < b.year }
+        switch (a.kiosk, b.kiosk) {
+        case (nil, nil): return a.serial < b.serial
+        case (nil, _): return true
+        case (_, nil): return false
+        case let (ka?, kb?): return (ka.rawValue, a.serial) < (kb.rawValue, b.serial)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case year, serial, kiosk }
+
+    /// Reads `{"year":2026,"serial":42}` (as stored before issue #18) or the same with `"kiosk":"K07"`.
+    /// - Throws: `DecodingError` when a field is missing or the kiosk code is not shaped like one.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(year: try c.decode(Int.self, forKey: .year),
+                  kiosk: try c.decodeIfPresent(KioskCode.self, forKey: .kiosk),
+                  serial: try c.decode(Int.self, forKey: .serial))
+    }
+
+    /// Writes `year` and `serial`, and `kiosk` only when there is one, so numbers without a kiosk code are
+    /// stored exactly as before.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(year, forKey: .year)
+        try c.encode(serial, forKey: .serial)
+        try c.encodeIfPresent(kiosk, forKey: .kiosk)
+    }
 }
 
 /// One case: a child and the concern about them, from intake to closure.
