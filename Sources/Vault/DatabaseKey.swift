@@ -28,6 +28,27 @@ public final class DatabaseKey: @unchecked Sendable, CustomStringConvertible, Cu
         try storage.withBytes(body)
     }
 
+    /// Lets `body` read the key as the 67 ASCII bytes `x'<64 lowercase hex digits>'`: SQLCipher's raw-key form
+    /// (for `sqlite3_key`, `sqlite3_rekey` and `ATTACH … KEY`), which uses the bytes as the key itself and skips
+    /// SQLCipher's PBKDF2. The text lives in locked memory and is zeroed afterwards; it is not NUL-terminated.
+    public func withRawKeyLiteral<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let hexCount = Self.byteCount * 2
+        let literal = try SecureBytes(count: hexCount + 3) { out in
+            let chars = out.bindMemory(to: CChar.self).baseAddress!
+            // sodium_bin2hex writes a NUL after the digits, so the closing quote is written after it.
+            let hex = try SecureBytes(count: hexCount + 1) { h in
+                storage.withBytes { k in
+                    _ = sodium_bin2hex(h.bindMemory(to: CChar.self).baseAddress!, hexCount + 1,
+                                       k.bindMemory(to: UInt8.self).baseAddress!, Self.byteCount)
+                }
+            }
+            chars[0] = CChar(UInt8(ascii: "x")); chars[1] = CChar(UInt8(ascii: "'"))
+            hex.withBytes { (out.baseAddress! + 2).copyMemory(from: $0.baseAddress!, byteCount: hexCount) }
+            chars[hexCount + 2] = CChar(UInt8(ascii: "'"))
+        }
+        return try literal.withBytes(body)
+    }
+
     /// True when both keys hold the same bytes (constant-time comparison).
     public func isSameKey(as other: DatabaseKey) -> Bool { storage.isEqual(to: other.storage) }
 
