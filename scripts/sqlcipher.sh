@@ -51,7 +51,8 @@ fi
 echo "Building the encrypting SQLite (SQLCipher from sqlcipher3 $VERSION); this takes about half a minute, once."
 mkdir -p "$DEPS"
 WORK=$(mktemp -d "$DEPS/sqlcipher.tmp.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT INT TERM
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 1' INT TERM
 
 echo "sqlcipher3==$VERSION --hash=sha256:$SHA256" > "$WORK/requirements.txt"
 if ! "$PYTHON" -m pip download --quiet --disable-pip-version-check --no-deps --no-binary sqlcipher3 \

@@ -20,6 +20,7 @@ public enum CipherError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A half-made copy is removed.
     case copyFailed(path: String, reason: String)
 
+    /// What happened and what to do, in plain words for the screen.
     public var description: String {
         switch self {
         case .wrongKey: return "This key does not open the database. It may belong to another kiosk, or the file may be damaged. Nothing was changed."

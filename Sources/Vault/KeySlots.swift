@@ -89,10 +89,15 @@ public struct RecoverySlot: Codable, Hashable, Sendable {
 
 /// Who a slot is for, as `KeySlotFile.setUser` takes it.
 public struct KeySlotUser: Hashable, Sendable {
+    /// The user's id (Storage's `User.id`).
     public var id: UUID
+    /// The name shown on the login screen.
     public var name: String
+    /// Role names (Model's `Role` raw values).
     public var roles: [String]
+    /// Language code for the login screen.
     public var language: String
+    /// False for a deactivated user.
     public var active: Bool
     /// Describes a user for their key slot.
     public init(id: UUID, name: String, roles: [String], language: String = "en", active: Bool = true) {
@@ -106,7 +111,7 @@ public struct KeySlotUser: Hashable, Sendable {
 /// ```json
 /// {"kind":"kinga-key-slots","format":1,"deviceID":"…","users":[{"userID":"…","name":"Ana","roles":["focal_point"],
 ///  "language":"en","active":true,"salt":"<base64>","opslimit":3,"memlimit":67108864,"nonce":"<base64>",
-///  "ciphertext":"<base64>"}],"recovery":{"districtPublicKey":{"bytes":"<base64>"},"sealedKey":"<base64>"}}
+///  "ciphertext":"<base64>"}],"recovery":{"districtPublicKey":"<64 hex digits>","sealedKey":"<base64>"}}
 /// ```
 /// Wrapping: XChaCha20-Poly1305 (`crypto_aead_xchacha20poly1305_ietf`) with key Argon2id(PIN, salt) and associated
 /// data `kinga-db:v1:user=<uuid>`; recovery: `crypto_box_seal` to the district's X25519 key. All libsodium.

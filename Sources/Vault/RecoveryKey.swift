@@ -2,7 +2,7 @@ import CSodium
 import Foundation
 
 /// The district office's X25519 public key (32 bytes), to which every kiosk seals its database key
-/// (`crypto_box_seal`). Public: it may be printed, copied and kept in files.
+/// (`crypto_box_seal`). Public: it may be printed, copied and kept in files. In JSON it is its `text`.
 public struct DistrictPublicKey: Codable, Hashable, Sendable {
     /// The 32 key bytes.
     public let bytes: Data
@@ -29,6 +29,15 @@ public struct DistrictPublicKey: Codable, Hashable, Sendable {
 
     /// The key as 64 lowercase hexadecimal digits (what a public-key file holds).
     public var text: String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+    /// Reads the key from a JSON string of 64 hexadecimal digits.
+    public init(from decoder: Decoder) throws { try self.init(text: try decoder.singleValueContainer().decode(String.self)) }
+
+    /// Writes the key as a JSON string of 64 hexadecimal digits.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
 }
 
 /// The district office's X25519 secret key: opens any kiosk's recovery slot. Shown once as recovery text (see

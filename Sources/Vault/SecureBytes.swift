@@ -5,8 +5,9 @@ import Foundation
 let sodiumReady: Bool = kinga_sodium_init() >= 0
 
 /// A fixed number of secret bytes in memory that libsodium's `sodium_malloc` gave: locked (mlock, never swapped),
-/// kept out of core dumps (MADV_DONTDUMP), surrounded by guard pages, and zeroed by `sodium_free` when released.
-/// Immutable once filled, so it may be shared between threads.
+/// kept out of core dumps (MADV_DONTDUMP), surrounded by guard pages, read-only once filled (sodium_mprotect_readonly:
+/// a stray write crashes instead of changing a key), and zeroed by `sodium_free` when released. Immutable once
+/// filled, so it may be shared between threads.
 final class SecureBytes: @unchecked Sendable {
     let count: Int
     private let pointer: UnsafeMutableRawPointer
@@ -16,9 +17,11 @@ final class SecureBytes: @unchecked Sendable {
     init(count: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
         precondition(sodiumReady, "libsodium could not be initialised")
         guard let p = sodium_malloc(count) else { throw VaultError.outOfLockedMemory }
+        // Filled before the stored properties are set, so a throw here frees the memory once (deinit never runs).
+        do { try fill(UnsafeMutableRawBufferPointer(start: p, count: count)) } catch { sodium_free(p); throw error }
+        sodium_mprotect_readonly(p)
         self.count = count
         self.pointer = p
-        try fill(UnsafeMutableRawBufferPointer(start: p, count: count))
     }
 
     deinit { sodium_free(pointer) }

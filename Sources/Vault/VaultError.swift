@@ -36,6 +36,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A libsodium call failed where it should not (its name).
     case cryptoFailed(String)
 
+    /// What happened and what to do, in plain words for the screen.
     public var description: String {
         switch self {
         case .wrongPIN: return "That PIN is not right. Please try again."

@@ -142,6 +142,7 @@ final class KeySlotTests: XCTestCase {
         XCTAssertTrue(try loaded.unlock(userID: ana.id, pin: "482916").isSameKey(as: key))
         // The raw key never appears in the file, in hex or base64.
         let text = try String(contentsOf: url, encoding: .utf8)
+        XCTAssertTrue(text.contains("\"districtPublicKey\" : \"\(district.publicKey.text)\""), text)
         let raw = key.withUnsafeBytes { Data($0) }
         XCTAssertFalse(text.contains(raw.base64EncodedString()))
         XCTAssertFalse(text.contains(raw.map { String(format: "%02x", $0) }.joined()))
