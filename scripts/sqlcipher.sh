@@ -57,7 +57,8 @@ trap 'exit 1' INT TERM
 echo "sqlcipher3==$VERSION --hash=sha256:$SHA256" > "$WORK/requirements.txt"
 if ! "$PYTHON" -m pip download --quiet --disable-pip-version-check --no-deps --no-binary sqlcipher3 \
         --no-build-isolation --require-hashes -r "$WORK/requirements.txt" -d "$WORK/download"; then
-    echo "sqlcipher.sh: could not download sqlcipher3 $VERSION from PyPI (see pip's message above)." >&2
+    echo "sqlcipher.sh: could not download sqlcipher3 $VERSION from PyPI, or it did not match the pinned sha256" >&2
+    echo "    (see pip's message above). Nothing was built." >&2
     exit 1
 fi
 ARCHIVE="$WORK/download/sqlcipher3-$VERSION.tar.gz"

@@ -129,6 +129,16 @@ public enum DatabaseCipher {
         }
     }
 
+    /// True when the file at `path` starts with SQLite's plaintext header ("SQLite format 3" and a NUL byte): an
+    /// unencrypted database, to be encrypted with `exportEncrypted` before use. An encrypted file starts with
+    /// random-looking bytes (SQLCipher's salt). False when the file is missing, shorter than 16 bytes or unreadable.
+    public static func isPlaintextDatabase(atPath path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        return header == Data("SQLite format 3\u{0}".utf8)
+    }
+
     /// `ATTACH DATABASE path AS name KEY <raw key>`, with the key bound as a blob straight from locked memory
     /// (SQLITE_STATIC: SQLite reads it during the step and keeps no copy of the statement's parameter).
     static func attach(_ db: Database, path: String, as name: String, key: DatabaseKey) throws {

@@ -156,6 +156,23 @@ final class DatabaseCipherTests: XCTestCase {
         XCTAssertEqual(try encrypted.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM note") }, 2)
     }
 
+    func testPlaintextAndEncryptedFilesAreToldApart() throws {
+        let plain = try DatabaseQueue(path: path("plain.sqlite"))
+        try fill(plain)
+        let encrypted = try DatabaseQueue(path: path("encrypted.sqlite"), configuration: configuration(try DatabaseKey.random()))
+        try fill(encrypted)
+        XCTAssertTrue(DatabaseCipher.isPlaintextDatabase(atPath: path("plain.sqlite")))
+        XCTAssertFalse(DatabaseCipher.isPlaintextDatabase(atPath: path("encrypted.sqlite")))
+        XCTAssertFalse(DatabaseCipher.isPlaintextDatabase(atPath: path("missing.sqlite")))
+        // A key given to a plaintext database is refused like a wrong key (the opener checks the header first).
+        XCTAssertThrowsError(try DatabaseQueue(path: path("plain.sqlite"), configuration: configuration(try DatabaseKey.random()))) {
+            XCTAssertEqual($0 as? CipherError, .wrongKey)
+        }
+        // SQLite's backup API cannot copy a plaintext database into an encrypted one: exportEncrypted is the way.
+        let target = try DatabaseQueue(path: path("target.sqlite"), configuration: configuration(try DatabaseKey.random()))
+        XCTAssertThrowsError(try plain.backup(to: target))
+    }
+
     func testRekeyInWALMode() throws {
         let old = try DatabaseKey.random(), new = try DatabaseKey.random()
         let dbPath = path("kinga.sqlite")
