@@ -82,4 +82,9 @@ if [ -e "$OUT" ]; then
     mv "$OUT" "$WORK/old"
 fi
 mv "$WORK/out" "$OUT"
+# SwiftPM does not track this library: remove the binaries it linked (each has a <name>.product folder beside it),
+# so the next swift build links them again against the new library instead of keeping the old one inside.
+for product in "$ROOT"/.build/*/*/*.product; do
+    [ -d "$product" ] && { rm -f "${product%.product}" "${product%.product}.xctest" 2>/dev/null || true; }
+done
 echo "Encrypting SQLite ready: $OUT/libsqlite3.a"
