@@ -15,10 +15,11 @@ public struct KeyDerivation: Codable, Hashable, Sendable {
     /// Kinga's limits for every role: 64 MiB and 3 passes (libsodium's INTERACTIVE memory, one pass more).
     ///
     /// Measured on this 2-core machine (../shared/ENCRYPTION.md): one hash takes about 0.076 s, so trying all
-    /// 10^6 six-digit PINs costs about 21 core-hours, against 3.1 core-hours at 19 MiB/2 (OWASP's floor). 256 MiB
+    /// 10^6 six-digit PINs costs about 21 core-hours (`kinga-bench keys` measured 0.100 s, 27.8 core-hours, while
+    /// two other builds shared the cores), against 3.1 core-hours at 19 MiB/2 (OWASP's floor). 256 MiB
     /// (4.6 core-days) would quadruple the memory Kinga needs at login on kiosks that have little, for a factor
     /// that still does not make a six-digit PIN safe on a stolen laptop: passphrases and full-disk encryption are
-    /// the real answer there. A country profile may ask more for some roles; `kinga-bench --keys` prints the
+    /// the real answer there. A country profile may ask more for some roles; `kinga-bench keys` prints the
     /// figure on the machine at hand.
     public static let standard = KeyDerivation(opslimit: 3, memlimit: 64 * 1024 * 1024)
 
