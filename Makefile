@@ -5,24 +5,24 @@
 # and otherwise print the exact command to run.
 
 SWIFT ?= swift
-BUILD_PACKAGES = libncurses-dev libsqlite3-dev libsodium-dev libgettextpo-dev libpango1.0-dev libcairo2-dev fonts-dejavu-core
+BUILD_PACKAGES = libncurses-dev libsqlite3-dev libsodium-dev libssl-dev python3-pip python3-setuptools python3-wheel libgettextpo-dev libpango1.0-dev libcairo2-dev fonts-dejavu-core
 TEST_PACKAGES = $(BUILD_PACKAGES) tmux sqlite3 locales gettext fzf util-linux poppler-utils
 SHOT_PACKAGES = tmux python3 python3-pyte python3-pil fonts-dejavu-core fonts-unifont
 
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)/kinga-bench
 
-.PHONY: demo run build test bench reliability-long deps-build deps-test deps-screenshots screenshots clean
+.PHONY: demo run build test bench reliability-long sqlcipher deps-build deps-test deps-screenshots screenshots clean
 
-demo: deps-build build
+demo: deps-build sqlcipher build
 	.build/debug/kinga --demo
 
-run: deps-build build
+run: deps-build sqlcipher build
 	.build/debug/kinga
 
-build: deps-build
+build: deps-build sqlcipher
 	$(SWIFT) build
 
-test: deps-test
+test: deps-test sqlcipher
 	$(SWIFT) build
 	$(SWIFT) test
 	@echo "Model tests again under two far-apart time zones (date-only values must not move):"
@@ -34,18 +34,23 @@ test: deps-test
 	.build/debug/kinga-bench --sizes 2000 --quick --data-dir $(BENCH_DIR)-ci
 
 # The long reliability run (issue #7): 300 kills and more concurrent writes; several minutes.
-reliability-long: deps-test
+reliability-long: deps-test sqlcipher
 	$(SWIFT) build
 	.build/debug/kinga-reliability --long
 
 # The full benchmark (issue #6): release build, 10,000 / 100,000 / 1,000,000 fictional cases. The first run
 # generates the archives (about 10 GB and half an hour at 1,000,000); later runs reuse them.
-bench: deps-test
+bench: deps-test sqlcipher
 	$(SWIFT) build -c release --product kinga
 	$(SWIFT) run -c release kinga-bench --data-dir $(BENCH_DIR)
 
-screenshots: deps-screenshots build
+screenshots: deps-screenshots sqlcipher build
 	scripts/screenshots.sh
+
+# The encrypting SQLite (SQLCipher with FTS5, issue #17), fetched with a pinned hash and built once into
+# .build-deps/sqlcipher; every Swift build links it instead of Debian's libsqlite3.
+sqlcipher: deps-build
+	@scripts/sqlcipher.sh
 
 deps-build:
 	@scripts/ensure-packages.sh $(BUILD_PACKAGES)

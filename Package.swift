@@ -3,7 +3,8 @@ import PackageDescription
 
 // Kinga: case management for community-based child protection, in the terminal.
 // Dependency rule (see ../shared/DESIGN.md §1): kinga → TUI → Storage → Model; TUI → CNcurses, I18n → CGettextPO;
-// Storage → Printing → CPango (PDF printouts); Storage → I18n (the English words stored with each timeline entry).
+// Storage → Printing → CPango (PDF printouts); Storage → I18n (the English words stored with each timeline entry);
+// Storage → Vault → CSodium (database key, key slots); Storage → CSQLCipher (the encrypting SQLite, issue #17).
 let package = Package(
     name: "Kinga",
     platforms: [.macOS(.v13)],
@@ -22,17 +23,30 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CNcurses", path: "Modules/CNcurses"),
         .systemLibrary(name: "CSodium", path: "Modules/CSodium"),
-        .systemLibrary(name: "CPango", path: "Modules/CPango", pkgConfig: "pangocairo",
+        // pkgConfig: Debian's pangocairo without its -L (see Modules/CPango/kinga-pangocairo.pc and CSQLCipher below).
+        .systemLibrary(name: "CPango", path: "Modules/CPango", pkgConfig: "\(Context.packageDirectory)/Modules/CPango/kinga-pangocairo.pc",
                        providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]),
         .target(name: "CGettextPO", path: "Modules/CGettextPO", linkerSettings: [.linkedLibrary("gettextpo")]),
         .target(name: "I18n", dependencies: ["CGettextPO"]),
+        // The encrypting SQLite (issue #17): sqlite3_key/sqlite3_rekey for Swift. Its pkg-config file (given by absolute
+        // path, read by SwiftPM only) puts .build-deps/sqlcipher (made by scripts/sqlcipher.sh, which the Makefile runs
+        // first) at the head of the linker's search path and adds -lcrypto, so every binary that links Storage (hence
+        // GRDB's `link "sqlite3"`) takes the static SQLCipher build, never Debian's libsqlite3.so. Plain linker
+        // settings (-L as an unsafe flag) come last on the link line, after any pkg-config -L, and lost to the
+        // -L/usr/lib/x86_64-linux-gnu that Debian's pangocairo.pc used to add (CPango now reads its own .pc without
+        // it). If .build-deps/sqlcipher is missing, the link fails on sqlite3_key: no build is silently plaintext.
+        .systemLibrary(name: "CSQLCipher", path: "Modules/CSQLCipher",
+                       pkgConfig: "\(Context.packageDirectory)/Modules/CSQLCipher/kinga-sqlcipher.pc"),
+        // Keys (issue #17): the database key in locked memory, users' PIN-wrapped key slots, the district recovery
+        // slot. Only libsodium and Foundation; no home-made cryptography.
+        .target(name: "Vault", dependencies: ["CSodium"]),
         .target(name: "Model"),
         // Printouts (issue #8): a document model rendered as plain text (Model) or as PDF through Pango and Cairo.
         .target(name: "Printing", dependencies: ["Model", "CPango"]),
         .target(
             name: "Storage",
             dependencies: [
-                "Model", "CSodium", "Printing", "I18n",
+                "Model", "CSodium", "Printing", "I18n", "Vault", "CSQLCipher",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "CSV", package: "CSV.swift"),
@@ -52,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "kinga-bench",
             dependencies: [
-                "TUI", "Storage", "Model", "Harness", "I18n",
+                "TUI", "Storage", "Model", "Harness", "I18n", "Vault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,9 +79,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", .product(name: "CSV", package: "CSV.swift")]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", "Vault", .product(name: "CSV", package: "CSV.swift")]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model", "I18n", "Printing", .product(name: "PropertyBased", package: "swift-property-based")],
                     exclude: ["Golden"]),
+        .testTarget(name: "VaultTests", dependencies: ["Vault"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Harness"]),
     ]

@@ -1,6 +1,6 @@
 /*
  * shim.h — libsodium for Kinga: Argon2id PIN hashes (crypto_pwhash_str) and HMAC-SHA-256 for the audit chain.
- * Wrappers give Swift plain functions and sizes instead of macros.
+ * Wrappers give Swift plain functions and sizes instead of macros. Also the database key's vault (Sources/Vault).
  */
 #ifndef KINGA_CSODIUM_SHIM_H
 #define KINGA_CSODIUM_SHIM_H
@@ -27,4 +27,24 @@ static inline int kinga_pin_needs_rehash(const char *hash) {
 static inline int kinga_pin_verify(const char *hash, const char *pin, unsigned long long len) {
     return crypto_pwhash_str_verify(hash, pin, len);
 }
+
+/* Process hardening for the vault (issue #17): no core dump may carry the database key. Sets RLIMIT_CORE to 0 and
+ * clears the "dumpable" flag (PR_SET_DUMPABLE 0, which also stops other users' ptrace). Returns 0 when both
+ * succeeded, -1 otherwise (errno tells why). prctl is variadic, so Swift cannot call it directly. */
+#ifdef __linux__
+#include <sys/prctl.h>
+#include <sys/resource.h>
+static inline int kinga_disable_core_dumps(void) {
+    struct rlimit none = { 0, 0 };
+    int a = setrlimit(RLIMIT_CORE, &none);
+    int b = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    return (a == 0 && b == 0) ? 0 : -1;
+}
+#else
+#include <sys/resource.h>
+static inline int kinga_disable_core_dumps(void) {
+    struct rlimit none = { 0, 0 };
+    return setrlimit(RLIMIT_CORE, &none);
+}
+#endif
 #endif

@@ -5,6 +5,7 @@ import I18n
 import Model
 import Storage
 import TUI
+import Vault
 
 /// `kinga-bench`: how fast Kinga finds a case in a large archive, side by side with the sqlite3 shell
 /// (the floor: the same SQL, no application around it) and `fzf --filter` (a peer: a fast fuzzy finder
@@ -20,7 +21,7 @@ struct KingaBench: ParsableCommand {
             render time and peak memory; the same searches in the sqlite3 shell and in fzf --filter, with ratios.
             Prints a table and writes JSON.
             """,
-        subcommands: [Run.self, Session.self, ShowSQL.self, Generate.self],
+        subcommands: [Run.self, Session.self, ShowSQL.self, Generate.self, Keys.self],
         defaultSubcommand: Run.self
     )
 }
@@ -395,6 +396,33 @@ struct Generate: ParsableCommand {
         }
         let seconds = try buildArchive(at: out, cases: cases)
         print("\(cases) fictional cases in \(out) (\(fmt(seconds)) s)")
+    }
+}
+
+/// `kinga-bench keys`: what one PIN guess costs at Kinga's Argon2id limits (issue #17), and so what trying every
+/// six-digit PIN against a stolen key-slot file costs. A figure for the README's threat model, never a pass/fail.
+struct Keys: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time one Argon2id PIN check at Kinga's limits and the core-hours to try all 10^6 six-digit PINs.")
+    @Option(help: "Argon2id memory in MiB (default: Kinga's).") var memoryMib = Int(KeyDerivation.standard.memlimit >> 20)
+    @Option(help: "Argon2id passes (default: Kinga's).") var passes = Int(KeyDerivation.standard.opslimit)
+    @Option(help: "How many timed checks (the median is reported).") var runs = 5
+    func run() throws {
+        let derivation = KeyDerivation(opslimit: UInt64(passes), memlimit: UInt64(memoryMib) << 20)
+        let key = try DatabaseKey.random()
+        let user = KeySlotUser(id: UUID(), name: "Bench", roles: ["focal_point"])
+        var file = KeySlotFile(deviceID: UUID())
+        try file.setUser(user, pin: benchPIN, key: key, derivation: derivation)
+        var seconds: [Double] = []
+        for _ in 0..<max(1, runs) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try file.unlock(userID: user.id, pin: benchPIN)
+            seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let median = seconds.sorted()[seconds.count / 2]
+        let coreHours = median * 1_000_000 / 3600
+        print("Argon2id \(memoryMib) MiB, \(passes) passes, 1 lane: one PIN check \(String(format: "%.3f", median)) s (median of \(seconds.count))")
+        print("Trying all 10^6 six-digit PINs: \(fmt(coreHours)) core-hours (\(fmt(coreHours / 24)) core-days) on one core of this machine")
     }
 }
 
