@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Vault
 import Model
 
 /// One backup file in the backups folder.
@@ -53,19 +54,21 @@ extension KingaStore {
     /// Copies the whole database to `destination` (which must not exist), then checks the copy.
     /// - Throws: `StoreError.cannotOpen` when the copy cannot be written (folder missing or read-only, disk
     ///   full); `StoreError.backupDamaged` when the copy fails its check. A failed copy is removed.
-    public func backup(to destination: String) throws { try Self.copy(pool, to: destination) }
+    public func backup(to destination: String) throws { try Self.copy(pool, key: key, to: destination) }
 
-    static func copy(_ pool: DatabasePool, to destination: String) throws {
+    /// Copies `pool` into a new file at `destination` with SQLite's online backup API, under the same `key` (an
+    /// encrypted database's backups are encrypted with its key), then checks the copy.
+    static func copy(_ pool: DatabasePool, key: DatabaseKey?, to destination: String) throws {
         let fm = FileManager.default
         guard !fm.fileExists(atPath: destination) else { throw StoreError.cannotOpen(path: destination, reason: "a file with that name already exists") }
         let folder = (destination as NSString).deletingLastPathComponent
         let temporary = (folder.isEmpty ? "." : folder) + "/.kinga-backup-\(UUID().uuidString).tmp"
         do {
-            let dest = try DatabaseQueue(path: temporary)
+            let dest = try Opener.queue(temporary, key: key)
             try pool.backup(to: dest)
             try dest.close()
             chmod(temporary, 0o600)
-            guard Self.quickCheck(temporary) else { throw StoreError.backupDamaged(destination) }
+            guard Self.quickCheck(temporary, key: key) else { throw StoreError.backupDamaged(destination) }
             try fm.moveItem(atPath: temporary, toPath: destination)
         } catch let e as StoreError {
             try? fm.removeItem(atPath: temporary)
@@ -81,15 +84,15 @@ extension KingaStore {
     /// - Returns: the new backup's path.
     @discardableResult
     public func makeAutomaticBackup(reason: String) throws -> String {
-        try Self.makeBackup(pool, dbPath: path, now: clock.now, reason: reason)
+        try Self.makeBackup(pool, key: key, dbPath: path, now: clock.now, reason: reason)
     }
 
-    static func makeBackup(_ pool: DatabasePool, dbPath: String, now: Date, reason: String) throws -> String {
+    static func makeBackup(_ pool: DatabasePool, key: DatabaseKey?, dbPath: String, now: Date, reason: String) throws -> String {
         let folder = backupsFolder(for: dbPath)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var dest = folder + "/" + backupName(at: now, reason: reason)
         if FileManager.default.fileExists(atPath: dest) { dest = dest.replacingOccurrences(of: ".sqlite", with: "-\(UUID().uuidString.prefix(4)).sqlite") }
-        try copy(pool, to: dest)
+        try copy(pool, key: key, to: dest)
         pruneBackups(dbPath: dbPath)
         return dest
     }
@@ -146,27 +149,12 @@ extension KingaStore {
         return (date, String(parts[2]))
     }
 
-    /// True when the file is an SQLite database that passes `PRAGMA quick_check`.
-    static func quickCheck(_ path: String) -> Bool { damageCheck(path) == .sound }
+    /// True when the file is an SQLite database that passes `PRAGMA quick_check` (opened with `key` when it is
+    /// encrypted).
+    static func quickCheck(_ path: String, key: DatabaseKey? = nil) -> Bool { Opener.damageCheck(path, key: key) == .sound }
 
+    /// Whether a file passed SQLite's check (see `Opener.damageCheck`).
     enum Soundness { case sound, damaged, unknown }
-
-    /// Reads the whole file read-only with `PRAGMA quick_check`. `.damaged` only when SQLite itself says so
-    /// (damage found, or not a database); `.unknown` when it could not look (for example a write-ahead log
-    /// left by a program that was killed needs a writer to recover it): then the normal open decides.
-    static func damageCheck(_ path: String) -> Soundness {
-        var config = Configuration()
-        config.readonly = true
-        do {
-            let q = try DatabaseQueue(path: path, configuration: config)
-            defer { try? q.close() }
-            return try q.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") } == "ok" ? .sound : .damaged
-        } catch let e as DatabaseError where e.resultCode == .SQLITE_CORRUPT || e.resultCode == .SQLITE_NOTADB {
-            return .damaged
-        } catch {
-            return .unknown
-        }
-    }
 
     /// Replaces the database at `dbPath` with the backup at `source`.
     ///
@@ -174,18 +162,19 @@ extension KingaStore {
     /// still be read, is itself backed up first ("before-restore"), so a restore can be undone. Stop every
     /// Kinga session on this database before restoring.
     /// - Returns: the path of the copy of the replaced database, when one was made.
-    /// - Throws: `StoreError.backupDamaged` (the backup is not a sound Kinga database), `.cannotOpen`.
+    /// - Parameter key: the key of the backup and of the database (nil for plaintext files).
+    /// - Throws: `StoreError.backupDamaged` (the backup is not a sound Kinga database, or `key` does not open
+    ///   it), `.cannotOpen`.
     @discardableResult
-    public static func restore(from source: String, to dbPath: String, clock: Clock) throws -> String? {
-        guard quickCheck(source) else { throw StoreError.backupDamaged(source) }
-        var config = Configuration()
-        config.readonly = true
-        let isKinga = (try? DatabaseQueue(path: source, configuration: config).read { db in
+    public static func restore(from source: String, to dbPath: String, clock: Clock, key: DatabaseKey? = nil) throws -> String? {
+        guard quickCheck(source, key: key) else { throw StoreError.backupDamaged(source) }
+        let isKinga = (try? Opener.queue(source, key: key, readonly: true).read { db in
             try db.tableExists("case_record") && db.tableExists("audit_log")
         }) ?? false
         guard isKinga else { throw StoreError.backupDamaged(source) }
         var saved: String?
-        if FileManager.default.fileExists(atPath: dbPath), quickCheck(dbPath), let current = try? KingaStore(path: dbPath, clock: clock) {
+        if FileManager.default.fileExists(atPath: dbPath), quickCheck(dbPath, key: key),
+           let current = try? KingaStore(path: dbPath, clock: clock, key: key) {
             saved = try current.makeAutomaticBackup(reason: "before-restore")
         } else if FileManager.default.fileExists(atPath: dbPath) {
             // A damaged database is kept as it is, for a technician, never overwritten.
@@ -195,8 +184,8 @@ extension KingaStore {
             saved = keep
         }
         do {
-            let from = try DatabaseQueue(path: source, configuration: config)
-            let to = try DatabasePool(path: dbPath)
+            let from = try Opener.queue(source, key: key, readonly: true)
+            let to = try Opener.pool(dbPath, key: key)
             try from.backup(to: to)
             try to.close()
             chmod(dbPath, 0o600)

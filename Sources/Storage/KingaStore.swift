@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Model
+import Vault
 
 /// Errors Storage reports in words a screen can turn into a kind message.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
@@ -161,6 +162,9 @@ public final class KingaStore: @unchecked Sendable {
     let auditKey: [UInt8]
     /// Open only while `door` runs: the guard triggers refuse any other change (see `installDoorGuard`).
     let doorLatch = DoorLatch()
+    /// The database key, in locked memory while Kinga runs (issue #17); nil for a plaintext file. Backups are
+    /// written under it.
+    let key: DatabaseKey?
     /// Where the audit key lives: beside the database, `<name>.audit-key`.
     public let auditKeyPath: String
 
@@ -219,14 +223,20 @@ public final class KingaStore: @unchecked Sendable {
     /// How long a writer waits for another session's transaction before giving up, in seconds.
     public static let busyTimeoutSeconds: TimeInterval = 10
 
-    /// Opens (creating when missing) the database at `path` and migrates it.
+    /// Opens (creating when missing) the database at `path` through the one opener (`Opener`), checks it,
+    /// migrates it and guards its door.
     /// - Parameters:
     ///   - path: file path; its folder is created when missing.
     ///   - clock: the injectable clock for timestamps.
-    /// - Throws: `StoreError.cannotOpen` with the reason (folder not writable, file not a database, …).
-    public init(path: String, clock: Clock, auditKeyPath: String? = nil) throws {
+    ///   - auditKeyPath: where the audit chain's key lives (default `<path>.audit-key`).
+    ///   - key: the database key (issue #17): every connection, backup and check is unlocked with it; nil for a
+    ///     plaintext file.
+    /// - Throws: `StoreError.cannotOpen` with the reason (folder not writable, file not a database, a key that
+    ///   does not open it, a Kinga built without encryption, …); `StoreError.damaged`.
+    public init(path: String, clock: Clock, auditKeyPath: String? = nil, key: DatabaseKey? = nil) throws {
         self.path = path
         self.clock = clock
+        self.key = key
         self.auditKeyPath = auditKeyPath ?? path + ".audit-key"
         let folder = (path as NSString).deletingLastPathComponent
         do {
@@ -236,22 +246,22 @@ public final class KingaStore: @unchecked Sendable {
             }
             let loaded = try AuditKey.loadOrCreate(at: self.auditKeyPath)
             auditKey = loaded.key
-            var config = Configuration()
-            config.foreignKeysEnabled = true
-            config.busyMode = .timeout(Self.busyTimeoutSeconds)
-            config.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-            }
             // A damaged database is never opened for writing (issue #7). The check reads every page, so it
             // runs here only up to `checkOnOpenBytes`; larger archives are checked by the daily backup.
-            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > 0, size <= Self.checkOnOpenBytes,
-               Self.damageCheck(path) == .damaged {
+            let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+            // A wrong key is said as such, before the damage check would call the file damaged.
+            if let key, size > 0 {
+                do { try Opener.queue(path, key: key, readonly: true).close() } catch CipherError.wrongKey {
+                    throw StoreError.cannotOpen(path: path, reason: CipherError.wrongKey.description)
+                } catch {}
+            }
+            if size > 0, size <= Self.checkOnOpenBytes, Opener.damageCheck(path, key: key) == .damaged {
                 throw StoreError.damaged(path)
             }
-            pool = try DatabasePool(path: path, configuration: config)
+            pool = try Opener.pool(path, key: key)
             // Before changing the schema of a database that holds data, keep a copy (issue #7).
             let needsMigration = try pool.read { db in try db.tableExists("case_record") && !Schema.migrator.hasCompletedMigrations(db) }
-            if needsMigration { _ = try Self.makeBackup(pool, dbPath: path, now: clock.now, reason: "before-update") }
+            if needsMigration { _ = try Self.makeBackup(pool, key: key, dbPath: path, now: clock.now, reason: "before-update") }
             try Schema.migrator.migrate(pool)
             // A new key for a log that already has entries would make every entry look forged: refuse.
             if loaded.created, try pool.read({ db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log") ?? 0 }) > 0 {

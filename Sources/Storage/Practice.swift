@@ -153,7 +153,7 @@ extension KingaStore {
         let remove = { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: tmp + s) } }
         remove()
         defer { remove() }
-        let fresh = try KingaStore(path: tmp, clock: clock, auditKeyPath: auditKeyPath)
+        let fresh = try KingaStore(path: tmp, clock: clock, auditKeyPath: auditKeyPath, key: key)
         fresh.isDemo = true
         try fill(fresh)
         try fresh.pool.backup(to: pool)

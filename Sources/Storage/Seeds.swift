@@ -99,7 +99,7 @@ public enum Seeds {
         let now = store.clock.now
         let today = LocalDate(now, in: timeZone)
         let moment = MovableNow(now)
-        let seeder = try KingaStore(path: store.path, clock: Clock(timeZone: timeZone) { moment.value }, auditKeyPath: store.auditKeyPath)
+        let seeder = try KingaStore(path: store.path, clock: Clock(timeZone: timeZone) { moment.value }, auditKeyPath: store.auditKeyPath, key: store.key)
         func instant(daysAgo: Int, hour: Int?) -> Date {
             let day = today.adding(days: -daysAgo)
             let wall = Date(timeIntervalSince1970: Double(day.daysSinceEpoch * 86400 + (hour ?? 10) * 3600))
