@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "kinga",
             dependencies: [
-                "TUI", "Storage", "Model",
+                "TUI", "Storage", "Model", "Vault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,6 +1,7 @@
 import CSV
 import Foundation
 import GRDB
+import Vault
 import Model
 
 /// Case-level exports for administrators and supervisors (issue #8): one record per case, pseudonymised by
@@ -40,6 +41,8 @@ public enum CaseExport {
         case exists(String)
         /// The file could not be written (path, reason).
         case cannotWrite(String, String)
+        /// An identifying export needs the district office's public key, and this kiosk has none yet.
+        case noDistrictKey
 
         public var description: String {
             switch self {
@@ -47,6 +50,7 @@ public enum CaseExport {
             case .cancelled(let n): return "Export cancelled after \(n) cases. No file was written."
             case .exists(let p): return "\(p) already exists. Choose another file name; Kinga never writes over an export."
             case .cannotWrite(let p, let why): return "Could not write \(p): \(why)"
+            case .noDistrictKey: return "Exports with names are sealed so that only the district office can open them, and this kiosk does not have the office's public key yet. An administrator adds it with: kinga district-key set FILE --user NAME. Nothing was exported."
             }
         }
     }
@@ -182,13 +186,16 @@ extension KingaStore {
             throw CaseExport.Failure.notAllowed(role: user.roleWords)
         }
         guard !FileManager.default.fileExists(atPath: path) else { throw CaseExport.Failure.exists(path) }
+        // Issue #17: names and stories leave the kiosk only sealed to the district office.
+        let district = identifying ? try districtKey() : nil
+        if identifying && district == nil { throw CaseExport.Failure.noDistrictKey }
         let narratives = identifying && user.can(.viewNarrative, ownCase: false, demo: isDemo)
         let total = try caseCount(reader: user)
         let started = DispatchTime.now().uptimeNanoseconds
         let tmp = path + ".part-\(getpid())"
         var done = 0
         do {
-            let writer = try Self.ExportWriter(path: tmp, shownAs: path, format: format, identifying: identifying,
+            let writer = try Self.ExportWriter(path: tmp, shownAs: path, format: format, identifying: identifying, sealedTo: district,
                                                header: CaseExport.About(exportedAt: ISO8601.format(clock.now), exportedBy: user.name, cases: total,
                                                                          identifying: identifying, narratives: narratives))
             defer { writer.close() }
@@ -307,16 +314,24 @@ extension KingaStore {
         private let encoder = JSONEncoder()
         private var first = true
         private var closed = false
+        private var sealer: SealedFile.Writer?
 
         /// Creates `path` (it must not exist), readable only by Kinga's user, and writes the header.
         /// - Throws: `CaseExport.Failure.cannotWrite` when the file cannot be made or written.
         /// - Parameter shownAs: the file name to put in messages (the final name, not the temporary one).
-        init(path: String, shownAs: String, format: CaseExport.Format, identifying: Bool, header: CaseExport.About) throws {
+        /// - Parameter sealedTo: the district office's key: every byte is sealed to it (`SealedFile`) before it
+        ///   reaches the disk; nil writes plain text (pseudonymised exports).
+        init(path: String, shownAs: String, format: CaseExport.Format, identifying: Bool, sealedTo district: DistrictPublicKey? = nil,
+             header: CaseExport.About) throws {
             fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw CaseExport.Failure.cannotWrite(shownAs, String(cString: strerror(errno))) }
             self.path = shownAs
             self.format = format
             self.identifying = identifying
+            if let district {
+                let fd = self.fd
+                sealer = try SealedFile.Writer(to: district) { data in try Self.writeAll(fd, data, shownAs: shownAs) }
+            }
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             switch format {
             case .json:
@@ -330,6 +345,10 @@ extension KingaStore {
         deinit { close() }
 
         private func put(_ data: Data) throws {
+            if let sealer { try sealer.append(data) } else { try Self.writeAll(fd, data, shownAs: path) }
+        }
+
+        private static func writeAll(_ fd: Int32, _ data: Data, shownAs path: String) throws {
             try data.withUnsafeBytes { raw in
                 guard let base = raw.baseAddress else { return }
                 var off = 0
@@ -369,6 +388,7 @@ extension KingaStore {
         /// Ends the file (JSON: closes the array), makes it durable (fsync) and closes it.
         func finish() throws {
             if format == .json { try put(Data("\n]}\n".utf8)) }
+            try sealer?.finish()
             guard fsync(fd) == 0 else { throw CaseExport.Failure.cannotWrite(path, String(cString: strerror(errno))) }
             close()
         }
@@ -376,5 +396,27 @@ extension KingaStore {
         func close() {
             if !closed { _ = Foundation.close(fd); closed = true }
         }
+    }
+}
+
+extension KingaStore {
+    /// The district office's public key on this kiosk (issue #17): identifying exports are sealed to it, and
+    /// (with encryption at rest) the database key's recovery slot. Nil until an administrator sets it.
+    /// - Throws: database errors.
+    public func districtKey() throws -> DistrictPublicKey? {
+        try setting("district_public_key").flatMap { try? DistrictPublicKey(text: $0) }
+    }
+
+    /// Sets the district office's public key, as the administrator logged in (audited as a setting change,
+    /// with the key itself, which is public).
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in or they may not manage users;
+    ///   database errors.
+    public func setDistrictKey(_ key: DistrictPublicKey) throws {
+        let me = try sessionUser("district_key.set")
+        guard me.can(.manageUsers, demo: isDemo) else {
+            try auditAlone(actor: me.name, action: "access.denied", detail: "district_key.set")
+            throw StoreError.accessDenied
+        }
+        try setSetting("district_public_key", key.text)
     }
 }

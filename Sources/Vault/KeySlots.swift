@@ -207,16 +207,7 @@ public struct KeySlotFile: Codable, Hashable, Sendable {
 
     /// Seals the database key to the district's public key (replacing any earlier recovery slot).
     public mutating func setRecovery(districtPublicKey: DistrictPublicKey, key: DatabaseKey) throws {
-        var sealed = Data(count: DatabaseKey.byteCount + Int(crypto_box_sealbytes()))
-        let rc = sealed.withUnsafeMutableBytes { c in
-            key.withUnsafeBytes { m in
-                districtPublicKey.bytes.withUnsafeBytes { pk in
-                    crypto_box_seal(c.bindMemory(to: UInt8.self).baseAddress!, m.bindMemory(to: UInt8.self).baseAddress!,
-                                    UInt64(m.count), pk.bindMemory(to: UInt8.self).baseAddress!)
-                }
-            }
-        }
-        guard rc == 0 else { throw VaultError.cryptoFailed("crypto_box_seal") }
+        let sealed = try key.withUnsafeBytes { try districtPublicKey.seal($0) }
         recovery = RecoverySlot(districtPublicKey: districtPublicKey, sealedKey: sealed)
     }
 

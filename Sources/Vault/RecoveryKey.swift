@@ -40,6 +40,24 @@ public struct DistrictPublicKey: Codable, Hashable, Sendable {
     }
 }
 
+extension DistrictPublicKey {
+    /// `crypto_box_seal(message, self)`: an anonymous sealed box only the district's secret key opens
+    /// (message length + 48 bytes).
+    /// - Throws: `VaultError.cryptoFailed` when libsodium fails.
+    func seal(_ message: UnsafeRawBufferPointer) throws -> Data {
+        precondition(sodiumReady, "libsodium could not be initialised")
+        var sealed = Data(count: message.count + Int(crypto_box_sealbytes()))
+        let rc = sealed.withUnsafeMutableBytes { c in
+            bytes.withUnsafeBytes { pk in
+                crypto_box_seal(c.bindMemory(to: UInt8.self).baseAddress!, message.bindMemory(to: UInt8.self).baseAddress!,
+                                UInt64(message.count), pk.bindMemory(to: UInt8.self).baseAddress!)
+            }
+        }
+        guard rc == 0 else { throw VaultError.cryptoFailed("crypto_box_seal") }
+        return sealed
+    }
+}
+
 /// The district office's X25519 secret key: opens any kiosk's recovery slot. Shown once as recovery text (see
 /// `recoveryText`) and then kept offline by the district office; Kinga never writes it to disk.
 /// Held in locked memory; printing it shows `DistrictSecretKey(redacted)`.

@@ -3,6 +3,7 @@ import Foundation
 import Model
 import Storage
 import TUI
+import Vault
 
 /// `kinga`: open Kinga on the real database (or the demo with `--demo`).
 struct Kinga: ParsableCommand {
@@ -23,11 +24,18 @@ struct Kinga: ParsableCommand {
             kinga export stats --from DATE --to DATE [--format csv|json] [--out FILE] [--db PATH | --demo]
                 Anonymised statistics for the social welfare office (small counts shown as <5 or hidden as x).
             kinga export cases --user NAME --out FILE [--format json|csv] [--identifying] [--db PATH | --demo]
-                Every case, for supervisors and administrators (asks for the PIN); no names unless --identifying.
+                Every case, for supervisors and administrators (asks for the PIN); no names unless --identifying,
+                and then the file is sealed so that only the district office can open it.
             kinga scenarios check [--seeds PATH]
                 Check the practice scenarios (seeds/scenarios/*.yaml) a trainer wrote: every problem, with its file.
-            kinga directory import FILE [--yes] [--db PATH | --demo]
-                Add service providers from a CSV file: first a preview with every rejected row, then --yes.
+            kinga directory import FILE [--yes --user NAME] [--db PATH | --demo]
+                Add service providers from a CSV file: first a preview with every rejected row, then --yes (an
+                administrator, after their PIN).
+            kinga district-key set FILE --user NAME [--db PATH | --demo]   |   kinga district-key show
+                The district office's public key: exports with names are sealed to it.
+            kinga office new-key --out FILE   |   kinga office open FILE --out FILE
+                At the district office: make the office's key pair (the recovery key is shown once), open a
+                sealed export with the recovery key.
 
             Kinga opens the real database at $XDG_DATA_HOME/kinga/kinga.sqlite (or ~/.local/share/kinga/kinga.sqlite).
             The demo (--demo) uses its own file, filled with fictional cases, and never touches real data.
@@ -35,7 +43,8 @@ struct Kinga: ParsableCommand {
             KINGA_SEEDS points to the seeds folder.
             """,
         version: KingaVersion.string,
-        subcommands: [Open.self, Audit.self, Check.self, Backup.self, Restore.self, Export.self, Directory.self, Scenarios.self],
+        subcommands: [Open.self, Audit.self, Check.self, Backup.self, Restore.self, Export.self, Directory.self, Scenarios.self,
+                      DistrictKey.self, Office.self],
         defaultSubcommand: Open.self
     )
 }
@@ -300,13 +309,16 @@ struct Export: ParsableCommand {
         }
 
         func run() throws {
+            // Identifying exports are sealed (issue #17): the name says so.
+            let target = identifying && !out.hasSuffix("." + SealedFile.fileExtension) ? out + "." + SealedFile.fileExtension : out
             let store = try database.open()
             store.isDemo = (try? store.isDemoDatabase()) ?? false
             _ = try logIn(store, user: user, purpose: "exported", allowed: { $0.can(.exportCases, demo: store.isDemo) }, refused: { account in
                 try? store.recordAudit(action: "export.cases.refused", detail: "\(account.name), role \(account.roleWords)")
                 return CaseExport.Failure.notAllowed(role: account.roleWords).description
             }, before: {
-                if FileManager.default.fileExists(atPath: out) { throw Failure(message: CaseExport.Failure.exists(out).description) }
+                if FileManager.default.fileExists(atPath: target) { throw Failure(message: CaseExport.Failure.exists(target).description) }
+                if identifying, (try? store.districtKey()) == nil { throw Failure(message: CaseExport.Failure.noDistrictKey.description) }
                 // Where the file goes is checked before the PIN is asked, so a typo costs nothing.
                 let folder = (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent
                 var isDir: ObjCBool = false
@@ -320,7 +332,7 @@ struct Export: ParsableCommand {
             let bar = ProgressBar(label: "Exporting cases")
             let n: Int
             do {
-                n = try store.exportCases(to: out, format: CaseExport.Format(rawValue: format)!, identifying: identifying) { p in
+                n = try store.exportCases(to: target, format: CaseExport.Format(rawValue: format)!, identifying: identifying) { p in
                     bar.show(p)
                     return !cancel.requested
                 }
@@ -330,7 +342,11 @@ struct Export: ParsableCommand {
                 throw Failure(message: f.description)
             }
             bar.clear()
-            FileHandle.standardError.write(Data("\(n) case\(n == 1 ? "" : "s") written to \(out)\(identifying ? " WITH names and contacts" : " (no names, contacts or stories)"). It is about children: keep it safe, share it only as agreed, and delete it when done.\n".utf8))
+            if identifying {
+                FileHandle.standardError.write(Data("\(n) case\(n == 1 ? "" : "s") WITH names and contacts written to \(target), sealed for the district office: only the office's recovery key opens it (kinga office open). Carry it to the office, and delete it when it has arrived.\n".utf8))
+            } else {
+                FileHandle.standardError.write(Data("\(n) case\(n == 1 ? "" : "s") written to \(target) (no names, contacts or stories). It is about children: keep it safe, share it only as agreed, and delete it when done.\n".utf8))
+            }
         }
     }
 

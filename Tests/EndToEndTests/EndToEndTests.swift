@@ -578,6 +578,42 @@ struct EndToEndTests {
         #expect(audit.output.contains("export.cases.cancelled") && audit.output.contains("export.cases ") && audit.output.contains("export.cases.refused"), "\(audit.output)")
     }
 
+    @Test("exports with names are sealed for the district office: the office makes its key, the kiosk seals to it, only the recovery key opens it")
+    func sealedExportForTheOffice() throws {
+        let t = try TmuxSession.withDemoDatabase()
+        let home = t.dataHome
+        try "123456\n".write(toFile: home + "/pin.txt", atomically: true, encoding: .utf8)
+        let sealed = home + "/names.json.sealed"
+        // Before the office's key is on the kiosk, nothing with names leaves it (and no PIN is asked).
+        let early = try t.command("export cases --demo --user 'Supervisor Demo' --identifying --out '\(home)/names.json' < /dev/null")
+        #expect(early.status != 0 && early.output.contains("kinga district-key set"), "\(early.output)")
+        // At the office: a key pair; the recovery key is shown once.
+        let made = try t.command("office new-key --out '\(home)/district.pub'")
+        #expect(made.status == 0, "\(made.output)")
+        let lines = made.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let recovery = try #require(lines.first { $0.split(separator: "-").count >= 10 }, "\(made.output)")
+        #expect(try t.command("office new-key --out '\(home)/district.pub'").output.contains("already exists"))
+        // On the kiosk: an administrator adds the office's public key.
+        let set = try t.command("district-key set '\(home)/district.pub' --demo --user 'Admin Demo' < '\(home)/pin.txt'")
+        #expect(set.status == 0 && set.output.contains("key is set"), "\(set.output)")
+        let export = try t.command("export cases --demo --user 'Supervisor Demo' --identifying --out '\(home)/names.json' < '\(home)/pin.txt'")
+        #expect(export.status == 0 && export.output.contains("sealed for the district office"), "\(export.output)")
+        let raw = try Data(contentsOf: URL(fileURLWithPath: sealed))
+        #expect(raw.range(of: Data("Demo".utf8)) == nil && raw.range(of: Data("case_number".utf8)) == nil)
+        // At the office: a wrong recovery key opens nothing; the right one gives the names back.
+        let other = try t.command("office new-key --out '\(home)/other.pub'")
+        let wrongKey = try #require(other.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.split(separator: "-").count >= 10 })
+        try (wrongKey + "\n").write(toFile: home + "/wrong.txt", atomically: true, encoding: .utf8)
+        let refused = try t.command("office open '\(sealed)' --out '\(home)/opened.json' < '\(home)/wrong.txt'")
+        #expect(refused.status != 0 && refused.output.contains("another district's key") && !FileManager.default.fileExists(atPath: home + "/opened.json"), "\(refused.output)")
+        try (recovery + "\n").write(toFile: home + "/recovery.txt", atomically: true, encoding: .utf8)
+        let open = try t.command("office open '\(sealed)' --out '\(home)/opened.json' < '\(home)/recovery.txt'")
+        #expect(open.status == 0, "\(open.output)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: home + "/opened.json"))) as? [String: Any]
+        let cases = try #require(json?["cases"] as? [[String: Any]])
+        #expect(cases.count >= 40 && cases.contains { ($0["child_name"] as? String)?.isEmpty == false })
+    }
+
     @Test("trainer mode in the real binary: a scenario started, the banner follows it, R resets the demo file in one key")
     func trainerMode() throws {
         let t = TmuxSession()

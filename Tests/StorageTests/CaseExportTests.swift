@@ -3,6 +3,23 @@ import Foundation
 import Testing
 @testable import Model
 @testable import Storage
+import Vault
+
+/// Gives the store the district office's public key (as an administrator) and returns the office's secret key.
+func sealForOffice(_ store: KingaStore) throws -> DistrictSecretKey {
+    let was = store.actor
+    let admin = try store.users().first { $0.roles.contains(.administrator) }
+        ?? store.addTestUser(name: "Office Admin", roles: [.administrator], pin: "580214")
+    let secret = try DistrictSecretKey.generate()
+    try store.acting(admin).setDistrictKey(secret.publicKey)
+    if let w = was { _ = store.acting(w) } else { store.endSession() }
+    return secret
+}
+
+/// A sealed export, opened with the district office's secret key.
+func opened(_ path: String, _ secret: DistrictSecretKey) throws -> Data {
+    try SealedFile.open(try Data(contentsOf: URL(fileURLWithPath: path)), with: secret)
+}
 
 @Suite("Case exports: roles, redaction, audit, cancel, round trip (issue #8)")
 struct CaseExportTests {
@@ -43,11 +60,20 @@ struct CaseExportTests {
         let dir = TempDir()
         let (store, users, names) = try demo(dir)
         let sup = dir.path + "/sup.json", admin = dir.path + "/admin.json"
+        // Without the district office's key, names never leave the kiosk (issue #17).
+        #expect(throws: CaseExport.Failure.noDistrictKey) { try store.acting(users[.supervisor]!).exportCases(to: sup, format: .json, identifying: true) }
+        #expect(!FileManager.default.fileExists(atPath: sup))
+        let office = try sealForOffice(store)
         try store.acting(users[.supervisor]!).exportCases(to: sup, format: .json, identifying: true)
         try store.acting(users[.administrator]!).exportCases(to: admin, format: .json, identifying: true)
+        // On the kiosk's disk the file is sealed: no name in it, and it opens only with the office's key.
+        let raw = try Data(contentsOf: URL(fileURLWithPath: sup))
+        #expect(raw.starts(with: SealedFile.magic))
+        for name in names { #expect(raw.range(of: Data(name.utf8)) == nil, "\(name) in the sealed file") }
+        #expect(throws: SealedFile.Failure.wrongKey) { _ = try opened(sup, try DistrictSecretKey.generate()) }
         struct File: Decodable { var about: CaseExport.About; var cases: [CaseExport.Line] }
-        let s = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: sup)))
-        let a = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: admin)))
+        let s = try JSONDecoder().decode(File.self, from: opened(sup, office))
+        let a = try JSONDecoder().decode(File.self, from: opened(admin, office))
         #expect(s.about.identifying && s.about.narratives && s.about.cases == s.cases.count)
         #expect(a.about.identifying && !a.about.narratives)
         #expect(Set(s.cases.compactMap(\.childName)).isSuperset(of: names))
@@ -114,8 +140,9 @@ struct CaseExportTests {
             _ = try store.registerCase(from: r, draftID: UUID())
         }
         let out = dir.path + "/c.csv"
+        let office = try sealForOffice(store)
         try store.acting(boss).exportCases(to: out, format: .csv, identifying: true)
-        let text = try String(contentsOfFile: out, encoding: .utf8)
+        let text = String(decoding: try opened(out, office), as: UTF8.self)
         #expect(text.hasSuffix("\r\n"))
         let reader = try CSVReader(string: text, hasHeaderRow: true)
         let header = try #require(reader.headerRow)
