@@ -195,3 +195,31 @@ public enum AssignmentRule {
         EventFact(.caseGiven, ["user": userName, "supervisor": supervisorName])
     }
 }
+
+/// Reopening a closed case by hand (the only way, besides a new report linked to it, that a closed case opens
+/// again; editing never reopens one).
+///
+/// Kinga's rule: only a case that is not open (closed, transferred, or marked duplicate) can be reopened,
+/// and the person says why; the case then counts as reopened and needs a new risk assessment before it can
+/// close again (`ClosureRules`, `WorkflowStage.reopened`), as a closed case was closed on a review that the
+/// new concern calls into question (Inter-agency Guidelines for Case Management and Child Protection, 2014,
+/// step 6 "Case closure").
+public enum ReopenRule {
+    /// Why reopening is refused.
+    public enum Refusal: Error, Hashable, Sendable {
+        /// The reason is empty (or only spaces).
+        case reasonMissing
+        /// The case is open already.
+        case notClosed
+    }
+
+    /// Decides reopening a case whose status is `status`, for `reason` (already cleaned by the caller).
+    /// - Returns: the `reopened` fact to record (the case then becomes `.open`, reopened, not assessed, with
+    ///   no closure reason), or the refusal (`.reasonMissing` first, then `.notClosed`).
+    public static func decide(status: CaseStatus, reason: String) -> Result<EventFact, Refusal> {
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { return .failure(.reasonMissing) }
+        guard status != .open else { return .failure(.notClosed) }
+        return .success(EventFact(.reopened, ["reason": why]))
+    }
+}

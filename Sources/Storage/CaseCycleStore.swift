@@ -495,8 +495,13 @@ extension KingaStore {
             guard let status = try String.fetchOne(db, sql: "SELECT status FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) else {
                 throw StoreError.notFound
             }
-            guard status != CaseStatus.open.rawValue else { throw CycleError.caseNotClosed }
-            try insertEvent(db, caseID: caseID, at: now, fact: EventFact(.reopened, ["reason": why]), author: me.name)
+            let reopened: EventFact
+            switch ReopenRule.decide(status: CaseStatus(rawValue: status) ?? .closed, reason: why) {
+            case .success(let fact): reopened = fact
+            case .failure(.notClosed): throw CycleError.caseNotClosed
+            case .failure(.reasonMissing): throw CycleError.required("reason")
+            }
+            try insertEvent(db, caseID: caseID, at: now, fact: reopened, author: me.name)
             try db.execute(sql: "UPDATE case_record SET status = 'open', reopened = 1, assessed = 0, closed_at = NULL, closure_reason = NULL WHERE id = ?",
                            arguments: [caseID.uuidString])
         }

@@ -203,3 +203,20 @@ struct CaseRulesTests {
         #expect(AssignmentRule.given(to: "Amina", by: "Sara") == EventFact(.caseGiven, ["user": "Amina", "supervisor": "Sara"]))
     }
 }
+
+@Suite("Reopening a closed case by hand (issue #16)")
+struct ReopenRuleTests {
+    @Test func aCaseThatIsNotOpenReopensWithAReason() {
+        for status in [CaseStatus.closed, .transferred, .duplicate] {
+            #expect(ReopenRule.decide(status: status, reason: " New concern reported. ") == .success(EventFact(.reopened, ["reason": "New concern reported."])),
+                    "\(status)")
+        }
+    }
+
+    @Test func anOpenCaseOrABlankReasonIsRefused() {
+        #expect(ReopenRule.decide(status: .open, reason: "again") == .failure(.notClosed))
+        #expect(ReopenRule.decide(status: .closed, reason: " \n ") == .failure(.reasonMissing))
+        // The reason is asked for first.
+        #expect(ReopenRule.decide(status: .open, reason: "") == .failure(.reasonMissing))
+    }
+}
