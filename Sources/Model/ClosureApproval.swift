@@ -22,6 +22,12 @@ public enum ClosureApproval {
         risk == .high || urgent
     }
 
+    /// True when a person with `roles` may approve closures (`Permission.approveClosure`: supervisors, and
+    /// trainers on the demo when `demo`); the supervisor's approval of a waiting closure needs this.
+    public static func mayApprove(roles: Set<Role>, demo: Bool) -> Bool {
+        roles.contains { Access.allows($0, .approveClosure, demo: demo) }
+    }
+
     /// Decides whether a person with `roles` may close a case at `risk` (nil: not assessed) and `urgent` now.
     /// - Parameters:
     ///   - roles: every role of the person closing (any one that allows `approveClosure` is enough).
@@ -30,6 +36,6 @@ public enum ClosureApproval {
     ///   approve closures.
     public static func decide(risk: RiskLevel?, urgent: Bool, roles: Set<Role>, demo: Bool) -> Decision {
         guard isRequired(risk: risk, urgent: urgent) else { return .close }
-        return roles.contains { Access.allows($0, .approveClosure, demo: demo) } ? .close : .needsApproval
+        return mayApprove(roles: roles, demo: demo) ? .close : .needsApproval
     }
 }

@@ -226,12 +226,11 @@ extension KingaStore {
             guard let p = try Row.fetchOne(db, sql: "SELECT * FROM service_provider WHERE id = ?", arguments: [providerID.uuidString])
                 .flatMap(Self.provider(from:)), !p.retired else { throw CycleError.providerUnavailable }
             var usedOverride: (String, String)?
-            if ConsentCheck.of(c.report) == .missing {
-                guard let o = consentOverride, !o.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw CycleError.consentMissing }
-                guard me.can(.overrideConsent, demo: isDemo) else {
-                    throw Denied(actor: me.name, caseID: caseID, what: "consent override")
-                }
-                usedOverride = (me.name, TextSafety.clean(o, multiline: true))
+            switch ConsentOverrideRule.decide(consent: ConsentCheck.of(c.report), overrideReason: consentOverride, roles: me.roles, demo: isDemo) {
+            case .send: break
+            case .sendWithOverride(let reason): usedOverride = (me.name, reason)
+            case .refused(.reasonMissing): throw CycleError.consentMissing
+            case .refused(.notPermitted): throw Denied(actor: me.name, caseID: caseID, what: "consent override")
             }
             try db.execute(sql: """
                 INSERT INTO referral(id, case_id, provider_id, device_id, version, created_at, updated_at, service_type, reason, urgent,
@@ -344,7 +343,7 @@ extension KingaStore {
             let risk = try String.fetchOne(db, sql: "SELECT risk_level FROM case_record WHERE id = ?", arguments: [caseID.uuidString])
                 .flatMap(RiskLevel.init(rawValue:))
             // A child who is not safe is seen again at the high-risk interval, whatever the assessed level.
-            let next = clean.next ?? Workflow.nextFollowUp(after: today, risk: clean.childSafe ? risk : .high, deadlines: deadlines)
+            let next = FollowUpRule.nextDate(clean, caseRisk: risk, deadlines: deadlines, today: today)
             clean.next = next
             try insertEvent(db, caseID: caseID, at: now, fact: .followUp(clean, next: next), author: me.name, data: try Self.encode(clean))
             try db.execute(sql: "UPDATE case_record SET next_follow_up = ? WHERE id = ?", arguments: [next.iso, caseID.uuidString])
@@ -400,7 +399,7 @@ extension KingaStore {
     ///   longer meets the rules.
     public func approveClosure(caseID: UUID, rules: ProfileRules) throws {
         let me = try sessionUser("approve closure", caseID: caseID)
-        guard me.can(.approveClosure, demo: isDemo) else {
+        guard ClosureApproval.mayApprove(roles: me.roles, demo: isDemo) else {
             try auditAlone(actor: me.name, action: "access.denied", caseID: caseID, detail: "approve closure")
             throw StoreError.accessDenied
         }
@@ -496,8 +495,13 @@ extension KingaStore {
             guard let status = try String.fetchOne(db, sql: "SELECT status FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) else {
                 throw StoreError.notFound
             }
-            guard status != CaseStatus.open.rawValue else { throw CycleError.caseNotClosed }
-            try insertEvent(db, caseID: caseID, at: now, fact: EventFact(.reopened, ["reason": why]), author: me.name)
+            let reopened: EventFact
+            switch ReopenRule.decide(status: CaseStatus(rawValue: status) ?? .closed, reason: why) {
+            case .success(let fact): reopened = fact
+            case .failure(.notClosed): throw CycleError.caseNotClosed
+            case .failure(.reasonMissing): throw CycleError.required("reason")
+            }
+            try insertEvent(db, caseID: caseID, at: now, fact: reopened, author: me.name)
             try db.execute(sql: "UPDATE case_record SET status = 'open', reopened = 1, assessed = 0, closed_at = NULL, closure_reason = NULL WHERE id = ?",
                            arguments: [caseID.uuidString])
         }
@@ -760,19 +764,20 @@ extension KingaStore {
             // The new report's own entry, as data when it has it (else its stored words go along as they are).
             let report = try Row.fetchOne(db, sql: "SELECT * FROM case_event WHERE case_id = ? AND kind = 'report_received' ORDER BY occurred_at LIMIT 1",
                                           arguments: [newID.uuidString]).flatMap(Self.event(from:))
-            var joined = EventFact(.duplicateReport, ["number": new.number.description])
-            if let f = report?.fact, f.kind == .reportReceived, !f.legacy { joined.args.merge(f.args) { kept, _ in kept } }
-            try insertEvent(db, caseID: existingID, at: now, fact: joined, author: author,
-                            body: joined.args["narrative"] == nil && joined.args["reporter"] == nil ? report?.body ?? "" : nil)
-            try insertEvent(db, caseID: newID, at: now, fact: EventFact(.duplicateLinked, ["number": old.number.description]), author: author)
-            try db.execute(sql: "UPDATE case_record SET status = 'duplicate', closed_at = ? WHERE id = ?", arguments: [ISO8601.format(now), newID.uuidString])
+            let link = DuplicateLinkRule.decide(existingStatus: old.status, existingNumber: old.number, newNumber: new.number,
+                                                newReport: report?.fact, newUrgent: new.urgent)
+            try insertEvent(db, caseID: existingID, at: now, fact: link.joined, author: author,
+                            body: DuplicateLinkRule.needsStoredBody(link.joined) ? report?.body ?? "" : nil)
+            try insertEvent(db, caseID: newID, at: now, fact: link.linked, author: author)
+            try db.execute(sql: "UPDATE case_record SET status = ?, closed_at = ? WHERE id = ?",
+                           arguments: [link.newStatus.rawValue, ISO8601.format(now), newID.uuidString])
             // A new report about a child whose case was closed opens it again: someone must act on it.
-            if old.status != .open {
-                try insertEvent(db, caseID: existingID, at: now, fact: EventFact(.reopenedByReport, ["number": new.number.description]), author: author)
-                try db.execute(sql: "UPDATE case_record SET status = 'open', reopened = 1, assessed = 0, closed_at = NULL, closure_reason = NULL WHERE id = ?",
-                               arguments: [existingID.uuidString])
+            if let reopen = link.reopen {
+                try insertEvent(db, caseID: existingID, at: now, fact: reopen, author: author)
+                try db.execute(sql: "UPDATE case_record SET status = ?, reopened = 1, assessed = 0, closed_at = NULL, closure_reason = NULL WHERE id = ?",
+                               arguments: [link.existingStatus.rawValue, existingID.uuidString])
             }
-            if new.urgent { try db.execute(sql: "UPDATE case_record SET urgent = 1 WHERE id = ?", arguments: [existingID.uuidString]) }
+            if link.markUrgent { try db.execute(sql: "UPDATE case_record SET urgent = 1 WHERE id = ?", arguments: [existingID.uuidString]) }
         }
     }
 }
@@ -815,7 +820,7 @@ extension KingaStore {
     ///   cases, or the case is already someone's; `StoreError.notFound`.
     public func takeCase(caseID: UUID) throws {
         let user = try sessionUser("take", caseID: caseID)
-        guard user.can(.editCase, ownCase: true, demo: isDemo) else {
+        guard AssignmentRule.mayTake(roles: user.roles, demo: isDemo) else {
             try auditAlone(actor: user.name, action: "access.denied", caseID: caseID, detail: "take")
             throw StoreError.accessDenied
         }
@@ -823,10 +828,13 @@ extension KingaStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT assigned_to FROM case_record WHERE id = ?", arguments: [caseID.uuidString]) else {
                 throw StoreError.notFound
             }
-            guard (row["assigned_to"] as String?) == nil else { throw Denied(actor: user.name, caseID: caseID, what: "take") }
+            let assigned = (row["assigned_to"] as String?) != nil
+            guard case .success(let taken) = AssignmentRule.take(alreadyAssigned: assigned, userName: user.name, roles: user.roles, demo: isDemo) else {
+                throw Denied(actor: user.name, caseID: caseID, what: "take")
+            }
             // Assigned first: the event below is then a change to the user's own case.
             try db.execute(sql: "UPDATE case_record SET assigned_to = ? WHERE id = ?", arguments: [user.id.uuidString, caseID.uuidString])
-            try insertEvent(db, caseID: caseID, at: clock.now, fact: EventFact(.caseTaken, ["user": user.name]), author: user.name)
+            try insertEvent(db, caseID: caseID, at: clock.now, fact: taken, author: user.name)
         }
     }
 
@@ -834,13 +842,12 @@ extension KingaStore {
     /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in or the user may not reassign cases.
     public func reassign(caseID: UUID, to user: User) throws {
         let supervisor = try sessionUser("reassign", caseID: caseID)
-        guard supervisor.can(.reassignCase, demo: isDemo) else {
+        guard AssignmentRule.mayReassign(roles: supervisor.roles, demo: isDemo) else {
             try auditAlone(actor: supervisor.name, action: "access.denied", caseID: caseID, detail: "reassign")
             throw StoreError.accessDenied
         }
         try door { db in
-            try insertEvent(db, caseID: caseID, at: clock.now, fact: EventFact(.caseGiven, ["user": user.name, "supervisor": supervisor.name]),
-                            author: supervisor.name)
+            try insertEvent(db, caseID: caseID, at: clock.now, fact: AssignmentRule.given(to: user.name, by: supervisor.name), author: supervisor.name)
             try db.execute(sql: "UPDATE case_record SET assigned_to = ? WHERE id = ?", arguments: [user.id.uuidString, caseID.uuidString])
         }
     }

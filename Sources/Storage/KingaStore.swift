@@ -546,7 +546,7 @@ public final class KingaStore: @unchecked Sendable {
             """, arguments: [ISO8601.format(at), ISO8601.format(now), caseID.uuidString])
         // New facts (an assessment, a follow-up, a referral) make a waiting closure request out of date: the
         // focal point asks again, so a supervisor never approves a closure on an old picture.
-        if [.assessment, .followUp, .referralSent, .referralUpdated].contains(e.kind) {
+        if ClosureRequestRule.makesStale(e.kind) {
             try db.execute(sql: "UPDATE case_record SET closure_request = NULL WHERE id = ?", arguments: [caseID.uuidString])
         }
         // Every timeline entry is a change to a case: audited in the same transaction.
