@@ -23,16 +23,19 @@ enum Author: Sendable {
 final class DoorLatch: @unchecked Sendable {
     private let lock = NSLock()
     private var depth = 0
+    private var upkeep = false
     var isOpen: Bool { lock.withLock { depth > 0 } }
-    func open() { lock.withLock { depth += 1 } }
-    func close() { lock.withLock { depth -= 1 } }
+    /// True while a change made by a person or by Kinga for them (not upkeep) passes: what the outbox keeps.
+    var isShared: Bool { lock.withLock { depth > 0 && !upkeep } }
+    func open(upkeep: Bool = false) { lock.withLock { depth += 1; self.upkeep = upkeep } }
+    func close() { lock.withLock { depth -= 1; if depth == 0 { upkeep = false } } }
 }
 
 extension KingaStore {
     /// The tables the door guards: a row of any of them changed by a statement that did not come through
     /// `door` is refused by SQLite itself ("kinga: a change outside the door").
     static let guardedTables = ["case_record", "case_concern", "case_event", "case_counter", "referral", "service_provider",
-                                "app_user", "audit_log", "draft", "unfinished_form", "meta"]
+                                "app_user", "audit_log", "draft", "unfinished_form", "meta", "outbox"]
 
     /// The message SQLite gives for a change that did not come through the door.
     static let outsideTheDoor = "kinga: a change outside the door"
@@ -47,6 +50,7 @@ extension KingaStore {
         let latch = doorLatch
         try pool.writeWithoutTransaction { db in
             db.add(function: DatabaseFunction("kinga_door", argumentCount: 0, pure: false) { _ in latch.isOpen ? 1 : 0 })
+            db.add(function: DatabaseFunction("kinga_shared", argumentCount: 0, pure: false) { _ in latch.isShared ? 1 : 0 })
             for table in Self.guardedTables where try db.tableExists(table) {
                 for op in ["INSERT", "UPDATE", "DELETE"] {
                     try db.execute(sql: """
@@ -55,6 +59,7 @@ extension KingaStore {
                         """)
                 }
             }
+            try Self.installOutboxTriggers(db)
         }
     }
 
@@ -86,7 +91,7 @@ extension KingaStore {
         let latch = doorLatch
         do {
             return try pool.write { db in
-                latch.open()
+                if case .maintenance = author { latch.open(upkeep: true) } else { latch.open() }
                 defer { latch.close() }
                 if let ctx = Self.editContext { try Self.requireVersion(db, ctx) }
                 return try body(db)

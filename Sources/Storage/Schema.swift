@@ -315,6 +315,22 @@ enum Schema {
                 """)
             try LegacyEvents.run(db)
         }
+        m.registerMigration("v14-outbox") { db in
+            // Issue #18: every change a person makes is kept here, in the same transaction, until the district
+            // server has it (see Outbox.swift). Rows are whole before/after images as JSON; the district link turns
+            // them into the wire format's field patches and records.
+            try db.execute(sql: """
+                CREATE TABLE outbox (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at TEXT NOT NULL,
+                    tbl TEXT NOT NULL,
+                    row_id TEXT NOT NULL,
+                    op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+                    old_json TEXT,
+                    new_json TEXT
+                ) STRICT;
+                """)
+        }
         return m
     }
 }

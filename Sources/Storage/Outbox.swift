@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+import Model
+
+/// One change kept for the district server (issue #18): a row of a shared table as it was before and after,
+/// written by SQLite in the same transaction as the change itself.
+public struct OutboxEntry: Hashable, Sendable {
+    /// The outbox's own number: 1, 2, 3… in the order the changes were made on this kiosk.
+    public var seq: Int64
+    /// When (UTC, ISO 8601, this kiosk's clock: shown, never used to order anything).
+    public var at: String
+    /// The table (`case_record`, `case_event`, `referral`, `service_provider`, `app_user`, `audit_log`).
+    public var table: String
+    /// The row's key (a UUID's text; the sequence number for an audit row).
+    public var rowID: String
+    /// `insert`, `update` or `delete`.
+    public var op: String
+    /// The row before (nil for an insert) and after (nil for a delete), column → value.
+    public var old: [String: SyncValue]?
+    public var new: [String: SyncValue]?
+}
+
+extension KingaStore {
+    /// The tables whose changes go to the district server, and the kind of thing each row is on the wire.
+    /// Concerns (`case_concern`) are not listed: they are written once with the case and are in its report.
+    static let sharedTables: [String: SyncEntityOrRecord] = [
+        "case_record": .entity(.caseRecord), "referral": .entity(.referral), "service_provider": .entity(.provider),
+        "app_user": .entity(.user), "case_event": .record(.timelineEntry), "audit_log": .record(.auditRow),
+    ]
+
+    /// Columns that stay on the kiosk: a user's failed PIN attempts and lock-out are this kiosk's business, and
+    /// the search keys are worked out again from the name and village wherever the row lands.
+    static let localColumns: Set<String> = ["failed_attempts", "locked_until", "name_key", "village_key"]
+
+    /// What a shared table's rows are on the wire.
+    enum SyncEntityOrRecord: Hashable, Sendable {
+        case entity(SyncEntity)
+        case record(SyncRecordKind)
+    }
+
+    /// TEMP triggers after every INSERT, UPDATE and DELETE of a shared table that copy the row's before and
+    /// after images into `outbox`, while a change that is not upkeep passes the door (`kinga_shared()`).
+    /// Together with the door's guard this means a change cannot reach the database without its outbox
+    /// entry, in the same transaction. The column lists are read from the schema when installed.
+    static func installOutboxTriggers(_ db: Database) throws {
+        guard try db.tableExists("outbox") else { return }
+        for table in sharedTables.keys.sorted() where try db.tableExists(table) {
+            let columns = try db.columns(in: table).map(\.name)
+            func image(_ row: String) -> String { "json_object(" + columns.map { "'\($0)', \(row).\($0)" }.joined(separator: ", ") + ")" }
+            let key = table == "audit_log" ? "seq" : "id"
+            for (op, old, new, keyRow) in [("insert", "NULL", image("NEW"), "NEW"), ("update", image("OLD"), image("NEW"), "NEW"),
+                                           ("delete", image("OLD"), "NULL", "OLD")] {
+                try db.execute(sql: """
+                    CREATE TEMP TRIGGER IF NOT EXISTS outbox_\(table)_\(op) AFTER \(op.uppercased()) ON main.\(table)
+                    WHEN kinga_shared() = 1 BEGIN
+                        INSERT INTO main.outbox(at, tbl, row_id, op, old_json, new_json)
+                        VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), '\(table)', \(keyRow).\(key), '\(op)', \(old), \(new));
+                    END
+                    """)
+            }
+        }
+    }
+
+    /// The changes waiting for the district server, oldest first, at most `limit` after `seq`.
+    /// - Throws: database errors.
+    public func outbox(after seq: Int64 = 0, limit: Int = 500) throws -> [OutboxEntry] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit]).map { r in
+                OutboxEntry(seq: r["seq"], at: r["at"], table: r["tbl"], rowID: r["row_id"], op: r["op"],
+                            old: (r["old_json"] as String?).flatMap(Self.image), new: (r["new_json"] as String?).flatMap(Self.image))
+            }
+        }
+    }
+
+    /// How many changes wait for the district server.
+    public func outboxCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0 }
+    }
+
+    /// Forgets the changes up to `seq` once the district server has acknowledged them (as Kinga's district
+    /// link, audited).
+    /// - Throws: database errors.
+    public func dropOutbox(through seq: Int64) throws {
+        try door(.kiosk("district link")) { db in
+            try db.execute(sql: "DELETE FROM outbox WHERE seq <= ?", arguments: [seq])
+            try audit(db, actor: "district link", action: "sync.acknowledged", detail: "outbox through \(seq)")
+        }
+    }
+
+    /// A row image from its JSON (column → scalar; SQLite writes booleans as 0 and 1). Nil when unreadable.
+    static func image(_ json: String) -> [String: SyncValue]? {
+        try? JSONDecoder().decode([String: SyncValue].self, from: Data(json.utf8))
+    }
+}
+
+extension OutboxEntry {
+    /// This change in the district link's wire format (`SyncBody`, Sources/Model/Sync): a field patch with the
+    /// values each column started from for a case, referral, provider or user (an insert starts from nothing,
+    /// base version 0); a record for a timeline entry or an audit row. Kiosk-only columns are left out. Nil
+    /// for a table that is not shared, a row whose key is not a UUID (audit rows are keyed by `auditID`), or an
+    /// update that changed only kiosk-only columns.
+    /// - Parameter auditID: the UUID that names this kiosk's audit row `seq` everywhere (the caller derives it
+    ///   from the kiosk's device id and the sequence number).
+    public func body(auditID: (Int64) -> UUID) -> SyncBody? {
+        guard let kind = KingaStore.sharedTables[table] else { return nil }
+        switch kind {
+        case .record(let record):
+            guard op == "insert", let payload = new else { return nil }
+            let id = record == .auditRow ? Int64(rowID).map(auditID) : UUID(uuidString: rowID)
+            guard let id else { return nil }
+            let caseID = payload["case_id"].flatMap { if case .string(let s) = $0 { return UUID(uuidString: s) } else { return nil } }
+            return .record(SyncRecord(kind: record, id: id, caseID: caseID, payload: payload))
+        case .entity(let entity):
+            guard let id = UUID(uuidString: rowID) else { return nil }
+            let before = old ?? [:], after = new ?? [:]
+            var fields: [String: FieldChange] = [:]
+            for column in Set(before.keys).union(after.keys) where !KingaStore.localColumns.contains(column) {
+                let o = before[column] ?? .null, n = after[column] ?? .null
+                if o != n || op == "insert" { fields[column] = FieldChange(old: op == "insert" ? .null : o, new: n) }
+            }
+            guard !fields.isEmpty else { return nil }
+            let base: Int
+            if op == "insert" { base = 0 } else if case .int(let v) = before["version"] { base = v } else { base = 0 }
+            return .patch(FieldPatch(entity: entity, id: id, baseVersion: base, fields: fields))
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Model
+@testable import Storage
+
+/// Issue #18: every change a person makes reaches the outbox in the same transaction, through the one door.
+@Suite("The outbox for the district server")
+struct OutboxTests {
+    @Test("a report, a note, a risk assessment and a new user each leave their rows in the outbox, in order; a refused change leaves none")
+    func changesReachTheOutbox() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
+        let start = try store.outbox().last?.seq ?? 0
+        let c = try store.registerCase(from: sampleReport(), draftID: UUID())
+        let afterReport = try store.outbox(after: start)
+        #expect(afterReport.contains { $0.table == "case_record" && $0.op == "insert" && $0.rowID == c.id.uuidString })
+        #expect(afterReport.contains { $0.table == "case_event" && $0.op == "insert" })
+        #expect(afterReport.contains { $0.table == "audit_log" && $0.op == "insert" })
+        #expect(afterReport.map(\.seq) == afterReport.map(\.seq).sorted())
+        // The case row becomes a field patch from nothing; its timeline entries become records of the case.
+        let insert = try #require(afterReport.first { $0.table == "case_record" && $0.op == "insert" })
+        guard case .patch(let p) = try #require(insert.body(auditID: { _ in UUID() })) else { Issue.record("not a patch"); return }
+        #expect(p.entity == .caseRecord && p.baseVersion == 0 && p.fields["child_name"]?.new == .string("Amani"))
+        #expect(p.fields["name_key"] == nil)          // kiosk-only
+        let event = try #require(afterReport.first { $0.table == "case_event" })
+        guard case .record(let r) = try #require(event.body(auditID: { _ in UUID() })) else { Issue.record("not a record"); return }
+        #expect(r.kind == .timelineEntry && r.caseID == c.id)
+        // A risk assessment is an update: old and new risk, from the version the kiosk had.
+        let mark = try store.outbox().last?.seq ?? 0
+        let answers = RiskAnswers(immediateDanger: true, harmerHasAccess: true, severity: .severe, frequency: .often, safeAdult: false, childViews: "")
+        try store.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: .high, whyDifferent: ""))
+        let patches = try store.outbox(after: mark).filter { $0.table == "case_record" && $0.op == "update" }
+            .compactMap { $0.body(auditID: { _ in UUID() }) }.compactMap { body -> FieldPatch? in if case .patch(let p) = body { return p } else { return nil } }
+        let risk = try #require(patches.first { $0.fields["risk_level"] != nil })
+        #expect(risk.fields["risk_level"]?.new == .string("high") && risk.baseVersion >= 1)
+        // A refused change (a focal point writing on someone else's case) adds nothing but its refusal's audit row.
+        let fp = try store.addTestUser(name: "FP Fiktif", roles: [.focalPoint], pin: "902134")
+        let other = try store.registerCase(from: sampleReport(name: "Other"), draftID: UUID(), assignedTo: try store.addTestUser(name: "FP Two", roles: [.focalPoint], pin: "902135").id)
+        let before = try store.outbox().last?.seq ?? 0
+        #expect(throws: StoreError.accessDenied) { try store.acting(fp).addNote(caseID: other.id, text: "Not mine.") }
+        #expect(try store.outbox(after: before).map(\.table) == ["audit_log"])
+    }
+
+    @Test("upkeep (seeding, the synthetic archive) leaves the outbox alone; acknowledged changes are dropped")
+    func upkeepIsNotShared() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.addTestUser(name: "Only Upkeep", roles: [.supervisor], pin: "902134")
+        #expect(try store.outboxCount() == 0)
+        try store.actAsTestSupervisor()
+        try store.registerCase(from: sampleReport(), draftID: UUID())
+        let n = try store.outboxCount()
+        #expect(n > 0)
+        let last = try #require(try store.outbox(limit: 10_000).last?.seq)
+        try store.dropOutbox(through: last)
+        // Dropping is itself audited, and that audit row waits for the server in its turn.
+        #expect(try store.outbox().map(\.table) == ["audit_log"])
+    }
+
+    @Test("the outbox cannot be written or emptied outside the door")
+    func outboxIsGuarded() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
+        try store.registerCase(from: sampleReport(), draftID: UUID())
+        #expect(try store.outboxCount() > 0)
+        #expect(throws: (any Error).self) { try store.pool.write { try $0.execute(sql: "DELETE FROM outbox") } }
+        #expect(throws: (any Error).self) {
+            try store.pool.write { try $0.execute(sql: "INSERT INTO outbox(at, tbl, row_id, op) VALUES ('x', 'case_record', 'x', 'insert')") }
+        }
+    }
+}
