@@ -17,7 +17,7 @@ struct Kinga: ParsableCommand {
                 Check that no audit log entry was changed or removed.
             kinga check [--db PATH | --demo]
                 Check the whole database (SQLite integrity, links, search index, audit chain) and list the backups.
-            kinga backup FILE [--db PATH | --demo]
+            kinga backup FILE --user NAME [--db PATH | --demo]
                 Make a consistent copy of the database now (Kinga may stay open).
             kinga restore FILE [--db PATH | --demo] --yes
                 Replace the database with a backup (the current one is kept as a backup first).
@@ -237,18 +237,32 @@ struct Check: ParsableCommand {
     }
 }
 
-/// `kinga backup FILE`: a consistent copy now, with SQLite's online backup API.
+/// `kinga backup FILE --user NAME`: a consistent copy now, with SQLite's online backup API, made by a supervisor
+/// or an administrator after their PIN (a backup holds every child's record; issue #16).
 struct Backup: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Copy the database to FILE (consistent even while Kinga is in use).")
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the database to FILE (consistent even while Kinga is in use). Supervisors and administrators; asks for the PIN.",
+        discussion: "Kinga also keeps a daily backup by itself, in the backups folder beside the database. Every backup you make is written to the audit log.")
 
     @OptionGroup var database: DatabaseChoice
 
     @Argument(help: ArgumentHelp("Where to write the copy (must not exist yet).", valueName: "file"))
     var file: String
 
+    @Option(name: .long, help: ArgumentHelp("Your name as on the login screen (a supervisor or an administrator).", valueName: "name"))
+    var user: String
+
     func run() throws {
         let store = try database.open()
+        store.isDemo = (try? store.isDemoDatabase()) ?? false
+        _ = try logIn(store, user: user, purpose: "copied", allowed: { $0.can(.exportCases, demo: store.isDemo) }, refused: { account in
+            try? store.recordAudit(action: "backup.refused", detail: "\(account.name), role \(account.roleWords)")
+            return "Only a supervisor or an administrator may copy the database (\(account.name) is \(account.roleWords)). Nothing was copied."
+        }, before: {
+            if FileManager.default.fileExists(atPath: file) { throw Failure(message: "\(file) already exists. Choose another name; Kinga never writes over a file.") }
+        })
         do { try store.backup(to: file) } catch { throw Failure(message: "\(error)") }
+        try? store.recordAudit(action: "backup.manual", detail: file)
         print("Backup written to \(file). Keep it somewhere safe: it holds children's records.")
     }
 }

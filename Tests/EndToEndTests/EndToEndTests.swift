@@ -451,9 +451,13 @@ struct EndToEndTests {
         #expect(sound.status == 0, "\(sound.output)")
         #expect(sound.output.contains("Everything is sound"))
         let copy = t.dataHome + "/demo-backup.sqlite"
-        let backup = try kinga("backup --demo '\(copy)'")
+        try "123456\n".write(toFile: t.dataHome + "/pin.txt", atomically: true, encoding: .utf8)
+        // A copy of every child's record: a supervisor's or an administrator's, after their PIN (issue #16).
+        let focal = try kinga("backup --demo '\(copy)' --user 'Focal Point Demo' < '\(t.dataHome)/pin.txt'")
+        #expect(focal.status == 1 && focal.output.contains("Only a supervisor or an administrator"), "\(focal.output)")
+        let backup = try kinga("backup --demo '\(copy)' --user 'Supervisor Demo' < '\(t.dataHome)/pin.txt'")
         #expect(backup.status == 0, "\(backup.output)")
-        #expect(try kinga("backup --demo '\(copy)'").status == 1)   // never overwrites
+        #expect(try kinga("backup --demo '\(copy)' --user 'Supervisor Demo' < '\(t.dataHome)/pin.txt'").status == 1)   // never overwrites
         // Damage the middle of the database file, as a failing disk would.
         let db = t.dataHome + "/kinga/demo.sqlite"
         _ = try TmuxSession.run(["sh", "-c", "dd if=/dev/urandom of='\(db)' bs=4096 seek=3 count=6 conv=notrunc 2>/dev/null"])
