@@ -73,6 +73,8 @@ struct Open: ParsableCommand {
     }
 
     func run() throws {
+        // A crash must not leave a core file holding children's records or (issue #17) the database key.
+        _ = ProcessHardening.disableCoreDumps()
         let env = ProcessInfo.processInfo.environment
         let clock: Clock
         do { clock = try Clock.fromEnvironment(env) } catch { throw Failure(message: "\(error)") }
