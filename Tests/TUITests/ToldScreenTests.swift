@@ -121,6 +121,22 @@ struct ToldScreenTests {
         #expect(mailbox.take().isEmpty)
     }
 
+    @Test("the run loop handles a posted event on its next turn and redraws the case it changed")
+    func runLoopTakesPostedEvents() throws {
+        let d = try Driver()
+        let id = try openNewCase(d, "Looped Child").id
+        let other = try otherKiosk(d.store.path)
+        let mailbox = d.app.mailbox
+        // While the loop waits for keys, another component writes and posts (as the district link will).
+        let t = PostingTerminal {
+            try? other.addNote(caseID: id, text: "Posted while waiting.")
+            mailbox.post(.dataChanged([id]))
+        }
+        d.app.run(on: t)
+        #expect(t.frames.contains { $0.contains("Posted while waiting.") })
+        #expect(t.frames.contains { $0.contains("changed in another session") })
+    }
+
     @Test("an idle home screen counts nothing again: ticks with nothing committed read no table, an audit entry alone reads no count")
     func idleHomeReadsNothing() throws {
         let d = try Driver()
@@ -165,4 +181,25 @@ struct ToldScreenTests {
         #expect(list.rows.first?.summary.id == older.id)
         #expect(list.rows[list.selected - list.start].summary.id == older.id)
     }
+}
+
+/// A terminal whose first wait for input runs `meanwhile` and returns a key that changes nothing (so no tick
+/// is made: what follows comes only through the mailbox); then Esc and q quit.
+private final class PostingTerminal: Terminal {
+    let size = (width: 80, height: 24)
+    private(set) var frames: [Grid] = []
+    private var waits = 0
+    private let meanwhile: () -> Void
+    init(meanwhile: @escaping () -> Void) { self.meanwhile = meanwhile }
+    func draw(_ grid: Grid) { frames.append(grid) }
+    func nextEvents(timeoutMs: Int) -> [Event] {
+        waits += 1
+        switch waits {
+        case 1: meanwhile(); return [.key(.unknown)]
+        case 2: return [.key(.unknown)]
+        default: return [.key(.escape), .key(.char("q"))]
+        }
+    }
+    func takeSignal() -> Int32? { nil }
+    func wipe() {}
 }
