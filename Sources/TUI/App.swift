@@ -1,6 +1,5 @@
 import Foundation
 import I18n
-import I18n
 import Model
 import Storage
 
@@ -31,9 +30,13 @@ public protocol Screen: AnyObject {
     func handlePaste(_ text: String, _ app: App) -> Action
     /// Called when the screen comes (back) to the top: reload data.
     func appear(_ app: App)
-    /// Called about once a second while no key arrives: a screen showing stored data checks, cheaply, whether
-    /// another session changed it, and reloads when so.
+    /// Called about once a second while no key arrives (countdowns, clocks). Stored data that changed elsewhere
+    /// arrives as `dataChanged`, not here.
     func tick(_ app: App)
+    /// Called on the top screen when data changed outside it (`Event.dataChanged`): `cases` holds the ids of the
+    /// cases that changed, empty when any may have. A screen showing one of them reloads it, keeping what the
+    /// user typed, and says so when that is not obvious; a screen showing none of them does nothing.
+    func dataChanged(_ cases: Set<UUID>, _ app: App)
     /// Called before Kinga stops or locks: save whatever is unfinished (drafts).
     func saveUnfinished(_ app: App)
     /// True while a text field has focus: `?` then types a question mark instead of opening help.
@@ -48,6 +51,7 @@ public extension Screen {
     func handlePaste(_ text: String, _ app: App) -> Action { .none }
     func appear(_ app: App) {}
     func tick(_ app: App) {}
+    func dataChanged(_ cases: Set<UUID>, _ app: App) {}
     func saveUnfinished(_ app: App) {}
     var editingText: Bool { false }
     var helpKey: String { "help.keys" }
@@ -108,6 +112,10 @@ public final class App {
         }
     }
     public private(set) var quitRequested = false
+    /// Events posted from outside the loop (`post(_:)`), handled on its next turn.
+    public let mailbox = EventMailbox()
+    /// Where the store stood when the screens last read it; nil until someone is logged in.
+    private var watchToken: ChangeToken?
     /// A one-line message shown above the footer until the next key (for example "Note saved.").
     public var flash: (text: String, style: Style)?
 
@@ -152,6 +160,7 @@ public final class App {
         if session != nil {
             let home = HomeScreen()
             stack = [home]
+            resyncWatch()
             home.appear(self)
         } else if (try? store.needsSetup()) ?? false {
             stack = [LanguageScreen(purpose: .firstRun) { SessionScreens.setup(profiles: profiles, names: profileNames) }]
@@ -181,7 +190,40 @@ public final class App {
         session = user
         userLanguage = Languages.shared.language(code: user.language) ?? kioskLanguage
         lastInput = uptime()
+        resyncWatch()
         L10n.$current.withValue(language) { top.appear(self) }
+    }
+
+    /// Hands an event to the loop from anywhere, any thread (the district link posts `.dataChanged(ids)` after a
+    /// pull): it is handled on the loop's next turn, within a second, as if it came from the terminal. Code that
+    /// cannot hold the `App` across threads holds its `mailbox` instead and calls `mailbox.post(_:)`.
+    public func post(_ event: Event) { mailbox.post(event) }
+
+    /// Handles, in order, every event posted since the last turn. The run loop calls it on every turn; headless
+    /// tests call it after `post(_:)`.
+    public func handlePosted() {
+        for e in mailbox.take() {
+            handle(e)
+            if quitRequested { return }
+        }
+    }
+
+    /// Asks the store whether anything was committed since the screens last read it (one pragma when nothing
+    /// was) and returns the event to post, or nil when no case changed. Nobody logged in: nothing is asked.
+    func watchStore() -> Event? {
+        guard session != nil else { return nil }
+        guard let token = watchToken else {
+            watchToken = try? store.changeToken()
+            return nil
+        }
+        guard let change = try? store.changes(since: token) else { return nil }
+        watchToken = change.token
+        return change.touchesCases ? .dataChanged(change.everything ? [] : change.cases) : nil
+    }
+
+    /// The screen now on top reads the store afresh: what was committed until now needs no event.
+    private func resyncWatch() {
+        watchToken = session == nil ? nil : try? store.changeToken()
     }
 
     /// Sets the language of the person logged in (kept in their account), or of the kiosk when nobody is.
@@ -227,6 +269,7 @@ public final class App {
         lockedStacks[user.id] = stack
         caseListQuery = nil
         session = nil
+        watchToken = nil
         store.endSession()
         flash = nil
         wipeRequested = true
@@ -295,7 +338,12 @@ public final class App {
         case .paste(let text):
             apply(top.handlePaste(text, self))
         case .tick:
+            // The store is watched on the quiet second: a change elsewhere reaches the top screen as an event.
+            if let changed = watchStore() { handleInLanguage(changed) }
             top.tick(self)
+        case .dataChanged(let cases):
+            guard session != nil else { return }
+            top.dataChanged(cases, self)
         case .resize:
             break
         }
@@ -309,16 +357,20 @@ public final class App {
             s.appear(self)
         case .pop:
             if stack.count > 1 { stack.removeLast() }
+            resyncWatch()
             top.appear(self)
         case .popMany(let n):
             stack.removeLast(min(n, stack.count - 1))
+            resyncWatch()
             top.appear(self)
         case .replace(let s):
             if stack.count > 1 { stack.removeLast() }
             stack.append(s)
+            resyncWatch()
             s.appear(self)
         case .home(let then):
             stack = [stack[0]]
+            resyncWatch()
             if let s = then { stack.append(s); stack[0].appear(self); s.appear(self) } else { top.appear(self) }
         case .quit:
             quitRequested = true
@@ -475,16 +527,39 @@ public final class App {
                 terminal.draw(frame)
                 last = frame
             }
-            // A second without input is a tick: screens refresh what other sessions changed.
+            // A second without input is a tick: the store is watched, and a change elsewhere becomes an event.
+            // Events posted from outside (`post(_:)`) wait at most this second.
             let events = terminal.nextEvents(timeoutMs: 1000)
             for e in events.isEmpty ? [.tick] : events {
                 handle(e)
                 if quitRequested { break }
             }
+            if !quitRequested { handlePosted() }
         }
         saveUnfinished()
         Speaker.stop()
         return nil
+    }
+}
+
+/// Events handed to the loop from outside it (`App.post(_:)`): any thread may post, the loop takes them all on
+/// its next turn, oldest first.
+public final class EventMailbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var waiting: [Event] = []
+
+    /// Creates an empty mailbox.
+    public init() {}
+
+    /// Leaves `event` for the loop; returns at once. Thread-safe.
+    public func post(_ event: Event) { lock.withLock { waiting.append(event) } }
+
+    /// Everything posted since the last call, oldest first (then the mailbox is empty). Thread-safe.
+    public func take() -> [Event] {
+        lock.withLock {
+            defer { waiting = [] }
+            return waiting
+        }
     }
 }
 

@@ -63,6 +63,13 @@ final class CaseListScreen: Screen {
         stale = true
     }
 
+    /// Cases changed elsewhere (another session, the district link): the page is read again before the next
+    /// frame, the selected case kept selected, the search and its box untouched.
+    func dataChanged(_ cases: Set<UUID>, _ app: App) {
+        if rows.indices.contains(selected - start) { keepID = rows[selected - start].summary.id }
+        stale = true
+    }
+
     func hints(_ app: App) -> [(String, String)] {
         if searching {
             return [("Enter", S.kOpen), ("↑↓", S.kMove), ("Esc", S.kClear), ("Tab", S.kBack), ("F1", S.kHelp)]

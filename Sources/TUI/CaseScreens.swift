@@ -58,6 +58,8 @@ final class CaseDetailScreen: Screen {
     private var unassigned = false
     private var filter: EventKind?
     private var allEvents: [CaseEvent] = []
+    /// How many times the case was read from the store (tests check that nothing is read when nothing changed).
+    private(set) var loads = 0
 
     init(caseID: UUID) { self.caseID = caseID }
 
@@ -66,6 +68,7 @@ final class CaseDetailScreen: Screen {
     func appear(_ app: App) {
         do {
             guard let viewer = app.session else { return }
+            loads += 1
             record = try app.store.caseRecord(id: caseID, viewer: .user(viewer))
             allEvents = try app.store.events(caseID: caseID, viewer: .user(viewer))
             edit = try? app.store.beginEdit(caseID: caseID)
@@ -92,15 +95,18 @@ final class CaseDetailScreen: Screen {
         }
     }
 
-    /// Reloads when another session changed the case since it was shown (its version or newest timeline entry
-    /// moved): two indexed reads a second, so a second kiosk's note or closure shows without a key.
-    func tick(_ app: App) {
-        guard record != nil, let shown = edit, let now = try? app.store.beginEdit(caseID: caseID),
+    /// Reloads when this case changed elsewhere since it was shown (its version or newest timeline entry moved),
+    /// and says so in a calm line: a second kiosk's note or closure shows without a key. A change to other
+    /// cases, or one this screen already shows (its own), reads nothing more than one indexed row.
+    func dataChanged(_ cases: Set<UUID>, _ app: App) {
+        guard cases.isEmpty || cases.contains(caseID), record != nil, let shown = edit,
+              let now = try? app.store.beginEdit(caseID: caseID),
               now.version != shown.version || now.lastEventRowID != shown.lastEventRowID else { return }
         // Someone reading the newest entry goes on reading the newest one.
         let atNewest = selected == events.count - 1
         appear(app)
         if atNewest { selected = max(0, events.count - 1) }
+        app.flash = (tr("caseChangedElsewhere"), .warning)
     }
 
     func hints(_ app: App) -> [(String, String)] {
@@ -295,7 +301,16 @@ final class NoteScreen: Screen {
     var editContext: EditContext?
     /// What someone else changed meanwhile, shown above the note until it is saved.
     private var conflict: String?
+    /// Set when the case changed elsewhere while the note was being written: a calm line above the note.
+    private(set) var changedElsewhere = false
     init(caseID: UUID) { self.caseID = caseID }
+
+    /// The case changed elsewhere while this note is written: the note stays as typed, a calm line says so, and
+    /// saving shows the other changes first (the version check of `editContext`).
+    func dataChanged(_ cases: Set<UUID>, _ app: App) {
+        guard cases.isEmpty || cases.contains(caseID) else { return }
+        changedElsewhere = ChangeNotice.movedSince(editContext, app) || changedElsewhere
+    }
     var title: String { S.noteTitle }
     var editingText: Bool { true }
     private var restoreChecked = false
@@ -320,6 +335,7 @@ final class NoteScreen: Screen {
         let x = area.x + 2, w = area.width - 4
         var y = Draw.paragraph(&g, S.noteHint, x: x, y: area.y + 1, width: w, maxY: area.maxY, style: .muted) + 1
         if let c = conflict { y = Draw.paragraph(&g, c, x: x, y: y, width: w, maxY: area.maxY, style: .warning) + 1 }
+        else if changedElsewhere { y = Draw.paragraph(&g, tr("caseChangedWhileTyping"), x: x, y: y, width: w, maxY: area.maxY, style: .warning) + 1 }
         if let e = error { y = Draw.paragraph(&g, "! " + e, x: x, y: y, width: w, maxY: area.maxY, style: .danger) }
         let r = Rect(x: x, y: y, width: w, height: max(1, area.maxY - y - 1))
         if let c = field.render(into: &g, r, focused: true) { g.cursor = c }
@@ -415,6 +431,16 @@ final class DuplicateCheckScreen: Screen {
             app.flash = (S.cycleError(error), .danger)
             return .none
         }
+    }
+}
+
+/// Whether the case an edit started from changed since (for the calm line of a form or note being typed).
+enum ChangeNotice {
+    /// True when the case of `context` is no longer at the version or newest timeline entry the user saw (one
+    /// indexed read); false without a context.
+    static func movedSince(_ context: EditContext?, _ app: App) -> Bool {
+        guard let ctx = context, let now = try? app.store.beginEdit(caseID: ctx.caseID) else { return false }
+        return now.version != ctx.version || now.lastEventRowID != ctx.lastEventRowID
     }
 }
 

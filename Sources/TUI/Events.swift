@@ -1,3 +1,5 @@
+import Foundation
+
 /// A key press, decoded from the terminal. Ctrl-C, Ctrl-\ and Ctrl-Z arrive as keys (raw mode): on a kiosk
 /// they must not throw work away or drop anyone to a shell.
 public enum Key: Equatable, Sendable {
@@ -19,6 +21,10 @@ public enum Event: Equatable, Sendable {
     case resize(width: Int, height: Int)
     /// About once a second, for countdowns and clocks.
     case tick
+    /// Data on screen may have changed outside this screen: another Kinga on the same database file (the run
+    /// loop posts it when the store's `ChangeToken` moves), or the district link (through `App.post(_:)`).
+    /// The set holds the ids of the cases that changed; empty means any case may have changed.
+    case dataChanged(Set<UUID>)
 }
 
 /// One unit read from the terminal: a character, or a special key code the backend already decoded.

@@ -252,6 +252,14 @@ final class FormScreen: Screen {
         app.flash = (S.unfinishedBack(S.dateTime(kept.savedAt, app.clock.timeZone)), .success)
     }
 
+    /// The case this form changes was changed elsewhere while it is filled in: the answers stay, a calm line
+    /// at the top says so (unless a conflict is already shown there), and saving shows the other changes first.
+    func dataChanged(_ cases: Set<UUID>, _ app: App) {
+        guard let id = editContext?.caseID, cases.isEmpty || cases.contains(id), banner == nil,
+              ChangeNotice.movedSince(editContext, app) else { return }
+        banner = (tr("caseChangedWhileTyping"), .warning)
+    }
+
     func saveUnfinished(_ app: App) {
         guard dirty, let at = keptAt else { return }
         try? app.store.keepUnfinished(place: at.place, caseID: at.caseID, values: keptValues)

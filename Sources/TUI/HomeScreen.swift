@@ -37,7 +37,11 @@ final class HomeScreen: Screen {
         return out
     }
 
+    /// How many times today's counts were read (tests check that an idle kiosk reads nothing).
+    private(set) var loads = 0
+
     func appear(_ app: App) {
+        loads += 1
         do {
             canManageUsers = app.session?.can(.manageUsers, demo: app.store.isDemo) ?? false
             canReview = app.session?.can(.reviewQueue, demo: app.store.isDemo) ?? false
@@ -52,6 +56,9 @@ final class HomeScreen: Screen {
         }
         selected = min(selected, items.count - 1)
     }
+
+    /// Cases changed elsewhere: today's counts are read again (three counting queries, only when a case changed).
+    func dataChanged(_ cases: Set<UUID>, _ app: App) { appear(app) }
 
     func hints(_ app: App) -> [(String, String)] {
         // The menu above already shows every letter; the footer keeps what must never be cut (help, quit) in

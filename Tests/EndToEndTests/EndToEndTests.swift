@@ -115,6 +115,33 @@ struct EndToEndTests {
         try again.waitFor("Draft Child")
     }
 
+    @Test("screens that can be told: a note added in window B appears on window A's open case, no key pressed in A")
+    func noteFromAnotherWindowShows() throws {
+        let first = try TmuxSession.withDemoDatabase()
+        let a = try first.restart("--demo")
+        let b = TmuxSession(dataHome: a.dataHome)
+        try b.startKinga("--demo")
+        // Both windows open the case with the newest activity: the first row of the case list.
+        for t in [a, b] {
+            try t.send("c")
+            try t.waitFor("KG-")
+            try t.send("Enter")
+            try t.waitFor("Timeline")
+        }
+        try b.send("a")
+        try b.waitFor("Add a note")
+        try b.type("Told from window B.")
+        try b.send("F2")
+        try b.waitFor("Note saved.")
+        // Window A is idle: its run loop sees the store move on a quiet second and redraws the case.
+        let shown = try a.waitFor("Told from window B.", seconds: 10)
+        #expect(shown.contains("changed in another session"), "\(shown)")
+        try a.send("Escape", "Escape", "q")
+        try a.waitForExit()
+        try b.send("Escape", "Escape", "q")
+        try b.waitForExit()
+    }
+
     @Test("ghost drafts: a report continued and saved on a second terminal does not come back when the first is hung up")
     func ghostDraftDoesNotComeBack() throws {
         let a = TmuxSession()
