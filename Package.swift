@@ -4,7 +4,8 @@ import PackageDescription
 // Kinga: case management for community-based child protection, in the terminal.
 // Dependency rule (see ../shared/DESIGN.md §1): kinga → TUI → Storage → Model; TUI → CNcurses, I18n → CGettextPO;
 // Storage → Printing → CPango (PDF printouts); Storage → I18n (the English words stored with each timeline entry);
-// Storage → Vault → CSodium (database key, key slots); Storage → CSQLCipher (the encrypting SQLite, issue #17).
+// Storage → Vault → CSodium (database key, key slots); Storage → CSQLCipher (the encrypting SQLite, issue #17);
+// SyntheticData → Storage (the benchmark's fictional archive; kinga-bench, kinga-reliability and tests only).
 let package = Package(
     name: "Kinga",
     platforms: [.macOS(.v13)],
@@ -52,6 +53,13 @@ let package = Package(
                 .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
+        // The benchmark's fictional archive (issue #6), kept out of the production Storage target: it writes through
+        // Storage's `package` door and reader, never through anything public. Used by kinga-bench, kinga-reliability
+        // and StorageTests only.
+        .target(
+            name: "SyntheticData",
+            dependencies: ["Storage", "Model", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(name: "TUI", dependencies: ["Model", "Storage", "I18n", "CNcurses"]),
         .executableTarget(
             name: "kinga",
@@ -66,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "kinga-bench",
             dependencies: [
-                "TUI", "Storage", "Model", "Harness", "I18n", "Vault",
+                "TUI", "Storage", "Model", "Harness", "I18n", "Vault", "SyntheticData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,12 +82,12 @@ let package = Package(
         .executableTarget(
             name: "kinga-reliability",
             dependencies: [
-                "Storage", "Model", "Harness",
+                "Storage", "Model", "Harness", "SyntheticData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", "Vault", .product(name: "CSV", package: "CSV.swift")]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", "Vault", "SyntheticData", .product(name: "CSV", package: "CSV.swift")]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model", "I18n", "Printing", .product(name: "PropertyBased", package: "swift-property-based")],
                     exclude: ["Golden"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault"]),

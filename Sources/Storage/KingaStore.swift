@@ -742,7 +742,8 @@ public final class KingaStore: @unchecked Sendable {
         return c
     }
 
-    static func encode<T: Encodable>(_ v: T) throws -> String {
+    /// `v` as JSON text with sorted keys, as Kinga stores reports and lists in the database.
+    package static func encode<T: Encodable>(_ v: T) throws -> String {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         return String(decoding: try e.encode(v), as: UTF8.self)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Model
 @testable import Storage
+import SyntheticData
 
 @Suite("Disclosure control: no hidden count can be worked out from the published figures (issue #15)")
 struct DisclosureTests {
