@@ -5,7 +5,8 @@ import PackageDescription
 // Dependency rule (see ../shared/DESIGN.md §1): kinga → TUI → Storage → Model; TUI → CNcurses, I18n → CGettextPO;
 // Storage → Printing → CPango (PDF printouts); Storage → I18n (the English words stored with each timeline entry);
 // Storage → Vault → CSodium (database key, key slots); Storage → CSQLCipher (the encrypting SQLite, issue #17);
-// SyntheticData → Storage (the benchmark's fictional archive; kinga-bench, kinga-reliability and tests only).
+// SyntheticData → Storage (the benchmark's fictional archive; kinga-bench, kinga-reliability and tests only);
+// kinga → Exports, TUI → Exports → Storage (case and statistics exports).
 let package = Package(
     name: "Kinga",
     platforms: [.macOS(.v13)],
@@ -60,11 +61,17 @@ let package = Package(
             name: "SyntheticData",
             dependencies: ["Storage", "Model", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .target(name: "TUI", dependencies: ["Model", "Storage", "I18n", "CNcurses"]),
+        // Case and statistics exports (issue #8), out of Storage: they read through Storage's public and `package`
+        // API (the SQL stays in Storage) and write the files.
+        .target(
+            name: "Exports",
+            dependencies: ["Storage", "Model", .product(name: "CSV", package: "CSV.swift")]
+        ),
+        .target(name: "TUI", dependencies: ["Model", "Storage", "Exports", "I18n", "CNcurses"]),
         .executableTarget(
             name: "kinga",
             dependencies: [
-                "TUI", "Storage", "Model",
+                "TUI", "Storage", "Exports", "Model",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -87,7 +94,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", "Vault", "SyntheticData", .product(name: "CSV", package: "CSV.swift")]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", "Vault", "SyntheticData", "Exports", .product(name: "CSV", package: "CSV.swift")]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model", "I18n", "Printing", .product(name: "PropertyBased", package: "swift-property-based")],
                     exclude: ["Golden"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault"]),

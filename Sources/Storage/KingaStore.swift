@@ -595,8 +595,9 @@ public final class KingaStore: @unchecked Sendable {
     }
 
     /// Number of cases `reader` may see (nil: all), for Storage's own work (backups, an export by a person
-    /// whose PIN was checked).
-    func caseCount(reader: User?) throws -> Int {
+    /// whose PIN was checked, in the Exports target).
+    /// - Throws: database errors.
+    package func caseCount(reader: User?) throws -> Int {
         let s = scope(reader)
         return try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql)", arguments: s.args) ?? 0 }
     }
