@@ -3,8 +3,10 @@ import PackageDescription
 
 // Kinga: case management for community-based child protection, in the terminal.
 // Dependency rule (see ../shared/DESIGN.md §1): kinga → TUI → Storage → Model; TUI → CNcurses, I18n → CGettextPO;
-// Storage → Printing → CPango (PDF printouts); Storage → I18n (the English words stored with each timeline entry);
-// Storage → Vault → CSodium (database key, key slots); Storage → CSQLCipher (the encrypting SQLite, issue #17).
+// Storage → I18n (the English words stored with each timeline entry);
+// Storage → Vault → CSodium (database key, key slots); Storage → CSQLCipher (the encrypting SQLite, issue #17);
+// SyntheticData → Storage (the benchmark's fictional archive; kinga-bench, kinga-reliability and tests only);
+// kinga → Exports, TUI → Exports → Storage, Exports → Printing → CPango (printouts as PDF, case and statistics exports).
 let package = Package(
     name: "Kinga",
     platforms: [.macOS(.v13)],
@@ -46,17 +48,31 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "Model", "CSodium", "Printing", "I18n", "Vault", "CSQLCipher",
+                "Model", "CSodium", "I18n", "Vault", "CSQLCipher",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
-        .target(name: "TUI", dependencies: ["Model", "Storage", "I18n", "CNcurses"]),
+        // The benchmark's fictional archive (issue #6), kept out of the production Storage target: it writes through
+        // Storage's `package` door and reader, never through anything public. Used by kinga-bench, kinga-reliability
+        // and StorageTests only.
+        .target(
+            name: "SyntheticData",
+            dependencies: ["Storage", "Model", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Printouts and exports (issue #8), out of Storage: case and statistics exports, referral slips and case
+        // summaries as text and PDF. They read and record through Storage's public and `package` API (the SQL stays
+        // in Storage) and write the files.
+        .target(
+            name: "Exports",
+            dependencies: ["Storage", "Model", "Printing", "Vault", .product(name: "CSV", package: "CSV.swift")]
+        ),
+        .target(name: "TUI", dependencies: ["Model", "Storage", "Exports", "I18n", "CNcurses"]),
         .executableTarget(
             name: "kinga",
             dependencies: [
-                "TUI", "Storage", "Model", "Vault",
+                "TUI", "Storage", "Exports", "Model", "Vault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "kinga-bench",
             dependencies: [
-                "TUI", "Storage", "Model", "Harness", "I18n", "Vault",
+                "TUI", "Storage", "Model", "Harness", "I18n", "Vault", "SyntheticData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,13 +90,13 @@ let package = Package(
         .executableTarget(
             name: "kinga-reliability",
             dependencies: [
-                "Storage", "Model", "Harness",
+                "Storage", "Model", "Harness", "SyntheticData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", "Vault", .product(name: "CSV", package: "CSV.swift")]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Model", "I18n", "Printing", .product(name: "PropertyBased", package: "swift-property-based")],
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", "Vault", "SyntheticData", "Exports", .product(name: "CSV", package: "CSV.swift")]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Exports", "Model", "I18n", "Printing", .product(name: "PropertyBased", package: "swift-property-based")],
                     exclude: ["Golden"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),

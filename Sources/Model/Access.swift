@@ -23,6 +23,7 @@ public enum Permission: String, CaseIterable, Codable, Sendable {
 /// administrator runs the system but reads no case narratives; a trainer may do everything a focal point
 /// and a supervisor may, but only on the demo database.
 public enum Access {
+    /// True when a person with `role` may do `permission` (the matrix above).
     /// - Parameters:
     ///   - role: the user's role.
     ///   - permission: what they try to do.

@@ -82,8 +82,6 @@ public struct LocalDate: Hashable, Comparable, Codable, Sendable, CustomStringCo
         return (LocalDate(daysSinceEpoch: days), rem / 3600, rem / 60 % 60)
     }
 
-    /// Days since 1970-01-01 (negative before). Used for arithmetic that must not see time zones.
-    /// ISO 8601 weekday: 1 = Monday ... 7 = Sunday (1970-01-01 was a Thursday).
     /// The instant this day starts in `timeZone` (local midnight; the first instant of the day where a
     /// time-zone change skips midnight).
     public func startOfDay(in timeZone: TimeZone) -> Date {
@@ -93,8 +91,10 @@ public struct LocalDate: Hashable, Comparable, Codable, Sendable, CustomStringCo
         return cal.date(from: comps).map { cal.startOfDay(for: $0) } ?? Date(timeIntervalSince1970: Double(daysSinceEpoch) * 86_400)
     }
 
+    /// ISO 8601 weekday: 1 = Monday ... 7 = Sunday (1970-01-01 was a Thursday).
     public var weekday: Int { ((daysSinceEpoch % 7) + 7 + 3) % 7 + 1 }
 
+    /// Days since 1970-01-01 (negative before). Used for arithmetic that must not see time zones.
     public var daysSinceEpoch: Int {
         // Howard Hinnant's days_from_civil algorithm (public domain), proleptic Gregorian.
         let y = month <= 2 ? year - 1 : year

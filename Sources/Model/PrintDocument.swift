@@ -141,21 +141,10 @@ public struct PrintDocument: Hashable, Sendable {
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// Greedy word wrap by characters; a word longer than the line is cut.
+    /// `text` wrapped at `width` characters by `TextWrap.lines` (one column a character, as the printouts
+    /// always counted), with runs of spaces read as one and none kept at either end; a word longer than the
+    /// line is cut.
     static func wrap(_ text: String, width: Int) -> [String] {
-        guard width > 0 else { return [text] }
-        var lines: [String] = []
-        var line = ""
-        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
-            var w = String(word)
-            while w.count > width {
-                if !line.isEmpty { lines.append(line); line = "" }
-                lines.append(String(w.prefix(width)))
-                w = String(w.dropFirst(width))
-            }
-            if line.isEmpty { line = w } else if line.count + 1 + w.count <= width { line += " " + w } else { lines.append(line); line = w }
-        }
-        if !line.isEmpty || lines.isEmpty { lines.append(line) }
-        return lines
+        TextWrap.lines(text.split(separator: " ").joined(separator: " "), width: width) { _ in 1 }
     }
 }

@@ -236,6 +236,8 @@ public enum StepState: Hashable, Sendable {
 
 /// Ticks the steps of a scenario from the evidence (pure; tested without a database).
 public enum PracticeCheck {
+    /// The state of every step of scenario `s` (done, open, done differently, or a talking step and its tick), from what was
+    /// done on the practice case (`evidence`, nil when nothing was registered yet) and the trainer's ticks.
     /// - Parameters:
     ///   - marked: indexes of talking steps the trainer ticked.
     /// - Returns: one state per step.

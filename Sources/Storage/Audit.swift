@@ -99,8 +99,10 @@ extension KingaStore {
     }
 
     /// Appends one audit entry in a transaction of its own, as Kinga (for refusals and records made before or
-    /// without a session: the actor named is the one who tried, or "unknown").
-    func auditAlone(actor name: String, action: String, caseID: UUID? = nil, detail: String = "") throws {
+    /// without a session: the actor named is the one who tried, or "unknown"). `package`: the Exports target
+    /// records its exports, refused, cancelled, failed or done, through it.
+    /// - Throws: database errors.
+    package func auditAlone(actor name: String, action: String, caseID: UUID? = nil, detail: String = "") throws {
         try door(.kiosk(name)) { db in try audit(db, actor: name, action: action, caseID: caseID, detail: detail) }
     }
 

@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import Model
-import Printing
 
 /// Why a step of the case-management cycle was refused. Each is checked here (and in Model), not only on
 /// screen, so no screen can bypass it.
@@ -642,80 +641,6 @@ extension KingaStore {
             }
         }
     }
-}
-
-extension KingaStore {
-    /// A folder beside the database for files Kinga writes (`slips`, `exports`), created on demand, private.
-    /// The demo's are `slips-demo`, `exports-demo`: fictional printouts never mix with real ones, even though
-    /// both databases live in the same folder.
-    public func filesFolder(_ name: String) -> String {
-        let demo = holdsDemo
-        return ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(demo ? name + "-demo" : name)
-    }
-
-    /// True for the demo database (opened with `--demo`, or filled as the demo).
-    public var holdsDemo: Bool { isDemo || (try? isDemoDatabase()) == true }
-
-    /// Where printouts (referral slips, case summaries) are written.
-    public var slipsFolder: String { filesFolder("slips") }
-
-    /// Writes a printout about a case (referral slip, case summary) beside the database in `slips/`, as plain
-    /// text and as PDF (`PDFPrinter`), both readable only by Kinga's user, and records it on the case's
-    /// timeline and in the audit log. The text is written first: if the PDF cannot be made (no fonts, disk
-    /// full) the text file is still there and `pdfProblem` says why. A document that must fit one page (a
-    /// `cutNotice`) is cut to the page first (`PDFPrinter.fitted`), so the text says what the PDF says.
-    /// - Parameters:
-    ///   - baseName: the file name without extension, for example `KG-2026-0042-summary`.
-    ///   - fact: the timeline entry, `EventFact(.printed, …)` with `document` ("summary" or "slip") and, for a
-    ///     slip, `provider`; the files written are added to it.
-    /// The timeline entry and the audit entry are the session's user's.
-    /// - Throws: `StoreError.accessDenied` when nobody is logged in or the user may not work on this case
-    ///   (checked before anything is written), file-system errors for the text file.
-    public func writePrintout(_ whole: PrintDocument, caseID: UUID, baseName: String, fact: EventFact) throws -> Printout {
-        let me = try sessionUser("case.printout", caseID: caseID)
-        try door { db in try requireEdit(db, caseID: caseID) }
-        let doc = PDFPrinter.fitted(whole)
-        try FileManager.default.createDirectory(atPath: slipsFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let demo = holdsDemo
-        let base = (slipsFolder as NSString).appendingPathComponent((demo ? "DEMO-" : "") + baseName)
-        let text = doc.plainText()
-        try Data(text.utf8).write(to: URL(fileURLWithPath: base + ".txt"), options: .atomic)
-        chmod(base + ".txt", 0o600)
-        var pdf: String? = base + ".pdf"
-        var problem: String?
-        let tmp = base + ".pdf.part-\(getpid())"
-        do {
-            try PDFPrinter.write(doc, to: tmp)
-            chmod(tmp, 0o600)
-            // rename(2) replaces an older PDF of the same name in one step.
-            guard rename(tmp, base + ".pdf") == 0 else { throw PDFPrinter.Failure(path: base + ".pdf", reason: String(cString: strerror(errno))) }
-        } catch {
-            try? FileManager.default.removeItem(atPath: tmp)
-            // An older PDF must not be printed by mistake beside the new text.
-            try? FileManager.default.removeItem(atPath: base + ".pdf")
-            pdf = nil
-            problem = "\(error)"
-        }
-        let files = [base + ".txt", pdf].compactMap { $0 }
-        try door { db in
-            var printed = fact
-            printed.args["files"] = files.joined(separator: "\n")
-            try insertEvent(db, caseID: caseID, at: clock.now, fact: printed, author: me.name)
-            try audit(db, actor: me.name, action: "case.printout", caseID: caseID, detail: "\(baseName): \(files.count) file(s)")
-        }
-        return Printout(text: text, textPath: base + ".txt", pdfPath: pdf, pdfProblem: problem)
-    }
-}
-
-/// What `writePrintout` wrote.
-public struct Printout: Sendable, Equatable {
-    /// The printout as plain text (what the screen shows).
-    public let text: String
-    /// The `.txt` file written.
-    public let textPath: String
-    /// Nil when the PDF could not be made (then `pdfProblem` says why).
-    public let pdfPath: String?
-    public let pdfProblem: String?
 }
 
 extension KingaStore {

@@ -7,7 +7,7 @@ import Model
 /// Issue #16: every change has one actor, and it is never a string a caller makes up. A person's change is
 /// the session's (`KingaStore.actor`, begun by a right PIN); the other two cases are Kinga itself, named by
 /// what it is doing, so the audit log never shows a person who did not act.
-enum Author: Sendable {
+package enum Author: Sendable {
     /// The person logged in. Refused (`StoreError.accessDenied`, audited) when nobody is.
     case session
     /// Kinga with nobody logged in: PIN checks, the first user, a child's report, a refusal, a command-line
@@ -76,8 +76,10 @@ extension KingaStore {
     /// together.
     /// - Throws: `StoreError.accessDenied` (audited) when `.session` is asked and nobody is logged in, or
     ///   `.maintenance` while someone is; `StoreError.changedElsewhere`; whatever `body` throws.
+    ///
+    /// `package`, not `public`: the synthetic archive (target SyntheticData) writes through it; no screen can.
     @discardableResult
-    func door<T>(_ author: Author = .session, _ body: (Database) throws -> T) throws -> T {
+    package func door<T>(_ author: Author = .session, _ body: (Database) throws -> T) throws -> T {
         switch author {
         case .session:
             guard actor != nil else {
@@ -99,6 +101,13 @@ extension KingaStore {
         } catch let d as Denied {
             try refuse(d)
         }
+    }
+
+    /// Runs `body` on a read-only connection of this store, for the other targets of this package (the synthetic
+    /// archive, the exports) that read rows Storage has no public query for. A write inside it fails.
+    /// - Throws: database errors; whatever `body` throws.
+    package func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
     }
 
     /// Writes a refusal to the audit log on its own transaction and throws `StoreError.accessDenied`.

@@ -605,8 +605,9 @@ public final class KingaStore: @unchecked Sendable {
     }
 
     /// Number of cases `reader` may see (nil: all), for Storage's own work (backups, an export by a person
-    /// whose PIN was checked).
-    func caseCount(reader: User?) throws -> Int {
+    /// whose PIN was checked, in the Exports target).
+    /// - Throws: database errors.
+    package func caseCount(reader: User?) throws -> Int {
         let s = scope(reader)
         return try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql)", arguments: s.args) ?? 0 }
     }
@@ -752,7 +753,8 @@ public final class KingaStore: @unchecked Sendable {
         return c
     }
 
-    static func encode<T: Encodable>(_ v: T) throws -> String {
+    /// `v` as JSON text with sorted keys, as Kinga stores reports and lists in the database.
+    package static func encode<T: Encodable>(_ v: T) throws -> String {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         return String(decoding: try e.encode(v), as: UTF8.self)

@@ -351,8 +351,9 @@ final class FormScreen: Screen {
     }
 }
 
-/// Runs a save with the optimistic-concurrency check of `context` (none when nil).
+/// Saves under the optimistic-concurrency check of the edit a screen began (issue #7).
 enum ConflictCheck {
+    /// Runs a save with the optimistic-concurrency check of `context` (none when nil).
     static func run<T>(_ context: EditContext?, _ body: () throws -> T) rethrows -> T {
         guard let c = context else { return try body() }
         return try KingaStore.$editContext.withValue(c) { try body() }

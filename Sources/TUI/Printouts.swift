@@ -1,10 +1,11 @@
+import Exports
 import Foundation
 import I18n
 import Model
 import Storage
 
 /// The printouts (issue #8), in the language of the person printing: a referral slip to hand to the family
-/// or the provider, and a one-page case summary for a supervisor or a case conference. Storage writes them
+/// or the provider, and a one-page case summary for a supervisor or a case conference. Exports writes them
 /// as plain text and PDF (`KingaStore.writePrintout`).
 enum Printouts {
     /// The referral slip: who, to whom, why, how to answer; no narrative (the provider needs the reason only).

@@ -204,46 +204,10 @@ public enum DisplayWidth {
         return t + String(repeating: " ", count: max(0, width - of(t)))
     }
 
-    /// Word-wraps `text` into lines of at most `width` columns. Newlines start new lines; a word longer than
-    /// the width is broken; a character wider than the whole width is shown as "…". Empty lines are kept.
+    /// Word-wraps `text` into lines of at most `width` columns as drawn (`of`): Model's `TextWrap.lines`, the one
+    /// word wrap, measuring each grapheme cluster the way the terminal shows it. Newlines start new lines; a word
+    /// longer than the width is broken; a character wider than the whole width is shown as "…". Empty lines are kept.
     public static func wrap(_ text: String, width: Int) -> [String] {
-        guard width > 0 else { return [] }
-        var lines: [String] = []
-        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = ""
-            var lineW = 0
-            // True when a broken word ended exactly at a line's end: no empty line follows it.
-            var brokeToEnd = false
-            for word in paragraph.split(separator: " ", omittingEmptySubsequences: false) {
-                brokeToEnd = false
-                var w = String(word)
-                var ww = of(w)
-                let needed = lineW == 0 ? ww : lineW + 1 + ww
-                if needed <= width {
-                    if lineW > 0 { line += " "; lineW += 1 }
-                    line += w
-                    lineW += ww
-                    continue
-                }
-                if lineW > 0 { lines.append(line); line = ""; lineW = 0 }
-                while ww > width {
-                    var head = truncate(w, to: width, ellipsis: false)
-                    var used = head.count
-                    if head.isEmpty {
-                        // A glyph wider than the whole line (a wide character at width 1): a marker instead.
-                        head = "…"
-                        used = 1
-                    }
-                    lines.append(head)
-                    w = String(w.dropFirst(used))
-                    ww = of(w)
-                    brokeToEnd = w.isEmpty
-                }
-                line = w
-                lineW = ww
-            }
-            if !(brokeToEnd && line.isEmpty) { lines.append(line) }
-        }
-        return lines
+        TextWrap.lines(text, width: width) { of($0) }
     }
 }

@@ -4,6 +4,7 @@ import Harness
 import I18n
 import Model
 import Storage
+import SyntheticData
 import TUI
 import Vault
 

@@ -3,6 +3,7 @@ import Foundation
 import Harness
 import Model
 import Storage
+import SyntheticData
 
 /// `kinga-reliability`: nothing lost, nothing leaked, no crash (issue #7).
 ///

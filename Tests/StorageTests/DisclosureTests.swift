@@ -1,7 +1,9 @@
+import Exports
 import Foundation
 import Testing
 @testable import Model
 @testable import Storage
+import SyntheticData
 
 @Suite("Disclosure control: no hidden count can be worked out from the published figures (issue #15)")
 struct DisclosureTests {

@@ -1,4 +1,5 @@
 import CSV
+import Exports
 import Foundation
 import Testing
 @testable import Model

@@ -1,3 +1,4 @@
+import Exports
 import Foundation
 import I18n
 import Testing

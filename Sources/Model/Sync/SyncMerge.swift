@@ -103,7 +103,7 @@ public struct SyncRow: Codable, Hashable, Sendable {
     /// The column's value (null when absent).
     public subscript(field: String) -> SyncValue { values[field] ?? .null }
 
-    /// Sets the columns of `patch` as applied by the change of `kiosk`: bumps the version once and notes, per
+    /// Sets the columns `fields` as applied by the change of `kiosk`: bumps the version once and notes, per
     /// column, this version, the kiosk and the value before. Returns the patch as applied (base: the version
     /// before; old: the value before), or nil when no value differs.
     mutating func apply(_ fields: [String: SyncValue], entity: SyncEntity, id: UUID, by kiosk: KioskCode) -> FieldPatch? {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Model
+import Storage
 
 /// A deterministic, entirely fictional case archive for the benchmark (`kinga-bench`, issue #6).
 ///
@@ -196,7 +197,7 @@ public enum SyntheticArchive {
             progress(written)
         }
         // Statistics for the query planner, as `PRAGMA optimize` gathers them over time in normal use.
-        try store.pool.writeWithoutTransaction { db in try db.execute(sql: "ANALYZE") }
+        try store.door(.maintenance) { db in try db.execute(sql: "ANALYZE") }
         return events
     }
 
@@ -266,7 +267,7 @@ public enum SyntheticArchive {
         defer { try? h.close() }
         var lines = 0
         var buffer = ""
-        try store.pool.read { db in
+        try store.read { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT case_number, child_name, caregiver, village,
                        coalesce(json_extract(report_json, '$.narrative'), '') || ' ' || coalesce(json_extract(report_json, '$.whereHappened'), '') AS words
@@ -281,19 +282,5 @@ public enum SyntheticArchive {
         }
         h.write(Data(buffer.utf8))
         return lines
-    }
-}
-
-extension KingaStore {
-    /// Number of timeline events in the database (all cases).
-    public func eventCount() throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM case_event") ?? 0 }
-    }
-
-    /// Moves everything from the write-ahead log into the database file and empties the log
-    /// (`PRAGMA wal_checkpoint(TRUNCATE)`), so the file alone holds every change (its size is then the
-    /// database's size).
-    public func checkpoint() throws {
-        try pool.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 }
