@@ -111,6 +111,35 @@ public struct CaseRecord: Hashable, Sendable, Identifiable {
     /// The report as it was saved (reporter, narrative, consent).
     public var report: Report
 
+    // The rest of the stored row (issue #16: one record type per table, every column typed). Storage fills
+    // them when it reads a case; a value made elsewhere starts with these defaults.
+
+    /// The focal point the case is assigned to; nil while it waits in the intake queue.
+    public var assignedTo: UUID?
+    /// Where the case came from: a guided report ("intake") or a child-friendly report ("child_friendly").
+    public var source: String = "intake"
+    /// The draft the report was typed into (saving is idempotent per draft); nil for a child's report.
+    public var sourceDraftID: UUID?
+    /// When the first assessment, referral or follow-up was recorded (the first-action deadline stops then).
+    public var firstActionAt: Date?
+    /// A risk assessment has been recorded (since the last reopening).
+    public var assessed = false
+    /// A case plan has been saved.
+    public var hasPlan = false
+    /// The case was reopened at least once.
+    public var reopened = false
+    /// The next follow-up visit is due on this day (local date); nil when none is planned.
+    public var nextFollowUp: LocalDate?
+    /// When the case was closed (or transferred), and why.
+    public var closedAt: Date?
+    public var closureReason: ClosureReason?
+    /// A closure waiting for a supervisor's approval, as asked.
+    public var closureRequest: Closure?
+    /// A supervisor's comment when a closure was returned for correction.
+    public var returnedComment: String?
+    /// When a supervisor last reviewed the case (a supervisor's timeline entry).
+    public var reviewedAt: Date?
+
     public init(id: UUID, number: CaseNumber, deviceID: UUID, version: Int, createdAt: Date, updatedAt: Date,
                 lastActivityAt: Date, status: CaseStatus, urgent: Bool, risk: RiskLevel?, childName: String,
                 sex: Sex, age: ChildAge?, village: String, caregiver: String, concerns: [String], report: Report) {

@@ -338,11 +338,25 @@ extension KingaStore {
               let updated = ISO8601.parse(row["updated_at"]), let last = ISO8601.parse(row["last_activity_at"]),
               let status = CaseStatus(rawValue: row["status"]) else { return nil }
         let report = (try? decode(Report.self, row["report_json"])) ?? Report()
-        return CaseRecord(id: uuid, number: number, deviceID: device, version: row["version"], createdAt: created,
-                          updatedAt: updated, lastActivityAt: last, status: status, urgent: row["urgent"],
-                          risk: (row["risk_level"] as String?).flatMap(RiskLevel.init(rawValue:)), childName: row["child_name"],
-                          sex: Sex(rawValue: row["sex"]) ?? .unknown, age: age(from: row), village: row["village"],
-                          caregiver: row["caregiver"], concerns: concerns, report: report)
+        var c = CaseRecord(id: uuid, number: number, deviceID: device, version: row["version"], createdAt: created,
+                           updatedAt: updated, lastActivityAt: last, status: status, urgent: row["urgent"],
+                           risk: (row["risk_level"] as String?).flatMap(RiskLevel.init(rawValue:)), childName: row["child_name"],
+                           sex: Sex(rawValue: row["sex"]) ?? .unknown, age: age(from: row), village: row["village"],
+                           caregiver: row["caregiver"], concerns: concerns, report: report)
+        c.assignedTo = (row["assigned_to"] as String?).flatMap(UUID.init(uuidString:))
+        c.source = row["source"]
+        c.sourceDraftID = (row["source_draft_id"] as String?).flatMap(UUID.init(uuidString:))
+        c.firstActionAt = (row["first_action_at"] as String?).flatMap(ISO8601.parse)
+        c.assessed = row["assessed"]
+        c.hasPlan = row["has_plan"]
+        c.reopened = row["reopened"]
+        c.nextFollowUp = (row["next_follow_up"] as String?).flatMap { try? LocalDate.parse($0) }
+        c.closedAt = (row["closed_at"] as String?).flatMap(ISO8601.parse)
+        c.closureReason = (row["closure_reason"] as String?).flatMap(ClosureReason.init(rawValue:))
+        c.closureRequest = (row["closure_request"] as String?).flatMap { try? decode(Closure.self, $0) }
+        c.returnedComment = row["returned_comment"]
+        c.reviewedAt = (row["reviewed_at"] as String?).flatMap(ISO8601.parse)
+        return c
     }
 
     static func event(from row: Row) -> CaseEvent? {
