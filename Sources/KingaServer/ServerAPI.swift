@@ -51,6 +51,7 @@ public enum ServerAPI {
     /// The router with the three routes, over a migrated database.
     public static func router(store: DistrictStore, registry: KioskRegistry, logger: Logger) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.addMiddleware { JSONErrorMiddleware() }
         router.post("/v1/push") { request, _ -> Response in
             await respond(logger) {
                 let kiosk = try await authenticate(request, registry: registry)
@@ -161,6 +162,23 @@ public enum ServerAPI {
         }
         if refusal.status != 500 { logger.notice("request refused", metadata: ["reason": "\(refusal.reason)", "message": "\(refusal.message)"]) }
         return (try? json(APIError.Body(error: refusal), status: refusal.status)) ?? Response(status: .internalServerError)
+    }
+}
+
+/// Answers Hummingbird's own errors (an unknown path, a wrong method) with the same JSON body as `APIError`.
+struct JSONErrorMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    /// Passes the request on; an `HTTPResponseError` becomes `{"error":{"reason":…,"message":…}}`.
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let e as any HTTPResponseError {
+            let code = Int(e.status.code)
+            let reason = code == 404 ? "not_found" : code == 405 ? "method_not_allowed" : code == 413 ? "oversized" : "malformed"
+            let body = APIError.Body(error: APIError(code, reason, "\(request.method) \(request.uri.path): \(e.status.reasonPhrase)."))
+            return try ServerAPI.json(body, status: code)
+        }
     }
 }
 

@@ -78,6 +78,7 @@ final class ServerAPITests: PostgresTestCase {
                 XCTAssertTrue(revoked)
                 try refused(try await http.execute(uri: "/v1/pull?after=0", method: .get, headers: headers(k08)), .unauthorized, "unauthorized")
 
+                try refused(try await http.execute(uri: "/v2/elsewhere", method: .get), .notFound, "not_found")
                 // Still answering.
                 let health = try await http.execute(uri: "/v1/health", method: .get)
                 XCTAssertEqual(health.status, .ok)
@@ -100,6 +101,12 @@ final class ServerAPITests: PostgresTestCase {
         // NIOSSL reads the pair (what `serve` does at start).
         let router = Router(context: BasicRequestContext.self)
         XCTAssertNoThrow(try ServerAPI.application(router: router, folder: folder, port: 0, logger: Self.logger))
+    }
+
+    func testMissingPostgreSQLSaysWhatToInstall() {
+        XCTAssertThrowsError(try TestPostgres.start(initdb: "/nonexistent/initdb")) {
+            XCTAssertTrue("\($0)".contains("apt-get install -y postgresql"), "\($0)")
+        }
     }
 
     func testPostgresURLs() throws {

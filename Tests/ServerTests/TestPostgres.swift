@@ -34,9 +34,10 @@ final class TestPostgres: @unchecked Sendable {
     private init(folder: String) { self.folder = folder }
 
     /// Makes, starts and waits for a cluster.
+    /// - Parameter initdb: where `initdb` is looked for (a test points it elsewhere to see the message).
     /// - Throws: `Missing`, or `Failed` with the command's output (the folder is removed then).
-    static func start() throws -> TestPostgres {
-        guard FileManager.default.isExecutableFile(atPath: "\(bin)/initdb") else { throw Missing() }
+    static func start(initdb: String = "\(bin)/initdb") throws -> TestPostgres {
+        guard FileManager.default.isExecutableFile(atPath: initdb) else { throw Missing() }
         let folder = try run("/usr/bin/mktemp", ["-d", "/tmp/kinga-pg.XXXXXX"]).trimmingCharacters(in: .whitespacesAndNewlines)
         let pg = TestPostgres(folder: folder)
         do {
