@@ -18,6 +18,24 @@ public struct NewKiosk: Sendable {
     public var token: String
 }
 
+/// What a kiosk receives when it redeems its enrolment code. JSON:
+/// `{"kiosk_code":"K07","name":"Puskesmas Fiksi","villages":["Kampung Fiksi"],"token":"…"}`.
+public struct Enrolment: Codable, Equatable, Sendable {
+    /// Its kiosk code (for case numbers `KG-2026-K07-0042`).
+    public var kioskCode: KioskCode
+    /// What people call it.
+    public var name: String
+    /// Its catchment's villages.
+    public var villages: [String]
+    /// A new bearer token, replacing the one shown at `kiosk add` (shown once; only its hash is stored).
+    public var token: String
+
+    enum CodingKeys: String, CodingKey {
+        case name, villages, token
+        case kioskCode = "kiosk_code"
+    }
+}
+
 /// Why a kiosk could not be added or authenticated.
 public enum KioskRegistryError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Another kiosk already has this code.
@@ -26,6 +44,8 @@ public enum KioskRegistryError: Error, Equatable, Sendable, CustomStringConverti
     case badVillage(String)
     /// No kiosk, a wrong token, or a revoked kiosk: all answered the same way, so a forger learns nothing.
     case notAuthenticated
+    /// An enrolment code that is unknown, already used, expired, or of a revoked kiosk (said the same way).
+    case enrolmentRefused
 
     /// One plain sentence.
     public var description: String {
@@ -33,6 +53,7 @@ public enum KioskRegistryError: Error, Equatable, Sendable, CustomStringConverti
         case .codeTaken(let c): return "A kiosk with code \(c) already exists."
         case .badVillage(let v): return "Village names are 1 to 200 bytes; \"\(v)\" is not."
         case .notAuthenticated: return "This kiosk is not known, revoked, or its token is wrong."
+        case .enrolmentRefused: return "This enrolment code is not known, already used or expired: ask the district for a new one."
         }
     }
 }
@@ -95,6 +116,33 @@ public struct KioskRegistry: Sendable {
             ok = Self.constantTimeEqual(Array(stored.readableBytesView), Array(Self.hash(token).readableBytesView)) && !revoked
         }
         guard ok else { throw KioskRegistryError.notAuthenticated }
+    }
+
+    /// Redeems a single-use enrolment code: marks it used, records when the kiosk enrolled, and issues the
+    /// kiosk a new bearer token (the one from `kiosk add` stops working).
+    /// - Parameter code: as typed (case, dashes and spaces do not matter).
+    /// - Returns: the kiosk's code, name, villages and new token.
+    /// - Throws: `KioskRegistryError.enrolmentRefused` (unknown, used, expired, revoked), PostgresNIO's errors.
+    public func redeem(_ code: String, now: Date = Date()) async throws -> Enrolment {
+        let token = Self.randomToken()
+        let logger = self.logger
+        let enrolment = try await client.transaction(logger: logger) { conn -> Enrolment in
+            let rows = try await conn.query("""
+                SELECT k.id, k.code, k.name, k.villages FROM enrolment e JOIN kiosk k ON k.id = e.kiosk_id
+                WHERE e.code_hash = \(Self.hash(Self.normalised(code))) AND e.used_at IS NULL AND e.expires_at > \(now)
+                    AND k.revoked_at IS NULL
+                FOR UPDATE OF e, k
+                """, logger: logger)
+            for try await (id, text, name, villages) in rows.decode((Int64, String, String, [String]).self) {
+                guard let kiosk = KioskCode(text) else { break }
+                try await conn.query("UPDATE enrolment SET used_at = \(now) WHERE code_hash = \(Self.hash(Self.normalised(code)))", logger: logger)
+                try await conn.query("UPDATE kiosk SET token_hash = \(Self.hash(token)), enrolled_at = \(now) WHERE id = \(id)", logger: logger)
+                return Enrolment(kioskCode: kiosk, name: name, villages: villages, token: token)
+            }
+            throw KioskRegistryError.enrolmentRefused
+        }
+        logger.info("kiosk enrolled", metadata: ["kiosk": "\(enrolment.kioskCode)"])
+        return enrolment
     }
 
     /// Revokes a kiosk: from now on it can neither push nor pull.

@@ -39,6 +39,8 @@ public struct APIError: Error, Encodable, Equatable, Sendable {
 /// - `GET /v1/pull?after=N&limit=M`: a `PullReply` with the changes after server sequence number N (default 0),
 ///   at most M (default and most `SyncLimits.maxChangesPerPull`), in the server's order.
 /// - `GET /v1/health`: `{"status":"ok","format":1,"server_seq":N}`, or 503 when PostgreSQL does not answer.
+/// - `POST /v1/enrol`: body `{"code":"XXXX-XXXX-XXXX"}` (the single-use code from `kiosk add`); answer an
+///   `Enrolment` (kiosk code, name, villages, a new bearer token), or 403 `enrolment_refused`.
 ///
 /// Push and pull name their kiosk with the header `Kinga-Kiosk: K07` and authenticate with the kiosk's bearer
 /// token from `kiosk add` (`Authorization: Bearer …`); a push naming another kiosk in its body is refused. Next,
@@ -48,7 +50,7 @@ public enum ServerAPI {
     /// The header naming the kiosk.
     public static let kioskHeader = HTTPField.Name("Kinga-Kiosk")!
 
-    /// The router with the three routes, over a migrated database.
+    /// The router with the four routes, over a migrated database.
     public static func router(store: DistrictStore, registry: KioskRegistry, logger: Logger) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.addMiddleware { JSONErrorMiddleware() }
@@ -72,6 +74,20 @@ public enum ServerAPI {
                 let after = try number(query.get("after"), default: 0, in: 0...Int.max, name: "after")
                 let limit = try number(query.get("limit"), default: SyncLimits.maxChangesPerPull, in: 1...SyncLimits.maxChangesPerPull, name: "limit")
                 return try json(try await store.pull(for: kiosk, after: after, limit: limit), status: 200)
+            }
+        }
+        router.post("/v1/enrol") { request, _ -> Response in
+            await respond(logger) {
+                struct Redeem: Decodable { var code: String }
+                let body = try await request.body.collect(upTo: 4096)
+                guard let redeem = try? JSONDecoder().decode(Redeem.self, from: Data(body.readableBytesView)) else {
+                    throw APIError(400, "malformed", "Send {\"code\": \"XXXX-XXXX-XXXX\"}.")
+                }
+                do {
+                    return try json(try await registry.redeem(redeem.code), status: 200)
+                } catch let e as KioskRegistryError {
+                    throw APIError(403, "enrolment_refused", e.description)
+                }
             }
         }
         router.get("/v1/health") { _, _ -> Response in

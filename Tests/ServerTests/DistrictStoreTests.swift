@@ -199,6 +199,29 @@ final class DistrictStoreTests: PostgresTestCase {
         }
     }
 
+    func testEnrolmentCodeIsSingleUseAndExpires() async throws {
+        try await withStore { _, registry, _ in
+            let added = try await registry.add(name: "Posyandu", code: KioskCode("K04")!, villages: ["Kampung Fiksi"])
+            let enrolled = try await registry.redeem(added.enrolmentCode.lowercased())
+            XCTAssertEqual(enrolled.kioskCode, KioskCode("K04"))
+            XCTAssertEqual(enrolled.villages, ["Kampung Fiksi"])
+            try await registry.authenticate(code: enrolled.kioskCode, token: enrolled.token)
+            do {
+                try await registry.authenticate(code: enrolled.kioskCode, token: added.token)
+                XCTFail("the token from kiosk add still works after enrolment")
+            } catch let e as KioskRegistryError { XCTAssertEqual(e, .notAuthenticated) }
+            do {
+                _ = try await registry.redeem(added.enrolmentCode)
+                XCTFail("an enrolment code was used twice")
+            } catch let e as KioskRegistryError { XCTAssertEqual(e, .enrolmentRefused) }
+            let old = try await registry.add(name: "Late", code: KioskCode("K05")!, villages: [], validFor: 3600, now: Date().addingTimeInterval(-7200))
+            do {
+                _ = try await registry.redeem(old.enrolmentCode)
+                XCTFail("an expired enrolment code was accepted")
+            } catch let e as KioskRegistryError { XCTAssertEqual(e, .enrolmentRefused) }
+        }
+    }
+
     func testRevokedKioskCanNeitherPushNorPull() async throws {
         try await withStore { store, registry, _ in
             let k3 = KioskCode("K03")!

@@ -79,6 +79,16 @@ final class ServerAPITests: PostgresTestCase {
                 try refused(try await http.execute(uri: "/v1/pull?after=0", method: .get, headers: headers(k08)), .unauthorized, "unauthorized")
 
                 try refused(try await http.execute(uri: "/v2/elsewhere", method: .get), .notFound, "not_found")
+                try refused(try await http.execute(uri: "/v1/enrol", method: .post, body: ByteBuffer(string: "{\"code\":\"AAAA-AAAA-AAAA\"}")),
+                            .forbidden, "enrolment_refused")
+                try refused(try await http.execute(uri: "/v1/enrol", method: .post, body: ByteBuffer(string: "nonsense")), .badRequest, "malformed")
+                let enrolled = try await http.execute(uri: "/v1/enrol", method: .post,
+                                                      body: ByteBuffer(string: "{\"code\":\"\(k07.enrolmentCode)\"}"))
+                XCTAssertEqual(enrolled.status, .ok)
+                let enrolment = try JSONDecoder().decode(Enrolment.self, from: Data(enrolled.body.readableBytesView))
+                XCTAssertEqual(enrolment.kioskCode, k07.code)
+                let withNewToken = try await http.execute(uri: "/v1/pull?after=0", method: .get, headers: headers(k07, token: enrolment.token))
+                XCTAssertEqual(withNewToken.status, .ok)
                 // Still answering.
                 let health = try await http.execute(uri: "/v1/health", method: .get)
                 XCTAssertEqual(health.status, .ok)
