@@ -59,6 +59,12 @@ final class ServerAPITests: PostgresTestCase {
                             .badRequest, "malformed")
                 try refused(try await http.execute(uri: "/v1/push", method: .post, headers: headers(k07), body: ByteBuffer(string: "[[[[[[[[[[[[[[[[[[[[[[[[[[")),
                             .badRequest, "malformed")
+                // Deep nesting within the size limit: refused, never a stack overflow.
+                let deep = ByteBuffer(repeating: UInt8(ascii: "["), count: 1_000_000)
+                try refused(try await http.execute(uri: "/v1/push", method: .post, headers: headers(k07), body: deep), .badRequest, "malformed")
+                var nested = ByteBuffer(string: "{\"format\":1,\"kiosk_code\":\"K07\",\"from_seq\":1,\"changes\":")
+                nested.writeRepeatingByte(UInt8(ascii: "{"), count: 500_000)
+                try refused(try await http.execute(uri: "/v1/push", method: .post, headers: headers(k07), body: nested), .badRequest, "malformed")
                 let huge = ByteBuffer(repeating: UInt8(ascii: " "), count: SyncLimits.maxRequestBytes + 1)
                 try refused(try await http.execute(uri: "/v1/push", method: .post, headers: headers(k07), body: huge), .contentTooLarge, "oversized")
                 try refused(try await http.execute(uri: "/v1/push", method: .post, headers: headers(k07, token: k08.token), body: body),
