@@ -6,12 +6,12 @@
 
 SWIFT ?= swift
 BUILD_PACKAGES = libncurses-dev libsqlite3-dev libsodium-dev libssl-dev python3-pip python3-setuptools python3-wheel libgettextpo-dev libpango1.0-dev libcairo2-dev fonts-dejavu-core
-TEST_PACKAGES = $(BUILD_PACKAGES) tmux sqlite3 locales gettext fzf util-linux poppler-utils
+TEST_PACKAGES = $(BUILD_PACKAGES) tmux sqlite3 locales gettext fzf util-linux poppler-utils postgresql
 SHOT_PACKAGES = tmux python3 python3-pyte python3-pil fonts-dejavu-core fonts-unifont
 
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)/kinga-bench
 
-.PHONY: demo run build test bench reliability-long sqlcipher deps-build deps-test deps-screenshots screenshots clean
+.PHONY: demo run build server test bench reliability-long sqlcipher deps-build deps-test deps-server deps-screenshots screenshots clean
 
 demo: deps-build sqlcipher build
 	.build/debug/kinga --demo
@@ -21,6 +21,12 @@ run: deps-build sqlcipher build
 
 build: deps-build sqlcipher
 	$(SWIFT) build
+
+# A district server on this machine (issue #18): its own PostgreSQL in a folder on a Unix socket, then HTTPS on
+# port 8443 (PORT=…). See the README, "The district server (first increment)".
+server: deps-server
+	$(SWIFT) build --product kinga-server
+	scripts/server.sh
 
 test: deps-test sqlcipher
 	$(SWIFT) build
@@ -57,6 +63,9 @@ deps-build:
 
 deps-test:
 	@scripts/ensure-packages.sh $(TEST_PACKAGES)
+
+deps-server:
+	@scripts/ensure-packages.sh postgresql libssl-dev
 
 deps-screenshots:
 	@scripts/ensure-packages.sh $(SHOT_PACKAGES)

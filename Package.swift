@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "kinga", targets: ["kinga"]),
         .executable(name: "kinga-bench", targets: ["kinga-bench"]),
         .executable(name: "kinga-reliability", targets: ["kinga-reliability"]),
+        .executable(name: "kinga-server", targets: ["kinga-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -21,6 +22,14 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        // The district server (issue #18) only: HTTPS, PostgreSQL, its certificate, its logs.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(name: "CNcurses", path: "Modules/CNcurses"),
@@ -94,6 +103,30 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The district server (issue #18): its own room, on Model only (the wire format and the rules), never Storage
+        // or TUI. HTTPS through Hummingbird and swift-nio-ssl, PostgreSQL through PostgresNIO.
+        .target(
+            name: "KingaServer",
+            dependencies: [
+                "Model",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .executableTarget(
+            name: "kinga-server",
+            dependencies: [
+                "KingaServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "ModelTests", dependencies: ["Model", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", "Vault", "SyntheticData", "Exports", .product(name: "CSV", package: "CSV.swift")]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Exports", "Model", "I18n", "Printing", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -101,5 +134,10 @@ let package = Package(
         .testTarget(name: "VaultTests", dependencies: ["Vault"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Harness"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "KingaServer", "Model",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
     ]
 )

@@ -1,0 +1,306 @@
+import Foundation
+import Logging
+import Model
+import PostgresNIO
+
+/// Why the store refused a request before looking at its changes: the kiosk is unknown or revoked. Shown to
+/// the kiosk as a JSON error (never a crash, never a partial apply).
+public enum StoreRefusal: Error, Equatable, Sendable {
+    /// No kiosk has this code on this server.
+    case unknownKiosk(KioskCode)
+    /// The kiosk was revoked: it may no longer push or pull (issue #18).
+    case revoked(KioskCode)
+}
+
+/// The district's state in PostgreSQL and the two operations of the district link: applying a kiosk's push
+/// exactly once, and giving a kiosk the changes after a server sequence number in the server's order.
+///
+/// Rules come from Model (`SyncValidation`, `SyncSequencing`, `SyncApply`, `SyncMerge`); this type only loads
+/// what a change touches, calls them, and stores their effect. One push is one PostgreSQL transaction that first
+/// takes the district's advisory lock (`pg_advisory_xact_lock`), so pushes apply one after another and
+/// `server_seq` values are committed in increasing order: a pull cursor never skips a row committed later under a
+/// smaller number (../shared/SYNC.md §2). The database holds one district.
+public struct DistrictStore: Sendable {
+    /// The PostgreSQL pool (run by the caller: `PostgresClient.run()` in a task of its own).
+    public let client: PostgresClient
+    /// Where the store logs applied pushes and refusals.
+    public let logger: Logger
+
+    /// The advisory lock key that serialises the district's pushes ("KINGDIST").
+    static let districtLockKey: Int64 = 0x4B49_4E47_4449_5354
+
+    /// A store over a migrated database (`Migrations.migrate`).
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    // MARK: push
+
+    /// Decodes, validates and applies a push body as received from `kiosk`.
+    /// - Parameters:
+    ///   - body: the request body (JSON, at most `SyncLimits.maxRequestBytes`).
+    ///   - kiosk: the kiosk the transport authenticated; a push naming another kiosk is refused as `.malformed`.
+    /// - Returns: the reply; on a refusal (`reply.refusal`), nothing of the push was applied.
+    /// - Throws: `StoreRefusal` (unknown or revoked kiosk), PostgresNIO's errors (then nothing was applied).
+    public func push(body: Data, from kiosk: KioskCode) async throws -> PushReply {
+        switch SyncValidation.decodePush(body) {
+        case .success(let push): return try await self.push(push, from: kiosk)
+        case .failure(let refusal): return try await refuse(refusal, kiosk: kiosk)
+        }
+    }
+
+    /// Applies a decoded push from `kiosk` exactly once, whole or not at all, in one transaction.
+    ///
+    /// Numbers at or below the kiosk's `last_push_seq` are acknowledged as duplicates once their content is
+    /// checked against `change_log` (other content: `.replayed`); a push starting past the next number is a
+    /// `.gap`; the rest are applied in order through `SyncApply.apply`, each logged under the next `server_seq`.
+    /// - Returns: the reply (`applied`, `duplicates`, `conflicts` opened, `server_seq` after it), or a reply whose
+    ///   `refusal` says why nothing was applied.
+    /// - Throws: `StoreRefusal`, PostgresNIO's errors (the transaction is rolled back).
+    public func push(_ push: PushRequest, from kiosk: KioskCode) async throws -> PushReply {
+        guard push.kioskCode == kiosk else {
+            return try await refuse(SyncRefusal(.malformed, "The push names kiosk \(push.kioskCode), but comes from \(kiosk)."), kiosk: kiosk)
+        }
+        // PostgreSQL's jsonb holds no NUL character: refused here rather than failing the transaction.
+        guard !(try JSONCoding.encode(push)).contains("\\u0000") else {
+            return try await refuse(SyncRefusal(.malformed, "A value of the push holds a NUL character."), kiosk: kiosk)
+        }
+        let logger = self.logger
+        let reply = try await client.transaction(logger: logger) { conn -> PushReply in
+            try await conn.query("SELECT pg_advisory_xact_lock(\(Self.districtLockKey))", logger: logger)
+            let k = try await Self.kiosk(kiosk, on: conn, logger: logger, forUpdate: true)
+            var already: [Int: SyncChange] = [:]
+            let lastDuplicate = min(k.lastPushSeq, push.fromSeq + push.changes.count - 1)
+            if push.fromSeq <= lastDuplicate {
+                let rows = try await conn.query("""
+                    SELECT kiosk_seq, change::text FROM change_log
+                    WHERE kiosk_id = \(k.id) AND kiosk_seq BETWEEN \(Int64(push.fromSeq)) AND \(Int64(lastDuplicate))
+                    """, logger: logger)
+                for try await (seq, text) in rows.decode((Int64, String).self) {
+                    already[Int(seq)] = try JSONCoding.decode(SyncChange.self, text)
+                }
+            }
+            let plan: SyncSequencing.Plan
+            switch SyncSequencing.plan(lastApplied: k.lastPushSeq, push: push, alreadyApplied: already) {
+            case .failure(let refusal):
+                return PushReply(acceptedThrough: k.lastPushSeq, applied: [], duplicates: [],
+                                 serverSeq: try await Self.lastServerSeq(conn, logger: logger), conflicts: [], refusal: refusal)
+            case .success(let p): plan = p
+            }
+            var opened: [SyncConflict] = []
+            for change in plan.apply {
+                opened += try await Self.apply(change, kiosk: k, on: conn, logger: logger)
+            }
+            if plan.acceptedThrough != k.lastPushSeq {
+                try await conn.query("UPDATE kiosk SET last_push_seq = \(Int64(plan.acceptedThrough)) WHERE id = \(k.id)", logger: logger)
+            }
+            return PushReply(acceptedThrough: plan.acceptedThrough, applied: plan.apply.map(\.kioskSeq), duplicates: plan.duplicates,
+                             serverSeq: try await Self.lastServerSeq(conn, logger: logger), conflicts: opened, refusal: nil)
+        }
+        if let refusal = reply.refusal {
+            logger.notice("push refused", metadata: ["kiosk": "\(kiosk)", "reason": "\(refusal.reason.rawValue)", "message": "\(refusal.message)"])
+        } else {
+            logger.info("push applied", metadata: ["kiosk": "\(kiosk)", "applied": "\(reply.applied.count)",
+                                                   "duplicates": "\(reply.duplicates.count)", "conflicts": "\(reply.conflicts.count)",
+                                                   "server_seq": "\(reply.serverSeq)"])
+        }
+        return reply
+    }
+
+    /// A refusal reply for a push that could not be read, with where the server is for that kiosk.
+    private func refuse(_ refusal: SyncRefusal, kiosk: KioskCode) async throws -> PushReply {
+        let logger = self.logger
+        logger.notice("push refused", metadata: ["kiosk": "\(kiosk)", "reason": "\(refusal.reason.rawValue)", "message": "\(refusal.message)"])
+        return try await client.withConnection { conn in
+            let k = try await Self.kiosk(kiosk, on: conn, logger: logger, forUpdate: false)
+            return PushReply(acceptedThrough: k.lastPushSeq, applied: [], duplicates: [],
+                             serverSeq: try await Self.lastServerSeq(conn, logger: logger), conflicts: [], refusal: refusal)
+        }
+    }
+
+    /// Loads what `change` touches, applies it with `SyncApply.apply`, stores the effect and logs the change.
+    /// - Returns: the conflicts it opened.
+    private static func apply(_ change: SyncChange, kiosk: KioskRow, on conn: PostgresConnection, logger: Logger) async throws -> [SyncConflict] {
+        var context = SyncApply.Context()
+        let entity: String
+        var entityID: UUID?
+        var rowEntity: SyncEntity?
+        switch change.body {
+        case .patch(let p):
+            context.row = try await Self.row(p.entity, p.id, on: conn, logger: logger)
+            entity = p.entity.rawValue
+            entityID = p.id
+            rowEntity = p.entity
+        case .record(let r):
+            context.storedRecord = try await Self.record(r.id, on: conn, logger: logger)
+            entity = r.kind.rawValue
+            entityID = r.id
+        case .resolution(let r):
+            entity = "resolution"
+            if let found = try await Self.conflict(r.conflict, on: conn, logger: logger) {
+                context.conflict = found.conflict
+                context.conflictIsOpen = found.isOpen
+                entityID = found.conflict.rowID
+                if let e = found.conflict.entity {
+                    rowEntity = e
+                    context.row = try await Self.row(e, found.conflict.rowID, on: conn, logger: logger)
+                }
+            }
+        }
+        let effect = SyncApply.apply(change, from: kiosk.code, context: context)
+        let seqRows = try await conn.query("SELECT nextval(pg_get_serial_sequence('change_log', 'server_seq'))", logger: logger)
+        var serverSeq: Int64 = 0
+        for try await (n) in seqRows.decode(Int64.self) { serverSeq = n }
+        if let newRow = effect.row, let id = effect.rowID, let e = rowEntity {
+            let fields = try JSONCoding.encode(newRow.values), state = try JSONCoding.encode(newRow)
+            try await conn.query("""
+                INSERT INTO sync_row (entity, id, version, fields, merge_state, server_seq)
+                VALUES (\(e.rawValue), \(id), \(Int64(newRow.version)), \(fields)::text::jsonb, \(state)::text::jsonb, \(serverSeq))
+                ON CONFLICT (entity, id) DO UPDATE SET version = EXCLUDED.version, fields = EXCLUDED.fields,
+                    merge_state = EXCLUDED.merge_state, server_seq = EXCLUDED.server_seq
+                """, logger: logger)
+        }
+        if let r = effect.insert {
+            try await conn.query("""
+                INSERT INTO sync_record (entity, id, case_id, payload, server_seq)
+                VALUES (\(r.kind.rawValue), \(r.id), \(r.caseID), \(try JSONCoding.encode(r))::text::jsonb, \(serverSeq))
+                """, logger: logger)
+        }
+        for c in effect.opened {
+            try await conn.query("""
+                INSERT INTO conflict (kiosk_code, kiosk_seq, field, kind, entity, row_id, base, current, incoming, actor, payload, opened_seq)
+                VALUES (\(c.id.kiosk.rawValue), \(Int64(c.id.kioskSeq)), \(c.id.field), \(c.kind.rawValue), \(c.entity?.rawValue ?? c.recordKind?.rawValue),
+                        \(c.rowID), \(try JSONCoding.encode(c.base))::text::jsonb, \(try JSONCoding.encode(c.current))::text::jsonb,
+                        \(try JSONCoding.encode(c.incoming))::text::jsonb, \(c.actor), \(try JSONCoding.encode(c))::text::jsonb, \(serverSeq))
+                """, logger: logger)
+        }
+        for id in effect.resolved {
+            try await conn.query("""
+                UPDATE conflict SET status = 'resolved', resolved_seq = \(serverSeq)
+                WHERE kiosk_code = \(id.kiosk.rawValue) AND kiosk_seq = \(Int64(id.kioskSeq)) AND field = \(id.field)
+                """, logger: logger)
+        }
+        let pulled = effect.serverChange(Int(serverSeq), kiosk: kiosk.code, change: change)
+        try await conn.query("""
+            INSERT INTO change_log (server_seq, kiosk_id, kiosk_seq, entity, entity_id, change, payload, device_at)
+            VALUES (\(serverSeq), \(kiosk.id), \(Int64(change.kioskSeq)), \(entity), \(entityID),
+                    \(try JSONCoding.encode(change))::text::jsonb, \(try JSONCoding.encode(pulled))::text::jsonb, \(change.madeAt))
+            """, logger: logger)
+        return effect.opened
+    }
+
+    // MARK: pull
+
+    /// The changes after `after` in the server's order, at most `limit`, as a pull reply.
+    ///
+    /// Read in one REPEATABLE READ snapshot, so `server_seq` (the last number when it answered) and the changes
+    /// agree. This first increment sends the whole district; the catchment filter (issue #18) comes next.
+    /// - Parameters:
+    ///   - kiosk: the kiosk asking (must exist and not be revoked).
+    ///   - after: the last server sequence number the kiosk applied (≥ 0).
+    ///   - limit: most changes (1…`SyncLimits.maxChangesPerPull`; clamped to it).
+    /// - Throws: `StoreRefusal`, PostgresNIO's errors.
+    public func pull(for kiosk: KioskCode, after: Int, limit: Int = SyncLimits.maxChangesPerPull) async throws -> PullReply {
+        let logger = self.logger
+        let limit = max(1, min(limit, SyncLimits.maxChangesPerPull))
+        return try await client.transaction(logger: logger) { conn -> PullReply in
+            try await conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            _ = try await Self.kiosk(kiosk, on: conn, logger: logger, forUpdate: false)
+            let rows = try await conn.query("""
+                SELECT server_seq, payload::text FROM change_log WHERE server_seq > \(Int64(max(0, after)))
+                ORDER BY server_seq LIMIT \(Int64(limit + 1))
+                """, logger: logger)
+            var changes: [ServerChange] = []
+            for try await (seq, text) in rows.decode((Int64, String).self) {
+                var change = try JSONCoding.decode(ServerChange.self, text)
+                change.serverSeq = Int(seq)
+                changes.append(change)
+            }
+            let more = changes.count > limit
+            return PullReply(changes: Array(changes.prefix(limit)), more: more, serverSeq: try await Self.lastServerSeq(conn, logger: logger))
+        }
+    }
+
+    // MARK: reading
+
+    /// A kiosk's row as the store needs it.
+    struct KioskRow {
+        var id: Int64
+        var code: KioskCode
+        var lastPushSeq: Int
+    }
+
+    /// Loads a kiosk that may sync.
+    /// - Throws: `StoreRefusal.unknownKiosk` or `.revoked`.
+    static func kiosk(_ code: KioskCode, on conn: PostgresConnection, logger: Logger, forUpdate: Bool) async throws -> KioskRow {
+        let lock = forUpdate ? " FOR UPDATE" : ""
+        let rows = try await conn.query("SELECT id, last_push_seq, revoked_at IS NOT NULL FROM kiosk WHERE code = \(code.rawValue)\(unescaped: lock)", logger: logger)
+        for try await (id, last, revoked) in rows.decode((Int64, Int64, Bool).self) {
+            guard !revoked else { throw StoreRefusal.revoked(code) }
+            return KioskRow(id: id, code: code, lastPushSeq: Int(last))
+        }
+        throw StoreRefusal.unknownKiosk(code)
+    }
+
+    /// The last server sequence number committed (0 when none).
+    static func lastServerSeq(_ conn: PostgresConnection, logger: Logger) async throws -> Int {
+        let rows = try await conn.query("SELECT coalesce(max(server_seq), 0)::bigint FROM change_log", logger: logger)
+        for try await (n) in rows.decode(Int64.self) { return Int(n) }
+        return 0
+    }
+
+    /// The current row of `entity` `id` (`SyncRow.empty` when none).
+    static func row(_ entity: SyncEntity, _ id: UUID, on conn: PostgresConnection, logger: Logger) async throws -> SyncRow {
+        let rows = try await conn.query("SELECT merge_state::text FROM sync_row WHERE entity = \(entity.rawValue) AND id = \(id)", logger: logger)
+        for try await (text) in rows.decode(String.self) { return try JSONCoding.decode(SyncRow.self, text) }
+        return .empty
+    }
+
+    /// The append-only record stored under `id`, if any.
+    static func record(_ id: UUID, on conn: PostgresConnection, logger: Logger) async throws -> SyncRecord? {
+        let rows = try await conn.query("SELECT payload::text FROM sync_record WHERE id = \(id)", logger: logger)
+        for try await (text) in rows.decode(String.self) { return try JSONCoding.decode(SyncRecord.self, text) }
+        return nil
+    }
+
+    /// The conflict named `id` and whether it is still open, if the server knows it.
+    static func conflict(_ id: ConflictID, on conn: PostgresConnection, logger: Logger) async throws -> (conflict: SyncConflict, isOpen: Bool)? {
+        let rows = try await conn.query("""
+            SELECT payload::text, status = 'open' FROM conflict
+            WHERE kiosk_code = \(id.kiosk.rawValue) AND kiosk_seq = \(Int64(id.kioskSeq)) AND field = \(id.field)
+            """, logger: logger)
+        for try await (text, open) in rows.decode((String, Bool).self) { return (try JSONCoding.decode(SyncConflict.self, text), open) }
+        return nil
+    }
+
+    /// The conflicts still waiting for a supervisor, oldest first (for tests and, next, the server's own views).
+    /// - Throws: PostgresNIO's errors.
+    public func openConflicts() async throws -> [SyncConflict] {
+        let rows = try await client.query("SELECT payload::text FROM conflict WHERE status = 'open' ORDER BY opened_seq, field", logger: logger)
+        var out: [SyncConflict] = []
+        for try await (text) in rows.decode(String.self) { out.append(try JSONCoding.decode(SyncConflict.self, text)) }
+        return out
+    }
+
+    /// The current values of a row (column → value; empty when the row does not exist).
+    /// - Throws: PostgresNIO's errors.
+    public func values(_ entity: SyncEntity, _ id: UUID) async throws -> [String: SyncValue] {
+        try await client.withConnection { conn in try await Self.row(entity, id, on: conn, logger: logger).values }
+    }
+}
+
+/// JSON text in and out of PostgreSQL's jsonb columns: sorted keys, so equal values give equal text.
+enum JSONCoding {
+    /// UTF-8 JSON text of `value`.
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Reads `text` as `T`.
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,193 @@
+import Crypto
+import Foundation
+import Logging
+import Model
+import PostgresNIO
+
+/// What `kinga-server kiosk add` hands the administrator: the secrets are shown once and only their SHA-256
+/// hashes are stored.
+public struct NewKiosk: Sendable {
+    /// The kiosk's code (`K07`).
+    public var code: KioskCode
+    /// The single-use enrolment code, `XXXX-XXXX-XXXX` (letters and digits that cannot be mistaken for one
+    /// another), valid until `expiresAt`.
+    public var enrolmentCode: String
+    /// When the enrolment code stops working.
+    public var expiresAt: Date
+    /// The kiosk's bearer token (43 characters of base64url, 256 random bits) for `Authorization: Bearer …`.
+    public var token: String
+}
+
+/// What a kiosk receives when it redeems its enrolment code. JSON:
+/// `{"kiosk_code":"K07","name":"Puskesmas Fiksi","villages":["Kampung Fiksi"],"token":"…"}`.
+public struct Enrolment: Codable, Equatable, Sendable {
+    /// Its kiosk code (for case numbers `KG-2026-K07-0042`).
+    public var kioskCode: KioskCode
+    /// What people call it.
+    public var name: String
+    /// Its catchment's villages.
+    public var villages: [String]
+    /// A new bearer token, replacing the one shown at `kiosk add` (shown once; only its hash is stored).
+    public var token: String
+
+    enum CodingKeys: String, CodingKey {
+        case name, villages, token
+        case kioskCode = "kiosk_code"
+    }
+}
+
+/// Why a kiosk could not be added or authenticated.
+public enum KioskRegistryError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Another kiosk already has this code.
+    case codeTaken(KioskCode)
+    /// A village name is empty or too long (at most 200 bytes).
+    case badVillage(String)
+    /// No kiosk, a wrong token, or a revoked kiosk: all answered the same way, so a forger learns nothing.
+    case notAuthenticated
+    /// An enrolment code that is unknown, already used, expired, or of a revoked kiosk (said the same way).
+    case enrolmentRefused
+
+    /// One plain sentence.
+    public var description: String {
+        switch self {
+        case .codeTaken(let c): return "A kiosk with code \(c) already exists."
+        case .badVillage(let v): return "Village names are 1 to 200 bytes; \"\(v)\" is not."
+        case .notAuthenticated: return "This kiosk is not known, revoked, or its token is wrong."
+        case .enrolmentRefused: return "This enrolment code is not known, already used or expired: ask the district for a new one."
+        }
+    }
+}
+
+/// The server's list of kiosks: adding one (with its enrolment code and bearer token), checking a request's
+/// token, revoking.
+///
+/// For now a kiosk authenticates with the bearer token issued at `kiosk add`; next, the kiosk redeems the
+/// enrolment code with its own Ed25519 key pair (`kinga enroll URL CODE`, stored in `kiosk.public_key`) and
+/// signs every request, and the token goes away.
+public struct KioskRegistry: Sendable {
+    /// The PostgreSQL pool (run by the caller).
+    public let client: PostgresClient
+    /// Where additions and revocations are logged (never a secret).
+    public let logger: Logger
+
+    /// A registry over a migrated database.
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Adds a kiosk and issues its enrolment code and bearer token.
+    /// - Parameters:
+    ///   - name: what people call it ("Puskesmas Fiksi").
+    ///   - code: its kiosk code, unique in the district.
+    ///   - villages: its catchment's villages.
+    ///   - validFor: how long the enrolment code works, in seconds (default one hour).
+    /// - Returns: the secrets, shown once.
+    /// - Throws: `KioskRegistryError.codeTaken`, `.badVillage`, PostgresNIO's errors.
+    public func add(name: String, code: KioskCode, villages: [String], validFor: TimeInterval = 3600, now: Date = Date()) async throws -> NewKiosk {
+        for v in villages where v.isEmpty || v.utf8.count > 200 { throw KioskRegistryError.badVillage(v) }
+        let token = Self.randomToken()
+        let enrolment = Self.randomEnrolmentCode()
+        let expires = now.addingTimeInterval(validFor)
+        let logger = self.logger
+        try await client.transaction(logger: logger) { conn in
+            let taken = try await conn.query("SELECT 1 FROM kiosk WHERE code = \(code.rawValue)", logger: logger)
+            for try await _ in taken { throw KioskRegistryError.codeTaken(code) }
+            let rows = try await conn.query("""
+                INSERT INTO kiosk (code, name, villages, token_hash) VALUES (\(code.rawValue), \(name), \(villages), \(Self.hash(token)))
+                RETURNING id
+                """, logger: logger)
+            var id: Int64 = 0
+            for try await (n) in rows.decode(Int64.self) { id = n }
+            try await conn.query("""
+                INSERT INTO enrolment (code_hash, kiosk_id, expires_at) VALUES (\(Self.hash(Self.normalised(enrolment))), \(id), \(expires))
+                """, logger: logger)
+        }
+        logger.info("kiosk added", metadata: ["kiosk": "\(code)", "villages": "\(villages.count)"])
+        return NewKiosk(code: code, enrolmentCode: enrolment, expiresAt: expires, token: token)
+    }
+
+    /// Checks a request's kiosk code and bearer token.
+    /// - Throws: `KioskRegistryError.notAuthenticated` for an unknown kiosk, a wrong token or a revoked kiosk.
+    public func authenticate(code: KioskCode, token: String) async throws {
+        let rows = try await client.query("SELECT token_hash, revoked_at IS NOT NULL FROM kiosk WHERE code = \(code.rawValue)", logger: logger)
+        var ok = false
+        for try await (stored, revoked) in rows.decode((ByteBuffer, Bool).self) {
+            ok = Self.constantTimeEqual(Array(stored.readableBytesView), Array(Self.hash(token).readableBytesView)) && !revoked
+        }
+        guard ok else { throw KioskRegistryError.notAuthenticated }
+    }
+
+    /// Redeems a single-use enrolment code: marks it used, records when the kiosk enrolled, and issues the
+    /// kiosk a new bearer token (the one from `kiosk add` stops working).
+    /// - Parameter code: as typed (case, dashes and spaces do not matter).
+    /// - Returns: the kiosk's code, name, villages and new token.
+    /// - Throws: `KioskRegistryError.enrolmentRefused` (unknown, used, expired, revoked), PostgresNIO's errors.
+    public func redeem(_ code: String, now: Date = Date()) async throws -> Enrolment {
+        let token = Self.randomToken()
+        let logger = self.logger
+        let enrolment = try await client.transaction(logger: logger) { conn -> Enrolment in
+            let rows = try await conn.query("""
+                SELECT k.id, k.code, k.name, k.villages FROM enrolment e JOIN kiosk k ON k.id = e.kiosk_id
+                WHERE e.code_hash = \(Self.hash(Self.normalised(code))) AND e.used_at IS NULL AND e.expires_at > \(now)
+                    AND k.revoked_at IS NULL
+                FOR UPDATE OF e, k
+                """, logger: logger)
+            for try await (id, text, name, villages) in rows.decode((Int64, String, String, [String]).self) {
+                guard let kiosk = KioskCode(text) else { break }
+                try await conn.query("UPDATE enrolment SET used_at = \(now) WHERE code_hash = \(Self.hash(Self.normalised(code)))", logger: logger)
+                try await conn.query("UPDATE kiosk SET token_hash = \(Self.hash(token)), enrolled_at = \(now) WHERE id = \(id)", logger: logger)
+                return Enrolment(kioskCode: kiosk, name: name, villages: villages, token: token)
+            }
+            throw KioskRegistryError.enrolmentRefused
+        }
+        logger.info("kiosk enrolled", metadata: ["kiosk": "\(enrolment.kioskCode)"])
+        return enrolment
+    }
+
+    /// Revokes a kiosk: from now on it can neither push nor pull.
+    /// - Returns: false when no kiosk has this code.
+    /// - Throws: PostgresNIO's errors.
+    @discardableResult
+    public func revoke(_ code: KioskCode) async throws -> Bool {
+        let rows = try await client.query("UPDATE kiosk SET revoked_at = now() WHERE code = \(code.rawValue) AND revoked_at IS NULL RETURNING id", logger: logger)
+        var found = false
+        for try await _ in rows { found = true }
+        if found { logger.notice("kiosk revoked", metadata: ["kiosk": "\(code)"]) }
+        return found
+    }
+
+    /// SHA-256 of a secret's UTF-8 bytes, as PostgreSQL `bytea`.
+    static func hash(_ secret: String) -> ByteBuffer {
+        ByteBuffer(bytes: Array(SHA256.hash(data: Data(secret.utf8))))
+    }
+
+    /// Compares two byte strings in time that depends only on their length.
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// 256 random bits as unpadded base64url (43 characters).
+    static func randomToken() -> String {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The alphabet of enrolment codes: capitals and digits without 0/O, 1/I/L, 5/S, 2/Z, 8/B.
+    static let enrolmentAlphabet = Array("ACDEFGHJKMNPQRTUVWXY3479")
+
+    /// 12 characters of `enrolmentAlphabet` (about 55 bits) in three groups of four.
+    static func randomEnrolmentCode() -> String {
+        var rng = SystemRandomNumberGenerator()
+        let chars = (0..<12).map { _ in enrolmentAlphabet[Int.random(in: 0..<enrolmentAlphabet.count, using: &rng)] }
+        return stride(from: 0, to: 12, by: 4).map { String(chars[$0..<$0 + 4]) }.joined(separator: "-")
+    }
+
+    /// An enrolment code as typed, in the form that is hashed: capitals, no dashes or spaces.
+    static func normalised(_ code: String) -> String {
+        code.uppercased().filter { $0 != "-" && $0 != " " }
+    }
+}

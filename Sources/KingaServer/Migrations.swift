@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The district server's PostgreSQL schema, built by numbered migrations (issue #18; ../shared/SYNC.md §2).
+///
+/// Each migration runs in its own transaction together with its row in `schema_migrations`, under an advisory
+/// lock, so two servers starting at once never apply one twice and a failed migration leaves nothing behind.
+/// Never edit a migration once released: add the next number.
+public enum Migrations {
+    /// One step of the schema.
+    public struct Migration: Sendable {
+        /// Its number (1, 2, 3…: applied in this order, each once).
+        public var version: Int
+        /// A few words for `schema_migrations.name` and the log.
+        public var name: String
+        /// The SQL statements, run in order in one transaction.
+        public var statements: [String]
+    }
+
+    /// The advisory lock key taken while migrating (any fixed number unlikely to be used by another program).
+    static let lockKey: Int64 = 0x4B49_4E47_4D49_4752  // "KINGMIGR"
+
+    /// Every migration, in order.
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "kiosks, enrolment, change log, current state, records, conflicts", statements: [
+            """
+            CREATE TABLE kiosk (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                code text NOT NULL UNIQUE CHECK (code ~ '^K[A-Z0-9]{2,4}$'),
+                name text NOT NULL,
+                villages text[] NOT NULL DEFAULT '{}',
+                public_key bytea,
+                token_hash bytea NOT NULL,
+                last_push_seq bigint NOT NULL DEFAULT 0 CHECK (last_push_seq >= 0),
+                revoked_at timestamptz,
+                enrolled_at timestamptz,
+                created_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            """
+            CREATE TABLE enrolment (
+                code_hash bytea PRIMARY KEY,
+                kiosk_id bigint NOT NULL REFERENCES kiosk(id),
+                expires_at timestamptz NOT NULL,
+                used_at timestamptz
+            )
+            """,
+            """
+            CREATE TABLE change_log (
+                server_seq bigserial PRIMARY KEY,
+                kiosk_id bigint NOT NULL REFERENCES kiosk(id),
+                kiosk_seq bigint NOT NULL CHECK (kiosk_seq >= 1),
+                entity text NOT NULL,
+                entity_id uuid,
+                change jsonb NOT NULL,
+                payload jsonb NOT NULL,
+                device_at text,
+                received_at timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (kiosk_id, kiosk_seq)
+            )
+            """,
+            """
+            CREATE TABLE sync_row (
+                entity text NOT NULL,
+                id uuid NOT NULL,
+                version bigint NOT NULL,
+                fields jsonb NOT NULL,
+                merge_state jsonb NOT NULL,
+                server_seq bigint NOT NULL,
+                PRIMARY KEY (entity, id)
+            )
+            """,
+            """
+            CREATE TABLE sync_record (
+                entity text NOT NULL,
+                id uuid PRIMARY KEY,
+                case_id uuid,
+                payload jsonb NOT NULL,
+                server_seq bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE conflict (
+                kiosk_code text NOT NULL,
+                kiosk_seq bigint NOT NULL,
+                field text NOT NULL,
+                kind text NOT NULL,
+                entity text,
+                row_id uuid NOT NULL,
+                base jsonb,
+                current jsonb,
+                incoming jsonb,
+                actor text NOT NULL,
+                payload jsonb NOT NULL,
+                status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+                opened_seq bigint NOT NULL,
+                resolved_seq bigint,
+                PRIMARY KEY (kiosk_code, kiosk_seq, field)
+            )
+            """,
+            "CREATE INDEX conflict_open ON conflict (row_id) WHERE status = 'open'",
+            // Append-only records are never changed or removed (SYNC.md §2: timeline and audit rows insert-only).
+            """
+            CREATE FUNCTION kinga_insert_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION '% is insert-only', TG_TABLE_NAME;
+            END $$
+            """,
+            "CREATE TRIGGER sync_record_insert_only BEFORE UPDATE OR DELETE ON sync_record FOR EACH ROW EXECUTE FUNCTION kinga_insert_only()",
+            "CREATE TRIGGER change_log_insert_only BEFORE UPDATE OR DELETE ON change_log FOR EACH ROW EXECUTE FUNCTION kinga_insert_only()",
+        ]),
+    ]
+
+    /// Applies every migration not applied yet, in order.
+    /// - Returns: the versions applied now (empty when the schema was current).
+    /// - Throws: PostgresNIO's errors (connection, SQL); a failed migration is rolled back whole.
+    @discardableResult
+    public static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
+        try await client.query("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+            """, logger: logger)
+        var applied: [Int] = []
+        for migration in all {
+            let done = try await client.withTransaction(logger: logger) { conn -> Bool in
+                try await conn.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+                let rows = try await conn.query("SELECT 1 FROM schema_migrations WHERE version = \(migration.version)", logger: logger)
+                for try await _ in rows { return true }
+                for statement in migration.statements {
+                    try await conn.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await conn.query("INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                return false
+            }
+            if !done {
+                logger.info("schema migration applied", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                applied.append(migration.version)
+            }
+        }
+        return applied
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import HTTPTypes
+import Logging
+import Model
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+/// A refusal of the HTTP layer, answered as `{"error":{"reason":"…","message":"…"}}` with its status.
+public struct APIError: Error, Encodable, Equatable, Sendable {
+    /// The machine reason: `unauthorized`, `revoked`, `malformed`, `oversized`, `not_found`, `unavailable`,
+    /// `internal`.
+    public var reason: String
+    /// One plain English sentence (never the request's content, never a secret).
+    public var message: String
+    /// The HTTP status code (not encoded: it is the response's status).
+    public var status: Int
+
+    /// Memberwise: each argument sets the property of the same name.
+    public init(_ status: Int, _ reason: String, _ message: String) {
+        self.status = status
+        self.reason = reason
+        self.message = message
+    }
+
+    enum CodingKeys: String, CodingKey { case reason, message }
+
+    /// The body sent: `{"error": {"reason": …, "message": …}}`.
+    struct Body: Encodable { var error: APIError }
+}
+
+/// The district server's HTTP API (issue #18), served over HTTPS by `kinga-server serve`:
+///
+/// - `POST /v1/push`: body a `PushRequest` (JSON, at most `SyncLimits.maxRequestBytes`); answer a `PushReply`,
+///   200 when applied, or with its `refusal` and 400 (malformed, unsupported format), 409 (gap, out of order,
+///   replayed) or 413 (oversized) when nothing was applied.
+/// - `GET /v1/pull?after=N&limit=M`: a `PullReply` with the changes after server sequence number N (default 0),
+///   at most M (default and most `SyncLimits.maxChangesPerPull`), in the server's order.
+/// - `GET /v1/health`: `{"status":"ok","format":1,"server_seq":N}`, or 503 when PostgreSQL does not answer.
+/// - `POST /v1/enrol`: body `{"code":"XXXX-XXXX-XXXX"}` (the single-use code from `kiosk add`); answer an
+///   `Enrolment` (kiosk code, name, villages, a new bearer token), or 403 `enrolment_refused`.
+///
+/// Push and pull name their kiosk with the header `Kinga-Kiosk: K07` and authenticate with the kiosk's bearer
+/// token from `kiosk add` (`Authorization: Bearer …`); a push naming another kiosk in its body is refused. Next,
+/// request signing with the kiosk's own Ed25519 key pair (made at enrolment) replaces the token. Every error is a
+/// JSON `APIError`; no input crashes the server.
+public enum ServerAPI {
+    /// The header naming the kiosk.
+    public static let kioskHeader = HTTPField.Name("Kinga-Kiosk")!
+
+    /// The router with the four routes, over a migrated database.
+    public static func router(store: DistrictStore, registry: KioskRegistry, logger: Logger) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.addMiddleware { JSONErrorMiddleware() }
+        router.post("/v1/push") { request, _ -> Response in
+            await respond(logger) {
+                let kiosk = try await authenticate(request, registry: registry)
+                let body: ByteBuffer
+                do {
+                    body = try await request.body.collect(upTo: SyncLimits.maxRequestBytes)
+                } catch is NIOTooManyBytesError {
+                    throw APIError(413, "oversized", "A push is at most \(SyncLimits.maxRequestBytes) bytes.")
+                }
+                let reply = try await store.push(body: Data(body.readableBytesView), from: kiosk)
+                return try json(reply, status: reply.refusal.map { status(for: $0.reason) } ?? 200)
+            }
+        }
+        router.get("/v1/pull") { request, _ -> Response in
+            await respond(logger) {
+                let kiosk = try await authenticate(request, registry: registry)
+                let query = request.uri.queryParameters
+                let after = try number(query.get("after"), default: 0, in: 0...Int.max, name: "after")
+                let limit = try number(query.get("limit"), default: SyncLimits.maxChangesPerPull, in: 1...SyncLimits.maxChangesPerPull, name: "limit")
+                return try json(try await store.pull(for: kiosk, after: after, limit: limit), status: 200)
+            }
+        }
+        router.post("/v1/enrol") { request, _ -> Response in
+            await respond(logger) {
+                struct Redeem: Decodable { var code: String }
+                let body = try await request.body.collect(upTo: 4096)
+                guard let redeem = try? JSONDecoder().decode(Redeem.self, from: Data(body.readableBytesView)) else {
+                    throw APIError(400, "malformed", "Send {\"code\": \"XXXX-XXXX-XXXX\"}.")
+                }
+                do {
+                    return try json(try await registry.redeem(redeem.code), status: 200)
+                } catch let e as KioskRegistryError {
+                    throw APIError(403, "enrolment_refused", e.description)
+                }
+            }
+        }
+        router.get("/v1/health") { _, _ -> Response in
+            await respond(logger) {
+                struct Health: Codable { var status: String; var format: Int; var server_seq: Int }
+                let seq: Int
+                do {
+                    seq = try await store.client.withConnection { try await DistrictStore.lastServerSeq($0, logger: logger) }
+                } catch {
+                    throw APIError(503, "unavailable", "The server's database does not answer.")
+                }
+                return try json(Health(status: "ok", format: SyncFormat.version, server_seq: seq), status: 200)
+            }
+        }
+        return router
+    }
+
+    /// The HTTPS application on `port` (all addresses), with the certificate and key of `folder`.
+    /// - Throws: NIOSSL's errors when the certificate or key cannot be read.
+    public static func application(router: Router<BasicRequestContext>, folder: String, host: String = "0.0.0.0", port: Int,
+                                   logger: Logger) throws -> Application<RouterResponder<BasicRequestContext>> {
+        let certificates = try NIOSSLCertificate.fromPEMFile("\(folder)/\(ServerCertificate.certificateFile)")
+        let key = try NIOSSLPrivateKey(file: "\(folder)/\(ServerCertificate.keyFile)", format: .pem)
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
+        tls.minimumTLSVersion = .tlsv12
+        return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls),
+                           configuration: .init(address: .hostname(host, port: port), serverName: "kinga-server"), logger: logger)
+    }
+
+    /// The HTTP status of a push refusal.
+    static func status(for reason: SyncRefusal.Reason) -> Int {
+        switch reason {
+        case .malformed, .unsupportedFormat: return 400
+        case .oversized: return 413
+        case .gap, .outOfOrder, .replayed: return 409
+        }
+    }
+
+    /// Checks the kiosk header and bearer token.
+    /// - Throws: `APIError` 401 (missing, unknown, wrong or revoked: said the same way).
+    static func authenticate(_ request: Request, registry: KioskRegistry) async throws -> KioskCode {
+        guard let text = request.headers[kioskHeader], let code = KioskCode(text) else {
+            throw APIError(401, "unauthorized", "Name the kiosk in the Kinga-Kiosk header (for example K07).")
+        }
+        guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer "), auth.utf8.count < 200 else {
+            throw APIError(401, "unauthorized", "Send the kiosk's token as Authorization: Bearer ….")
+        }
+        do {
+            try await registry.authenticate(code: code, token: String(auth.dropFirst("Bearer ".count)))
+        } catch let e as KioskRegistryError {
+            throw APIError(401, "unauthorized", e.description)
+        }
+        return code
+    }
+
+    /// A query number in `range`, or `default` when absent.
+    /// - Throws: `APIError` 400 `malformed`.
+    static func number(_ text: String?, default value: Int, in range: ClosedRange<Int>, name: String) throws -> Int {
+        guard let text else { return value }
+        guard let n = Int(text), range.contains(n) else {
+            throw APIError(400, "malformed", "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return n
+    }
+
+    /// A JSON response.
+    static func json<T: Encodable>(_ value: T, status: Int) throws -> Response {
+        let data = try JSONEncoder().encode(value)
+        return Response(status: .init(code: status), headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Runs a handler and turns every error into a JSON `APIError`: refusals as said, anything else as a 500
+    /// logged with its detail (the client gets none).
+    static func respond(_ logger: Logger, _ body: () async throws -> Response) async -> Response {
+        let refusal: APIError
+        do {
+            return try await body()
+        } catch let e as APIError {
+            refusal = e
+        } catch StoreRefusal.revoked(let code) {
+            refusal = APIError(401, "unauthorized", "Kiosk \(code) was revoked.")
+        } catch StoreRefusal.unknownKiosk(let code) {
+            refusal = APIError(401, "unauthorized", "No kiosk \(code) on this server.")
+        } catch {
+            logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            refusal = APIError(500, "internal", "The server could not answer. Send the request again later: a push is never applied twice.")
+        }
+        if refusal.status != 500 { logger.notice("request refused", metadata: ["reason": "\(refusal.reason)", "message": "\(refusal.message)"]) }
+        return (try? json(APIError.Body(error: refusal), status: refusal.status)) ?? Response(status: .internalServerError)
+    }
+}
+
+/// Answers Hummingbird's own errors (an unknown path, a wrong method) with the same JSON body as `APIError`.
+struct JSONErrorMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    /// Passes the request on; an `HTTPResponseError` becomes `{"error":{"reason":…,"message":…}}`.
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let e as any HTTPResponseError {
+            let code = Int(e.status.code)
+            let reason = code == 404 ? "not_found" : code == 405 ? "method_not_allowed" : code == 413 ? "oversized" : "malformed"
+            let body = APIError.Body(error: APIError(code, reason, "\(request.method) \(request.uri.path): \(e.status.reasonPhrase)."))
+            return try ServerAPI.json(body, status: code)
+        }
+    }
+}
+
+/// PostgresNIO's client configuration, named for the executable.
+public typealias PostgresClientConfiguration = PostgresClient.Configuration
+/// PostgresNIO's client, named for the executable.
+public typealias PostgresClientType = PostgresClient
+
+/// The running server: PostgreSQL pool, migrations, HTTPS, until SIGTERM or SIGINT.
+public enum DistrictServer {
+    /// Migrates the schema, then serves the API on `host`:`port` over HTTPS with the certificate of `folder`,
+    /// until SIGTERM or SIGINT (then it stops gracefully).
+    /// - Throws: NIOSSL's errors (certificate), PostgresNIO's (database), NIO's (port taken).
+    public static func serve(postgres: PostgresClient.Configuration, folder: String, host: String, port: Int, logger: Logger) async throws {
+        let client = PostgresClient(configuration: postgres, backgroundLogger: logger)
+        let router = ServerAPI.router(store: DistrictStore(client: client, logger: logger),
+                                      registry: KioskRegistry(client: client, logger: logger), logger: logger)
+        var app = try ServerAPI.application(router: router, folder: folder, host: host, port: port, logger: logger)
+        app.addServices(client)
+        app.beforeServerStarts { _ = try await Migrations.migrate(client, logger: logger) }
+        try await app.runService()
+    }
+}

@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import KingaServer
+import Logging
+import Model
+
+/// `kinga-server`: the district server of Kinga (issue #18). See `kinga-server --help` and the README's "The
+/// district server (first increment)".
+@main
+struct KingaServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kinga-server",
+        abstract: "The district server of Kinga: kiosks push and pull their changes over HTTPS; PostgreSQL keeps them.",
+        subcommands: [Init.self, Serve.self, Migrate.self, Kiosk.self])
+}
+
+/// Options every command that talks to PostgreSQL takes.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "PostgreSQL URL: postgres://USER:PASSWORD@127.0.0.1:5432/DB, or postgres://USER@/DB?host=/socket/folder.")
+    var postgres: String
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    /// The logger of the command (swift-log's standard error handler).
+    func logger() -> Logger {
+        var logger = Logger(label: "kinga-server")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        return logger
+    }
+
+    /// Runs `body` with a migrated database.
+    func withDatabase<T: Sendable>(_ body: (PostgresClientType) async throws -> T) async throws -> T {
+        try await PostgresSession.with(try configuration(), logger: logger(), body)
+    }
+
+    /// The PostgreSQL configuration of `--postgres`.
+    /// - Throws: `ValidationError` with what is wrong with the URL.
+    func configuration() throws -> PostgresClientConfiguration {
+        do { return try PostgresURL.configuration(postgres) } catch { throw ValidationError("\(error)") }
+    }
+}
+
+extension KingaServerCommand {
+    /// `kinga-server init`: the certificate and the schema.
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make the server's certificate and key in the data folder (0600) and create the schema; prints the fingerprint kiosks pin.")
+
+        @Option(help: "The server's data folder (certificate and key).")
+        var data: String
+
+        @Option(help: "Host names kiosks use to reach the server, comma-separated (the fingerprint is what they check).")
+        var hostnames: String = ""
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let made: ServerCertificate.Made
+            do {
+                made = try ServerCertificate.make(in: data, names: hostnames.split(separator: ",").map(String.init))
+            } catch let e as ServerCertificate.Exists {
+                throw ValidationError(e.description)
+            }
+            try await database.withDatabase { _ in }
+            print("Certificate: \(made.certificatePath)")
+            print("Key:         \(made.keyPath) (readable by this user only)")
+            print("Fingerprint (SHA-256), which every kiosk must pin when it enrols:")
+            print(made.fingerprint)
+        }
+    }
+
+    /// `kinga-server serve`: HTTPS until SIGTERM or SIGINT.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Serve kiosks over HTTPS (POST /v1/push, GET /v1/pull, GET /v1/health).")
+
+        @Option(help: "The server's data folder, made by init.")
+        var data: String
+
+        @Option(help: "The TCP port.")
+        var port: Int = 8443
+
+        @Option(help: "The address to listen on (0.0.0.0: all).")
+        var host: String = "0.0.0.0"
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let logger = database.logger()
+            let configuration = try database.configuration()
+            let fingerprint: String
+            do { fingerprint = try ServerCertificate.fingerprint(in: data) } catch {
+                throw ValidationError("No certificate in \(data): run kinga-server init --data \(data) --postgres … first.")
+            }
+            logger.info("starting", metadata: ["port": "\(port)", "fingerprint": "\(fingerprint)"])
+            try await DistrictServer.serve(postgres: configuration, folder: data, host: host, port: port, logger: logger)
+        }
+    }
+
+    /// `kinga-server migrate`.
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Bring the PostgreSQL schema up to date (each migration once, in a transaction).")
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await database.withDatabase { _ in }
+            print("The schema is up to date (version \(Migrations.all.last?.version ?? 0)).")
+        }
+    }
+
+    /// `kinga-server kiosk …`.
+    struct Kiosk: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add or revoke a kiosk.", subcommands: [Add.self, Revoke.self])
+
+        struct Add: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Add a kiosk: prints its single-use enrolment code (expiring) and its bearer token, once; only their hashes are stored.")
+
+            @Argument(help: "What people call the kiosk (\"Puskesmas Fiksi\").")
+            var name: String
+
+            @Option(help: "Its kiosk code, unique in the district: K and 2 to 4 letters or digits (K07).")
+            var code: String
+
+            @Option(help: "The villages of its catchment, comma-separated.")
+            var villages: String = ""
+
+            @Option(help: "Minutes the enrolment code stays valid.")
+            var validMinutes: Int = 60
+
+            @OptionGroup var database: DatabaseOptions
+
+            func run() async throws {
+                guard let code = KioskCode(code) else { throw ValidationError("A kiosk code is K and 2 to 4 letters or digits, like K07.") }
+                guard (1...7 * 24 * 60).contains(validMinutes) else { throw ValidationError("--valid-minutes is 1 to 10080 (a week).") }
+                let villages = self.villages.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                let logger = database.logger()
+                let added: NewKiosk
+                do {
+                    added = try await database.withDatabase { db in
+                        try await KioskRegistry(client: db, logger: logger)
+                            .add(name: name, code: code, villages: villages, validFor: TimeInterval(validMinutes * 60))
+                    }
+                } catch let e as KioskRegistryError {
+                    throw ValidationError(e.description)
+                }
+                print("Kiosk \(added.code) added (\(name); villages: \(villages.isEmpty ? "none yet" : villages.joined(separator: ", "))).")
+                print("Enrolment code (single use, until \(ISO8601DateFormatter().string(from: added.expiresAt))): \(added.enrolmentCode)")
+                print("Bearer token (shown once; the kiosk sends it with Kinga-Kiosk: \(added.code)): \(added.token)")
+            }
+        }
+
+        struct Revoke: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Revoke a kiosk: it can no longer push or pull.")
+
+            @Argument(help: "The kiosk code.")
+            var code: String
+
+            @OptionGroup var database: DatabaseOptions
+
+            func run() async throws {
+                guard let code = KioskCode(code) else { throw ValidationError("A kiosk code is K and 2 to 4 letters or digits, like K07.") }
+                let logger = database.logger()
+                let found = try await database.withDatabase { db in try await KioskRegistry(client: db, logger: logger).revoke(code) }
+                guard found else { throw ValidationError("No kiosk \(code) that is not already revoked.") }
+                print("Kiosk \(code) revoked.")
+            }
+        }
+    }
+}

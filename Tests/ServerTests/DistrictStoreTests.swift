@@ -1,0 +1,254 @@
+import Foundation
+@testable import KingaServer
+import Model
+import PostgresNIO
+import XCTest
+
+/// The store against a real PostgreSQL (no HTTP): a push applied, a resent push acknowledged and not applied
+/// again, a gap refused with nothing applied, a same-field disagreement from two kiosks becoming a conflict, a
+/// pull in the server's order, a revoked kiosk refused.
+final class DistrictStoreTests: PostgresTestCase {
+    static let caseID = UUID(uuidString: "00000000-0000-0000-0000-00000000C001")!
+    static let k1 = KioskCode("K01")!, k2 = KioskCode("K02")!
+
+    func patch(_ seq: Int, base: Int, _ fields: [String: (SyncValue, SyncValue)], id: UUID = caseID, actor: String = "amina") -> SyncChange {
+        SyncChange(kioskSeq: seq, actor: actor, madeAt: "2026-03-02T09:00:00Z",
+                   body: .patch(FieldPatch(entity: .caseRecord, id: id, baseVersion: base,
+                                           fields: fields.mapValues { FieldChange(old: $0.0, new: $0.1) })))
+    }
+
+    func note(_ seq: Int, id: UUID, body: String) -> SyncChange {
+        SyncChange(kioskSeq: seq, actor: "amina", body: .record(SyncRecord(kind: .timelineEntry, id: id, caseID: Self.caseID,
+                                                                          payload: ["fact": .string("note"), "body": .string(body)])))
+    }
+
+    /// A store with kiosks K01 and K02.
+    func withStore(_ body: (DistrictStore, KioskRegistry, PostgresClient) async throws -> Void) async throws {
+        try await withDatabase { client, _, _ in
+            let registry = KioskRegistry(client: client, logger: Self.logger)
+            _ = try await registry.add(name: "Puskesmas Fiksi", code: Self.k1, villages: ["Kampung Fiksi"])
+            _ = try await registry.add(name: "SD Contoh", code: Self.k2, villages: ["Desa Contoh"])
+            try await body(DistrictStore(client: client, logger: Self.logger), registry, client)
+        }
+    }
+
+    func count(_ client: PostgresClient, _ table: String) async throws -> Int {
+        let rows = try await client.query("SELECT count(*) FROM \(unescaped: table)")
+        for try await (n) in rows.decode(Int64.self) { return Int(n) }
+        return -1
+    }
+
+    func testPushIsAppliedAndStored() async throws {
+        try await withStore { store, _, client in
+            let push = PushRequest(kioskCode: Self.k1, fromSeq: 1, changes: [
+                patch(1, base: 0, ["risk_level": (.null, .string("high")), "village": (.null, .string("Kampung Fiksi"))]),
+                note(2, id: UUID(), body: "First visit."),
+            ])
+            let reply = try await store.push(body: try JSONEncoder().encode(push), from: Self.k1)
+            XCTAssertNil(reply.refusal)
+            XCTAssertEqual(reply.applied, [1, 2])
+            XCTAssertEqual(reply.acceptedThrough, 2)
+            XCTAssertEqual(reply.serverSeq, 2)
+            let values = try await store.values(.caseRecord, Self.caseID)
+            XCTAssertEqual(values["risk_level"], .string("high"))
+            let records = try await count(client, "sync_record"), log = try await count(client, "change_log")
+            XCTAssertEqual(records, 1)
+            XCTAssertEqual(log, 2)
+        }
+    }
+
+    func testResentPushIsAcknowledgedNotReapplied() async throws {
+        try await withStore { store, _, client in
+            let push = PushRequest(kioskCode: Self.k1, fromSeq: 1, changes: [
+                patch(1, base: 0, ["risk_level": (.null, .string("low"))]), note(2, id: UUID(), body: "Visit."),
+            ])
+            _ = try await store.push(push, from: Self.k1)
+            // The reply was lost: the kiosk sends the same push again, with one more change.
+            var again = push
+            again.changes.append(patch(3, base: 1, ["risk_level": (.string("low"), .string("medium"))]))
+            let reply = try await store.push(again, from: Self.k1)
+            XCTAssertNil(reply.refusal)
+            XCTAssertEqual(reply.duplicates, [1, 2])
+            XCTAssertEqual(reply.applied, [3])
+            XCTAssertEqual(reply.acceptedThrough, 3)
+            let log = try await count(client, "change_log"), records = try await count(client, "sync_record")
+            XCTAssertEqual(log, 3)
+            XCTAssertEqual(records, 1)
+            // The same number with other content is a replay: refused, nothing applied.
+            var forged = push
+            forged.changes[0] = patch(1, base: 0, ["risk_level": (.null, .string("high"))])
+            let refused = try await store.push(forged, from: Self.k1)
+            XCTAssertEqual(refused.refusal?.reason, .replayed)
+            XCTAssertEqual(refused.acceptedThrough, 3)
+            let values = try await store.values(.caseRecord, Self.caseID)
+            XCTAssertEqual(values["risk_level"], .string("medium"))
+        }
+    }
+
+    func testGapIsRefusedWithNothingApplied() async throws {
+        try await withStore { store, _, client in
+            let gap = PushRequest(kioskCode: Self.k1, fromSeq: 3, changes: [patch(3, base: 0, ["risk_level": (.null, .string("high"))])])
+            let reply = try await store.push(gap, from: Self.k1)
+            XCTAssertEqual(reply.refusal?.reason, .gap)
+            XCTAssertEqual(reply.acceptedThrough, 0)
+            XCTAssertEqual(reply.applied, [])
+            // Numbered with a hole inside the push: refused whole, the first change too.
+            let holed = PushRequest(kioskCode: Self.k1, fromSeq: 1, changes: [patch(1, base: 0, ["urgent": (.null, .bool(true))]),
+                                                                               patch(3, base: 1, ["urgent": (.bool(true), .bool(false))])])
+            let second = try await store.push(holed, from: Self.k1)
+            XCTAssertEqual(second.refusal?.reason, .outOfOrder)
+            let log = try await count(client, "change_log"), rows = try await count(client, "sync_row")
+            XCTAssertEqual(log, 0)
+            XCTAssertEqual(rows, 0)
+            // Malformed and foreign pushes are refused the same way, never thrown at the caller.
+            let junk = try await store.push(body: Data("{\"format\":1,\"changes\":".utf8), from: Self.k1)
+            XCTAssertEqual(junk.refusal?.reason, .malformed)
+            let other = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: 1, changes: []), from: Self.k1)
+            XCTAssertEqual(other.refusal?.reason, .malformed)
+            let nul = try await store.push(PushRequest(kioskCode: Self.k1, fromSeq: 1, changes: [note(1, id: UUID(), body: "a\u{0}b")]), from: Self.k1)
+            XCTAssertEqual(nul.refusal?.reason, .malformed)
+            let after = try await count(client, "change_log")
+            XCTAssertEqual(after, 0)
+        }
+    }
+
+    func testSameFieldDisagreementBecomesConflictAndDifferentFieldsMerge() async throws {
+        try await withStore { store, _, _ in
+            let created = try await store.push(PushRequest(kioskCode: Self.k1, fromSeq: 1, changes: [
+                patch(1, base: 0, ["risk_level": (.null, .string("low")), "caregiver": (.null, .string("Ibu Sari"))]),
+            ]), from: Self.k1)
+            XCTAssertEqual(created.applied, [1])
+            // Both kiosks start from version 1. K01 raises the risk to medium; K02, offline, to high and also
+            // corrects the caregiver.
+            _ = try await store.push(PushRequest(kioskCode: Self.k1, fromSeq: 2, changes: [
+                patch(2, base: 1, ["risk_level": (.string("low"), .string("medium"))]),
+            ]), from: Self.k1)
+            let reply = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: 1, changes: [
+                patch(1, base: 1, ["risk_level": (.string("low"), .string("high")), "caregiver": (.string("Ibu Sari"), .string("Pak Budi"))],
+                      actor: "budi"),
+            ]), from: Self.k2)
+            XCTAssertNil(reply.refusal)
+            XCTAssertEqual(reply.conflicts.count, 1)
+            let conflict = try XCTUnwrap(reply.conflicts.first)
+            XCTAssertEqual(conflict.kind, .value)
+            XCTAssertEqual(conflict.field, "risk_level")
+            XCTAssertEqual(conflict.current, .string("medium"))
+            XCTAssertEqual(conflict.incoming, .string("high"))
+            XCTAssertEqual(conflict.base, .string("low"))
+            let values = try await store.values(.caseRecord, Self.caseID)
+            XCTAssertEqual(values["risk_level"], .string("medium"), "the server's value stays until a supervisor decides")
+            XCTAssertEqual(values["caregiver"], .string("Pak Budi"), "a different field merges")
+            let open = try await store.openConflicts()
+            XCTAssertEqual(open, [conflict])
+            // A supervisor resolves it (from K01): the value is set and the conflict closes.
+            let resolved = try await store.push(PushRequest(kioskCode: Self.k1, fromSeq: 3, changes: [
+                SyncChange(kioskSeq: 3, actor: "supervisor", body: .resolution(ConflictResolution(conflict: conflict.id, value: .string("high"), note: "Home visit."))),
+            ]), from: Self.k1)
+            XCTAssertEqual(resolved.applied, [3])
+            let after = try await store.values(.caseRecord, Self.caseID)
+            XCTAssertEqual(after["risk_level"], .string("high"))
+            let still = try await store.openConflicts()
+            XCTAssertEqual(still, [])
+            let pulled = try await store.pull(for: Self.k2, after: 0)
+            XCTAssertEqual(pulled.changes.last?.resolved, [conflict.id])
+        }
+    }
+
+    func testPullFollowsServerOrder() async throws {
+        try await withStore { store, _, _ in
+            let other = UUID()
+            for round in 0..<3 {
+                _ = try await store.push(PushRequest(kioskCode: Self.k1, fromSeq: round + 1, changes: [note(round + 1, id: UUID(), body: "K01 \(round)")]), from: Self.k1)
+                _ = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: round + 1, changes: [
+                    patch(round + 1, base: round, ["urgent": (round == 0 ? .null : .bool(round % 2 == 0), .bool(round % 2 == 1))], id: other),
+                ]), from: Self.k2)
+            }
+            let first = try await store.pull(for: Self.k1, after: 0, limit: 4)
+            XCTAssertEqual(first.changes.map(\.serverSeq), [1, 2, 3, 4])
+            XCTAssertTrue(first.more)
+            XCTAssertEqual(first.serverSeq, 6)
+            XCTAssertEqual(first.changes.map(\.kiosk), [Self.k1, Self.k2, Self.k1, Self.k2])
+            let rest = try await store.pull(for: Self.k1, after: 4, limit: 4)
+            XCTAssertEqual(rest.changes.map(\.serverSeq), [5, 6])
+            XCTAssertFalse(rest.more)
+            XCTAssertNil(SyncValidation.validate(rest, for: PullRequest(kioskCode: Self.k1, after: 4, limit: 4)))
+            XCTAssertEqual(rest.changes[1].patch?.fields["urgent"]?.new, .bool(false))
+            let none = try await store.pull(for: Self.k2, after: 6)
+            XCTAssertEqual(none.changes, [])
+            XCTAssertEqual(none.serverSeq, 6)
+        }
+    }
+
+    func testConcurrentPushesAreSerialised() async throws {
+        try await withStore { store, _, _ in
+            try await withThrowingTaskGroup(of: PushReply.self) { group in
+                for kiosk in [Self.k1, Self.k2] {
+                    group.addTask {
+                        var last = PushReply(acceptedThrough: 0, applied: [], duplicates: [], serverSeq: 0, conflicts: [], refusal: nil)
+                        for seq in 1...10 {
+                            let change = SyncChange(kioskSeq: seq, actor: "a", body: .record(SyncRecord(kind: .auditRow, id: UUID(), caseID: nil, payload: ["n": .int(seq)])))
+                            last = try await store.push(PushRequest(kioskCode: kiosk, fromSeq: seq, changes: [change]), from: kiosk)
+                        }
+                        return last
+                    }
+                }
+                for try await reply in group { XCTAssertEqual(reply.acceptedThrough, 10) }
+            }
+            let all = try await store.pull(for: Self.k1, after: 0)
+            XCTAssertEqual(all.changes.map(\.serverSeq), Array(1...20), "no hole and no repeat in the server's order")
+        }
+    }
+
+    func testEnrolmentCodeIsSingleUseAndExpires() async throws {
+        try await withStore { _, registry, _ in
+            let added = try await registry.add(name: "Posyandu", code: KioskCode("K04")!, villages: ["Kampung Fiksi"])
+            let enrolled = try await registry.redeem(added.enrolmentCode.lowercased())
+            XCTAssertEqual(enrolled.kioskCode, KioskCode("K04"))
+            XCTAssertEqual(enrolled.villages, ["Kampung Fiksi"])
+            try await registry.authenticate(code: enrolled.kioskCode, token: enrolled.token)
+            do {
+                try await registry.authenticate(code: enrolled.kioskCode, token: added.token)
+                XCTFail("the token from kiosk add still works after enrolment")
+            } catch let e as KioskRegistryError { XCTAssertEqual(e, .notAuthenticated) }
+            do {
+                _ = try await registry.redeem(added.enrolmentCode)
+                XCTFail("an enrolment code was used twice")
+            } catch let e as KioskRegistryError { XCTAssertEqual(e, .enrolmentRefused) }
+            let old = try await registry.add(name: "Late", code: KioskCode("K05")!, villages: [], validFor: 3600, now: Date().addingTimeInterval(-7200))
+            do {
+                _ = try await registry.redeem(old.enrolmentCode)
+                XCTFail("an expired enrolment code was accepted")
+            } catch let e as KioskRegistryError { XCTAssertEqual(e, .enrolmentRefused) }
+        }
+    }
+
+    func testRevokedKioskCanNeitherPushNorPull() async throws {
+        try await withStore { store, registry, _ in
+            let k3 = KioskCode("K03")!
+            let added = try await registry.add(name: "Kantor Desa", code: k3, villages: [])
+            try await registry.authenticate(code: k3, token: added.token)
+            do {
+                try await registry.authenticate(code: k3, token: added.token + "x")
+                XCTFail("a wrong token was accepted")
+            } catch let e as KioskRegistryError { XCTAssertEqual(e, .notAuthenticated) }
+            let revoked = try await registry.revoke(k3)
+            XCTAssertTrue(revoked)
+            do {
+                try await registry.authenticate(code: k3, token: added.token)
+                XCTFail("a revoked kiosk was accepted")
+            } catch let e as KioskRegistryError { XCTAssertEqual(e, .notAuthenticated) }
+            do {
+                _ = try await store.push(PushRequest(kioskCode: k3, fromSeq: 1, changes: [note(1, id: UUID(), body: "x")]), from: k3)
+                XCTFail("a revoked kiosk pushed")
+            } catch let e as StoreRefusal { XCTAssertEqual(e, .revoked(k3)) }
+            do {
+                _ = try await store.pull(for: k3, after: 0)
+                XCTFail("a revoked kiosk pulled")
+            } catch let e as StoreRefusal { XCTAssertEqual(e, .revoked(k3)) }
+            do {
+                _ = try await registry.add(name: "again", code: Self.k1, villages: [])
+                XCTFail("a kiosk code was given twice")
+            } catch let e as KioskRegistryError { XCTAssertEqual(e, .codeTaken(Self.k1)) }
+        }
+    }
+}
