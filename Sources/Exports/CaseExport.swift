@@ -25,7 +25,7 @@ extension KingaStore {
         let user = try exportingUser()
         let what = "\(format.rawValue), \(identifying ? "with identifying fields" : "pseudonymised")"
         guard user.can(.exportCases, demo: isDemo) else {
-            try auditAlone(actor: user.name, action: "export.cases.refused", detail: what)
+            try auditExport("export.cases.refused", detail: what)
             throw CaseExport.Failure.notAllowed(role: user.roleWords)
         }
         guard !FileManager.default.fileExists(atPath: path) else { throw CaseExport.Failure.exists(path) }
@@ -33,7 +33,7 @@ extension KingaStore {
         let district = identifying ? try districtKey() : nil
         if identifying && district == nil { throw CaseExport.Failure.noDistrictKey }
         let narratives = identifying && user.can(.viewNarrative, ownCase: false, demo: isDemo)
-        let total = try caseCount(reader: user)
+        let total = try exportCount()
         let started = DispatchTime.now().uptimeNanoseconds
         let tmp = path + ".part-\(getpid())"
         var done = 0
@@ -44,7 +44,7 @@ extension KingaStore {
             defer { writer.close() }
             var after: (Int, Int) = (0, 0)
             while true {
-                let batch = try exportBatch(after: after, limit: 500, viewer: user, identifying: identifying, narratives: narratives)
+                let batch = try exportBatch(after: after, limit: 500, identifying: identifying, narratives: narratives)
                 guard let last = batch.last else { break }
                 try writer.write(batch.lines)
                 done += batch.lines.count
@@ -57,17 +57,17 @@ extension KingaStore {
         } catch {
             try? FileManager.default.removeItem(atPath: tmp)
             if case CaseExport.Failure.cancelled = error {
-                try? auditAlone(actor: user.name, action: "export.cases.cancelled", detail: "\(what), after \(done) of \(total)")
+                try? auditExport("export.cases.cancelled", detail: "\(what), after \(done) of \(total)")
                 throw error
             }
-            try? auditAlone(actor: user.name, action: "export.cases.failed", detail: "\(what): \(error)")
+            try? auditExport("export.cases.failed", detail: "\(what): \(error)")
             if error is CaseExport.Failure { throw error }
             throw CaseExport.Failure.cannotWrite(path, "\(error)")
         }
         try Self.publish(tmp, as: path)
         // Published only together with its audit entry: if the entry cannot be written, the file goes.
         do {
-            try auditAlone(actor: user.name, action: "export.cases", detail: "\(done) cases, \(what)\(identifying && !narratives ? " (narratives withheld)" : ""), to \(path)")
+            try auditExport("export.cases", detail: "\(done) cases, \(what)\(identifying && !narratives ? " (narratives withheld)" : ""), to \(path)")
         } catch {
             try? FileManager.default.removeItem(atPath: path)
             throw CaseExport.Failure.cannotWrite(path, "the audit log could not record the export (\(error)); the file was removed")

@@ -215,6 +215,9 @@ public struct CaseEvent: Hashable, Sendable, Identifiable {
     /// What the entry records, as data (nil: an entry of a kind this version does not know, or written
     /// before facts existed in a form migration v13 did not recognise; its stored words are shown).
     public var fact: EventFact?
+    /// The structured record a step stored beside its entry (an assessment, a plan, a follow-up, a closure)
+    /// as JSON; nil for a note or an entry without one.
+    public var dataJSON: String?
 
     public init(id: UUID, caseID: UUID, deviceID: UUID, version: Int, createdAt: Date, updatedAt: Date,
                 occurredAt: Date, kind: EventKind, author: String, summary: String, body: String, fact: EventFact? = nil) {
@@ -242,6 +245,9 @@ public struct Draft: Hashable, Sendable, Identifiable {
     /// The step the person was on.
     public var step: ReportStep
     public var report: Report
+    /// The device that made it, and the user who typed it (nil for drafts made before accounts existed).
+    public var deviceID: UUID?
+    public var authorID: UUID?
 
     public init(id: UUID, version: Int, createdAt: Date, updatedAt: Date, step: ReportStep, report: Report) {
         self.id = id

@@ -58,6 +58,10 @@ public struct ServiceProvider: Codable, Hashable, Sendable, Identifiable {
     public var contact: String
     public var hours: String
     public var notes: String
+    /// The device that added it, and when it was added and last changed (UTC); nil in a value made elsewhere.
+    public var deviceID: UUID?
+    public var createdAt: Date?
+    public var updatedAt: Date?
     /// Retired providers stay for old referrals but are not offered for new ones.
     public var retired: Bool
 
@@ -95,6 +99,10 @@ public struct Referral: Hashable, Sendable, Identifiable {
     public var overrideBy: String?
     public var overrideReason: String?
     public var version: Int
+    /// The device that sent it, and when it was made and last changed (UTC); nil in a value made elsewhere.
+    public var deviceID: UUID?
+    public var createdAt: Date?
+    public var updatedAt: Date?
 
     public init(id: UUID, caseID: UUID, caseNumber: CaseNumber, childName: String, providerID: UUID, providerName: String,
                 service: ServiceType, reason: String, urgent: Bool, status: ReferralStatus, sentOn: LocalDate,

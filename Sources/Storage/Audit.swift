@@ -19,6 +19,8 @@ public struct AuditEntry: Hashable, Sendable {
     public var action: String
     public var caseID: UUID?
     public var detail: String
+    /// The entry's HMAC-SHA-256, chained to the one before (hex); `verifyAudit` checks it.
+    public var mac: String = ""
 }
 
 /// Errors of the audit key.
@@ -102,7 +104,7 @@ extension KingaStore {
     /// without a session: the actor named is the one who tried, or "unknown"). `package`: the Exports target
     /// records its exports, refused, cancelled, failed or done, through it.
     /// - Throws: database errors.
-    package func auditAlone(actor name: String, action: String, caseID: UUID? = nil, detail: String = "") throws {
+    func auditAlone(actor name: String, action: String, caseID: UUID? = nil, detail: String = "") throws {
         try door(.kiosk(name)) { db in try audit(db, actor: name, action: action, caseID: caseID, detail: detail) }
     }
 
@@ -134,8 +136,10 @@ extension KingaStore {
             try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE action LIKE ? || '%' ORDER BY seq DESC LIMIT ?",
                              arguments: [actionPrefix ?? "", limit]).compactMap { r in
                 guard let at = ISO8601.parse(r["at"]) else { return nil }
-                return AuditEntry(seq: r["seq"], at: at, actor: r["actor"], action: r["action"],
-                                  caseID: (r["case_id"] as String?).flatMap(UUID.init(uuidString:)), detail: r["detail"])
+                var e = AuditEntry(seq: r["seq"], at: at, actor: r["actor"], action: r["action"],
+                                   caseID: (r["case_id"] as String?).flatMap(UUID.init(uuidString:)), detail: r["detail"])
+                e.mac = r["mac"]
+                return e
             }
         }
     }

@@ -11,13 +11,26 @@ extension KingaStore {
         try sessionUser("export.cases")
     }
 
+    /// How many cases the person logged in may see (an export's total).
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; database errors.
+    package func exportCount() throws -> Int {
+        try caseCount(reader: try sessionUser("export.cases"))
+    }
+
+    /// Writes an export's audit entry (`export.cases…`) as the person logged in.
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; database errors.
+    package func auditExport(_ action: String, detail: String) throws {
+        try auditAlone(actor: try sessionUser(action).name, action: action, detail: detail)
+    }
+
     /// One batch of exported cases after the case number (year, serial), and the last number in it: the cases
-    /// `viewer` may see, oldest number first, at most `limit`; the identifying fields only when `identifying`,
-    /// the report's story and referral reasons only when `narratives`. For the Exports target, which writes them.
-    /// - Throws: database errors.
-    package func exportBatch(after: (Int, Int), limit: Int, viewer: User, identifying: Bool, narratives: Bool) throws
+    /// the person logged in may see, oldest number first, at most `limit`; the identifying fields only when
+    /// `identifying`, the report's story and referral reasons only when `narratives`. For the Exports target,
+    /// which writes them.
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; database errors.
+    package func exportBatch(after: (Int, Int), limit: Int, identifying: Bool, narratives: Bool) throws
         -> (lines: [CaseExport.Line], last: (Int, Int)?) {
-        let s = scope(viewer)
+        let s = scope(try sessionUser("export.cases"))
         let today = clock.today
         return try pool.read { db in
             let rows = try Row.fetchAll(db, sql: """

@@ -228,7 +228,7 @@ extension KingaStore {
     /// Number of cases `reader` may see (nil: all), for Storage's own work (backups, an export by a person
     /// whose PIN was checked, in the Exports target).
     /// - Throws: database errors.
-    package func caseCount(reader: User?) throws -> Int {
+    func caseCount(reader: User?) throws -> Int {
         let s = scope(reader)
         return try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record c WHERE \(s.sql)", arguments: s.args) ?? 0 }
     }
@@ -365,9 +365,11 @@ extension KingaStore {
               let updated = ISO8601.parse(row["updated_at"]), let at = ISO8601.parse(row["occurred_at"]) else { return nil }
         // A kind this version does not know (a newer Kinga wrote it) is shown with its stored words, never dropped.
         let kind = EventKind(rawValue: row["kind"] ?? "") ?? .other
-        return CaseEvent(id: id, caseID: caseID, deviceID: device, version: row["version"], createdAt: created, updatedAt: updated,
-                         occurredAt: at, kind: kind, author: row["author"], summary: row["summary"], body: row["body"],
-                         fact: EventFact(stored: row["fact"], args: row["fact_args"]))
+        var e = CaseEvent(id: id, caseID: caseID, deviceID: device, version: row["version"], createdAt: created, updatedAt: updated,
+                          occurredAt: at, kind: kind, author: row["author"], summary: row["summary"], body: row["body"],
+                          fact: EventFact(stored: row["fact"], args: row["fact_args"]))
+        e.dataJSON = row["data_json"]
+        return e
     }
 
     /// Every text field cleaned for storage (NFC, no control characters); multi-line only for the narrative.

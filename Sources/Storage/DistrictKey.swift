@@ -19,6 +19,6 @@ extension KingaStore {
             try auditAlone(actor: me.name, action: "access.denied", detail: "district_key.set")
             throw StoreError.accessDenied
         }
-        try setSetting("district_public_key", key.text)
+        try writeSetting("district_public_key", key.text, as: me)
     }
 }

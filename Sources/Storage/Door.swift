@@ -7,7 +7,7 @@ import Model
 /// Issue #16: every change has one actor, and it is never a string a caller makes up. A person's change is
 /// the session's (`KingaStore.actor`, begun by a right PIN); the other two cases are Kinga itself, named by
 /// what it is doing, so the audit log never shows a person who did not act.
-package enum Author: Sendable {
+enum Author: Sendable {
     /// The person logged in. Refused (`StoreError.accessDenied`, audited) when nobody is.
     case session
     /// Kinga with nobody logged in: PIN checks, the first user, a child's report, a refusal, a command-line
@@ -77,9 +77,8 @@ extension KingaStore {
     /// - Throws: `StoreError.accessDenied` (audited) when `.session` is asked and nobody is logged in, or
     ///   `.maintenance` while someone is; `StoreError.changedElsewhere`; whatever `body` throws.
     ///
-    /// `package`, not `public`: the synthetic archive (target SyntheticData) writes through it; no screen can.
     @discardableResult
-    package func door<T>(_ author: Author = .session, _ body: (Database) throws -> T) throws -> T {
+    func door<T>(_ author: Author = .session, _ body: (Database) throws -> T) throws -> T {
         switch author {
         case .session:
             guard actor != nil else {
@@ -103,11 +102,23 @@ extension KingaStore {
         }
     }
 
-    /// Runs `body` on a read-only connection of this store, for the other targets of this package (the synthetic
-    /// archive, the exports) that read rows Storage has no public query for. A write inside it fails.
-    /// - Throws: database errors; whatever `body` throws.
-    package func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.read(body)
+    /// Upkeep for the other targets of this package (the synthetic archive of the benchmark): `body` runs
+    /// through the door as `.maintenance`, which is refused (audited) while anyone is logged in, and its rows
+    /// never reach the outbox. The only way into the door from outside Storage; no screen can use it during a
+    /// session.
+    /// - Throws: `StoreError.accessDenied` during a session; whatever `body` throws.
+    @discardableResult
+    package func upkeep<T>(_ body: (Database) throws -> T) throws -> T {
+        try door(.maintenance, body)
+    }
+
+    /// A read-only look at rows Storage has no public query for, for upkeep in the other targets of this
+    /// package (the synthetic archive). Refused (audited) while anyone is logged in, like `.systemMaintenance`:
+    /// a screen's reads go through the `Viewer`-checked API.
+    /// - Throws: `StoreError.accessDenied` during a session; database errors.
+    package func upkeepRead<T>(_ body: (Database) throws -> T) throws -> T {
+        _ = try reader(.systemMaintenance)
+        return try pool.read(body)
     }
 
     /// Writes a refusal to the audit log on its own transaction and throws `StoreError.accessDenied`.

@@ -78,6 +78,9 @@ extension KingaStore {
         guard let id = UUID(uuidString: row["id"]), let created = ISO8601.parse(row["created_at"]),
               let updated = ISO8601.parse(row["updated_at"]), let step = ReportStep(rawValue: row["step"]),
               let report = try? decode(Report.self, row["report_json"]) else { return nil }
-        return Draft(id: id, version: row["version"], createdAt: created, updatedAt: updated, step: step, report: report)
+        var d = Draft(id: id, version: row["version"], createdAt: created, updatedAt: updated, step: step, report: report)
+        d.deviceID = (row["device_id"] as String?).flatMap(UUID.init(uuidString:))
+        d.authorID = (row["author_id"] as String?).flatMap(UUID.init(uuidString:))
+        return d
     }
 }

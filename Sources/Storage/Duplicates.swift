@@ -9,6 +9,7 @@ extension KingaStore {
     /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
     ///   whole database during a session (see `Viewer`); database errors.
     public func possibleDuplicates(of caseID: UUID, limit: Int = 10, viewer: Viewer) throws -> [CaseSummary] {
+        try mayRead(viewer, caseID: caseID)
         let today = clock.today
         let s = try scope(viewer)
         return try pool.read { db in

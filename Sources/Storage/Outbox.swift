@@ -28,9 +28,14 @@ extension KingaStore {
         "app_user": .entity(.user), "case_event": .record(.timelineEntry), "audit_log": .record(.auditRow),
     ]
 
-    /// Columns that stay on the kiosk: a user's failed PIN attempts and lock-out are this kiosk's business, and
-    /// the search keys are worked out again from the name and village wherever the row lands.
-    static let localColumns: Set<String> = ["failed_attempts", "locked_until", "name_key", "village_key"]
+    /// Columns that stay on the kiosk and are never copied into the outbox: a user's PIN hash (it would let
+    /// anyone who sees the traffic or the server try every PIN — issue #17), their failed PIN attempts and
+    /// lock-out (this kiosk's business), and the search keys (worked out again from the name and village).
+    static let localColumns: Set<String> = ["pin_hash", "failed_attempts", "locked_until", "name_key", "village_key"]
+
+    /// The setting that switches the outbox on: set when the kiosk joins a district (issue #18). Until then
+    /// nothing is copied, so a kiosk that is not linked keeps no second copy of its records.
+    static let districtLinkSetting = "setting.district_link"
 
     /// What a shared table's rows are on the wire.
     enum SyncEntityOrRecord: Hashable, Sendable {
@@ -43,9 +48,10 @@ extension KingaStore {
     /// Together with the door's guard this means a change cannot reach the database without its outbox
     /// entry, in the same transaction. The column lists are read from the schema when installed.
     static func installOutboxTriggers(_ db: Database) throws {
-        guard try db.tableExists("outbox") else { return }
+        guard try db.tableExists("outbox"),
+              try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [districtLinkSetting]) == "on" else { return }
         for table in sharedTables.keys.sorted() where try db.tableExists(table) {
-            let columns = try db.columns(in: table).map(\.name)
+            let columns = try db.columns(in: table).map(\.name).filter { !localColumns.contains($0) }
             func image(_ row: String) -> String { "json_object(" + columns.map { "'\($0)', \(row).\($0)" }.joined(separator: ", ") + ")" }
             let key = table == "audit_log" ? "seq" : "id"
             for (op, old, new, keyRow) in [("insert", "NULL", image("NEW"), "NEW"), ("update", image("OLD"), image("NEW"), "NEW"),
@@ -59,6 +65,18 @@ extension KingaStore {
                     """)
             }
         }
+    }
+
+    /// Switches the outbox on (the kiosk has joined a district): from the next change on, every change a person
+    /// makes is kept for the server. Called by enrolment (issue #18), and by tests.
+    /// - Throws: database errors.
+    func switchOutboxOn() throws {
+        try door(.kiosk("district link")) { db in
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, 'on') ON CONFLICT(key) DO UPDATE SET value = 'on'",
+                           arguments: [Self.districtLinkSetting])
+            try audit(db, actor: "district link", action: "sync.outbox_on")
+        }
+        try installDoorGuard()
     }
 
     /// The changes waiting for the district server, oldest first, at most `limit` after `seq`.

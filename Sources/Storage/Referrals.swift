@@ -119,10 +119,14 @@ extension KingaStore {
               let number = CaseNumber(row["case_number"]), let pid = UUID(uuidString: row["provider_id"]),
               let service = ServiceType(rawValue: row["service_type"]), let status = ReferralStatus(rawValue: row["status"]),
               let sent = LocalDate(iso: row["sent_on"]) else { return nil }
-        return Referral(id: id, caseID: caseID, caseNumber: number, childName: row["child_name"], providerID: pid,
-                        providerName: row["provider_name"], service: service, reason: row["reason"], urgent: row["urgent"],
-                        status: status, sentOn: sent, respondedOn: (row["responded_on"] as String?).flatMap(LocalDate.init(iso:)),
-                        statusNote: row["status_note"], feedback: row["feedback"], overrideBy: row["override_by"],
-                        overrideReason: row["override_reason"], version: row["version"])
+        var r = Referral(id: id, caseID: caseID, caseNumber: number, childName: row["child_name"], providerID: pid,
+                         providerName: row["provider_name"], service: service, reason: row["reason"], urgent: row["urgent"],
+                         status: status, sentOn: sent, respondedOn: (row["responded_on"] as String?).flatMap(LocalDate.init(iso:)),
+                         statusNote: row["status_note"], feedback: row["feedback"], overrideBy: row["override_by"],
+                         overrideReason: row["override_reason"], version: row["version"])
+        r.deviceID = (row["device_id"] as String?).flatMap(UUID.init(uuidString:))
+        r.createdAt = (row["created_at"] as String?).flatMap(ISO8601.parse)
+        r.updatedAt = (row["updated_at"] as String?).flatMap(ISO8601.parse)
+        return r
     }
 }

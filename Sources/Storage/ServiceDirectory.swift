@@ -58,7 +58,11 @@ extension KingaStore {
     static func provider(from row: Row) -> ServiceProvider? {
         guard let id = UUID(uuidString: row["id"]) else { return nil }
         let types = ((try? decode([String].self, row["service_types"])) ?? []).compactMap(ServiceType.init(rawValue:))
-        return ServiceProvider(id: id, version: row["version"], name: row["name"], services: types, area: row["area"],
-                               contact: row["contact"], hours: row["hours"], notes: row["notes"], retired: row["retired"])
+        var p = ServiceProvider(id: id, version: row["version"], name: row["name"], services: types, area: row["area"],
+                                contact: row["contact"], hours: row["hours"], notes: row["notes"], retired: row["retired"])
+        p.deviceID = (row["device_id"] as String?).flatMap(UUID.init(uuidString:))
+        p.createdAt = (row["created_at"] as String?).flatMap(ISO8601.parse)
+        p.updatedAt = (row["updated_at"] as String?).flatMap(ISO8601.parse)
+        return p
     }
 }

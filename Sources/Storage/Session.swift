@@ -34,7 +34,7 @@ extension KingaStore {
     @discardableResult
     func beginSession(userID: UUID) throws -> User {
         let stored = try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, name, roles, language, active FROM app_user WHERE id = ? AND active = 1",
+            try Row.fetchOne(db, sql: "SELECT id, name, roles, language, active, device_id, version, created_at, updated_at FROM app_user WHERE id = ? AND active = 1",
                              arguments: [userID.uuidString]).flatMap(Self.user(from:))
         }
         guard let user = stored, !user.roles.isEmpty else {

@@ -11,6 +11,13 @@ public struct User: Hashable, Sendable, Identifiable {
     public var roles: Set<Role>
     public var language: String
     public var active: Bool
+    /// The device the account was made on, its version, and when it was made and last changed (UTC); nil in
+    /// a value made elsewhere. The PIN's hash and the login bookkeeping (failed attempts, lock-out) never
+    /// leave Storage: they are read only by `login`.
+    public var deviceID: UUID?
+    public var version: Int?
+    public var createdAt: Date?
+    public var updatedAt: Date?
 
     public init(id: UUID, name: String, roles: Set<Role>, language: String = "en", active: Bool = true) {
         self.id = id
@@ -119,13 +126,21 @@ extension KingaStore {
                 """, arguments: [id.uuidString, deviceID.uuidString, now, now, clean, User.text(roles), hash, language])
             try audit(db, actor: actorName, action: "user.create", detail: "\(clean) as \(User.text(roles))")
         }
-        return User(id: id, name: clean, roles: roles, language: language, active: true)
+        return try storedUser(id) ?? User(id: id, name: clean, roles: roles, language: language, active: true)
+    }
+
+    /// The user with this id as stored (active or not), or nil.
+    func storedUser(_ id: UUID) throws -> User? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, name, roles, language, active, device_id, version, created_at, updated_at FROM app_user WHERE id = ?",
+                             arguments: [id.uuidString]).flatMap(Self.user(from:))
+        }
     }
 
     /// Active users by name (for the login screen: names only, never PIN hints).
     public func users() throws -> [User] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, roles, language, active FROM app_user WHERE active = 1 ORDER BY name COLLATE NOCASE")
+            try Row.fetchAll(db, sql: "SELECT id, name, roles, language, active, device_id, version, created_at, updated_at FROM app_user WHERE active = 1 ORDER BY name COLLATE NOCASE")
                 .compactMap(Self.user(from:))
         }
     }
@@ -146,10 +161,16 @@ extension KingaStore {
         }
     }
 
-    /// A user from a row with the columns id, name, roles, language and active of `app_user`.
+    /// A user from a row with the columns id, name, roles, language and active of `app_user` (and, when
+    /// selected, device_id, version, created_at and updated_at).
     static func user(from r: Row) -> User? {
         guard let id = UUID(uuidString: r["id"]) else { return nil }
-        return User(id: id, name: r["name"], roles: User.roles(from: r["roles"]), language: r["language"], active: r["active"])
+        var u = User(id: id, name: r["name"], roles: User.roles(from: r["roles"]), language: r["language"], active: r["active"])
+        u.deviceID = (r["device_id"] as String?).flatMap(UUID.init(uuidString:))
+        u.version = r["version"]
+        u.createdAt = (r["created_at"] as String?).flatMap(ISO8601.parse)
+        u.updatedAt = (r["updated_at"] as String?).flatMap(ISO8601.parse)
+        return u
     }
 
     /// Checks a PIN and, when it is right, begins that user's session (`beginSession`): from then on every
@@ -240,10 +261,33 @@ extension KingaStore {
     }
 
     /// Stores a deployment setting (`key` such as "language", "profile", "theme"), audited as the person
-    /// logged in.
-    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; database errors.
+    /// logged in. Who may change what: the colours, anyone logged in; practice scenarios, anyone on the demo;
+    /// anything else, an administrator. Settings with a setter of their own (the district's key) are refused
+    /// here.
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in or the person may not change
+    ///   this setting; database errors.
     public func setSetting(_ key: String, _ value: String) throws {
         let me = try sessionUser("setting.change")
+        guard Self.mayChangeSetting(key, me, demo: isDemo) else {
+            try auditAlone(actor: me.name, action: "access.denied", detail: "setting.change \(key)")
+            throw StoreError.accessDenied
+        }
+        try writeSetting(key, value, as: me)
+    }
+
+    /// Settings that only their own setter changes (`setDistrictKey`; the district link's switch).
+    static let guardedSettings: Set<String> = ["district_public_key", "district_link"]
+
+    /// Whether `user` may change the setting `key` (see `setSetting`).
+    static func mayChangeSetting(_ key: String, _ user: User, demo: Bool) -> Bool {
+        if guardedSettings.contains(key) { return false }
+        if key == "theme" { return true }
+        if key.hasPrefix("practice.") { return demo || user.can(.manageUsers, demo: demo) }
+        return user.can(.manageUsers, demo: demo)
+    }
+
+    /// Writes a setting, audited as `user`, after the caller checked who may.
+    func writeSetting(_ key: String, _ value: String, as me: User) throws {
         try door { db in
             try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                            arguments: ["setting." + key, value])

@@ -115,7 +115,7 @@ public enum SyntheticArchive {
         var written = 0
         while written < cases {
             let n = min(batch, cases - written)
-            try store.door(.maintenance) { db in
+            try store.upkeep { db in
                 let insertCase = try db.cachedStatement(sql: """
                     INSERT INTO case_record(id, case_number, number_year, number_serial, device_id, version, created_at, updated_at,
                         last_activity_at, status, urgent, risk_level, child_name, sex, date_of_birth, approx_age, age_recorded_on,
@@ -197,7 +197,7 @@ public enum SyntheticArchive {
             progress(written)
         }
         // Statistics for the query planner, as `PRAGMA optimize` gathers them over time in normal use.
-        try store.door(.maintenance) { db in try db.execute(sql: "ANALYZE") }
+        try store.upkeep { db in try db.execute(sql: "ANALYZE") }
         return events
     }
 
@@ -216,7 +216,7 @@ public enum SyntheticArchive {
         let tz = store.clock.timeZone
         let today = LocalDate(now, in: tz)
         var written = 0
-        try store.door(.maintenance) { db in
+        try store.upkeep { db in
             let nowText = ISO8601.format(now)
             var providers: [ServiceType: String] = [:]
             for service in ServiceType.allCases {
@@ -267,7 +267,7 @@ public enum SyntheticArchive {
         defer { try? h.close() }
         var lines = 0
         var buffer = ""
-        try store.read { db in
+        try store.upkeepRead { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT case_number, child_name, caregiver, village,
                        coalesce(json_extract(report_json, '$.narrative'), '') || ' ' || coalesce(json_extract(report_json, '$.whereHappened'), '') AS words

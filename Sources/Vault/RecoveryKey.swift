@@ -16,7 +16,7 @@ public struct DistrictPublicKey: Codable, Hashable, Sendable {
     /// Reads the key as 64 hexadecimal digits (spaces and line breaks ignored, any case), as in a public-key file.
     public init(text: String) throws {
         let hex = text.filter { !$0.isWhitespace }.lowercased()
-        guard hex.count == 64, hex.allSatisfy(\.isHexDigit) else { throw VaultError.publicKeyUnreadable }
+        guard hex.count == 64, hex.allSatisfy({ $0.isASCII && $0.isHexDigit }) else { throw VaultError.publicKeyUnreadable }
         var data = Data()
         var index = hex.startIndex
         while index < hex.endIndex {

@@ -74,8 +74,6 @@ struct Open: ParsableCommand {
     }
 
     func run() throws {
-        // A crash must not leave a core file holding children's records or (issue #17) the database key.
-        _ = ProcessHardening.disableCoreDumps()
         let env = ProcessInfo.processInfo.environment
         let clock: Clock
         do { clock = try Clock.fromEnvironment(env) } catch { throw Failure(message: "\(error)") }
@@ -443,6 +441,9 @@ struct DataPaths {
 // Children's data: every file Kinga creates (database, WAL, shared memory, backups) is readable only by
 // Kinga's user, even outside the private default folder.
 umask(0o077)
+// A crash must not leave a core file holding children's records, a sealed export's key or (issue #17) the
+// database key: off for every command, before anything is read.
+_ = ProcessHardening.disableCoreDumps()
 
 do {
     var command = try Kinga.parseAsRoot()

@@ -99,4 +99,19 @@ struct DoorTests {
             }
         }
     }
+
+    @Test("settings: colours for anyone, the rest for an administrator, the district key only through its own setter")
+    func settingsAreGuarded() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let fp = try store.addTestUser(name: "Focal Fiktif", roles: [.focalPoint], pin: "902134")
+        let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214")
+        try store.acting(fp).setSetting("theme", "contrast")
+        #expect(throws: StoreError.accessDenied) { try store.acting(fp).setSetting("profile", "forged") }
+        #expect(throws: StoreError.accessDenied) { try store.acting(fp).setSetting("district_public_key", String(repeating: "ab", count: 32)) }
+        #expect(throws: StoreError.accessDenied) { try store.acting(admin).setSetting("district_public_key", String(repeating: "ab", count: 32)) }
+        try store.acting(admin).setSetting("profile", "generic")
+        #expect(try store.setting("profile") == "generic" && store.setting("theme") == "contrast")
+        #expect(try store.districtKey() == nil)
+    }
 }

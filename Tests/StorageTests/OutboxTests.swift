@@ -11,6 +11,7 @@ struct OutboxTests {
     func changesReachTheOutbox() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.switchOutboxOn()
         try store.actAsTestSupervisor()
         let start = try store.outbox().last?.seq ?? 0
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
@@ -41,12 +42,30 @@ struct OutboxTests {
         let before = try store.outbox().last?.seq ?? 0
         #expect(throws: StoreError.accessDenied) { try store.acting(fp).addNote(caseID: other.id, text: "Not mine.") }
         #expect(try store.outbox(after: before).map(\.table) == ["audit_log"])
+        // A user made by an administrator (PIN and all) travels without their PIN's hash, ever.
+        let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214")
+        try store.acting(admin).createUser(name: "New Focal", roles: [.focalPoint], pin: "731946")
+        try store.setPIN(userID: admin.id, newPIN: "640285", oldPIN: "580214")
+        let all = try store.outbox(limit: 100_000)
+        #expect(all.contains { $0.table == "app_user" })
+        let raw = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT coalesce(old_json, '') || coalesce(new_json, '') FROM outbox") }
+        #expect(!raw.contains { $0.contains("$argon2id$") || $0.contains("pin_hash") })
+    }
+
+    @Test("a kiosk that has not joined a district keeps no outbox")
+    func offUntilLinked() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.actAsTestSupervisor()
+        try store.registerCase(from: sampleReport(), draftID: UUID())
+        #expect(try store.outboxCount() == 0)
     }
 
     @Test("upkeep (seeding, the synthetic archive) leaves the outbox alone; acknowledged changes are dropped")
     func upkeepIsNotShared() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.switchOutboxOn()
         try store.addTestUser(name: "Only Upkeep", roles: [.supervisor], pin: "902134")
         #expect(try store.outboxCount() == 0)
         try store.actAsTestSupervisor()
@@ -63,6 +82,7 @@ struct OutboxTests {
     func outboxIsGuarded() throws {
         let dir = TempDir()
         let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        try store.switchOutboxOn()
         try store.actAsTestSupervisor()
         try store.registerCase(from: sampleReport(), draftID: UUID())
         #expect(try store.outboxCount() > 0)

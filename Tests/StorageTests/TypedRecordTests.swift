@@ -48,3 +48,52 @@ struct TypedRecordTests {
         #expect(r.status == .closed && r.closureReason == .goalsMet && r.closedAt != nil && r.closureRequest == nil)
     }
 }
+
+/// The other tables: each column has a typed place in its record, or is kept out on purpose (with why).
+@Suite("Every table as a typed record")
+struct EveryTableTypedTests {
+    static let places: [String: [String: String]] = [
+        "case_event": ["id": "id", "case_id": "caseID", "device_id": "deviceID", "version": "version", "created_at": "createdAt",
+                       "updated_at": "updatedAt", "occurred_at": "occurredAt", "kind": "kind", "author": "author", "summary": "summary",
+                       "body": "body", "data_json": "dataJSON", "fact": "fact", "fact_args": "fact"],
+        "referral": ["id": "id", "case_id": "caseID", "provider_id": "providerID", "device_id": "deviceID", "version": "version",
+                     "created_at": "createdAt", "updated_at": "updatedAt", "service_type": "service", "reason": "reason", "urgent": "urgent",
+                     "status": "status", "sent_on": "sentOn", "responded_on": "respondedOn", "status_note": "statusNote",
+                     "feedback": "feedback", "override_by": "overrideBy", "override_reason": "overrideReason"],
+        "service_provider": ["id": "id", "device_id": "deviceID", "version": "version", "created_at": "createdAt", "updated_at": "updatedAt",
+                             "name": "name", "service_types": "services", "area": "area", "contact": "contact", "hours": "hours",
+                             "notes": "notes", "retired": "retired"],
+        "app_user": ["id": "id", "device_id": "deviceID", "version": "version", "created_at": "createdAt", "updated_at": "updatedAt",
+                     "name": "name", "roles": "roles", "language": "language", "active": "active",
+                     "pin_hash": "(kept in Storage: read only by login)", "failed_attempts": "(login bookkeeping, Storage only)",
+                     "locked_until": "(login bookkeeping, Storage only)"],
+        "draft": ["id": "id", "device_id": "deviceID", "version": "version", "created_at": "createdAt", "updated_at": "updatedAt",
+                  "step": "step", "report_json": "report", "author_id": "authorID"],
+        "audit_log": ["seq": "seq", "at": "at", "actor": "actor", "action": "action", "case_id": "caseID", "detail": "detail", "mac": "mac"],
+    ]
+
+    @Test("every column of every record table has its place", arguments: Array(places.keys).sorted())
+    func columnsHaveTheirPlace(table: String) throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let columns = try store.pool.read { db in try db.columns(in: table).map(\.name) }
+        #expect(Set(columns) == Set(Self.places[table]?.keys ?? [:].keys), "\(table): \(Set(columns).symmetricDifference(Self.places[table]?.keys ?? [:].keys))")
+    }
+
+    @Test("what is stored reads back typed: a user, a provider, a referral, an audit entry, a draft")
+    func readBack() throws {
+        let dir = TempDir()
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let me = try store.actAsTestSupervisor()
+        #expect(me.deviceID == store.deviceID && me.version == 1 && me.createdAt != nil)
+        let p = try store.saveProvider(ServiceProvider(name: "Puskesmas Fiktif", services: [.health], area: "", contact: "", hours: "", notes: ""))
+        let stored = try #require(try store.providers().first { $0.id == p.id })
+        #expect(stored.deviceID == store.deviceID && stored.createdAt != nil)
+        let c = try store.registerCase(from: sampleReport(), draftID: UUID())
+        let ref = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Check-up", urgent: false)
+        #expect(try store.referral(id: ref.id, viewer: .user(me))?.deviceID == store.deviceID)
+        #expect(try store.auditEntries().allSatisfy { $0.mac.count == 64 })
+        let d = try store.saveDraft(id: UUID(), step: .child, report: Report(), expectedVersion: 0)
+        #expect(try store.drafts().first { $0.id == d.id }?.authorID == me.id)
+    }
+}

@@ -50,4 +50,10 @@ struct SealedFileTests {
         #expect(throws: SealedFile.Failure.notSealed) { _ = try open(plain, with: office) }
         #expect(throws: SealedFile.Failure.notSealed) { _ = try open(Data(), with: office) }
     }
+
+    @Test("a public key in fullwidth or other non-ASCII digits is refused kindly, never a crash")
+    func nonASCIIDigits() {
+        #expect(throws: VaultError.publicKeyUnreadable) { _ = try DistrictPublicKey(text: String(repeating: "１", count: 64)) }
+        #expect(throws: VaultError.publicKeyUnreadable) { _ = try DistrictPublicKey(text: String(repeating: "٣", count: 64)) }
+    }
 }
