@@ -133,7 +133,7 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Harness"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Harness", "Storage", "Vault", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: [
             "KingaServer", "Model",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

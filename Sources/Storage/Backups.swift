@@ -54,7 +54,23 @@ extension KingaStore {
     /// Copies the whole database to `destination` (which must not exist), then checks the copy.
     /// - Throws: `StoreError.cannotOpen` when the copy cannot be written (folder missing or read-only, disk
     ///   full); `StoreError.backupDamaged` when the copy fails its check. A failed copy is removed.
-    public func backup(to destination: String) throws { try Self.copy(pool, key: key, to: destination) }
+    public func backup(to destination: String) throws {
+        try Self.copy(pool, key: key, to: destination)
+        writeBackupSlots(beside: destination)
+    }
+
+    /// Beside an encrypted backup, `<backup>.keys`: the district recovery slot only (issue #17). Users' PIN slots
+    /// do not travel with backups: a copied backup is then exactly as safe as the district office's recovery key,
+    /// however short the PINs are, where with PIN slots beside it anyone holding it could try every six-digit PIN
+    /// offline in about a day (README, "What is encrypted"). On this kiosk its users' PINs still restore it (the
+    /// kiosk's own slot file holds the same key); elsewhere, the recovery key does. Best effort: a backup
+    /// without it is restored on this kiosk as before.
+    func writeBackupSlots(beside backup: String) {
+        guard let book = keySlots, let own = try? book.read() else { return }
+        var slots = KeySlotFile(deviceID: own.deviceID)
+        slots.recovery = own.recovery
+        try? slots.write(to: KeySlotFile.url(forDatabase: URL(fileURLWithPath: backup)))
+    }
 
     /// Copies `pool` into a new file at `destination` with SQLite's online backup API, under the same `key` (an
     /// encrypted database's backups are encrypted with its key), then checks the copy.
@@ -84,7 +100,9 @@ extension KingaStore {
     /// - Returns: the new backup's path.
     @discardableResult
     public func makeAutomaticBackup(reason: String) throws -> String {
-        try Self.makeBackup(pool, key: key, dbPath: path, now: clock.now, reason: reason)
+        let made = try Self.makeBackup(pool, key: key, dbPath: path, now: clock.now, reason: reason)
+        writeBackupSlots(beside: made)
+        return made
     }
 
     static func makeBackup(_ pool: DatabasePool, key: DatabaseKey?, dbPath: String, now: Date, reason: String) throws -> String {
@@ -129,7 +147,10 @@ extension KingaStore {
         for name in (try? fm.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".kinga-backup-") {
             try? fm.removeItem(atPath: folder + "/" + name)
         }
-        for old in backups(for: dbPath).dropFirst(backupsKept) { try? fm.removeItem(atPath: old.path) }
+        for old in backups(for: dbPath).dropFirst(backupsKept) {
+            try? fm.removeItem(atPath: old.path)
+            try? fm.removeItem(atPath: old.path + ".keys")
+        }
     }
 
     /// `kinga-20261130-090000-daily.sqlite` (UTC).

@@ -104,10 +104,16 @@ extension KingaStore {
     ///   is optional for a child), only the text cleaning and length limits of every report.
     /// - Throws: database errors (what the child typed stays on their screen).
     public func registerChildReport(_ report: Report, language: String) throws {
+        try registerChildReport(report, language: language, madeAt: clock.now) { _ in }
+    }
+
+    /// `registerChildReport` for a report made earlier (`madeAt`: a report from the sealed inbox, issue #17), with
+    /// `also` run in the same transaction.
+    func registerChildReport(_ report: Report, language: String, madeAt now: Date, also: (Database) throws -> Void) throws {
         let clean = Self.cleaned(report)
-        let now = clock.now
         let actor = Self.childSessionActor
         try door(.kiosk(actor)) { db in
+            try also(db)
             let id = try insertCase(db, clean, age: nil, received: now, status: .open, assignedTo: nil, source: "child_friendly", sourceDraft: nil)
             try insertEvent(db, caseID: id, at: now, fact: EventFact(.childReport, ["narrative": clean.narrative, "contact": clean.reporterContact, "language": language]),
                             author: actor, intake: true)

@@ -37,6 +37,9 @@ public final class KingaStore: @unchecked Sendable {
     /// The database key, in locked memory while Kinga runs (issue #17); nil for a plaintext file. Backups are
     /// written under it.
     let key: DatabaseKey?
+    /// The key-slot file kept in step with the users (issue #17); nil for a plaintext file and for tools that
+    /// opened the database with the recovery key only. Set by `openKiosk` and `LockedKiosk.unlock`.
+    var keySlots: KeySlotBook?
     /// Where the audit key lives: beside the database, `<name>.audit-key`.
     public let auditKeyPath: String
 

@@ -66,10 +66,12 @@ public enum LoginResult: Equatable, Sendable {
 }
 
 extension KingaStore {
+    /// The Argon2id PHC string of a PIN. The PIN is NFC-normalised first, as the key slots do (`KeyDerivation`), so
+    /// the hash of a PIN is also the key that wraps its slot (how a plaintext database's users get slots, issue #17).
     static func hashPIN(_ pin: String) throws -> String {
         guard kinga_sodium_init() >= 0 else { throw AuditError.cryptoUnavailable }
         var out = [CChar](repeating: 0, count: Int(kinga_pwhash_strbytes()))
-        let bytes = Array(pin.utf8)
+        let bytes = Array(pin.precomposedStringWithCanonicalMapping.utf8)
         let rc = bytes.withUnsafeBufferPointer { b in
             b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(1, bytes.count)) { kinga_pin_hash(&out, $0, UInt64(bytes.count)) }
         }
@@ -77,8 +79,9 @@ extension KingaStore {
         return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// Whether `pin` (NFC-normalised, as `hashPIN`) matches the PHC string `hash`.
     static func verifyPIN(_ pin: String, hash: String) -> Bool {
-        let bytes = Array(pin.utf8) + [0]
+        let bytes = Array(pin.precomposedStringWithCanonicalMapping.utf8) + [0]
         return bytes.withUnsafeBufferPointer { b in
             b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) { kinga_pin_verify(hash, $0, UInt64(bytes.count - 1)) == 0 }
         }
@@ -118,13 +121,16 @@ extension KingaStore {
         let hash = try Self.hashPIN(pin)
         let id = UUID()
         let now = ISO8601.format(clock.now)
-        try door(author) { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM app_user WHERE name = ?", arguments: [clean]) != nil { throw UserError.nameTaken }
-            try db.execute(sql: """
-                INSERT INTO app_user(id, device_id, created_at, updated_at, name, roles, pin_hash, language)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id.uuidString, deviceID.uuidString, now, now, clean, User.text(roles), hash, language])
-            try audit(db, actor: actorName, action: "user.create", detail: "\(clean) as \(User.text(roles))")
+        // With encryption at rest, their key slot first (issue #17): an account that cannot unlock is never made.
+        try withSlot(for: User(id: id, name: clean, roles: roles, language: language), pin: pin) {
+            try door(author) { db in
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM app_user WHERE name = ?", arguments: [clean]) != nil { throw UserError.nameTaken }
+                try db.execute(sql: """
+                    INSERT INTO app_user(id, device_id, created_at, updated_at, name, roles, pin_hash, language)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [id.uuidString, deviceID.uuidString, now, now, clean, User.text(roles), hash, language])
+                try audit(db, actor: actorName, action: "user.create", detail: "\(clean) as \(User.text(roles))")
+            }
         }
         return try storedUser(id) ?? User(id: id, name: clean, roles: roles, language: language, active: true)
     }
@@ -159,6 +165,28 @@ extension KingaStore {
                 try audit(db, actor: "Kinga setup", action: active ? "user.activate" : "user.deactivate", detail: id.uuidString)
             }
         }
+        // A deactivated user's key slot goes (issue #17); a reactivated one gets a new slot at their next PIN reset.
+        for id in userIDs { refreshSlot(for: id) }
+    }
+
+    /// Switches a person's account off, as the administrator logged in: they can no longer log in, and (with
+    /// encryption at rest) their key slot is removed, so their PIN no longer opens the database (issue #17).
+    /// Their cases and timeline entries stay as they are. An administrator cannot switch off their own account.
+    /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; `UserError.notAllowed` (audited)
+    ///   without `manageUsers`, or for one's own account; `StoreError.notFound`.
+    public func deactivateUser(_ userID: UUID) throws {
+        let me = try sessionUser("user.deactivate")
+        guard me.can(.manageUsers, demo: isDemo), me.id != userID else {
+            try auditAlone(actor: me.name, action: "access.denied", detail: "user.deactivate")
+            throw UserError.notAllowed
+        }
+        guard let target = try storedUser(userID) else { throw StoreError.notFound }
+        try door { db in
+            try db.execute(sql: "UPDATE app_user SET active = 0, version = version + 1, updated_at = ? WHERE id = ?",
+                           arguments: [ISO8601.format(clock.now), userID.uuidString])
+            try audit(db, actor: me.name, action: "user.deactivate", detail: target.name)
+        }
+        refreshSlot(for: userID)
     }
 
     /// A user from a row with the columns id, name, roles, language and active of `app_user` (and, when
@@ -234,10 +262,14 @@ extension KingaStore {
             guard actor.can(.manageUsers, demo: false) else { throw UserError.notAllowed }
         }
         let newHash = try Self.hashPIN(newPIN)
-        try door { db in
-            try db.execute(sql: "UPDATE app_user SET pin_hash = ?, failed_attempts = 0, locked_until = NULL, version = version + 1, updated_at = ? WHERE id = ?",
-                           arguments: [newHash, ISO8601.format(clock.now), userID.uuidString])
-            try audit(db, actor: actor.name, action: actor.id == userID ? "pin.change" : "pin.reset", detail: userID.uuidString)
+        guard let target = try storedUser(userID) else { throw StoreError.notFound }
+        // The new PIN rewraps this one key slot (issue #17); the database changes only once the slot is written.
+        try withSlot(for: target, pin: newPIN) {
+            try door { db in
+                try db.execute(sql: "UPDATE app_user SET pin_hash = ?, failed_attempts = 0, locked_until = NULL, version = version + 1, updated_at = ? WHERE id = ?",
+                               arguments: [newHash, ISO8601.format(clock.now), userID.uuidString])
+                try audit(db, actor: actor.name, action: actor.id == userID ? "pin.change" : "pin.reset", detail: userID.uuidString)
+            }
         }
     }
 }
@@ -257,6 +289,7 @@ extension KingaStore {
         try door { db in
             try db.execute(sql: "UPDATE app_user SET language = ? WHERE id = ?", arguments: [code, userID.uuidString])
         }
+        refreshSlot(for: userID)
         if me.id == userID { actor?.language = code }
     }
 
@@ -293,6 +326,7 @@ extension KingaStore {
                            arguments: ["setting." + key, value])
             try audit(db, actor: me.name, action: "setting.change", detail: "\(key) = \(value)")
         }
+        mirrorSetting(key, value)
     }
 
     /// True when this database was filled as the demo (set by `Seeds.fillDemo`, never on a real database).
@@ -318,13 +352,15 @@ extension KingaStore {
         let id = UUID()
         let roles: Set<Role> = [.administrator, .supervisor]
         let now = ISO8601.format(clock.now)
-        try door(.kiosk(clean)) { db in
-            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM app_user") == 0 else { throw UserError.notAllowed }
-            try db.execute(sql: """
-                INSERT INTO app_user(id, device_id, created_at, updated_at, name, roles, pin_hash, language)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'en')
-                """, arguments: [id.uuidString, deviceID.uuidString, now, now, clean, User.text(roles), hash])
-            try audit(db, actor: clean, action: "user.create", detail: "first user as \(User.text(roles))")
+        try withSlot(for: User(id: id, name: clean, roles: roles), pin: pin) {
+            try door(.kiosk(clean)) { db in
+                guard try Int.fetchOne(db, sql: "SELECT count(*) FROM app_user") == 0 else { throw UserError.notAllowed }
+                try db.execute(sql: """
+                    INSERT INTO app_user(id, device_id, created_at, updated_at, name, roles, pin_hash, language)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'en')
+                    """, arguments: [id.uuidString, deviceID.uuidString, now, now, clean, User.text(roles), hash])
+                try audit(db, actor: clean, action: "user.create", detail: "first user as \(User.text(roles))")
+            }
         }
         return try beginSession(userID: id)
     }

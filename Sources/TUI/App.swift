@@ -60,7 +60,13 @@ public extension Screen {
 
 /// The application: a stack of screens over one store, drawn into a grid each frame.
 public final class App {
-    public let store: KingaStore
+    /// The open database. Nil only on a locked kiosk before anyone typed their PIN (`lockedKiosk`, issue #17):
+    /// then only the login screen and the child-friendly report are reachable, and neither reads it.
+    public private(set) var store: KingaStore!
+    /// The encrypted database before its first unlock: the names on the login screen come from its key slots.
+    public private(set) var lockedKiosk: LockedKiosk?
+    /// Called once when a PIN unlocks the database (the executable starts the daily backup then).
+    public var onUnlock: ((KingaStore) -> Void)?
     public private(set) var profile: CountryProfile
     public let clock: Clock
     public let demo: Bool
@@ -142,15 +148,31 @@ public final class App {
     /// - Parameters:
     ///   - session: the user logged in on `store` (a headless test logs its fixture in first); nil, or a user
     ///     who is not the store's session, shows first run or login.
-    public init(store: KingaStore, profile: CountryProfile, clock: Clock, demo: Bool, session: User?, profiles: [String] = ["generic"],
-                profileNames: [String: String] = [:], language: Language? = nil) {
+    public convenience init(store: KingaStore, profile: CountryProfile, clock: Clock, demo: Bool, session: User?, profiles: [String] = ["generic"],
+                            profileNames: [String: String] = [:], language: Language? = nil) {
+        self.init(store: store, locked: nil, profile: profile, clock: clock, demo: demo, session: session, profiles: profiles,
+                  profileNames: profileNames, language: language)
+    }
+
+    /// An app on a locked kiosk (issue #17): the login screen lists the people in the key slots, and the
+    /// database opens when one of them types their PIN.
+    public convenience init(locked: LockedKiosk, profile: CountryProfile, clock: Clock, profiles: [String] = ["generic"],
+                            profileNames: [String: String] = [:], language: Language? = nil) {
+        self.init(store: nil, locked: locked, profile: profile, clock: clock, demo: false, session: nil, profiles: profiles,
+                  profileNames: profileNames, language: language)
+    }
+
+    private init(store: KingaStore?, locked: LockedKiosk?, profile: CountryProfile, clock: Clock, demo: Bool, session: User?,
+                 profiles: [String], profileNames: [String: String], language: Language?) {
         self.store = store
-        let chosen = ((try? store.setting("language")) ?? nil).flatMap { Languages.shared.language(code: $0) }
+        lockedKiosk = locked
+        let kioskSetting = { (key: String) -> String? in store.map { (try? $0.setting(key)) ?? nil } ?? locked?.setting(key) }
+        let chosen = kioskSetting("language").flatMap { Languages.shared.language(code: $0) }
         kioskLanguage = language ?? chosen ?? Languages.shared.fromEnvironment(ProcessInfo.processInfo.environment)
-        if let t = ((try? store.setting("theme")) ?? nil).flatMap(Theme.Kind.init(rawValue:)) { theme = t }
+        if let t = kioskSetting("theme").flatMap(Theme.Kind.init(rawValue:)) { theme = t }
         // The store's session is the one that counts: any other user gets the login screen.
-        let session = session.flatMap { s in store.actor.flatMap { $0.id == s.id ? $0 : nil } }
-        if session == nil { store.endSession() }
+        let session = session.flatMap { s in store?.actor.flatMap { $0.id == s.id ? $0 : nil } }
+        if session == nil { store?.endSession() }
         userLanguage = session.flatMap { Languages.shared.language(code: $0.language) }
         self.profile = profile
         self.clock = clock
@@ -162,7 +184,7 @@ public final class App {
             stack = [home]
             resyncWatch()
             home.appear(self)
-        } else if (try? store.needsSetup()) ?? false {
+        } else if let store, (try? store.needsSetup()) ?? false {
             stack = [LanguageScreen(purpose: .firstRun) { SessionScreens.setup(profiles: profiles, names: profileNames) }]
         } else {
             // Built in the kiosk's language: the login screen's words are fixed when it is made.
@@ -174,8 +196,35 @@ public final class App {
     /// The login (or lock) screen, in the kiosk's language whoever was logged in: its words are fixed when it
     /// is made.
     func loginScreen(locked: Bool) -> Screen {
-        let users = (try? store.users()) ?? []
+        let users = store.map { (try? $0.users()) ?? [] } ?? lockedKiosk?.users ?? []
         return L10n.$current.withValue(kioskLanguage) { SessionScreens.login(users: users, demo: demo, locked: locked) }
+    }
+
+    /// Checks a PIN typed on the login or lock screen: against the open store, or, on a locked kiosk, by opening
+    /// the person's key slot, which unlocks the database (issue #17). On success the store's session has begun;
+    /// the caller then calls `signIn`.
+    /// - Throws: the store's errors (a damaged key-slot file, a database that cannot be opened), with a plain reason.
+    func logIn(userID: UUID, pin: String) throws -> LoginResult {
+        if let store { return try store.login(userID: userID, pin: pin) }
+        guard let locked = lockedKiosk else { return .failed }
+        switch try locked.unlock(userID: userID, pin: pin) {
+        case .success(let opened, let user):
+            store = opened
+            lockedKiosk = nil
+            onUnlock?(opened)
+            return .success(user)
+        case .failed: return .failed
+        case .locked(let until): return .locked(until: until)
+        }
+    }
+
+    /// Saves a child's report made with nobody logged in: into the store's intake queue, or, on a locked kiosk,
+    /// sealed into its inbox until the next unlock (issue #17). Either way nothing can be read back.
+    /// - Throws: the store's errors (the child's screen keeps the answers).
+    func submitChildReport(_ report: Report, language: String) throws {
+        if let store { try store.registerChildReport(report, language: language) } else {
+            try lockedKiosk?.submitChildReport(report, language: language)
+        }
     }
 
     /// Called by the login, lock and first-run screens when a PIN was right (the store's session has begun).
@@ -240,7 +289,7 @@ public final class App {
     /// Sets the colours for this kiosk (kept in the setting `theme`).
     func setTheme(_ t: Theme.Kind) {
         theme = t
-        try? store.setSetting("theme", t.rawValue)
+        if let store { try? store.setSetting("theme", t.rawValue) } else { lockedKiosk?.setSetting("theme", t.rawValue) }
     }
 
     /// Starts the child-friendly guided report from the login or lock screen (no PIN).

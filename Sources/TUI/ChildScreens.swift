@@ -243,7 +243,7 @@ final class ChildReportScreen: Screen {
         case .send:
             if i == 1 { stepBeforeStop = .send; go(.confirmStop, remember: false); return .none }
             do {
-                try app.store.registerChildReport(answers.report(narrative: narrative()), language: answers.language)
+                try app.submitChildReport(answers.report(narrative: narrative()), language: answers.language)
                 answers = ChildReport(language: answers.language)
                 history = []
                 go(.done, remember: false)

@@ -62,7 +62,7 @@ enum SessionScreens {
             let pin = f.secret("pin")
             f.clear("pin")
             do {
-                switch try app.store.login(userID: user.id, pin: pin) {
+                switch try app.logIn(userID: user.id, pin: pin) {
                 case .success(let u): app.signIn(u)
                 case .failed, .locked: f.errors["pin"] = S.loginFailed
                 }
@@ -103,13 +103,26 @@ final class UsersScreen: ListScreen {
     override var header: String? { S.usersHeader(users.count) }
     override var emptyText: String { "" }
     override func appear(_ app: App) { users = (try? app.store.users()) ?? [] }
-    override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("n", S.kAdd), ("Enter", S.kResetPIN), ("Esc", S.kBack)] }
+    override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("n", S.kAdd), ("Enter", S.kResetPIN), ("d", S.kDeactivate), ("Esc", S.kBack)] }
     override var rows: [(text: String, style: Style)] {
         users.map { u in ("\(DisplayWidth.pad(u.name, to: 28)) \(u.roles.map(S.role).sorted().joined(separator: ", "))", .normal) }
     }
     override func open(_ index: Int, _ app: App) -> Action { .push(UsersScreen.resetPIN(users[index])) }
     override func other(_ key: Key, _ app: App) -> Action {
-        key == .char("n") ? .push(UsersScreen.add()) : .none
+        if key == .char("d"), users.indices.contains(selected) { return .push(UsersScreen.deactivate(users[selected])) }
+        return key == .char("n") ? .push(UsersScreen.add()) : .none
+    }
+
+    /// Switching a person off, after a plain confirmation: they can no longer log in, and (issue #17) their PIN
+    /// no longer opens the kiosk's database. Their cases and notes stay.
+    static func deactivate(_ user: User) -> FormScreen {
+        FormScreen(title: S.usersTitle, intro: S.deactivateIntro(user.name), submitLabel: S.kDeactivate, helpKey: "help.users", fields: []) { _, app in
+            do {
+                try app.store.deactivateUser(user.id)
+                app.flash = (S.userDeactivated(user.name), .success)
+                return .pop
+            } catch { app.flash = (S.cycleError(error), .danger); return .none }
+        }
     }
 
     static func add() -> FormScreen {
@@ -158,6 +171,9 @@ extension S {
     static var usersTitle: String { tr("usersTitle") }
     static func usersHeader(_ n: Int) -> String { trn("usersHeader", n) }
     static var addUserIntro: String { tr("addUserIntro") }
+    static var kDeactivate: String { tr("kDeactivate") }
+    static func deactivateIntro(_ name: String) -> String { tr("deactivateIntro", ["name": name]) }
+    static func userDeactivated(_ name: String) -> String { tr("userDeactivated", ["name": name]) }
     static var userAdded: String { tr("userAdded") }
     static func resetIntro(_ name: String) -> String { tr("resetIntro", ["name": name]) }
     static var pinReset: String { tr("pinReset") }

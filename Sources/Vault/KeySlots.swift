@@ -73,6 +73,11 @@ public struct UserKeySlot: Codable, Hashable, Sendable {
     public var nonce: Data
     /// The wrapped database key: 32 bytes of ciphertext and a 16-byte tag.
     public var ciphertext: Data
+    /// Wrong PINs typed for this person on the login screen before the database was open (nil: none). Kinga
+    /// locks the slot after five (Model's `PINRule`) and writes them to the audit log at the next unlock.
+    public var failedAttempts: Int?
+    /// No PIN is tried for this slot before this moment (nil: not locked).
+    public var lockedUntil: Date?
 
     /// The associated data that binds the wrapped key to this user: `kinga-db:v1:user=<UUID, upper case>`.
     public static func associatedData(for userID: UUID) -> [UInt8] { Array("kinga-db:v1:user=\(userID.uuidString)".utf8) }
@@ -127,6 +132,12 @@ public struct KeySlotFile: Codable, Hashable, Sendable {
     public var users: [UserKeySlot]
     /// The district recovery slot, once the district key is set up.
     public var recovery: RecoverySlot?
+    /// The kiosk's settings the screens need before the database is open: `language` (ISO 639-1) and `theme`.
+    /// Never anything about a case or a person.
+    public var settings: [String: String]?
+    /// The kiosk's inbox key: a child's report made before anyone unlocked the database is sealed to it
+    /// (`crypto_box_seal`), and only the secret key inside the encrypted database opens it.
+    public var inboxPublicKey: DistrictPublicKey?
 
     /// The value of `kind`.
     public static let kindName = "kinga-key-slots"
@@ -150,8 +161,49 @@ public struct KeySlotFile: Codable, Hashable, Sendable {
     public mutating func setUser(_ user: KeySlotUser, pin: String, key: DatabaseKey,
                                  derivation: KeyDerivation = .standard) throws {
         let salt = randomData(count: Int(crypto_pwhash_saltbytes()))
-        let nonce = randomData(count: Int(crypto_aead_xchacha20poly1305_ietf_npubbytes()))
         let wrapping = try derivation.deriveKey(pin: pin, salt: salt)
+        try put(user, key: key, wrapping: wrapping, salt: salt, derivation: derivation)
+    }
+
+    /// Adds or replaces the user's slot without their PIN, from the Argon2id hash Kinga stored for it (libsodium's
+    /// `crypto_pwhash_str` PHC string, `$argon2id$v=19$m=<KiB>,t=<passes>,p=1$<salt>$<hash>`): the 32-byte hash in
+    /// that string is exactly Argon2id(PIN, salt) at those limits, the key `unlock(userID:pin:)` derives from the
+    /// PIN, so the slot opens with the same PIN. This is how a database made before encryption at rest gets a slot
+    /// for every user at once (issue #17); the string itself is then only inside the encrypted database.
+    /// - Throws: `VaultError.slotFileDamaged` when the string is not such a hash (`detail` says so); crypto errors.
+    public mutating func setUser(_ user: KeySlotUser, pinHash: String, key: DatabaseKey) throws {
+        guard let parsed = Self.parseArgon2idHash(pinHash) else {
+            throw VaultError.slotFileDamaged(path: "", detail: "the stored PIN hash of \(user.name) is not an Argon2id hash")
+        }
+        let derivation = KeyDerivation(opslimit: parsed.passes, memlimit: parsed.memoryKiB * 1024)
+        guard derivation.isAllowed else { throw VaultError.keyDerivationOutOfRange }
+        let wrapping = try SecureBytes(count: parsed.hash.count) { out in parsed.hash.copyBytes(to: out.bindMemory(to: UInt8.self)) }
+        try put(user, key: key, wrapping: wrapping, salt: parsed.salt, derivation: derivation)
+    }
+
+    /// The salt, limits and hash of a libsodium Argon2id PHC string with one lane, a 16-byte salt and a 32-byte
+    /// hash (base64 without padding, as libsodium writes them), or nil.
+    static func parseArgon2idHash(_ phc: String) -> (salt: Data, hash: Data, passes: UInt64, memoryKiB: UInt64)? {
+        let parts = phc.split(separator: "$", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0].isEmpty, parts[1] == "argon2id", parts[2] == "v=19" else { return nil }
+        var limits: [Substring: UInt64] = [:]
+        for item in parts[3].split(separator: ",") {
+            let kv = item.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2, let v = UInt64(kv[1]) else { return nil }
+            limits[kv[0]] = v
+        }
+        func unpadded(_ text: Substring) -> Data? {
+            Data(base64Encoded: String(text) + String(repeating: "=", count: (4 - text.count % 4) % 4))
+        }
+        guard let m = limits["m"], let t = limits["t"], limits["p"] == 1,
+              let salt = unpadded(parts[4]), salt.count == Int(crypto_pwhash_saltbytes()),
+              let hash = unpadded(parts[5]), hash.count == DatabaseKey.byteCount else { return nil }
+        return (salt, hash, t, m)
+    }
+
+    /// Wraps `key` under `wrapping` into the user's slot (a fresh nonce every time).
+    private mutating func put(_ user: KeySlotUser, key: DatabaseKey, wrapping: SecureBytes, salt: Data, derivation: KeyDerivation) throws {
+        let nonce = randomData(count: Int(crypto_aead_xchacha20poly1305_ietf_npubbytes()))
         let ad = UserKeySlot.associatedData(for: user.id)
         var ciphertext = Data(count: DatabaseKey.byteCount + Int(crypto_aead_xchacha20poly1305_ietf_abytes()))
         let rc = ciphertext.withUnsafeMutableBytes { c in
@@ -171,6 +223,18 @@ public struct KeySlotFile: Codable, Hashable, Sendable {
                                active: user.active, salt: salt, opslimit: derivation.opslimit,
                                memlimit: derivation.memlimit, nonce: nonce, ciphertext: ciphertext)
         if let i = users.firstIndex(where: { $0.userID == user.id }) { users[i] = slot } else { users.append(slot) }
+    }
+
+    /// Changes what the login screen shows for a user (name, roles, language, active) without touching the
+    /// wrapped key. Returns false when the user has no slot.
+    @discardableResult
+    public mutating func updateUser(_ user: KeySlotUser) -> Bool {
+        guard let i = users.firstIndex(where: { $0.userID == user.id }) else { return false }
+        users[i].name = user.name
+        users[i].roles = user.roles
+        users[i].language = user.language
+        users[i].active = user.active
+        return true
     }
 
     /// Removes the user's slot (a deactivated user can no longer unlock). Returns false when there was none.

@@ -51,7 +51,7 @@ func logIn(_ store: KingaStore, name: String, pin: String) throws -> User {
 /// Starts kinga on `db` in a fresh window and logs in; returns the window on the home screen.
 func startLoggedIn(_ kinga: String, db: String, home: String, prefix: String = "") throws -> TmuxWindow {
     let w = TmuxWindow()
-    try w.start("\(prefix)env -i PATH=/usr/bin:/bin HOME=\(home) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db)")
+    try w.start("\(prefix)env -i PATH=/usr/bin:/bin HOME=\(home) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db) --keep-plaintext")
     try w.waitFor("Choose your name")
     try w.send("1", "Tab")
     try w.type(pin)
@@ -101,7 +101,7 @@ struct Faults {
 
     /// The environment kinga runs in (a clean one, UTF-8, a real terminal type).
     func kingaCommand(_ args: String, prefix: String = "") -> String {
-        "\(prefix)env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=C.UTF-8 TERM=xterm-256color \(kinga) \(args)"
+        "\(prefix)env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --keep-plaintext \(args)"
     }
 
     /// Starts kinga with `args` and waits for it to end by itself (a refusal); returns the last screen.

@@ -31,7 +31,7 @@ struct Terminals {
             var env = "env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=\(s.lang)"
             if let t = s.term { env += " TERM=\(t)" }
             if s.noColor { env += " NO_COLOR=1" }
-            try w.start("\(env) \(kinga) --db \(db)")
+            try w.start("\(env) \(kinga) --db \(db) --keep-plaintext")
             let screen = try w.waitFor("Choose your name", "END-OF-RUN")
             if screen.contains("Choose your name") { try w.send("C-q") }
             let end = try w.waitFor("END-OF-RUN")
@@ -200,7 +200,7 @@ struct Terminals {
             try clearDrafts(store)
             let w = TmuxWindow()
             defer { w.stop() }
-            try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color setsid -w \(kinga) --db \(db)")
+            try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color setsid -w \(kinga) --db \(db) --keep-plaintext")
             try w.waitFor("Choose your name")
             try place.reach(w)
             try lose(w, place.name, limit: limit, &f)

@@ -202,7 +202,7 @@ struct KillLoop {
             let delay = useconds_t(rng.below(40_000))
             let w = TmuxWindow()
             defer { w.stop() }
-            try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db)")
+            try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db) --keep-plaintext")
             try w.waitFor("Choose your name")
             try w.send("1", "Tab")
             try w.type(pin)

@@ -24,7 +24,7 @@ struct Directory: ParsableCommand {
         @Flag(name: .long, help: "Add the accepted rows (after reading the preview).")
         var yes = false
 
-        @Option(name: .long, help: ArgumentHelp("With --yes: your name as on the login screen (an administrator; asks for your PIN).", valueName: "name"))
+        @Option(name: .long, help: ArgumentHelp("Your name as on the login screen (an administrator; asks for your PIN). Needed with --yes, and on an encrypted kiosk.", valueName: "name"))
         var user: String?
 
         func validate() throws {
@@ -34,7 +34,11 @@ struct Directory: ParsableCommand {
         func run() throws {
             guard let data = FileManager.default.contents(atPath: file) else { throw Failure(message: "Cannot read \(file).") }
             guard let text = String(data: data, encoding: .utf8) else { throw Failure(message: "\(file) is not UTF-8 text. Save it as \"CSV UTF-8\" and try again.") }
-            let store = try database.open()
+            // An administrator's PIN comes first when given (on an encrypted kiosk it is what opens the database).
+            let (store, _) = try database.open(ToolAccess(user: user, purpose: "added", allowed: { $0.can(.manageDirectory, demo: $1) }, refused: { account, store in
+                try? store?.recordAudit(action: "directory.import.refused", detail: "\(account.name), role \(account.roleWords)")
+                return "Only an administrator may change the service directory (\(account.name) is \(account.roleWords)). Nothing was added."
+            }))
             let preview: DirectoryImport.Preview
             do { preview = try DirectoryImport.preview(text, existing: try store.providers(includeRetired: true)) } catch { throw Failure(message: "\(error)") }
             print("\(preview.accepted.count) provider\(preview.accepted.count == 1 ? "" : "s") can be added:")
@@ -47,11 +51,6 @@ struct Directory: ParsableCommand {
                 print("Nothing was changed. To add the \(preview.accepted.count) provider\(preview.accepted.count == 1 ? "" : "s") above, run the same command with --yes.")
                 return
             }
-            store.isDemo = (try? store.isDemoDatabase()) ?? false
-            _ = try logIn(store, user: user ?? "", purpose: "added", allowed: { $0.can(.manageDirectory, demo: store.isDemo) }, refused: { account in
-                try? store.recordAudit(action: "directory.import.refused", detail: "\(account.name), role \(account.roleWords)")
-                return "Only an administrator may change the service directory (\(account.name) is \(account.roleWords)). Nothing was added."
-            })
             do { try store.importProviders(preview) } catch { throw Failure(message: "\(error)") }
             print("Added \(preview.accepted.count) provider\(preview.accepted.count == 1 ? "" : "s") to the service directory.")
         }

@@ -29,12 +29,10 @@ struct DistrictKey: ParsableCommand {
             do { key = try DistrictPublicKey(text: text) } catch {
                 throw Failure(message: "\(file) is not a district public key: it should hold 64 hexadecimal digits (0-9, a-f), as 'kinga office new-key' writes it.")
             }
-            let store = try database.open()
-            store.isDemo = (try? store.isDemoDatabase()) ?? false
-            _ = try logIn(store, user: user, purpose: "changed", allowed: { $0.can(.manageUsers, demo: store.isDemo) }, refused: { account in
-                try? store.recordAudit(action: "district_key.refused", detail: "\(account.name), role \(account.roleWords)")
+            let (store, _) = try database.open(ToolAccess(user: user, purpose: "changed", allowed: { $0.can(.manageUsers, demo: $1) }, refused: { account, store in
+                try? store?.recordAudit(action: "district_key.refused", detail: "\(account.name), role \(account.roleWords)")
                 return "Only an administrator may set the district key (\(account.name) is \(account.roleWords)). Nothing was changed."
-            })
+            }))
             do { try store.setDistrictKey(key) } catch { throw Failure(message: "\(error)") }
             print("The district office's key is set (\(key.text.prefix(8))…\(key.text.suffix(8))). Exports with names are now sealed to it.")
         }
@@ -45,9 +43,10 @@ struct DistrictKey: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the district office's public key on this kiosk.")
 
         @OptionGroup var database: DatabaseChoice
+        @OptionGroup var reader: ReaderChoice
 
         func run() throws {
-            let store = try database.open()
+            let store = try database.openToRead(user: reader.user, purpose: "read")
             if let key = try store.districtKey() {
                 print(key.text)
             } else {

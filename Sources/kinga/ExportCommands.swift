@@ -37,14 +37,12 @@ struct Export: ParsableCommand {
         func run() throws {
             // Identifying exports are sealed (issue #17): the name says so.
             let target = identifying && !out.hasSuffix("." + SealedFile.fileExtension) ? out + "." + SealedFile.fileExtension : out
-            let store = try database.open()
-            store.isDemo = (try? store.isDemoDatabase()) ?? false
-            _ = try logIn(store, user: user, purpose: "exported", allowed: { $0.can(.exportCases, demo: store.isDemo) }, refused: { account in
-                try? store.recordAudit(action: "export.cases.refused", detail: "\(account.name), role \(account.roleWords)")
+            let (store, _) = try database.open(ToolAccess(user: user, purpose: "exported", allowed: { $0.can(.exportCases, demo: $1) }, refused: { account, store in
+                try? store?.recordAudit(action: "export.cases.refused", detail: "\(account.name), role \(account.roleWords)")
                 return CaseExport.Failure.notAllowed(role: account.roleWords).description
-            }, before: {
+            }, before: { store in
                 if FileManager.default.fileExists(atPath: target) { throw Failure(message: CaseExport.Failure.exists(target).description) }
-                if identifying, (try? store.districtKey()) == nil { throw Failure(message: CaseExport.Failure.noDistrictKey.description) }
+                if identifying, let store, (try? store.districtKey()) == nil { throw Failure(message: CaseExport.Failure.noDistrictKey.description) }
                 // Where the file goes is checked before the PIN is asked, so a typo costs nothing.
                 let folder = (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent
                 var isDir: ObjCBool = false
@@ -53,7 +51,9 @@ struct Export: ParsableCommand {
                     throw Failure(message: "The folder \(folder) does not exist. Make it first, or choose another place for --out.")
                 }
                 guard access(folder, W_OK) == 0 else { throw Failure(message: "Kinga may not write in \(folder). Choose a folder of your own for --out.") }
-            })
+            }))
+            // On an encrypted kiosk the district key can only be read once the PIN has unlocked the database.
+            if identifying, (try? store.districtKey()) == nil { throw Failure(message: CaseExport.Failure.noDistrictKey.description) }
             let cancel = CancelOnSignal()
             let bar = ProgressBar(label: "Exporting cases")
             let n: Int
@@ -87,6 +87,7 @@ struct Export: ParsableCommand {
                 """)
 
         @OptionGroup var database: DatabaseChoice
+        @OptionGroup var reader: ReaderChoice
 
         @Option(name: .long, help: ArgumentHelp("First day, YYYY-MM-DD.", valueName: "date"))
         var from: String
@@ -110,7 +111,7 @@ struct Export: ParsableCommand {
         }
 
         func run() throws {
-            let store = try database.open()
+            let store = try database.openToRead(user: reader.user, purpose: "exported")
             let start = try LocalDate.parse(from), end = try LocalDate.parse(to)
             guard start <= end else { throw Failure(message: "--from must be on or before --to.") }
             let env = ProcessInfo.processInfo.environment

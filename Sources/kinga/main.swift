@@ -14,15 +14,15 @@ struct Kinga: ParsableCommand {
         discussion: """
             kinga [--db PATH] [--demo [--reset]] [--profile ID] [--seeds PATH]
                 Open Kinga full screen (see: kinga open --help).
-            kinga audit verify [--db PATH | --demo]
+            kinga audit verify [--db PATH | --demo] [--user NAME | --recovery-key FILE]
                 Check that no audit log entry was changed or removed.
-            kinga check [--db PATH | --demo]
+            kinga check [--db PATH | --demo] [--user NAME | --recovery-key FILE]
                 Check the whole database (SQLite integrity, links, search index, audit chain) and list the backups.
             kinga backup FILE --user NAME [--db PATH | --demo]
                 Make a consistent copy of the database now (Kinga may stay open).
-            kinga restore FILE [--db PATH | --demo] --yes
+            kinga restore FILE [--db PATH | --demo] [--user NAME | --recovery-key FILE] --yes
                 Replace the database with a backup (the current one is kept as a backup first).
-            kinga export stats --from DATE --to DATE [--format csv|json] [--out FILE] [--db PATH | --demo]
+            kinga export stats --from DATE --to DATE [--format csv|json] [--out FILE] [--db PATH | --demo] [--user NAME]
                 Anonymised statistics for the social welfare office (small counts shown as <5 or hidden as x).
             kinga export cases --user NAME --out FILE [--format json|csv] [--identifying] [--db PATH | --demo]
                 Every case, for supervisors and administrators (asks for the PIN); no names unless --identifying,
@@ -38,6 +38,8 @@ struct Kinga: ParsableCommand {
                 At the district office: make the office's key pair (the recovery key is shown once), open a
                 sealed export with the recovery key.
 
+            The real database is encrypted (the demo is not): on it, every command asks who you are (--user NAME,
+            then your PIN), or takes the district office's recovery key (--recovery-key FILE).
             Kinga opens the real database at $XDG_DATA_HOME/kinga/kinga.sqlite (or ~/.local/share/kinga/kinga.sqlite).
             The demo (--demo) uses its own file, filled with fictional cases, and never touches real data.
             Environment: KINGA_NOW pins the clock (ISO 8601, for tests and screenshots); NO_COLOR turns colours off;
@@ -62,6 +64,12 @@ struct Open: ParsableCommand {
 
     @Flag(name: .long, help: "With --demo: rebuild the demo database from seeds/demo before opening it.")
     var reset = false
+
+    /// Opens a database made before encryption at rest as it is, instead of encrypting it at this start: for
+    /// `kinga-bench`, which times the same archive plaintext and encrypted side by side, and the reliability
+    /// suite's plaintext runs (issue #17). Hidden from --help: a kiosk never needs it.
+    @Flag(name: .customLong("keep-plaintext"), help: .hidden)
+    var keepPlaintext = false
 
     @Option(name: .long, help: ArgumentHelp("Country profile id from seeds/profiles (generic, indonesia, zambia).", valueName: "id"))
     var profile: String?
@@ -98,27 +106,47 @@ struct Open: ParsableCommand {
             }
         }
         if demo && reset { DataPaths.removeDatabase(at: dbPath) }
-        let store: KingaStore
-        do { store = try KingaStore(path: dbPath, clock: clock) } catch {
+        // A real kiosk's database is encrypted (issue #17): new ones are made so, and an encrypted one stays
+        // locked until a PIN opens its key slot on the login screen. The demo holds fictional data only and stays
+        // plain, so a trainer can reset it in one key.
+        var opened: KingaStore?
+        var locked: LockedKiosk?
+        do {
+            if demo {
+                opened = try KingaStore(path: dbPath, clock: clock)
+            } else {
+                switch try KingaStore.openKiosk(path: dbPath, clock: clock, encryptPlaintext: !keepPlaintext) {
+                case .firstRun(let s), .plaintext(let s): opened = s
+                case .locked(let l): locked = l
+                }
+            }
+        } catch {
             var message = "\(error)"
             if let newest = KingaStore.backups(for: dbPath).first {
                 message += "\nThe newest backup is from \(ISO8601.format(newest.madeAt).prefix(16).replacingOccurrences(of: "T", with: " ")) UTC. To go back to it:\n  kinga restore \(newest.path) --yes"
             }
             throw Failure(message: message)
         }
-        store.isDemo = demo
-        if demo, try store.caseCount(viewer: .systemMaintenance) == 0 {
-            do { try Seeds.fillDemo(store, seeds: seedsPath) } catch { throw Failure(message: "\(error)") }
+        if let store = opened {
+            store.isDemo = demo
+            if demo, try store.caseCount(viewer: .systemMaintenance) == 0 {
+                do { try Seeds.fillDemo(store, seeds: seedsPath) } catch { throw Failure(message: "\(error)") }
+            }
         }
         // The profile: --profile, else the one chosen at first run, else generic.
-        let profileID = profile ?? (try? store.setting("profile")) ?? "generic"
+        let profileID = profile ?? opened.flatMap { (try? $0.setting("profile")) ?? nil } ?? locked?.setting("profile") ?? "generic"
         let countryProfile: CountryProfile
         do { countryProfile = try Seeds.profile(id: profileID, seeds: seedsPath) } catch {
             throw Failure(message: "\(error)\nProfiles available: \(Seeds.profileIDs(seeds: seedsPath).joined(separator: ", "))")
         }
         let ids = Seeds.profileIDs(seeds: seedsPath)
         let names = Dictionary(uniqueKeysWithValues: ids.map { id in (id, (try? Seeds.profile(id: id, seeds: seedsPath).name) ?? id) })
-        let app = App(store: store, profile: countryProfile, clock: clock, demo: demo, session: nil, profiles: ids, profileNames: names)
+        let app: App
+        if let store = opened {
+            app = App(store: store, profile: countryProfile, clock: clock, demo: demo, session: nil, profiles: ids, profileNames: names)
+        } else {
+            app = App(locked: locked!, profile: countryProfile, clock: clock, profiles: ids, profileNames: names)
+        }
         app.profileLoader = { try? Seeds.profile(id: $0, seeds: seedsPath) }
         if demo {
             // Trainer mode: the practice scenarios, and a reset in one key that rebuilds the demo file.
@@ -134,13 +162,15 @@ struct Open: ParsableCommand {
         do { terminal = try NcursesTerminal(noColor: env["NO_COLOR"].map { !$0.isEmpty } ?? false) } catch {
             throw Failure(message: "\(error)")
         }
-        // The daily backup (issue #7), in the background so the first screen is not kept waiting.
+        // The daily backup (issue #7), in the background so the first screen is not kept waiting; on a locked
+        // kiosk, once a PIN has opened the database.
         if !demo {
-            Thread.detachNewThread { _ = try? store.backupIfDue() }
+            let backup = { (store: KingaStore) in Thread.detachNewThread { _ = try? store.backupIfDue() } }
+            if let store = opened { backup(store) } else { app.onUnlock = backup }
         }
         let signal = app.run(on: terminal)
         terminal.end()
-        store.optimize()
+        app.store?.optimize()
         if let s = signal { throw ExitCode(128 + s) }
     }
 }
@@ -154,21 +184,12 @@ struct Audit: ParsableCommand {
             abstract: "Check that no audit entry was changed or removed; name the first bad entry.",
             discussion: "Exit status: 0 when the chain is intact, 1 when it is broken or cannot be read.")
 
-        @Option(name: .long, help: ArgumentHelp("The database to check (default: the real one).", valueName: "path"))
-        var db: String?
-
-        @Flag(name: .long, help: "Check the demo database.")
-        var demo = false
+        @OptionGroup var database: DatabaseChoice
+        @OptionGroup var reader: ReaderChoice
 
         func run() throws {
-            let env = ProcessInfo.processInfo.environment
-            let clock: Clock
-            do { clock = try Clock.fromEnvironment(env) } catch { throw Failure(message: "\(error)") }
-            let paths = DataPaths(environment: env)
-            let path = db ?? (demo ? paths.demoDatabase : paths.realDatabase)
-            guard FileManager.default.fileExists(atPath: path) else { throw Failure(message: "There is no database at \(path).") }
-            let store: KingaStore
-            do { store = try KingaStore(path: path, clock: clock) } catch { throw Failure(message: "\(error)") }
+            let store = try database.openToRead(user: reader.user, purpose: "checked")
+            let path = store.path
             switch try store.verifyAudit() {
             case .intact(let n):
                 print("Audit log intact: \(n) entries checked in \(path).")
@@ -187,6 +208,10 @@ struct DatabaseChoice: ParsableArguments {
     @Flag(name: .long, help: "The demo database.")
     var demo = false
 
+    @Option(name: .customLong("recovery-key"),
+            help: ArgumentHelp("On an encrypted kiosk, when no user's PIN is at hand: the district office's recovery-key file.", valueName: "file"))
+    var recoveryKey: String?
+
     /// The path, and the clock (KINGA_NOW) to stamp what the command writes.
     func resolve(mustExist: Bool = true) throws -> (path: String, clock: Clock) {
         let env = ProcessInfo.processInfo.environment
@@ -198,10 +223,21 @@ struct DatabaseChoice: ParsableArguments {
         return (path, clock)
     }
 
-    func open() throws -> KingaStore {
-        let (path, clock) = try resolve()
-        do { return try KingaStore(path: path, clock: clock) } catch { throw Failure(message: "\(error)") }
+    /// Opens the database for a tool that only reads: on a plaintext database as it is; on an encrypted one
+    /// (issue #17) after `user`'s PIN or with `--recovery-key`. The tool then reads as Kinga's upkeep, with
+    /// nobody's session open.
+    /// - Throws: `Failure` (see `open(_:)`).
+    func openToRead(user: String?, purpose: String) throws -> KingaStore {
+        let (store, _) = try open(ToolAccess(user: user, purpose: purpose))
+        store.endSession()
+        return store
     }
+}
+
+/// `--user NAME` for a tool that only reads: needed on an encrypted kiosk (the PIN unlocks the database).
+struct ReaderChoice: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("On an encrypted kiosk: your name as on the login screen (asks for your PIN).", valueName: "name"))
+    var user: String?
 }
 
 /// `kinga check`: is the database sound? Exit status 0 when it is, 1 otherwise.
@@ -211,9 +247,10 @@ struct Check: ParsableCommand {
         discussion: "Reads only. Lists the backups. Exit status: 0 when everything is sound, 1 otherwise.")
 
     @OptionGroup var database: DatabaseChoice
+    @OptionGroup var reader: ReaderChoice
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.openToRead(user: reader.user, purpose: "checked")
         let r: CheckReport
         do { r = try store.check() } catch { throw Failure(message: "The check could not finish: \(error). Keep this file as it is and ask for help.") }
         print("Database: \(store.path)")
@@ -254,14 +291,12 @@ struct Backup: ParsableCommand {
     var user: String
 
     func run() throws {
-        let store = try database.open()
-        store.isDemo = (try? store.isDemoDatabase()) ?? false
-        _ = try logIn(store, user: user, purpose: "copied", allowed: { $0.can(.exportCases, demo: store.isDemo) }, refused: { account in
-            try? store.recordAudit(action: "backup.refused", detail: "\(account.name), role \(account.roleWords)")
+        let (store, _) = try database.open(ToolAccess(user: user, purpose: "copied", allowed: { $0.can(.exportCases, demo: $1) }, refused: { account, store in
+            try? store?.recordAudit(action: "backup.refused", detail: "\(account.name), role \(account.roleWords)")
             return "Only a supervisor or an administrator may copy the database (\(account.name) is \(account.roleWords)). Nothing was copied."
-        }, before: {
+        }, before: { _ in
             if FileManager.default.fileExists(atPath: file) { throw Failure(message: "\(file) already exists. Choose another name; Kinga never writes over a file.") }
-        })
+        }))
         do { try store.backup(to: file) } catch { throw Failure(message: "\(error)") }
         try? store.recordAudit(action: "backup.manual", detail: file)
         print("Backup written to \(file). Keep it somewhere safe: it holds children's records.")
@@ -282,6 +317,9 @@ struct Restore: ParsableCommand {
     @Flag(name: .long, help: "Yes, replace the database (required: everything saved after the backup was made is set aside).")
     var yes = false
 
+    @Option(name: .long, help: ArgumentHelp("On an encrypted kiosk: your name as on the login screen (asks for your PIN).", valueName: "name"))
+    var user: String?
+
     func run() throws {
         let (path, clock) = try database.resolve(mustExist: false)
         guard FileManager.default.fileExists(atPath: file) else { throw Failure(message: "There is no backup at \(file).") }
@@ -289,7 +327,24 @@ struct Restore: ParsableCommand {
             throw Failure(message: "Restoring replaces \(path) with \(file): what was saved after that backup is set aside. If you are sure, run the same command with --yes.")
         }
         let kept: String?
-        do { kept = try KingaStore.restore(from: file, to: path, clock: clock) } catch { throw Failure(message: "\(error)") }
+        if let locked = LockedKiosk.at(path: path, clock: clock) {
+            // An encrypted kiosk (issue #17): a user's PIN, or the district office's recovery key, opens the key.
+            do {
+                if let name = user {
+                    let account = try DatabaseChoice.account(name, in: locked.users)
+                    guard account.can(.exportCases, demo: false) else {
+                        throw Failure(message: "Only a supervisor or an administrator may restore the database (\(account.name) is \(account.roleWords)). Nothing was restored.")
+                    }
+                    kept = try locked.restore(from: file, userID: account.id, pin: try DatabaseChoice.readPIN(for: account, purpose: "restored"))
+                } else if let keyFile = database.recoveryKey {
+                    kept = try locked.restore(from: file, recoveryKey: try DatabaseChoice.recoveryKey(keyFile))
+                } else {
+                    throw Failure(message: "This database is encrypted. Add --user NAME (you will be asked for your PIN), or --recovery-key FILE with the district office's recovery key.")
+                }
+            } catch let f as Failure { throw f } catch { throw Failure(message: "\(error)") }
+        } else {
+            do { kept = try KingaStore.restore(from: file, to: path, clock: clock) } catch { throw Failure(message: "\(error)") }
+        }
         print("Restored \(path) from \(file).")
         if let k = kept { print("The database it replaced is kept at \(k).") }
     }

@@ -19,7 +19,7 @@ extension EndToEndTests {
         try t.tmux(["kill-server"])
 
         // The screen shows less than the name; the database keeps every code point of it.
-        let stored = try TmuxSession.run(["sqlite3", t.dataHome + "/kinga/kinga.sqlite", "SELECT hex(child_name) FROM case_record"]).output
+        let stored = try TmuxSession.sqlite(t.dataHome + "/kinga/kinga.sqlite", "SELECT hex(child_name) FROM case_record").output
         #expect(stored.trimmingCharacters(in: .whitespacesAndNewlines) == name.utf8.map { String(format: "%02X", $0) }.joined())
 
         for (width, height) in [(80, 24), (41, 12)] {

@@ -244,13 +244,23 @@ final class TmuxSession {
         return s
     }
 
-    /// Waits until `sql`, run by the sqlite3 shell on `db`, prints `expected` (trimmed): what Kinga wrote is
+    /// Waits, with a deadline, until `condition` holds (something Kinga wrote, observed on disk).
+    func waitUntil(_ what: String, seconds: Double = 15, _ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("timed out waiting for \(what)")
+    }
+
+    /// Waits until `sql`, read on `db` as the sqlite3 shell prints it (also when encrypted: `sqlite`), gives `expected` (trimmed): what Kinga wrote is
     /// observed on disk instead of guessed from elapsed time.
     func waitForSQL(_ db: String, _ sql: String, equals expected: String, seconds: Double = 15) throws {
         let deadline = Date().addingTimeInterval(seconds)
         var got = ""
         while Date() < deadline {
-            got = try Self.run(["sqlite3", db, sql]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            got = Self.sqlite(db, sql).output.trimmingCharacters(in: .whitespacesAndNewlines)
             if got == expected { return }
             Thread.sleep(forTimeInterval: 0.05)
         }

@@ -13,9 +13,12 @@ func pdfText(_ path: String) throws -> String {
     let argv = ["pdftotext", "-layout", path, out]
     var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { for a in cargs { free(a) } }
-    guard posix_spawnp(&pid, "pdftotext", nil, nil, &cargs, environ) == 0 else { throw CocoaError(.fileNoSuchFile) }
+    let spawned = posix_spawnp(&pid, "pdftotext", nil, nil, &cargs, environ)
+    // Say why, not just "no such file": a spawn can also fail for want of memory or processes on a loaded machine.
+    guard spawned == 0 else { throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "cannot start \(argv[0]): \(String(cString: strerror(spawned)))"]) }
     var status: Int32 = 0
-    waitpid(pid, &status, 0)
+    // A signal to the test process (other tests stop the programs they start) must not end the wait early.
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     return try String(contentsOfFile: out, encoding: .utf8)
 }
 
@@ -27,9 +30,12 @@ func pdfWords(_ path: String) throws -> [(text: String, x: Double, y: Double)] {
     let argv = ["pdftotext", "-bbox", "-f", "1", "-l", "1", path, out]
     var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { for a in cargs { free(a) } }
-    guard posix_spawnp(&pid, "pdftotext", nil, nil, &cargs, environ) == 0 else { throw CocoaError(.fileNoSuchFile) }
+    let spawned = posix_spawnp(&pid, "pdftotext", nil, nil, &cargs, environ)
+    // Say why, not just "no such file": a spawn can also fail for want of memory or processes on a loaded machine.
+    guard spawned == 0 else { throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "cannot start \(argv[0]): \(String(cString: strerror(spawned)))"]) }
     var status: Int32 = 0
-    waitpid(pid, &status, 0)
+    // A signal to the test process (other tests stop the programs they start) must not end the wait early.
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     let html = try String(contentsOfFile: out, encoding: .utf8)
     let word = try Regex(#"<word xMin="([0-9.]+)" yMin="[0-9.]+" xMax="[0-9.]+" yMax="([0-9.]+)">([^<]*)</word>"#)
     return html.matches(of: word).compactMap { m in

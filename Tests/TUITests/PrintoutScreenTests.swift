@@ -114,9 +114,12 @@ func poppler(_ tool: String, _ args: [String]) throws -> String {
     var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { for a in cargs { free(a) } }
     var pid: pid_t = 0
-    guard posix_spawnp(&pid, tool, &actions, nil, &cargs, environ) == 0 else { throw CocoaError(.fileNoSuchFile) }
+    let spawned = posix_spawnp(&pid, tool, &actions, nil, &cargs, environ)
+    // Say why, not just "no such file": a spawn can also fail for want of memory or processes on a loaded machine.
+    guard spawned == 0 else { throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "cannot start \(argv[0]): \(String(cString: strerror(spawned)))"]) }
     var status: Int32 = 0
-    waitpid(pid, &status, 0)
+    // A signal to the test process (other tests stop the programs they start) must not end the wait early.
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     return try String(contentsOfFile: out, encoding: .utf8)
 }
 
