@@ -15,10 +15,43 @@ extension KingaStore {
     /// True for the demo database (opened with `--demo`, or filled as the demo).
     public var holdsDemo: Bool { isDemo || (try? isDemoDatabase()) == true }
 
-    /// Where printouts (referral slips, case summaries) are written.
-    public var slipsFolder: String { filesFolder("slips") }
+    /// Where printouts (referral slips, case summaries) are written: `slips` (`slips-demo`) in the session's
+    /// folder in memory when there is one (`sessionFilesFolder`), else beside the database. Either way they are
+    /// removed when Kinga closes (`removePrintouts`): printouts live only while they may be printed (issue #17).
+    public var slipsFolder: String {
+        guard let memory = sessionFilesFolder else { return filesFolder("slips") }
+        return (memory as NSString).appendingPathComponent(holdsDemo ? "slips-demo" : "slips")
+    }
 
-    /// Writes a printout about a case (referral slip, case summary) beside the database in `slips/`, as plain
+    /// Removes every printout of the database at `path`: `slips` and `slips-demo` beside it and in the session's
+    /// folder in memory. Files on disk are overwritten with zeros first. Called when Kinga starts (what a crash left)
+    /// and when it closes, so no child's name stays in a printout on the kiosk's disk after Kinga closes. (On
+    /// flash disks and journalling file systems an overwrite does not promise the old blocks are gone: the
+    /// session's folder in memory, and full-disk encryption, are the real answers; README.)
+    /// - Returns: how many files were removed.
+    @discardableResult
+    public static func removePrintouts(besideDatabase path: String, sessionFolder: String?) -> Int {
+        let fm = FileManager.default
+        let beside = (path as NSString).deletingLastPathComponent
+        var folders = ["slips", "slips-demo"].map { (beside as NSString).appendingPathComponent($0) }
+        if let memory = sessionFolder { folders += ["slips", "slips-demo"].map { (memory as NSString).appendingPathComponent($0) } }
+        var removed = 0
+        for folder in folders {
+            for name in (try? fm.contentsOfDirectory(atPath: folder)) ?? [] {
+                let file = (folder as NSString).appendingPathComponent(name)
+                if let handle = FileHandle(forUpdatingAtPath: file), let size = try? handle.seekToEnd(), size > 0 {
+                    try? handle.seek(toOffset: 0)
+                    try? handle.write(contentsOf: Data(count: Int(size)))
+                    try? handle.synchronize()
+                    try? handle.close()
+                }
+                if (try? fm.removeItem(atPath: file)) != nil { removed += 1 }
+            }
+        }
+        return removed
+    }
+
+    /// Writes a printout about a case (referral slip, case summary) in `slipsFolder`, as plain
     /// text and as PDF (`PDFPrinter`), both readable only by Kinga's user, and records it on the case's
     /// timeline and in the audit log. The text is written first: if the PDF cannot be made (no fonts, disk
     /// full) the text file is still there and `pdfProblem` says why. A document that must fit one page (a
@@ -34,6 +67,7 @@ extension KingaStore {
         try mayPrint(caseID: caseID)
         let doc = PDFPrinter.fitted(whole)
         try FileManager.default.createDirectory(atPath: slipsFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        if let memory = sessionFilesFolder { chmod(memory, 0o700) }
         let demo = holdsDemo
         let base = (slipsFolder as NSString).appendingPathComponent((demo ? "DEMO-" : "") + baseName)
         let text = doc.plainText()

@@ -49,6 +49,11 @@ public final class KingaStore: @unchecked Sendable {
     /// True for the demo database (trainers may work only there).
     public var isDemo = false
 
+    /// A private folder in memory for files about children that must not outlive this run of Kinga (printouts,
+    /// issue #17): the executable sets `<$XDG_RUNTIME_DIR>/kinga` (a tmpfs of the user's own, mode 0700, emptied
+    /// at logout). Nil: such files go beside the database and are removed when Kinga closes.
+    public var sessionFilesFolder: String?
+
     /// The person logged in on this kiosk session: begun by `beginSession(userID:)` (after the PIN), ended by
     /// `endSession()` at lock and logout. Every change to a case is made as this user (the author of its
     /// timeline entry and the actor of its audit entry) and checked against their role here, in Storage, so no

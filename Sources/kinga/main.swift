@@ -127,7 +127,12 @@ struct Open: ParsableCommand {
             }
             throw Failure(message: message)
         }
+        // Printouts live in memory while Kinga runs when the system gives this user a private tmpfs, and are
+        // removed when Kinga closes (issue #17); whatever a crash left is removed now.
+        let memoryFolder = DataPaths.sessionFilesFolder(environment: env)
+        KingaStore.removePrintouts(besideDatabase: dbPath, sessionFolder: memoryFolder)
         if let store = opened {
+            store.sessionFilesFolder = memoryFolder
             store.isDemo = demo
             if demo, try store.caseCount(viewer: .systemMaintenance) == 0 {
                 do { try Seeds.fillDemo(store, seeds: seedsPath) } catch { throw Failure(message: "\(error)") }
@@ -168,9 +173,17 @@ struct Open: ParsableCommand {
             let backup = { (store: KingaStore) in Thread.detachNewThread { _ = try? store.backupIfDue() } }
             if let store = opened { backup(store) } else { app.onUnlock = backup }
         }
+        if opened == nil {
+            let then = app.onUnlock
+            app.onUnlock = { store in
+                store.sessionFilesFolder = memoryFolder
+                then?(store)
+            }
+        }
         let signal = app.run(on: terminal)
         terminal.end()
         app.store?.optimize()
+        KingaStore.removePrintouts(besideDatabase: dbPath, sessionFolder: memoryFolder)
         if let s = signal { throw ExitCode(128 + s) }
     }
 }
@@ -485,6 +498,17 @@ struct DataPaths {
         }
     }
     var realDatabase: String { folder + "/kinga.sqlite" }
+
+    /// `<$XDG_RUNTIME_DIR>/kinga` when the system gives this user a private runtime folder (systemd-logind's
+    /// tmpfs at /run/user/UID: in memory, owned by the user, mode 0700, emptied at logout), else nil.
+    static func sessionFilesFolder(environment env: [String: String]) -> String? {
+        guard let runtime = env["XDG_RUNTIME_DIR"], runtime.hasPrefix("/") else { return nil }
+        var st = stat()
+        guard stat(runtime, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == getuid(), st.st_mode & 0o077 == 0 else { return nil }
+        let folder = runtime + "/kinga"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return FileManager.default.fileExists(atPath: folder) ? folder : nil
+    }
     var demoDatabase: String { folder + "/demo.sqlite" }
 
     /// Deletes a database and its WAL and shared-memory files (demo reset only).

@@ -18,7 +18,7 @@ struct EncryptedKioskTests {
         return found
     }
 
-    @Test("a report, a restart to the locked login screen, a check, a backup and an export: the marker word is in no file; the tools need a PIN")
+    @Test("a report, a printout, a restart to the locked login screen, a check, a backup and an export: the marker word is in no file; the tools need a PIN")
     func noPlaintextAnywhere() throws {
         let t = TmuxSession()
         try t.startKinga()
@@ -27,8 +27,18 @@ struct EncryptedKioskTests {
         try t.waitFor("KG-2026-0001")
         try t.send("2")
         try t.waitFor("1 open case")
-        try t.send("q")
+        // A printout: on disk while Kinga runs (no private runtime folder here), gone when it closes.
+        try t.send("c")
+        try t.waitFor("Amani Zebulon")
+        try t.send("Enter")
+        try t.waitFor("Timeline")
+        try t.send("e")
+        try t.waitFor("Case summary")
+        let slips = t.dataHome + "/kinga/slips"
+        try t.waitUntil("the summary as text and PDF") { ((try? FileManager.default.contentsOfDirectory(atPath: slips)) ?? []).count == 2 }
+        try t.send("Escape", "Escape", "Escape", "q")
         try t.waitForExit()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: slips).isEmpty, "printouts outlived Kinga")
         let db = t.dataHome + "/kinga/kinga.sqlite"
         #expect(FileManager.default.fileExists(atPath: db + ".keys"))
         // Restarted: the login screen comes from the key file; a child reports before anyone logs in.
