@@ -34,7 +34,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .invalidReport(let f): return "The report is missing: \(f.map(\.rawValue).joined(separator: ", "))."
         case .cannotOpen(let path, let reason): return "Kinga could not open its database at \(path): \(reason)"
         case .damaged(let path): return "The database at \(path) is damaged. Kinga has not opened it, so nothing more can be lost. Go back to the newest backup (kinga check lists them; kinga restore FILE --yes), and keep the damaged file for a technician."
-        case .backupDamaged(let path): return "\(path) is not a sound Kinga backup (it is damaged, or it is another kind of file). Choose another backup."
+        case .backupDamaged(let path): return "\(path) is not a sound Kinga backup of this kiosk (it is damaged, it is another kind of file, or it was made on another kiosk and this kiosk's key does not open it). Nothing was changed. Choose another backup, or use the district office's recovery key (--recovery-key FILE)."
         case .draftSavedAsCase(let n): return "This report was already saved as \(n) in another session, so it is not saved again. Add anything missing to \(n) as a note."
         case .draftContinuedElsewhere: return "This unfinished report was continued in another session since you opened it."
         }

@@ -205,5 +205,23 @@ struct KioskLockTests {
         #expect(!DatabaseCipher.isPlaintextDatabase(atPath: backup.path))
         try locked.restore(from: backup.path, userID: users[0].0, pin: users[0].1)
     }
+
+    @Test("a backup from another kiosk is refused with a plain message, and nothing is overwritten")
+    func backupFromAnotherKiosk() throws {
+        let dirA = TempDir(), dirB = TempDir()
+        let (pathA, adminA) = try Self.newKiosk(dirA)
+        let (pathB, adminB) = try Self.newKiosk(dirB)
+        guard case .success(let a, _) = try Self.locked(pathA).unlock(userID: adminA, pin: "482916") else { Issue.record("unlock"); return }
+        let backup = dirA.path + "/a.sqlite"
+        try a.backup(to: backup)
+        let before = try Data(contentsOf: URL(fileURLWithPath: pathB))
+        do {
+            try Self.locked(pathB).restore(from: backup, userID: adminB, pin: "482916")
+            Issue.record("another kiosk's backup was restored")
+        } catch let e as StoreError {
+            #expect(e.description.contains("another kiosk"))
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: pathB)) == before)
+    }
 }
 
