@@ -30,6 +30,8 @@ public struct CountryProfile: Codable, Hashable, Sendable {
     public var idleLockMinutes: Int
     /// In anonymised statistics, counts below this are shown as "<N" (`small_cell_threshold`, default 5).
     public var smallCellThreshold: Int
+    /// What PINs must be (`pin_policy`; Kinga's defaults when the file sets none).
+    public var pinPolicy: PINPolicy
 
     public init(id: String, name: String, language: String, sources: [String], emergencyNumbers: [PhoneNumber],
                 helplines: [PhoneNumber], concerns: [ConcernDefinition], urgentSteps: [LocalizedText]) {
@@ -45,6 +47,7 @@ public struct CountryProfile: Codable, Hashable, Sendable {
         self.rules = ProfileRules()
         self.idleLockMinutes = 3
         self.smallCellThreshold = 5
+        self.pinPolicy = PINPolicy()
     }
 
     public init(from decoder: Decoder) throws {
@@ -61,6 +64,7 @@ public struct CountryProfile: Codable, Hashable, Sendable {
         rules = try c.decodeIfPresent(ProfileRules.self, forKey: .rules) ?? ProfileRules()
         idleLockMinutes = max(1, try c.decodeIfPresent(Int.self, forKey: .idleLockMinutes) ?? 3)
         smallCellThreshold = max(1, try c.decodeIfPresent(Int.self, forKey: .smallCellThreshold) ?? 5)
+        pinPolicy = try c.decodeIfPresent(PINPolicy.self, forKey: .pinPolicy) ?? PINPolicy()
     }
 
     /// The label of a concern id in `language` (English when the profile has no words in it); the id itself
@@ -77,6 +81,7 @@ public struct CountryProfile: Codable, Hashable, Sendable {
         case deadlines, rules
         case idleLockMinutes = "idle_lock_minutes"
         case smallCellThreshold = "small_cell_threshold"
+        case pinPolicy = "pin_policy"
     }
 }
 

@@ -54,6 +54,10 @@ public final class KingaStore: @unchecked Sendable {
     /// at logout). Nil: such files go beside the database and are removed when Kinga closes.
     public var sessionFilesFolder: String?
 
+    /// What new PINs must be: the country profile's `pin_policy` (set by the executable from the profile;
+    /// Kinga's defaults until then), checked when a user is made and when a PIN changes.
+    public var pinPolicy = PINPolicy()
+
     /// The person logged in on this kiosk session: begun by `beginSession(userID:)` (after the PIN), ended by
     /// `endSession()` at lock and logout. Every change to a case is made as this user (the author of its
     /// timeline entry and the actor of its audit entry) and checked against their role here, in Storage, so no

@@ -50,6 +50,8 @@ public enum UserError: Error, Equatable, CustomStringConvertible {
         case .nameTaken: return "Someone with this name already uses Kinga. Add a family name or a number."
         case .weakPIN(.tooShort): return "The PIN needs at least 6 digits (or a passphrase of at least 8 characters)."
         case .weakPIN(.allSameDigit): return "The PIN cannot be one digit repeated. Choose digits that are hard to guess."
+        case .weakPIN(.passphraseRequired(let n)): return "This person's role needs a passphrase of at least \(n) characters (words and spaces are fine), not only digits."
+        case .weakPIN(.tooFewDigits(let n)): return "The PIN needs at least \(n) digits here."
         case .weakPIN(.sequence): return "The PIN cannot be digits in a row like 123456. Choose digits that are hard to guess."
         case .notAllowed: return "You are not allowed to do this."
         }
@@ -117,7 +119,7 @@ extension KingaStore {
     private func insertUser(name: String, roles: Set<Role>, pin: String, language: String, author: Author, actorName: String, checkPIN: Bool) throws -> User {
         let clean = TextSafety.clean(name, multiline: false).trimmingCharacters(in: .whitespaces)
         guard !clean.isEmpty else { throw UserError.nameRequired }
-        if checkPIN, let p = PINRule.problem(pin) { throw UserError.weakPIN(p) }
+        if checkPIN, let p = PINRule.problem(pin, roles: roles, policy: pinPolicy) { throw UserError.weakPIN(p) }
         let hash = try Self.hashPIN(pin)
         let id = UUID()
         let now = ISO8601.format(clock.now)
@@ -252,7 +254,7 @@ extension KingaStore {
     ///   `.notAllowed` (wrong old PIN, or someone else's PIN without `manageUsers`); `StoreError.notFound`.
     public func setPIN(userID: UUID, newPIN: String, oldPIN: String?) throws {
         let actor = try sessionUser("pin.change")
-        if let p = PINRule.problem(newPIN) { throw UserError.weakPIN(p) }
+        if let p = PINRule.problem(newPIN, roles: try storedUser(userID)?.roles ?? [], policy: pinPolicy) { throw UserError.weakPIN(p) }
         guard let hash = try pool.read({ db in try String.fetchOne(db, sql: "SELECT pin_hash FROM app_user WHERE id = ?", arguments: [userID.uuidString]) }) else {
             throw StoreError.notFound
         }
@@ -345,7 +347,7 @@ extension KingaStore {
     /// - Throws: `UserError.notAllowed` when a user already exists; the errors of `createUser`.
     @discardableResult
     public func createFirstUser(name: String, pin: String) throws -> User {
-        if let p = PINRule.problem(pin) { throw UserError.weakPIN(p) }
+        if let p = PINRule.problem(pin, roles: [.administrator, .supervisor], policy: pinPolicy) { throw UserError.weakPIN(p) }
         let clean = TextSafety.clean(name, multiline: false).trimmingCharacters(in: .whitespaces)
         guard !clean.isEmpty else { throw UserError.nameRequired }
         let hash = try Self.hashPIN(pin)

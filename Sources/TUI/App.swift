@@ -175,6 +175,7 @@ public final class App {
         if session == nil { store?.endSession() }
         userLanguage = session.flatMap { Languages.shared.language(code: $0.language) }
         self.profile = profile
+        store?.pinPolicy = profile.pinPolicy
         self.clock = clock
         self.demo = demo
         self.session = session
@@ -209,6 +210,7 @@ public final class App {
         guard let locked = lockedKiosk else { return .failed }
         switch try locked.unlock(userID: userID, pin: pin) {
         case .success(let opened, let user):
+            opened.pinPolicy = profile.pinPolicy
             store = opened
             lockedKiosk = nil
             onUnlock?(opened)
@@ -307,7 +309,10 @@ public final class App {
     }
 
     func switchProfile(_ id: String) {
-        if let p = profileLoader?(id) { profile = p }
+        if let p = profileLoader?(id) {
+            profile = p
+            store?.pinPolicy = p.pinPolicy
+        }
     }
 
     /// Locks now: saves drafts, hides everything, asks for a PIN. Logged in the audit.

@@ -125,6 +125,8 @@ extension S {
             case .weakPIN(.tooShort): return tr("error.pinTooShort")
             case .weakPIN(.allSameDigit): return tr("error.pinSameDigit")
             case .weakPIN(.sequence): return tr("error.pinSequence")
+            case .weakPIN(.passphraseRequired(let n)): return tr("error.pinPassphraseRequired", ["n": n])
+            case .weakPIN(.tooFewDigits(let n)): return tr("error.pinTooFewDigits", ["n": n])
             case .notAllowed: return tr("error.notAllowed")
             }
         case let s as StoreError:

@@ -43,4 +43,18 @@ struct AccessTests {
         #expect(PINRule.lockSeconds(afterFailures: 6) == 60)
         #expect(PINRule.lockSeconds(afterFailures: 20) == 3600)
     }
+
+    @Test("a profile can ask passphrases for the roles that see every case, and longer PINs (issue #17)")
+    func pinPolicy() {
+        let strict = PINPolicy(minimumDigits: 8, minimumPassphrase: 12, passphraseRoles: [.supervisor, .administrator])
+        #expect(PINRule.problem("582046", roles: [.focalPoint], policy: strict) == .tooFewDigits(minimum: 8))
+        #expect(PINRule.problem("58204613", roles: [.focalPoint], policy: strict) == nil)
+        #expect(PINRule.problem("58204613", roles: [.supervisor], policy: strict) == .passphraseRequired(minimum: 12))
+        #expect(PINRule.problem("river stones", roles: [.supervisor], policy: strict) == nil)
+        #expect(PINRule.problem("short words", roles: [.focalPoint, .administrator], policy: strict) == .passphraseRequired(minimum: 12))
+        // The defaults are Kinga's rules, and a profile cannot go below them.
+        #expect(PINRule.problem("582046", roles: [.supervisor], policy: PINPolicy()) == nil)
+        #expect(PINRule.problem("123456", roles: [.supervisor], policy: PINPolicy()) == .sequence)
+        #expect(PINPolicy(minimumDigits: 4, minimumPassphrase: 2).minimumDigits == 6)
+    }
 }

@@ -60,6 +60,31 @@ struct UserTests {
         guard case .success = try store.login(userID: fp.id, pin: "640285") else { Issue.record("reset PIN refused"); return }
         #expect(try store.users().map(\.name) == ["Admin Fiktif", "FP Fiktif"])
     }
+
+    @Test("a profile's pin_policy is what the store asks of new PINs and PIN changes (issue #17)")
+    func profilePINPolicy() throws {
+        // The generic profile with a stricter pin_policy, loaded as Kinga loads a profile.
+        let dir = TempDir()
+        let generic = try String(contentsOfFile: seedsFolder + "/profiles/generic.yaml", encoding: .utf8)
+        let strict = generic.replacingOccurrences(of: "  minimum_digits: 6\n  minimum_passphrase_length: 8\n  passphrase_for: []",
+                                                  with: "  minimum_digits: 8\n  minimum_passphrase_length: 12\n  passphrase_for: [supervisor, administrator]")
+        #expect(strict != generic)
+        try FileManager.default.createDirectory(atPath: dir.path + "/seeds/profiles", withIntermediateDirectories: true)
+        try strict.write(toFile: dir.path + "/seeds/profiles/strict.yaml", atomically: true, encoding: .utf8)
+        let policy = try Seeds.profile(id: "strict", seeds: dir.path + "/seeds").pinPolicy
+        #expect(policy == PINPolicy(minimumDigits: 8, minimumPassphrase: 12, passphraseRoles: [.supervisor, .administrator]))
+        #expect(try Seeds.profile(id: "generic", seeds: seedsFolder).pinPolicy == PINPolicy())
+        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        store.pinPolicy = policy
+        #expect(throws: UserError.weakPIN(.passphraseRequired(minimum: 12))) { try store.createFirstUser(name: "Admin Fiktif", pin: "58021497") }
+        let admin = try store.createFirstUser(name: "Admin Fiktif", pin: "green mango tree")
+        #expect(try store.login(userID: admin.id, pin: "green mango tree") != .failed)
+        #expect(throws: UserError.weakPIN(.tooFewDigits(minimum: 8))) { try store.createUser(name: "FP Fiktif", roles: [.focalPoint], pin: "902134") }
+        let fp = try store.createUser(name: "FP Fiktif", roles: [.focalPoint], pin: "90213475")
+        #expect(throws: UserError.weakPIN(.tooFewDigits(minimum: 8))) { try store.setPIN(userID: fp.id, newPIN: "771903", oldPIN: nil) }
+        #expect(throws: UserError.weakPIN(.passphraseRequired(minimum: 12))) { try store.createUser(name: "Sup Fiktif", roles: [.supervisor], pin: "77190364") }
+        #expect(try store.users().map(\.name) == ["Admin Fiktif", "FP Fiktif"])
+    }
 }
 
 @Suite("Review fixes: drafts, first user, demo flag, audit key, directory")
