@@ -63,12 +63,16 @@ extension KingaStore {
     /// do not travel with backups: a copied backup is then exactly as safe as the district office's recovery key,
     /// however short the PINs are, where with PIN slots beside it anyone holding it could try every six-digit PIN
     /// offline in about a day (README, "What is encrypted"). On this kiosk its users' PINs still restore it (the
-    /// kiosk's own slot file holds the same key); elsewhere, the recovery key does. Best effort: a backup
-    /// without it is restored on this kiosk as before.
+    /// kiosk's own slot file holds the same key); elsewhere, the recovery key does, with the audit chain's key sealed
+    /// to the same district key beside it (`restoreOntoNewKiosk`). Best effort: a backup without it is restored on
+    /// this kiosk as before.
     func writeBackupSlots(beside backup: String) {
         guard let book = keySlots, let own = try? book.read() else { return }
         var slots = KeySlotFile(deviceID: own.deviceID)
         slots.recovery = own.recovery
+        // The audit chain's key, sealed to the district too: a backup restored onto a new laptop keeps a log
+        // that verifies (`restoreOntoNewKiosk`).
+        if slots.recovery != nil { try? slots.sealAuditKeyForRecovery(auditKey) }
         try? slots.write(to: KeySlotFile.url(forDatabase: URL(fileURLWithPath: backup)))
     }
 

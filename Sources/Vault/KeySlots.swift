@@ -91,6 +91,10 @@ public struct RecoverySlot: Codable, Hashable, Sendable {
     public var districtPublicKey: DistrictPublicKey
     /// `crypto_box_seal(database key, districtPublicKey)`: 80 bytes.
     public var sealedKey: Data
+    /// Beside a backup only: the kiosk's audit-chain key (32 bytes), `crypto_box_seal`ed to the same district key
+    /// (80 bytes), so that a backup restored onto a new laptop with the recovery key keeps a verifiable audit log.
+    /// Absent in the kiosk's own key file (its audit key is the file beside the database) and in older backups.
+    public var sealedAuditKey: Data?
 }
 
 /// Who a slot is for, as `KeySlotFile.setUser` takes it.
@@ -275,6 +279,25 @@ public struct KeySlotFile: Codable, Hashable, Sendable {
         recovery = RecoverySlot(districtPublicKey: districtPublicKey, sealedKey: sealed)
     }
 
+    /// Seals the kiosk's audit-chain key (`auditKey`, 32 bytes) into the recovery slot, for a backup's key file
+    /// (issue #17: a backup restored onto a new laptop). Throws `VaultError.noRecoverySlot` when there is no
+    /// recovery slot yet; crypto errors.
+    public mutating func sealAuditKeyForRecovery(_ auditKey: [UInt8]) throws {
+        guard var r = recovery else { throw VaultError.noRecoverySlot }
+        r.sealedAuditKey = try auditKey.withUnsafeBytes { try r.districtPublicKey.seal($0) }
+        recovery = r
+    }
+
+    /// The audit-chain key sealed into the recovery slot (see `sealAuditKeyForRecovery`), opened with the district's
+    /// secret key; nil when the file holds none (a kiosk's own key file, a backup from before it was kept).
+    /// - Throws: `VaultError.noRecoverySlot`, `.wrongRecoveryKey` (not the key it was sealed to).
+    public func auditKey(recoveryKey: DistrictSecretKey) throws -> [UInt8]? {
+        guard let recovery else { throw VaultError.noRecoverySlot }
+        guard recoveryKey.publicKey == recovery.districtPublicKey else { throw VaultError.wrongRecoveryKey }
+        guard let sealed = recovery.sealedAuditKey else { return nil }
+        return try recoveryKey.openSealed(sealed)
+    }
+
     /// Opens the recovery slot with the district's secret key. Throws `VaultError.noRecoverySlot`, or
     /// `VaultError.wrongRecoveryKey` when the secret key is not the one the slot was sealed to.
     public func unlock(recoveryKey: DistrictSecretKey) throws -> DatabaseKey {
@@ -334,7 +357,8 @@ public struct KeySlotFile: Codable, Hashable, Sendable {
             }
             if !s.derivation.isAllowed { return "the slot of \(s.name) has PIN settings out of range" }
         }
-        if let r = recovery, r.sealedKey.count != DatabaseKey.byteCount + Int(crypto_box_sealbytes()) {
+        if let r = recovery, r.sealedKey.count != DatabaseKey.byteCount + Int(crypto_box_sealbytes())
+            || (r.sealedAuditKey.map { $0.count != 32 + Int(crypto_box_sealbytes()) } ?? false) {
             return "the recovery slot has the wrong size"
         }
         return nil

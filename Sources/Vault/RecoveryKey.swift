@@ -89,6 +89,25 @@ public final class DistrictSecretKey: @unchecked Sendable, CustomStringConvertib
         return try DistrictSecretKey(storage: secret)
     }
 
+    /// Opens an anonymous sealed box (`crypto_box_seal_open`) made for this key's public key.
+    /// - Returns: the message (sealed length - 48 bytes).
+    /// - Throws: `VaultError.wrongRecoveryKey` when it was not sealed to this key or was changed.
+    func openSealed(_ sealed: Data) throws -> [UInt8] {
+        let overhead = Int(crypto_box_sealbytes())
+        guard sealed.count >= overhead else { throw VaultError.wrongRecoveryKey }
+        var message = [UInt8](repeating: 0, count: sealed.count - overhead)
+        let rc = sealed.withUnsafeBytes { c in
+            publicKey.bytes.withUnsafeBytes { pk in
+                storage.withBytes { sk in
+                    crypto_box_seal_open(&message, c.bindMemory(to: UInt8.self).baseAddress!, UInt64(c.count),
+                                         pk.bindMemory(to: UInt8.self).baseAddress!, sk.bindMemory(to: UInt8.self).baseAddress!)
+                }
+            }
+        }
+        guard rc == 0 else { throw VaultError.wrongRecoveryKey }
+        return message
+    }
+
     // MARK: Recovery text
 
     /// The recovery text's alphabet: Crockford's base32 (digits and capital letters without I, L, O, U), so that

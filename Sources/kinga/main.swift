@@ -320,7 +320,14 @@ struct Backup: ParsableCommand {
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replace the database with the backup FILE.",
-        discussion: "Close Kinga everywhere first. The database being replaced is kept as a backup (or, when damaged, set aside beside it), so a restore can be undone.")
+        discussion: """
+            Close Kinga everywhere first. The database being replaced is kept as a backup (or, when damaged, set aside \
+            beside it), so a restore can be undone.
+
+            On a new laptop (no kiosk at the database's place yet), an encrypted backup is restored with the district \
+            office's recovery key: copy the backup and its .keys file, then run 'kinga restore FILE --recovery-key KEY \
+            --yes'. Everyone's PIN as it was when the backup was made opens the new kiosk.
+            """)
 
     @OptionGroup var database: DatabaseChoice
 
@@ -333,9 +340,30 @@ struct Restore: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("On an encrypted kiosk: your name as on the login screen (asks for your PIN).", valueName: "name"))
     var user: String?
 
+    @Option(name: .customLong("audit-key"),
+            help: ArgumentHelp("On a new laptop, for a backup made before Kinga kept the audit key with it: the old kiosk's .audit-key file.", valueName: "file"))
+    var auditKey: String?
+
     func run() throws {
         let (path, clock) = try database.resolve(mustExist: false)
         guard FileManager.default.fileExists(atPath: file) else { throw Failure(message: "There is no backup at \(file).") }
+        let backupKeys = KeySlotFile.url(forDatabase: URL(fileURLWithPath: file)).path
+        if KingaStore.isEmptyKiosk(at: path), FileManager.default.fileExists(atPath: backupKeys) {
+            // A new laptop (issue #17): the encrypted backup of a kiosk that was lost, with the district's key.
+            guard let keyFile = database.recoveryKey else {
+                throw Failure(message: "There is no kiosk at \(path) yet. To make one from this encrypted backup, add --recovery-key FILE with the district office's recovery key.")
+            }
+            let secret = try DatabaseChoice.recoveryKey(keyFile)
+            guard yes else {
+                throw Failure(message: "This makes a kiosk at \(path) from \(file). It replaces the old laptop: never run both. If you are sure, run the same command with --yes.")
+            }
+            let people: Int
+            do {
+                people = try KingaStore.restoreOntoNewKiosk(from: file, to: path, recoveryKey: secret, clock: clock, auditKeyFile: auditKey)
+            } catch { throw Failure(message: "\(error)") }
+            print("Made a kiosk at \(path) from \(file). \(people) \(people == 1 ? "person" : "people") can log in with the PIN they had when the backup was made; ask anyone who changed their PIN since to use the old one, then change it.")
+            return
+        }
         guard yes else {
             throw Failure(message: "Restoring replaces \(path) with \(file): what was saved after that backup is set aside. If you are sure, run the same command with --yes.")
         }

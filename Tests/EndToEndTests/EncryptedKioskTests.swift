@@ -18,8 +18,8 @@ struct EncryptedKioskTests {
         return found
     }
 
-    @Test("a report, a printout, a restart to the locked login screen, a check, a backup and an export: the marker word is in no file; the tools need a PIN")
-    func noPlaintextAnywhere() throws {
+    /// A first run in tmux with one report about "Amani <marker>", back on the home screen.
+    static func kioskWithMarkedCase() throws -> TmuxSession {
         let t = TmuxSession()
         try t.startKinga()
         try t.recordReport(child: "Amani \(Self.marker)", age: "9", story: "\(Self.marker) told her teacher about the nights alone.",
@@ -27,6 +27,12 @@ struct EncryptedKioskTests {
         try t.waitFor("KG-2026-0001")
         try t.send("2")
         try t.waitFor("1 open case")
+        return t
+    }
+
+    @Test("a report, a printout, a restart to the locked login screen, a check, a backup and an export: the marker word is in no file; the tools need a PIN")
+    func noPlaintextAnywhere() throws {
+        let t = try Self.kioskWithMarkedCase()
         // A printout: on disk while Kinga runs (no private runtime folder here), gone when it closes.
         try t.send("c")
         try t.waitFor("Amani Zebulon")
@@ -64,5 +70,56 @@ struct EncryptedKioskTests {
         // Nothing Kinga wrote holds the child's name: database, WAL, key file, backups, the export.
         #expect(Self.filesContaining(Self.marker, under: t.dataHome) == [], "plaintext left")
         #expect(Self.filesContaining("SQLite format 3", under: t.dataHome + "/kinga") == [])
+    }
+
+    @Test("a child's report waits sealed in the inbox; the old laptop's backup and the office's recovery key make a new kiosk where the same PIN opens every case")
+    func newLaptopFromBackup() throws {
+        let t = try Self.kioskWithMarkedCase()
+        try t.send("q")
+        try t.waitForExit()
+        // Restarted locked: a child tells us from the login screen, before anyone has the database open.
+        try t.stopServer()
+        let kiosk = TmuxSession(width: t.width, height: t.height, dataHome: t.dataHome)
+        try kiosk.startKinga(logIn: false)
+        try kiosk.waitFor("Choose your name")
+        _ = try kiosk.tellAsChild(languageKey: "1", .english, name: "Sari \(Self.marker)", place: "At the \(Self.marker) quarry")
+        try kiosk.send("Enter")
+        try kiosk.waitFor("Choose your name")
+        try kiosk.send("C-q")
+        try kiosk.waitForExit()
+        let inbox = t.dataHome + "/kinga/kinga.sqlite.inbox"
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: inbox)) ?? []).count == 1, "the child's report is not in the inbox")
+        #expect(Self.filesContaining(Self.marker, under: t.dataHome) == [], "plaintext left")
+        // At the office: a key pair. On the kiosk: the office's public key, then a backup to a USB stick.
+        let home = t.dataHome
+        try "902134\n".write(toFile: home + "/pin.txt", atomically: true, encoding: .utf8)
+        let made = try t.command("office new-key --out '\(home)/district.pub'")
+        let recovery = try #require(made.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { $0.split(separator: "-").count >= 10 }, "\(made.output)")
+        try (recovery + "\n").write(toFile: home + "/recovery.txt", atomically: true, encoding: .utf8)
+        let set = try t.command("district-key set '\(home)/district.pub' --user 'E2E Focal Point' < '\(home)/pin.txt'")
+        #expect(set.status == 0, "\(set.output)")
+        try FileManager.default.createDirectory(atPath: home + "/usb", withIntermediateDirectories: true)
+        let backup = try t.command("backup '\(home)/usb/kiosk.sqlite' --user 'E2E Focal Point' < '\(home)/pin.txt'")
+        #expect(backup.status == 0, "\(backup.output)")
+        #expect(FileManager.default.fileExists(atPath: home + "/usb/kiosk.sqlite.keys"))
+        // The new laptop: nothing there yet. Without the recovery key the command says what to add; with it, a kiosk.
+        let laptop = TmuxSession(width: t.width, height: t.height)
+        let bare = try laptop.command("restore '\(home)/usb/kiosk.sqlite' --yes")
+        #expect(bare.status == 1 && bare.output.contains("--recovery-key"), "\(bare.output)")
+        let unsure = try laptop.command("restore '\(home)/usb/kiosk.sqlite' --recovery-key '\(home)/recovery.txt'")
+        #expect(unsure.status == 1 && unsure.output.contains("--yes"), "\(unsure.output)")
+        #expect(!FileManager.default.fileExists(atPath: laptop.dataHome + "/kinga/kinga.sqlite"))
+        let restored = try laptop.command("restore '\(home)/usb/kiosk.sqlite' --recovery-key '\(home)/recovery.txt' --yes")
+        #expect(restored.status == 0 && restored.output.contains("Made a kiosk"), "\(restored.output)")
+        try laptop.startKinga()                           // the login screen, E2E Focal Point's PIN, the home screen
+        try laptop.send("c")
+        let list = try laptop.waitFor("Amani Zebulon")
+        #expect(list.contains("Sari"), "the child's report did not come with the backup:\n\(list)")
+        try laptop.send("Escape", "q")
+        try laptop.waitForExit()
+        #expect(Self.filesContaining(Self.marker, under: laptop.dataHome) == [], "plaintext left on the new laptop")
+        let check = try laptop.command("check --user 'E2E Focal Point' < '\(home)/pin.txt'")
+        #expect(check.status == 0 && check.output.contains("Everything is sound"), "\(check.output)")
     }
 }

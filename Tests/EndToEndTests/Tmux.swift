@@ -159,6 +159,51 @@ final class TmuxSession {
         try waitFor("What would you like to do?")
     }
 
+    /// The words on each screen of the child-friendly report, as a test waits for them.
+    struct ChildScreens {
+        var language: String, hello: String, safe: String, who: String, name: String, what: String
+        var whenWhere: String, talkTo: String, reach: String, send: String, thanks: String
+        static let english = ChildScreens(
+            language: "Which language do you want?", hello: "Hello. We are glad you came.", safe: "Are you safe right now?",
+            who: "Who is this about?", name: "What can we call you?", what: "What happened?",
+            whenWhere: "When and where did it happen?", talkTo: "Who would you like to talk to?",
+            reach: "How can we reach you safely?", send: "Can we send what you told us", thanks: "Thank you for telling us.")
+        static let indonesian = ChildScreens(
+            language: "Kamu mau pakai bahasa apa?", hello: "Halo. Kami senang kamu datang.", safe: "Apakah kamu aman sekarang?",
+            who: "Ini tentang siapa?", name: "Kami boleh memanggilmu siapa?", what: "Apa yang terjadi?",
+            whenWhere: "Kapan dan di mana itu terjadi?", talkTo: "Kamu mau bicara dengan siapa?",
+            reach: "Bagaimana cara aman untuk menghubungimu?", send: "Bolehkah kami mengirim", thanks: "Terima kasih sudah bercerita.")
+    }
+
+    /// From a screen where F3 starts the child-friendly report: a child who is safe tells about themself (made to
+    /// work), would talk to anyone, and agrees to send it. Stops on the thank-you screen and returns it.
+    func tellAsChild(languageKey: String, _ words: ChildScreens, name: String, place: String = "") throws -> String {
+        try send("F3")
+        try waitFor(words.language)
+        try send(languageKey)
+        try waitFor(words.hello)
+        try send("Enter")
+        try waitFor(words.safe)
+        try send("1")
+        try waitFor(words.who)
+        try send("1")
+        try waitFor(words.name)
+        try type(name)
+        try send("Enter")
+        try waitFor(words.what)
+        try send("3", "8")
+        try waitFor(words.whenWhere)
+        if !place.isEmpty { try type(place) }
+        try send("Enter")
+        try waitFor(words.talkTo)
+        try send("3")
+        try waitFor(words.reach)
+        try send("Enter")
+        try waitFor(words.send)
+        try send("1")
+        return try waitFor(words.thanks)
+    }
+
     /// A session whose data folder holds the demo database (Kinga started with `--demo`, then quit).
     static func withDemoDatabase() throws -> TmuxSession {
         let t = TmuxSession()
@@ -175,7 +220,7 @@ final class TmuxSession {
         try Self.run(["sh", "-c", "XDG_DATA_HOME='\(dataHome)' KINGA_NOW=2026-03-02T09:00:00Z '\(Self.binary)' \(args) 2>&1"])
     }
 
-    /// Stops this tmux server and starts Kinga again on the same data    /// Stops this tmux server and starts Kinga again on the same data, logged in (a restart of the kiosk).
+    /// Stops this tmux server and starts Kinga again on the same data, logged in (a restart of the kiosk).
     func restart(_ args: String = "", logIn: Bool = true) throws -> TmuxSession {
         try stopServer()
         let again = TmuxSession(width: width, height: height, dataHome: dataHome)
