@@ -31,7 +31,8 @@ enum SessionScreens {
                 try app.store.setSetting("profile", id)
                 app.switchProfile(id)
                 app.signIn(user)
-                return .none
+                // Then the district recovery key (issue #17): without it a lost laptop loses its records.
+                return .push(RecoveryKeyScreens.choose(firstRun: true))
             } catch let e as UserError {
                 switch e {
                 case .weakPIN: f.errors["pin"] = S.cycleError(e); f.clear("pin"); f.clear("pin2")
@@ -103,13 +104,16 @@ final class UsersScreen: ListScreen {
     override var header: String? { S.usersHeader(users.count) }
     override var emptyText: String { "" }
     override func appear(_ app: App) { users = (try? app.store.users()) ?? [] }
-    override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("n", S.kAdd), ("Enter", S.kResetPIN), ("d", S.kDeactivate), ("Esc", S.kBack)] }
+    override func hints(_ app: App) -> [(String, String)] {
+        [("↑↓", S.kMove), ("n", S.kAdd), ("Enter", S.kResetPIN), ("d", S.kDeactivate), ("r", tr("kRecovery")), ("Esc", S.kBack)]
+    }
     override var rows: [(text: String, style: Style)] {
         users.map { u in ("\(DisplayWidth.pad(u.name, to: 28)) \(u.roles.map(S.role).sorted().joined(separator: ", "))", .normal) }
     }
     override func open(_ index: Int, _ app: App) -> Action { .push(UsersScreen.resetPIN(users[index])) }
     override func other(_ key: Key, _ app: App) -> Action {
         if key == .char("d"), users.indices.contains(selected) { return .push(UsersScreen.deactivate(users[selected])) }
+        if key == .char("r") { return .push(RecoveryKeyScreens.choose(firstRun: false, alreadySet: (try? app.store.districtKey()) != nil)) }
         return key == .char("n") ? .push(UsersScreen.add()) : .none
     }
 

@@ -53,6 +53,8 @@ struct EndToEndTests {
         try t.send("Tab")
         try t.type("902134")
         try t.send("Tab", "1", "F2")
+        try t.waitFor("Kunci pemulihan distrik")
+        try t.send("3", "F2")
         try t.waitFor("Apa yang ingin Anda lakukan?")
         try t.send("l")
         let locked = try t.waitFor("Kinga terkunci")

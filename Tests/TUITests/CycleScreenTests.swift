@@ -356,6 +356,22 @@ struct SessionScreenTests {
         type(a, "902135"); keys(a, .function(2))
         #expect(screen(a).contains("not the same"))
         type(a, "902134"); keys(a, .function(2))
+        // Then the district recovery key (issue #17): the office's key file, kindly refused until it is one.
+        #expect(screen(a).contains("District recovery key"))
+        keys(a, .escape)
+        #expect(screen(a).contains("District recovery key"))   // Esc does not skip it; "Later" does
+        keys(a, .char("1"), .tab)
+        type(a, dir.path + "/usb/district.pub"); keys(a, .function(2))
+        #expect(screen(a).contains("cannot read a file there"))
+        try FileManager.default.createDirectory(atPath: dir.path + "/usb", withIntermediateDirectories: true)
+        try "not a key\n".write(toFile: dir.path + "/usb/district.pub", atomically: true, encoding: .utf8)
+        keys(a, .function(2))
+        #expect(screen(a).contains("not a district key"))
+        #expect(screen(a).contains("/usb/district.pub"))       // what was typed stays
+        try (String(repeating: "ab", count: 32) + "\n").write(toFile: dir.path + "/usb/district.pub", atomically: true, encoding: .utf8)
+        keys(a, .function(2))
+        #expect(try store.districtKey()?.text == String(repeating: "ab", count: 32))
+        #expect(screen(a).contains("The district office's key is set"))
         #expect(screen(a).contains("What would you like to do?"))
         #expect(screen(a).contains("Kinga · Indonesia"))
         #expect(a.session?.roles == Set([Role.administrator, .supervisor]))
