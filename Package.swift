@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "kinga-reliability",
             dependencies: [
-                "Storage", "Model", "Harness", "SyntheticData",
+                "Storage", "Model", "Harness", "SyntheticData", "Vault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -118,6 +118,9 @@ public final class App {
         }
     }
     public private(set) var quitRequested = false
+    /// Why a locked kiosk's database could not be opened after a PIN (a damaged or read-only file, a damaged key
+    /// file), when that ended the loop; the command prints it with what to do. Nil otherwise.
+    public private(set) var openFailure: Error?
     /// Events posted from outside the loop (`post(_:)`), handled on its next turn.
     public let mailbox = EventMailbox()
     /// Where the store stood when the screens last read it; nil until someone is logged in.
@@ -208,7 +211,15 @@ public final class App {
     func logIn(userID: UUID, pin: String) throws -> LoginResult {
         if let store { return try store.login(userID: userID, pin: pin) }
         guard let locked = lockedKiosk else { return .failed }
-        switch try locked.unlock(userID: userID, pin: pin) {
+        let result: UnlockResult
+        do { result = try locked.unlock(userID: userID, pin: pin) } catch {
+            // The PIN was not the problem: the database or its key file cannot be opened (damaged, read-only, …).
+            // Nothing can be done on screen; the loop ends and the command says what to do, as at a plain start.
+            openFailure = error
+            quitRequested = true
+            throw error
+        }
+        switch result {
         case .success(let opened, let user):
             opened.pinPolicy = profile.pinPolicy
             store = opened

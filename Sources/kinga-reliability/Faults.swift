@@ -3,16 +3,15 @@ import Harness
 import Model
 import Storage
 
-/// A database with one user and one case, ready for kinga to open.
+/// An encrypted kiosk with one user and one case, ready for kinga to open (opened by the harness with the
+/// district's recovery key when it is already there).
 func prepareDatabase(_ db: String) throws -> KingaStore {
-    let store = try KingaStore(path: db, clock: pinnedClock)
-    if try store.needsSetup() {
-        _ = try store.createFirstUser(name: "Reliability Supervisor", pin: pin)
-        try store.setSetting("language", "en")
+    if LockedKiosk.at(path: db, clock: pinnedClock) != nil { return try Kiosk.open(db) }
+    let store = try Kiosk.make(db)
+    do {
         var r = Report()
         r.reporterKind = .neighbour; r.sex = .female; r.approximateAgeText = "9"; r.village = "Kijiji"; r.childName = "Fault Child"
         r.concerns = ["neglect"]; r.narrative = "A fictional report."; r.inDangerNow = false; r.childAssent = .yes; r.caregiverConsent = .yes
-        try actAsSupervisor(store)
         try store.registerCase(from: r, draftID: UUID())
         store.endSession()
     }
@@ -51,7 +50,7 @@ func logIn(_ store: KingaStore, name: String, pin: String) throws -> User {
 /// Starts kinga on `db` in a fresh window and logs in; returns the window on the home screen.
 func startLoggedIn(_ kinga: String, db: String, home: String, prefix: String = "") throws -> TmuxWindow {
     let w = TmuxWindow()
-    try w.start("\(prefix)env -i PATH=/usr/bin:/bin HOME=\(home) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db) --keep-plaintext")
+    try w.start("\(prefix)env -i PATH=/usr/bin:/bin HOME=\(home) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db)")
     try w.waitFor("Choose your name")
     try w.send("1", "Tab")
     try w.type(pin)
@@ -101,7 +100,7 @@ struct Faults {
 
     /// The environment kinga runs in (a clean one, UTF-8, a real terminal type).
     func kingaCommand(_ args: String, prefix: String = "") -> String {
-        "\(prefix)env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --keep-plaintext \(args)"
+        "\(prefix)env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=C.UTF-8 TERM=xterm-256color \(kinga) \(args)"
     }
 
     /// Starts kinga with `args` and waits for it to end by itself (a refusal); returns the last screen.
@@ -110,7 +109,14 @@ struct Faults {
         let w = TmuxWindow(width: width, height: height)
         defer { w.stop() }
         try w.start(kingaCommand(args, prefix: prefix))
-        let s = try w.waitFor("END-OF-RUN")
+        var s = try w.waitFor("Choose your name", "END-OF-RUN")
+        if !s.contains("END-OF-RUN") {
+            // An encrypted kiosk opens its database only after a PIN: the refusal comes then.
+            try w.send("1", "Tab")
+            try w.type(pin)
+            try w.send("Enter")
+            s = try w.waitFor("END-OF-RUN")
+        }
         guard leftClean(s) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }
         return s
     }
@@ -145,20 +151,16 @@ struct Faults {
         try w.send("a"); try w.waitFor("F2")
         let note = "Typed while another session holds the database."
         try w.type(note)
-        let script = folder + "/lock.sql"
         let held = folder + "/lock.held"
         try? FileManager.default.removeItem(atPath: held)
-        try "BEGIN IMMEDIATE;\nINSERT INTO meta(key, value) VALUES ('reliability.lock', '1');\n.shell touch \(held)\n.shell sleep 13\nROLLBACK;\n"
-            .write(toFile: script, atomically: true, encoding: .utf8)
-        let holder = try spawn(["sqlite3", db], stdin: script)
+        let holder = try Kiosk.holdWriteLock(db, seconds: 13, held: held)
         // The other writer holds the lock once it has written its marker (inside its transaction).
-        try waitUntil("sqlite3 to hold the write lock", seconds: 20) { FileManager.default.fileExists(atPath: held) }
+        try waitUntil("the other writer to hold the write lock", seconds: 20) { FileManager.default.fileExists(atPath: held) }
         f.faultsInjected += 1
         try w.send("F2")
         let s = try w.waitFor("Another person is saving", seconds: 20)
         guard s.contains(note) else { throw Failed(what: "the typed note left the screen") }
-        var status: Int32 = 0
-        while waitpid(holder, &status, 0) == -1 && errno == EINTR {}
+        try waitUntil("the other writer to let the lock go", seconds: 30) { holder.isFinished }
         try w.send("F2")
         try w.waitFor("Note saved")
         try w.send("Escape", "Escape", "q")
@@ -267,9 +269,11 @@ struct Faults {
         guard s.contains("is damaged"), s.contains("kinga restore") else { throw Failed(what: "no message offering the backup:\n\(s)") }
         guard try Data(contentsOf: URL(fileURLWithPath: db)) == damagedBytes else { throw Failed(what: "the damaged file was written to") }
         // The backup it names brings the database back.
-        guard let newest = KingaStore.backups(for: db).first else { throw Failed(what: "no backup") }
-        try KingaStore.restore(from: newest.path, to: db, clock: pinnedClock)
-        let r = try KingaStore(path: db, clock: pinnedClock).check()
+        guard let newest = KingaStore.backups(for: db).first, let locked = LockedKiosk.at(path: db, clock: pinnedClock) else {
+            throw Failed(what: "no backup, or no key file")
+        }
+        try locked.restore(from: newest.path, recoveryKey: Kiosk.district)
+        let r = try Kiosk.open(db).check()
         if !r.ok { throw Failed(what: "restored database: \(r.problems)") }
     }
 
@@ -309,9 +313,8 @@ struct Faults {
         // anything else), and the note is on the timeline exactly once: the failed try saved nothing.
         let after = try w.waitFor("Note saved", "Timeline", seconds: 20)
         guard !after.contains("F2 Save") else { throw Failed(what: "the note was not saved once the disk had room\n\(after)") }
-        let count = folder + "/note-count.txt"
-        try spawnAndWait(["sqlite3", db, "SELECT count(*) FROM case_event WHERE body LIKE 'Typed while the disk fills up.%End of the note.'"], stdout: count)
-        let n = Int((try? String(contentsOfFile: count, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+        let n = try Snapshot.take(try Kiosk.open(db)).cases.values.flatMap(\.events.values)
+            .filter { $0.contains("Typed while the disk fills up.") && $0.contains("End of the note.") }.count
         guard n == 1 else { throw Failed(what: "the whole typed note is on the timeline \(n) times after a full disk (must be once)") }
         try w.send("Escape", "Escape", "q")
         guard leftClean(try w.waitFor("END-OF-RUN")) else { f.terminalsLeftDirty += 1; throw Failed(what: "terminal not restored") }

@@ -31,7 +31,7 @@ struct Terminals {
             var env = "env -i PATH=/usr/bin:/bin HOME=\(folder) LANG=\(s.lang)"
             if let t = s.term { env += " TERM=\(t)" }
             if s.noColor { env += " NO_COLOR=1" }
-            try w.start("\(env) \(kinga) --db \(db) --keep-plaintext")
+            try w.start("\(env) \(kinga) --db \(db)")
             let screen = try w.waitFor("Choose your name", "END-OF-RUN")
             if screen.contains("Choose your name") { try w.send("C-q") }
             let end = try w.waitFor("END-OF-RUN")
@@ -66,7 +66,7 @@ struct Terminals {
     /// The SSH connection drops (SIGHUP) in the middle of a report: the draft is saved, the terminal restored.
     func hangUpMidReport(_ db: String, _ f: inout Figures) throws {
         f.terminalsTried += 1
-        let store = try KingaStore(path: db, clock: pinnedClock)
+        let store = try Kiosk.open(db)
         try clearDrafts(store)
         let w = try startLoggedIn(kinga, db: db, home: folder)
         defer { w.stop() }
@@ -78,7 +78,7 @@ struct Terminals {
         kill(pid, SIGHUP)
         let end = try w.waitFor("END-OF-RUN")
         if !leftClean(end) || end.contains("Hangup Child") { f.terminalsLeftDirty += 1; f.problems.append("after SIGHUP: terminal not restored or text left") }
-        let drafts = try KingaStore(path: db, clock: pinnedClock).drafts()
+        let drafts = try Kiosk.open(db).drafts()
         if !drafts.contains(where: { $0.report.childName == "Hangup Child" }) {
             f.recordsLost += 1
             f.problems.append("after SIGHUP: the report being typed was not kept as a draft")
@@ -112,7 +112,7 @@ struct Terminals {
     /// OSC 52 clipboard write, a title change, bidi overrides, NUL, 10,000 characters with newlines. The
     /// screen must stay whole (the wizard still on step 2) and the draft must hold only harmless text.
     func hostilePaste(_ db: String, _ f: inout Figures) throws {
-        let store = try KingaStore(path: db, clock: pinnedClock)
+        let store = try Kiosk.open(db)
         try clearDrafts(store)
         let w = try startLoggedIn(kinga, db: db, home: folder)
         defer { w.stop() }
@@ -200,7 +200,7 @@ struct Terminals {
             try clearDrafts(store)
             let w = TmuxWindow()
             defer { w.stop() }
-            try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color setsid -w \(kinga) --db \(db) --keep-plaintext")
+            try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color setsid -w \(kinga) --db \(db)")
             try w.waitFor("Choose your name")
             try place.reach(w)
             try lose(w, place.name, limit: limit, &f)

@@ -153,7 +153,7 @@ struct Snapshot: Equatable {
 /// Opens the database after a run and checks it whole. Returns the problems found.
 func verify(_ path: String, against before: Snapshot) -> (Snapshot?, [String]) {
     do {
-        let store = try KingaStore(path: path, clock: pinnedClock)
+        let store = try Kiosk.open(path)
         let report = try store.check()
         let now = try Snapshot.take(store)
         return (now, report.problems + before.losses(in: now))
@@ -185,14 +185,10 @@ struct KillLoop {
     func run(_ f: inout Figures, _ rng: inout SyntheticArchive.Random) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let db = folder + "/kinga.sqlite"
-        do {
-            let store = try KingaStore(path: db, clock: pinnedClock)
-            _ = try store.createFirstUser(name: "Reliability Supervisor", pin: pin)
-            try store.setSetting("language", "en")
-        }
+        _ = try Kiosk.make(db)
         // One connection of the harness's own, to watch the draft on disk while Kinga runs (WAL: reading never
         // blocks Kinga's writes).
-        let watcher = try KingaStore(path: db, clock: pinnedClock)
+        let watcher = try Kiosk.open(db)
         var before = try Snapshot.take(watcher)
         for i in 0..<count {
             let name = Self.name(&rng)
@@ -202,7 +198,7 @@ struct KillLoop {
             let delay = useconds_t(rng.below(40_000))
             let w = TmuxWindow()
             defer { w.stop() }
-            try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db) --keep-plaintext")
+            try w.start("env -i PATH=/usr/bin:/bin HOME=\(folder) KINGA_NOW=\(nowText) LANG=C.UTF-8 TERM=xterm-256color \(kinga) --db \(db)")
             try w.waitFor("Choose your name")
             try w.send("1", "Tab")
             try w.type(pin)
@@ -251,7 +247,7 @@ struct KillLoop {
             if let now = after {
                 // The report typed: saved as a case, or offered back as a draft with every confirmed field.
                 if report {
-                    let store = try KingaStore(path: db, clock: pinnedClock)
+                    let store = try Kiosk.open(db)
                     let drafts = try store.drafts()
                     let saved = now.cases.values.first { $0.name == name }
                     if savedSeen && saved == nil { f.recordsLost += 1; f.problems.append("kill \(i): the saved report about \(name) is missing") }
@@ -340,9 +336,8 @@ struct Writer: ParsableCommand {
     }
 
     func run() throws {
-        let store = try KingaStore(path: db, clock: .system)
         // Each writer is a person of its own, in their own session: every change has its actor.
-        let me = try logIn(store, name: "Writer \(id)", pin: "writer-\(id)-pin")
+        let (store, me) = try Kiosk.open(db, as: "Writer \(id)", pin: "writer-\(id)-pin")
         var r = Result()
         var rng = SyntheticArchive.Random(seed: UInt64(id))
         for k in 0..<cases {
@@ -384,8 +379,7 @@ func concurrentWriters(work: String, processes: Int, casesEach: Int, _ f: inout 
     let db = work + "/shared.sqlite"
     do {
         // The supervisor sets the database up and adds one account per writer process.
-        let store = try KingaStore(path: db, clock: .system)
-        try store.createFirstUser(name: "Reliability Supervisor", pin: pin)
+        let store = try Kiosk.make(db)
         for p in 0..<processes { try store.createUser(name: "Writer \(p)", roles: [.supervisor], pin: "writer-\(p)-pin") }
         store.endSession()
     }
@@ -400,7 +394,7 @@ func concurrentWriters(work: String, processes: Int, casesEach: Int, _ f: inout 
         if status != 0 { f.problems.append("a writer process failed (status \(status))") }
     }
     f.processesConcurrently = max(f.processesConcurrently, processes)
-    let store = try KingaStore(path: db, clock: .system)
+    let store = try Kiosk.open(db)
     var expectedCases = 0, expectedNotes = 0
     var events = Set<UUID>()
     for p in 0..<processes {

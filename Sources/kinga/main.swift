@@ -66,8 +66,8 @@ struct Open: ParsableCommand {
     var reset = false
 
     /// Opens a database made before encryption at rest as it is, instead of encrypting it at this start: for
-    /// `kinga-bench`, which times the same archive plaintext and encrypted side by side, and the reliability
-    /// suite's plaintext runs (issue #17). Hidden from --help: a kiosk never needs it.
+    /// `kinga-bench`, which times the same archive plaintext and encrypted side by side (issue #17). Hidden from
+    /// --help: a kiosk never needs it.
     @Flag(name: .customLong("keep-plaintext"), help: .hidden)
     var keepPlaintext = false
 
@@ -121,11 +121,7 @@ struct Open: ParsableCommand {
                 }
             }
         } catch {
-            var message = "\(error)"
-            if let newest = KingaStore.backups(for: dbPath).first {
-                message += "\nThe newest backup is from \(ISO8601.format(newest.madeAt).prefix(16).replacingOccurrences(of: "T", with: " ")) UTC. To go back to it:\n  kinga restore \(newest.path) --yes"
-            }
-            throw Failure(message: message)
+            throw Failure(message: Self.cannotOpen(error, dbPath, encrypted: false))
         }
         // Printouts live in memory while Kinga runs when the system gives this user a private tmpfs, and are
         // removed when Kinga closes (issue #17); whatever a crash left is removed now.
@@ -182,9 +178,21 @@ struct Open: ParsableCommand {
         }
         let signal = app.run(on: terminal)
         terminal.end()
+        if let error = app.openFailure { throw Failure(message: Self.cannotOpen(error, dbPath, encrypted: true)) }
         app.store?.optimize()
         KingaStore.removePrintouts(besideDatabase: dbPath, sessionFolder: memoryFolder)
         if let s = signal { throw ExitCode(128 + s) }
+    }
+
+    /// What to print when the database at `dbPath` cannot be opened: the reason, and the newest backup with the
+    /// command that goes back to it (on an encrypted kiosk the restore asks who you are).
+    static func cannotOpen(_ error: Error, _ dbPath: String, encrypted: Bool) -> String {
+        var message = "\(error)"
+        if let newest = KingaStore.backups(for: dbPath).first {
+            let who = encrypted ? " --user \"YOUR NAME\"" : ""
+            message += "\nThe newest backup is from \(ISO8601.format(newest.madeAt).prefix(16).replacingOccurrences(of: "T", with: " ")) UTC. To go back to it:\n  kinga restore \(newest.path)\(who) --yes"
+        }
+        return message
     }
 }
 

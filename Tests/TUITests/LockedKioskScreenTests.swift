@@ -64,4 +64,24 @@ struct LockedKioskScreenTests {
         #expect(try app.store.caseCount(viewer: .user(app.session!)) == 1)
         #expect(try FileManager.default.contentsOfDirectory(atPath: locked.inboxFolder).isEmpty)
     }
+
+    @Test("a database found damaged only after the right PIN ends the loop with the reason, for the command to print; a wrong PIN never does")
+    func damagedAfterThePIN() throws {
+        let (dir, locked) = try Self.kiosk()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Random bytes over the middle of the encrypted file.
+        let handle = try #require(FileHandle(forUpdatingAtPath: locked.path))
+        try handle.seek(toOffset: 4096)
+        try handle.write(contentsOf: Data((0..<16_384).map { _ in UInt8.random(in: 0...255) }))
+        try handle.close()
+        let app = App(locked: locked, profile: try Seeds.profile(id: "generic", seeds: seedsFolder), clock: pinned)
+        app.handle(.key(.char("1"))); app.handle(.key(.tab))
+        for c in "000000" { app.handle(.key(.char(c))) }
+        app.handle(.key(.enter))
+        #expect(!app.quitRequested && app.openFailure == nil)
+        for c in "573920" { app.handle(.key(.char(c))) }
+        app.handle(.key(.enter))
+        #expect(app.quitRequested && app.store == nil && app.session == nil)
+        #expect("\(try #require(app.openFailure))".contains("damaged"), "\(String(describing: app.openFailure))")
+    }
 }
