@@ -34,6 +34,8 @@ test: deps-test sqlcipher
 	@echo "Model tests again under two far-apart time zones (date-only values must not move):"
 	TZ=Pacific/Kiritimati $(SWIFT) test --skip-build --filter ModelTests
 	TZ=America/Adak $(SWIFT) test --skip-build --filter ModelTests
+	@echo "The Storage and screen tests again, every store encrypted (issue #17):"
+	KINGA_TESTS_ENCRYPTED=1 $(SWIFT) test --skip-build --filter "StorageTests|TUITests"
 	@echo "The reliability suite, short (kills, concurrent writers, database faults, odd terminals):"
 	.build/debug/kinga-reliability --json $(BENCH_DIR)-ci-reliability.json
 	@echo "The benchmark harness, short (2,000 cases, debug build; figures not meaningful, only that it works):"

@@ -128,8 +128,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", "Vault", "SyntheticData", "Exports", .product(name: "CSV", package: "CSV.swift")]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Exports", "Model", "I18n", "Printing", .product(name: "PropertyBased", package: "swift-property-based")],
+        // The store every Storage and screen test opens: plaintext, or encrypted when KINGA_TESTS_ENCRYPTED=1 (issue #17).
+        .target(name: "StoreTestSupport", dependencies: ["Storage", "Model", "Vault"], path: "Tests/StoreTestSupport"),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", "Vault", "SyntheticData", "Exports", "StoreTestSupport", .product(name: "CSV", package: "CSV.swift")]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Exports", "Model", "I18n", "Printing", "StoreTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
                     exclude: ["Golden"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),

@@ -177,8 +177,17 @@ public final class LockedKiosk: @unchecked Sendable {
         store.keySlots = book
         switch try store.sessionAfterUnlock(userID: userID, failuresBefore: slot.failedAttempts ?? 0) {
         case .success(let user):
+            let weaker = slot.memlimit < book.derivation.memlimit || slot.opslimit < book.derivation.opslimit
             _ = try? book.update { f in
-                if let i = f.users.firstIndex(where: { $0.userID == userID }) { f.users[i].failedAttempts = nil; f.users[i].lockedUntil = nil }
+                guard let i = f.users.firstIndex(where: { $0.userID == userID }) else { return }
+                f.users[i].failedAttempts = nil; f.users[i].lockedUntil = nil
+                // A slot made from a stored PIN hash (a migrated or restored kiosk: 19 MiB, 2 passes) is wrapped
+                // again at this kiosk's limits now that the PIN is at hand, so the threat model's figures hold.
+                if weaker {
+                    let s = f.users[i]
+                    try? f.setUser(KeySlotUser(id: s.userID, name: s.name, roles: s.roles, language: s.language, active: s.active),
+                                   pin: pin, key: key, derivation: book.derivation)
+                }
             }
             store.takeChildInbox(from: inboxFolder)
             return .success(store, user)

@@ -2,12 +2,13 @@ import Foundation
 import Testing
 @testable import Model
 @testable import Storage
+import StoreTestSupport
 
 @Suite("The audit log: append-only, HMAC-chained, written with every change")
 struct AuditTests {
     @Test func changesAndViewsAreLoggedAndTheChainVerifies() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
         try store.recordView(caseID: c.id)
@@ -23,7 +24,7 @@ struct AuditTests {
     @Test("the database refuses updates and deletes of audit rows")
     func appendOnly() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.actAsTestSupervisor()
         try store.auditAlone(actor: "user", action: "login")
         #expect(throws: (any Error).self) { try store.outsideKinga { try $0.execute(sql: "UPDATE audit_log SET actor = 'b'") } }

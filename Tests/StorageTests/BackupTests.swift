@@ -3,6 +3,7 @@ import GRDB
 import Testing
 @testable import Model
 @testable import Storage
+import StoreTestSupport
 
 /// A clock whose time the test moves.
 private final class MovableTime: @unchecked Sendable {
@@ -13,7 +14,7 @@ private final class MovableTime: @unchecked Sendable {
 private func movableStore(_ dir: TempDir) throws -> (KingaStore, MovableTime) {
     let t = MovableTime(pinned.now)
     let clock = Clock(timeZone: pinned.timeZone, now: { t.now })
-    let store = try KingaStore(path: dir.path + "/db/k.sqlite", clock: clock)
+    let store = try KingaStore(test: dir.path + "/db/k.sqlite", clock: clock)
     try store.actAsTestSupervisor()
     return (store, t)
 }
@@ -27,7 +28,7 @@ struct BackupTests {
         try store.registerCase(from: sampleReport(name: "Backup Child"), draftID: UUID())
         let copy = dir.path + "/copy.sqlite"
         try store.backup(to: copy)
-        let again = try KingaStore(path: copy, clock: pinned, auditKeyPath: store.auditKeyPath)
+        let again = try KingaStore(test: copy, clock: pinned, auditKeyPath: store.auditKeyPath)
         try again.actAsTestSupervisor()
         #expect(try again.caseCount(viewer: again.testViewer) == 1)
         #expect(try again.check().ok)
@@ -96,16 +97,16 @@ struct BackupTests {
         t.now += 60
         let broken = dir.path + "/broken.sqlite"
         try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: broken))
-        #expect(throws: StoreError.backupDamaged(broken)) { try KingaStore.restore(from: broken, to: store.path, clock: store.clock) }
+        #expect(throws: StoreError.backupDamaged(broken)) { try KingaStore.restore(from: broken, to: store.path, clock: store.clock, key: testDatabaseKey) }
         #expect(try store.caseCount(viewer: store.testViewer) == 2)
         let path = store.path
-        let kept = try KingaStore.restore(from: b, to: path, clock: store.clock)
-        let restored = try KingaStore(path: path, clock: pinned)
+        let kept = try KingaStore.restore(from: b, to: path, clock: store.clock, key: testDatabaseKey)
+        let restored = try KingaStore(test: path, clock: pinned)
         try restored.actAsTestSupervisor()
         #expect(try restored.casePage(after: nil, limit: 10, viewer: restored.testViewer).map(\.childName) == ["Before"])
         let saved = try #require(kept)
         #expect(saved.contains("before-restore"))
-        #expect(try KingaStore(path: saved, clock: pinned, auditKeyPath: restored.auditKeyPath).caseCount(viewer: .systemMaintenance) == 2)
+        #expect(try KingaStore(test: saved, clock: pinned, auditKeyPath: restored.auditKeyPath).caseCount(viewer: .systemMaintenance) == 2)
         #expect(try restored.check().ok)
     }
 
@@ -114,7 +115,7 @@ struct BackupTests {
         let dir = TempDir()
         let path = dir.path + "/k.sqlite"
         do {
-            let store = try KingaStore(path: path, clock: pinned)
+            let store = try KingaStore(test: path, clock: pinned)
             try store.actAsTestSupervisor()
             for i in 0..<40 { try store.registerCase(from: sampleReport(name: "Child \(i)"), draftID: UUID()) }
             try store.checkpoint()
@@ -123,7 +124,7 @@ struct BackupTests {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(throws: StoreError.damaged(path)) { try KingaStore(path: path, clock: pinned) }
+        #expect(throws: StoreError.damaged(path)) { try KingaStore(test: path, clock: pinned) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 
@@ -147,7 +148,7 @@ struct EditContextTests {
     @Test("a save under an old version is refused with the other changes, then goes ahead once acknowledged")
     func versionCheck() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
         let mine = try store.beginEdit(caseID: c.id)

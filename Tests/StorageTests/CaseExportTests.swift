@@ -5,6 +5,7 @@ import Testing
 @testable import Model
 @testable import Storage
 import Vault
+import StoreTestSupport
 
 /// Gives the store the district office's public key (as an administrator) and returns the office's secret key.
 func sealForOffice(_ store: KingaStore) throws -> DistrictSecretKey {
@@ -27,7 +28,7 @@ struct CaseExportTests {
 
     /// The demo, its users by role, and every child's name in it.
     func demo(_ dir: TempDir) throws -> (KingaStore, [Role: User], [String]) {
-        let store = try KingaStore(path: dir.path + "/demo.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/demo.sqlite", clock: pinned)
         try store.actAsTestSupervisor()
         try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
         store.isDemo = true
@@ -103,7 +104,7 @@ struct CaseExportTests {
     @Test("cancelling after the first batch leaves no file and no temporary file; an existing file is never overwritten")
     func cancelAndExisting() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let boss = try store.addTestUser(name: "Ms Supervisor", roles: [.supervisor], pin: "482915")
         try store.actAsTestSupervisor()
         for i in 0..<1_203 { _ = try store.registerCase(from: sampleReport(name: "Child \(i)"), draftID: UUID()) }
@@ -131,7 +132,7 @@ struct CaseExportTests {
     @Test("CSV round trip: commas, quotes, line breaks, Arabic and Han names")
     func csvRoundTrip() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let boss = try store.addTestUser(name: "Ms Supervisor", roles: [.supervisor], pin: "482915")
         try store.actAsTestSupervisor()
         let hard = ["ليلى \"Layla\", Jr", "王小明", "Ama, Efua", "=HYPERLINK(\"http://x\")"]

@@ -4,6 +4,7 @@ import Testing
 import GRDB
 @testable import Model
 @testable import Storage
+import StoreTestSupport
 
 @Suite("The case-management cycle in storage: assess, plan, refer, follow up, close, reopen")
 struct CycleTests {
@@ -12,7 +13,7 @@ struct CycleTests {
     func setUp(consent: Bool = true, concerns: [String] = ["neglect"]) throws -> (TempDir, KingaStore, CaseRecord, ServiceProvider, NowBox) {
         let dir = TempDir()
         let box = NowBox(ISO8601.parse("2026-03-02T09:00:00Z")!)
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: Clock(timeZone: TimeZone(identifier: "UTC")!) { box.value })
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: Clock(timeZone: TimeZone(identifier: "UTC")!) { box.value })
         var r = sampleReport()
         r.concerns = concerns
         if !consent { r.childAssent = .notAsked; r.caregiverConsent = .notAsked }
@@ -202,7 +203,7 @@ struct CycleTests {
 struct ReviewTests {
     @Test func highRiskClosureWaitsThenIsApprovedOrReturned() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let fp = try store.addTestUser(name: "FP", roles: [.focalPoint], pin: "902134")
         let sup = try store.addTestUser(name: "Sup", roles: [.supervisor], pin: "580214")
         try store.beginSession(userID: fp.id)
@@ -249,7 +250,7 @@ struct ReviewTests {
 struct StoragePermissionTests {
     @Test func aFocalPointCannotChangeAnotherFocalPointsCase() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let one = try store.addTestUser(name: "One", roles: [.focalPoint], pin: "902134")
         let two = try store.addTestUser(name: "Two", roles: [.focalPoint], pin: "902134")
         let admin = try store.addTestUser(name: "Admin", roles: [.administrator], pin: "902134")
@@ -272,7 +273,7 @@ struct StoragePermissionTests {
 struct ConsentAndReassignTests {
     @Test func consentRecordedLaterAllowsReferrals() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         var r = sampleReport()
         r.childAssent = .notAsked; r.caregiverConsent = .notAsked
         try store.actAsTestSupervisor()
@@ -287,7 +288,7 @@ struct ConsentAndReassignTests {
 
     @Test func onlySupervisorsReassign() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let one = try store.addTestUser(name: "One", roles: [.focalPoint], pin: "902134")
         let two = try store.addTestUser(name: "Two", roles: [.focalPoint], pin: "902134")
         let sup = try store.addTestUser(name: "Sup", roles: [.supervisor], pin: "902134")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Model
 @testable import Storage
+import StoreTestSupport
 
 @Suite("Service directory import from CSV (issue #8)")
 struct DirectoryImportTests {
@@ -33,7 +34,7 @@ struct DirectoryImportTests {
     @Test("rows already in the directory are rejected; importing adds the rest, audited")
     func importAgainstExisting() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         _ = store.acting(try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214"))
         try store.saveProvider(ServiceProvider(name: "Police Child Desk", services: [.police], area: "KASAMA", contact: "", hours: "", notes: ""))
         let p = try DirectoryImport.preview(file, existing: try store.providers())

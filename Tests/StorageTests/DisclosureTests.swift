@@ -4,6 +4,7 @@ import Testing
 @testable import Model
 @testable import Storage
 import SyntheticData
+import StoreTestSupport
 
 @Suite("Disclosure control: no hidden count can be worked out from the published figures (issue #15)")
 struct DisclosureTests {
@@ -65,7 +66,7 @@ struct DisclosureTests {
     @Test("the demo's statistics, for every period of the screen and at three thresholds, give nothing away")
     func demo() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/demo.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/demo.sqlite", clock: pinned)
         try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
         let today = pinned.today
         let periods = [(LocalDate(year: 2026, month: 3, day: 1)!, today), (today.adding(days: -90), today), (today.adding(days: -364), today),
@@ -89,7 +90,7 @@ struct DisclosureTests {
         var rng = SyntheticArchive.Random(seed: 20_261_502)
         for (seed, cases) in [(1, 25), (2, 60), (3, 140), (4, 320), (5, 700)] as [(UInt64, Int)] {
             let dir = TempDir()
-            let store = try KingaStore(path: dir.path + "/a.sqlite", clock: pinned)
+            let store = try KingaStore(test: dir.path + "/a.sqlite", clock: pinned)
             try SyntheticArchive.generate(into: store, cases: cases, seed: seed)
             try SyntheticArchive.addReferrals(into: store, seed: seed)
             for _ in 0..<6 {

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 @testable import Model
 @testable import Storage
+import StoreTestSupport
 
 /// Issue #16: one door for every change, enforced by the database connection itself.
 @Suite("One door for every change")
@@ -23,7 +24,7 @@ struct DoorTests {
     @Test("a write to a case, event, referral, user, provider or audit table that skips the door is refused by SQLite")
     func writesOutsideTheDoorAreRefused() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
         let attempts: [(String, StatementArguments)] = [
@@ -55,7 +56,7 @@ struct DoorTests {
     @Test("the door needs the session for a person's change, and refuses upkeep while someone is logged in")
     func theActorIsChecked() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         #expect(throws: StoreError.accessDenied) { try store.door { _ in } }
         #expect(try store.auditEntries(actionPrefix: "access.denied").first?.actor == "nobody logged in")
         try store.actAsTestSupervisor()
@@ -68,7 +69,7 @@ struct DoorTests {
     @Test("a session begins only with a right PIN: a failed login ends it, and nothing is changed without one")
     func aSessionBeginsWithThePIN() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let admin = try store.createFirstUser(name: "Admin Fiktif", pin: "580214")
         #expect(store.actor?.id == admin.id)                       // the first user chose their PIN just now
         let fp = try store.createUser(name: "Focal Fiktif", roles: [.focalPoint], pin: "902134")
@@ -103,7 +104,7 @@ struct DoorTests {
     @Test("settings: colours for anyone, the rest for an administrator, the district key only through its own setter")
     func settingsAreGuarded() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let fp = try store.addTestUser(name: "Focal Fiktif", roles: [.focalPoint], pin: "902134")
         let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214")
         try store.acting(fp).setSetting("theme", "contrast")

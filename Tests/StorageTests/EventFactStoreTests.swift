@@ -4,6 +4,7 @@ import I18n
 import Testing
 @testable import Model
 @testable import Storage
+import StoreTestSupport
 
 /// Timeline entries are data, put into words in the reader's language (issue 15 item 4, issue 16).
 @Suite("Timeline entries as data: stored facts, the reader's language, old and unknown entries")
@@ -11,7 +12,7 @@ struct EventFactStoreTests {
     @Test("what an English-speaking focal point recorded reads in French for a French reader, and in English as stored")
     func readerLanguage() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
         try store.saveCasePlan(caseID: c.id, CasePlan(goals: [PlanGoal(what: "School fees", who: "", by: nil),

@@ -223,5 +223,17 @@ struct KioskLockTests {
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: pathB)) == before)
     }
-}
 
+    @Test("a slot weaker than the kiosk's limits (made from a stored PIN hash) is wrapped again at the next unlock")
+    func weakSlotIsRewrapped() throws {
+        let dir = TempDir()
+        let (path, admin) = try Self.newKiosk(dir)           // slots at the fastest limits
+        let stronger = KeyDerivation(opslimit: 2, memlimit: 16 * 1024)
+        guard case .locked(let locked) = try KingaStore.openKiosk(path: path, clock: pinned, derivation: stronger),
+              case .success(let store, _) = try locked.unlock(userID: admin, pin: "482916") else { Issue.record("unlock"); return }
+        store.endSession()
+        let slot = try #require(try KeySlotFile.load(from: KeySlotFile.url(forDatabase: URL(fileURLWithPath: path))).users.first)
+        #expect(slot.memlimit == 16 * 1024 && slot.opslimit == 2)
+        guard case .success = try Self.locked(path).unlock(userID: admin, pin: "482916") else { Issue.record("the PIN no longer opens it"); return }
+    }
+}

@@ -2,13 +2,14 @@ import Foundation
 import Testing
 @testable import Model
 @testable import Storage
+import StoreTestSupport
 
 /// The three live defects of issue #16, each shown closed.
 @Suite("Issue #16 live defects: reads fail closed, closeCase needs approval, the session is the actor")
 struct LiveDefectTests {
     /// A store with two focal points, each with a case assigned to them, and nobody logged in.
     private func twoFocalPoints(_ dir: TempDir) throws -> (KingaStore, User, User, CaseRecord) {
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let one = try store.addTestUser(name: "Focal Point Anza", roles: [.focalPoint], pin: "902134")
         let two = try store.addTestUser(name: "Focal Point Bupe", roles: [.focalPoint], pin: "902135")
         try store.beginSession(userID: one.id)
@@ -88,7 +89,7 @@ struct LiveDefectTests {
     @Test("the demo's consent override is made in the session of a seeded supervisor, whose account then leaves the login list")
     func demoOverrideIsASeededSupervisorsSession() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/demo.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/demo.sqlite", clock: pinned)
         try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
         #expect(store.actor == nil)
         #expect(try store.users().map(\.name).sorted() == ["Admin Demo", "Focal Point Demo", "Supervisor Demo", "Trainer Demo"])

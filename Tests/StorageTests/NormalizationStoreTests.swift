@@ -3,6 +3,7 @@ import GRDB
 import Testing
 @testable import Model
 @testable import Storage
+import StoreTestSupport
 
 /// The scalars of a text as hex (`String`'s `==` is canonical equivalence and cannot see a wrong form).
 private func hex(_ s: String) -> [String] { s.unicodeScalars.map { String($0.value, radix: 16, uppercase: true) } }
@@ -24,7 +25,7 @@ struct NormalizationStoreTests {
     @Test("a Korean name typed as jamo is stored as NFC syllables and found by the composed and the decomposed word")
     func hangulStoredAndFound() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.actAsTestSupervisor()
         var r = sampleReport(name: kimAsTyped, village: villageJamo)
         r.narrative = "Her aunt Nguye\u{302}\u{303}n Thi\u{323} Lan is worried."

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 @testable import Model
 @testable import Storage
+import StoreTestSupport
 
 /// Issue #18: every change a person makes reaches the outbox in the same transaction, through the one door.
 @Suite("The outbox for the district server")
@@ -10,7 +11,7 @@ struct OutboxTests {
     @Test("a report, a note, a risk assessment and a new user each leave their rows in the outbox, in order; a refused change leaves none")
     func changesReachTheOutbox() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.switchOutboxOn()
         try store.actAsTestSupervisor()
         let start = try store.outbox().last?.seq ?? 0
@@ -55,7 +56,7 @@ struct OutboxTests {
     @Test("a kiosk that has not joined a district keeps no outbox")
     func offUntilLinked() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.actAsTestSupervisor()
         try store.registerCase(from: sampleReport(), draftID: UUID())
         #expect(try store.outboxCount() == 0)
@@ -64,7 +65,7 @@ struct OutboxTests {
     @Test("upkeep (seeding, the synthetic archive) leaves the outbox alone; acknowledged changes are dropped")
     func upkeepIsNotShared() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.switchOutboxOn()
         try store.addTestUser(name: "Only Upkeep", roles: [.supervisor], pin: "902134")
         #expect(try store.outboxCount() == 0)
@@ -81,7 +82,7 @@ struct OutboxTests {
     @Test("the outbox cannot be written or emptied outside the door")
     func outboxIsGuarded() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.switchOutboxOn()
         try store.actAsTestSupervisor()
         try store.registerCase(from: sampleReport(), draftID: UUID())

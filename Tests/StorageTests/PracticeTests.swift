@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Model
 @testable import Storage
+import StoreTestSupport
 
 @Suite("Trainer mode: scenario files and practice evidence (issue #8)")
 struct PracticeTests {
@@ -54,7 +55,7 @@ struct PracticeTests {
     @Test("practice evidence comes from the newest case registered after the start, on the demo only")
     func evidence() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/demo.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/demo.sqlite", clock: pinned)
         #expect(throws: StoreError.accessDenied) { try store.startPractice("quarry") }
         try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
         store.isDemo = true    // as `kinga --demo` opens it: the trainer works only there

@@ -4,6 +4,7 @@ import Testing
 @testable import Model
 @testable import Printing
 @testable import Storage
+import StoreTestSupport
 
 /// Text of a PDF through poppler's pdftotext (installed by `make test`).
 func pdfText(_ path: String) throws -> String {
@@ -104,7 +105,7 @@ struct PrintoutTests {
     @Test("written beside the database as text and PDF, private, on the timeline and in the audit; refused for a case not yours")
     func writeAndRights() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let me = try store.addTestUser(name: "Ms Focal", roles: [.focalPoint], pin: "482915")
         let other = try store.addTestUser(name: "Mr Other", roles: [.focalPoint], pin: "482916")
         try store.actAsTestSupervisor()

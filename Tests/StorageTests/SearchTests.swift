@@ -2,10 +2,11 @@ import Foundation
 import Testing
 @testable import Model
 @testable import Storage
+import StoreTestSupport
 
 /// A store with a handful of fictional cases for search tests.
 private func searchStore(_ dir: TempDir) throws -> KingaStore {
-    let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+    let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
     try store.actAsTestSupervisor()
     let people: [(String, String, String, Bool)] = [
         ("José Banda", "Kasama", "He works at the quarry all day.", false),
@@ -126,7 +127,7 @@ struct SearchTests {
         // Registered "now" with no action yet: nothing is overdue today; a day later, all are (24 h for urgent
         // and unassessed cases).
         #expect(try names(store, CaseQuery(filter: CaseFilter(overdueOnly: true))).isEmpty)
-        let later = try KingaStore(path: store.path, clock: .fixed(pinned.now.addingTimeInterval(25 * 3600), timeZone: pinned.timeZone))
+        let later = try KingaStore(test: store.path, clock: .fixed(pinned.now.addingTimeInterval(25 * 3600), timeZone: pinned.timeZone))
         try later.actAsTestSupervisor()
         #expect(try later.caseList(CaseQuery(filter: CaseFilter(overdueOnly: true)), after: nil, limit: 50, viewer: later.testViewer, today: later.clock.today).count == 6)
     }
@@ -211,7 +212,7 @@ struct NicknameTests {
     @Test("a child is found by another name, and older reports without the field still read")
     func nicknameIsSearched() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.actAsTestSupervisor()
         var r = sampleReport(name: "Chileshe Mwale")
         r.nickname = "Shesh"
@@ -236,12 +237,12 @@ struct DashboardTests {
         let dir = TempDir()
         let path = dir.path + "/demo.sqlite"
         do {
-            let seedStore = try KingaStore(path: path, clock: pinned)
+            let seedStore = try KingaStore(test: path, clock: pinned)
             try seedStore.actAsTestSupervisor()
             try Seeds.fillDemo(seedStore, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
         }
         let later = Clock.fixed(pinned.now.addingTimeInterval(Double(daysLater) * 86_400), timeZone: pinned.timeZone)
-        let store = try KingaStore(path: path, clock: later)
+        let store = try KingaStore(test: path, clock: later)
         try store.actAsTestSupervisor()
         let d = Deadlines.standard
         #expect(try store.dueCount(deadlines: d, viewer: store.testViewer) == store.dueItems(deadlines: d, viewer: store.testViewer).count)
@@ -255,7 +256,7 @@ struct DashboardTests {
     @Test("the home screen's counts never scan the case table")
     func dashboardPlans() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let fp = try store.addTestUser(name: "Plan Focal Point", roles: [.focalPoint], pin: "902134")
         for user in [nil, fp] {
             if let u = user { try store.beginSession(userID: u.id) }

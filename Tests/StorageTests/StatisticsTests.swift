@@ -4,6 +4,7 @@ import Foundation
 import Testing
 @testable import Model
 @testable import Storage
+import StoreTestSupport
 
 @Suite("Anonymised statistics and their export (issue #8)")
 struct StatisticsTests {
@@ -74,7 +75,7 @@ struct StatisticsTests {
     @Test("the figures add up on the demo data, and no small count shows")
     func demoFigures() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/demo.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/demo.sqlite", clock: pinned)
         let n = try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
         let raw = try store.statistics(from: LocalDate(year: 2000, month: 1, day: 1)!, to: pinned.today, threshold: 1)
         guard case .count(let registered) = raw.newCases else { Issue.record("total hidden at threshold 1"); return }

@@ -21,7 +21,7 @@ extension KingaStore {
     /// tamperer, another program, an older version): the door's guard lives in Kinga's own connection, so
     /// this is how a test changes rows behind Kinga's back.
     func outsideKinga<T>(_ body: (Database) throws -> T) throws -> T {
-        let q = try DatabaseQueue(path: path)
+        let q = try Opener.queue(path, key: key)   // encrypted runs: the store's own key
         defer { try? q.close() }
         return try q.write(body)
     }

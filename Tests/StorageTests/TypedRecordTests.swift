@@ -3,6 +3,7 @@ import GRDB
 import Testing
 @testable import Model
 @testable import Storage
+import StoreTestSupport
 
 /// Issue #16: one record type per table, every column typed — starting with the case.
 @Suite("The case as a typed record")
@@ -23,7 +24,7 @@ struct TypedRecordTests {
     @Test("every column of case_record has its place in CaseRecord: a new column without one fails here")
     func everyColumnIsTyped() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let columns = try store.pool.read { db in try db.columns(in: "case_record").map(\.name) }
         #expect(Set(columns) == Set(Self.caseColumns.keys), "columns without a typed place: \(Set(columns).subtracting(Self.caseColumns.keys))")
     }
@@ -31,7 +32,7 @@ struct TypedRecordTests {
     @Test("the cycle's facts read back typed: assignment, assessment, plan, follow-up, a waiting closure, the closure")
     func cycleFactsReadBack() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let me = try store.actAsTestSupervisor()
         let draft = UUID()
         let c = try store.registerCase(from: sampleReport(), draftID: draft, assignedTo: me.id)
@@ -75,7 +76,7 @@ struct EveryTableTypedTests {
     @Test("every column of every record table has its place", arguments: Array(places.keys).sorted())
     func columnsHaveTheirPlace(table: String) throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let columns = try store.pool.read { db in try db.columns(in: table).map(\.name) }
         #expect(Set(columns) == Set(Self.places[table]?.keys ?? [:].keys), "\(table): \(Set(columns).symmetricDifference(Self.places[table]?.keys ?? [:].keys))")
     }
@@ -83,7 +84,7 @@ struct EveryTableTypedTests {
     @Test("what is stored reads back typed: a user, a provider, a referral, an audit entry, a draft")
     func readBack() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let me = try store.actAsTestSupervisor()
         #expect(me.deviceID == store.deviceID && me.version == 1 && me.createdAt != nil)
         let p = try store.saveProvider(ServiceProvider(name: "Puskesmas Fiktif", services: [.health], area: "", contact: "", hours: "", notes: ""))

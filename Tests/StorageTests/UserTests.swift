@@ -2,12 +2,13 @@ import Foundation
 import Testing
 @testable import Model
 @testable import Storage
+import StoreTestSupport
 
 @Suite("Users and PINs: Argon2id hashes, lockout with back-off, audited")
 struct UserTests {
     @Test func pinsAreStoredOnlyAsArgon2idHashes() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.addTestUser(name: "Ibu Fiktif", roles: [.focalPoint], pin: "902134")
         let hash = try store.pool.read { try String.fetchOne($0, sql: "SELECT pin_hash FROM app_user") } ?? ""
         #expect(hash.hasPrefix("$argon2id$"))
@@ -22,7 +23,7 @@ struct UserTests {
     @Test func fiveWrongPINsLockTheAccountWithGrowingBackOff() throws {
         let dir = TempDir()
         let box = NowBox(ISO8601.parse("2026-03-02T09:00:00Z")!)
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: Clock(timeZone: TimeZone(identifier: "UTC")!) { box.value })
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: Clock(timeZone: TimeZone(identifier: "UTC")!) { box.value })
         let u = try store.addTestUser(name: "Pak Fiktif", roles: [.supervisor], pin: "902134")
         for _ in 0..<4 { #expect(try store.login(userID: u.id, pin: "000000") == .failed) }
         let locked = try store.login(userID: u.id, pin: "000000")
@@ -43,7 +44,7 @@ struct UserTests {
 
     @Test func changeAndResetPIN() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214")
         #expect(try store.login(userID: admin.id, pin: "580214") != .failed)
         let fp = try store.createUser(name: "FP Fiktif", roles: [.focalPoint], pin: "902134")
@@ -74,7 +75,7 @@ struct UserTests {
         let policy = try Seeds.profile(id: "strict", seeds: dir.path + "/seeds").pinPolicy
         #expect(policy == PINPolicy(minimumDigits: 8, minimumPassphrase: 12, passphraseRoles: [.supervisor, .administrator]))
         #expect(try Seeds.profile(id: "generic", seeds: seedsFolder).pinPolicy == PINPolicy())
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         store.pinPolicy = policy
         #expect(throws: UserError.weakPIN(.passphraseRequired(minimum: 12))) { try store.createFirstUser(name: "Admin Fiktif", pin: "58021497") }
         let admin = try store.createFirstUser(name: "Admin Fiktif", pin: "green mango tree")
@@ -91,7 +92,7 @@ struct UserTests {
 struct ReviewFixTests {
     @Test func draftsBelongToTheirAuthor() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let a = try store.addTestUser(name: "A", roles: [.focalPoint], pin: "902134")
         let b = try store.addTestUser(name: "B", roles: [.focalPoint], pin: "902134")
         store.actor = a
@@ -108,7 +109,7 @@ struct ReviewFixTests {
 
     @Test func onlyOneFirstUser() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.createFirstUser(name: "First", pin: "902134")
         #expect(throws: UserError.notAllowed) { try store.createFirstUser(name: "Second", pin: "902134") }
         let fp = try store.addTestUser(name: "FP", roles: [.focalPoint], pin: "902134")
@@ -123,12 +124,12 @@ struct ReviewFixTests {
         let dir = TempDir()
         let path = dir.path + "/k.sqlite"
         do {
-            let store = try KingaStore(path: path, clock: pinned)
+            let store = try KingaStore(test: path, clock: pinned)
             try store.recordAudit(action: "login.ok")
             try FileManager.default.removeItem(atPath: store.auditKeyPath)
         }
         do {
-            _ = try KingaStore(path: path, clock: pinned)
+            _ = try KingaStore(test: path, clock: pinned)
             Issue.record("opened with a new key over an existing log")
         } catch let e as StoreError {
             #expect(e.description.contains("audit key"))
@@ -137,7 +138,7 @@ struct ReviewFixTests {
 
     @Test func theDemoIsMarked() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         #expect(try !store.isDemoDatabase())
         try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
         #expect(try store.isDemoDatabase())

@@ -4,6 +4,7 @@ import Testing
 @testable import Model
 @testable import Storage
 @testable import TUI
+import StoreTestSupport
 
 @Suite("The case cycle on screen: assess, plan, refer, follow up, close, reopen")
 struct CycleScreenTests {
@@ -334,7 +335,7 @@ struct SessionScreenTests {
 
     @Test func firstRunCreatesTheFirstUserAndPicksTheProfile() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let a = try app(store)
         // The language comes first, each written in itself.
         #expect(screen(a).contains("First, choose the language"))
@@ -383,7 +384,7 @@ struct SessionScreenTests {
     @Test("lock returns the same user to where they were, another user to their own home")
     func lockAndReturn() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.addTestUser(name: "Anna Fiktif", roles: [.supervisor], pin: "902134")
         try store.addTestUser(name: "Budi Fiktif", roles: [.focalPoint], pin: "580214")
         let a = try app(store)
@@ -413,7 +414,7 @@ struct SessionScreenTests {
 
     @Test func idleLockCountsDownThenLocks() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let a = try app(store)
         var now: TimeInterval = 1000
         a.uptime = { now }
@@ -434,7 +435,7 @@ struct SessionScreenTests {
 
     @Test func auditLogAndOwnPIN() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let sup = try store.addTestUser(name: "Sup Fiktif", roles: [.supervisor], pin: "902134")
         let a = try app(store)
         a.signIn(try #require(store.acting(sup).actor))
@@ -453,7 +454,7 @@ struct SessionScreenTests {
 
     @Test func demoLoginShowsThePIN() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.addTestUser(name: "Trainer Demo", roles: [.trainer], pin: "123456", checkPIN: false)
         let a = try app(store, demo: true)
         #expect(screen(a).contains("Demo: every PIN is 123456."))

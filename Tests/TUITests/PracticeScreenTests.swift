@@ -4,6 +4,7 @@ import Testing
 @testable import Storage
 @testable import TUI
 import I18n
+import StoreTestSupport
 
 @Suite("Trainer mode (issue #8): scenarios step by step, hints, good response, reset in one key")
 struct PracticeScreenTests {
@@ -108,7 +109,7 @@ struct PracticeScreenTests {
     func reset() throws {
         let d = try demo()
         let before = try d.store.caseCount(viewer: d.store.testViewer)
-        let otherKiosk = try KingaStore(path: d.store.path, clock: pinned)   // another `kinga --demo` on the same file
+        let otherKiosk = try KingaStore(test: d.store.path, clock: pinned)   // another `kinga --demo` on the same file
         d.press(.char("p"), .char("4"), .enter, .enter)
         d.fillReport(name: "Moussa Practice")
         d.press(.enter, .char("2"))

@@ -6,6 +6,7 @@ import Testing
 import Printing
 @testable import Storage
 @testable import TUI
+import StoreTestSupport
 
 @Suite("Printouts from the screens (issue #8)")
 struct PrintoutScreenTests {
@@ -242,7 +243,7 @@ struct KioskLanguageTests {
         let dir = NSTemporaryDirectory() + "kinga-kiosk-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try KingaStore(path: dir + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir + "/k.sqlite", clock: pinned)
         let user = try store.addTestUser(name: "Ms English", roles: [.focalPoint], pin: "482915", language: "en")
         let profile = try Seeds.profile(id: "generic", seeds: seedsFolder)
         let fr = try #require(Languages.shared.language(code: "fr"))

@@ -3,6 +3,7 @@ import Testing
 @testable import Model
 @testable import Storage
 @testable import TUI
+import StoreTestSupport
 
 /// Issue #17: the district recovery key, made at the kiosk and shown once, from the Users screen.
 @Suite("The district recovery key on screen")
@@ -11,7 +12,7 @@ struct RecoveryKeyScreenTests {
 
     /// An administrator logged in on the Users screen.
     func usersScreen(_ dir: TempDir) throws -> (App, KingaStore) {
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.addTestUser(name: "Anna Fiktif", roles: [.administrator, .supervisor], pin: "902134")
         let a = try ui.app(store)
         ui.keys(a, .char("1"), .tab); ui.type(a, "902134"); ui.keys(a, .enter)

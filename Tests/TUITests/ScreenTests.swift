@@ -4,6 +4,7 @@ import Testing
 @testable import Model
 @testable import Storage
 @testable import TUI
+import StoreTestSupport
 
 /// Drives the app headless: a temporary database, a pinned clock, keys in, cell grid out.
 final class Driver {
@@ -16,7 +17,7 @@ final class Driver {
     init(width: Int = 80, height: Int = 24, demo: Bool = false, seedDemo: Bool = false, path: String? = nil, profile: String = "generic") throws {
         dir = NSTemporaryDirectory() + "kinga-ui-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        store = try KingaStore(path: path ?? dir + "/k.sqlite", clock: pinned)
+        store = try KingaStore(test: path ?? dir + "/k.sqlite", clock: pinned)
         if seedDemo { try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!) }
         let profile = try Seeds.profile(id: profile, seeds: seedsFolder)
         let user = try store.addTestUser(name: "Test Focal Point", roles: [.supervisor], pin: "902134")

@@ -3,6 +3,7 @@ import Testing
 @testable import Model
 @testable import Storage
 @testable import TUI
+import StoreTestSupport
 
 @Suite("Screens that can be told (issue #16): a change elsewhere reaches the screen as an event, without a key")
 struct ToldScreenTests {
@@ -16,7 +17,7 @@ struct ToldScreenTests {
 
     /// Another Kinga on the same database file, a supervisor logged in.
     private func otherKiosk(_ path: String, name: String = "Other Focal Point") throws -> KingaStore {
-        let other = try KingaStore(path: path, clock: pinned)
+        let other = try KingaStore(test: path, clock: pinned)
         let u = try other.addTestUser(name: name, roles: [.supervisor], pin: "580214")
         try other.beginSession(userID: u.id)
         return other

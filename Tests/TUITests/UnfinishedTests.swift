@@ -3,6 +3,7 @@ import Testing
 @testable import Model
 @testable import Storage
 @testable import TUI
+import StoreTestSupport
 
 /// Issue #14: a dropped SSH connection, a closed window or a stopped Kinga must not lose a note or a form
 /// being typed about a case. `App.saveUnfinished` is what the loop calls on a signal or a vanished terminal.
@@ -18,7 +19,7 @@ struct UnfinishedTests {
 
     /// The same database opened again, as after a restart, logged in as the same person.
     private func restarted(_ d: Driver) throws -> App {
-        let store = try KingaStore(path: d.store.path, clock: pinned)
+        let store = try KingaStore(test: d.store.path, clock: pinned)
         let user = try #require(try store.users().first)
         try store.beginSession(userID: user.id)
         let app = App(store: store, profile: try Seeds.profile(id: "generic", seeds: seedsFolder), clock: pinned, demo: false, session: user)
