@@ -61,6 +61,9 @@ struct SessionResult: Codable {
     /// The person's wait after typing the PIN, in ms: plaintext, the PIN check (Argon2id against the stored
     /// hash); encrypted, the PIN check, the key unwrap and opening the database (`LockedKiosk.unlock`).
     var unlockMs: Double?
+    /// Encrypted: of `unlockMs`, the key-slot file's Argon2id and key unwrap alone, in ms (timed once more at the
+    /// end of the session); the rest is opening the database and beginning the session.
+    var unlockKeyMs: Double?
     /// First frame of the home screen and of the case list, measured from the moment the PIN was accepted
     /// (login or unlock returned), in ms: the "≤ 150 ms after the PIN is accepted" figure.
     var firstFrameHomeAfterPINMs: Double?

@@ -5,6 +5,7 @@ import I18n
 import Model
 import Storage
 import TUI
+import Vault
 
 /// `kinga-bench session` (internal): one measured Kinga session, headless, in a process of its own (its own
 /// memory, its own cold caches), spawned by `Run`. Writes a `SessionResult` as JSON to `--out` and every
@@ -116,6 +117,12 @@ struct Session: ParsableCommand {
         result.unlockMs = pinWait
         result.firstFrameHomeAfterPINMs = homeAfterPIN
         result.firstFrameCaseListAfterPINMs = listAfterPIN
+        if encrypted {
+            // Of the unlock, the Argon2id and key unwrap alone (the same slot opened once more, now that everything
+            // else is measured); the rest is opening the database (with `quick_check` up to 256 MB) and the login.
+            let slots = try KeySlotFile.load(from: KeySlotFile.url(forDatabase: URL(fileURLWithPath: db)))
+            result.unlockKeyMs = try milliseconds { _ = try slots.unlock(userID: user.id, pin: benchPIN) }
+        }
         try JSONEncoder().encode(result).write(to: URL(fileURLWithPath: out))
         try JSONEncoder().encode(all).write(to: URL(fileURLWithPath: out + ".samples"))
     }

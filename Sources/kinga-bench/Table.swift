@@ -27,6 +27,7 @@ func printTable(_ rs: [SizeResult]) {
     row("made s", { $0.generatedSeconds }, { $0.encryptSeconds })
     row("DB KB/case", { $0.bytesPerCase / 1000 }, { $0.bytesPerCase / 1000 })
     row("unlock ms", { $0.session.unlockMs }, { $0.session.unlockMs })
+    row("unlock: of which key", { _ in nil }, { $0.session.unlockKeyMs })
     row("unlock Argon2id MiB", { _ in nil }, { $0.unlockArgon2idMiB })
     row("1st frame ms", { $0.session.firstFrameCaseListMs }, { $0.session.firstFrameCaseListMs })
     row("1st frame after PIN ms", { $0.session.firstFrameCaseListAfterPINMs }, { $0.session.firstFrameCaseListAfterPINMs })
