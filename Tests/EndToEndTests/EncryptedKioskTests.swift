@@ -72,11 +72,30 @@ struct EncryptedKioskTests {
         #expect(Self.filesContaining("SQLite format 3", under: t.dataHome + "/kinga") == [])
     }
 
-    @Test("a child's report waits sealed in the inbox; the old laptop's backup and the office's recovery key make a new kiosk where the same PIN opens every case")
+    @Test("a note, a draft, a child's report sealed in the inbox, a backup and an export with names: the marker is in no file; the backup and the office's recovery key make a new kiosk where the same PIN opens every case")
     func newLaptopFromBackup() throws {
         let t = try Self.kioskWithMarkedCase()
-        try t.send("q")
+        // A note on the case, and a report left unfinished (kept as a draft when the screen is locked).
+        try t.send("c")
+        try t.waitFor("Amani Zebulon")
+        try t.send("Enter")
+        try t.waitFor("Timeline")
+        try t.send("a")
+        try t.waitFor("Add a note")
+        try t.type("Visited \(Self.marker) with the teacher.")
+        try t.send("F2")
+        try t.waitFor("Note saved.")
+        try t.send("Escape", "Escape", "n")
+        try t.waitFor("Step 1 of 6")
+        try t.send("4", "PageDown")
+        try t.waitFor("Step 2 of 6")
+        try t.type("Draft \(Self.marker)")
+        try t.waitFor("Draft \(Self.marker)")
+        try t.send("C-l")
+        try t.waitFor("Kinga is locked")
+        try t.send("C-q")
         try t.waitForExit()
+        #expect(TmuxSession.sqlite(t.dataHome + "/kinga/kinga.sqlite", "SELECT count(*) FROM draft").output != "0\n")
         // Restarted locked: a child tells us from the login screen, before anyone has the database open.
         try t.stopServer()
         let kiosk = TmuxSession(width: t.width, height: t.height, dataHome: t.dataHome)
@@ -103,6 +122,10 @@ struct EncryptedKioskTests {
         let backup = try t.command("backup '\(home)/usb/kiosk.sqlite' --user 'E2E Focal Point' < '\(home)/pin.txt'")
         #expect(backup.status == 0, "\(backup.output)")
         #expect(FileManager.default.fileExists(atPath: home + "/usb/kiosk.sqlite.keys"))
+        // An export with names, sealed for the district office.
+        let named = try t.command("export cases --identifying --user 'E2E Focal Point' --out '\(home)/usb/names.json' < '\(home)/pin.txt'")
+        #expect(named.status == 0 && named.output.contains("sealed for the district office"), "\(named.output)")
+        #expect(Self.filesContaining(Self.marker, under: t.dataHome) == [], "plaintext left on the old laptop or the USB stick")
         // The new laptop: nothing there yet. Without the recovery key the command says what to add; with it, a kiosk.
         let laptop = TmuxSession(width: t.width, height: t.height)
         let bare = try laptop.command("restore '\(home)/usb/kiosk.sqlite' --yes")
