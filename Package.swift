@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         // The district server (issue #18) only: HTTPS, PostgreSQL, its certificate, its logs.
@@ -78,10 +80,23 @@ let package = Package(
             dependencies: ["Storage", "Model", "Printing", "Vault", .product(name: "CSV", package: "CSV.swift")]
         ),
         .target(name: "TUI", dependencies: ["Model", "Storage", "Exports", "I18n", "CNcurses"]),
+        // The kiosk's end of the district link (issue #18): HTTPS with a pinned certificate, on Model's wire format.
+        .target(
+            name: "DistrictLink",
+            dependencies: [
+                "Model",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "kinga",
             dependencies: [
-                "TUI", "Storage", "Exports", "Model", "Vault",
+                "TUI", "Storage", "Exports", "Model", "Vault", "DistrictLink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -137,7 +152,7 @@ let package = Package(
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Harness", "Storage", "Vault", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: [
-            "KingaServer", "Model",
+            "KingaServer", "Model", "DistrictLink", "Storage", "Vault",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),

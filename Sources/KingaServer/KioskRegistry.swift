@@ -18,24 +18,6 @@ public struct NewKiosk: Sendable {
     public var token: String
 }
 
-/// What a kiosk receives when it redeems its enrolment code. JSON:
-/// `{"kiosk_code":"K07","name":"Puskesmas Fiksi","villages":["Kampung Fiksi"],"token":"…"}`.
-public struct Enrolment: Codable, Equatable, Sendable {
-    /// Its kiosk code (for case numbers `KG-2026-K07-0042`).
-    public var kioskCode: KioskCode
-    /// What people call it.
-    public var name: String
-    /// Its catchment's villages.
-    public var villages: [String]
-    /// A new bearer token, replacing the one shown at `kiosk add` (shown once; only its hash is stored).
-    public var token: String
-
-    enum CodingKeys: String, CodingKey {
-        case name, villages, token
-        case kioskCode = "kiosk_code"
-    }
-}
-
 /// Why a kiosk could not be added or authenticated.
 public enum KioskRegistryError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Another kiosk already has this code.

@@ -41,6 +41,9 @@ public struct APIError: Error, Encodable, Equatable, Sendable {
 /// - `GET /v1/health`: `{"status":"ok","format":1,"server_seq":N}`, or 503 when PostgreSQL does not answer.
 /// - `POST /v1/enrol`: body `{"code":"XXXX-XXXX-XXXX"}` (the single-use code from `kiosk add`); answer an
 ///   `Enrolment` (kiosk code, name, villages, a new bearer token), or 403 `enrolment_refused`.
+/// - `GET /v1/certificate`: the server's certificate (PEM). A kiosk enrolling reads it over a connection it does
+///   not yet trust, keeps it only when its SHA-256 fingerprint is the one the district office gave, and from then
+///   on trusts that certificate and nothing else (a changed certificate is refused, never accepted silently).
 ///
 /// Push and pull name their kiosk with the header `Kinga-Kiosk: K07` and authenticate with the kiosk's bearer
 /// token from `kiosk add` (`Authorization: Bearer …`); a push naming another kiosk in its body is refused. Next,
@@ -50,10 +53,19 @@ public enum ServerAPI {
     /// The header naming the kiosk.
     public static let kioskHeader = HTTPField.Name("Kinga-Kiosk")!
 
-    /// The router with the four routes, over a migrated database.
-    public static func router(store: DistrictStore, registry: KioskRegistry, logger: Logger) -> Router<BasicRequestContext> {
+    /// The router with the five routes, over a migrated database. `certificatePEM`: what `GET /v1/certificate`
+    /// answers (nil: 404, for tests of the other routes).
+    public static func router(store: DistrictStore, registry: KioskRegistry, logger: Logger,
+                              certificatePEM: String? = nil) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.addMiddleware { JSONErrorMiddleware() }
+        router.get("/v1/certificate") { _, _ -> Response in
+            await respond(logger) {
+                guard let pem = certificatePEM else { throw APIError(404, "not_found", "This server has no certificate to show.") }
+                return Response(status: .ok, headers: [.contentType: "application/x-pem-file"],
+                                body: .init(byteBuffer: ByteBuffer(string: pem)))
+            }
+        }
         router.post("/v1/push") { request, _ -> Response in
             await respond(logger) {
                 let kiosk = try await authenticate(request, registry: registry)
@@ -107,14 +119,17 @@ public enum ServerAPI {
 
     /// The HTTPS application on `port` (all addresses), with the certificate and key of `folder`.
     /// - Throws: NIOSSL's errors when the certificate or key cannot be read.
+    /// - Parameter onRunning: called with the port once the server listens (port 0 asks for any free one: tests).
     public static func application(router: Router<BasicRequestContext>, folder: String, host: String = "0.0.0.0", port: Int,
-                                   logger: Logger) throws -> Application<RouterResponder<BasicRequestContext>> {
+                                   logger: Logger, onRunning: (@Sendable (Int) async -> Void)? = nil) throws
+        -> Application<RouterResponder<BasicRequestContext>> {
         let certificates = try NIOSSLCertificate.fromPEMFile("\(folder)/\(ServerCertificate.certificateFile)")
         let key = try NIOSSLPrivateKey(file: "\(folder)/\(ServerCertificate.keyFile)", format: .pem)
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
         return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls),
-                           configuration: .init(address: .hostname(host, port: port), serverName: "kinga-server"), logger: logger)
+                           configuration: .init(address: .hostname(host, port: port), serverName: "kinga-server"),
+                           onServerRunning: { channel in await onRunning?(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
     /// The HTTP status of a push refusal.
@@ -208,11 +223,14 @@ public enum DistrictServer {
     /// Migrates the schema, then serves the API on `host`:`port` over HTTPS with the certificate of `folder`,
     /// until SIGTERM or SIGINT (then it stops gracefully).
     /// - Throws: NIOSSL's errors (certificate), PostgresNIO's (database), NIO's (port taken).
-    public static func serve(postgres: PostgresClient.Configuration, folder: String, host: String, port: Int, logger: Logger) async throws {
+    /// - Parameter onRunning: called with the port once the server listens (see `ServerAPI.application`).
+    public static func serve(postgres: PostgresClient.Configuration, folder: String, host: String, port: Int, logger: Logger,
+                             onRunning: (@Sendable (Int) async -> Void)? = nil) async throws {
         let client = PostgresClient(configuration: postgres, backgroundLogger: logger)
+        let pem = try String(contentsOfFile: "\(folder)/\(ServerCertificate.certificateFile)", encoding: .utf8)
         let router = ServerAPI.router(store: DistrictStore(client: client, logger: logger),
-                                      registry: KioskRegistry(client: client, logger: logger), logger: logger)
-        var app = try ServerAPI.application(router: router, folder: folder, host: host, port: port, logger: logger)
+                                      registry: KioskRegistry(client: client, logger: logger), logger: logger, certificatePEM: pem)
+        var app = try ServerAPI.application(router: router, folder: folder, host: host, port: port, logger: logger, onRunning: onRunning)
         app.addServices(client)
         app.beforeServerStarts { _ = try await Migrations.migrate(client, logger: logger) }
         try await app.runService()

@@ -52,8 +52,11 @@ public enum ServerCertificate {
             notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(Double(years) * 365.25 * 86400),
             issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true))
+                // Its own authority, path length 0: a kiosk pins this certificate as its only trust root, and
+                // BoringSSL (swift-nio-ssl) accepts only certificates marked as authorities as roots. Its key never
+                // leaves the server, so it signs nothing else.
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                Critical(KeyUsage(digitalSignature: true, keyCertSign: true))
                 try ExtendedKeyUsage([.serverAuth])
                 SubjectAlternativeNames((["localhost"] + names).map { GeneralName.dnsName($0) })
             },

@@ -67,7 +67,8 @@ extension KingaStore {
         let serial = (try Int.fetchOne(db, sql: "SELECT last_serial FROM case_counter WHERE year = ?", arguments: [year]) ?? 0) + 1
         try db.execute(sql: "INSERT INTO case_counter(year, last_serial) VALUES (?, ?) ON CONFLICT(year) DO UPDATE SET last_serial = excluded.last_serial",
                        arguments: [year, serial])
-        let number = CaseNumber(year: year, serial: serial)
+        // After the kiosk joined a district its numbers carry its code (issue #18), unique district-wide.
+        let number = CaseNumber(year: year, kiosk: try Self.kioskCode(db), serial: serial)
         let id = UUID()
         var dob: String?
         var approx: Int?

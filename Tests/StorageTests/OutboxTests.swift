@@ -93,3 +93,37 @@ struct OutboxTests {
         }
     }
 }
+
+@Suite("Joining a district (issue #18)")
+struct DistrictJoinTests {
+    @Test("an administrator joins: new numbers carry the kiosk code, old ones stay, the outbox is on, the token never shows")
+    func join() throws {
+        let dir = TempDir()
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        let fokal = try store.addTestUser(name: "Fokal Fiktif", roles: [.focalPoint], pin: "902134")
+        let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214")
+        _ = try store.login(userID: fokal.id, pin: "902134")
+        let before = try store.registerCase(from: sampleReport(name: "Sebelum"), draftID: UUID())
+        #expect(before.number.description == "KG-2026-0001")
+        func join() throws {
+            try store.joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
+                                   kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "secret-token")
+        }
+        // A focal point may not.
+        #expect(throws: StoreError.accessDenied) { try join() }
+        #expect(try store.districtLink() == nil)
+        _ = try store.login(userID: admin.id, pin: "580214")
+        try join()
+        let link = try #require(try store.districtLink())
+        #expect(link.kioskCode.rawValue == "K07" && link.villages == ["Kampung Fiksi"] && link.serverURL == "https://district.example:8443")
+        #expect(throws: DistrictJoinError.alreadyLinked) { try join() }
+        #expect(try store.auditEntries(actionPrefix: "district.enrol").first?.actor == "Admin Fiktif")
+        _ = try store.login(userID: fokal.id, pin: "902134")
+        let after = try store.registerCase(from: sampleReport(name: "Sesudah"), draftID: UUID())
+        #expect(after.number.description == "KG-2026-K07-0002")
+        #expect(try store.caseRecord(id: before.id, viewer: .user(fokal))?.number.description == "KG-2026-0001")
+        #expect(try store.outboxCount() > 0)
+        #expect(!(try store.auditEntries().contains { $0.detail.contains("secret-token") }))
+        #expect(!(try store.outbox().contains { String(describing: $0).contains("secret-token") }))
+    }
+}

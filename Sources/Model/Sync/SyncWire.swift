@@ -422,3 +422,30 @@ public struct PullReply: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey { case format, changes, more, refusal; case serverSeq = "server_seq" }
 }
+
+/// What a kiosk receives when it redeems its enrolment code (`POST /v1/enrol`, issue #18): the wire format the
+/// server and the kiosk share. JSON:
+/// `{"kiosk_code":"K07","name":"Puskesmas Fiksi","villages":["Kampung Fiksi"],"token":"…"}`.
+public struct Enrolment: Codable, Equatable, Sendable {
+    /// Its kiosk code (for case numbers `KG-2026-K07-0042`).
+    public var kioskCode: KioskCode
+    /// What people call it.
+    public var name: String
+    /// Its catchment's villages.
+    public var villages: [String]
+    /// A new bearer token, replacing the one shown at `kiosk add` (shown once; only its hash is stored).
+    public var token: String
+
+    /// Memberwise: each argument sets the property of the same name.
+    public init(kioskCode: KioskCode, name: String, villages: [String], token: String) {
+        self.kioskCode = kioskCode
+        self.name = name
+        self.villages = villages
+        self.token = token
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, villages, token
+        case kioskCode = "kiosk_code"
+    }
+}

@@ -1,0 +1,153 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import Model
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOSSL
+import X509
+
+/// What a kiosk keeps once it has joined a district (issue #18): where the server is, the certificate it pinned,
+/// and what the server gave it.
+public struct DistrictJoin: Sendable, Equatable {
+    /// The server's address, `https://HOST:PORT` (no path).
+    public var serverURL: String
+    /// The server's certificate (PEM), the only one this kiosk trusts for it from now on.
+    public var certificatePEM: String
+    /// Its SHA-256 fingerprint, `AB:CD:…` (32 bytes, as `kinga-server init` prints it).
+    public var fingerprint: String
+    /// The kiosk code, name, villages and bearer token the server gave.
+    public var enrolment: Enrolment
+}
+
+/// Why joining a district did not work, in words for the person at the kiosk.
+public enum DistrictLinkError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Not an `https://` address.
+    case badAddress(String)
+    /// No answer (no network, wrong address or port, server stopped); the reason from the network library.
+    case unreachable(String)
+    /// The certificate the server shows is not the one the district office gave.
+    case fingerprintMismatch(expected: String, found: String)
+    /// The fingerprint typed is not 32 bytes of hexadecimal.
+    case badFingerprint
+    /// The server refused (an enrolment code used, expired or unknown; a revoked kiosk); its words.
+    case refused(String)
+    /// The server answered something Kinga does not understand.
+    case notKingaServer
+
+    public var description: String {
+        switch self {
+        case .badAddress(let a): return "\(a) is not a district server address. It looks like https://district.example:8443."
+        case .unreachable(let why): return "The district server does not answer (\(why)). Check the network and the address, then try again. Nothing was changed."
+        case .fingerprintMismatch(let expected, let found):
+            return "The server's certificate is not the one the district office gave (expected \(expected), found \(found)). Someone may be in between: nothing was sent and nothing was changed. Ask the district office."
+        case .badFingerprint: return "The fingerprint should be 64 hexadecimal digits (pairs like AB:CD:…), as kinga-server init printed it."
+        case .refused(let why): return "The district server refused: \(why)"
+        case .notKingaServer: return "The server answered, but not as a Kinga district server does. Check the address. Nothing was changed."
+        }
+    }
+}
+
+/// The kiosk's end of the district link (issue #18), over HTTPS with AsyncHTTPClient. It pins the server's
+/// certificate: the district office gives its SHA-256 fingerprint with the enrolment code; the kiosk reads the
+/// certificate once over a connection it does not trust yet (`GET /v1/certificate`), keeps it only when the
+/// fingerprint matches, and from then on trusts that certificate and nothing else (`trustRoots` = it alone, so a
+/// server showing any other certificate, or a man in the middle relaying this one without its key, is refused).
+public enum DistrictClient {
+    /// How long a request may take before the kiosk gives up (seconds): a slow rural link, not a stalled one.
+    public static let timeoutSeconds: Int64 = 30
+
+    /// The SHA-256 fingerprint of a PEM certificate, `AB:CD:…` (the same form `kinga-server init` prints).
+    /// - Throws: X509's errors when `pem` is not a certificate.
+    public static func fingerprint(pem: String) throws -> String {
+        let der = try Certificate(pemEncoded: pem).serializeAsPEM().derBytes
+        return SHA256.hash(data: der).map { String(format: "%02X", $0) }.joined(separator: ":")
+    }
+
+    /// `text` as 64 uppercase hexadecimal digits (colons, spaces and case ignored), or nil.
+    static func normalised(_ text: String) -> String? {
+        let hex = text.uppercased().filter { $0.isHexDigit }
+        guard hex.count == 64, text.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == " " }) else { return nil }
+        return hex
+    }
+
+    /// Joins the district: checks the server's certificate against `fingerprint`, then redeems the single-use
+    /// enrolment `code` (`POST /v1/enrol`) over the pinned connection.
+    /// - Parameters: `url` the server (`https://HOST:PORT`); `code` from `kinga-server kiosk add`; `fingerprint`
+    ///   from `kinga-server init` (or its log).
+    /// - Returns: what to keep (`DistrictJoin`).
+    /// - Throws: `DistrictLinkError`.
+    public static func enrol(url: String, code: String, fingerprint: String) async throws -> DistrictJoin {
+        guard let expected = normalised(fingerprint) else { throw DistrictLinkError.badFingerprint }
+        let base = try serverBase(url)
+        // 1. The certificate, over a connection not yet trusted: only its fingerprint counts.
+        var unverified = TLSConfiguration.makeClientConfiguration()
+        unverified.certificateVerification = .none
+        let pemBytes = try await request(base + "/v1/certificate", tls: unverified)
+        guard pemBytes.status == 200, let pem = String(data: pemBytes.body, encoding: .utf8), let found = try? Self.fingerprint(pem: pem) else {
+            throw DistrictLinkError.notKingaServer
+        }
+        guard normalised(found) == expected else { throw DistrictLinkError.fingerprintMismatch(expected: pretty(expected), found: found) }
+        // 2. The enrolment, trusting that certificate alone.
+        let body = try JSONEncoder().encode(["code": code.trimmingCharacters(in: .whitespacesAndNewlines)])
+        let answer = try await request(base + "/v1/enrol", tls: try pinned(pem), method: .POST, body: body)
+        guard answer.status == 200 else { throw refusal(answer) }
+        guard let enrolment = try? JSONDecoder().decode(Enrolment.self, from: answer.body) else { throw DistrictLinkError.notKingaServer }
+        return DistrictJoin(serverURL: base, certificatePEM: pem, fingerprint: found, enrolment: enrolment)
+    }
+
+    /// TLS that trusts `pem` and nothing else (no host-name check: the certificate itself is what is pinned).
+    /// - Throws: NIOSSL's errors when `pem` is not a certificate.
+    public static func pinned(_ pem: String) throws -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))
+        tls.certificateVerification = .noHostnameVerification
+        tls.minimumTLSVersion = .tlsv12
+        return tls
+    }
+
+    /// `https://host:port` from what was typed (a trailing slash or path is dropped).
+    static func serverBase(_ url: String) throws -> String {
+        let trimmed = url.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let u = URL(string: trimmed), u.scheme?.lowercased() == "https", let host = u.host, !host.isEmpty else {
+            throw DistrictLinkError.badAddress(trimmed)
+        }
+        return "https://\(host)" + (u.port.map { ":\($0)" } ?? "")
+    }
+
+    static func pretty(_ hex: String) -> String {
+        stride(from: 0, to: hex.count, by: 2).map { i in
+            String(hex[hex.index(hex.startIndex, offsetBy: i)..<hex.index(hex.startIndex, offsetBy: i + 2)])
+        }.joined(separator: ":")
+    }
+
+    /// The server's words from an error answer (`{"error":{"reason":…,"message":…}}`).
+    static func refusal(_ answer: (status: Int, body: Data)) -> DistrictLinkError {
+        struct Body: Decodable { struct E: Decodable { var message: String }; var error: E }
+        guard let b = try? JSONDecoder().decode(Body.self, from: answer.body) else { return .notKingaServer }
+        return .refused(b.error.message)
+    }
+
+    /// One request on a client of its own, shut down afterwards. Answers of at most 1 MiB.
+    static func request(_ url: String, tls: TLSConfiguration, method: HTTPMethod = .GET, body: Data? = nil) async throws -> (status: Int, body: Data) {
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(timeoutSeconds))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            var request = HTTPClientRequest(url: url)
+            request.method = method
+            if let body {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(data: body))
+            }
+            let response = try await client.execute(request, timeout: .seconds(timeoutSeconds))
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            try await client.shutdown()
+            return (Int(response.status.code), Data(buffer: bytes))
+        } catch {
+            try? await client.shutdown()
+            throw DistrictLinkError.unreachable(String(describing: error))
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+@testable import DistrictLink
+@testable import KingaServer
+import Model
+import NIOSSL
+@testable import Storage
+import XCTest
+
+/// Issue #18, the kiosk's end of enrolment against a real server over real TLS on loopback: the certificate is
+/// checked against the fingerprint before anything is sent, the code is redeemed once, and afterwards the kiosk
+/// trusts that certificate and no other.
+final class EnrolmentClientTests: PostgresTestCase {
+    /// The port the server listens on, once it does.
+    actor Port {
+        var value: Int?
+        func set(_ p: Int) { value = p }
+    }
+
+    /// A server on loopback with a fresh database, its certificate, another certificate (an impostor's) and kiosk
+    /// K07 added; `body` gets the server's address. The server is stopped afterwards, also when `body` throws.
+    func withServer(_ body: (String, ServerCertificate.Made, ServerCertificate.Made, NewKiosk, KioskRegistry) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kinga-enrol-\(UUID().uuidString)").path
+        let other = folder + "-other"
+        defer { for f in [folder, other] { try? FileManager.default.removeItem(atPath: f) } }
+        let made = try ServerCertificate.make(in: folder, names: ["localhost"])
+        let impostor = try ServerCertificate.make(in: other, names: ["localhost"])
+        let pg = try Self.sharedCluster()
+        let database = try pg.createDatabase()
+        let port = Port()
+        let configuration = pg.configuration(database)
+        let logger = Self.logger
+        let server = Task { [configuration, folder, logger, port] in
+            try await DistrictServer.serve(postgres: configuration, folder: folder, host: "127.0.0.1", port: 0,
+                                           logger: logger, onRunning: { await port.set($0) })
+        }
+        do {
+            // Wait, with a deadline, until the server listens.
+            let deadline = Date().addingTimeInterval(60)
+            var listening: Int?
+            while listening == nil, Date() < deadline {
+                listening = await port.value
+                if listening == nil { try await Task.sleep(nanoseconds: 50_000_000) }
+            }
+            let url = "https://127.0.0.1:\(try XCTUnwrap(listening, "the server did not start"))"
+            try await PostgresSession.with(configuration, logger: logger) { client in
+                let registry = KioskRegistry(client: client, logger: logger)
+                let added = try await registry.add(name: "Puskesmas Fiksi", code: KioskCode("K07")!, villages: ["Kampung Fiksi"])
+                try await body(url, made, impostor, added, registry)
+            }
+        } catch {
+            server.cancel()
+            _ = await server.result
+            throw error
+        }
+        server.cancel()
+        _ = await server.result
+    }
+
+    func testEnrolPinsTheCertificateAndRedeemsTheCodeOnce() async throws {
+        try await withServer { url, made, impostor, added, _ in
+            // Bad input, before anything is sent.
+            await assertRefused(.badAddress("http://127.0.0.1:1")) { try await DistrictClient.enrol(url: "http://127.0.0.1:1", code: added.enrolmentCode, fingerprint: made.fingerprint) }
+            await assertRefused(.badFingerprint) { try await DistrictClient.enrol(url: url, code: added.enrolmentCode, fingerprint: "12:34") }
+            // Another certificate's fingerprint: refused, and the code is still good afterwards.
+            await assertRefused(.fingerprintMismatch(expected: impostor.fingerprint, found: made.fingerprint)) {
+                try await DistrictClient.enrol(url: url, code: added.enrolmentCode, fingerprint: impostor.fingerprint)
+            }
+            // The right one, typed in lower case without colons.
+            let typed = made.fingerprint.replacingOccurrences(of: ":", with: "").lowercased()
+            let join = try await DistrictClient.enrol(url: url + "/", code: added.enrolmentCode, fingerprint: typed)
+            XCTAssertEqual(join.serverURL, url)
+            XCTAssertEqual(join.fingerprint, made.fingerprint)
+            XCTAssertEqual(join.enrolment.kioskCode, KioskCode("K07"))
+            XCTAssertEqual(join.enrolment.villages, ["Kampung Fiksi"])
+            XCTAssertNotEqual(join.enrolment.token, added.token)
+            // The code works once.
+            do {
+                _ = try await DistrictClient.enrol(url: url, code: added.enrolmentCode, fingerprint: made.fingerprint)
+                XCTFail("an enrolment code worked twice")
+            } catch DistrictLinkError.refused(let why) {
+                XCTAssertFalse(why.isEmpty)
+            }
+            // Pinned: the kept certificate opens the connection; any other certificate does not.
+            let health = try await DistrictClient.request(url + "/v1/health", tls: try DistrictClient.pinned(join.certificatePEM))
+            XCTAssertEqual(health.status, 200)
+            let otherPEM = try String(contentsOfFile: impostor.certificatePath, encoding: .utf8)
+            do {
+                _ = try await DistrictClient.request(url + "/v1/health", tls: try DistrictClient.pinned(otherPEM))
+                XCTFail("a connection was trusted with another certificate pinned")
+            } catch DistrictLinkError.unreachable {}
+        }
+    }
+
+    /// The real `kinga` binary: `kinga enroll` on an encrypted kiosk, an administrator's PIN on standard input.
+    func testKingaEnrollCommand() async throws {
+        let kinga = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/kinga").path
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: kinga), "build kinga first (swift build)")
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("kinga-enroll-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let db = home + "/kinga.sqlite"
+        // An encrypted kiosk with its administrator, as a first run makes it.
+        guard case .firstRun(let store) = try KingaStore.openKiosk(path: db, clock: .system, derivation: .fastForTestsOnly) else {
+            return XCTFail("a new path is a first run")
+        }
+        _ = try store.createFirstUser(name: "Ayu Admin", pin: "482916")
+        try "482916\n".write(toFile: home + "/pin.txt", atomically: true, encoding: .utf8)
+        func kingaEnroll(_ args: String) throws -> (status: Int32, output: String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "'\(kinga)' enroll --db '\(db)' --user 'Ayu Admin' \(args) < '\(home)/pin.txt' 2>&1"]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+        try await withServer { url, made, impostor, added, _ in
+            let wrong = try kingaEnroll("'\(url)' '\(added.enrolmentCode)' --fingerprint '\(impostor.fingerprint)'")
+            XCTAssertEqual(wrong.status, 1, wrong.output)
+            XCTAssertTrue(wrong.output.contains("not the one the district office gave"), wrong.output)
+            let ok = try kingaEnroll("'\(url)' '\(added.enrolmentCode)' --fingerprint '\(made.fingerprint)'")
+            XCTAssertEqual(ok.status, 0, ok.output)
+            XCTAssertTrue(ok.output.contains("This kiosk is now K07"), ok.output)
+            let again = try kingaEnroll("'\(url)' '\(added.enrolmentCode)' --fingerprint '\(made.fingerprint)'")
+            XCTAssertEqual(again.status, 1, again.output)
+            XCTAssertTrue(again.output.contains("already joined"), again.output)
+        }
+        guard case .locked(let locked) = try KingaStore.openKiosk(path: db, clock: .system),
+              case .success(let opened, _) = try locked.unlock(userID: try XCTUnwrap(locked.users.first).id, pin: "482916") else {
+            return XCTFail("the kiosk no longer opens")
+        }
+        XCTAssertEqual(try opened.districtLink()?.kioskCode, KioskCode("K07"))
+    }
+
+    func assertRefused(_ expected: DistrictLinkError, file: StaticString = #filePath, line: UInt = #line,
+                       _ body: () async throws -> DistrictJoin) async {
+        do {
+            _ = try await body()
+            XCTFail("not refused: \(expected)", file: file, line: line)
+        } catch let e as DistrictLinkError {
+            XCTAssertEqual(e, expected, file: file, line: line)
+        } catch {
+            XCTFail("\(error)", file: file, line: line)
+        }
+    }
+}
