@@ -121,6 +121,13 @@ public final class App {
     /// Why a locked kiosk's database could not be opened after a PIN (a damaged or read-only file, a damaged key
     /// file), when that ended the loop; the command prints it with what to do. Nil otherwise.
     public private(set) var openFailure: Error?
+    /// A slow step a screen asked to run once the current frame is on screen (reaching the district server after
+    /// its "Connecting…" line is shown): the run loop runs it right after drawing and applies the action it
+    /// returns; headless tests call `runDeferredWork()`.
+    var deferredWork: (() -> Action)?
+    /// Joins the district server (issue #18): set by the `kinga` executable, which holds the network code, so the
+    /// screens never link it. Arguments: the server's address, the enrolment code, the certificate fingerprint.
+    public var enrolInDistrict: ((String, String, String) -> EnrolOutcome)?
     /// Events posted from outside the loop (`post(_:)`), handled on its next turn.
     public let mailbox = EventMailbox()
     /// Where the store stood when the screens last read it; nil until someone is logged in.
@@ -530,7 +537,12 @@ public final class App {
         let footerY = height - 1
         g.fill(Rect(x: 0, y: footerY, width: width, height: 1), style: .header)
         var x = 0
-        for (key, what) in top.hints(self) {
+        // The ways out (Esc, Ctrl-Q, q) and the lock (l) are never the hints that do not fit: when the line is too long,
+        // the last other hints go first.
+        var hints = top.hints(self)
+        func lineWidth() -> Int { hints.reduce(0) { $0 + DisplayWidth.of(" \($1.0) \($1.1) ") } }
+        while lineWidth() > width, let i = hints.lastIndex(where: { !["Esc", "Ctrl-Q", "q", "l"].contains($0.0) }) { hints.remove(at: i) }
+        for (key, what) in hints {
             let piece = " \(key) \(what) "
             if x + DisplayWidth.of(piece) > width { break }
             x = g.put(" \(key)", x: x, y: footerY, style: .header)
@@ -567,6 +579,14 @@ public final class App {
         }
     }
 
+    /// Runs the step a screen deferred (see `deferredWork`) and applies its action.
+    public func runDeferredWork() {
+        guard let work = deferredWork else { return }
+        deferredWork = nil
+        let action = L10n.$current.withValue(language) { work() }
+        apply(action)
+    }
+
     /// Runs the loop on a terminal until the user quits or a signal asks to stop. Saves drafts before
     /// returning. The caller restores the terminal.
     /// - Returns: the signal that stopped the loop, or nil for a normal quit.
@@ -591,6 +611,10 @@ public final class App {
             if frame != last {
                 terminal.draw(frame)
                 last = frame
+            }
+            if deferredWork != nil {
+                runDeferredWork()
+                continue
             }
             // A second without input is a tick: the store is watched, and a change elsewhere becomes an event.
             // Events posted from outside (`post(_:)`) wait at most this second.

@@ -105,7 +105,8 @@ final class UsersScreen: ListScreen {
     override var emptyText: String { "" }
     override func appear(_ app: App) { users = (try? app.store.users()) ?? [] }
     override func hints(_ app: App) -> [(String, String)] {
-        [("↑↓", S.kMove), ("n", S.kAdd), ("Enter", S.kResetPIN), ("d", S.kDeactivate), ("r", tr("kRecovery")), ("Esc", S.kBack)]
+        // No "↑↓ Move" here: with the recovery key and the district the line would push "Esc Back" off an 80-column screen.
+        [("n", S.kAdd), ("Enter", S.kResetPIN), ("d", S.kDeactivate), ("r", tr("kRecovery")), ("j", tr("kDistrict")), ("Esc", S.kBack)]
     }
     override var rows: [(text: String, style: Style)] {
         users.map { u in ("\(DisplayWidth.pad(u.name, to: 28)) \(u.roles.map(S.role).sorted().joined(separator: ", "))", .normal) }
@@ -113,6 +114,17 @@ final class UsersScreen: ListScreen {
     override func open(_ index: Int, _ app: App) -> Action { .push(UsersScreen.resetPIN(users[index])) }
     override func other(_ key: Key, _ app: App) -> Action {
         if key == .char("d"), users.indices.contains(selected) { return .push(UsersScreen.deactivate(users[selected])) }
+        if key == .char("j") {
+            if let link = try? app.store.districtLink() {
+                app.flash = (tr("district.status", ["kiosk": link.kioskCode.rawValue, "url": link.serverURL]), .normal)
+                return .none
+            }
+            if app.demo {
+                app.flash = (tr("district.demo"), .warning)
+                return .none
+            }
+            return .push(DistrictScreens.join())
+        }
         if key == .char("r") { return .push(RecoveryKeyScreens.choose(firstRun: false, alreadySet: (try? app.store.districtKey()) != nil)) }
         return key == .char("n") ? .push(UsersScreen.add()) : .none
     }

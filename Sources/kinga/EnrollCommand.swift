@@ -2,6 +2,7 @@ import ArgumentParser
 import DistrictLink
 import Foundation
 import Storage
+import TUI
 
 /// `kinga enroll URL CODE --fingerprint FP --user NAME`: this kiosk joins its district (issue #18).
 struct Enroll: ParsableCommand {
@@ -71,4 +72,30 @@ func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) thro
     }
     done.wait()
     return try box.result!.get()
+}
+
+/// Joins the district for the Users screen's form (`j`): the same steps as `kinga enroll`, with the outcome in
+/// the screens' terms so they say it in the user's language. The caller is an administrator in session.
+func enrolFromScreen(_ store: KingaStore, url: String, code: String, fingerprint: String) -> EnrolOutcome {
+    if (try? store.districtLink()) != nil { return .alreadyJoined }
+    do {
+        let join = try waitFor { try await DistrictClient.enrol(url: url, code: code, fingerprint: fingerprint) }
+        try store.joinDistrict(serverURL: join.serverURL, certificatePEM: join.certificatePEM, fingerprint: join.fingerprint,
+                               kioskCode: join.enrolment.kioskCode, kioskName: join.enrolment.name,
+                               villages: join.enrolment.villages, token: join.enrolment.token)
+        return .joined(kioskCode: join.enrolment.kioskCode.rawValue)
+    } catch let e as DistrictLinkError {
+        switch e {
+        case .badAddress: return .badAddress
+        case .badFingerprint: return .badFingerprint
+        case .fingerprintMismatch: return .fingerprintMismatch
+        case .unreachable: return .unreachable
+        case .refused(let why): return .refused(why)
+        case .notKingaServer: return .notKingaServer
+        }
+    } catch DistrictJoinError.alreadyLinked {
+        return .alreadyJoined
+    } catch {
+        return .failed("\(error)")
+    }
 }

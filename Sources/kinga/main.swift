@@ -157,6 +157,13 @@ struct Open: ParsableCommand {
             app.scenariosFolder = seedsPath + "/scenarios"
             app.fillDemo = { fresh in try Seeds.fillDemo(fresh, seeds: seedsPath) }
         }
+        // Joining the district from the Users screen (issue #18); never on the demo.
+        if !demo {
+            app.enrolInDistrict = { [weak app] url, code, fingerprint in
+                guard let store = app?.store else { return .failed("the database is not open") }
+                return enrolFromScreen(store, url: url, code: code, fingerprint: fingerprint)
+            }
+        }
         // Idle lock: the profile's minutes; KINGA_IDLE_SECONDS overrides (tests, training).
         app.idleLockSeconds = env["KINGA_IDLE_SECONDS"].flatMap(Int.init) ?? countryProfile.idleLockMinutes * 60
         let terminal: NcursesTerminal

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+@testable import Model
+@testable import Storage
+@testable import TUI
+import StoreTestSupport
+
+/// Issue #18: joining the district from the Users screen. The network step is the executable's (tested against a
+/// real server in ServerTests); here the screen gets each outcome and must say it, keep what was typed, and show
+/// "Connecting…" before the slow step runs.
+@Suite("Joining the district on screen")
+struct DistrictScreenTests {
+    let ui = SessionScreenTests()
+
+    @Test("Connecting… is on screen before the server is reached; each refusal is said at its field; joined goes back")
+    func joinOnScreen() throws {
+        let dir = TempDir()
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        try store.addTestUser(name: "Anna Fiktif", roles: [.administrator, .supervisor], pin: "902134")
+        let a = try ui.app(store)
+        var outcomes: [EnrolOutcome] = [.fingerprintMismatch, .refused("this code was already used"), .unreachable]
+        var calls: [(String, String, String)] = []
+        a.enrolInDistrict = { url, code, fingerprint in
+            calls.append((url, code, fingerprint))
+            if !outcomes.isEmpty { return outcomes.removeFirst() }
+            try? store.joinDistrict(serverURL: url, certificatePEM: "PEM", fingerprint: fingerprint, kioskCode: KioskCode("K07")!,
+                                    kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "t")
+            return .joined(kioskCode: "K07")
+        }
+        ui.keys(a, .char("1"), .tab); ui.type(a, "902134"); ui.keys(a, .enter)
+        ui.keys(a, .char("m"))
+        #expect(ui.screen(a).contains("j District") && ui.screen(a).contains("Esc Back"))
+        // On a narrower screen (or in a longer language) the way out stays; other hints give way.
+        let narrow = a.render(width: 60, height: 24).text
+        #expect(narrow.contains("Esc Back") && !narrow.contains("j District"), "\(narrow)")
+        ui.keys(a, .char("j"))
+        #expect(ui.screen(a).contains("Join the district"))
+        ui.keys(a, .function(2))
+        #expect(ui.screen(a).contains("Please answer this question"))
+        #expect(calls.isEmpty)
+        ui.type(a, "https://district.example:8443"); ui.keys(a, .tab)
+        ui.type(a, "ABCD-EFGH-JKMN"); ui.keys(a, .tab)
+        ui.type(a, "3F:A2"); ui.keys(a, .function(2))
+        #expect(ui.screen(a).contains("Connecting to the district server"))
+        #expect(calls.isEmpty)                                  // not before the line is on screen
+        a.runDeferredWork()
+        #expect(calls.count == 1 && calls[0].0 == "https://district.example:8443" && calls[0].1 == "ABCD-EFGH-JKMN")
+        var s = ui.screen(a)
+        #expect(s.contains("different fingerprint") && !s.contains("Connecting"), "\(s)")
+        #expect(s.contains("ABCD-EFGH-JKMN") && s.contains("3F:A2"))   // what was typed stays
+        ui.keys(a, .function(2)); a.runDeferredWork()
+        #expect(ui.screen(a).contains("this code was already used"))
+        ui.keys(a, .function(2)); a.runDeferredWork()
+        #expect(ui.screen(a).contains("does not answer"))
+        ui.keys(a, .function(2)); a.runDeferredWork()
+        s = ui.screen(a)
+        #expect(s.contains("This kiosk is now K07") && s.contains("Users") && !s.contains("Join the district"), "\(s)")
+        // Once joined, j says where, and the form does not open again.
+        ui.keys(a, .char("j"))
+        s = ui.screen(a)
+        #expect(s.contains("This kiosk is K07") && !s.contains("Join the district"), "\(s)")
+    }
+}
