@@ -61,8 +61,23 @@ public enum DistrictClient {
     /// The SHA-256 fingerprint of a PEM certificate, `AB:CD:…` (the same form `kinga-server init` prints).
     /// - Throws: X509's errors when `pem` is not a certificate.
     public static func fingerprint(pem: String) throws -> String {
-        let der = try Certificate(pemEncoded: pem).serializeAsPEM().derBytes
-        return SHA256.hash(data: der).map { String(format: "%02X", $0) }.joined(separator: ":")
+        fingerprint(der: try Certificate(pemEncoded: pem).serializeAsPEM().derBytes)
+    }
+
+    /// The SHA-256 fingerprint of DER bytes, `AB:CD:…`.
+    static func fingerprint(der: [UInt8]) -> String {
+        SHA256.hash(data: der).map { String(format: "%02X", $0) }.joined(separator: ":")
+    }
+
+    /// The one certificate in what the server sent, parsed and written out again as PEM by Kinga: the server's own
+    /// text is never trusted or kept, because two PEM readers can disagree about it (a second block one of them
+    /// skips could otherwise slip an attacker's certificate into the trust roots next to the right one).
+    /// - Returns: the certificate as Kinga's own PEM, and its fingerprint.
+    /// - Throws: `DistrictLinkError.notKingaServer` when it is not exactly one certificate.
+    static func canonical(_ text: String) throws -> (pem: String, fingerprint: String) {
+        guard text.components(separatedBy: "-----BEGIN").count == 2,
+              let document = try? Certificate(pemEncoded: text).serializeAsPEM() else { throw DistrictLinkError.notKingaServer }
+        return (document.pemString + "\n", fingerprint(der: document.derBytes))
     }
 
     /// `text` as 64 uppercase hexadecimal digits (colons, spaces and case ignored), or nil.
@@ -84,10 +99,9 @@ public enum DistrictClient {
         // 1. The certificate, over a connection not yet trusted: only its fingerprint counts.
         var unverified = TLSConfiguration.makeClientConfiguration()
         unverified.certificateVerification = .none
-        let pemBytes = try await request(base + "/v1/certificate", tls: unverified)
-        guard pemBytes.status == 200, let pem = String(data: pemBytes.body, encoding: .utf8), let found = try? Self.fingerprint(pem: pem) else {
-            throw DistrictLinkError.notKingaServer
-        }
+        let pemBytes = try await request(base + "/v1/certificate", tls: unverified, limit: 64 * 1024)
+        guard pemBytes.status == 200, let text = String(data: pemBytes.body, encoding: .utf8) else { throw DistrictLinkError.notKingaServer }
+        let (pem, found) = try canonical(text)
         guard normalised(found) == expected else { throw DistrictLinkError.fingerprintMismatch(expected: pretty(expected), found: found) }
         // 2. The enrolment, trusting that certificate alone.
         let body = try JSONEncoder().encode(["code": code.trimmingCharacters(in: .whitespacesAndNewlines)])
@@ -99,9 +113,12 @@ public enum DistrictClient {
 
     /// TLS that trusts `pem` and nothing else (no host-name check: the certificate itself is what is pinned).
     /// - Throws: NIOSSL's errors when `pem` is not a certificate.
+    /// - Throws: `DistrictLinkError.notKingaServer` unless `pem` is exactly one certificate; NIOSSL's errors.
     public static func pinned(_ pem: String) throws -> TLSConfiguration {
+        let certificates = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8))
+        guard certificates.count == 1 else { throw DistrictLinkError.notKingaServer }
         var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))
+        tls.trustRoots = .certificates(certificates)
         tls.certificateVerification = .noHostnameVerification
         tls.minimumTLSVersion = .tlsv12
         return tls
@@ -129,24 +146,39 @@ public enum DistrictClient {
         return .refused(b.error.message)
     }
 
-    /// One request on a client of its own, shut down afterwards. Answers of at most 1 MiB.
-    static func request(_ url: String, tls: TLSConfiguration, method: HTTPMethod = .GET, body: Data? = nil) async throws -> (status: Int, body: Data) {
+    /// One request on a client of its own, shut down afterwards, answered whole within `timeoutSeconds` (headers
+    /// and body: a server sending one byte at a time cannot hold the kiosk), with at most `limit` bytes.
+    /// - Throws: `DistrictLinkError.unreachable` (no answer, too slow, TLS refused).
+    static func request(_ url: String, tls: TLSConfiguration, method: HTTPMethod = .GET, body: Data? = nil,
+                        limit: Int = 1 << 20) async throws -> (status: Int, body: Data) {
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(timeoutSeconds))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        defer { client.shutdown { _ in } }
         do {
-            var request = HTTPClientRequest(url: url)
-            request.method = method
-            if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(data: body))
+            return try await withThrowingTaskGroup(of: (status: Int, body: Data).self) { group in
+                group.addTask {
+                    var request = HTTPClientRequest(url: url)
+                    request.method = method
+                    if let body {
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.body = .bytes(ByteBuffer(data: body))
+                    }
+                    let response = try await client.execute(request, timeout: .seconds(timeoutSeconds))
+                    let bytes = try await response.body.collect(upTo: limit)
+                    return (Int(response.status.code), Data(buffer: bytes))
+                }
+                group.addTask {
+                    try await Task.sleep(nanoseconds: UInt64(timeoutSeconds) * 1_000_000_000)
+                    throw DistrictLinkError.unreachable("no whole answer within \(timeoutSeconds) seconds")
+                }
+                let first = try await group.next()!
+                group.cancelAll()
+                return first
             }
-            let response = try await client.execute(request, timeout: .seconds(timeoutSeconds))
-            let bytes = try await response.body.collect(upTo: 1 << 20)
-            try await client.shutdown()
-            return (Int(response.status.code), Data(buffer: bytes))
+        } catch let e as DistrictLinkError {
+            throw e
         } catch {
-            try? await client.shutdown()
             throw DistrictLinkError.unreachable(String(describing: error))
         }
     }

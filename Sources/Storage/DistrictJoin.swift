@@ -56,8 +56,12 @@ extension KingaStore {
             }
             try audit(db, actor: me.name, action: "district.enrol",
                       detail: "kiosk \(kioskCode.rawValue) (\(kioskName)) at \(serverURL), certificate \(fingerprint)")
+            // The outbox switches on in the same transaction: a kiosk is never joined with nothing kept for the server.
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, 'on') ON CONFLICT(key) DO UPDATE SET value = 'on'",
+                           arguments: [Self.districtLinkSetting])
+            try audit(db, actor: "district link", action: "sync.outbox_on")
         }
-        try switchOutboxOn()
+        try installDoorGuard()
     }
 
     /// The district this kiosk joined, or nil when it stands alone. Never the token.

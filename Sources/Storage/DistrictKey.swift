@@ -39,17 +39,28 @@ extension KingaStore {
         try setDistrictKey(key)
     }
 
-    /// Makes a new district key pair on this kiosk, for a district office that has none yet: the public half is
-    /// set as `setDistrictKey(_:)` does, and the secret half is returned once as recovery text (56 characters in
-    /// groups of four, see `DistrictSecretKey.recoveryText`) for the person to write down and give to the office.
-    /// Kinga keeps no copy of it anywhere.
-    /// - Returns: the recovery text.
-    /// - Throws: the errors of `setDistrictKey(_:)`; crypto errors.
-    public func makeRecoveryKey() throws -> String {
+    /// Makes a new district key pair on this kiosk, for a district office that has none yet, and sets nothing:
+    /// the screen shows `recoveryText` once and, only after the person has typed its last group back, calls
+    /// `keep(_:)`. A key nobody wrote down is never sealed into the kiosk's key file.
+    /// - Throws: crypto errors.
+    public func newRecoveryKey() throws -> PendingRecoveryKey {
         let pair = try DistrictSecretKey.generate()
-        try setDistrictKey(pair.publicKey)
-        return pair.recoveryText
+        return PendingRecoveryKey(recoveryText: pair.recoveryText, publicKey: pair.publicKey)
     }
+
+    /// Sets a recovery key made by `newRecoveryKey()` (as `setDistrictKey(_:)` does, audited).
+    /// - Throws: the errors of `setDistrictKey(_:)`.
+    public func keep(_ pending: PendingRecoveryKey) throws {
+        try setDistrictKey(pending.publicKey)
+    }
+}
+
+/// A recovery key made at the kiosk and not set yet (see `KingaStore.newRecoveryKey()`).
+public struct PendingRecoveryKey: Sendable {
+    /// The secret half as recovery text, 56 characters in groups of four (`DistrictSecretKey.recoveryText`): shown
+    /// once, then dropped. Kinga keeps no copy.
+    public let recoveryText: String
+    let publicKey: DistrictPublicKey
 }
 
 /// Why a district key file cannot be used (the screens say it in the user's language).

@@ -336,6 +336,7 @@ public final class App {
     /// Locks now: saves drafts, hides everything, asks for a PIN. Logged in the audit.
     public func lock() {
         guard let user = session else { return }
+        deferredWork = nil   // a slow step asked for before the lock (joining the district) never runs after it
         saveUnfinished()
         try? store.recordAudit(action: "session.lock")
         lockedStacks[user.id] = stack
@@ -583,6 +584,7 @@ public final class App {
     public func runDeferredWork() {
         guard let work = deferredWork else { return }
         deferredWork = nil
+        guard session != nil else { return }
         let action = L10n.$current.withValue(language) { work() }
         apply(action)
     }

@@ -26,7 +26,7 @@ enum RecoveryKeyScreens {
                     app.flash = (tr("recovery.fileSet"), .success)
                     return .pop
                 case 1:
-                    return .replace(showOnce(try app.store.makeRecoveryKey()))
+                    return .replace(showOnce(try app.store.newRecoveryKey()))
                 default:
                     app.flash = (tr("recovery.skipped"), .warning)
                     return .pop
@@ -44,10 +44,10 @@ enum RecoveryKeyScreens {
     }
 
     /// The recovery key, shown this once: the person writes it down and types its last group back, so that a key
-    /// nobody wrote down is noticed now rather than on the day it is needed. Esc does not leave: the key is
-    /// already sealed into the kiosk's key file.
-    static func showOnce(_ recoveryText: String) -> FormScreen {
-        let groups = recoveryText.split(separator: "-").map(String.init)
+    /// nobody wrote down is noticed now rather than on the day it is needed; only then is it set. Esc does not
+    /// leave (Ctrl-Q does, and then no key is set).
+    static func showOnce(_ pending: PendingRecoveryKey) -> FormScreen {
+        let groups = pending.recoveryText.split(separator: "-").map(String.init)
         let half = (groups.count + 1) / 2
         let shown = groups[..<half].joined(separator: "-") + "\n" + groups[half...].joined(separator: "-")
         let last = groups.last ?? ""
@@ -60,6 +60,11 @@ enum RecoveryKeyScreens {
                 .replacingOccurrences(of: "I", with: "1").replacingOccurrences(of: "L", with: "1")
             guard typed == last else {
                 f.errors["check"] = tr("recovery.checkWrong")
+                return .none
+            }
+            // Only now, written down, is it sealed into the kiosk's key file.
+            do { try app.store.keep(pending) } catch {
+                app.flash = (S.cycleError(error), .danger)
                 return .none
             }
             app.flash = (tr("recovery.made"), .success)

@@ -23,6 +23,9 @@ enum SessionScreens {
                 return .none
             }
             do {
+                // The PIN rules of the profile chosen here, not of the one Kinga started with.
+                let chosen = profiles[f.choice("profile")!]
+                if let p = app.profileLoader?(chosen) { app.store.pinPolicy = p.pinPolicy }
                 var user = try app.store.createFirstUser(name: f.text("name"), pin: f.secret("pin"))
                 try app.store.setLanguage(userID: user.id, code: app.kioskLanguage.code)
                 try app.store.setSetting("language", app.kioskLanguage.code)

@@ -134,6 +134,25 @@ final class EnrolmentClientTests: PostgresTestCase {
         XCTAssertEqual(try opened.districtLink()?.kioskCode, KioskCode("K07"))
     }
 
+    /// Two PEM readers can disagree: a second block whose BEGIN line ends in a space is skipped by one and read by
+    /// the other. Kinga never trusts the server's text: exactly one certificate, written out again by Kinga.
+    func testOnlyOneCertificateIsEverTrusted() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kinga-pem-\(UUID().uuidString)").path
+        defer { for f in [folder, folder + "-2"] { try? FileManager.default.removeItem(atPath: f) } }
+        let made = try ServerCertificate.make(in: folder, names: ["localhost"])
+        let other = try ServerCertificate.make(in: folder + "-2", names: ["localhost"])
+        let genuine = try String(contentsOfFile: made.certificatePath, encoding: .utf8)
+        let smuggled = try String(contentsOfFile: other.certificatePath, encoding: .utf8)
+            .replacingOccurrences(of: "-----BEGIN CERTIFICATE-----\n", with: "-----BEGIN CERTIFICATE----- \n")
+        XCTAssertThrowsError(try DistrictClient.canonical(genuine + smuggled)) { XCTAssertEqual($0 as? DistrictLinkError, .notKingaServer) }
+        XCTAssertThrowsError(try DistrictClient.canonical("not a certificate")) { XCTAssertEqual($0 as? DistrictLinkError, .notKingaServer) }
+        let kept = try DistrictClient.canonical("  " + genuine + "\n\n")
+        XCTAssertEqual(kept.fingerprint, made.fingerprint)
+        XCTAssertNoThrow(try DistrictClient.pinned(kept.pem))
+        let twoCertificates = genuine + (try String(contentsOfFile: other.certificatePath, encoding: .utf8))
+        XCTAssertThrowsError(try DistrictClient.pinned(twoCertificates))
+    }
+
     func assertRefused(_ expected: DistrictLinkError, file: StaticString = #filePath, line: UInt = #line,
                        _ body: () async throws -> DistrictJoin) async {
         do {

@@ -60,4 +60,42 @@ struct DistrictScreenTests {
         s = ui.screen(a)
         #expect(s.contains("This kiosk is K07") && !s.contains("Join the district"), "\(s)")
     }
+
+    @Test("a lock between asking and reaching the server drops the step: nothing is sent for a locked kiosk")
+    func lockDropsThePendingStep() throws {
+        let dir = TempDir()
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        try store.addTestUser(name: "Anna Fiktif", roles: [.administrator, .supervisor], pin: "902134")
+        let a = try ui.app(store)
+        var calls = 0
+        a.enrolInDistrict = { _, _, _ in calls += 1; return .unreachable }
+        ui.keys(a, .char("1"), .tab); ui.type(a, "902134"); ui.keys(a, .enter)
+        ui.keys(a, .char("m"), .char("j"))
+        ui.type(a, "https://district.example:8443"); ui.keys(a, .tab)
+        ui.type(a, "ABCD-EFGH-JKMN"); ui.keys(a, .tab)
+        ui.type(a, "3F:A2"); ui.keys(a, .function(2))
+        ui.keys(a, .ctrl("l"))
+        a.runDeferredWork()
+        #expect(calls == 0)
+        #expect(ui.screen(a).contains("Kinga is locked"))
+    }
+
+    @Test("the first user's PIN follows the pin_policy of the profile chosen on the set-up form")
+    func firstUserFollowsTheChosenProfile() throws {
+        let dir = TempDir()
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        let a = try ui.app(store)
+        let loader = a.profileLoader
+        a.profileLoader = { id in
+            guard var p = loader?(id) else { return nil }
+            if id == "zambia" { p.pinPolicy = PINPolicy(minimumPassphrase: 12, passphraseRoles: [.administrator]) }
+            return p
+        }
+        ui.keys(a, .enter)                                      // the language
+        ui.type(a, "Ibu Fiktif"); ui.keys(a, .tab)
+        ui.type(a, "582046"); ui.keys(a, .tab)
+        ui.type(a, "582046"); ui.keys(a, .tab, .char("3"), .function(2))
+        #expect(ui.screen(a).contains("passphrase of at least 12"), "\(ui.screen(a))")
+        #expect(a.session == nil)
+    }
 }
