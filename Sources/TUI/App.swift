@@ -3,61 +3,6 @@ import I18n
 import Model
 import Storage
 
-/// What a screen asks the app to do after a key.
-public enum Action {
-    case none
-    case push(Screen)
-    case pop
-    /// Pop this many screens (a dialog and the screen under it).
-    case popMany(Int)
-    /// Replace the top screen.
-    case replace(Screen)
-    /// Back to the home screen, then push (or nothing).
-    case home(then: Screen?)
-    case quit
-}
-
-/// One screen: turns keys into state changes and state into cells. Screens reach data only through the
-/// `App`'s store API (never SQL) and keep what the user typed when anything fails.
-public protocol Screen: AnyObject {
-    /// Title shown in the header bar.
-    var title: String { get }
-    /// Key hints for the footer: (key, what it does).
-    func hints(_ app: App) -> [(String, String)]
-    /// Draws the content area (between header and footer).
-    func render(_ g: inout Grid, _ area: Rect, _ app: App)
-    func handle(_ key: Key, _ app: App) -> Action
-    func handlePaste(_ text: String, _ app: App) -> Action
-    /// Called when the screen comes (back) to the top: reload data.
-    func appear(_ app: App)
-    /// Called about once a second while no key arrives (countdowns, clocks). Stored data that changed elsewhere
-    /// arrives as `dataChanged`, not here.
-    func tick(_ app: App)
-    /// Called on the top screen when data changed outside it (`Event.dataChanged`): `cases` holds the ids of the
-    /// cases that changed, empty when any may have. A screen showing one of them reloads it, keeping what the
-    /// user typed, and says so when that is not obvious; a screen showing none of them does nothing.
-    func dataChanged(_ cases: Set<UUID>, _ app: App)
-    /// Called before Kinga stops or locks: save whatever is unfinished (drafts).
-    func saveUnfinished(_ app: App)
-    /// True while a text field has focus: `?` then types a question mark instead of opening help.
-    var editingText: Bool { get }
-    /// The help page F1 opens on this screen (a key of `locales/templates/help.pot`).
-    var helpKey: String { get }
-    /// A language this screen speaks whatever the user's (the child-friendly session's choice), or nil.
-    var languageOverride: Language? { get }
-}
-
-public extension Screen {
-    func handlePaste(_ text: String, _ app: App) -> Action { .none }
-    func appear(_ app: App) {}
-    func tick(_ app: App) {}
-    func dataChanged(_ cases: Set<UUID>, _ app: App) {}
-    func saveUnfinished(_ app: App) {}
-    var editingText: Bool { false }
-    var helpKey: String { "help.keys" }
-    var languageOverride: Language? { nil }
-}
-
 /// The application: a stack of screens over one store, drawn into a grid each frame.
 public final class App {
     /// The open database. Nil only on a locked kiosk before anyone typed their PIN (`lockedKiosk`, issue #17):
@@ -92,7 +37,7 @@ public final class App {
     /// is still there when its author logs back in (in memory only; report drafts are also on disk).
     private var lockedStacks: [UUID: [Screen]] = [:]
     /// Set when the screen must be wiped now (lock): the run loop tells the terminal.
-    public private(set) var wipeRequested = false
+    public internal(set) var wipeRequested = false
     /// Trainer mode (issue #8): the practice scenarios of `seeds/scenarios`, and the files that cannot be used.
     public var scenarios: [Scenario] = []
     public var scenarioProblems: [ScenarioProblem] = []
@@ -354,7 +299,6 @@ public final class App {
         guard let limit = idleLockSeconds, session != nil else { return nil }
         return max(0, limit - Int(uptime() - lastInput))
     }
-
     /// Checks the idle timers: in the child-friendly session, "Are you still there?" with a countdown, then a
     /// wipe and a fresh start; otherwise the lock countdown in the last 30 seconds, then the lock.
     public func checkIdle() {
@@ -496,186 +440,10 @@ public final class App {
     }
     /// Set after a demo reset (tests and the executable read it).
     public private(set) var isDemoReset = false
-
     /// Asks every open screen to save what is unfinished (signals, quit, lock).
     public func saveUnfinished() {
         guard session != nil else { return }
         for s in stack.reversed() { s.saveUnfinished(self) }
     }
 
-    /// Renders the whole frame at the given size, in the language of whoever is using Kinga.
-    public func render(width: Int, height: Int) -> Grid {
-        L10n.$current.withValue(language) { renderInLanguage(width: width, height: height) }
-    }
-
-    private func renderInLanguage(width: Int, height: Int) -> Grid {
-        var g = Grid(width: width, height: height)
-        guard width >= Self.minWidth, height >= Self.minHeight else {
-            renderTooSmall(&g)
-            return g
-        }
-        // Header: app and profile on the left, screen title on the right; the demo banner on every screen.
-        g.fill(Rect(x: 0, y: 0, width: width, height: 1), style: .header)
-        let title = DisplayWidth.truncate(top.title, to: max(0, width / 2 - 1)) + " "
-        let titleWidth = DisplayWidth.of(title)
-        let left = DisplayWidth.truncate(" \(S.appName) · \(profile.name)", to: max(0, width - titleWidth - 1))
-        g.put(left, x: 0, y: 0, style: .header)
-        g.put(title, x: max(0, width - titleWidth), y: 0, style: .header)
-        var contentTop = 1
-        if demo {
-            g.fill(Rect(x: 0, y: 1, width: width, height: 1), style: .banner)
-            var b = S.demoBanner
-            // While a scenario is practised, the banner also says which step is next (never hidden by a screen).
-            if session != nil, let p = practiceStatus(cached: true) {
-                let line = PracticeCheck.current(p.states).map { S.practiceBanner($0 + 1, p.scenario.steps.count, p.scenario.steps[$0].title.text(language.code)) }
-                    ?? S.practiceBannerDone
-                b = DisplayWidth.truncate(S.demoShort + " · " + line, to: width)
-            }
-            g.put(b, x: max(0, (width - DisplayWidth.of(b)) / 2), y: 1, style: .banner)
-            contentTop = 2
-        }
-        // Footer: key hints.
-        let footerY = height - 1
-        g.fill(Rect(x: 0, y: footerY, width: width, height: 1), style: .header)
-        var x = 0
-        // The ways out (Esc, Ctrl-Q, q) and the lock (l) are never the hints that do not fit: when the line is too long,
-        // the last other hints go first.
-        var hints = top.hints(self)
-        func lineWidth() -> Int { hints.reduce(0) { $0 + DisplayWidth.of(" \($1.0) \($1.1) ") } }
-        while lineWidth() > width, let i = hints.lastIndex(where: { !["Esc", "Ctrl-Q", "q", "l"].contains($0.0) }) { hints.remove(at: i) }
-        for (key, what) in hints {
-            let piece = " \(key) \(what) "
-            if x + DisplayWidth.of(piece) > width { break }
-            x = g.put(" \(key)", x: x, y: footerY, style: .header)
-            x = g.put(" \(what) ", x: x, y: footerY, style: .header)
-        }
-        var contentBottom = footerY
-        if let f = flash {
-            // Up to three lines, so a message's last words (what to do next) are never cut off.
-            let lines = Array(DisplayWidth.wrap(f.text, width: max(1, width - 2)).prefix(height >= 20 ? 3 : 2))
-            contentBottom -= lines.count
-            for (i, line) in lines.enumerated() {
-                let y = contentBottom + i
-                g.fill(Rect(x: 0, y: y, width: width, height: 1), style: f.style)
-                g.put(" " + line, x: 0, y: y, style: f.style, clip: Rect(x: 0, y: y, width: width, height: 1))
-            }
-        }
-        let area = Rect(x: 0, y: contentTop, width: width, height: contentBottom - contentTop)
-        top.render(&g, area, self)
-        return g
-    }
-
-    private func renderTooSmall(_ g: inout Grid) {
-        let lines = [S.tooSmall, S.tooSmallDetail]
-        var y = max(0, g.height / 2 - 1)
-        for l in lines where y < g.height {
-            for part in DisplayWidth.wrap(l, width: g.width) where y < g.height {
-                g.put(part, x: max(0, (g.width - DisplayWidth.of(part)) / 2), y: y)
-                y += 1
-            }
-        }
-        if demo && g.height > 2 {
-            let b = DisplayWidth.truncate(S.demoBanner, to: g.width)
-            g.put(b, x: 0, y: 0, style: .banner)
-        }
-    }
-
-    /// Runs the step a screen deferred (see `deferredWork`) and applies its action.
-    public func runDeferredWork() {
-        guard let work = deferredWork else { return }
-        deferredWork = nil
-        guard session != nil else { return }
-        let action = L10n.$current.withValue(language) { work() }
-        apply(action)
-    }
-
-    /// Runs the loop on a terminal until the user quits or a signal asks to stop. Saves drafts before
-    /// returning. The caller restores the terminal.
-    /// - Returns: the signal that stopped the loop, or nil for a normal quit.
-    @discardableResult
-    public func run(on terminal: Terminal) -> Int32? {
-        var last: Grid?
-        while !quitRequested {
-            if let sig = terminal.takeSignal() {
-                saveUnfinished()
-                Speaker.stop()
-                return sig
-            }
-            housekeeping()
-            if wipeRequested {
-                terminal.wipe()
-                wipeRequested = false
-                last = nil
-            }
-            let (w, h) = terminal.size
-            terminal.apply(theme: theme)
-            let frame = render(width: w, height: h)
-            if frame != last {
-                terminal.draw(frame)
-                last = frame
-            }
-            if deferredWork != nil {
-                runDeferredWork()
-                continue
-            }
-            // A second without input is a tick: the store is watched, and a change elsewhere becomes an event.
-            // Events posted from outside (`post(_:)`) wait at most this second.
-            let events = terminal.nextEvents(timeoutMs: 1000)
-            for e in events.isEmpty ? [.tick] : events {
-                handle(e)
-                if quitRequested { break }
-            }
-            if !quitRequested { handlePosted() }
-        }
-        saveUnfinished()
-        Speaker.stop()
-        return nil
-    }
-}
-
-/// Events handed to the loop from outside it (`App.post(_:)`): any thread may post, the loop takes them all on
-/// its next turn, oldest first.
-public final class EventMailbox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var waiting: [Event] = []
-
-    /// Creates an empty mailbox.
-    public init() {}
-
-    /// Leaves `event` for the loop; returns at once. Thread-safe.
-    public func post(_ event: Event) { lock.withLock { waiting.append(event) } }
-
-    /// Everything posted since the last call, oldest first (then the mailbox is empty). Thread-safe.
-    public func take() -> [Event] {
-        lock.withLock {
-            defer { waiting = [] }
-            return waiting
-        }
-    }
-}
-
-/// Shared drawing helpers for screens.
-enum Draw {
-    /// Draws wrapped text; returns the next free row.
-    @discardableResult
-    static func paragraph(_ g: inout Grid, _ text: String, x: Int, y: Int, width: Int, maxY: Int, style: Style = .normal) -> Int {
-        var yy = y
-        for line in DisplayWidth.wrap(text, width: width) {
-            if yy >= maxY { break }
-            g.put(line, x: x, y: yy, style: style, clip: Rect(x: x, y: yy, width: width, height: 1))
-            yy += 1
-        }
-        return yy
-    }
-
-    /// A menu line: a marker and reverse video for the selected one (not colour alone).
-    static func menuItem(_ g: inout Grid, key: String?, label: String, x: Int, y: Int, width: Int, selected: Bool) {
-        let clip = Rect(x: x, y: y, width: width, height: 1)
-        let style: Style = selected ? .focus : .normal
-        if selected { g.fill(clip, style: .focus) }
-        var text = selected ? "▸ " : "  "
-        if let k = key { text += "\(k)  " }
-        text += label
-        g.put(DisplayWidth.truncate(text, to: width), x: x, y: y, style: style, clip: clip)
-    }
 }
