@@ -333,9 +333,10 @@ final class TmuxSession {
         return found
     }
 
-    /// The pid of the newest running `kinga` started from the binary under test.
+    /// The pid of the newest `kinga` running in this session's own tmux server. Never a system-wide search: other
+    /// tests run at the same time, and a signal meant for this Kinga once reached another test's `kinga check`.
     func kingaPID() throws -> Int32? {
-        Int32(try Self.run(["pgrep", "-n", "-f", "^" + Self.binary]).output.trimmingCharacters(in: .whitespacesAndNewlines))
+        try kingaPIDs().max()
     }
 
     static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
