@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Model
 import Vault
 
@@ -47,6 +48,31 @@ final class KeySlotBook: @unchecked Sendable {
     /// What a user's slot says about them.
     static func slotUser(_ user: User) -> KeySlotUser {
         KeySlotUser(id: user.id, name: user.name, roles: user.roles.map(\.rawValue).sorted(), language: user.language, active: user.active)
+    }
+}
+
+extension KingaStore {
+    /// Gives every active user of this database who can log in a slot in `slots` made from the Argon2id hash of
+    /// their PIN stored here (`KeySlotFile.setUser(_:pinHash:key:)`), so each PIN opens `key` as it opened this
+    /// database; and copies the settings the login screen needs (`KeySlotBook.mirroredSettings`). How a database
+    /// made before encryption (`encryptPlaintext`) and a kiosk made from a backup (`restoreAsNewKiosk`) get their
+    /// slots without anyone typing a PIN. Read as upkeep: nobody may be logged in on this handle.
+    /// - Returns: how many people got a slot.
+    /// - Throws: `StoreError.accessDenied` during a session; database and libsodium errors.
+    func addSlotsFromStoredPINs(to slots: inout KeySlotFile, key: DatabaseKey) throws -> Int {
+        let rows = try upkeepRead { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, roles, language, active, pin_hash FROM app_user WHERE active = 1")
+        }
+        var people = 0
+        for row in rows {
+            guard let user = Self.user(from: row), !user.roles.isEmpty else { continue }
+            try slots.setUser(KeySlotBook.slotUser(user), pinHash: row["pin_hash"], key: key)
+            people += 1
+        }
+        var settings: [String: String] = [:]
+        for name in KeySlotBook.mirroredSettings { if let v = try setting(name) { settings[name] = v } }
+        slots.settings = settings
+        return people
     }
 }
 

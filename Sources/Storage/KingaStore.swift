@@ -21,8 +21,15 @@ public struct CaseCursor: Hashable, Sendable {
 /// Every change and its timeline entries commit in one transaction. `synchronous=FULL` is set on the writer
 /// so a saved report survives power loss (GRDB sets NORMAL for WAL; Kinga re-asserts FULL after opening).
 /// A busy timeout lets two kiosk sessions on one database wait for each other instead of failing.
+///
+/// **Sessions are values** (issue #16). A `KingaStore` is a handle on the database for one person, or for
+/// nobody: `actor` is fixed when the handle is made and never changes. Opening a database gives a handle with
+/// nobody logged in (`actor == nil`: maintenance reads, the login, the first run); a right PIN gives a new handle
+/// for that person (`login`, `createFirstUser`, `LockedKiosk.unlock`) sharing the same connections; locking the
+/// kiosk is dropping that handle. No code can change who a handle acts for, so a background task holding a
+/// screen's handle can never find itself acting for the next person at the kiosk.
 public final class KingaStore: @unchecked Sendable {
-    /// The GRDB pool. Internal so screens cannot run SQL.
+    /// The GRDB pool, shared by every session handle of this database. Internal so screens cannot run SQL.
     let pool: DatabasePool
     /// The database file path.
     public let path: String
@@ -32,38 +39,72 @@ public final class KingaStore: @unchecked Sendable {
     public let clock: Clock
     /// The audit chain's HMAC key (from `auditKeyPath`, never stored in the database).
     let auditKey: [UInt8]
-    /// Open only while `door` runs: the guard triggers refuse any other change (see `installDoorGuard`).
-    let doorLatch = DoorLatch()
+    /// Open only while `door` runs: the guard triggers refuse any other change (see `installDoorGuard`). Shared
+    /// by every session handle (the triggers live in the shared connections).
+    let doorLatch: DoorLatch
     /// The database key, in locked memory while Kinga runs (issue #17); nil for a plaintext file. Backups are
     /// written under it.
     let key: DatabaseKey?
-    /// The key-slot file kept in step with the users (issue #17); nil for a plaintext file and for tools that
-    /// opened the database with the recovery key only. Set by `openKiosk` and `LockedKiosk.unlock`.
-    var keySlots: KeySlotBook?
     /// Where the audit key lives: beside the database, `<name>.audit-key`.
     public let auditKeyPath: String
+    /// The kiosk-wide settings below, one box shared by every session handle of this database.
+    let settings: StoreSettings
 
     /// The edit being saved in this task, when the screen asked for a version check (see `EditContext`).
     @TaskLocal public static var editContext: EditContext?
 
+    /// The key-slot file kept in step with the users (issue #17); nil for a plaintext file and for tools that
+    /// opened the database with the recovery key only. Set by `openKiosk` and `LockedKiosk.unlock`.
+    var keySlots: KeySlotBook? {
+        get { settings.read { $0.keySlots } }
+        set { settings.write { $0.keySlots = newValue } }
+    }
+
     /// True for the demo database (trainers may work only there).
-    public var isDemo = false
+    public var isDemo: Bool {
+        get { settings.read { $0.isDemo } }
+        set { settings.write { $0.isDemo = newValue } }
+    }
 
     /// A private folder in memory for files about children that must not outlive this run of Kinga (printouts,
     /// issue #17): the executable sets `<$XDG_RUNTIME_DIR>/kinga` (a tmpfs of the user's own, mode 0700, emptied
     /// at logout). Nil: such files go beside the database and are removed when Kinga closes.
-    public var sessionFilesFolder: String?
+    public var sessionFilesFolder: String? {
+        get { settings.read { $0.sessionFilesFolder } }
+        set { settings.write { $0.sessionFilesFolder = newValue } }
+    }
 
     /// What new PINs must be: the country profile's `pin_policy` (set by the executable from the profile;
     /// Kinga's defaults until then), checked when a user is made and when a PIN changes.
-    public var pinPolicy = PINPolicy()
+    public var pinPolicy: PINPolicy {
+        get { settings.read { $0.pinPolicy } }
+        set { settings.write { $0.pinPolicy = newValue } }
+    }
 
-    /// The person logged in on this kiosk session: begun by `beginSession(userID:)` (after the PIN), ended by
-    /// `endSession()` at lock and logout. Every change to a case is made as this user (the author of its
-    /// timeline entry and the actor of its audit entry) and checked against their role here, in Storage, so no
-    /// screen can bypass it or write under another name. Nil when nobody is logged in: then no case can be
-    /// changed.
-    public internal(set) var actor: User?
+    /// The person this handle acts for, fixed for its life: every change made through it is theirs (the author
+    /// of its timeline entry and the actor of its audit entry) and is checked against their role here, in
+    /// Storage, so no screen can bypass it or write under another name. Nil for the handle with nobody logged
+    /// in, through which no case can be changed or read for a person. Handles for a person come only from a
+    /// right PIN (`login`, `createFirstUser`, `LockedKiosk.unlock`).
+    public let actor: User?
+
+    /// The handle with nobody logged in on the same database (itself when it is one): what a kiosk goes back to
+    /// when it locks, and what maintenance reads go through.
+    public var withoutSession: KingaStore { actor == nil ? self : KingaStore(sharing: self, actor: nil) }
+
+    /// A handle on `base`'s database acting for `actor`: same connections, latch, key and settings.
+    init(sharing base: KingaStore, actor: User?) {
+        pool = base.pool
+        path = base.path
+        deviceID = base.deviceID
+        clock = base.clock
+        auditKey = base.auditKey
+        doorLatch = base.doorLatch
+        key = base.key
+        auditKeyPath = base.auditKeyPath
+        settings = base.settings
+        self.actor = actor
+    }
 
     /// Refuses a change to a case that `actor` may not make, and any change when nobody is logged in. The
     /// refusal is audited by `write` after the refused transaction has rolled back (an audit entry inside it
@@ -122,6 +163,9 @@ public final class KingaStore: @unchecked Sendable {
         self.clock = clock
         self.key = key
         self.auditKeyPath = auditKeyPath ?? path + ".audit-key"
+        actor = nil
+        doorLatch = DoorLatch()
+        settings = StoreSettings()
         let folder = (path as NSString).deletingLastPathComponent
         do {
             if !folder.isEmpty {
@@ -189,4 +233,20 @@ public final class KingaStore: @unchecked Sendable {
         }
         return "\(error)"
     }
+}
+
+/// The kiosk-wide settings every session handle of one database shares (see `KingaStore`), behind a lock:
+/// the executable sets them at start and the unlock sets the key slots, while screens' tasks read them.
+final class StoreSettings: @unchecked Sendable {
+    struct Values {
+        var keySlots: KeySlotBook?
+        var isDemo = false
+        var sessionFilesFolder: String?
+        var pinPolicy = PINPolicy()
+    }
+    private var values = Values()
+    private let lock = NSLock()
+
+    func read<T>(_ f: (Values) -> T) -> T { lock.withLock { f(values) } }
+    func write(_ f: (inout Values) -> Void) { lock.withLock { f(&values) } }
 }

@@ -99,7 +99,6 @@ extension KingaStore {
     /// `login.failed`) and `login.ok` to the audit log, clears the account's lock-out and begins the session.
     /// - Returns: `.success(user)`, or `.failed` (audited) when the database no longer has this user active.
     func sessionAfterUnlock(userID: UUID, failuresBefore: Int) throws -> LoginResult {
-        endSession()
         guard let user = try storedUser(userID), user.active, !user.roles.isEmpty else {
             try auditAlone(actor: "unknown", action: "login.failed", detail: "no such user")
             refreshSlot(for: userID)
@@ -112,7 +111,8 @@ extension KingaStore {
             try db.execute(sql: "UPDATE app_user SET failed_attempts = 0, locked_until = NULL WHERE id = ?", arguments: [userID.uuidString])
             try audit(db, actor: user.name, action: "login.ok", detail: "unlocked the database")
         }
-        return .success(try beginSession(userID: userID))
+        let (session, stored) = try sessionAndUser(userID: userID)
+        return .success(session, stored)
     }
 }
 
@@ -176,7 +176,7 @@ public final class LockedKiosk: @unchecked Sendable {
         let store = try KingaStore(path: path, clock: clock, key: key)
         store.keySlots = book
         switch try store.sessionAfterUnlock(userID: userID, failuresBefore: slot.failedAttempts ?? 0) {
-        case .success(let user):
+        case .success(let session, let user):
             let weaker = slot.memlimit < book.derivation.memlimit || slot.opslimit < book.derivation.opslimit
             _ = try? book.update { f in
                 guard let i = f.users.firstIndex(where: { $0.userID == userID }) else { return }
@@ -190,7 +190,7 @@ public final class LockedKiosk: @unchecked Sendable {
                 }
             }
             store.takeChildInbox(from: inboxFolder)
-            return .success(store, user)
+            return .success(session, user)
         case .failed, .locked:
             return .failed
         }

@@ -81,18 +81,7 @@ extension KingaStore {
             }
             var slots = KeySlotFile(deviceID: store.deviceID)
             if let recovery = backupSlots.recovery { try slots.setRecovery(districtPublicKey: recovery.districtPublicKey, key: key) }
-            let rows = try store.upkeepRead { db in
-                try Row.fetchAll(db, sql: "SELECT id, name, roles, language, active, pin_hash FROM app_user WHERE active = 1")
-            }
-            var people = 0
-            for row in rows {
-                guard let user = Self.user(from: row), !user.roles.isEmpty else { continue }
-                try slots.setUser(KeySlotBook.slotUser(user), pinHash: row["pin_hash"], key: key)
-                people += 1
-            }
-            var settings: [String: String] = [:]
-            for name in KeySlotBook.mirroredSettings { if let v = try store.setting(name) { settings[name] = v } }
-            slots.settings = settings
+            let people = try store.addSlotsFromStoredPINs(to: &slots, key: key)
             if let text = try store.upkeepRead({ db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'inbox_secret_key'") }) {
                 slots.inboxPublicKey = try DistrictSecretKey(recoveryText: text).publicKey
             } else {

@@ -44,17 +44,8 @@ extension KingaStore {
                 before = try plain.rowCounts()
                 slots = KeySlotFile(deviceID: plain.deviceID)
                 slots.inboxPublicKey = inbox.publicKey
-                let rows = try plain.pool.read { db in
-                    try Row.fetchAll(db, sql: "SELECT id, name, roles, language, active, pin_hash FROM app_user WHERE active = 1")
-                }
-                for row in rows {
-                    guard let user = Self.user(from: row) else { continue }
-                    try slots.setUser(KeySlotBook.slotUser(user), pinHash: row["pin_hash"], key: key)
-                }
+                _ = try plain.addSlotsFromStoredPINs(to: &slots, key: key)
                 if let district = try plain.districtKey() { try slots.setRecovery(districtPublicKey: district, key: key) }
-                var settings: [String: String] = [:]
-                for name in KeySlotBook.mirroredSettings { if let v = try plain.setting(name) { settings[name] = v } }
-                slots.settings = settings
                 try plain.pool.writeWithoutTransaction { db in
                     try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
                     try DatabaseCipher.exportEncrypted(db, to: copy, key: key)

@@ -117,14 +117,12 @@ public enum Seeds {
         try seeder.markAsDemo()
         var providers: [String: ServiceProvider] = [:]
         // The directory is the demo administrator's work.
-        if let admin = try seeder.userID(named: "Admin Demo") { try seeder.beginSession(userID: admin) }
-        defer { seeder.endSession() }
+        let directoryKeeper = try seeder.userID(named: "Admin Demo").map { try seeder.beginSession(userID: $0) } ?? seeder
         for p in try directory(seeds: seeds) {
-            let saved = try seeder.saveProvider(ServiceProvider(name: p.name, services: p.services, area: p.area, contact: p.contact,
+            let saved = try directoryKeeper.saveProvider(ServiceProvider(name: p.name, services: p.services, area: p.area, contact: p.contact,
                                                                 hours: p.hours, notes: p.notes ?? "", retired: p.retired ?? false))
             providers[p.name] = saved
         }
-        seeder.endSession()
         let colleagues = DemoColleagues(seeder)
         var count = 0
         for (file, cases) in try demoCases(seeds: seeds) {
@@ -153,8 +151,8 @@ public enum Seeds {
                 // With a closure step the case registers open and the closure sets its status.
                 let initialStatus: CaseStatus = s.closure != nil ? .open : (s.status ?? .open)
                 moment.value = instant(daysAgo: s.reportedDaysAgo, hour: s.reportedHour)
-                try colleagues.beginSession(s.author)
-                let record = try seeder.registerCase(from: r, draftID: UUID(), receivedAt: moment.value, status: initialStatus,
+                let writer = try colleagues.session(s.author)
+                let record = try writer.registerCase(from: r, draftID: UUID(), receivedAt: moment.value, status: initialStatus,
                                                      assignedTo: demoFocalPoint)
                 // Every later step, in time order; ties keep the order of the cycle.
                 var steps: [(at: Date, order: Int, run: () throws -> Void)] = []
@@ -162,23 +160,23 @@ public enum Seeds {
                 let registered = moment.value
                 for e in s.events ?? [] {
                     steps.append((max(instant(daysAgo: e.daysAgo, hour: e.hour), registered), 0, {
-                        try colleagues.beginSession(e.author)
-                        try seeder.addNote(caseID: record.id, text: e.text, at: max(instant(daysAgo: e.daysAgo, hour: e.hour), registered))
+                        let writer = try colleagues.session(e.author)
+                        try writer.addNote(caseID: record.id, text: e.text, at: max(instant(daysAgo: e.daysAgo, hour: e.hour), registered))
                     }))
                 }
                 if let a = s.assessment {
                     steps.append((at(a.daysAgo, 11), 1, {
                         let answers = RiskAnswers(immediateDanger: a.danger, harmerHasAccess: a.access, severity: a.severity, frequency: a.frequency,
                                                   safeAdult: a.safeAdult, childViews: a.childViews ?? "")
-                        try colleagues.beginSession(s.author)
-                        try seeder.recordAssessment(caseID: record.id, Assessment(answers: answers, chosen: a.level, whyDifferent: a.why ?? ""))
+                        let writer = try colleagues.session(s.author)
+                        try writer.recordAssessment(caseID: record.id, Assessment(answers: answers, chosen: a.level, whyDifferent: a.why ?? ""))
                     }))
                 }
                 if let p = s.plan {
                     steps.append((at(p.daysAgo, 12), 2, {
                         let goals = p.goals.map { PlanGoal(what: $0.what, who: $0.who ?? "", by: $0.byInDays.map { today.adding(days: $0) }) }
-                        try colleagues.beginSession(s.author)
-                        try seeder.saveCasePlan(caseID: record.id, CasePlan(goals: goals, childViews: p.childViews ?? "", caregiverViews: p.caregiverViews ?? ""))
+                        let writer = try colleagues.session(s.author)
+                        try writer.saveCasePlan(caseID: record.id, CasePlan(goals: goals, childViews: p.childViews ?? "", caregiverViews: p.caregiverViews ?? ""))
                     }))
                 }
                 for ref in s.referrals ?? [] {
@@ -186,8 +184,8 @@ public enum Seeds {
                     let box = ReferralBox()
                     steps.append((at(ref.daysAgo, 13), 3, {
                         // A referral without consent is sent by the supervisor who overrode the check, in their session.
-                        try colleagues.beginSession(ref.supervisorOverride ?? s.author)
-                        box.id = try seeder.sendReferral(caseID: record.id, providerID: provider.id, service: ref.service, reason: ref.reason,
+                        let writer = try colleagues.session(ref.supervisorOverride ?? s.author)
+                        box.id = try writer.sendReferral(caseID: record.id, providerID: provider.id, service: ref.service, reason: ref.reason,
                                                          urgent: ref.urgent ?? false,
                                                          consentOverride: ref.supervisorOverride != nil ? ref.overrideReason ?? "" : nil).id
                     }))
@@ -197,8 +195,8 @@ public enum Seeds {
                         for (k, st) in path.enumerated() {
                             steps.append((at(answered, 14 + k), 4, {
                                 guard let id = box.id else { return }
-                                try colleagues.beginSession(s.author)
-                                try seeder.updateReferral(id: id, to: st, note: st == ref.status ? ref.note ?? "" : "",
+                                let writer = try colleagues.session(s.author)
+                                try writer.updateReferral(id: id, to: st, note: st == ref.status ? ref.note ?? "" : "",
                                                           feedback: st == ref.status ? ref.feedback ?? "" : "")
                             }))
                         }
@@ -206,8 +204,8 @@ public enum Seeds {
                 }
                 for f in s.followUps ?? [] {
                     steps.append((at(f.daysAgo, 15), 5, {
-                        try colleagues.beginSession(s.author)
-                        try seeder.recordFollowUp(caseID: record.id, FollowUp(mode: f.mode, outcome: f.outcome, childSafe: f.safe,
+                        let writer = try colleagues.session(s.author)
+                        try writer.recordFollowUp(caseID: record.id, FollowUp(mode: f.mode, outcome: f.outcome, childSafe: f.safe,
                                                                               next: f.nextInDays.map { today.adding(days: $0) }),
                                                   deadlines: .standard)
                     }))
@@ -222,8 +220,8 @@ public enum Seeds {
                         destination = TransferDestination(providerID: known?.id, name: name, service: service)
                     }
                     steps.append((at(c.daysAgo, 16), 6, {
-                        try colleagues.beginSession(s.author)
-                        try seeder.closeCase(caseID: record.id, Closure(reason: c.reason, goalsMet: c.goalsMet, childSafe: c.childSafe,
+                        let writer = try colleagues.session(s.author)
+                        try writer.closeCase(caseID: record.id, Closure(reason: c.reason, goalsMet: c.goalsMet, childSafe: c.childSafe,
                                                                         referralsResolvedOrExplained: c.referralsDone, note: c.note,
                                                                         transferredTo: destination),
                                              rules: ProfileRules(formalReportConcerns: ["sexual_violence", "sexual_exploitation", "trafficking"]))
@@ -231,8 +229,8 @@ public enum Seeds {
                 }
                 if let o = s.reopen {
                     steps.append((at(o.daysAgo, 17), 7, {
-                        try colleagues.beginSession(s.author)
-                        try seeder.reopenCase(caseID: record.id, reason: o.reason)
+                        let writer = try colleagues.session(s.author)
+                        try writer.reopenCase(caseID: record.id, reason: o.reason)
                     }))
                 }
                 for step in steps.sorted(by: { ($0.at, $0.order) < ($1.at, $1.order) }) {
@@ -242,7 +240,6 @@ public enum Seeds {
                 count += 1
             }
         }
-        seeder.endSession()
         try colleagues.leaveTeam()
         return count
     }
@@ -253,13 +250,13 @@ final class DemoColleagues {
     private let store: KingaStore
     private var ids: [String: UUID] = [:]
 
-    init(_ store: KingaStore) { self.store = store }
+    init(_ store: KingaStore) { self.store = store.withoutSession }
 
-    /// Begins the session of the colleague called `name`, creating their account (supervisor role, an
+    /// A handle acting for the colleague called `name`, creating their account (supervisor role, an
     /// unguessable PIN nobody is told) the first time, or making an earlier one active again.
-    func beginSession(_ name: String) throws {
+    /// - Throws: database errors.
+    func session(_ name: String) throws -> KingaStore {
         if ids[name] == nil {
-            store.endSession()
             if let known = try store.userID(named: name) {
                 try store.setActive(userIDs: [known], true)
                 ids[name] = known
@@ -267,12 +264,11 @@ final class DemoColleagues {
                 ids[name] = try store.seedUser(name: name, roles: [.supervisor], pin: UUID().uuidString, checkPIN: false).id
             }
         }
-        try store.beginSession(userID: ids[name]!)
+        return try store.beginSession(userID: ids[name]!)
     }
 
     /// Makes every colleague's account inactive (the demo is filled; nobody logs in as them).
     func leaveTeam() throws {
-        store.endSession()
         try store.setActive(userIDs: Array(ids.values), false)
     }
 }

@@ -22,34 +22,29 @@ public enum Viewer: Hashable, Sendable {
 }
 
 extension KingaStore {
-    /// Starts a session for a user who has already proved who they are. Internal: outside Storage a session
-    /// begins only with a right PIN (`login`) or the first user's own PIN (`createFirstUser`); inside, the
-    /// demo seeder acts as each of its seeded colleagues this way, and headless tests begin their fixtures'. The user is
-    /// read from the database by id: the session's name and roles are the stored ones, whatever else the
-    /// caller holds, so nobody can act under a name that is not a user's. From now on every change is
-    /// recorded as this user's, and reads for `.user` are limited to what they may see.
-    /// - Returns: the user as stored.
-    /// - Throws: `StoreError.accessDenied` (audited) when no active user has this id; the session is then
-    ///   closed.
-    @discardableResult
-    func beginSession(userID: UUID) throws -> User {
+    /// A handle acting for a user who has already proved who they are. Internal: outside Storage a session
+    /// begins only with a right PIN (`login`, `createFirstUser`, `LockedKiosk.unlock`); inside, the demo seeder
+    /// acts as each of its seeded colleagues this way, and headless tests begin their fixtures'. The user is read
+    /// from the database by id: the session's name and roles are the stored ones, whatever else the caller holds,
+    /// so nobody can act under a name that is not a user's. Every change made through the returned handle is
+    /// recorded as this user's, and reads for `.user` are limited to what they may see. This handle is unchanged.
+    /// - Returns: the new handle; its `actor` is the user as stored.
+    /// - Throws: `StoreError.accessDenied` (audited) when no active user has this id.
+    func beginSession(userID: UUID) throws -> KingaStore {
+        try sessionAndUser(userID: userID).session
+    }
+
+    /// `beginSession(userID:)`, with the user as stored beside the handle.
+    func sessionAndUser(userID: UUID) throws -> (session: KingaStore, user: User) {
         let stored = try pool.read { db in
             try Row.fetchOne(db, sql: "SELECT id, name, roles, language, active, device_id, version, created_at, updated_at FROM app_user WHERE id = ? AND active = 1",
                              arguments: [userID.uuidString]).flatMap(Self.user(from:))
         }
         guard let user = stored, !user.roles.isEmpty else {
-            actor = nil
             try auditAlone(actor: "unknown", action: "access.denied", detail: "session.begin")
             throw StoreError.accessDenied
         }
-        actor = user
-        return user
-    }
-
-    /// Ends the session (lock, logout, a trainer's demo reset): until someone's session begins again, no
-    /// case can be changed and no case read for a person.
-    public func endSession() {
-        actor = nil
+        return (KingaStore(sharing: self, actor: user), user)
     }
 
     /// The user logged in, who will be recorded as making the change `what` (an audit action such as
@@ -93,21 +88,17 @@ extension KingaStore {
         scopeValues(try reader(viewer), alias)
     }
 
-    /// Adds a user as upkeep (`seedUser`), keeping whoever is logged in logged in. Internal: the fixtures of
+    /// Adds a user as upkeep (`seedUser`, through the handle with nobody logged in). Internal: the fixtures of
     /// headless tests.
     /// - Returns: the new user.
     @discardableResult
     func addTestUser(name: String, roles: Set<Role>, pin: String, language: String = "en", checkPIN: Bool = true) throws -> User {
-        let was = actor
-        endSession()
-        defer { if let w = was { _ = try? beginSession(userID: w.id) } }
-        return try seedUser(name: name, roles: roles, pin: pin, language: language, checkPIN: checkPIN)
+        try withoutSession.seedUser(name: name, roles: roles, pin: pin, language: language, checkPIN: checkPIN)
     }
 
-    /// This store with `user`'s session begun without a PIN. Internal: headless tests' stand-in for the PIN.
-    func acting(_ user: User) -> KingaStore {
-        endSession()
-        _ = try? beginSession(userID: user.id)
-        return self
+    /// A handle acting for `user`, begun without a PIN. Internal: headless tests' stand-in for the PIN.
+    /// - Throws: as `beginSession(userID:)`.
+    func acting(_ user: User) throws -> KingaStore {
+        try beginSession(userID: user.id)
     }
 }

@@ -61,10 +61,27 @@ public enum UserError: Error, Equatable, CustomStringConvertible {
 /// The outcome of a login. The screen shows one message for every failure (no hint whether the name or the
 /// PIN was wrong, or that the account is locked — OWASP Authentication Cheat Sheet).
 public enum LoginResult: Equatable, Sendable {
-    case success(User)
+    /// The PIN was right: the handle acting for this person (`KingaStore.actor`), and the person.
+    case success(KingaStore, User)
     case failed
     /// Too many failures: no attempt is checked until this time.
     case locked(until: Date)
+
+    /// The person let in, or nil when the PIN did not.
+    public var user: User? {
+        if case .success(_, let u) = self { return u }
+        return nil
+    }
+
+    /// Equal when both failed, both locked until the same time, or both let the same person in.
+    public static func == (a: LoginResult, b: LoginResult) -> Bool {
+        switch (a, b) {
+        case (.success(_, let x), .success(_, let y)): return x == y
+        case (.failed, .failed): return true
+        case (.locked(let x), .locked(let y)): return x == y
+        default: return false
+        }
+    }
 }
 
 extension KingaStore {
@@ -203,14 +220,13 @@ extension KingaStore {
         return u
     }
 
-    /// Checks a PIN and, when it is right, begins that user's session (`beginSession`): from then on every
-    /// change is theirs. Every failure and lockout is audited; after 5 failures the account locks with a
-    /// growing back-off (`PINRule.lockSeconds`), and no PIN is checked while it is locked. A failed login ends
-    /// any session that was open.
-    /// - Returns: `.success(user)`, `.failed` or `.locked(until:)`.
+    /// Checks a PIN and, when it is right, begins that user's session: the handle in `.success` acts for them,
+    /// and every change made through it is theirs (this handle is unchanged). Every failure and lockout is
+    /// audited; after 5 failures the account locks with a growing back-off (`PINRule.lockSeconds`), and no PIN is
+    /// checked while it is locked.
+    /// - Returns: `.success(handle, user)`, `.failed` or `.locked(until:)`.
     /// - Throws: database errors.
     public func login(userID: UUID, pin: String) throws -> LoginResult {
-        endSession()
         let now = clock.now
         guard let row = try pool.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM app_user WHERE id = ? AND active = 1", arguments: [userID.uuidString]) }),
               case let roles = User.roles(from: row["roles"]), !roles.isEmpty else {
@@ -231,7 +247,8 @@ extension KingaStore {
                 if let h = rehashed { try db.execute(sql: "UPDATE app_user SET pin_hash = ? WHERE id = ?", arguments: [h, userID.uuidString]) }
                 try audit(db, actor: name, action: "login.ok")
             }
-            return .success(try beginSession(userID: userID))
+            let (session, user) = try sessionAndUser(userID: userID)
+            return .success(session, user)
         }
         return try door(.kiosk(name)) { db in
             let failures = (try Int.fetchOne(db, sql: "SELECT failed_attempts FROM app_user WHERE id = ?", arguments: [userID.uuidString]) ?? 0) + 1
@@ -283,6 +300,8 @@ extension KingaStore {
     }
 
     /// Sets a user's language (ISO 639-1 code such as "id"); users may change their own, administrators anyone's.
+    /// The handle's `actor` keeps the language it was made with (sessions are values): the screens keep the
+    /// language they draw in themselves, and the next login reads the new one.
     /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; `UserError.notAllowed` for
     ///   someone else's account without `manageUsers`.
     public func setLanguage(userID: UUID, code: String) throws {
@@ -292,7 +311,6 @@ extension KingaStore {
             try db.execute(sql: "UPDATE app_user SET language = ? WHERE id = ?", arguments: [code, userID.uuidString])
         }
         refreshSlot(for: userID)
-        if me.id == userID { actor?.language = code }
     }
 
     /// Stores a deployment setting (`key` such as "language", "profile", "theme"), audited as the person
@@ -344,9 +362,10 @@ extension KingaStore {
     /// Creates the first user (administrator and supervisor), only while there is none (checked in the same
     /// transaction: two kiosks on a fresh database cannot both hand out an administrator account), and begins
     /// their session: they have just chosen their PIN.
+    /// - Returns: the handle acting for them, and them.
     /// - Throws: `UserError.notAllowed` when a user already exists; the errors of `createUser`.
     @discardableResult
-    public func createFirstUser(name: String, pin: String) throws -> User {
+    public func createFirstUser(name: String, pin: String) throws -> (session: KingaStore, user: User) {
         if let p = PINRule.problem(pin, roles: [.administrator, .supervisor], policy: pinPolicy) { throw UserError.weakPIN(p) }
         let clean = TextSafety.clean(name, multiline: false).trimmingCharacters(in: .whitespaces)
         guard !clean.isEmpty else { throw UserError.nameRequired }
@@ -364,7 +383,7 @@ extension KingaStore {
                 try audit(db, actor: clean, action: "user.create", detail: "first user as \(User.text(roles))")
             }
         }
-        return try beginSession(userID: id)
+        return try sessionAndUser(userID: id)
     }
 
     /// True before the first user exists (first run).

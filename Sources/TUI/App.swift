@@ -5,8 +5,10 @@ import Storage
 
 /// The application: a stack of screens over one store, drawn into a grid each frame.
 public final class App {
-    /// The open database. Nil only on a locked kiosk before anyone typed their PIN (`lockedKiosk`, issue #17):
-    /// then only the login screen and the child-friendly report are reachable, and neither reads it.
+    /// The open database, as the handle of the person logged in (its `actor` is `session`), or the handle with
+    /// nobody logged in on the first-run, login and lock screens (issue #16: a session is a value; locking drops
+    /// it). Nil only on a locked kiosk before anyone typed their PIN (`lockedKiosk`, issue #17): then only the
+    /// login screen and the child-friendly report are reachable, and neither reads it.
     public private(set) var store: KingaStore!
     /// The encrypted database before its first unlock: the names on the login screen come from its key slots.
     public private(set) var lockedKiosk: LockedKiosk?
@@ -32,7 +34,7 @@ public final class App {
     public var idleLockSeconds: Int?
     /// Monotonic seconds (system uptime) for the idle timer: pinned clocks do not stop it.
     public var uptime: () -> TimeInterval = { ProcessInfo.processInfo.systemUptime }
-    private var lastInput: TimeInterval = 0
+    var lastInput: TimeInterval = 0
     /// Each locked user's screens, kept while someone else uses the kiosk, so a half-written note or form
     /// is still there when its author logs back in (in memory only; report drafts are also on disk).
     private var lockedStacks: [UUID: [Screen]] = [:]
@@ -119,15 +121,14 @@ public final class App {
 
     private init(store: KingaStore?, locked: LockedKiosk?, profile: CountryProfile, clock: Clock, demo: Bool, session: User?,
                  profiles: [String], profileNames: [String: String], language: Language?) {
-        self.store = store
+        // The store's session is the one that counts: any other user gets the login screen.
+        let session = session.flatMap { s in store?.actor.flatMap { $0.id == s.id ? $0 : nil } }
+        self.store = session == nil ? store?.withoutSession : store
         lockedKiosk = locked
         let kioskSetting = { (key: String) -> String? in store.map { (try? $0.setting(key)) ?? nil } ?? locked?.setting(key) }
         let chosen = kioskSetting("language").flatMap { Languages.shared.language(code: $0) }
         kioskLanguage = language ?? chosen ?? Languages.shared.fromEnvironment(ProcessInfo.processInfo.environment)
         if let t = kioskSetting("theme").flatMap(Theme.Kind.init(rawValue:)) { theme = t }
-        // The store's session is the one that counts: any other user gets the login screen.
-        let session = session.flatMap { s in store?.actor.flatMap { $0.id == s.id ? $0 : nil } }
-        if session == nil { store?.endSession() }
         userLanguage = session.flatMap { Languages.shared.language(code: $0.language) }
         self.profile = profile
         store?.pinPolicy = profile.pinPolicy
@@ -157,8 +158,8 @@ public final class App {
     }
 
     /// Checks a PIN typed on the login or lock screen: against the open store, or, on a locked kiosk, by opening
-    /// the person's key slot, which unlocks the database (issue #17). On success the store's session has begun;
-    /// the caller then calls `signIn`.
+    /// the person's key slot, which unlocks the database (issue #17). On success the result carries the person's
+    /// session handle; the caller then calls `signIn`.
     /// - Throws: the store's errors (a damaged key-slot file, a database that cannot be opened), with a plain reason.
     func logIn(userID: UUID, pin: String) throws -> LoginResult {
         if let store { return try store.login(userID: userID, pin: pin) }
@@ -174,10 +175,10 @@ public final class App {
         switch result {
         case .success(let opened, let user):
             opened.pinPolicy = profile.pinPolicy
-            store = opened
+            store = opened.withoutSession
             lockedKiosk = nil
-            onUnlock?(opened)
-            return .success(user)
+            onUnlock?(opened.withoutSession)
+            return .success(opened, user)
         case .failed: return .failed
         case .locked(let until): return .locked(until: until)
         }
@@ -192,9 +193,13 @@ public final class App {
         }
     }
 
-    /// Called by the login, lock and first-run screens when a PIN was right (the store's session has begun).
-    func signIn(_ pinChecked: User) {
-        guard let user = store.actor, user.id == pinChecked.id else { return }
+    /// Called by the login, lock and first-run screens when a PIN was right, with the handle the PIN gave
+    /// (`LoginResult.success`) and the person as the screen knows them (their language may be newer than the
+    /// handle's copy). From now on the screens read and write through that handle.
+    func signIn(_ handle: KingaStore, as pinChecked: User) {
+        guard let actor = handle.actor, actor.id == pinChecked.id else { return }
+        let user = pinChecked
+        store = handle
         flash = nil
         if let saved = lockedStacks.removeValue(forKey: user.id) {
             stack = saved
@@ -288,41 +293,10 @@ public final class App {
         caseListQuery = nil
         session = nil
         watchToken = nil
-        store.endSession()
+        store = store.withoutSession
         flash = nil
         wipeRequested = true
         stack = [loginScreen(locked: true)]
-    }
-
-    /// Seconds left before the idle lock, or nil when no lock is pending.
-    public var idleSecondsLeft: Int? {
-        guard let limit = idleLockSeconds, session != nil else { return nil }
-        return max(0, limit - Int(uptime() - lastInput))
-    }
-    /// Checks the idle timers: in the child-friendly session, "Are you still there?" with a countdown, then a
-    /// wipe and a fresh start; otherwise the lock countdown in the last 30 seconds, then the lock.
-    public func checkIdle() {
-        if let child = top as? ChildReportScreen {
-            let left = max(0, childIdleSeconds + 30 - Int(uptime() - lastInput))
-            if left == 0 {
-                child.wipe()
-                wipeRequested = true
-                lastInput = uptime()
-            } else if left <= 30 {
-                child.stillThere = left
-            }
-            return
-        }
-        guard let left = idleSecondsLeft else { return }
-        if left == 0 { lock() }
-        else if left <= 30 { flash = (S.idleWarning(left), .warning) }
-    }
-
-    /// What the loop does on every turn, key or not: the idle timers, and collecting a finished read-aloud
-    /// process (so none stays behind as a zombie).
-    public func housekeeping() {
-        checkIdle()
-        Speaker.reap()
     }
 
     public var top: Screen { stack[stack.count - 1] }
@@ -397,49 +371,22 @@ public final class App {
     typealias PracticeStatus = (scenario: Scenario, states: [StepState], evidence: PracticeEvidence?)
     /// The practice status read for the last frame; cleared by every event, so the banner costs a few indexed
     /// queries per key, not per frame.
-    private var practiceCache: PracticeStatus??
+    var practiceCache: PracticeStatus??
 
-    /// The scenario being practised and where it stands, or nil (not the demo, or no practice started).
-    /// - Parameter cached: the banner's reading, reused until the next event; screens read it fresh.
-    func practiceStatus(cached: Bool = false) -> PracticeStatus? {
-        if cached, let c = practiceCache { return c }
-        var status: PracticeStatus?
-        if demo, let p = try? store.practice(), let s = scenarios.first(where: { $0.id == p.scenarioID }) {
-            let e = (try? store.practiceEvidence(since: p.startedAt)) ?? nil
-            status = (s, PracticeCheck.states(s, evidence: e, marked: practiceMarked[s.id] ?? []), e)
-        }
-        practiceCache = .some(status)
-        return status
-    }
-
-    /// Resets the demo in one key (trainer mode): a fresh demo from the seeds, everyone logged out, the login
-    /// screen. Only a trainer, only on the demo.
-    /// - Returns: nil when done, else what went wrong (in the user's language).
-    @discardableResult
-    func resetDemoNow() -> String? {
-        guard demo, let fill = fillDemo, session?.roles.contains(.trainer) == true else { return S.demoResetTrainerOnly }
-        do {
-            try store.resetDemo(fill: fill)
-        } catch {
-            return S.demoResetFailed("\(error)")
-        }
-        practiceCache = nil
-        try? store.recordAudit(action: "demo.reset")
-        isDemoReset = true
-        practiceMarked = [:]
-        practiceHints = [:]
+    /// Everyone logged out at once (a demo reset): no locked person's screens are kept, and the login screen
+    /// is shown, wiped. The store goes back to the handle with nobody logged in.
+    func logOutEveryone() {
         lockedStacks = [:]
         caseListQuery = nil
         session = nil
-        store.endSession()
+        store = store.withoutSession
         wipeRequested = true
         stack = [loginScreen(locked: false)]
         top.appear(self)
-        flash = (S.demoResetDone, .success)
-        return nil
     }
+
     /// Set after a demo reset (tests and the executable read it).
-    public private(set) var isDemoReset = false
+    public internal(set) var isDemoReset = false
     /// Asks every open screen to save what is unfinished (signals, quit, lock).
     public func saveUnfinished() {
         guard session != nil else { return }

@@ -19,18 +19,18 @@ final class ReportWizardScreen: Screen {
     private(set) var step: ReportStep
     /// Index of the focused item: the step's fields, then the Continue/Save button.
     private(set) var focus = 0
-    private var texts: [ReportField: TextField] = [:]
+    var texts: [ReportField: TextField] = [:]
     /// Highlighted option in choice and checklist fields.
-    private var optionCursor: [ReportField: Int] = [:]
-    private var checklistScroll: [ReportField: Int] = [:]
+    var optionCursor: [ReportField: Int] = [:]
+    var checklistScroll: [ReportField: Int] = [:]
     private(set) var errors: [ReportField: ValidationIssue] = [:]
     private(set) var showingUrgentAdvice = false
     private var saving = false
     private var lastPersisted: Report?
-    private var scroll = 0
+    var scroll = 0
     /// Scroll position of the review and "act now" pages (read-only pages moved with ↑ ↓).
-    private var pageScroll = 0
-    private var lastAreaWidth = 76
+    var pageScroll = 0
+    var lastAreaWidth = 76
 
     /// Starts a new report (`draft` nil) or resumes a saved draft at its step.
     init(draft: Draft?) {
@@ -55,7 +55,7 @@ final class ReportWizardScreen: Screen {
         return texts[f] != nil
     }
 
-    private var items: [ReportField] { step.fields }
+    var items: [ReportField] { step.fields }
     private var focusedField: ReportField? { focus < items.count ? items[focus] : nil }
 
     // MARK: field kinds
@@ -81,7 +81,7 @@ final class ReportWizardScreen: Screen {
     static func isArea(_ f: ReportField) -> Bool { f == .narrative || f == .reasonWithoutConsent }
 
     /// Options of a single-choice field, with the index of the current answer.
-    private func options(_ f: ReportField, _ app: App) -> (labels: [String], chosen: Int?)? {
+    func options(_ f: ReportField, _ app: App) -> (labels: [String], chosen: Int?)? {
         switch f {
         case .reporterKind:
             return (ReporterKind.allCases.map(S.reporterKind), report.reporterKind.flatMap { ReporterKind.allCases.firstIndex(of: $0) })
@@ -394,253 +394,5 @@ final class ReportWizardScreen: Screen {
             }),
             (S.leaveStay, { _ in .pop }),
         ]))
-    }
-
-    // MARK: drawing
-
-    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
-        let x = area.x + 2
-        let w = max(10, min(area.width - 4, 76))
-        lastAreaWidth = w
-        let total = ReportStep.allCases.count
-        var y = area.y
-        let heading = "\(S.step(step.rawValue + 1, total)) · \(S.stepTitle(step))"
-        // A progress bar of steps, when it fits beside the heading.
-        let bar = (0..<total).map { $0 <= step.rawValue ? "■" : "□" }.joined(separator: " ")
-        let room = area.width - 2 - DisplayWidth.of(heading) - 2
-        if room >= DisplayWidth.of(bar) + 2 {
-            g.put(bar, x: area.maxX - DisplayWidth.of(bar) - 2, y: y, style: .muted, clip: area)
-        }
-        g.put(DisplayWidth.truncate(heading, to: area.width - 2), x: x, y: y, style: .title, clip: area)
-        y += 1
-        if showingUrgentAdvice {
-            renderUrgent(&g, Rect(x: x, y: y + 1, width: w, height: area.maxY - y - 1), app)
-            return
-        }
-        if step == .review {
-            renderReview(&g, Rect(x: x, y: y, width: w, height: area.maxY - y), app)
-            return
-        }
-        // Lay out the step as blocks on a virtual page, then scroll so the focused block is visible.
-        var page = PageWriter(width: w)
-        page.paragraph(S.stepIntro(step), style: .muted)
-        page.gap()
-        var focusTop = 0, focusBottom = 0
-        var cursor: (Int, Int)?
-        for (i, f) in items.enumerated() {
-            let top = page.lines.count
-            let c = renderField(f, focused: i == focus, into: &page, app)
-            if i == focus { focusTop = top; focusBottom = page.lines.count; cursor = c }
-            page.gap()
-        }
-        let buttonTop = page.lines.count
-        page.button(step == .review ? S.saveButton : S.continueButton, focused: focus == items.count)
-        if focus == items.count { focusTop = buttonTop; focusBottom = page.lines.count }
-        // When the page is taller than the screen, the last row is kept for the "more below" marker.
-        let visible = page.lines.count > area.maxY - y ? area.maxY - y - 1 : area.maxY - y
-        if focusBottom - scroll > visible { scroll = focusBottom - visible }
-        if focusTop < scroll { scroll = focusTop }
-        if focus == 0 { scroll = 0 }
-        scroll = max(0, min(scroll, max(0, page.lines.count - visible)))
-        page.draw(into: &g, x: x, y: y, height: visible, scroll: scroll)
-        if let (cx, cy) = cursor, cy - scroll >= 0, cy - scroll < visible {
-            g.cursor = (x + cx, y + cy - scroll)
-        }
-        if scroll > 0 { g.put("↑", x: area.maxX - 1, y: y, style: .muted) }
-        if page.lines.count - scroll > visible {
-            let more = " " + S.moreBelow + " "
-            g.put(more, x: max(area.x, area.maxX - DisplayWidth.of(more)), y: area.maxY - 1, style: .warning)
-        }
-    }
-
-    /// Draws a read-only page with ↑ ↓ scrolling, keeping the last row for the "more below" marker.
-    private func drawScrolling(_ page: PageWriter, into g: inout Grid, _ r: Rect) {
-        let fits = page.lines.count <= r.height
-        let visible = fits ? r.height : max(1, r.height - 1)
-        pageScroll = max(0, min(pageScroll, max(0, page.lines.count - visible)))
-        page.draw(into: &g, x: r.x, y: r.y, height: visible, scroll: pageScroll)
-        if pageScroll > 0 { g.put("↑", x: r.maxX, y: r.y, style: .muted) }
-        if page.lines.count - pageScroll > visible {
-            let more = " " + S.moreBelow + " (↓) "
-            g.put(more, x: max(r.x, r.maxX - DisplayWidth.of(more)), y: r.maxY - 1, style: .warning)
-        }
-    }
-
-    /// Adds a field to the page; returns the cursor (column, page line) when it is a focused text field.
-    private func renderField(_ f: ReportField, focused: Bool, into page: inout PageWriter, _ app: App) -> (Int, Int)? {
-        // The ▸ marker sits on the label of a focused text field, and on the highlighted answer of a choice.
-        let marker = focused && texts[f] != nil ? "▸ " : "  "
-        page.line(DisplayWidth.truncate(marker + S.fieldLabel(f), to: page.width), style: focused ? .title : .normal)
-        if let hint = S.fieldHint(f) { page.paragraph(hint, style: .muted, indent: 2) }
-        if let e = errors[f] { page.paragraph("! " + S.issue(e), style: .danger, indent: 2) }
-        if f == .concerns {
-            let defs = app.profile.concerns
-            let cur = min(optionCursor[.concerns] ?? 0, max(0, defs.count - 1))
-            let rows = min(defs.count, 8)
-            var top = checklistScroll[.concerns] ?? 0
-            if cur < top { top = cur }
-            if cur >= top + rows { top = cur - rows + 1 }
-            checklistScroll[.concerns] = top
-            for (i, d) in defs.enumerated().dropFirst(top).prefix(rows) {
-                let mark = report.concerns.contains(d.id) ? "[x]" : "[ ]"
-                page.option("\(mark) \(S.concern(d.id, app.profile))", focused: focused && i == cur, indent: 2)
-            }
-            if defs.count > rows {
-                page.line("    " + trn("concernsShown", report.concerns.count, ["from": top + 1, "to": top + rows, "total": defs.count]), style: .muted)
-            }
-            return nil
-        }
-        if let opts = options(f, app) {
-            let cur = optionCursor[f] ?? opts.chosen ?? 0
-            for (i, label) in opts.labels.enumerated() {
-                let mark = opts.chosen == i ? "(•)" : "( )"
-                page.option("\(i + 1). \(mark) \(label)", focused: focused && i == cur, indent: 2)
-            }
-            return nil
-        }
-        if var t = texts[f] {
-            let rows = t.multiline ? 4 : 1
-            let fieldWidth = min(page.width - 2, t.multiline ? page.width - 2 : 60)
-            let top = page.lines.count
-            let c = page.textField(&t, rows: rows, width: fieldWidth, indent: 2, focused: focused)
-            texts[f] = t
-            return c.map { ($0.0, top + $0.1) }
-        }
-        return nil
-    }
-
-    private func renderUrgent(_ g: inout Grid, _ r: Rect, _ app: App) {
-        var page = PageWriter(width: r.width)
-        page.paragraph(S.urgentTitle, style: .danger)
-        page.gap()
-        // The numbers first: they must be on screen even in a small window.
-        page.line(S.urgentEmergency, style: .title)
-        for n in app.profile.emergencyNumbers { page.paragraph("\(n.number)  \(S.words(n.label))", style: .warning, indent: 2) }
-        page.line(S.urgentHelplines, style: .title)
-        for n in app.profile.helplines { page.paragraph("\(n.number)  \(S.words(n.label))", style: .warning, indent: 2) }
-        page.gap()
-        for s in app.profile.urgentSteps { page.paragraph("• " + S.words(s), hanging: 2) }
-        page.gap()
-        page.paragraph(S.urgentAfter, style: .muted)
-        drawScrolling(page, into: &g, r)
-    }
-
-    private func renderReview(_ g: inout Grid, _ r: Rect, _ app: App) {
-        var page = PageWriter(width: r.width)
-        page.paragraph(S.stepIntro(.review), style: .muted)
-        let problems = ReportValidation.issues(for: .review, in: report, today: app.clock.today)
-        for s in ReportStep.allCases where s != .review {
-            page.gap()
-            page.line(S.stepTitle(s), style: .title)
-            for f in s.fields {
-                let value = reviewValue(f, app)
-                let label = S.reviewLabel(f)
-                page.paragraph("\(label): \(value.isEmpty ? S.reviewNothing : value)", style: problems[f] != nil ? .danger : .normal, indent: 2)
-            }
-        }
-        page.gap()
-        page.button(S.saveButton, focused: true)
-        page.line(S.reviewKeys, style: .muted)
-        drawScrolling(page, into: &g, r)
-    }
-
-    private func reviewValue(_ f: ReportField, _ app: App) -> String {
-        switch f {
-        case .concerns: return report.concerns.map { S.concern($0, app.profile) }.joined(separator: ", ")
-        case .inDangerNow: return report.inDangerNow.map { $0 ? S.answer(.yes) : S.answer(.no) } ?? ""
-        case .reporterKind: return report.reporterKind.map(S.reporterKind) ?? ""
-        case .sex: return report.sex.map(S.sex) ?? ""
-        case .childAssent: return S.answer(report.childAssent)
-        case .caregiverConsent: return S.answer(report.caregiverConsent)
-        default:
-            guard let kp = Self.textPath(f) else { return "" }
-            return report[keyPath: kp].replacingOccurrences(of: "\n", with: " ")
-        }
-    }
-}
-
-/// Builds a tall virtual page of styled lines (and text fields) that is then drawn with a scroll offset.
-struct PageWriter {
-    enum Piece {
-        case text(String, Style, indent: Int)
-        case option(String, focused: Bool, indent: Int)
-        case field(TextField, rowInField: Int, width: Int, indent: Int, focused: Bool)
-        case button(String, focused: Bool)
-    }
-    let width: Int
-    private(set) var lines: [Piece] = []
-
-    init(width: Int) { self.width = width }
-
-    mutating func line(_ s: String, style: Style = .normal) { lines.append(.text(s, style, indent: 0)) }
-    mutating func gap() { lines.append(.text("", .normal, indent: 0)) }
-    mutating func paragraph(_ s: String, style: Style = .normal, indent: Int = 0) {
-        for l in DisplayWidth.wrap(s, width: max(1, width - indent)) { lines.append(.text(l, style, indent: indent)) }
-    }
-    /// A paragraph whose wrapped lines are indented by `hanging` (for bullets).
-    mutating func paragraph(_ s: String, style: Style = .normal, hanging: Int) {
-        for (i, l) in DisplayWidth.wrap(s, width: max(1, width - hanging)).enumerated() {
-            lines.append(.text(l, style, indent: i == 0 ? 0 : hanging))
-        }
-    }
-    /// A choice; a long one wraps under its text (after "1. ( ) "), so nothing is cut off, for example a
-    /// provider's phone number at the end of the line.
-    mutating func option(_ s: String, focused: Bool, indent: Int) {
-        let room = max(1, width - indent - 2)
-        // The marker ("1. (•) ", "[x] ") stays on the first line; the text wraps under itself.
-        let cut = (s.range(of: ") ") ?? s.range(of: "] ")).map(\.upperBound).flatMap { DisplayWidth.of(String(s[..<$0])) <= 10 ? $0 : nil } ?? s.startIndex
-        let prefix = String(s[..<cut]), body = String(s[cut...])
-        let marker = DisplayWidth.of(prefix)
-        guard DisplayWidth.of(s) > room, room - marker > 8 else { lines.append(.option(s, focused: focused, indent: indent)); return }
-        for (i, l) in DisplayWidth.wrap(body, width: room - marker).enumerated() {
-            lines.append(.option(i == 0 ? prefix + l : String(repeating: " ", count: marker) + l, focused: focused, indent: indent))
-        }
-    }
-    mutating func button(_ s: String, focused: Bool) { lines.append(.button(s, focused: focused)) }
-
-    /// Adds a text field of `rows` rows; returns the cursor (column, row within the field) when focused.
-    mutating func textField(_ t: inout TextField, rows: Int, width: Int, indent: Int, focused: Bool) -> (Int, Int)? {
-        var scratch = Grid(width: max(1, width), height: rows)
-        let c = t.render(into: &scratch, Rect(x: 0, y: 0, width: width, height: rows), focused: focused)
-        for r in 0..<rows { lines.append(.field(t, rowInField: r, width: width, indent: indent, focused: focused)) }
-        return c.map { ($0.x + indent, $0.y) }
-    }
-
-    func draw(into g: inout Grid, x: Int, y: Int, height: Int, scroll: Int) {
-        var fieldCache: [Int: Grid] = [:]
-        for (i, piece) in lines.enumerated().dropFirst(scroll).prefix(height) {
-            let yy = y + i - scroll
-            switch piece {
-            case .text(let s, let style, let indent):
-                g.put(s, x: x + indent, y: yy, style: style, clip: Rect(x: x, y: yy, width: width, height: 1))
-            case .option(let s, let focused, let indent):
-                let r = Rect(x: x + indent, y: yy, width: width - indent, height: 1)
-                if focused { g.fill(r, style: .focus) }
-                g.put((focused ? "▸ " : "  ") + s, x: x + indent, y: yy, style: focused ? .focus : .normal, clip: r)
-            case .field(var t, let row, let w, let indent, let focused):
-                // Render the whole field once into a scratch grid, then copy the row.
-                let start = i - row
-                if fieldCache[start] == nil {
-                    var rows = 1
-                    while start + rows < lines.count, case .field(_, let r2, _, _, _) = lines[start + rows], r2 == rows { rows += 1 }
-                    var scratch = Grid(width: max(1, w), height: rows)
-                    _ = t.render(into: &scratch, Rect(x: 0, y: 0, width: w, height: rows), focused: focused, style: focused ? .field : .field)
-                    fieldCache[start] = scratch
-                }
-                let scratch = fieldCache[start]!
-                var col = 0
-                while col < scratch.width {
-                    let cell = scratch[col, row]
-                    if cell.width == 0 { col += 1; continue }
-                    g.put(cell.text, x: x + indent + col, y: yy, style: cell.style, clip: Rect(x: x, y: yy, width: width, height: 1))
-                    col += max(1, Int(cell.width))
-                }
-            case .button(let s, let focused):
-                let label = "[ \(s) ]"
-                let r = Rect(x: x, y: yy, width: DisplayWidth.of(label), height: 1)
-                g.put(label, x: x, y: yy, style: focused ? .focus : .title, clip: Rect(x: x, y: yy, width: width, height: 1))
-                _ = r
-            }
-        }
     }
 }

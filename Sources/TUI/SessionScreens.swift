@@ -26,14 +26,15 @@ enum SessionScreens {
                 // The PIN rules of the profile chosen here, not of the one Kinga started with.
                 let chosen = profiles[f.choice("profile")!]
                 if let p = app.profileLoader?(chosen) { app.store.pinPolicy = p.pinPolicy }
-                var user = try app.store.createFirstUser(name: f.text("name"), pin: f.secret("pin"))
-                try app.store.setLanguage(userID: user.id, code: app.kioskLanguage.code)
-                try app.store.setSetting("language", app.kioskLanguage.code)
+                let (session, first) = try app.store.createFirstUser(name: f.text("name"), pin: f.secret("pin"))
+                var user = first
+                try session.setLanguage(userID: user.id, code: app.kioskLanguage.code)
+                try session.setSetting("language", app.kioskLanguage.code)
                 user.language = app.kioskLanguage.code
                 let id = profiles[f.choice("profile")!]
-                try app.store.setSetting("profile", id)
+                try session.setSetting("profile", id)
                 app.switchProfile(id)
-                app.signIn(user)
+                app.signIn(session, as: user)
                 // Then the district recovery key (issue #17): without it a lost laptop loses its records.
                 return .push(RecoveryKeyScreens.choose(firstRun: true))
             } catch let e as UserError {
@@ -67,7 +68,7 @@ enum SessionScreens {
             f.clear("pin")
             do {
                 switch try app.logIn(userID: user.id, pin: pin) {
-                case .success(let u): app.signIn(u)
+                case .success(let session, let u): app.signIn(session, as: u)
                 case .failed, .locked: f.errors["pin"] = S.loginFailed
                 }
             } catch { app.flash = (S.cycleError(error), .danger) }

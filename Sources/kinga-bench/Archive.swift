@@ -13,21 +13,19 @@ func buildArchive(at path: String, cases: Int) throws -> Double {
     for suffix in ["", "-wal", "-shm", ".audit-key"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     let store = try KingaStore(path: path, clock: benchClock)
     // The bench supervisor sets the kiosk up (the first user: administrator and supervisor) and adds the team.
-    let boss = try store.createFirstUser(name: benchUser, pin: benchPIN)
+    let (session, boss) = try store.createFirstUser(name: benchUser, pin: benchPIN)
     var team = [boss.id]
-    for i in 1...8 { team.append(try store.createUser(name: "Focal Point \(i)", roles: [.focalPoint], pin: benchPIN).id) }
-    try store.setSetting("language", "en")
-    try store.setSetting("profile", "generic")
-    // The archive itself is Kinga's upkeep, written with nobody logged in.
-    store.endSession()
+    for i in 1...8 { team.append(try session.createUser(name: "Focal Point \(i)", roles: [.focalPoint], pin: benchPIN).id) }
+    try session.setSetting("language", "en")
+    try session.setSetting("profile", "generic")
+    // The archive itself is Kinga's upkeep, written with nobody logged in (`store`).
     let seconds = try milliseconds {
         try SyntheticArchive.generate(into: store, cases: cases, assignees: team) { done in
             if done % 100_000 == 0 || done == cases { print("  generated \(done) cases") }
         }
     } / 1000
-    guard case .success = try store.login(userID: boss.id, pin: benchPIN) else { throw ValidationError("the bench PIN was refused") }
-    try store.setSetting("bench.complete", "\(cases)")
-    store.endSession()
+    guard case .success(let again, _) = try store.login(userID: boss.id, pin: benchPIN) else { throw ValidationError("the bench PIN was refused") }
+    try again.setSetting("bench.complete", "\(cases)")
     try store.checkpoint()
     return seconds
 }
@@ -93,7 +91,6 @@ func buildEncryptedTwin(of plain: KingaStore, plainPath: String, at twin: String
         // 3 passes), as on a kiosk encrypted from its first run or after any PIN change. Slots migrated from PIN
         // hashes keep the hashes' lighter limits (19 MiB, 2 passes); the other users keep those.
         try store.setPIN(userID: boss.id, newPIN: benchPIN, oldPIN: benchPIN)
-        store.endSession()
         try store.checkpoint()
         try twinStamp(cases).write(toFile: twin + ".complete", atomically: true, encoding: .utf8)
     } / 1000

@@ -62,8 +62,8 @@ struct Session: ParsableCommand {
             guard let account = try s.users().first(where: { $0.name == benchUser }) else { throw ValidationError("no \(benchUser) in \(db)") }
             var login: LoginResult = .failed
             pinWait = try milliseconds { login = try s.login(userID: account.id, pin: benchPIN) }
-            guard case .success(let u) = login else { throw ValidationError("the bench PIN was refused") }
-            (store, user) = (s, u)
+            guard case .success(let session, let u) = login else { throw ValidationError("the bench PIN was refused") }
+            (store, user) = (session, u)
         }
         let accepted = monotonicNanos()
         func sinceAccepted() -> Double { Double(monotonicNanos() - accepted) / 1e6 }

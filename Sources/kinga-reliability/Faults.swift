@@ -13,17 +13,16 @@ func prepareDatabase(_ db: String) throws -> KingaStore {
         r.reporterKind = .neighbour; r.sex = .female; r.approximateAgeText = "9"; r.village = "Kijiji"; r.childName = "Fault Child"
         r.concerns = ["neglect"]; r.narrative = "A fictional report."; r.inDangerNow = false; r.childAssent = .yes; r.caregiverConsent = .yes
         try store.registerCase(from: r, draftID: UUID())
-        store.endSession()
     }
-    return store
+    return store.withoutSession
 }
 
-/// Begins the session of the suite's supervisor on `store`: every change has the person logged in as its actor.
-/// - Returns: the supervisor.
+/// Begins the session of the suite's supervisor on `store`: every change through the returned handle has them
+/// as its actor.
+/// - Returns: the supervisor's handle, and the supervisor.
 /// - Throws: `StoreError.notFound` when the database has no such user; `StoreError.accessDenied` when the
 ///   suite's PIN is refused.
-@discardableResult
-func actAsSupervisor(_ store: KingaStore) throws -> User {
+func actAsSupervisor(_ store: KingaStore) throws -> (KingaStore, User) {
     try logIn(store, name: "Reliability Supervisor", pin: pin)
 }
 
@@ -32,19 +31,19 @@ func actAsSupervisor(_ store: KingaStore) throws -> User {
 func clearDrafts(_ store: KingaStore) throws {
     let drafts = try store.drafts()
     guard !drafts.isEmpty else { return }
-    try actAsSupervisor(store)
-    defer { store.endSession() }
-    for d in drafts { try store.deleteDraft(id: d.id) }
+    let (supervisor, _) = try actAsSupervisor(store)
+    for d in drafts { try supervisor.deleteDraft(id: d.id) }
 }
 
-/// Logs `name` in on `store` with their PIN, as a person would: every change then has them as its actor.
+/// Logs `name` in on `store` with their PIN, as a person would: every change through the returned handle has
+/// them as its actor.
+/// - Returns: their handle, and them.
 /// - Throws: `StoreError.notFound` when there is no such active user; `StoreError.accessDenied` when the PIN
 ///   is refused.
-@discardableResult
-func logIn(_ store: KingaStore, name: String, pin: String) throws -> User {
+func logIn(_ store: KingaStore, name: String, pin: String) throws -> (KingaStore, User) {
     guard let u = try store.users().first(where: { $0.name == name }) else { throw StoreError.notFound }
-    guard case .success(let me) = try store.login(userID: u.id, pin: pin) else { throw StoreError.accessDenied }
-    return me
+    guard case .success(let session, let me) = try store.login(userID: u.id, pin: pin) else { throw StoreError.accessDenied }
+    return (session, me)
 }
 
 /// Starts kinga on `db` in a fresh window and logs in; returns the window on the home screen.
@@ -240,8 +239,7 @@ struct Faults {
     /// the message names the newest backup.
     func damaged(_ f: inout Figures) throws {
         let db = folder + "/damaged/kinga.sqlite"
-        let store = try prepareDatabase(db)
-        let me = try actAsSupervisor(store)
+        let (store, me) = try actAsSupervisor(try prepareDatabase(db))
         for i in 0..<30 { try store.addNote(caseID: try store.casePage(after: nil, limit: 1, viewer: .user(me))[0].id, text: "Filler note \(i) " + String(repeating: "x", count: 300)) }
         try store.makeAutomaticBackup(reason: "daily")
         try store.checkpoint()
@@ -252,8 +250,7 @@ struct Faults {
     /// The file cut in half.
     func truncated(_ f: inout Figures) throws {
         let db = folder + "/truncated/kinga.sqlite"
-        let store = try prepareDatabase(db)
-        let me = try actAsSupervisor(store)
+        let (store, me) = try actAsSupervisor(try prepareDatabase(db))
         for i in 0..<30 { try store.addNote(caseID: try store.casePage(after: nil, limit: 1, viewer: .user(me))[0].id, text: "Filler note \(i) " + String(repeating: "y", count: 300)) }
         try store.makeAutomaticBackup(reason: "daily")
         try store.checkpoint()

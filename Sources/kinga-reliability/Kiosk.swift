@@ -13,16 +13,16 @@ enum Kiosk {
     }()
 
     /// A new encrypted kiosk at `db` with its first user (the suite's supervisor, PIN `pin`, English) and the
-    /// district recovery key set; the supervisor's session is left open on the returned store.
+    /// district recovery key set; the returned handle is the supervisor's session.
     /// - Throws: `StoreError.cannotOpen` when something is already at `db`; the store's errors.
     static func make(_ db: String) throws -> KingaStore {
         guard case .firstRun(let store) = try KingaStore.openKiosk(path: db, clock: pinnedClock) else {
             throw StoreError.cannotOpen(path: db, reason: "the suite expected an empty place for a new kiosk")
         }
-        _ = try store.createFirstUser(name: "Reliability Supervisor", pin: pin)
-        try store.setSetting("language", "en")
-        try store.setDistrictKey(district.publicKey)
-        return store
+        let (session, _) = try store.createFirstUser(name: "Reliability Supervisor", pin: pin)
+        try session.setSetting("language", "en")
+        try session.setDistrictKey(district.publicKey)
+        return session
     }
 
     /// Opens the kiosk at `db` as the district office would, with the recovery key (an old plaintext database as
@@ -38,7 +38,7 @@ enum Kiosk {
     static func open(_ db: String, as name: String, pin: String) throws -> (KingaStore, User) {
         guard let locked = LockedKiosk.at(path: db, clock: .system) else {
             let store = try KingaStore(path: db, clock: .system)
-            return (store, try logIn(store, name: name, pin: pin))
+            return try logIn(store, name: name, pin: pin)
         }
         guard let account = locked.users.first(where: { $0.name == name }) else { throw StoreError.notFound }
         guard case .success(let store, let me) = try locked.unlock(userID: account.id, pin: pin) else { throw StoreError.accessDenied }

@@ -206,15 +206,14 @@ struct Terminals {
             try lose(w, place.name, limit: limit, &f)
             if place.name == "note" {
                 // The half-written note is kept for its author (issue #14), and offered back with the note.
-                let me = try actAsSupervisor(store)
-                defer { store.endSession() }
-                let caseID = try store.casePage(after: nil, limit: 1, viewer: .user(me)).first?.id
-                let kept = try caseID.flatMap { try store.unfinished(place: "note", caseID: $0) }
+                let (supervisor, me) = try actAsSupervisor(store)
+                let caseID = try supervisor.casePage(after: nil, limit: 1, viewer: .user(me)).first?.id
+                let kept = try caseID.flatMap { try supervisor.unfinished(place: "note", caseID: $0) }
                 if kept?.values["text"] != "Vanished Note" {
                     f.recordsLost += 1
                     f.problems.append("terminal lost on the note screen: the note being written was not kept")
                 }
-                if let c = caseID { try store.dropUnfinished(place: "note", caseID: c) }
+                if let c = caseID { try supervisor.dropUnfinished(place: "note", caseID: c) }
             }
             if let name = place.draft {
                 if !(try store.drafts().contains { $0.report.childName == name }) {

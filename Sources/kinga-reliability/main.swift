@@ -381,7 +381,6 @@ func concurrentWriters(work: String, processes: Int, casesEach: Int, _ f: inout 
         // The supervisor sets the database up and adds one account per writer process.
         let store = try Kiosk.make(db)
         for p in 0..<processes { try store.createUser(name: "Writer \(p)", roles: [.supervisor], pin: "writer-\(p)-pin") }
-        store.endSession()
     }
     let me = CommandLine.arguments[0]
     var pids: [pid_t] = []

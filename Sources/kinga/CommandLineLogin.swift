@@ -26,7 +26,8 @@ extension DatabaseChoice {
     /// login screen would: their name, a role check, then their PIN (read without echo, or from the first line
     /// of a non-terminal input). On an encrypted kiosk (issue #17) the PIN is what unlocks the database; without
     /// a user, `--recovery-key FILE` (the district office's) unlocks it with nobody logged in.
-    /// - Returns: the store, and the person logged in (nil when no user was asked for).
+    /// - Returns: the store — the handle acting for the person logged in, when one was asked for — and that
+    ///   person (nil when no user was asked for).
     /// - Throws: `Failure` with a plain message (no such user, not allowed, no PIN, wrong PIN, locked account, an
     ///   encrypted database with neither a user nor a recovery key).
     func open(_ access: ToolAccess) throws -> (KingaStore, User?) {
@@ -39,7 +40,8 @@ extension DatabaseChoice {
         case .plaintext(let store):
             store.isDemo = (try? store.isDemoDatabase()) ?? false
             guard let name = access.user else { return (store, nil) }
-            return (store, try logIn(store, user: name, access))
+            let (session, me) = try logIn(store, user: name, access)
+            return (session, me)
         case .locked(let locked):
             if let name = access.user {
                 let account = try Self.account(name, in: locked.users)
@@ -93,13 +95,13 @@ extension DatabaseChoice {
     }
 
     /// Logs a person in on an open (plaintext) store from the command line. See `open(_:)`.
-    private func logIn(_ store: KingaStore, user: String, _ access: ToolAccess) throws -> User {
+    private func logIn(_ store: KingaStore, user: String, _ access: ToolAccess) throws -> (KingaStore, User) {
         let account = try Self.account(user, in: try store.users())
         guard access.allowed(account, store.isDemo) else { throw Failure(message: access.refused(account, store)) }
         try access.before(store)
         let pin = try Self.readPIN(for: account, purpose: access.purpose)
         switch try store.login(userID: account.id, pin: pin) {
-        case .success(let me): return me
+        case .success(let session, let me): return (session, me)
         case .locked(let until): throw Self.lockedOut(account, until)
         case .failed: throw Failure(message: "That PIN is not right. Nothing was \(access.purpose).")
         }

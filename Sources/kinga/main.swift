@@ -232,8 +232,7 @@ struct DatabaseChoice: ParsableArguments {
     /// - Throws: `Failure` (see `open(_:)`).
     func openToRead(user: String?, purpose: String) throws -> KingaStore {
         let (store, _) = try open(ToolAccess(user: user, purpose: purpose))
-        store.endSession()
-        return store
+        return store.withoutSession
     }
 }
 

@@ -103,7 +103,7 @@ final class EnrolmentClientTests: PostgresTestCase {
         guard case .firstRun(let store) = try KingaStore.openKiosk(path: db, clock: .system, derivation: .fastForTestsOnly) else {
             return XCTFail("a new path is a first run")
         }
-        _ = try store.createFirstUser(name: "Ayu Admin", pin: "482916")
+        try store.createFirstUser(name: "Ayu Admin", pin: "482916")
         try "482916\n".write(toFile: home + "/pin.txt", atomically: true, encoding: .utf8)
         func kingaEnroll(_ args: String) throws -> (status: Int32, output: String) {
             let p = Process()

@@ -8,8 +8,8 @@ import StoreTestSupport
 struct AuditTests {
     @Test func changesAndViewsAreLoggedAndTheChainVerifies() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
         try store.recordView(caseID: c.id)
         try store.addNote(caseID: c.id, text: "Visited.")
@@ -24,8 +24,8 @@ struct AuditTests {
     @Test("the database refuses updates and deletes of audit rows")
     func appendOnly() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         try store.auditAlone(actor: "user", action: "login")
         #expect(throws: (any Error).self) { try store.outsideKinga { try $0.execute(sql: "UPDATE audit_log SET actor = 'b'") } }
         #expect(throws: (any Error).self) { try store.outsideKinga { try $0.execute(sql: "DELETE FROM audit_log") } }
@@ -36,8 +36,8 @@ struct AuditTests {
         let dir = TempDir()
         let path = dir.path + "/k.sqlite"
         do {
-            let store = try KingaStore(path: path, clock: pinned)
-            try store.actAsTestSupervisor()
+            var store = try KingaStore(path: path, clock: pinned)
+            store = try store.actAsTestSupervisor()
             for i in 0..<5 { try store.auditAlone(actor: "user\(i)", action: "login") }
         }
         let sql = "DROP TRIGGER audit_no_update; UPDATE audit_log SET actor = 'someone else' WHERE seq = 3;"
@@ -47,8 +47,8 @@ struct AuditTests {
         try p.run()
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
-        let store = try KingaStore(path: path, clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(path: path, clock: pinned)
+        store = try store.actAsTestSupervisor()
         #expect(try store.verifyAudit() == .broken(firstBadSeq: 3, checked: 2))
     }
 
@@ -56,15 +56,15 @@ struct AuditTests {
         let dir = TempDir()
         let path = dir.path + "/k.sqlite"
         do {
-            let store = try KingaStore(path: path, clock: pinned)
-            try store.actAsTestSupervisor()
+            var store = try KingaStore(path: path, clock: pinned)
+            store = try store.actAsTestSupervisor()
             for i in 0..<4 { try store.auditAlone(actor: "user\(i)", action: "login") }
             try store.outsideKinga { db in
                 try db.execute(sql: "DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE seq = 2")
             }
         }
-        let store = try KingaStore(path: path, clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(path: path, clock: pinned)
+        store = try store.actAsTestSupervisor()
         #expect(try store.verifyAudit() == .broken(firstBadSeq: 2, checked: 1))
     }
 }

@@ -14,8 +14,8 @@ private final class MovableTime: @unchecked Sendable {
 private func movableStore(_ dir: TempDir) throws -> (KingaStore, MovableTime) {
     let t = MovableTime(pinned.now)
     let clock = Clock(timeZone: pinned.timeZone, now: { t.now })
-    let store = try KingaStore(test: dir.path + "/db/k.sqlite", clock: clock)
-    try store.actAsTestSupervisor()
+    var store = try KingaStore(test: dir.path + "/db/k.sqlite", clock: clock)
+    store = try store.actAsTestSupervisor()
     return (store, t)
 }
 
@@ -28,8 +28,8 @@ struct BackupTests {
         try store.registerCase(from: sampleReport(name: "Backup Child"), draftID: UUID())
         let copy = dir.path + "/copy.sqlite"
         try store.backup(to: copy)
-        let again = try KingaStore(test: copy, clock: pinned, auditKeyPath: store.auditKeyPath)
-        try again.actAsTestSupervisor()
+        var again = try KingaStore(test: copy, clock: pinned, auditKeyPath: store.auditKeyPath)
+        again = try again.actAsTestSupervisor()
         #expect(try again.caseCount(viewer: again.testViewer) == 1)
         #expect(try again.check().ok)
         #expect(throws: StoreError.self) { try store.backup(to: copy) }
@@ -71,8 +71,8 @@ struct BackupTests {
         let path = dir.path + "/k.sqlite"
         do {
             // A database as an older Kinga left it: migrations up to v7 only, with one case.
-            let store = try KingaStore(path: path, clock: pinned)
-            try store.actAsTestSupervisor()
+            var store = try KingaStore(path: path, clock: pinned)
+            store = try store.actAsTestSupervisor()
             try store.registerCase(from: sampleReport(), draftID: UUID())
         }
         let q = try DatabaseQueue(path: path)
@@ -81,8 +81,8 @@ struct BackupTests {
             try db.execute(sql: "DROP TRIGGER case_reviewed; DROP INDEX case_open_reviewed; DROP INDEX case_returned; DROP INDEX case_child_queue; ALTER TABLE case_record DROP COLUMN reviewed_at")
         }
         try q.close()
-        let reopened = try KingaStore(path: path, clock: pinned)
-        try reopened.actAsTestSupervisor()
+        var reopened = try KingaStore(path: path, clock: pinned)
+        reopened = try reopened.actAsTestSupervisor()
         #expect(reopened.backups().map(\.reason) == ["before-update"])
         #expect(try reopened.caseCount(viewer: reopened.testViewer) == 1)
     }
@@ -101,8 +101,8 @@ struct BackupTests {
         #expect(try store.caseCount(viewer: store.testViewer) == 2)
         let path = store.path
         let kept = try KingaStore.restore(from: b, to: path, clock: store.clock, key: testDatabaseKey)
-        let restored = try KingaStore(test: path, clock: pinned)
-        try restored.actAsTestSupervisor()
+        var restored = try KingaStore(test: path, clock: pinned)
+        restored = try restored.actAsTestSupervisor()
         #expect(try restored.casePage(after: nil, limit: 10, viewer: restored.testViewer).map(\.childName) == ["Before"])
         let saved = try #require(kept)
         #expect(saved.contains("before-restore"))
@@ -115,8 +115,8 @@ struct BackupTests {
         let dir = TempDir()
         let path = dir.path + "/k.sqlite"
         do {
-            let store = try KingaStore(test: path, clock: pinned)
-            try store.actAsTestSupervisor()
+            var store = try KingaStore(test: path, clock: pinned)
+            store = try store.actAsTestSupervisor()
             for i in 0..<40 { try store.registerCase(from: sampleReport(name: "Child \(i)"), draftID: UUID()) }
             try store.checkpoint()
         }
@@ -148,17 +148,17 @@ struct EditContextTests {
     @Test("a save under an old version is refused with the other changes, then goes ahead once acknowledged")
     func versionCheck() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
         let mine = try store.beginEdit(caseID: c.id)
         let theirs = try store.beginEdit(caseID: c.id)
         let me = try #require(store.actor)
-        store.endSession()
+        store = store.withoutSession
         let other = try store.addTestUser(name: "Other", roles: [.supervisor], pin: "580214")
-        try store.beginSession(userID: other.id)
+        store = try store.beginSession(userID: other.id)
         try KingaStore.$editContext.withValue(theirs) { _ = try store.addNote(caseID: c.id, text: "Theirs") }
-        try store.beginSession(userID: me.id)
+        store = try store.beginSession(userID: me.id)
         #expect(throws: StoreError.changedElsewhere) {
             try KingaStore.$editContext.withValue(mine) { _ = try store.addNote(caseID: c.id, text: "Mine") }
         }

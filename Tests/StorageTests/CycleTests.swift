@@ -13,11 +13,11 @@ struct CycleTests {
     func setUp(consent: Bool = true, concerns: [String] = ["neglect"]) throws -> (TempDir, KingaStore, CaseRecord, ServiceProvider, NowBox) {
         let dir = TempDir()
         let box = NowBox(ISO8601.parse("2026-03-02T09:00:00Z")!)
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: Clock(timeZone: TimeZone(identifier: "UTC")!) { box.value })
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: Clock(timeZone: TimeZone(identifier: "UTC")!) { box.value })
         var r = sampleReport()
         r.concerns = concerns
         if !consent { r.childAssent = .notAsked; r.caregiverConsent = .notAsked }
-        try store.actAsTestSupervisor()
+        store = try store.actAsTestSupervisor()
         let c = try store.registerCase(from: r, draftID: UUID())
         let p = try store.saveProvider(ServiceProvider(name: "Puskesmas Fiktif", services: [.health, .psychosocial], area: "Kampung Fiksi",
                                                        contact: "0812 555 0000", hours: "Mon–Sat 8–14", notes: ""))
@@ -63,16 +63,17 @@ struct CycleTests {
     }
 
     @Test func referralsNeedConsentOrASupervisorOverride() throws {
-        let (_, store, c, p, _) = try setUp(consent: false)
+        let (_, first, c, p, _) = try setUp(consent: false)
+        var store = first
         #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true) }
         #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true, consentOverride: " ") }
         #expect(try store.referrals(caseID: c.id, viewer: store.testViewer).isEmpty)
         // Only the person logged in overrides, and only when their role allows it.
-        store.endSession()
+        store = store.withoutSession
         let fp = try store.addTestUser(name: "FP", roles: [.focalPoint], pin: "902134")
-        try store.beginSession(userID: fp.id)
+        store = try store.beginSession(userID: fp.id)
         #expect(throws: StoreError.accessDenied) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: true, consentOverride: "because") }
-        try store.actAsTestSupervisor()
+        store = try store.actAsTestSupervisor()
         let r = try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "Injury", urgent: true,
                                        consentOverride: "The child is injured and the caregiver cannot be found.")
         #expect(r.overrideBy == "Tess Supervisor")
@@ -203,10 +204,10 @@ struct CycleTests {
 struct ReviewTests {
     @Test func highRiskClosureWaitsThenIsApprovedOrReturned() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let fp = try store.addTestUser(name: "FP", roles: [.focalPoint], pin: "902134")
         let sup = try store.addTestUser(name: "Sup", roles: [.supervisor], pin: "580214")
-        try store.beginSession(userID: fp.id)
+        store = try store.beginSession(userID: fp.id)
         let c = try store.registerCase(from: sampleReport(urgent: true), draftID: UUID(), assignedTo: fp.id)
         let close = Closure(reason: .noLongerWanted, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Safe now.")
         let rules = ProfileRules()
@@ -215,19 +216,19 @@ struct ReviewTests {
         #expect(try store.caseRecord(id: c.id, viewer: store.testViewer)?.status == .open)
         #expect(try store.closureRequests(viewer: store.testViewer).map(\.id) == [c.id])
         #expect(throws: StoreError.accessDenied) { try store.approveClosure(caseID: c.id, rules: rules) }
-        try store.beginSession(userID: sup.id)
+        store = try store.beginSession(userID: sup.id)
         try store.returnForCorrection(caseID: c.id, comment: "Please record the last home visit first.")
         #expect(try store.closureRequests(viewer: store.testViewer).isEmpty)
-        try store.beginSession(userID: fp.id)
+        store = try store.beginSession(userID: fp.id)
         #expect(try store.dueItems(deadlines: .standard, viewer: .user(fp)).first?.kind == .returnedForCorrection)
         #expect(try store.requestClosure(caseID: c.id, close, rules: rules) == .awaitingApproval)
-        try store.beginSession(userID: sup.id)
+        store = try store.beginSession(userID: sup.id)
         try store.approveClosure(caseID: c.id, rules: rules)
         #expect(try store.caseRecord(id: c.id, viewer: store.testViewer)?.status == .closed)
         let closed = try #require(try store.events(caseID: c.id, viewer: store.testViewer).last)
         #expect(closed.author == "Sup" && closed.fact?.args["approvedBy"] == "Sup")
         #expect(closed.summary == "Case closed: Child or family no longer want support (child is safe) (approved by Sup)")
-        try store.beginSession(userID: fp.id)
+        store = try store.beginSession(userID: fp.id)
         #expect(try store.dueItems(deadlines: .standard, viewer: .user(fp)).isEmpty)
         // A follow-up after the request makes it out of date: it leaves the queue.
         let again = try store.registerCase(from: sampleReport(name: "Again", urgent: true), draftID: UUID(), assignedTo: fp.id)
@@ -236,10 +237,10 @@ struct ReviewTests {
         try store.recordFollowUp(caseID: again.id, FollowUp(mode: .visit, outcome: "Not safe at home tonight.", childSafe: false, next: nil),
                                  deadlines: .standard)
         #expect(try store.closureRequests(viewer: store.testViewer).isEmpty)
-        try store.beginSession(userID: sup.id)
+        store = try store.beginSession(userID: sup.id)
         #expect(throws: StoreError.notFound) { try store.approveClosure(caseID: again.id, rules: rules) }
         // A low-risk case closes at once.
-        try store.beginSession(userID: fp.id)
+        store = try store.beginSession(userID: fp.id)
         let low = try store.registerCase(from: sampleReport(name: "Low"), draftID: UUID(), assignedTo: fp.id)
         try assessLow(store, low.id)
         #expect(try store.requestClosure(caseID: low.id, close, rules: rules) == .closed)
@@ -250,19 +251,19 @@ struct ReviewTests {
 struct StoragePermissionTests {
     @Test func aFocalPointCannotChangeAnotherFocalPointsCase() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let one = try store.addTestUser(name: "One", roles: [.focalPoint], pin: "902134")
         let two = try store.addTestUser(name: "Two", roles: [.focalPoint], pin: "902134")
         let admin = try store.addTestUser(name: "Admin", roles: [.administrator], pin: "902134")
-        try store.beginSession(userID: one.id)
+        store = try store.beginSession(userID: one.id)
         let c = try store.registerCase(from: sampleReport(), draftID: UUID(), assignedTo: one.id)
         try store.addNote(caseID: c.id, text: "Mine.")
-        try store.beginSession(userID: two.id)
+        store = try store.beginSession(userID: two.id)
         #expect(throws: StoreError.accessDenied) { try store.addNote(caseID: c.id, text: "Not mine.") }
         #expect(throws: StoreError.accessDenied) {
             try store.recordFollowUp(caseID: c.id, FollowUp(mode: .call, outcome: "x", childSafe: true, next: nil), deadlines: .standard)
         }
-        try store.beginSession(userID: admin.id)
+        store = try store.beginSession(userID: admin.id)
         #expect(throws: StoreError.accessDenied) { try store.registerCase(from: sampleReport(), draftID: UUID()) }
         #expect(try store.events(caseID: c.id, viewer: store.testViewer).filter { $0.kind == .note }.count == 1)
         #expect(try store.auditEntries().filter { $0.action == "access.denied" }.count == 3)
@@ -273,10 +274,10 @@ struct StoragePermissionTests {
 struct ConsentAndReassignTests {
     @Test func consentRecordedLaterAllowsReferrals() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         var r = sampleReport()
         r.childAssent = .notAsked; r.caregiverConsent = .notAsked
-        try store.actAsTestSupervisor()
+        store = try store.actAsTestSupervisor()
         let c = try store.registerCase(from: r, draftID: UUID())
         let p = try store.saveProvider(ServiceProvider(name: "Klinik Fiktif", services: [.health], area: "", contact: "", hours: "", notes: ""))
         #expect(throws: CycleError.consentMissing) { try store.sendReferral(caseID: c.id, providerID: p.id, service: .health, reason: "x", urgent: false) }
@@ -288,18 +289,18 @@ struct ConsentAndReassignTests {
 
     @Test func onlySupervisorsReassign() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let one = try store.addTestUser(name: "One", roles: [.focalPoint], pin: "902134")
         let two = try store.addTestUser(name: "Two", roles: [.focalPoint], pin: "902134")
         let sup = try store.addTestUser(name: "Sup", roles: [.supervisor], pin: "902134")
-        try store.beginSession(userID: one.id)
+        store = try store.beginSession(userID: one.id)
         let c = try store.registerCase(from: sampleReport(), draftID: UUID(), assignedTo: one.id)
         #expect(throws: StoreError.accessDenied) { try store.reassign(caseID: c.id, to: two) }
-        try store.beginSession(userID: sup.id)
+        store = try store.beginSession(userID: sup.id)
         try store.reassign(caseID: c.id, to: two)
-        try store.beginSession(userID: two.id)
+        store = try store.beginSession(userID: two.id)
         #expect(try store.caseCount(viewer: .user(two)) == 1)
-        try store.beginSession(userID: one.id)
+        store = try store.beginSession(userID: one.id)
         #expect(try store.caseCount(viewer: .user(one)) == 0)
     }
 }

@@ -34,8 +34,8 @@ struct DirectoryImportTests {
     @Test("rows already in the directory are rejected; importing adds the rest, audited")
     func importAgainstExisting() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        _ = store.acting(try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214"))
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.acting(try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214"))
         try store.saveProvider(ServiceProvider(name: "Police Child Desk", services: [.police], area: "KASAMA", contact: "", hours: "", notes: ""))
         let p = try DirectoryImport.preview(file, existing: try store.providers())
         #expect(!p.accepted.contains { $0.name == "Police Child Desk" })

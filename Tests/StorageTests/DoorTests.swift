@@ -24,8 +24,8 @@ struct DoorTests {
     @Test("a write to a case, event, referral, user, provider or audit table that skips the door is refused by SQLite")
     func writesOutsideTheDoorAreRefused() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
         let attempts: [(String, StatementArguments)] = [
             ("UPDATE case_record SET risk_level = 'low' WHERE id = ?", [c.id.uuidString]),
@@ -56,28 +56,33 @@ struct DoorTests {
     @Test("the door needs the session for a person's change, and refuses upkeep while someone is logged in")
     func theActorIsChecked() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         #expect(throws: StoreError.accessDenied) { try store.door { _ in } }
         #expect(try store.auditEntries(actionPrefix: "access.denied").first?.actor == "nobody logged in")
-        try store.actAsTestSupervisor()
+        store = try store.actAsTestSupervisor()
         #expect(throws: StoreError.accessDenied) { try store.door(.maintenance) { _ in } }
         #expect(try store.auditEntries(actionPrefix: "access.denied").first?.actor == "Tess Supervisor")
-        store.endSession()
+        store = store.withoutSession
         try store.door(.maintenance) { db in try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('test.upkeep', 'yes')") }
     }
 
-    @Test("a session begins only with a right PIN: a failed login ends it, and nothing is changed without one")
+    @Test("a session begins only with a right PIN: a wrong one gives no handle, a handle's person never changes, and nothing is changed without one")
     func aSessionBeginsWithThePIN() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        let admin = try store.createFirstUser(name: "Admin Fiktif", pin: "580214")
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        let admin: User
+        (store, admin) = try store.createFirstUser(name: "Admin Fiktif", pin: "580214")
         #expect(store.actor?.id == admin.id)                       // the first user chose their PIN just now
         let fp = try store.createUser(name: "Focal Fiktif", roles: [.focalPoint], pin: "902134")
         #expect(try store.auditEntries(actionPrefix: "user.create").first?.actor == "Admin Fiktif")
+        // A wrong PIN gives no handle; the handle with nobody logged in changes nothing.
         #expect(try store.login(userID: fp.id, pin: "000000") == .failed)
-        #expect(store.actor == nil)
-        #expect(throws: StoreError.accessDenied) { try store.registerCase(from: sampleReport(), draftID: UUID()) }
-        guard case .success = try store.login(userID: fp.id, pin: "902134") else { Issue.record("right PIN refused"); return }
+        let nobody = store.withoutSession
+        #expect(nobody.actor == nil && store.actor?.id == admin.id)   // a handle's person never changes
+        #expect(throws: StoreError.accessDenied) { try nobody.registerCase(from: sampleReport(), draftID: UUID()) }
+        guard case .success(let asFP, _) = try nobody.login(userID: fp.id, pin: "902134") else { Issue.record("right PIN refused"); return }
+        #expect(asFP.actor?.id == fp.id && nobody.actor == nil)
+        store = asFP
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
         #expect(try store.events(caseID: c.id, viewer: .user(fp)).allSatisfy { $0.author == "Focal Fiktif" })
     }

@@ -29,8 +29,8 @@ struct EncryptedStoreTests {
         let dir = TempDir()
         let path = dir.path + "/k.sqlite"
         let key = try DatabaseKey.random()
-        let store = try KingaStore(path: path, clock: pinned, key: key)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(path: path, clock: pinned, key: key)
+        store = try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(name: "Amani \(Self.marker)"), draftID: UUID())
         try store.addNote(caseID: c.id, text: "Visited \(Self.marker)'s family.")
         let found = try store.caseListStart(CaseQuery(text: String(Self.marker.prefix(6)).lowercased()), limit: 10,
@@ -45,7 +45,7 @@ struct EncryptedStoreTests {
         let copy = try KingaStore(path: backup, clock: pinned, auditKeyPath: store.auditKeyPath, key: key)
         #expect(try copy.caseRecord(id: c.id, viewer: .systemMaintenance)?.report.childName.contains(Self.marker) == true)
         // A restore with the key brings it back; with another key it is refused and nothing is replaced.
-        store.endSession()
+        store = store.withoutSession
         let restoredPath = dir.path + "/restored.sqlite"
         try KingaStore.restore(from: backup, to: restoredPath, clock: pinned, key: key)
         #expect(throws: StoreError.backupDamaged(backup)) {
@@ -60,8 +60,8 @@ struct EncryptedStoreTests {
         let dir = TempDir()
         let path = dir.path + "/k.sqlite"
         do {
-            let store = try KingaStore(path: path, clock: pinned, key: try DatabaseKey.random())
-            try store.actAsTestSupervisor()
+            var store = try KingaStore(path: path, clock: pinned, key: try DatabaseKey.random())
+            store = try store.actAsTestSupervisor()
             try store.registerCase(from: sampleReport(), draftID: UUID())
         }
         let before = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -12,8 +12,8 @@ struct EventFactStoreTests {
     @Test("what an English-speaking focal point recorded reads in French for a French reader, and in English as stored")
     func readerLanguage() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
         try store.saveCasePlan(caseID: c.id, CasePlan(goals: [PlanGoal(what: "School fees", who: "", by: nil),
                                                              PlanGoal(what: "Visit", who: "", by: nil), PlanGoal(what: "Call", who: "", by: nil)],
@@ -31,8 +31,8 @@ struct EventFactStoreTests {
     @Test("an entry of a kind this version does not know is shown with its stored words, never dropped")
     func unknownKind() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
         try store.outsideKinga { db in
             try db.execute(sql: """
@@ -55,8 +55,8 @@ struct EventFactStoreTests {
     @Test("entries written before v13 get their kind from their English summary; unknown ones keep their words")
     func legacyEntries() throws {
         let dir = TempDir()
-        let store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(path: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
         let old: [(kind: String, summary: String, body: String, author: String)] = [
             ("referral_sent", "Referral sent to Puskesmas Fiksi (consent override)", "To: Puskesmas Fiksi (health), URGENT.\nReason: pain", "a"),

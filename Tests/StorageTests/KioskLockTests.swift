@@ -18,8 +18,8 @@ struct KioskLockTests {
             Issue.record("a new path is a first run")
             throw StoreError.notFound
         }
-        let admin = try store.createFirstUser(name: "Ayu Admin", pin: "482916")
-        try store.setSetting("language", "fr")
+        let (session, admin) = try store.createFirstUser(name: "Ayu Admin", pin: "482916")
+        try session.setSetting("language", "fr")
         return (path, admin.id)
     }
 
@@ -70,8 +70,7 @@ struct KioskLockTests {
         // An administrator resets Budi's PIN: the old one no longer opens, the new one does.
         try store.setPIN(userID: fp.id, newPIN: "926317", oldPIN: nil)
         guard case .failed = try Self.locked(path).unlock(userID: fp.id, pin: "735190") else { Issue.record("old PIN still opens"); return }
-        guard case .success(let asBudi, _) = try Self.locked(path).unlock(userID: fp.id, pin: "926317") else { Issue.record("new PIN refused"); return }
-        asBudi.endSession()
+        guard case .success = try Self.locked(path).unlock(userID: fp.id, pin: "926317") else { Issue.record("new PIN refused"); return }
         // Switched off: Budi's slot is gone, so his PIN opens nothing.
         try store.deactivateUser(fp.id)
         #expect(try Self.locked(path).users.map(\.name) == ["Ayu Admin"])
@@ -116,7 +115,6 @@ struct KioskLockTests {
         #expect(byOffice.actor == nil)
         #expect(try byOffice.caseRecord(id: c.id, viewer: .systemMaintenance) != nil)
         // A restore with the recovery key, and with a PIN; a wrong PIN restores nothing.
-        store.endSession()
         #expect(throws: StoreError.self) { try Self.locked(path).restore(from: backup, userID: admin, pin: "000000") }
         try Self.locked(path).restore(from: backup, recoveryKey: district)
         try Self.locked(path).restore(from: backup, userID: admin, pin: "482916")
@@ -176,15 +174,16 @@ struct KioskLockTests {
         let caseID: UUID
         let users: [(UUID, String)]
         do {
-            let old = try KingaStore(path: path, clock: pinned)
-            let admin = try old.createFirstUser(name: "Dewi Admin", pin: "640219")
+            var old = try KingaStore(path: path, clock: pinned)
+            let admin: User
+            (old, admin) = try old.createFirstUser(name: "Dewi Admin", pin: "640219")
             let fp = try old.createUser(name: "Eko Focal", roles: [.focalPoint], pin: "318605")
             try old.setSetting("language", "id")
             caseID = try old.registerCase(from: sampleReport(name: "Amani \(Self.marker)"), draftID: UUID()).id
             try old.addNote(caseID: caseID, text: "Visited \(Self.marker)'s family.")
             try old.makeAutomaticBackup(reason: "daily")
             users = [(admin.id, "640219"), (fp.id, "318605")]
-            old.endSession()
+            old = old.withoutSession
         }
         #expect(!EncryptedStoreTests.filesContaining(Self.marker, under: dir.path).isEmpty)
         guard case .locked(let locked) = try KingaStore.openKiosk(path: path, clock: pinned, derivation: Self.fast, encryptPlaintext: true) else {
@@ -194,8 +193,8 @@ struct KioskLockTests {
         #expect(!DatabaseCipher.isPlaintextDatabase(atPath: path))
         #expect(locked.setting("language") == "id")
         for (id, pin) in users {
-            guard case .success(let store, _) = try locked.unlock(userID: id, pin: pin) else { Issue.record("a PIN stopped working"); return }
-            store.endSession()
+            guard case .success(let opened, _) = try locked.unlock(userID: id, pin: pin) else { Issue.record("a PIN stopped working"); return }
+            let store = opened.withoutSession
             #expect(try store.caseRecord(id: caseID, viewer: .systemMaintenance)?.report.childName.contains(Self.marker) == true)
             #expect(try store.events(caseID: caseID, viewer: .systemMaintenance).contains { $0.body.contains(Self.marker) })
             guard case .intact = try store.verifyAudit() else { Issue.record("audit chain broken"); return }
@@ -230,8 +229,7 @@ struct KioskLockTests {
         let (path, admin) = try Self.newKiosk(dir)           // slots at the fastest limits
         let stronger = KeyDerivation(opslimit: 2, memlimit: 16 * 1024)
         guard case .locked(let locked) = try KingaStore.openKiosk(path: path, clock: pinned, derivation: stronger),
-              case .success(let store, _) = try locked.unlock(userID: admin, pin: "482916") else { Issue.record("unlock"); return }
-        store.endSession()
+              case .success = try locked.unlock(userID: admin, pin: "482916") else { Issue.record("unlock"); return }
         let slot = try #require(try KeySlotFile.load(from: KeySlotFile.url(forDatabase: URL(fileURLWithPath: path))).users.first)
         #expect(slot.memlimit == 16 * 1024 && slot.opslimit == 2)
         guard case .success = try Self.locked(path).unlock(userID: admin, pin: "482916") else { Issue.record("the PIN no longer opens it"); return }

@@ -9,22 +9,23 @@ import StoreTestSupport
 struct LiveDefectTests {
     /// A store with two focal points, each with a case assigned to them, and nobody logged in.
     private func twoFocalPoints(_ dir: TempDir) throws -> (KingaStore, User, User, CaseRecord) {
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let one = try store.addTestUser(name: "Focal Point Anza", roles: [.focalPoint], pin: "902134")
         let two = try store.addTestUser(name: "Focal Point Bupe", roles: [.focalPoint], pin: "902135")
-        try store.beginSession(userID: one.id)
+        store = try store.beginSession(userID: one.id)
         let mine = try store.registerCase(from: sampleReport(name: "Chipo Mine"), draftID: UUID(), assignedTo: one.id)
-        try store.beginSession(userID: two.id)
+        store = try store.beginSession(userID: two.id)
         try store.registerCase(from: sampleReport(name: "Dalitso Theirs"), draftID: UUID(), assignedTo: two.id)
-        store.endSession()
+        store = store.withoutSession
         return (store, one, two, mine)
     }
 
     @Test("a read names its reader: a focal point's lists hold only their cases, and nothing reads everything during a session")
     func readsFailClosed() throws {
         let dir = TempDir()
-        let (store, one, _, mine) = try twoFocalPoints(dir)
-        try store.beginSession(userID: one.id)
+        let (base, one, _, mine) = try twoFocalPoints(dir)
+        var store = base
+        store = try store.beginSession(userID: one.id)
         let today = pinned.today
         #expect(try store.casePage(after: nil, limit: 10, viewer: .user(one)).map(\.id) == [mine.id])
         #expect(try store.caseList(CaseQuery(), after: nil, limit: 10, viewer: .user(one), today: today).map(\.summary.id) == [mine.id])
@@ -38,7 +39,7 @@ struct LiveDefectTests {
         #expect(try store.caseCount(viewer: .user(madeUp)) == 1)                  // roles come from the session
         #expect(throws: StoreError.accessDenied) { try store.caseCount(viewer: .user(User(id: UUID(), name: "Sup", roles: [.supervisor]))) }
         // Nobody logged in: a person's read is refused; Kinga's own tools may read the whole database.
-        store.endSession()
+        store = store.withoutSession
         #expect(throws: StoreError.accessDenied) { try store.referrals(viewer: .user(one)) }
         #expect(try store.caseCount(viewer: .systemMaintenance) == 2)
         #expect(try store.auditEntries(actionPrefix: "access.denied").count == 4)
@@ -47,9 +48,10 @@ struct LiveDefectTests {
     @Test("closeCase applies the approval rule that requestClosure applies: a focal point cannot close a high-risk case")
     func closeCaseNeedsApprovalForHighRisk() throws {
         let dir = TempDir()
-        let (store, one, _, mine) = try twoFocalPoints(dir)
+        let (base, one, _, mine) = try twoFocalPoints(dir)
+        var store = base
         let sup = try store.addTestUser(name: "Supervisor Chanda", roles: [.supervisor], pin: "580214")
-        try store.beginSession(userID: one.id)
+        store = try store.beginSession(userID: one.id)
         let worried = RiskAnswers(immediateDanger: false, harmerHasAccess: true, severity: .severe, frequency: .often, safeAdult: false, childViews: "")
         try store.recordAssessment(caseID: mine.id, Assessment(answers: worried, chosen: .high, whyDifferent: "The guide's level, kept."))
         #expect(try store.caseRecord(id: mine.id, viewer: store.testViewer)?.risk == .high)
@@ -57,7 +59,7 @@ struct LiveDefectTests {
         #expect(throws: StoreError.accessDenied) { try store.closeCase(caseID: mine.id, closure, rules: ProfileRules()) }
         #expect(try store.caseRecord(id: mine.id, viewer: store.testViewer)?.status == .open)
         #expect(try store.auditEntries(actionPrefix: "access.denied").first?.detail == "case.close without a supervisor's approval")
-        try store.beginSession(userID: sup.id)
+        store = try store.beginSession(userID: sup.id)
         try store.closeCase(caseID: mine.id, closure, rules: ProfileRules())
         #expect(try store.caseRecord(id: mine.id, viewer: store.testViewer)?.status == .closed)
         #expect(try store.events(caseID: mine.id, viewer: store.testViewer).last?.author == "Supervisor Chanda")
@@ -66,23 +68,25 @@ struct LiveDefectTests {
     @Test("whoever is logged in, and nobody else, is the author and the actor; nobody logged in changes nothing")
     func theSessionIsTheActor() throws {
         let dir = TempDir()
-        let (store, one, two, mine) = try twoFocalPoints(dir)
+        let (base, one, two, mine) = try twoFocalPoints(dir)
+        var store = base
         // Nobody logged in: refused, and the refusal is audited.
         #expect(throws: StoreError.accessDenied) { try store.addNote(caseID: mine.id, text: "Written by nobody.") }
         // A session is begun by id; the name and roles are the stored ones, whatever the caller holds.
         #expect(throws: StoreError.accessDenied) { try store.beginSession(userID: UUID()) }
-        let me = try store.beginSession(userID: one.id)
+        store = try store.beginSession(userID: one.id)
+        let me = try #require(store.actor)
         #expect(me.name == "Focal Point Anza" && me.roles == [.focalPoint])
         let note = try store.addNote(caseID: mine.id, text: "Visited the family.")
         #expect(note.author == "Focal Point Anza")
         let audit = try #require(try store.auditEntries(actionPrefix: "case.note").first)
         #expect(audit.actor == "Focal Point Anza" && audit.caseID == mine.id)
         // The other focal point cannot write on this case, and no API takes a name to write under.
-        try store.beginSession(userID: two.id)
+        store = try store.beginSession(userID: two.id)
         #expect(throws: StoreError.accessDenied) { try store.addNote(caseID: mine.id, text: "Signed as Anza.") }
         // Nor read it (reads of one case fail closed).
         #expect(throws: StoreError.accessDenied) { try store.events(caseID: mine.id, viewer: .user(two)) }
-        store.endSession()
+        store = store.withoutSession
         #expect(try store.events(caseID: mine.id, viewer: .systemMaintenance).filter { $0.kind == .note }.map(\.author) == ["Focal Point Anza"])
     }
 

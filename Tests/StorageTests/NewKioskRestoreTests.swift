@@ -47,8 +47,7 @@ struct NewKioskRestoreTests {
         #expect(who.name == "Budi Fokal")
         #expect(try store.verifyAudit() == .intact(entries: try store.auditEntries().count))
         #expect(try store.auditEntries(actionPrefix: "restore.new_kiosk").first?.actor == "district recovery key")
-        store.endSession()
-        #expect(try store.caseRecord(id: caseID, viewer: .systemMaintenance) != nil)
+        #expect(try store.withoutSession.caseRecord(id: caseID, viewer: .systemMaintenance) != nil)
         // The new kiosk keeps a recovery slot, and its children's inbox works.
         #expect(try KeySlotFile.load(from: KeySlotFile.url(forDatabase: URL(fileURLWithPath: path))).recovery?.districtPublicKey == district.publicKey)
         try KioskLockTests.locked(path).submitChildReport(sampleReport(name: "Dewi Anak"), language: "id")

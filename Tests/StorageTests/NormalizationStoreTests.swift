@@ -25,8 +25,8 @@ struct NormalizationStoreTests {
     @Test("a Korean name typed as jamo is stored as NFC syllables and found by the composed and the decomposed word")
     func hangulStoredAndFound() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         var r = sampleReport(name: kimAsTyped, village: villageJamo)
         r.narrative = "Her aunt Nguye\u{302}\u{303}n Thi\u{323} Lan is worried."
         let id = try store.registerCase(from: r, draftID: UUID()).id
@@ -48,10 +48,10 @@ struct NormalizationStoreTests {
         let path = dir.path + "/k.sqlite"
         let id: UUID
         do {
-            let store = try KingaStore(path: path, clock: pinned)
-            try store.actAsTestSupervisor()
+            var store = try KingaStore(path: path, clock: pinned)
+            store = try store.actAsTestSupervisor()
             id = try store.registerCase(from: sampleReport(name: "Placeholder", village: "Mansa"), draftID: UUID()).id
-            store.endSession()
+            store = store.withoutSession
             _ = try store.addTestUser(name: "\u{AE30}\u{11B7} Focal", roles: [.focalPoint], pin: "902134")
         }
         // What an older Kinga stored: the name, village and report as Foundation left them, and the search
@@ -73,8 +73,8 @@ struct NormalizationStoreTests {
             #expect(hex(name ?? "") == hex(kimAsTyped), "the old form is in place before the upgrade")
             try stale.close()
         }
-        let store = try KingaStore(path: path, clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(path: path, clock: pinned)
+        store = try store.actAsTestSupervisor()
         let saved = try #require(try store.caseRecord(id: id, viewer: store.testViewer))
         #expect(hex(saved.childName) == ["AE40", "20", "BBFC", "C8FC"])
         #expect(hex(saved.village) == ["D558", "B298"])

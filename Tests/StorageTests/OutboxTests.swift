@@ -11,9 +11,9 @@ struct OutboxTests {
     @Test("a report, a note, a risk assessment and a new user each leave their rows in the outbox, in order; a refused change leaves none")
     func changesReachTheOutbox() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.switchOutboxOn()
-        try store.actAsTestSupervisor()
+        store = try store.actAsTestSupervisor()
         let start = try store.outbox().last?.seq ?? 0
         let c = try store.registerCase(from: sampleReport(), draftID: UUID())
         let afterReport = try store.outbox(after: start)
@@ -46,7 +46,7 @@ struct OutboxTests {
         // A user made by an administrator (PIN and all) travels without their PIN's hash, ever.
         let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214")
         try store.acting(admin).createUser(name: "New Focal", roles: [.focalPoint], pin: "731946")
-        try store.setPIN(userID: admin.id, newPIN: "640285", oldPIN: "580214")
+        try store.acting(admin).setPIN(userID: admin.id, newPIN: "640285", oldPIN: "580214")
         let all = try store.outbox(limit: 100_000)
         #expect(all.contains { $0.table == "app_user" })
         let raw = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT coalesce(old_json, '') || coalesce(new_json, '') FROM outbox") }
@@ -56,8 +56,8 @@ struct OutboxTests {
     @Test("a kiosk that has not joined a district keeps no outbox")
     func offUntilLinked() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         try store.registerCase(from: sampleReport(), draftID: UUID())
         #expect(try store.outboxCount() == 0)
     }
@@ -65,11 +65,11 @@ struct OutboxTests {
     @Test("upkeep (seeding, the synthetic archive) leaves the outbox alone; acknowledged changes are dropped")
     func upkeepIsNotShared() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.switchOutboxOn()
         try store.addTestUser(name: "Only Upkeep", roles: [.supervisor], pin: "902134")
         #expect(try store.outboxCount() == 0)
-        try store.actAsTestSupervisor()
+        store = try store.actAsTestSupervisor()
         try store.registerCase(from: sampleReport(), draftID: UUID())
         let n = try store.outboxCount()
         #expect(n > 0)
@@ -82,9 +82,9 @@ struct OutboxTests {
     @Test("the outbox cannot be written or emptied outside the door")
     func outboxIsGuarded() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.switchOutboxOn()
-        try store.actAsTestSupervisor()
+        store = try store.actAsTestSupervisor()
         try store.registerCase(from: sampleReport(), draftID: UUID())
         #expect(try store.outboxCount() > 0)
         #expect(throws: (any Error).self) { try store.pool.write { try $0.execute(sql: "DELETE FROM outbox") } }
@@ -99,10 +99,10 @@ struct DistrictJoinTests {
     @Test("an administrator joins: new numbers carry the kiosk code, old ones stay, the outbox is on, the token never shows")
     func join() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let fokal = try store.addTestUser(name: "Fokal Fiktif", roles: [.focalPoint], pin: "902134")
         let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214")
-        _ = try store.login(userID: fokal.id, pin: "902134")
+        store = try store.loggedIn(userID: fokal.id, pin: "902134")
         let before = try store.registerCase(from: sampleReport(name: "Sebelum"), draftID: UUID())
         #expect(before.number.description == "KG-2026-0001")
         func join() throws {
@@ -112,13 +112,13 @@ struct DistrictJoinTests {
         // A focal point may not.
         #expect(throws: StoreError.accessDenied) { try join() }
         #expect(try store.districtLink() == nil)
-        _ = try store.login(userID: admin.id, pin: "580214")
+        store = try store.loggedIn(userID: admin.id, pin: "580214")
         try join()
         let link = try #require(try store.districtLink())
         #expect(link.kioskCode.rawValue == "K07" && link.villages == ["Kampung Fiksi"] && link.serverURL == "https://district.example:8443")
         #expect(throws: DistrictJoinError.alreadyLinked) { try join() }
         #expect(try store.auditEntries(actionPrefix: "district.enrol").first?.actor == "Admin Fiktif")
-        _ = try store.login(userID: fokal.id, pin: "902134")
+        store = try store.loggedIn(userID: fokal.id, pin: "902134")
         let after = try store.registerCase(from: sampleReport(name: "Sesudah"), draftID: UUID())
         #expect(after.number.description == "KG-2026-K07-0002")
         #expect(try store.caseRecord(id: before.id, viewer: .user(fokal))?.number.description == "KG-2026-0001")

@@ -55,11 +55,11 @@ struct PracticeTests {
     @Test("practice evidence comes from the newest case registered after the start, on the demo only")
     func evidence() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/demo.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/demo.sqlite", clock: pinned)
         #expect(throws: StoreError.accessDenied) { try store.startPractice("quarry") }
         try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
         store.isDemo = true    // as `kinga --demo` opens it: the trainer works only there
-        try store.beginSession(userID: #require(try store.users().first { $0.name == "Trainer Demo" }).id)
+        store = try store.beginSession(userID: #require(try store.users().first { $0.name == "Trainer Demo" }).id)
         try store.startPractice("quarry")
         let p = try #require(try store.practice())
         #expect(p.scenarioID == "quarry")

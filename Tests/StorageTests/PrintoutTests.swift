@@ -105,17 +105,17 @@ struct PrintoutTests {
     @Test("written beside the database as text and PDF, private, on the timeline and in the audit; refused for a case not yours")
     func writeAndRights() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let me = try store.addTestUser(name: "Ms Focal", roles: [.focalPoint], pin: "482915")
         let other = try store.addTestUser(name: "Mr Other", roles: [.focalPoint], pin: "482916")
-        try store.actAsTestSupervisor()
+        store = try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(name: "Luyándo Mwale"), draftID: UUID(), assignedTo: me.id)
-        store.actor = other
+        store = try store.acting(other)
         #expect(throws: StoreError.accessDenied) {
             try store.writePrintout(doc(), caseID: c.id, baseName: "\(c.number)-summary", fact: EventFact(.printed, ["document": "summary"]))
         }
         #expect(!FileManager.default.fileExists(atPath: store.slipsFolder + "/\(c.number)-summary.txt"))
-        store.actor = me
+        store = try store.acting(me)
         let p = try store.writePrintout(doc(), caseID: c.id, baseName: "\(c.number)-summary", fact: EventFact(.printed, ["document": "summary"]))
         #expect(p.pdfPath != nil && p.pdfProblem == nil)
         #expect(try String(contentsOfFile: p.textPath, encoding: .utf8) == doc().plainText())

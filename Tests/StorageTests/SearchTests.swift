@@ -6,8 +6,8 @@ import StoreTestSupport
 
 /// A store with a handful of fictional cases for search tests.
 private func searchStore(_ dir: TempDir) throws -> KingaStore {
-    let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-    try store.actAsTestSupervisor()
+    var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+    store = try store.actAsTestSupervisor()
     let people: [(String, String, String, Bool)] = [
         ("José Banda", "Kasama", "He works at the quarry all day.", false),
         ("Josephine Bandawe", "Mansa", "She stopped going to school.", true),
@@ -127,8 +127,8 @@ struct SearchTests {
         // Registered "now" with no action yet: nothing is overdue today; a day later, all are (24 h for urgent
         // and unassessed cases).
         #expect(try names(store, CaseQuery(filter: CaseFilter(overdueOnly: true))).isEmpty)
-        let later = try KingaStore(test: store.path, clock: .fixed(pinned.now.addingTimeInterval(25 * 3600), timeZone: pinned.timeZone))
-        try later.actAsTestSupervisor()
+        var later = try KingaStore(test: store.path, clock: .fixed(pinned.now.addingTimeInterval(25 * 3600), timeZone: pinned.timeZone))
+        later = try later.actAsTestSupervisor()
         #expect(try later.caseList(CaseQuery(filter: CaseFilter(overdueOnly: true)), after: nil, limit: 50, viewer: later.testViewer, today: later.clock.today).count == 6)
     }
 
@@ -212,8 +212,8 @@ struct NicknameTests {
     @Test("a child is found by another name, and older reports without the field still read")
     func nicknameIsSearched() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         var r = sampleReport(name: "Chileshe Mwale")
         r.nickname = "Shesh"
         let c = try store.registerCase(from: r, draftID: UUID())
@@ -237,18 +237,18 @@ struct DashboardTests {
         let dir = TempDir()
         let path = dir.path + "/demo.sqlite"
         do {
-            let seedStore = try KingaStore(test: path, clock: pinned)
-            try seedStore.actAsTestSupervisor()
+            var seedStore = try KingaStore(test: path, clock: pinned)
+            seedStore = try seedStore.actAsTestSupervisor()
             try Seeds.fillDemo(seedStore, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
         }
         let later = Clock.fixed(pinned.now.addingTimeInterval(Double(daysLater) * 86_400), timeZone: pinned.timeZone)
-        let store = try KingaStore(test: path, clock: later)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: path, clock: later)
+        store = try store.actAsTestSupervisor()
         let d = Deadlines.standard
         #expect(try store.dueCount(deadlines: d, viewer: store.testViewer) == store.dueItems(deadlines: d, viewer: store.testViewer).count)
         if daysLater == 400 { #expect(try store.dueCount(deadlines: d, viewer: store.testViewer) > 0) }
         for u in try store.users() {
-            try store.beginSession(userID: u.id)
+            store = try store.beginSession(userID: u.id)
             #expect(try store.dueCount(deadlines: d, viewer: .user(u)) == store.dueItems(deadlines: d, viewer: .user(u)).count, "\(u.name)")
         }
     }
@@ -256,10 +256,10 @@ struct DashboardTests {
     @Test("the home screen's counts never scan the case table")
     func dashboardPlans() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let fp = try store.addTestUser(name: "Plan Focal Point", roles: [.focalPoint], pin: "902134")
         for user in [nil, fp] {
-            if let u = user { try store.beginSession(userID: u.id) }
+            if let u = user { store = try store.beginSession(userID: u.id) }
             let plan = try store.dashboardPlans(viewer: user.map(Viewer.user) ?? .systemMaintenance)
             #expect(!plan.contains { $0.hasPrefix("SCAN c") && !$0.contains("INDEX") }, "\(plan.joined(separator: "\n"))")
         }

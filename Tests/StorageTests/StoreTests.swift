@@ -44,8 +44,8 @@ struct StoreTests {
         let path = dir.path + "/k.sqlite"
         let id: UUID
         do {
-            let store = try KingaStore(test: path, clock: pinned)
-            try store.actAsTestSupervisor()
+            var store = try KingaStore(test: path, clock: pinned)
+            store = try store.actAsTestSupervisor()
             let c = try store.registerCase(from: sampleReport(), draftID: UUID())
             #expect(c.number.description == "KG-2026-0001")
             #expect(c.childName == "Amani")
@@ -54,8 +54,8 @@ struct StoreTests {
             #expect(c.age?.years(on: pinned.today) == 9)
             id = c.id
         }
-        let again = try KingaStore(test: path, clock: pinned)
-        try again.actAsTestSupervisor()
+        var again = try KingaStore(test: path, clock: pinned)
+        again = try again.actAsTestSupervisor()
         let c = try #require(try again.caseRecord(id: id, viewer: again.testViewer))
         #expect(c.number.description == "KG-2026-0001")
         #expect(c.report.narrative.contains("looked hungry"))
@@ -67,8 +67,8 @@ struct StoreTests {
 
     @Test func caseNumbersRunOnAndAreUnique() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let numbers = try (0..<12).map { _ in try store.registerCase(from: sampleReport(), draftID: UUID()).number.description }
         #expect(numbers.first == "KG-2026-0001")
         #expect(numbers.last == "KG-2026-0012")
@@ -78,8 +78,8 @@ struct StoreTests {
     @Test("saving the same draft twice creates one case")
     func saveIsIdempotentPerDraft() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let draft = UUID()
         try store.saveDraft(id: draft, step: .review, report: sampleReport(), expectedVersion: 0)
         let a = try store.registerCase(from: sampleReport(), draftID: draft)
@@ -92,8 +92,8 @@ struct StoreTests {
     @Test("a draft already saved as a case is never saved again with other answers: the stale session is told the number")
     func sameDraftDifferentAnswers() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let draft = UUID()
         let a = try store.registerCase(from: sampleReport(name: "T1"), draftID: draft)
         #expect(throws: StoreError.draftSavedAsCase(a.number)) {
@@ -105,8 +105,8 @@ struct StoreTests {
     @Test("ghost drafts (issue #14): a draft saved as a case in one session is never written again by a stale one")
     func savedDraftNeverComesBack() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let id = UUID()
         var half = Report()
         half.childName = "Half typed"
@@ -127,8 +127,8 @@ struct StoreTests {
     @Test("two sessions on one draft: the second writer of an older version is refused, never overwriting the newer one")
     func draftVersionsAreChecked() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let id = UUID()
         var r = Report()
         r.childName = "First"
@@ -146,8 +146,8 @@ struct StoreTests {
 
     @Test func urgentReportsAreFlaggedOnTheTimeline() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(urgent: true), draftID: UUID())
         #expect(c.urgent)
         #expect(try store.events(caseID: c.id, viewer: store.testViewer).map(\.kind).contains(.urgentFlagged))
@@ -157,8 +157,8 @@ struct StoreTests {
     @Test("the home screen's \"cases in all (open, closed and transferred)\" leaves out a report joined to another case as a duplicate")
     func allCasesLeavesOutDuplicates() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let first = try store.registerCase(from: sampleReport(name: "Amani Fiksi"), draftID: UUID())
         let again = try store.registerCase(from: sampleReport(name: "Amani Fiksi"), draftID: UUID())
         try store.linkAsDuplicate(again.id, of: first.id)
@@ -168,8 +168,8 @@ struct StoreTests {
 
     @Test func incompleteReportsAreRefused() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         var r = sampleReport()
         r.village = ""
         #expect(throws: StoreError.invalidReport([.village])) { try store.registerCase(from: r, draftID: UUID()) }
@@ -183,15 +183,15 @@ struct StoreTests {
         var r = Report()
         r.childName = "Half typed"
         do {
-            let store = try KingaStore(test: path, clock: pinned)
-            try store.actAsTestSupervisor()
+            var store = try KingaStore(test: path, clock: pinned)
+            store = try store.actAsTestSupervisor()
             try store.saveDraft(id: id, step: .child, report: r, expectedVersion: 0)
             r.village = "Kampung Fiksi"
             let d = try store.saveDraft(id: id, step: .whatHappened, report: r, expectedVersion: 1)
             #expect(d.version == 2)
         }
-        let store = try KingaStore(test: path, clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: path, clock: pinned)
+        store = try store.actAsTestSupervisor()
         let drafts = try store.drafts()
         #expect(drafts.count == 1)
         #expect(drafts[0].report == r)
@@ -206,8 +206,8 @@ struct StoreTests {
         var now = ISO8601.parse("2026-03-02T09:00:00Z")!
         let box = NowBox(now)
         let clock = Clock(timeZone: TimeZone(identifier: "UTC")!) { box.value }
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: clock)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: clock)
+        store = try store.actAsTestSupervisor()
         let first = try store.registerCase(from: sampleReport(name: "First"), draftID: UUID())
         now += 60
         box.value = now
@@ -227,8 +227,8 @@ struct StoreTests {
     @Test("keyset pages walk the whole list forwards and backwards without gaps or repeats")
     func keysetPagination() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let base = ISO8601.parse("2026-01-01T00:00:00Z")!
         for i in 0..<95 {
             // Several cases share a timestamp, so the id must break ties.
@@ -257,8 +257,8 @@ struct StoreTests {
     @Test("the case-list query uses the index, never a full-table scan with a sort")
     func casePageUsesIndex() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let plan = try store.casePagePlan().joined(separator: "\n")
         #expect(plan.contains("case_by_activity"), "plan: \(plan)")
         #expect(!plan.contains("USE TEMP B-TREE"), "plan: \(plan)")
@@ -267,15 +267,15 @@ struct StoreTests {
 
     @Test func writerIsSynchronousFull() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         #expect(try store.writerSynchronousMode() == 2)
     }
 
     @Test func namesAreStoredNFCAndWithoutControls() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let c = try store.registerCase(from: sampleReport(name: "Jose\u{301}\u{1B}[31m"), draftID: UUID())
         #expect(c.childName == "José[31m")
     }
@@ -294,8 +294,8 @@ struct StoreTests {
 
     @Test func theDemoSeedsLoad() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/demo.sqlite", clock: pinned)
-        try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/demo.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
         let n = try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!)
         #expect(n >= 40)
         #expect(try store.caseCount(viewer: store.testViewer) == n)

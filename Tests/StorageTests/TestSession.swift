@@ -4,13 +4,18 @@ import Foundation
 @testable import Storage
 
 extension KingaStore {
-    /// Begins the session of the test supervisor "Tess Supervisor" (her account is made the first time): every
-    /// change needs a logged-in actor. - Returns: her user.
-    @discardableResult
-    func actAsTestSupervisor() throws -> User {
-        endSession()
+    /// A handle acting for the test supervisor "Tess Supervisor" (her account is made the first time): every
+    /// change needs a logged-in actor. - Returns: her handle (`actor` is her user).
+    func actAsTestSupervisor() throws -> KingaStore {
         let id = try userID(named: "Tess Supervisor") ?? addTestUser(name: "Tess Supervisor", roles: [.supervisor], pin: "tess-pin-2026").id
         return try beginSession(userID: id)
+    }
+
+    /// The handle a right PIN gives (`login`), for a test that goes on as that person.
+    /// - Throws: `StoreError.accessDenied` when the PIN is refused or the account locked.
+    func loggedIn(userID: UUID, pin: String) throws -> KingaStore {
+        guard case .success(let session, _) = try login(userID: userID, pin: pin) else { throw StoreError.accessDenied }
+        return session
     }
 
     /// What a test reads cases as: the session's user when someone is logged in, else the whole database.

@@ -32,8 +32,9 @@ struct TypedRecordTests {
     @Test("the cycle's facts read back typed: assignment, assessment, plan, follow-up, a waiting closure, the closure")
     func cycleFactsReadBack() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        let me = try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
+        let me = store.actor!
         let draft = UUID()
         let c = try store.registerCase(from: sampleReport(), draftID: draft, assignedTo: me.id)
         var r = try #require(try store.caseRecord(id: c.id, viewer: .user(me)))
@@ -84,8 +85,9 @@ struct EveryTableTypedTests {
     @Test("what is stored reads back typed: a user, a provider, a referral, an audit entry, a draft")
     func readBack() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        let me = try store.actAsTestSupervisor()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.actAsTestSupervisor()
+        let me = store.actor!
         #expect(me.deviceID == store.deviceID && me.version == 1 && me.createdAt != nil)
         let p = try store.saveProvider(ServiceProvider(name: "Puskesmas Fiktif", services: [.health], area: "", contact: "", hours: "", notes: ""))
         let stored = try #require(try store.providers().first { $0.id == p.id })

@@ -8,14 +8,14 @@ import StoreTestSupport
 struct UserTests {
     @Test func pinsAreStoredOnlyAsArgon2idHashes() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         try store.addTestUser(name: "Ibu Fiktif", roles: [.focalPoint], pin: "902134")
         let hash = try store.pool.read { try String.fetchOne($0, sql: "SELECT pin_hash FROM app_user") } ?? ""
         #expect(hash.hasPrefix("$argon2id$"))
         #expect(!hash.contains("902134"))
         #expect(hash.contains("m=19456") && hash.contains("t=2"))   // ≥ OWASP minimum (19 MiB, 2 passes)
         try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214")
-        #expect(try store.login(userID: try #require(try store.userID(named: "Admin Fiktif")), pin: "580214") != .failed)
+        store = try store.loggedIn(userID: try #require(try store.userID(named: "Admin Fiktif")), pin: "580214")
         #expect(throws: UserError.weakPIN(.sequence)) { try store.createUser(name: "B", roles: [.supervisor], pin: "123456") }
         #expect(throws: UserError.nameTaken) { try store.createUser(name: "ibu fiktif", roles: [.supervisor], pin: "902134") }
     }
@@ -33,7 +33,7 @@ struct UserTests {
         box.value += 31
         #expect(try store.login(userID: u.id, pin: "111111") == .locked(until: box.value + 60))
         box.value += 61
-        guard case .success(let who) = try store.login(userID: u.id, pin: "902134") else { Issue.record("right PIN refused"); return }
+        guard case .success(_, let who) = try store.login(userID: u.id, pin: "902134") else { Issue.record("right PIN refused"); return }
         #expect(who.roles == [.supervisor])
         #expect(who.can(.overrideConsent, demo: false))
         let actions = try store.auditEntries().map(\.action)
@@ -44,19 +44,19 @@ struct UserTests {
 
     @Test func changeAndResetPIN() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214")
-        #expect(try store.login(userID: admin.id, pin: "580214") != .failed)
+        store = try store.loggedIn(userID: admin.id, pin: "580214")
         let fp = try store.createUser(name: "FP Fiktif", roles: [.focalPoint], pin: "902134")
         #expect(try store.auditEntries(actionPrefix: "user.create").first?.actor == "Admin Fiktif")
-        #expect(try store.login(userID: fp.id, pin: "902134") != .failed)
+        store = try store.loggedIn(userID: fp.id, pin: "902134")
         #expect(throws: UserError.notAllowed) { try store.setPIN(userID: fp.id, newPIN: "771903", oldPIN: "000000") }
         try store.setPIN(userID: fp.id, newPIN: "771903", oldPIN: "902134")
-        #expect(try store.login(userID: fp.id, pin: "771903") != .failed)
+        store = try store.loggedIn(userID: fp.id, pin: "771903")
         #expect(throws: UserError.notAllowed) { try store.setPIN(userID: admin.id, newPIN: "771903", oldPIN: nil) }
-        #expect(try store.login(userID: admin.id, pin: "580214") != .failed)
+        store = try store.loggedIn(userID: admin.id, pin: "580214")
         try store.setPIN(userID: fp.id, newPIN: "640285", oldPIN: nil)
-        store.endSession()
+        store = store.withoutSession
         #expect(throws: StoreError.accessDenied) { try store.setPIN(userID: fp.id, newPIN: "640286", oldPIN: "640285") }
         guard case .success = try store.login(userID: fp.id, pin: "640285") else { Issue.record("reset PIN refused"); return }
         #expect(try store.users().map(\.name) == ["Admin Fiktif", "FP Fiktif"])
@@ -75,11 +75,12 @@ struct UserTests {
         let policy = try Seeds.profile(id: "strict", seeds: dir.path + "/seeds").pinPolicy
         #expect(policy == PINPolicy(minimumDigits: 8, minimumPassphrase: 12, passphraseRoles: [.supervisor, .administrator]))
         #expect(try Seeds.profile(id: "generic", seeds: seedsFolder).pinPolicy == PINPolicy())
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         store.pinPolicy = policy
         #expect(throws: UserError.weakPIN(.passphraseRequired(minimum: 12))) { try store.createFirstUser(name: "Admin Fiktif", pin: "58021497") }
-        let admin = try store.createFirstUser(name: "Admin Fiktif", pin: "green mango tree")
-        #expect(try store.login(userID: admin.id, pin: "green mango tree") != .failed)
+        let admin: User
+        (store, admin) = try store.createFirstUser(name: "Admin Fiktif", pin: "green mango tree")
+        store = try store.loggedIn(userID: admin.id, pin: "green mango tree")
         #expect(throws: UserError.weakPIN(.tooFewDigits(minimum: 8))) { try store.createUser(name: "FP Fiktif", roles: [.focalPoint], pin: "902134") }
         let fp = try store.createUser(name: "FP Fiktif", roles: [.focalPoint], pin: "90213475")
         #expect(throws: UserError.weakPIN(.tooFewDigits(minimum: 8))) { try store.setPIN(userID: fp.id, newPIN: "771903", oldPIN: nil) }
@@ -92,30 +93,30 @@ struct UserTests {
 struct ReviewFixTests {
     @Test func draftsBelongToTheirAuthor() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let a = try store.addTestUser(name: "A", roles: [.focalPoint], pin: "902134")
         let b = try store.addTestUser(name: "B", roles: [.focalPoint], pin: "902134")
-        store.actor = a
+        store = try store.acting(a)
         var r = Report(); r.childName = "Private draft"
         let id = UUID()
         try store.saveDraft(id: id, step: .child, report: r, expectedVersion: 0)
-        store.actor = b
+        store = try store.acting(b)
         #expect(try store.drafts().isEmpty)
         #expect(throws: StoreError.accessDenied) { try store.deleteDraft(id: id) }
         #expect(throws: StoreError.accessDenied) { try store.saveDraft(id: id, step: .child, report: Report(), expectedVersion: 1) }
-        store.actor = a
+        store = try store.acting(a)
         #expect(try store.drafts().first?.report.childName == "Private draft")
     }
 
     @Test func onlyOneFirstUser() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        try store.createFirstUser(name: "First", pin: "902134")
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        store = try store.createFirstUser(name: "First", pin: "902134").session
         #expect(throws: UserError.notAllowed) { try store.createFirstUser(name: "Second", pin: "902134") }
         let fp = try store.addTestUser(name: "FP", roles: [.focalPoint], pin: "902134")
-        store.actor = fp
+        store = try store.acting(fp)
         #expect(throws: UserError.notAllowed) { try store.createUser(name: "Mine", roles: [.supervisor], pin: "902134") }
-        store.endSession()
+        store = store.withoutSession
         #expect(throws: StoreError.accessDenied) { try store.createUser(name: "Nobody's", roles: [.supervisor], pin: "902134") }
         #expect(throws: StoreError.accessDenied) { try store.saveProvider(ServiceProvider(name: "X", services: [.health], area: "", contact: "", hours: "", notes: "")) }
     }
@@ -163,8 +164,8 @@ struct PINHashTests {
         let old = String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         #expect(old.contains("m=65536"))
         try store.outsideKinga { db in try db.execute(sql: "UPDATE app_user SET pin_hash = ? WHERE id = ?", arguments: [old, u.id.uuidString]) }
-        #expect(try store.login(userID: u.id, pin: "902134") == .success(u))
+        #expect(try store.login(userID: u.id, pin: "902134").user == u)
         #expect(try hash().contains("m=19456,t=2"))
-        #expect(try store.login(userID: u.id, pin: "902134") == .success(u))
+        #expect(try store.login(userID: u.id, pin: "902134").user == u)
     }
 }

@@ -134,7 +134,7 @@ struct CaseSearchScreenTests {
         // Locking ends the session's memory: the same person (or anyone) starts from the whole list.
         let me = try #require(d.app.session)
         d.app.lock()
-        d.app.signIn(try #require(d.store.acting(me).actor))
+        d.app.signIn(try d.store.acting(me), as: me)
         d.app.apply(.home(then: nil))
         d.press(.char("c"))
         #expect(d.contains("5 cases"), "\(d.text)")

@@ -83,7 +83,7 @@ struct ChildReportTests {
         #expect(events.first?.author == "child-friendly session")
         // A focal point logs in: the report waits on Due today for someone to take it.
         let fp = try d.store.addTestUser(name: "Another Focal Point", roles: [.focalPoint], pin: "580214")
-        d.app.signIn(try #require(d.store.acting(fp).actor))
+        d.app.signIn(try d.store.acting(fp), as: fp)
         d.press(.char("d"))
         #expect(d.contains(c.number.description))
         #expect(d.contains(String(l.text("dueKind.waitingForFocalPoint").prefix(20))) || code != "en")
@@ -274,7 +274,7 @@ struct LanguageChoiceTests {
         d.app.lock()
         #expect(d.contains("Kinga is locked"))              // the kiosk's language (English)
         let me = try #require(try d.store.users().first { $0.name == "Test Focal Point" })
-        d.app.signIn(try #require(d.store.acting(me).actor))
+        d.app.signIn(try d.store.acting(me), as: me)
         #expect(d.contains(indonesian.text("homeWelcome")))
     }
 
@@ -326,5 +326,34 @@ struct LanguageChoiceTests {
         } else {
             #expect(d.contains("No consent overrides"))
         }
+    }
+}
+
+/// Issue #16: a session is a value. The app reads and writes through the handle the PIN gave; a lock drops it.
+@Suite("Sessions are values: the lock drops the person's handle, and no handle changes person")
+struct SessionValueTests {
+    @Test("after a lock the app holds the handle with nobody; the old handle still acts only for its person; a PIN gives a new one")
+    func lockDropsTheHandle() throws {
+        let d = try Driver()
+        let before = d.app.store!
+        let me = try #require(before.actor)
+        d.app.lock()
+        _ = d.screen
+        #expect(d.app.store.actor == nil && d.app.session == nil)
+        #expect(throws: StoreError.accessDenied) { try d.app.store.addNote(caseID: UUID(), text: "Nobody is logged in.") }
+        #expect(before.actor?.id == me.id)              // a handle's person is fixed for its life
+        // Another person logs in at the kiosk: the screens now act for them, and the first handle is unchanged.
+        let other = try d.app.store.addTestUser(name: "Ibu Lain Fiktif", roles: [.focalPoint], pin: "731946")
+        guard case .success(let theirs, let who) = try d.app.store.login(userID: other.id, pin: "731946") else {
+            Issue.record("right PIN refused"); return
+        }
+        d.app.signIn(theirs, as: who)
+        #expect(d.app.store.actor?.id == other.id && d.app.session?.id == other.id)
+        #expect(before.actor?.id == me.id)
+        let c = try before.registerCase(from: { var r = Report()
+            r.reporterKind = .neighbour; r.sex = .female; r.approximateAgeText = "7"; r.village = "Kampung Fiksi"; r.childName = "Sari Fiktif"
+            r.concerns = ["neglect"]; r.narrative = "A fictional report."; r.inDangerNow = false; r.childAssent = .yes; r.caregiverConsent = .yes
+            return r }(), draftID: UUID())
+        #expect(try before.events(caseID: c.id, viewer: .user(me)).allSatisfy { $0.author == me.name })
     }
 }

@@ -23,9 +23,9 @@ struct ConcurrencyScreenTests {
     /// Another kiosk on the same database file, where `name` (a supervisor, so they may work on every case)
     /// is logged in: what it writes is theirs.
     private func otherKiosk(_ d: Driver, name: String = "Other Focal Point") throws -> KingaStore {
-        let other = try KingaStore(test: d.store.path, clock: pinned)
+        var other = try KingaStore(test: d.store.path, clock: pinned)
         let u = try other.addTestUser(name: name, roles: [.supervisor], pin: "580214")
-        try other.beginSession(userID: u.id)
+        other = try other.beginSession(userID: u.id)
         return other
     }
 
@@ -132,9 +132,9 @@ struct ConcurrencyScreenTests {
 
     /// A second session of the same person on the same database file (another terminal, another SSH login).
     private func secondSession(_ a: Driver) throws -> App {
-        let store = try KingaStore(test: a.store.path, clock: pinned)
+        var store = try KingaStore(test: a.store.path, clock: pinned)
         let user = try #require(try store.users().first)
-        try store.beginSession(userID: user.id)
+        store = try store.beginSession(userID: user.id)
         let app = App(store: store, profile: try Seeds.profile(id: "generic", seeds: seedsFolder), clock: pinned, demo: false, session: user)
         _ = app.render(width: 80, height: 24)
         return app

@@ -135,27 +135,26 @@ struct CycleScreenTests {
     @Test("a focal point sees only their own cases; opening another's is refused and audited")
     func focalPointsSeeTheirOwnCases() throws {
         let d = try Driver()
-        let session = try #require(d.store.actor)
-        d.store.endSession()      // set-up as a tool would; the supervisor logged in may not add users
-        let mine = try d.store.addTestUser(name: "FP One", roles: [.focalPoint], pin: "902134")
-        let other = try d.store.addTestUser(name: "FP Two", roles: [.focalPoint], pin: "902134")
-        try d.store.beginSession(userID: session.id)
+        var s = d.store
+        let session = try #require(s.actor)
+        let mine = try s.addTestUser(name: "FP One", roles: [.focalPoint], pin: "902134")
+        let other = try s.addTestUser(name: "FP Two", roles: [.focalPoint], pin: "902134")
         var r = sampleUrgent()
-        let a = try d.store.registerCase(from: r, draftID: UUID(), assignedTo: mine.id)
+        let a = try s.registerCase(from: r, draftID: UUID(), assignedTo: mine.id)
         r.childName = "Other Child"
-        let b = try d.store.registerCase(from: r, draftID: UUID(), assignedTo: other.id)
-        #expect(try d.store.caseCount(viewer: .user(session)) == 2)
-        try d.store.beginSession(userID: mine.id)
-        #expect(try d.store.casePage(after: nil, limit: 10, viewer: .user(mine)).map(\.id) == [a.id])
-        #expect(try d.store.caseCount(viewer: .user(mine)) == 1)
+        let b = try s.registerCase(from: r, draftID: UUID(), assignedTo: other.id)
+        #expect(try s.caseCount(viewer: .user(session)) == 2)
+        s = try s.beginSession(userID: mine.id)
+        #expect(try s.casePage(after: nil, limit: 10, viewer: .user(mine)).map(\.id) == [a.id])
+        #expect(try s.caseCount(viewer: .user(mine)) == 1)
         // A supervisor made up by the caller is not the person logged in: refused, not shown every case.
-        #expect(throws: StoreError.accessDenied) { try d.store.caseCount(viewer: .user(User(id: UUID(), name: "Sup", roles: [.supervisor]))) }
-        #expect(throws: StoreError.accessDenied) { try d.store.caseRecord(id: b.id, viewer: .user(mine)) }
-        #expect(try d.store.auditEntries().first?.action == "access.denied")
+        #expect(throws: StoreError.accessDenied) { try s.caseCount(viewer: .user(User(id: UUID(), name: "Sup", roles: [.supervisor]))) }
+        #expect(throws: StoreError.accessDenied) { try s.caseRecord(id: b.id, viewer: .user(mine)) }
+        #expect(try s.auditEntries().first?.action == "access.denied")
         // An administrator sees headers but not narratives.
-        let admin = try d.store.addTestUser(name: "Admin", roles: [.administrator], pin: "580214")
-        try d.store.beginSession(userID: admin.id)
-        #expect(try d.store.caseRecord(id: a.id, viewer: .user(admin)) != nil)
+        let admin = try s.addTestUser(name: "Admin", roles: [.administrator], pin: "580214")
+        s = try s.beginSession(userID: admin.id)
+        #expect(try s.caseRecord(id: a.id, viewer: .user(admin)) != nil)
         #expect(!admin.can(.viewNarrative, ownCase: true, demo: false))
     }
 
@@ -167,11 +166,10 @@ struct CycleScreenTests {
         r.inDangerNow = false; r.childName = "Budi Fiktif"
         let c = try d.store.registerCase(from: r, draftID: UUID())
         let p = try d.store.providers()[0]
-        d.store.endSession()
         let fp = try d.store.addTestUser(name: "FP", roles: [.focalPoint], pin: "902134")
-        try d.store.beginSession(userID: fp.id)
+        let asFP = try d.store.beginSession(userID: fp.id)
         #expect(throws: StoreError.accessDenied) {
-            try d.store.sendReferral(caseID: c.id, providerID: p.id, service: .police, reason: "x", urgent: false, consentOverride: "I decided")
+            try asFP.sendReferral(caseID: c.id, providerID: p.id, service: .police, reason: "x", urgent: false, consentOverride: "I decided")
         }
     }
 
@@ -420,7 +418,7 @@ struct SessionScreenTests {
         a.uptime = { now }
         a.idleLockSeconds = 180
         let kiosk = try store.addTestUser(name: "Kiosk Fiktif", roles: [.supervisor], pin: "902134")
-        a.signIn(try #require(store.acting(kiosk).actor))
+        a.signIn(try store.acting(kiosk), as: kiosk)
         now += 100; a.checkIdle()
         #expect(!screen(a).contains("will lock"))
         now += 60; a.checkIdle()
@@ -438,7 +436,7 @@ struct SessionScreenTests {
         let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let sup = try store.addTestUser(name: "Sup Fiktif", roles: [.supervisor], pin: "902134")
         let a = try app(store)
-        a.signIn(try #require(store.acting(sup).actor))
+        a.signIn(try store.acting(sup), as: sup)
         keys(a, .char("a"))
         #expect(screen(a).contains("Audit log"))
         #expect(screen(a).contains("user.create"))

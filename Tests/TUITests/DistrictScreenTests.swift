@@ -23,7 +23,7 @@ struct DistrictScreenTests {
         a.enrolInDistrict = { url, code, fingerprint in
             calls.append((url, code, fingerprint))
             if !outcomes.isEmpty { return outcomes.removeFirst() }
-            try? store.joinDistrict(serverURL: url, certificatePEM: "PEM", fingerprint: fingerprint, kioskCode: KioskCode("K07")!,
+            try? a.store.joinDistrict(serverURL: url, certificatePEM: "PEM", fingerprint: fingerprint, kioskCode: KioskCode("K07")!,
                                     kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "t")
             return .joined(kioskCode: "K07")
         }

@@ -16,9 +16,9 @@ struct LockedKioskScreenTests {
         guard case .firstRun(let store) = try KingaStore.openKiosk(path: path, clock: pinned, derivation: .fastForTestsOnly) else {
             throw StoreError.notFound
         }
-        try store.createFirstUser(name: "Wulan Admin", pin: "573920")
-        try store.createUser(name: "Yusuf Focal", roles: [.focalPoint], pin: "284617")
-        try store.setSetting("language", "en")
+        let admin = try store.createFirstUser(name: "Wulan Admin", pin: "573920").session
+        try admin.createUser(name: "Yusuf Focal", roles: [.focalPoint], pin: "284617")
+        try admin.setSetting("language", "en")
         guard case .locked(let locked) = try KingaStore.openKiosk(path: path, clock: pinned, derivation: .fastForTestsOnly) else {
             throw StoreError.notFound
         }

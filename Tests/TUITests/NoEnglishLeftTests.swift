@@ -87,7 +87,7 @@ struct NoEnglishLeftTests {
     /// A case that went through every step, so its timeline holds every kind of entry; a second case linked to it
     /// as a duplicate; a child's report in the intake queue; two providers.
     static func fullCycle(_ d: Driver) throws -> [UUID] {
-        let s = d.store
+        var s = d.store
         let me = try #require(d.app.session)
         let health = try s.saveProvider(ServiceProvider(name: "Pusat Fiksi", services: [.health], area: "Kampung Fiksi", contact: "0800 000",
                                                         hours: "08-16", notes: "Xyz"))
@@ -125,18 +125,17 @@ struct NoEnglishLeftTests {
         try s.recordFollowUp(caseID: c.id, FollowUp(mode: .call, outcome: "Xyz", childSafe: true, next: nil), deadlines: d.app.profile.deadlines)
         try s.addNote(caseID: c.id, text: "Xyz")
         let closure = Closure(reason: .goalsMet, goalsMet: true, childSafe: true, referralsResolvedOrExplained: true, note: "Xyz")
-        s.endSession()   // accounts are an administrator's work; with nobody logged in, the test makes one
         let worker = try s.addTestUser(name: "Focal Fiksi", roles: [.focalPoint], pin: "731946")
-        try s.beginSession(userID: me.id)
+        s = try s.beginSession(userID: me.id)
         try s.reassign(caseID: c.id, to: worker)
         // The case is the focal point's now: they work on it, the supervisor decides.
-        try s.beginSession(userID: worker.id)
+        s = try s.beginSession(userID: worker.id)
         try s.requestClosure(caseID: c.id, closure, rules: d.app.profile.rules)
-        try s.beginSession(userID: me.id)
+        s = try s.beginSession(userID: me.id)
         try s.returnForCorrection(caseID: c.id, comment: "Xyz")
-        try s.beginSession(userID: worker.id)
+        s = try s.beginSession(userID: worker.id)
         try s.requestClosure(caseID: c.id, closure, rules: d.app.profile.rules)
-        try s.beginSession(userID: me.id)
+        s = try s.beginSession(userID: me.id)
         try s.approveClosure(caseID: c.id, rules: d.app.profile.rules)
         try s.reopenCase(caseID: c.id, reason: "Xyz")
         var second = r

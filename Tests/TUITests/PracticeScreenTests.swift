@@ -109,7 +109,7 @@ struct PracticeScreenTests {
     func reset() throws {
         let d = try demo()
         let before = try d.store.caseCount(viewer: d.store.testViewer)
-        let otherKiosk = try KingaStore(test: d.store.path, clock: pinned)   // another `kinga --demo` on the same file
+        var otherKiosk = try KingaStore(test: d.store.path, clock: pinned)   // another `kinga --demo` on the same file
         d.press(.char("p"), .char("4"), .enter, .enter)
         d.fillReport(name: "Moussa Practice")
         d.press(.enter, .char("2"))
@@ -121,7 +121,7 @@ struct PracticeScreenTests {
         #expect(d.contains("Only a trainer can reset the demo"))
         #expect(try d.store.caseCount(viewer: d.store.testViewer) == before + 1)
         let trainer = try #require(try d.store.users().first { $0.roles.contains(.trainer) })
-        d.app.signIn(try #require(d.store.acting(trainer).actor))
+        d.app.signIn(try d.store.acting(trainer), as: trainer)
         d.press(.char("p"), .escape)
         #expect(d.contains("R Reset demo"))
         d.press(.char("R"))
@@ -135,7 +135,7 @@ struct PracticeScreenTests {
         #expect(try d.store.auditEntries(actionPrefix: "demo.reset").count == 1)
         // The other connection sees the fresh demo and can still write; the audit chain is whole.
         #expect(try otherKiosk.caseCount(viewer: otherKiosk.testViewer) == before)
-        try otherKiosk.beginSession(userID: #require(try otherKiosk.users().first { $0.name == "Supervisor Demo" }).id)
+        otherKiosk = try otherKiosk.beginSession(userID: #require(try otherKiosk.users().first { $0.name == "Supervisor Demo" }).id)
         try otherKiosk.addNote(caseID: try #require(try d.store.casePage(after: nil, limit: 1, viewer: d.store.testViewer).first).id, text: "Still here.")
         if case .broken(let seq, _) = try d.store.verifyAudit() { Issue.record("audit chain broken at \(seq) after the reset") }
         #expect(try FileManager.default.contentsOfDirectory(atPath: (d.store.path as NSString).deletingLastPathComponent).allSatisfy { !$0.contains(".reset-") })

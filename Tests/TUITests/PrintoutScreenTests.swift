@@ -249,7 +249,7 @@ struct KioskLanguageTests {
         let fr = try #require(Languages.shared.language(code: "fr"))
         let app = App(store: store, profile: profile, clock: pinned, demo: false, session: nil, language: fr)
         #expect(app.render(width: 80, height: 24).contains("Choisissez votre nom et tapez votre code PIN."))
-        app.signIn(try #require(store.acting(user).actor))
+        app.signIn(try store.acting(user), as: user)
         #expect(app.render(width: 80, height: 24).contains("What would you like to do?"))
         app.lock()
         #expect(app.render(width: 80, height: 24).contains("Kinga est verrouillé"))

@@ -9,7 +9,9 @@ import StoreTestSupport
 /// Drives the app headless: a temporary database, a pinned clock, keys in, cell grid out.
 final class Driver {
     let dir: String
-    let store: KingaStore
+    /// The store as the app holds it now: the handle of the person logged in (sessions are values, issue #16),
+    /// or the one with nobody logged in on the login and lock screens.
+    var store: KingaStore { app.store }
     let app: App
     var width: Int
     var height: Int
@@ -17,12 +19,12 @@ final class Driver {
     init(width: Int = 80, height: Int = 24, demo: Bool = false, seedDemo: Bool = false, path: String? = nil, profile: String = "generic") throws {
         dir = NSTemporaryDirectory() + "kinga-ui-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        store = try KingaStore(test: path ?? dir + "/k.sqlite", clock: pinned)
-        if seedDemo { try Seeds.fillDemo(store, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!) }
+        let opened = try KingaStore(test: path ?? dir + "/k.sqlite", clock: pinned)
+        if seedDemo { try Seeds.fillDemo(opened, seeds: seedsFolder, timeZone: TimeZone(identifier: "UTC")!) }
         let profile = try Seeds.profile(id: profile, seeds: seedsFolder)
-        let user = try store.addTestUser(name: "Test Focal Point", roles: [.supervisor], pin: "902134")
-        try store.beginSession(userID: user.id)   // the test's stand-in for the PIN
-        app = App(store: store, profile: profile, clock: pinned, demo: demo, session: user)
+        let user = try opened.addTestUser(name: "Test Focal Point", roles: [.supervisor], pin: "902134")
+        let session = try opened.beginSession(userID: user.id)   // the test's stand-in for the PIN
+        app = App(store: session, profile: profile, clock: pinned, demo: demo, session: user)
         self.width = width
         self.height = height
     }

@@ -17,9 +17,9 @@ struct ToldScreenTests {
 
     /// Another Kinga on the same database file, a supervisor logged in.
     private func otherKiosk(_ path: String, name: String = "Other Focal Point") throws -> KingaStore {
-        let other = try KingaStore(test: path, clock: pinned)
+        var other = try KingaStore(test: path, clock: pinned)
         let u = try other.addTestUser(name: name, roles: [.supervisor], pin: "580214")
-        try other.beginSession(userID: u.id)
+        other = try other.beginSession(userID: u.id)
         return other
     }
 

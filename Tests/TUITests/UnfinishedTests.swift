@@ -19,9 +19,9 @@ struct UnfinishedTests {
 
     /// The same database opened again, as after a restart, logged in as the same person.
     private func restarted(_ d: Driver) throws -> App {
-        let store = try KingaStore(test: d.store.path, clock: pinned)
+        var store = try KingaStore(test: d.store.path, clock: pinned)
         let user = try #require(try store.users().first)
-        try store.beginSession(userID: user.id)
+        store = try store.beginSession(userID: user.id)
         let app = App(store: store, profile: try Seeds.profile(id: "generic", seeds: seedsFolder), clock: pinned, demo: false, session: user)
         _ = app.render(width: 80, height: 24)
         return app
