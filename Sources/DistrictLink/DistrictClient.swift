@@ -111,6 +111,22 @@ public enum DistrictClient {
         return DistrictJoin(serverURL: base, certificatePEM: pem, fingerprint: found, enrolment: enrolment)
     }
 
+    /// Sends a push (`POST /v1/push`) over the pinned connection, naming the kiosk (`Kinga-Kiosk`) and carrying its
+    /// bearer token. A push the server refuses comes back as a `PushReply` with its `refusal` (nothing of it was
+    /// applied; `accepted_through` says what the server has), not as an error: the caller records it either way.
+    /// - Parameters: `push` from `KingaStore.preparePush`; `serverURL`, `certificatePEM` and `token` as kept at
+    ///   enrolment.
+    /// - Returns: the server's reply.
+    /// - Throws: `DistrictLinkError.unreachable` (no whole answer within `timeoutSeconds`: nothing is lost, the same
+    ///   push goes again next time), `.refused` (the kiosk was revoked or its token is wrong), `.notKingaServer`.
+    public static func push(_ push: PushRequest, serverURL: String, certificatePEM: String, token: String) async throws -> PushReply {
+        let body = try JSONEncoder().encode(push)
+        let answer = try await request(try serverBase(serverURL) + "/v1/push", tls: try pinned(certificatePEM), method: .POST, body: body,
+                                       headers: [("Kinga-Kiosk", push.kioskCode.rawValue), ("Authorization", "Bearer " + token)])
+        if let reply = try? JSONDecoder().decode(PushReply.self, from: answer.body) { return reply }
+        throw answer.status == 200 ? DistrictLinkError.notKingaServer : refusal(answer)
+    }
+
     /// TLS that trusts `pem` and nothing else (no host-name check: the certificate itself is what is pinned).
     /// - Throws: NIOSSL's errors when `pem` is not a certificate.
     /// - Throws: `DistrictLinkError.notKingaServer` unless `pem` is exactly one certificate; NIOSSL's errors.
@@ -150,7 +166,7 @@ public enum DistrictClient {
     /// and body: a server sending one byte at a time cannot hold the kiosk), with at most `limit` bytes.
     /// - Throws: `DistrictLinkError.unreachable` (no answer, too slow, TLS refused).
     static func request(_ url: String, tls: TLSConfiguration, method: HTTPMethod = .GET, body: Data? = nil,
-                        limit: Int = 1 << 20) async throws -> (status: Int, body: Data) {
+                        headers: [(String, String)] = [], limit: Int = 1 << 20) async throws -> (status: Int, body: Data) {
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(timeoutSeconds))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -160,6 +176,7 @@ public enum DistrictClient {
                 group.addTask {
                     var request = HTTPClientRequest(url: url)
                     request.method = method
+                    for (name, value) in headers { request.headers.add(name: name, value: value) }
                     if let body {
                         request.headers.add(name: "Content-Type", value: "application/json")
                         request.body = .bytes(ByteBuffer(data: body))

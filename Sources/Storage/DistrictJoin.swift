@@ -89,8 +89,15 @@ extension KingaStore {
 public enum DistrictJoinError: Error, Equatable, Sendable, CustomStringConvertible {
     /// It already joined one: a kiosk belongs to one district, and its case numbers carry the code it got there.
     case alreadyLinked
+    /// It has not joined one, so there is nothing to send or fetch.
+    case notLinked
 
     public var description: String {
-        "This kiosk has already joined a district. A kiosk joins once; ask the district office if it must move to another."
+        switch self {
+        case .alreadyLinked:
+            return "This kiosk has already joined a district. A kiosk joins once; ask the district office if it must move to another."
+        case .notLinked:
+            return "This kiosk has not joined a district, so there is nothing to send. An administrator joins it from the Users screen (j) or with 'kinga enroll'."
+        }
     }
 }

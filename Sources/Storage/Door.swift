@@ -24,11 +24,20 @@ final class DoorLatch: @unchecked Sendable {
     private let lock = NSLock()
     private var depth = 0
     private var upkeep = false
+    private var actor = ""
     var isOpen: Bool { lock.withLock { depth > 0 } }
     /// True while a change made by a person or by Kinga for them (not upkeep) passes: what the outbox keeps.
     var isShared: Bool { lock.withLock { depth > 0 && !upkeep } }
-    func open(upkeep: Bool = false) { lock.withLock { depth += 1; self.upkeep = upkeep } }
-    func close() { lock.withLock { depth -= 1; if depth == 0 { upkeep = false } } }
+    /// Who makes the change passing now (a person's name, or what Kinga is doing): the outbox's `actor`.
+    var actorName: String { lock.withLock { actor } }
+    func open(upkeep: Bool = false, actor: String = "") {
+        lock.withLock {
+            depth += 1
+            self.upkeep = upkeep
+            if depth == 1 { self.actor = actor }
+        }
+    }
+    func close() { lock.withLock { depth -= 1; if depth == 0 { upkeep = false; actor = "" } } }
 }
 
 extension KingaStore {
@@ -51,6 +60,7 @@ extension KingaStore {
         try pool.writeWithoutTransaction { db in
             db.add(function: DatabaseFunction("kinga_door", argumentCount: 0, pure: false) { _ in latch.isOpen ? 1 : 0 })
             db.add(function: DatabaseFunction("kinga_shared", argumentCount: 0, pure: false) { _ in latch.isShared ? 1 : 0 })
+            db.add(function: DatabaseFunction("kinga_actor", argumentCount: 0, pure: false) { _ in latch.actorName })
             for table in Self.guardedTables where try db.tableExists(table) {
                 for op in ["INSERT", "UPDATE", "DELETE"] {
                     try db.execute(sql: """
@@ -92,7 +102,11 @@ extension KingaStore {
         let latch = doorLatch
         do {
             return try pool.write { db in
-                if case .maintenance = author { latch.open(upkeep: true) } else { latch.open() }
+                switch author {
+                case .maintenance: latch.open(upkeep: true)
+                case .session: latch.open(actor: actor?.name ?? "")
+                case .kiosk(let name): latch.open(actor: name)
+                }
                 defer { latch.close() }
                 if let ctx = Self.editContext { try Self.requireVersion(db, ctx) }
                 return try body(db)

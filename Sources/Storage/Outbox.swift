@@ -59,8 +59,8 @@ extension KingaStore {
                 try db.execute(sql: """
                     CREATE TEMP TRIGGER IF NOT EXISTS outbox_\(table)_\(op) AFTER \(op.uppercased()) ON main.\(table)
                     WHEN kinga_shared() = 1 BEGIN
-                        INSERT INTO main.outbox(at, tbl, row_id, op, old_json, new_json)
-                        VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), '\(table)', \(keyRow).\(key), '\(op)', \(old), \(new));
+                        INSERT INTO main.outbox(at, tbl, row_id, op, old_json, new_json, actor)
+                        VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), '\(table)', \(keyRow).\(key), '\(op)', \(old), \(new), kinga_actor());
                     END
                     """)
             }

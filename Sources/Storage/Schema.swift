@@ -331,6 +331,18 @@ enum Schema {
                 ) STRICT;
                 """)
         }
+        m.registerMigration("v15-outbox-push") { db in
+            // Issue #18, pushing: who made each change (the door's actor, for the server's log), and, once a push is
+            // prepared, the change's kiosk number (1, 2, 3… with no gap, kept so a resend after a lost reply sends
+            // the same numbers), the change as it is sent, and the server sequence number that acknowledged it.
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN actor TEXT;
+                ALTER TABLE outbox ADD COLUMN kiosk_seq INTEGER;
+                ALTER TABLE outbox ADD COLUMN change_json TEXT;
+                ALTER TABLE outbox ADD COLUMN acked_server_seq INTEGER;
+                CREATE UNIQUE INDEX outbox_kiosk_seq ON outbox(kiosk_seq) WHERE kiosk_seq IS NOT NULL;
+                """)
+        }
         return m
     }
 }

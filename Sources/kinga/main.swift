@@ -47,7 +47,7 @@ struct Kinga: ParsableCommand {
             """,
         version: KingaVersion.string,
         subcommands: [Open.self, Audit.self, Check.self, Backup.self, Restore.self, Export.self, Directory.self, Scenarios.self,
-                      DistrictKey.self, Office.self, Enroll.self],
+                      DistrictKey.self, Office.self, Enroll.self, Sync.self],
         defaultSubcommand: Open.self
     )
 }

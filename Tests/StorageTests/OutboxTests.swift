@@ -126,4 +126,40 @@ struct DistrictJoinTests {
         #expect(!(try store.auditEntries().contains { $0.detail.contains("secret-token") }))
         #expect(!(try store.outbox().contains { String(describing: $0).contains("secret-token") }))
     }
+
+    @Test("a push numbers the waiting changes 1, 2, 3… with no gap, drops rows with nothing for the server, and keeps the numbers for a resend")
+    func pushNumbering() throws {
+        let dir = TempDir()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator, .supervisor], pin: "580214")
+        store = try store.acting(admin)
+        #expect(throws: DistrictJoinError.notLinked) { try store.preparePush() }
+        try store.joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
+                               kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "t")
+        let c = try store.registerCase(from: sampleReport(name: "Amani"), draftID: UUID())
+        // A wrong PIN: the account's failure counter is kiosk-only (its outbox row carries nothing), its audit row travels.
+        #expect(try store.withoutSession.login(userID: admin.id, pin: "000000") == .failed)
+        try store.addNote(caseID: c.id, text: "Visited.")
+        let push = try #require(try store.preparePush())
+        #expect(push.kioskCode == KioskCode("K07") && push.fromSeq == 1)
+        #expect(push.changes.map(\.kioskSeq) == Array(1...push.changes.count))
+        #expect(try store.outbox(limit: 10_000).count == push.changes.count)          // the empty row was dropped
+        #expect(try store.preparePush() == push)                                      // the same numbers again
+        // Audit rows carry a UUID of their own, the same every time (device and sequence number).
+        let auditIDs = push.changes.compactMap { change -> UUID? in
+            if case .record(let r) = change.body, r.kind == .auditRow { return r.id } else { return nil }
+        }
+        #expect(!auditIDs.isEmpty && Set(auditIDs).count == auditIDs.count)
+        // The server acknowledged the first two: the rest is the next push, from 3.
+        let reply = PushReply(acceptedThrough: 2, applied: [1, 2], duplicates: [], serverSeq: 10, conflicts: [], refusal: nil)
+        #expect(try store.takePushReply(reply) == .acknowledged(applied: 2, duplicates: 0))
+        #expect(try store.preparePush()?.fromSeq == 3)
+        #expect(try store.syncStanding().waiting == push.changes.count - 2)
+        // A refusal acknowledges what the server says it had and nothing else, and is audited.
+        let refused = PushReply(acceptedThrough: 2, applied: [], duplicates: [], serverSeq: 10, conflicts: [],
+                                refusal: SyncRefusal(.gap, "Changes before 3 never arrived."))
+        #expect(try store.takePushReply(refused) == .refused(SyncRefusal(.gap, "Changes before 3 never arrived.")))
+        #expect(try store.auditEntries(actionPrefix: "sync.refused").first?.detail.contains("asked by Admin Fiktif") == true)
+        #expect(try store.preparePush()?.fromSeq == 3)
+    }
 }

@@ -1,0 +1,88 @@
+import ArgumentParser
+import DistrictLink
+import Foundation
+import Model
+import Storage
+
+/// What one sync sent, for the person who asked.
+struct PushSummary: Equatable {
+    /// Changes the server took for the first time, and changes it already had (a resend after a lost reply).
+    var applied = 0
+    var duplicates = 0
+    /// Pushes sent.
+    var pushes = 0
+    /// Changes still waiting on the kiosk afterwards.
+    var waiting = 0
+}
+
+/// Sends every change waiting on this kiosk to its district server (issue #18), push after push of at most
+/// `SyncLimits.maxChangesPerPush`, each prepared, sent over the pinned connection and recorded before the next.
+/// A push whose reply is lost is sent again next time with the same numbers; the server acknowledges what it
+/// already had, so nothing is lost and nothing applied twice.
+/// - Parameter store: the handle of the person logged in.
+/// - Returns: what was sent.
+/// - Throws: `DistrictJoinError.notLinked`; `DistrictLinkError` (unreachable, refused); `SyncRefusal` when the
+///   server refused a push (nothing of it applied); the store's errors.
+func pushWaitingChanges(_ store: KingaStore) throws -> PushSummary {
+    guard let link = try store.districtLink() else { throw DistrictJoinError.notLinked }
+    let token = try store.districtToken()
+    var summary = PushSummary()
+    // Each push records itself in the audit log, and that row is a change for the server too: push again only while
+    // the last push was full (more of what waited when the sync began), so the sync's own rows go with the next one.
+    for _ in 0..<10_000 {
+        guard let push = try store.preparePush() else { break }
+        let (url, pem) = (link.serverURL, link.certificatePEM)
+        let reply = try waitFor { try await DistrictClient.push(push, serverURL: url, certificatePEM: pem, token: token) }
+        summary.pushes += 1
+        switch try store.takePushReply(reply) {
+        case .acknowledged(let applied, let duplicates):
+            summary.applied += applied
+            summary.duplicates += duplicates
+        case .refused(let refusal):
+            throw refusal
+        }
+        if reply.acceptedThrough < (push.changes.last?.kioskSeq ?? 0) { break }   // the server took less: stop, try later
+        if push.changes.count < SyncLimits.maxChangesPerPush { break }
+    }
+    summary.waiting = try store.syncStanding().waiting
+    return summary
+}
+
+/// `kinga sync --user NAME`: sends this kiosk's waiting changes to the district server (issue #18).
+struct Sync: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send this kiosk's changes to the district server.",
+        discussion: """
+            Every change made on a kiosk that joined a district waits in its outbox until the district server has it. \\
+            This sends them over the server's pinned certificate, oldest first. Without a network nothing is lost: \\
+            the changes wait and go with the next sync, and a change the server already has is never applied twice. \\
+            Anyone with an account on this kiosk may sync, after their PIN.
+            """)
+
+    @OptionGroup var database: DatabaseChoice
+
+    @Option(name: .long, help: ArgumentHelp("Your name as on the login screen (asks for your PIN).", valueName: "name"))
+    var user: String
+
+    func run() throws {
+        guard !database.demo else { throw Failure(message: "The demo never joins a district: it holds fictional data only.") }
+        let (store, _) = try database.open(ToolAccess(user: user, purpose: "sent"))
+        guard let link = try store.districtLink() else { throw Failure(message: DistrictJoinError.notLinked.description) }
+        let before = try store.syncStanding().waiting
+        let summary: PushSummary
+        do { summary = try pushWaitingChanges(store) } catch let r as SyncRefusal {
+            throw Failure(message: "The district server refused the changes: \(r.message) Nothing of that push was applied; the changes wait on this kiosk. Ask the district office.")
+        } catch let e as DistrictLinkError {
+            throw Failure(message: "\(e.description) The \(before) changes made here wait safely on this kiosk and go with the next sync.")
+        }
+        if summary.pushes == 0 {
+            print("Nothing to send: the district server (\(link.kioskCode) at \(link.serverURL)) has every change made here.")
+            return
+        }
+        var line = "Sent to the district server (\(link.kioskCode) at \(link.serverURL)): \(summary.applied) changes"
+        if summary.duplicates > 0 { line += ", and \(summary.duplicates) it already had" }
+        line += "."
+        print(line)
+        print(summary.waiting == 0 ? "Nothing waits on this kiosk." : "\(summary.waiting) changes still wait; run kinga sync again.")
+    }
+}
