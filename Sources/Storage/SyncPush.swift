@@ -11,6 +11,13 @@ public struct SyncStanding: Equatable, Sendable {
     public var acknowledged: Int
     /// When the server last acknowledged a push from this kiosk (UTC), or nil: never.
     public var lastPushAt: Date?
+
+    /// Memberwise: each argument sets the property of the same name.
+    public init(waiting: Int, acknowledged: Int, lastPushAt: Date?) {
+        self.waiting = waiting
+        self.acknowledged = acknowledged
+        self.lastPushAt = lastPushAt
+    }
 }
 
 /// What a district server answered to a push, as `KingaStore.takePushReply` recorded it.

@@ -75,6 +75,9 @@ public final class App {
     /// Joins the district server (issue #18): set by the `kinga` executable, which holds the network code, so the
     /// screens never link it. Arguments: the server's address, the enrolment code, the certificate fingerprint.
     public var enrolInDistrict: ((String, String, String) -> EnrolOutcome)?
+    /// Sends this kiosk's waiting changes to the district server as the person logged in (issue #18, Home `y`): set
+    /// by the `kinga` executable, like `enrolInDistrict`.
+    public var syncWithDistrict: (() -> SyncOutcome)?
     /// Events posted from outside the loop (`post(_:)`), handled on its next turn.
     public let mailbox = EventMailbox()
     /// Where the store stood when the screens last read it; nil until someone is logged in.

@@ -65,3 +65,95 @@ enum DistrictScreens {
         return form
     }
 }
+
+/// How sending this kiosk's changes to the district went, as the screens say it (the `kinga` executable runs the
+/// push, which the screens never link, and maps its outcome to these).
+public enum SyncOutcome: Equatable, Sendable {
+    /// Sent: how many changes the server took for the first time, how many it already had, how many still wait.
+    case sent(applied: Int, duplicates: Int, waiting: Int)
+    /// No answer from the server (no network, server stopped): nothing is lost, the changes wait.
+    case unreachable
+    /// The server refused (a revoked kiosk, a wrong token, a refused push); its words.
+    case refused(String)
+    /// Anything else, with the reason.
+    case failed(String)
+}
+
+/// Sending this kiosk's changes to the district server (issue #18): the same as `kinga sync`, for anyone logged
+/// in on a kiosk that joined a district (Home, `y`). It says where the kiosk sends, how many changes wait and
+/// when they last went; Enter sends them, with "Sending…" on screen while the server is reached.
+final class SyncScreen: Screen {
+    var title: String { tr("sync.title") }
+    var helpKey: String { "help.district" }
+    private var link: DistrictLinkInfo?
+    private var standing = SyncStanding(waiting: 0, acknowledged: 0, lastPushAt: nil)
+    private var message: (text: String, style: Style)?
+    private var loadError: String?
+
+    func appear(_ app: App) {
+        do {
+            link = try app.store.districtLink()
+            standing = try app.store.syncStanding()
+            loadError = nil
+        } catch {
+            loadError = S.cycleError(error)
+        }
+    }
+
+    func hints(_ app: App) -> [(String, String)] { [("Enter", tr("sync.kSend")), ("Esc", S.kBack), ("?", S.kHelp)] }
+
+    func render(_ g: inout Grid, _ area: Rect, _ app: App) {
+        let x = area.x + 2, w = max(10, area.width - 4)
+        var y = area.y + 1
+        if let e = loadError {
+            Draw.paragraph(&g, e, x: x, y: y, width: w, maxY: area.maxY, style: .danger)
+            return
+        }
+        guard let link else {
+            Draw.paragraph(&g, tr("sync.notLinked"), x: x, y: y, width: w, maxY: area.maxY, style: .warning)
+            return
+        }
+        y = Draw.paragraph(&g, tr("sync.where", ["kiosk": link.kioskCode.rawValue, "name": link.kioskName, "url": link.serverURL]),
+                           x: x, y: y, width: w, maxY: area.maxY) + 1
+        y = Draw.paragraph(&g, tr("sync.waiting", ["count": String(standing.waiting)]), x: x, y: y, width: w, maxY: area.maxY,
+                           style: standing.waiting > 0 ? .warning : .normal)
+        let last = standing.lastPushAt.map { tr("sync.last", ["when": S.dateTime($0, app.clock.timeZone)]) } ?? tr("sync.never")
+        y = Draw.paragraph(&g, last, x: x, y: y, width: w, maxY: area.maxY, style: .muted) + 1
+        if let m = message { y = Draw.paragraph(&g, m.text, x: x, y: y, width: w, maxY: area.maxY, style: m.style) + 1 }
+        Draw.paragraph(&g, tr("sync.how"), x: x, y: y, width: w, maxY: area.maxY, style: .muted)
+    }
+
+    func handle(_ key: Key, _ app: App) -> Action {
+        switch key {
+        case .escape: return .pop
+        case .enter:
+            guard link != nil else { return .none }
+            guard let send = app.syncWithDistrict else {
+                message = (tr("district.unavailable"), .danger)
+                return .none
+            }
+            message = (tr("sync.sending"), .warning)
+            app.deferredWork = { [weak self] in
+                let outcome = send()
+                self?.show(outcome, app)
+                return .none
+            }
+            return .none
+        default: return .none
+        }
+    }
+
+    /// Puts the outcome into words and reads the counts again.
+    private func show(_ outcome: SyncOutcome, _ app: App) {
+        switch outcome {
+        case .sent(let applied, let duplicates, let waiting):
+            var text = tr("sync.sent", ["count": String(applied + duplicates)])
+            text += " " + (waiting == 0 ? tr("sync.allSent") : tr("sync.someWait", ["count": String(waiting)]))
+            message = (text, .success)
+        case .unreachable: message = (tr("sync.unreachable"), .danger)
+        case .refused(let why): message = (tr("sync.refused", ["why": why]), .danger)
+        case .failed(let why): message = (tr("sync.failed", ["why": why]), .danger)
+        }
+        appear(app)
+    }
+}

@@ -13,11 +13,13 @@ final class HomeScreen: Screen {
     private var loadError: String?
 
     private var due = 0
-    private enum Item { case new, cases, due, referrals, directory, statistics, practice, review, users, audit, pin, language, theme, resume, lock, help, quit }
+    private enum Item { case new, cases, due, referrals, directory, statistics, practice, review, users, audit, sync, pin, language, theme, resume, lock, help, quit }
     private var canAudit = false
     private var canManageUsers = false
     private var canReview = false
     private var isDemo = false
+    /// The kiosk joined a district: Home offers sending its changes (`y`).
+    private var linked = false
 
     private var items: [(Item, String, String)] {
         var out: [(Item, String, String)] = [(.new, "n", S.menuNew), (.cases, "c", S.menuCases), (.due, "d", S.menuDue),
@@ -27,6 +29,7 @@ final class HomeScreen: Screen {
         if canReview { out.append((.review, "v", S.menuReview)) }
         if canManageUsers { out.append((.users, "m", S.menuUsers)) }
         if canAudit { out.append((.audit, "a", S.menuAudit)) }
+        if linked { out.append((.sync, "y", tr("sync.menu"))) }
         out.append((.pin, "k", S.menuPIN))
         // Colours (o) are reached from the language screen too, so the menu fits 24 rows.
         out.append((.language, "g", tr("menuLanguage")))
@@ -47,6 +50,7 @@ final class HomeScreen: Screen {
             canReview = app.session?.can(.reviewQueue, demo: app.store.isDemo) ?? false
             isDemo = app.demo
             canAudit = app.session?.can(.viewAudit, demo: app.store.isDemo) ?? false
+            linked = app.demo ? false : try app.store.districtLink() != nil
             summary = try app.store.todaySummary(viewer: app.viewer)
             drafts = try app.store.drafts()
             due = try app.store.dueCount(deadlines: app.profile.deadlines, viewer: app.viewer)
@@ -129,6 +133,7 @@ final class HomeScreen: Screen {
         case .char("m"), .char("M"): if canManageUsers { return activate(.users, app) }
         case .char("v"), .char("V"): if canReview { return activate(.review, app) }
         case .char("a"), .char("A"): if canAudit { return activate(.audit, app) }
+        case .char("y"), .char("Y"): if linked { return activate(.sync, app) }
         case .char("k"), .char("K"): return activate(.pin, app)
         case .char("g"), .char("G"): return activate(.language, app)
         case .char("o"), .char("O"): return activate(.theme, app)
@@ -157,6 +162,7 @@ final class HomeScreen: Screen {
         case .users: return .push(UsersScreen())
         case .review: return .push(ReviewQueueScreen())
         case .audit: return .push(AuditScreen())
+        case .sync: return .push(SyncScreen())
         case .pin: return .push(SessionScreens.changePIN())
         case .resume:
             if drafts.count == 1 { return .push(ReportWizardScreen(draft: drafts[0])) }

@@ -3,6 +3,7 @@ import DistrictLink
 import Foundation
 import Model
 import Storage
+import TUI
 
 /// What one sync sent, for the person who asked.
 struct PushSummary: Equatable {
@@ -46,6 +47,24 @@ func pushWaitingChanges(_ store: KingaStore) throws -> PushSummary {
     }
     summary.waiting = try store.syncStanding().waiting
     return summary
+}
+
+/// Sends the waiting changes for the Sync screen (Home `y`): the same steps as `kinga sync`, with the outcome in
+/// the screens' terms so they say it in the user's language. The caller is the person in session.
+func syncFromScreen(_ store: KingaStore) -> SyncOutcome {
+    do {
+        let s = try pushWaitingChanges(store)
+        return .sent(applied: s.applied, duplicates: s.duplicates, waiting: s.waiting)
+    } catch let r as SyncRefusal {
+        return .refused(r.message)
+    } catch DistrictLinkError.unreachable {
+        return .unreachable
+    } catch let e as DistrictLinkError {
+        if case .refused(let why) = e { return .refused(why) }
+        return .failed(e.description)
+    } catch {
+        return .failed("\(error)")
+    }
 }
 
 /// `kinga sync --user NAME`: sends this kiosk's waiting changes to the district server (issue #18).

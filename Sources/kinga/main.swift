@@ -163,6 +163,10 @@ struct Open: ParsableCommand {
                 guard let store = app?.store else { return .failed("the database is not open") }
                 return enrolFromScreen(store, url: url, code: code, fingerprint: fingerprint)
             }
+            app.syncWithDistrict = { [weak app] in
+                guard let store = app?.store else { return .failed("the database is not open") }
+                return syncFromScreen(store)
+            }
         }
         // Idle lock: the profile's minutes; KINGA_IDLE_SECONDS overrides (tests, training).
         app.idleLockSeconds = env["KINGA_IDLE_SECONDS"].flatMap(Int.init) ?? countryProfile.idleLockMinutes * 60

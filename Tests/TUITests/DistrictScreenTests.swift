@@ -1,4 +1,5 @@
 import Foundation
+import I18n
 import Testing
 @testable import Model
 @testable import Storage
@@ -97,5 +98,57 @@ struct DistrictScreenTests {
         ui.type(a, "582046"); ui.keys(a, .tab, .char("3"), .function(2))
         #expect(ui.screen(a).contains("passphrase of at least 12"), "\(ui.screen(a))")
         #expect(a.session == nil)
+    }
+
+    @Test("a joined kiosk offers y on Home (the menu still fits 80x24); Sending… shows before the server is reached; each outcome is said")
+    func sendFromScreen() throws {
+        let dir = TempDir()
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        let fp = try store.addTestUser(name: "Fokal Fiktif", roles: [.focalPoint], pin: "902134")
+        let admin = try store.addTestUser(name: "Anna Fiktif", roles: [.administrator, .supervisor], pin: "731946")
+        let a = try ui.app(store)
+        ui.keys(a, .char("2"), .tab); ui.type(a, "902134"); ui.keys(a, .enter)
+        #expect(!ui.screen(a).contains("Send changes to the district"))        // not joined: not offered
+        ui.keys(a, .char("y"))
+        #expect(ui.screen(a).contains("What would you like to do?"))
+        a.lock()
+        try store.acting(admin).joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
+                                            kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "t")
+        _ = fp
+        ui.keys(a, .char("2"), .tab); ui.type(a, "902134"); ui.keys(a, .enter)
+        var s = ui.screen(a)
+        #expect(s.contains("y  Send changes to the district") && s.contains("q  Quit"), "\(s)")
+        var r = Report()
+        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
+        r.inDangerNow = false; r.childName = "Amani Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
+        try a.store.registerCase(from: r, draftID: UUID())
+        var outcomes: [SyncOutcome] = [.unreachable, .refused("Kiosk K07 was revoked."), .sent(applied: 5, duplicates: 0, waiting: 0)]
+        var calls = 0
+        a.syncWithDistrict = { calls += 1; return outcomes.removeFirst() }
+        ui.keys(a, .char("y"))
+        s = ui.screen(a)
+        #expect(s.contains("This kiosk is K07 (Puskesmas Fiksi)") && s.contains("https://district.example:8443"), "\(s)")
+        #expect(s.contains("Changes waiting to be sent:") && !s.contains("Changes waiting to be sent: 0"), "\(s)")
+        #expect(s.contains("Nothing has been sent yet."))
+        ui.keys(a, .enter)
+        #expect(ui.screen(a).contains("Sending to the district server"))
+        #expect(calls == 0)                                                      // not before the line is on screen
+        a.runDeferredWork()
+        #expect(calls == 1 && ui.screen(a).contains("does not answer") && ui.screen(a).contains("wait safely"))
+        ui.keys(a, .enter); a.runDeferredWork()
+        #expect(ui.screen(a).contains("Kiosk K07 was revoked."))
+        ui.keys(a, .enter); a.runDeferredWork()
+        #expect(ui.screen(a).contains("Nothing waits here."), "\(ui.screen(a))")
+        // In French too.
+        let fr = try #require(Languages.shared.language(code: "fr"))
+        a.setLanguage(fr)
+        #expect(ui.screen(a).contains("Envoyer au district"))
+        ui.keys(a, .escape)
+        #expect(ui.screen(a).contains("y  Envoyer les changements au district"), "\(ui.screen(a))")
+        // The longest menu (an administrator's) still fits 80x24 with the new line and Quit.
+        a.lock()
+        ui.keys(a, .char("1"), .tab); ui.type(a, "731946"); ui.keys(a, .enter)
+        s = ui.screen(a)
+        #expect(s.contains("y  Send changes to the district") && s.contains("q  Quit") && s.contains("m  "), "\(s)")
     }
 }
