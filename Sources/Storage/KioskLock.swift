@@ -17,7 +17,8 @@ public enum KioskOpening {
 
 /// The result of typing a PIN on the login screen of a locked kiosk.
 public enum UnlockResult {
-    /// The PIN opened the user's slot: the database is open and their session has begun.
+    /// The PIN opened the user's slot: the database is open, and the handle acting for them (their session) is
+    /// here with them.
     case success(KingaStore, User)
     /// Wrong PIN, unknown or inactive user (one answer for all, as `LoginResult.failed`).
     case failed
@@ -97,7 +98,8 @@ extension KingaStore {
 
     /// After a slot was opened with a PIN: writes the wrong PINs typed before (`failuresBefore`, each as
     /// `login.failed`) and `login.ok` to the audit log, clears the account's lock-out and begins the session.
-    /// - Returns: `.success(user)`, or `.failed` (audited) when the database no longer has this user active.
+    /// - Returns: `.success(handle, user)` with the handle acting for them, or `.failed` (audited) when the database
+    ///   no longer has this user active.
     func sessionAfterUnlock(userID: UUID, failuresBefore: Int) throws -> LoginResult {
         guard let user = try storedUser(userID), user.active, !user.roles.isEmpty else {
             try auditAlone(actor: "unknown", action: "login.failed", detail: "no such user")

@@ -56,9 +56,11 @@ extension KingaStore {
             let key = table == "audit_log" ? "seq" : "id"
             for (op, old, new, keyRow) in [("insert", "NULL", image("NEW"), "NEW"), ("update", image("OLD"), image("NEW"), "NEW"),
                                            ("delete", image("OLD"), "NULL", "OLD")] {
+                // An update that changed only kiosk-only columns (a login clearing its failure counter) keeps nothing.
+                let changed = op == "update" ? " AND \(old) IS NOT \(new)" : ""
                 try db.execute(sql: """
                     CREATE TEMP TRIGGER IF NOT EXISTS outbox_\(table)_\(op) AFTER \(op.uppercased()) ON main.\(table)
-                    WHEN kinga_shared() = 1 BEGIN
+                    WHEN kinga_shared() = 1\(changed) BEGIN
                         INSERT INTO main.outbox(at, tbl, row_id, op, old_json, new_json, actor)
                         VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), '\(table)', \(keyRow).\(key), '\(op)', \(old), \(new), kinga_actor());
                     END
@@ -79,7 +81,8 @@ extension KingaStore {
         try installDoorGuard()
     }
 
-    /// The changes waiting for the district server, oldest first, at most `limit` after `seq`.
+    /// The outbox's rows, oldest first, at most `limit` after `seq`: changes not yet numbered for a push,
+    /// numbered and waiting, and acknowledged ones kept until the kiosk pulls them back (`SyncPush.swift`).
     /// - Throws: database errors.
     public func outbox(after seq: Int64 = 0, limit: Int = 500) throws -> [OutboxEntry] {
         try pool.read { db in
@@ -90,18 +93,19 @@ extension KingaStore {
         }
     }
 
-    /// How many changes wait for the district server.
+    /// How many rows the outbox holds (waiting or acknowledged; `syncStanding` tells them apart).
     public func outboxCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0 }
     }
 
-    /// Forgets the changes up to `seq` once the district server has acknowledged them (as Kinga's district
-    /// link, audited).
+    /// Forgets the changes the district server acknowledged at or before server sequence number `serverSeq`
+    /// (`KioskOutbox.pulled(through:)`: once the kiosk has pulled through that number, the server's copy shows
+    /// them). Changes not yet acknowledged are never forgotten. As Kinga's district link, audited.
     /// - Throws: database errors.
-    public func dropOutbox(through seq: Int64) throws {
+    public func forgetAcknowledged(pulledThrough serverSeq: Int) throws {
         try door(.kiosk("district link")) { db in
-            try db.execute(sql: "DELETE FROM outbox WHERE seq <= ?", arguments: [seq])
-            try audit(db, actor: "district link", action: "sync.acknowledged", detail: "outbox through \(seq)")
+            try db.execute(sql: "DELETE FROM outbox WHERE acked_server_seq IS NOT NULL AND acked_server_seq <= ?", arguments: [serverSeq])
+            try audit(db, actor: "district link", action: "sync.acknowledged", detail: "pulled through server \(serverSeq)")
         }
     }
 

@@ -7,7 +7,8 @@ import Model
 public struct SyncStanding: Equatable, Sendable {
     /// Changes made here that the district server does not have yet.
     public var waiting: Int
-    /// Changes the server has acknowledged (kept until the kiosk pulls them back, `KioskOutbox`).
+    /// Changes the server has acknowledged, kept until the kiosk pulls them back (`forgetAcknowledged`, once the
+    /// pull exists: until then they stay, a few hundred bytes each).
     public var acknowledged: Int
     /// When the server last acknowledged a push from this kiosk (UTC), or nil: never.
     public var lastPushAt: Date?
@@ -65,7 +66,9 @@ extension KingaStore {
     /// a lost reply carries the same numbers and the same changes, which the server acknowledges without applying
     /// them twice. Then the unacknowledged changes, oldest first, at most `limit`, make the push
     /// (`KioskOutbox.nextPush`, the Model's rule).
-    /// - Parameter limit: most changes in one push (at most `SyncLimits.maxChangesPerPush`).
+    /// - Parameter limit: most changes in one push (at most `SyncLimits.maxChangesPerPush`); a push also stays
+    ///   under `SyncLimits.maxRequestBytes`, so a day of long notes goes in several pushes rather than one the
+    ///   server refuses.
     /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; `DistrictJoinError.notLinked` when
     ///   this kiosk has not joined a district; database errors.
     public func preparePush(limit: Int = SyncLimits.maxChangesPerPush) throws -> PushRequest? {
@@ -92,7 +95,15 @@ extension KingaStore {
                 try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                                arguments: [PushKeys.nextKioskSeq, String(next)])
             }
-            let waiting = try Self.waitingChanges(db, limit: max(1, min(limit, SyncLimits.maxChangesPerPush)))
+            var waiting = try Self.waitingChanges(db, limit: max(1, min(limit, SyncLimits.maxChangesPerPush)))
+            // Under the request limit: the changes' JSON plus room for the envelope; always at least one.
+            var bytes = 256, fits = 0
+            for change in waiting {
+                bytes += (try JSONEncoder().encode(change)).count + 1
+                if fits > 0 && bytes > SyncLimits.maxRequestBytes { break }
+                fits += 1
+            }
+            waiting = Array(waiting.prefix(fits))
             let outbox = KioskOutbox(kiosk: link.kioskCode, entries: waiting.map { KioskOutbox.Entry(change: $0) }, nextSeq: next)
             return outbox.nextPush(limit: limit)
         }
@@ -105,8 +116,11 @@ extension KingaStore {
     }
 
     /// Records the server's answer to a push (`KioskOutbox.acknowledge`, the Model's rule): every change up to
-    /// `accepted_through` is acknowledged at the reply's `server_seq`, also after a refusal (the server says what it
-    /// had). Audited as `sync.push`, or `sync.refused` with the server's words.
+    /// `accepted_through` is acknowledged at the reply's `server_seq`. After a refusal nothing is acknowledged,
+    /// stricter than the Model's rule: a refusal such as `replayed` (a kiosk restored from an old backup reusing
+    /// numbers the server holds with other content) names numbers the server has with *other* changes, and marking
+    /// this kiosk's changes sent under them would lose them. Audited as `sync.push`, or `sync.refused` with the
+    /// server's words.
     /// - Returns: what the answer means for the person at the kiosk.
     /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; `DistrictJoinError.notLinked`;
     ///   database errors.
@@ -115,16 +129,16 @@ extension KingaStore {
         let me = try sessionUser("sync.push")
         guard let link = try districtLink() else { throw DistrictJoinError.notLinked }
         return try door(.kiosk(Self.linkActor)) { db -> PushOutcome in
+            if let refusal = reply.refusal {
+                try audit(db, actor: Self.linkActor, action: "sync.refused", detail: "asked by \(me.name); \(refusal.reason.rawValue): \(refusal.message)")
+                return .refused(refusal)
+            }
             let waiting = try Self.waitingChanges(db, limit: Int.max)
             var outbox = KioskOutbox(kiosk: link.kioskCode, entries: waiting.map { KioskOutbox.Entry(change: $0) })
             outbox.acknowledge(reply)
             for e in outbox.entries { if let at = e.acknowledgedAt {
                 try db.execute(sql: "UPDATE outbox SET acked_server_seq = ? WHERE kiosk_seq = ?", arguments: [at, e.change.kioskSeq])
             } }
-            if let refusal = reply.refusal {
-                try audit(db, actor: Self.linkActor, action: "sync.refused", detail: "asked by \(me.name); \(refusal.reason.rawValue): \(refusal.message)")
-                return .refused(refusal)
-            }
             try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                            arguments: [PushKeys.lastPushAt, ISO8601.format(clock.now)])
             try audit(db, actor: Self.linkActor, action: "sync.push",
@@ -143,6 +157,15 @@ extension KingaStore {
             let acked = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE acked_server_seq IS NOT NULL") ?? 0
             let last = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [PushKeys.lastPushAt]).flatMap(ISO8601.parse)
             return SyncStanding(waiting: waiting, acknowledged: acked, lastPushAt: last)
+        }
+    }
+
+    /// The highest kiosk number given so far (0: none): a sync is done once the server has accepted through the
+    /// number that was highest when it began (later numbers are the sync's own audit rows, which go next time).
+    /// - Throws: database errors.
+    public func numberedThrough() throws -> Int {
+        try pool.read { db in
+            (Int(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [PushKeys.nextKioskSeq]) ?? "1") ?? 1) - 1
         }
     }
 

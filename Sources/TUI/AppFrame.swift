@@ -88,6 +88,9 @@ extension App {
         deferredWork = nil
         guard session != nil else { return }
         let action = L10n.$current.withValue(language) { work() }
+        // A slow step (the network) is not time away from the kiosk: the idle lock counts from its end, so its
+        // outcome is read before the screen locks.
+        lastInput = uptime()
         apply(action)
     }
 

@@ -129,7 +129,7 @@ final class SyncScreen: Screen {
         case .enter:
             guard link != nil else { return .none }
             guard let send = app.syncWithDistrict else {
-                message = (tr("district.unavailable"), .danger)
+                message = (tr("sync.unavailable"), .danger)
                 return .none
             }
             message = (tr("sync.sending"), .warning)
@@ -147,6 +147,7 @@ final class SyncScreen: Screen {
     private func show(_ outcome: SyncOutcome, _ app: App) {
         switch outcome {
         case .sent(let applied, let duplicates, let waiting):
+            guard applied + duplicates > 0 else { message = (tr("sync.nothing"), .success); break }
             var text = tr("sync.sent", ["count": String(applied + duplicates)])
             text += " " + (waiting == 0 ? tr("sync.allSent") : tr("sync.someWait", ["count": String(waiting)]))
             message = (text, .success)

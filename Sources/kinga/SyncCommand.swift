@@ -28,10 +28,12 @@ func pushWaitingChanges(_ store: KingaStore) throws -> PushSummary {
     guard let link = try store.districtLink() else { throw DistrictJoinError.notLinked }
     let token = try store.districtToken()
     var summary = PushSummary()
-    // Each push records itself in the audit log, and that row is a change for the server too: push again only while
-    // the last push was full (more of what waited when the sync began), so the sync's own rows go with the next one.
+    // Each push records itself in the audit log, and that row is a change for the server too: the sync is done once
+    // the server has everything numbered when it began, so the sync's own rows go with the next one.
+    var target: Int?
     for _ in 0..<10_000 {
         guard let push = try store.preparePush() else { break }
+        if target == nil { target = try store.numberedThrough() }
         let (url, pem) = (link.serverURL, link.certificatePEM)
         let reply = try waitFor { try await DistrictClient.push(push, serverURL: url, certificatePEM: pem, token: token) }
         summary.pushes += 1
@@ -43,7 +45,7 @@ func pushWaitingChanges(_ store: KingaStore) throws -> PushSummary {
             throw refusal
         }
         if reply.acceptedThrough < (push.changes.last?.kioskSeq ?? 0) { break }   // the server took less: stop, try later
-        if push.changes.count < SyncLimits.maxChangesPerPush { break }
+        if reply.acceptedThrough >= (target ?? 0) { break }
     }
     summary.waiting = try store.syncStanding().waiting
     return summary
@@ -87,14 +89,16 @@ struct Sync: ParsableCommand {
         guard !database.demo else { throw Failure(message: "The demo never joins a district: it holds fictional data only.") }
         let (store, _) = try database.open(ToolAccess(user: user, purpose: "sent"))
         guard let link = try store.districtLink() else { throw Failure(message: DistrictJoinError.notLinked.description) }
-        let before = try store.syncStanding().waiting
         let summary: PushSummary
+        func waiting() -> Int { (try? store.syncStanding().waiting) ?? 0 }
         do { summary = try pushWaitingChanges(store) } catch let r as SyncRefusal {
-            throw Failure(message: "The district server refused the changes: \(r.message) Nothing of that push was applied; the changes wait on this kiosk. Ask the district office.")
+            throw Failure(message: "The district server refused the changes: \(r.message) Nothing of that push was applied; \(waiting()) changes wait on this kiosk and will not go until the district office has looked. Ask the district office.")
+        } catch DistrictLinkError.unreachable(let why) {
+            throw Failure(message: "The district server does not answer (\(why)). Check the network, then run kinga sync again. \(waiting()) changes made here wait safely on this kiosk and go with the next sync.")
         } catch let e as DistrictLinkError {
-            throw Failure(message: "\(e.description) The \(before) changes made here wait safely on this kiosk and go with the next sync.")
+            throw Failure(message: "\(e.description) \(waiting()) changes wait on this kiosk. Ask the district office.")
         }
-        if summary.pushes == 0 {
+        if summary.applied + summary.duplicates == 0 {
             print("Nothing to send: the district server (\(link.kioskCode) at \(link.serverURL)) has every change made here.")
             return
         }

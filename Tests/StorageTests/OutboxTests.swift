@@ -73,10 +73,20 @@ struct OutboxTests {
         try store.registerCase(from: sampleReport(), draftID: UUID())
         let n = try store.outboxCount()
         #expect(n > 0)
-        let last = try #require(try store.outbox(limit: 10_000).last?.seq)
-        try store.dropOutbox(through: last)
-        // Dropping is itself audited, and that audit row waits for the server in its turn.
-        #expect(try store.outbox().map(\.table) == ["audit_log"])
+        let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator], pin: "580214")
+        try store.acting(admin).joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
+                                             kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: [], token: "t")
+        let push = try #require(try store.preparePush())
+        // Nothing unacknowledged is ever forgotten.
+        try store.forgetAcknowledged(pulledThrough: 1_000)
+        let again = try #require(try store.preparePush())
+        #expect(again.fromSeq == push.fromSeq && Array(again.changes.prefix(push.changes.count)) == push.changes)
+        #expect(again.changes.count == push.changes.count + 1)                 // the forgetting's own audit row
+        let through = try #require(again.changes.last?.kioskSeq)
+        try store.takePushReply(PushReply(acceptedThrough: through, applied: Array(1...through), duplicates: [], serverSeq: 10, conflicts: [], refusal: nil))
+        try store.forgetAcknowledged(pulledThrough: 10)
+        // Forgetting is itself audited, and its audit row waits for the server in its turn, with the push's own.
+        #expect(try store.outbox().map(\.table) == ["audit_log", "audit_log"])
     }
 
     @Test("the outbox cannot be written or emptied outside the door")
@@ -137,7 +147,7 @@ struct DistrictJoinTests {
         try store.joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
                                kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "t")
         let c = try store.registerCase(from: sampleReport(name: "Amani"), draftID: UUID())
-        // A wrong PIN: the account's failure counter is kiosk-only (its outbox row carries nothing), its audit row travels.
+        // A wrong PIN: the account's failure counter is kiosk-only (no outbox row at all), its audit row travels.
         #expect(try store.withoutSession.login(userID: admin.id, pin: "000000") == .failed)
         try store.addNote(caseID: c.id, text: "Visited.")
         let push = try #require(try store.preparePush())
@@ -155,11 +165,38 @@ struct DistrictJoinTests {
         #expect(try store.takePushReply(reply) == .acknowledged(applied: 2, duplicates: 0))
         #expect(try store.preparePush()?.fromSeq == 3)
         #expect(try store.syncStanding().waiting == push.changes.count - 2)
-        // A refusal acknowledges what the server says it had and nothing else, and is audited.
+        // A refusal acknowledges nothing (numbers the server holds may carry other changes), and is audited.
         let refused = PushReply(acceptedThrough: 2, applied: [], duplicates: [], serverSeq: 10, conflicts: [],
                                 refusal: SyncRefusal(.gap, "Changes before 3 never arrived."))
         #expect(try store.takePushReply(refused) == .refused(SyncRefusal(.gap, "Changes before 3 never arrived.")))
         #expect(try store.auditEntries(actionPrefix: "sync.refused").first?.detail.contains("asked by Admin Fiktif") == true)
         #expect(try store.preparePush()?.fromSeq == 3)
+        let replayed = PushReply(acceptedThrough: 9, applied: [], duplicates: [], serverSeq: 10, conflicts: [],
+                                 refusal: SyncRefusal(.replayed, "Number 3 was already applied with other content."))
+        #expect(try store.takePushReply(replayed) == .refused(SyncRefusal(.replayed, "Number 3 was already applied with other content.")))
+        #expect(try store.preparePush()?.fromSeq == 3)
+        #expect(try store.syncStanding().waiting == push.changes.count - 2)
+    }
+
+    @Test("a day of long notes goes in several pushes, each under the server's request limit")
+    func pushesStayUnderTheRequestLimit() throws {
+        let dir = TempDir()
+        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator, .supervisor], pin: "580214")
+        store = try store.acting(admin)
+        try store.joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
+                               kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: [], token: "t")
+        let c = try store.registerCase(from: sampleReport(name: "Amani"), draftID: UUID())
+        let long = String(repeating: "ሰላም ", count: 2_400)                  // 9,600 characters, 24 KB in UTF-8
+        for _ in 0..<240 { try store.addNote(caseID: c.id, text: long) }      // 240 notes: about 6 MB, over the 4 MiB limit
+        let push = try #require(try store.preparePush())
+        #expect(try JSONEncoder().encode(push).count <= SyncLimits.maxRequestBytes)
+        let waiting = try store.syncStanding().waiting
+        #expect(push.changes.count < SyncLimits.maxChangesPerPush && push.changes.count < waiting)
+        // The rest follows in the next push, from the next number.
+        let through = try #require(push.changes.last?.kioskSeq)
+        try store.takePushReply(PushReply(acceptedThrough: through, applied: Array(1...through), duplicates: [], serverSeq: through,
+                                          conflicts: [], refusal: nil))
+        #expect(try store.preparePush()?.fromSeq == through + 1)
     }
 }
