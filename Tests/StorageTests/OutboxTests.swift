@@ -137,15 +137,25 @@ struct DistrictJoinTests {
         #expect(!(try store.outbox().contains { String(describing: $0).contains("secret-token") }))
     }
 
+    /// A store with "Admin Fiktif" (administrator and supervisor, PIN 580214) logged in.
+    static func adminStore(_ dir: TempDir) throws -> KingaStore {
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        return try store.acting(try store.addTestUser(name: "Admin Fiktif", roles: [.administrator, .supervisor], pin: "580214"))
+    }
+
+    /// Joins `store` (an administrator's handle) to a district as K07, with no server behind it.
+    static func join(_ store: KingaStore) throws {
+        try store.joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
+                               kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "t")
+    }
+
     @Test("a push numbers the waiting changes 1, 2, 3… with no gap, drops rows with nothing for the server, and keeps the numbers for a resend")
     func pushNumbering() throws {
         let dir = TempDir()
-        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator, .supervisor], pin: "580214")
-        store = try store.acting(admin)
+        let store = try Self.adminStore(dir)
+        let admin = try #require(store.actor)
         #expect(throws: DistrictJoinError.notLinked) { try store.preparePush() }
-        try store.joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
-                               kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "t")
+        try Self.join(store)
         let c = try store.registerCase(from: sampleReport(name: "Amani"), draftID: UUID())
         // A wrong PIN: the account's failure counter is kiosk-only (no outbox row at all), its audit row travels.
         #expect(try store.withoutSession.login(userID: admin.id, pin: "000000") == .failed)
@@ -181,11 +191,8 @@ struct DistrictJoinTests {
     @Test("a day of long notes goes in several pushes, each under the server's request limit")
     func pushesStayUnderTheRequestLimit() throws {
         let dir = TempDir()
-        var store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator, .supervisor], pin: "580214")
-        store = try store.acting(admin)
-        try store.joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
-                               kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: [], token: "t")
+        let store = try Self.adminStore(dir)
+        try Self.join(store)
         let c = try store.registerCase(from: sampleReport(name: "Amani"), draftID: UUID())
         let long = String(repeating: "ሰላም ", count: 2_400)                  // 9,600 characters, 24 KB in UTF-8
         for _ in 0..<240 { try store.addNote(caseID: c.id, text: long) }      // 240 notes: about 6 MB, over the 4 MiB limit
