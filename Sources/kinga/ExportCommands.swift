@@ -64,14 +64,14 @@ struct Export: ParsableCommand {
                 }
             } catch let f as CaseExport.Failure {
                 bar.clear()
-                if case .cancelled = f { FileHandle.standardError.write(Data((f.description + "\n").utf8)); throw ExitCode(130) }
+                if case .cancelled = f { writeToStandardError((f.description + "\n")); throw ExitCode(130) }
                 throw Failure(message: f.description)
             }
             bar.clear()
             if identifying {
-                FileHandle.standardError.write(Data("\(n) case\(n == 1 ? "" : "s") WITH names and contacts written to \(target), sealed for the district office: only the office's recovery key opens it (kinga office open). Carry it to the office, and delete it when it has arrived.\n".utf8))
+                writeToStandardError("\(n) case\(n == 1 ? "" : "s") WITH names and contacts written to \(target), sealed for the district office: only the office's recovery key opens it (kinga office open). Carry it to the office, and delete it when it has arrived.\n")
             } else {
-                FileHandle.standardError.write(Data("\(n) case\(n == 1 ? "" : "s") written to \(target) (no names, contacts or stories). It is about children: keep it safe, share it only as agreed, and delete it when done.\n".utf8))
+                writeToStandardError("\(n) case\(n == 1 ? "" : "s") written to \(target) (no names, contacts or stories). It is about children: keep it safe, share it only as agreed, and delete it when done.\n")
             }
         }
     }
@@ -136,10 +136,10 @@ struct Export: ParsableCommand {
                     throw Failure(message: "Could not write \(path): \(error.localizedDescription)")
                 }
             } else {
-                FileHandle.standardOutput.write(data)
+                try? FileHandle.standardOutput.write(contentsOf: data)
             }
             try store.recordAudit(action: "export.stats", detail: "\(start.iso)..\(end.iso) \(format)")
-            if let path = out { FileHandle.standardError.write(Data("Statistics for \(start.iso) to \(end.iso) written to \(path) (counts below \(threshold) shown as <\(threshold), counts that would give one away as x).\n".utf8)) }
+            if let path = out { writeToStandardError("Statistics for \(start.iso) to \(end.iso) written to \(path) (counts below \(threshold) shown as <\(threshold), counts that would give one away as x).\n") }
         }
     }
 }

@@ -5,6 +5,13 @@ import Model
 import Glibc
 #endif
 
+/// Writes `text` to standard error, and nothing more when it cannot: a terminal that has vanished (its window
+/// closed, the SSH link gone) makes the write fail with EIO, and Foundation's `FileHandle.write(_:)` would trap on
+/// that, so Kinga would crash (a slow crash report) instead of ending quietly.
+func writeToStandardError(_ text: String) {
+    try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
+}
+
 /// The terminal settings to put back if Ctrl-C comes while the PIN is typed (read by the signal handler).
 nonisolated(unsafe) var pinTerminal = termios()
 
@@ -14,7 +21,7 @@ enum PINInput {
     /// - Returns: the PIN, or nil when nothing was typed (Enter on an empty line, Ctrl-D).
     static func read(prompt: String) -> String? {
         guard isatty(0) == 1 else { return readLine(strippingNewline: true).flatMap { $0.isEmpty ? nil : $0 } }
-        FileHandle.standardError.write(Data(prompt.utf8))
+        writeToStandardError(prompt)
         tcgetattr(0, &pinTerminal)
         var quiet = pinTerminal
         quiet.c_lflag &= ~tcflag_t(ECHO)
@@ -33,7 +40,7 @@ enum PINInput {
         let line = readLine(strippingNewline: true)
         sigaction(SIGINT, &previous, nil)
         tcsetattr(0, TCSAFLUSH, &pinTerminal)
-        FileHandle.standardError.write(Data("\n".utf8))
+        writeToStandardError("\n")
         return line.flatMap { $0.isEmpty ? nil : $0 }
     }
 }
@@ -81,8 +88,8 @@ final class ProgressBar {
         f.numberStyle = .decimal
         let count = "\(f.string(from: NSNumber(value: p.done)) ?? "\(p.done)") of \(f.string(from: NSNumber(value: p.total)) ?? "\(p.total)")"
         let left = p.remaining.map { $0 < 1 ? "less than a second left" : "about \(Int($0.rounded())) s left" } ?? "estimating…"
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(label) \(bar) \(count) · \(left) · Ctrl-C cancels".utf8))
+        writeToStandardError("\r\u{1B}[K\(label) \(bar) \(count) · \(left) · Ctrl-C cancels")
     }
 
-    func clear() { if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+    func clear() { if tty { writeToStandardError("\r\u{1B}[K") } }
 }

@@ -329,7 +329,7 @@ do {
     var command = try Kinga.parseAsRoot()
     try command.run()
 } catch let f as Failure {
-    FileHandle.standardError.write(Data(("kinga: " + f.message + "\n").utf8))
+    writeToStandardError(("kinga: " + f.message + "\n"))
     exit(1)
 } catch {
     Kinga.exit(withError: error)
