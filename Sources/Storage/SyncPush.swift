@@ -95,24 +95,29 @@ extension KingaStore {
                 try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                                arguments: [PushKeys.nextKioskSeq, String(next)])
             }
-            var waiting = try Self.waitingChanges(db, limit: max(1, min(limit, SyncLimits.maxChangesPerPush)))
-            // Under the request limit: the changes' JSON plus room for the envelope; always at least one.
+            let stored = try Self.waitingJSON(db, limit: max(1, min(limit, SyncLimits.maxChangesPerPush)))
+            // Under the request limit: the changes' JSON as stored plus room for the envelope; always at least one.
             var bytes = 256, fits = 0
-            for change in waiting {
-                bytes += (try JSONEncoder().encode(change)).count + 1
+            for json in stored {
+                bytes += json.utf8.count + 1
                 if fits > 0 && bytes > SyncLimits.maxRequestBytes { break }
                 fits += 1
             }
-            waiting = Array(waiting.prefix(fits))
+            let waiting = try stored.prefix(fits).map { try JSONDecoder().decode(SyncChange.self, from: Data($0.utf8)) }
             let outbox = KioskOutbox(kiosk: link.kioskCode, entries: waiting.map { KioskOutbox.Entry(change: $0) }, nextSeq: next)
             return outbox.nextPush(limit: limit)
         }
     }
 
-    /// The unacknowledged changes in kiosk-number order, at most `limit`.
-    static func waitingChanges(_ db: Database, limit: Int) throws -> [SyncChange] {
+    /// The unacknowledged changes in kiosk-number order, at most `limit`, as stored (the JSON that is sent).
+    static func waitingJSON(_ db: Database, limit: Int) throws -> [String] {
         try String.fetchAll(db, sql: "SELECT change_json FROM outbox WHERE kiosk_seq IS NOT NULL AND acked_server_seq IS NULL ORDER BY kiosk_seq LIMIT ?",
-                            arguments: [limit]).map { try JSONDecoder().decode(SyncChange.self, from: Data($0.utf8)) }
+                            arguments: [limit])
+    }
+
+    /// `waitingJSON`, decoded.
+    static func waitingChanges(_ db: Database, limit: Int) throws -> [SyncChange] {
+        try waitingJSON(db, limit: limit).map { try JSONDecoder().decode(SyncChange.self, from: Data($0.utf8)) }
     }
 
     /// Records the server's answer to a push (`KioskOutbox.acknowledge`, the Model's rule): every change up to
