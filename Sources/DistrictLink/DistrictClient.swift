@@ -127,6 +127,23 @@ public enum DistrictClient {
         throw answer.status == 200 ? DistrictLinkError.notKingaServer : refusal(answer)
     }
 
+    /// Asks the district server for the changes after `request.after` (`GET /v1/pull`), over the pinned
+    /// certificate with the kiosk's bearer token. Nothing is applied here: the caller checks and applies the reply
+    /// (`KingaStore.takePull`).
+    /// - Parameters: the request (`KingaStore.preparePull`), where the server is and its pinned certificate, the
+    ///   kiosk's token.
+    /// - Returns: the server's reply (at most about `SyncLimits.maxRequestBytes`; read up to twice that).
+    /// - Throws: `DistrictLinkError.unreachable` (no whole answer in time: nothing changed, ask again), `.refused`
+    ///   (revoked kiosk, wrong token), `.notKingaServer`.
+    public static func pull(_ pull: PullRequest, serverURL: String, certificatePEM: String, token: String) async throws -> PullReply {
+        let url = try serverBase(serverURL) + "/v1/pull?after=\(pull.after)&limit=\(pull.limit)"
+        let answer = try await request(url, tls: try pinned(certificatePEM),
+                                       headers: [("Kinga-Kiosk", pull.kioskCode.rawValue), ("Authorization", "Bearer " + token)],
+                                       limit: 2 * SyncLimits.maxRequestBytes)
+        if answer.status == 200, let reply = try? JSONDecoder().decode(PullReply.self, from: answer.body) { return reply }
+        throw answer.status == 200 ? DistrictLinkError.notKingaServer : refusal(answer)
+    }
+
     /// TLS that trusts `pem` and nothing else (no host-name check: the certificate itself is what is pinned).
     /// - Throws: NIOSSL's errors when `pem` is not a certificate.
     /// - Throws: `DistrictLinkError.notKingaServer` unless `pem` is exactly one certificate; NIOSSL's errors.

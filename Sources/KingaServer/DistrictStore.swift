@@ -192,10 +192,12 @@ public struct DistrictStore: Sendable {
 
     // MARK: pull
 
-    /// The changes after `after` in the server's order, at most `limit`, as a pull reply.
+    /// The changes after `after` in the server's order, at most `limit` and about `SyncLimits.maxRequestBytes`
+    /// of JSON (always at least one), as a pull reply.
     ///
     /// Read in one REPEATABLE READ snapshot, so `server_seq` (the last number when it answered) and the changes
-    /// agree. This first increment sends the whole district; the catchment filter (issue #18) comes next.
+    /// agree. Audit rows are not sent: each kiosk keeps its own chain, and the district's copy of every chain is
+    /// here. The catchment filter (issue #18) comes next: this increment sends every other change of the district.
     /// - Parameters:
     ///   - kiosk: the kiosk asking (must exist and not be revoked).
     ///   - after: the last server sequence number the kiosk applied (≥ 0).
@@ -209,15 +211,19 @@ public struct DistrictStore: Sendable {
             _ = try await Self.kiosk(kiosk, on: conn, logger: logger, forUpdate: false)
             let rows = try await conn.query("""
                 SELECT server_seq, payload::text FROM change_log WHERE server_seq > \(Int64(max(0, after)))
+                AND coalesce(payload->'record'->>'kind', '') <> \(SyncRecordKind.auditRow.rawValue)
                 ORDER BY server_seq LIMIT \(Int64(limit + 1))
                 """, logger: logger)
             var changes: [ServerChange] = []
+            var bytes = 256, cut = false
             for try await (seq, text) in rows.decode((Int64, String).self) {
+                bytes += text.utf8.count + 1
+                if !changes.isEmpty && bytes > SyncLimits.maxRequestBytes { cut = true; break }
                 var change = try JSONCoding.decode(ServerChange.self, text)
                 change.serverSeq = Int(seq)
                 changes.append(change)
             }
-            let more = changes.count > limit
+            let more = cut || changes.count > limit
             return PullReply(changes: Array(changes.prefix(limit)), more: more, serverSeq: try await Self.lastServerSeq(conn, logger: logger))
         }
     }

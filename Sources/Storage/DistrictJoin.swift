@@ -60,6 +60,8 @@ extension KingaStore {
             try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, 'on') ON CONFLICT(key) DO UPDATE SET value = 'on'",
                            arguments: [Self.districtLinkSetting])
             try audit(db, actor: "district link", action: "sync.outbox_on")
+            // Everything recorded before joining goes up with the first sync, the audit chain from its first row.
+            try Self.queueEverythingForTheDistrict(db, actor: me.name)
         }
         try installDoorGuard()
     }

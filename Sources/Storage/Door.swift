@@ -16,6 +16,10 @@ enum Author: Sendable {
     /// The database's own upkeep: seeding the demo, the synthetic archive of the benchmark, marking the
     /// demo. Refused while a person is logged in, so no screen can write through it.
     case maintenance
+    /// Changes that came down from the district server (issue #18), applied by the district link: their rows
+    /// never go back into the outbox (the server has them), but the audit entry that records the pull does, so
+    /// the kiosk's audit chain reaches the server whole.
+    case district
 }
 
 /// Whether the door is open on this store's writer connection: set only inside `KingaStore.door`, read by
@@ -24,27 +28,34 @@ final class DoorLatch: @unchecked Sendable {
     private let lock = NSLock()
     private var depth = 0
     private var upkeep = false
+    private var pulled = false
     private var actor = ""
     var isOpen: Bool { lock.withLock { depth > 0 } }
-    /// True while a change made by a person or by Kinga for them (not upkeep) passes: what the outbox keeps.
-    var isShared: Bool { lock.withLock { depth > 0 && !upkeep } }
+    /// True while a change made by a person or by Kinga for them (not upkeep, not pulled from the district)
+    /// passes: what the outbox keeps.
+    var isShared: Bool { lock.withLock { depth > 0 && !upkeep && !pulled } }
+    /// True while a change whose audit rows the outbox keeps passes: a shared change, or a pull from the district
+    /// (its rows stay home, its audit entry travels so the chain has no gap).
+    var auditIsShared: Bool { lock.withLock { depth > 0 && !upkeep } }
     /// Who makes the change passing now (a person's name, or what Kinga is doing): the outbox's `actor`.
     var actorName: String { lock.withLock { actor } }
-    func open(upkeep: Bool = false, actor: String = "") {
+    func open(upkeep: Bool = false, pulled: Bool = false, actor: String = "") {
         lock.withLock {
             depth += 1
             self.upkeep = upkeep
+            self.pulled = pulled
             if depth == 1 { self.actor = actor }
         }
     }
-    func close() { lock.withLock { depth -= 1; if depth == 0 { upkeep = false; actor = "" } } }
+    func close() { lock.withLock { depth -= 1; if depth == 0 { upkeep = false; pulled = false; actor = "" } } }
 }
 
 extension KingaStore {
     /// The tables the door guards: a row of any of them changed by a statement that did not come through
     /// `door` is refused by SQLite itself ("kinga: a change outside the door").
     static let guardedTables = ["case_record", "case_concern", "case_event", "case_counter", "referral", "service_provider",
-                                "app_user", "audit_log", "draft", "unfinished_form", "meta", "outbox"]
+                                "app_user", "audit_log", "draft", "unfinished_form", "meta", "outbox", "sync_shadow", "sync_conflict",
+                                "district_kiosk_slot"]
 
     /// The message SQLite gives for a change that did not come through the door.
     static let outsideTheDoor = "kinga: a change outside the door"
@@ -60,6 +71,7 @@ extension KingaStore {
         try pool.writeWithoutTransaction { db in
             db.add(function: DatabaseFunction("kinga_door", argumentCount: 0, pure: false) { _ in latch.isOpen ? 1 : 0 })
             db.add(function: DatabaseFunction("kinga_shared", argumentCount: 0, pure: false) { _ in latch.isShared ? 1 : 0 })
+            db.add(function: DatabaseFunction("kinga_audit_shared", argumentCount: 0, pure: false) { _ in latch.auditIsShared ? 1 : 0 })
             db.add(function: DatabaseFunction("kinga_actor", argumentCount: 0, pure: false) { _ in latch.actorName })
             for table in Self.guardedTables where try db.tableExists(table) {
                 for op in ["INSERT", "UPDATE", "DELETE"] {
@@ -96,7 +108,7 @@ extension KingaStore {
             }
         case .maintenance:
             if let a = actor { try refuse(Denied(actor: a.name, caseID: nil, what: "maintenance during a session")) }
-        case .kiosk:
+        case .kiosk, .district:
             break
         }
         let latch = doorLatch
@@ -106,6 +118,7 @@ extension KingaStore {
                 case .maintenance: latch.open(upkeep: true)
                 case .session: latch.open(actor: actor?.name ?? "")
                 case .kiosk(let name): latch.open(actor: name)
+                case .district: latch.open(pulled: true, actor: Self.linkActor)
                 }
                 defer { latch.close() }
                 if let ctx = Self.editContext { try Self.requireVersion(db, ctx) }

@@ -18,6 +18,8 @@ public struct OutboxEntry: Hashable, Sendable {
     /// The row before (nil for an insert) and after (nil for a delete), column → value.
     public var old: [String: SyncValue]?
     public var new: [String: SyncValue]?
+    /// The server version of the row when the change was made (nil: the kiosk had never pulled the row).
+    public var baseVersion: Int? = nil
 }
 
 extension KingaStore {
@@ -50,22 +52,57 @@ extension KingaStore {
     static func installOutboxTriggers(_ db: Database) throws {
         guard try db.tableExists("outbox"),
               try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [districtLinkSetting]) == "on" else { return }
+        let hasBase = try db.columns(in: "outbox").contains { $0.name == "base_version" }
         for table in sharedTables.keys.sorted() where try db.tableExists(table) {
-            let columns = try db.columns(in: table).map(\.name).filter { !localColumns.contains($0) }
-            func image(_ row: String) -> String { "json_object(" + columns.map { "'\($0)', \(row).\($0)" }.joined(separator: ", ") + ")" }
+            let columns = try sharedColumns(db, table)
+            func image(_ row: String) -> String { imageSQL(columns, row: row) }
             let key = table == "audit_log" ? "seq" : "id"
+            // The audit chain travels whole: an audit row is kept also while a pull from the district passes.
+            let when = table == "audit_log" ? "kinga_audit_shared() = 1" : "kinga_shared() = 1"
             for (op, old, new, keyRow) in [("insert", "NULL", image("NEW"), "NEW"), ("update", image("OLD"), image("NEW"), "NEW"),
                                            ("delete", image("OLD"), "NULL", "OLD")] {
                 // An update that changed only kiosk-only columns (a login clearing its failure counter) keeps nothing.
                 let changed = op == "update" ? " AND \(old) IS NOT \(new)" : ""
+                // The server version of the row as last pulled (`sync_shadow`), read when the change is made: the
+                // patch's base version, which tells the server which other kiosks' changes this one had seen.
+                let base = hasBase ? ", base_version" : ""
+                let baseValue = hasBase ? ", (SELECT version FROM main.sync_shadow WHERE tbl = '\(table)' AND row_id = \(keyRow).\(key))" : ""
                 try db.execute(sql: """
                     CREATE TEMP TRIGGER IF NOT EXISTS outbox_\(table)_\(op) AFTER \(op.uppercased()) ON main.\(table)
-                    WHEN kinga_shared() = 1\(changed) BEGIN
-                        INSERT INTO main.outbox(at, tbl, row_id, op, old_json, new_json, actor)
-                        VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), '\(table)', \(keyRow).\(key), '\(op)', \(old), \(new), kinga_actor());
+                    WHEN \(when)\(changed) BEGIN
+                        INSERT INTO main.outbox(at, tbl, row_id, op, old_json, new_json, actor\(base))
+                        VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), '\(table)', \(keyRow).\(key), '\(op)', \(old), \(new), kinga_actor()\(baseValue));
                     END
                     """)
             }
+        }
+    }
+
+    /// The columns of a shared table that travel (all but `localColumns`), as the schema has them now.
+    static func sharedColumns(_ db: Database, _ table: String) throws -> [String] {
+        try db.columns(in: table).map(\.name).filter { !localColumns.contains($0) }
+    }
+
+    /// SQL for a row's image as a JSON object (`json_object('id', NEW.id, …)`); `row` is `NEW`, `OLD` or a
+    /// table name.
+    static func imageSQL(_ columns: [String], row: String) -> String {
+        "json_object(" + columns.map { "'\($0)', \(row).\($0)" }.joined(separator: ", ") + ")"
+    }
+
+    /// Copies every row the kiosk already holds into the outbox as an insert, when it joins a district: the
+    /// server gets the cases, referrals, directory, users and the whole audit chain recorded before enrolment,
+    /// so nothing made offline before joining is left behind. In an order the server can apply (a case before its
+    /// referrals and timeline), inside the joining transaction.
+    /// - Parameter actor: who joined the kiosk (the outbox's `actor` of these rows).
+    static func queueEverythingForTheDistrict(_ db: Database, actor: String) throws {
+        for table in ["service_provider", "app_user", "case_record", "referral", "case_event", "audit_log"] where try db.tableExists(table) {
+            let key = table == "audit_log" ? "seq" : "id"
+            let order = table == "audit_log" ? "seq" : "rowid"
+            try db.execute(sql: """
+                INSERT INTO outbox(at, tbl, row_id, op, old_json, new_json, actor)
+                SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), '\(table)', \(key), 'insert', NULL, \(imageSQL(try sharedColumns(db, table), row: table)), ?
+                FROM \(table) ORDER BY \(order)
+                """, arguments: [actor])
         }
     }
 
@@ -86,10 +123,7 @@ extension KingaStore {
     /// - Throws: database errors.
     public func outbox(after seq: Int64 = 0, limit: Int = 500) throws -> [OutboxEntry] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit]).map { r in
-                OutboxEntry(seq: r["seq"], at: r["at"], table: r["tbl"], rowID: r["row_id"], op: r["op"],
-                            old: (r["old_json"] as String?).flatMap(Self.image), new: (r["new_json"] as String?).flatMap(Self.image))
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit]).map(OutboxEntry.init(row:))
         }
     }
 
@@ -116,9 +150,17 @@ extension KingaStore {
 }
 
 extension OutboxEntry {
+    /// An entry as the `outbox` table holds it.
+    init(row r: Row) {
+        self.init(seq: r["seq"], at: r["at"], table: r["tbl"], rowID: r["row_id"], op: r["op"],
+                  old: (r["old_json"] as String?).flatMap(KingaStore.image), new: (r["new_json"] as String?).flatMap(KingaStore.image),
+                  baseVersion: r.hasColumn("base_version") ? r["base_version"] : nil)
+    }
+
     /// This change in the district link's wire format (`SyncBody`, Sources/Model/Sync): a field patch with the
     /// values each column started from for a case, referral, provider or user (an insert starts from nothing,
-    /// base version 0); a record for a timeline entry or an audit row. Kiosk-only columns are left out. Nil
+    /// base version 0; an update from the server version the kiosk had pulled when the change was made, 0 when
+    /// it never pulled the row, which the server reads as "saw no other kiosk's change": the safe side); a record for a timeline entry or an audit row. Kiosk-only columns are left out. Nil
     /// for a table that is not shared, a row whose key is not a UUID (audit rows are keyed by `auditID`), or an
     /// update that changed only kiosk-only columns.
     /// - Parameter auditID: the UUID that names this kiosk's audit row `seq` everywhere (the caller derives it
@@ -137,13 +179,13 @@ extension OutboxEntry {
             let before = old ?? [:], after = new ?? [:]
             var fields: [String: FieldChange] = [:]
             for column in Set(before.keys).union(after.keys) where !KingaStore.localColumns.contains(column) {
+                // An update sends what a person changed; each device keeps its own bookkeeping (`KioskPull.bookkeeping`).
+                if op != "insert" && KioskPull.bookkeeping.contains(column) { continue }
                 let o = before[column] ?? .null, n = after[column] ?? .null
                 if o != n || op == "insert" { fields[column] = FieldChange(old: op == "insert" ? .null : o, new: n) }
             }
             guard !fields.isEmpty else { return nil }
-            let base: Int
-            if op == "insert" { base = 0 } else if case .int(let v) = before["version"] { base = v } else { base = 0 }
-            return .patch(FieldPatch(entity: entity, id: id, baseVersion: base, fields: fields))
+            return .patch(FieldPatch(entity: entity, id: id, baseVersion: op == "insert" ? 0 : (baseVersion ?? 0), fields: fields))
         }
     }
 }

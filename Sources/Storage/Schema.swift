@@ -343,6 +343,37 @@ enum Schema {
                 CREATE UNIQUE INDEX outbox_kiosk_seq ON outbox(kiosk_seq) WHERE kiosk_seq IS NOT NULL;
                 """)
         }
+        m.registerMigration("v16-district-pull") { db in
+            // Issue #18, pulling (SyncPull.swift): the server version of each row as last pulled (`sync_shadow`,
+            // read into a change's `base_version` when it is made); the conflicts the server opened on rows this
+            // kiosk holds, until a supervisor resolves them (`sync_conflict`, the whole conflict as JSON); and
+            // a number per other kiosk whose cases this kiosk holds, so their case numbers sort and index apart
+            // from this kiosk's own (`district_kiosk_slot`).
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN base_version INTEGER;
+                CREATE INDEX outbox_by_row ON outbox(tbl, row_id);
+                CREATE TABLE sync_shadow (
+                    tbl TEXT NOT NULL,
+                    row_id TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    PRIMARY KEY (tbl, row_id)
+                ) STRICT, WITHOUT ROWID;
+                CREATE TABLE sync_conflict (
+                    conflict_key TEXT PRIMARY KEY NOT NULL,   -- K07:42:risk_level
+                    tbl TEXT NOT NULL,
+                    row_id TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+                    opened_seq INTEGER NOT NULL,              -- the server sequence number that opened it
+                    conflict_json TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX sync_conflict_open ON sync_conflict(tbl, row_id, field) WHERE status = 'open';
+                CREATE TABLE district_kiosk_slot (
+                    code TEXT PRIMARY KEY NOT NULL,
+                    slot INTEGER NOT NULL UNIQUE CHECK (slot BETWEEN 1 AND 999)
+                ) STRICT;
+                """)
+        }
         return m
     }
 }

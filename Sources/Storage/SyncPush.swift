@@ -7,17 +7,23 @@ import Model
 public struct SyncStanding: Equatable, Sendable {
     /// Changes made here that the district server does not have yet.
     public var waiting: Int
-    /// Changes the server has acknowledged, kept until the kiosk pulls them back (`forgetAcknowledged`, once the
-    /// pull exists: until then they stay, a few hundred bytes each).
+    /// Changes the server has acknowledged, kept until the kiosk pulls them back (`KingaStore.takePull` forgets
+    /// them then).
     public var acknowledged: Int
     /// When the server last acknowledged a push from this kiosk (UTC), or nil: never.
     public var lastPushAt: Date?
+    /// When the kiosk last applied a pull (UTC: the last whole sync), or nil: never.
+    public var lastPullAt: Date?
+    /// Conflicts on this kiosk's rows waiting for a supervisor (`KingaStore.openSyncConflicts`).
+    public var conflicts: Int
 
     /// Memberwise: each argument sets the property of the same name.
-    public init(waiting: Int, acknowledged: Int, lastPushAt: Date?) {
+    public init(waiting: Int, acknowledged: Int, lastPushAt: Date?, lastPullAt: Date? = nil, conflicts: Int = 0) {
         self.waiting = waiting
         self.acknowledged = acknowledged
         self.lastPushAt = lastPushAt
+        self.lastPullAt = lastPullAt
+        self.conflicts = conflicts
     }
 }
 
@@ -79,8 +85,7 @@ extension KingaStore {
             var next = Int(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [PushKeys.nextKioskSeq]) ?? "1") ?? 1
             let unnumbered = try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE kiosk_seq IS NULL ORDER BY seq")
             for r in unnumbered {
-                let entry = OutboxEntry(seq: r["seq"], at: r["at"], table: r["tbl"], rowID: r["row_id"], op: r["op"],
-                                        old: (r["old_json"] as String?).flatMap(Self.image), new: (r["new_json"] as String?).flatMap(Self.image))
+                let entry = OutboxEntry(row: r)
                 guard let body = entry.body(auditID: { Self.auditRowID(device: device, seq: $0) }) else {
                     try db.execute(sql: "DELETE FROM outbox WHERE seq = ?", arguments: [entry.seq])
                     continue
@@ -160,8 +165,12 @@ extension KingaStore {
             let waiting = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE acked_server_seq IS NULL AND coalesce(actor, '') <> ?",
                                            arguments: [Self.linkActor]) ?? 0
             let acked = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE acked_server_seq IS NOT NULL") ?? 0
-            let last = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [PushKeys.lastPushAt]).flatMap(ISO8601.parse)
-            return SyncStanding(waiting: waiting, acknowledged: acked, lastPushAt: last)
+            func date(_ key: String) throws -> Date? {
+                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]).flatMap(ISO8601.parse)
+            }
+            let conflicts = try db.tableExists("sync_conflict") ? try Int.fetchOne(db, sql: "SELECT count(*) FROM sync_conflict WHERE status = 'open'") ?? 0 : 0
+            return SyncStanding(waiting: waiting, acknowledged: acked, lastPushAt: try date(PushKeys.lastPushAt),
+                                lastPullAt: try date(PullKeys.lastPullAt), conflicts: conflicts)
         }
     }
 

@@ -69,8 +69,9 @@ enum DistrictScreens {
 /// How sending this kiosk's changes to the district went, as the screens say it (the `kinga` executable runs the
 /// push, which the screens never link, and maps its outcome to these).
 public enum SyncOutcome: Equatable, Sendable {
-    /// Sent: how many changes the server took for the first time, how many it already had, how many still wait.
-    case sent(applied: Int, duplicates: Int, waiting: Int)
+    /// Synced: how many changes the server took for the first time, how many it already had, how many still wait;
+    /// how many rows here changed with what came down, and how many conflicts wait for a supervisor.
+    case sent(applied: Int, duplicates: Int, waiting: Int, received: Int = 0, conflicts: Int = 0)
     /// No answer from the server (no network, server stopped): nothing is lost, the changes wait.
     case unreachable
     /// The server refused (a revoked kiosk, a wrong token, a refused push); its words.
@@ -84,7 +85,7 @@ public enum SyncOutcome: Equatable, Sendable {
 /// when they last went; Enter sends them, with "Sending…" on screen while the server is reached.
 final class SyncScreen: Screen {
     var title: String { tr("sync.title") }
-    var helpKey: String { "help.district" }
+    var helpKey: String { "help.sync" }
     private var link: DistrictLinkInfo?
     private var standing = SyncStanding(waiting: 0, acknowledged: 0, lastPushAt: nil)
     private var message: (text: String, style: Style)?
@@ -146,11 +147,12 @@ final class SyncScreen: Screen {
     /// Puts the outcome into words and reads the counts again.
     private func show(_ outcome: SyncOutcome, _ app: App) {
         switch outcome {
-        case .sent(let applied, let duplicates, let waiting):
-            guard applied + duplicates > 0 else { message = (tr("sync.nothing"), .success); break }
-            var text = tr("sync.sent", ["count": String(applied + duplicates)])
+        case .sent(let applied, let duplicates, let waiting, let received, let conflicts):
+            var text = applied + duplicates > 0 ? tr("sync.sent", ["count": String(applied + duplicates)]) : tr("sync.nothing")
+            text += " " + tr("sync.received", ["count": String(received)])
             text += " " + (waiting == 0 ? tr("sync.allSent") : tr("sync.someWait", ["count": String(waiting)]))
-            message = (text, .success)
+            if conflicts > 0 { text += " " + tr("sync.conflicts", ["count": String(conflicts)]) }
+            message = (text, conflicts > 0 ? .warning : .success)
         case .unreachable: message = (tr("sync.unreachable"), .danger)
         case .refused(let why): message = (tr("sync.refused", ["why": why]), .danger)
         case .failed(let why): message = (tr("sync.failed", ["why": why]), .danger)

@@ -40,6 +40,9 @@ final class HomeScreen: Screen {
         return out
     }
 
+    /// Where the district link stands (nil: the kiosk stands alone): when it last synced, what waits.
+    private var standing: SyncStanding?
+
     /// How many times today's counts were read (tests check that an idle kiosk reads nothing).
     private(set) var loads = 0
 
@@ -51,6 +54,7 @@ final class HomeScreen: Screen {
             isDemo = app.demo
             canAudit = app.session?.can(.viewAudit, demo: app.store.isDemo) ?? false
             linked = app.demo ? false : try app.store.districtLink() != nil
+            standing = linked ? try app.store.syncStanding() : nil
             summary = try app.store.todaySummary(viewer: app.viewer)
             drafts = try app.store.drafts()
             due = try app.store.dueCount(deadlines: app.profile.deadlines, viewer: app.viewer)
@@ -113,7 +117,13 @@ final class HomeScreen: Screen {
             ("• " + S.drafts(summary.drafts), summary.drafts > 0 ? .warning : .normal),
             ("• " + S.allCases(summary.allCases), .muted),
         ]
-        for (text, style) in lines where y < area.maxY {
+        var all = lines
+        if let st = standing {
+            all.append(("• " + (st.lastPullAt.map { tr("home.synced", ["when": S.dateTime($0, app.clock.timeZone)]) } ?? tr("home.neverSynced")), .muted))
+            if st.waiting > 0 { all.append(("• " + tr("home.syncWaiting", ["count": String(st.waiting)]), .warning)) }
+            if st.conflicts > 0 { all.append(("• " + tr("home.syncConflicts", ["count": String(st.conflicts)]), .warning)) }
+        }
+        for (text, style) in all where y < area.maxY {
             y = Draw.paragraph(&g, text, x: x, y: y, width: w, maxY: area.maxY, style: style)
         }
     }

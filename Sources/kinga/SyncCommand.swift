@@ -14,6 +14,10 @@ struct PushSummary: Equatable {
     var pushes = 0
     /// Changes still waiting on the kiosk afterwards.
     var waiting = 0
+    /// What came down from the server (`KingaStore.takePull`).
+    var pulled = PullSummary()
+    /// Conflicts on this kiosk's rows that wait for a supervisor, afterwards.
+    var conflictsWaiting = 0
 }
 
 /// Sends every change waiting on this kiosk to its district server (issue #18), push after push of at most
@@ -51,12 +55,36 @@ func pushWaitingChanges(_ store: KingaStore) throws -> PushSummary {
     return summary
 }
 
+/// One whole sync (issue #18): first the waiting changes go up (`pushWaitingChanges`), then the district's changes
+/// come down, pull after pull until the server has no more (`KingaStore.takePull` applies each in one
+/// transaction; a pull lost on the way is asked again from the same number, so nothing is applied twice).
+/// Pushing first means the server has merged this kiosk's changes before the kiosk reads the district's.
+/// - Parameter store: the handle of the person logged in.
+/// - Returns: what went up and what came down.
+/// - Throws: as `pushWaitingChanges`; `SyncRefusal` for a pull reply out of order (nothing of it applied).
+func syncWithDistrict(_ store: KingaStore) throws -> PushSummary {
+    var summary = try pushWaitingChanges(store)
+    guard let link = try store.districtLink() else { throw DistrictJoinError.notLinked }
+    let token = try store.districtToken()
+    for _ in 0..<100_000 {
+        let request = try store.preparePull()
+        let (url, pem) = (link.serverURL, link.certificatePEM)
+        let reply = try waitFor { try await DistrictClient.pull(request, serverURL: url, certificatePEM: pem, token: token) }
+        summary.pulled.add(try store.takePull(reply, for: request))
+        if !reply.more { break }
+    }
+    summary.waiting = try store.syncStanding().waiting
+    summary.conflictsWaiting = try store.openSyncConflicts()
+    return summary
+}
+
 /// Sends the waiting changes for the Sync screen (Home `y`): the same steps as `kinga sync`, with the outcome in
 /// the screens' terms so they say it in the user's language. The caller is the person in session.
 func syncFromScreen(_ store: KingaStore) -> SyncOutcome {
     do {
-        let s = try pushWaitingChanges(store)
-        return .sent(applied: s.applied, duplicates: s.duplicates, waiting: s.waiting)
+        let s = try syncWithDistrict(store)
+        return .sent(applied: s.applied, duplicates: s.duplicates, waiting: s.waiting, received: s.pulled.changedHere,
+                     conflicts: s.conflictsWaiting)
     } catch let r as SyncRefusal {
         return .refused(r.message)
     } catch DistrictLinkError.unreachable {
@@ -69,14 +97,17 @@ func syncFromScreen(_ store: KingaStore) -> SyncOutcome {
     }
 }
 
-/// `kinga sync --user NAME`: sends this kiosk's waiting changes to the district server (issue #18).
+/// `kinga sync --user NAME`: sends this kiosk's waiting changes to the district server and receives the district's
+/// (issue #18).
 struct Sync: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Send this kiosk's changes to the district server.",
+        abstract: "Send this kiosk's changes to the district server and receive the district's.",
         discussion: """
             Every change made on a kiosk that joined a district waits in its outbox until the district server has it. \\
-            This sends them over the server's pinned certificate, oldest first. Without a network nothing is lost: \\
-            the changes wait and go with the next sync, and a change the server already has is never applied twice. \\
+            This sends them over the server's pinned certificate, oldest first, then brings the district's changes in \\
+            the server's order. Without a network nothing is lost: the changes wait and go with the next sync, and a \\
+            change the server already has is never applied twice. A change that arrives never overwrites one made \\
+            here that has not gone up yet; the same detail changed two ways on two kiosks waits for a supervisor. \\
             Anyone with an account on this kiosk may sync, after their PIN.
             """)
 
@@ -91,7 +122,7 @@ struct Sync: ParsableCommand {
         guard let link = try store.districtLink() else { throw Failure(message: DistrictJoinError.notLinked.description) }
         let summary: PushSummary
         func waiting() -> Int { (try? store.syncStanding().waiting) ?? 0 }
-        do { summary = try pushWaitingChanges(store) } catch let r as SyncRefusal {
+        do { summary = try syncWithDistrict(store) } catch let r as SyncRefusal {
             throw Failure(message: "The district server refused the changes: \(r.message) Nothing of that push was applied; \(waiting()) changes wait on this kiosk and will not go until the district office has looked. Ask the district office.")
         } catch DistrictLinkError.unreachable(let why) {
             throw Failure(message: "The district server does not answer (\(why)). Check the network, then run kinga sync again. \(waiting()) changes made here wait safely on this kiosk and go with the next sync.")
@@ -100,12 +131,19 @@ struct Sync: ParsableCommand {
         }
         if summary.applied + summary.duplicates == 0 {
             print("Nothing to send: the district server (\(link.kioskCode) at \(link.serverURL)) has every change made here.")
-            return
+        } else {
+            var line = "Sent to the district server (\(link.kioskCode) at \(link.serverURL)): \(summary.applied) changes"
+            if summary.duplicates > 0 { line += ", and \(summary.duplicates) it already had" }
+            print(line + ".")
         }
-        var line = "Sent to the district server (\(link.kioskCode) at \(link.serverURL)): \(summary.applied) changes"
-        if summary.duplicates > 0 { line += ", and \(summary.duplicates) it already had" }
-        line += "."
-        print(line)
+        let p = summary.pulled
+        var came = "Received from the district: \(p.changedHere) changes here"
+        if p.keptWaiting > 0 { came += "; \(p.keptWaiting) details kept as changed here (they go up next)" }
+        if p.notHeldHere > 0 { came += "; \(p.notHeldHere) about cases this kiosk does not hold" }
+        print(came + ".")
         print(summary.waiting == 0 ? "Nothing waits on this kiosk." : "\(summary.waiting) changes still wait; run kinga sync again.")
+        if summary.conflictsWaiting > 0 {
+            print("\(summary.conflictsWaiting) details were changed two ways on two kiosks and wait for a supervisor; until then Kinga follows the safer value.")
+        }
     }
 }

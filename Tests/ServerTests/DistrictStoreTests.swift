@@ -186,7 +186,7 @@ final class DistrictStoreTests: PostgresTestCase {
                     group.addTask {
                         var last = PushReply(acceptedThrough: 0, applied: [], duplicates: [], serverSeq: 0, conflicts: [], refusal: nil)
                         for seq in 1...10 {
-                            let change = SyncChange(kioskSeq: seq, actor: "a", body: .record(SyncRecord(kind: .auditRow, id: UUID(), caseID: nil, payload: ["n": .int(seq)])))
+                            let change = SyncChange(kioskSeq: seq, actor: "a", body: .record(SyncRecord(kind: .timelineEntry, id: UUID(), caseID: nil, payload: ["n": .int(seq)])))
                             last = try await store.push(PushRequest(kioskCode: kiosk, fromSeq: seq, changes: [change]), from: kiosk)
                         }
                         return last
@@ -196,6 +196,13 @@ final class DistrictStoreTests: PostgresTestCase {
             }
             let all = try await store.pull(for: Self.k1, after: 0)
             XCTAssertEqual(all.changes.map(\.serverSeq), Array(1...20), "no hole and no repeat in the server's order")
+            // An audit row is kept (each kiosk's chain is here) but never sent down: kiosks keep their own chains.
+            let audit = SyncChange(kioskSeq: 11, actor: "a", body: .record(SyncRecord(kind: .auditRow, id: UUID(), caseID: nil, payload: ["seq": .int(1)])))
+            let kept = try await store.push(PushRequest(kioskCode: Self.k1, fromSeq: 11, changes: [audit]), from: Self.k1)
+            XCTAssertEqual(kept.applied, [11])
+            let after = try await store.pull(for: Self.k2, after: 20)
+            XCTAssertEqual(after.changes, [])
+            XCTAssertEqual(after.serverSeq, 21)
         }
     }
 

@@ -9,25 +9,6 @@ import XCTest
 /// joining reaches the server numbered without a gap; a push resent after a lost reply is acknowledged without
 /// being applied twice; a wrong token is refused; and `kinga sync` does the same from the command line.
 final class PushClientTests: PostgresTestCase {
-    /// A kiosk store at `path` joined to the server as K07, with an administrator ("Admin Fiktif", 580214) logged in.
-    func joinedKiosk(_ path: String, url: String, made: ServerCertificate.Made, code: String) async throws -> KingaStore {
-        let store = try KingaStore(path: path, clock: .system)
-        let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator, .supervisor], pin: "580214")
-        let session = try store.acting(admin)
-        let join = try await DistrictClient.enrol(url: url, code: code, fingerprint: made.fingerprint)
-        try session.joinDistrict(serverURL: join.serverURL, certificatePEM: join.certificatePEM, fingerprint: join.fingerprint,
-                                 kioskCode: join.enrolment.kioskCode, kioskName: join.enrolment.name, villages: join.enrolment.villages,
-                                 token: join.enrolment.token)
-        return session
-    }
-
-    func report(_ name: String) -> Report {
-        var r = Report()
-        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "9"; r.village = "Kampung Fiksi"; r.childName = name
-        r.concerns = ["neglect"]; r.narrative = "A fictional report."; r.inDangerNow = false; r.childAssent = .yes; r.caregiverConsent = .yes
-        return r
-    }
-
     func testPushSendsEveryChangeOnceAndAResendIsAcknowledged() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kinga-push-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -35,7 +16,12 @@ final class PushClientTests: PostgresTestCase {
             let store = try await self.joinedKiosk(folder + "/kinga.sqlite", url: url, made: made, code: added.enrolmentCode)
             let link = try XCTUnwrap(try store.districtLink())
             let token = try store.districtToken()
-            XCTAssertNil(try store.preparePush())                                   // nothing made since joining
+            // What was recorded before joining waits to go first: the user, and the audit chain from its first row.
+            let initial = try XCTUnwrap(try store.preparePush())
+            XCTAssertTrue(initial.changes.contains { if case .patch(let p) = $0.body { return p.entity == .user } else { return false } })
+            XCTAssertTrue(initial.changes.contains {
+                if case .record(let r) = $0.body { return r.kind == .auditRow && r.payload["seq"] == .int(1) } else { return false }
+            })
             let c = try store.registerCase(from: self.report("Amani Fiktif"), draftID: UUID())
             try store.addNote(caseID: c.id, text: "Visited the family.")
             let push = try XCTUnwrap(try store.preparePush())
@@ -86,9 +72,7 @@ final class PushClientTests: PostgresTestCase {
     /// The real `kinga` binary: `kinga sync` sends what waits and says that nothing is left; with the server gone it
     /// says that the changes wait on the kiosk, and they do.
     func testKingaSyncCommand() async throws {
-        let kinga = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/kinga").path
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: kinga), "build kinga first (swift build)")
+        let kinga = try kingaBinary()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kinga-sync-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let db = folder + "/kinga.sqlite"

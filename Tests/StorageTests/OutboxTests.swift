@@ -36,7 +36,10 @@ struct OutboxTests {
         let patches = try store.outbox(after: mark).filter { $0.table == "case_record" && $0.op == "update" }
             .compactMap { $0.body(auditID: { _ in UUID() }) }.compactMap { body -> FieldPatch? in if case .patch(let p) = body { return p } else { return nil } }
         let risk = try #require(patches.first { $0.fields["risk_level"] != nil })
-        #expect(risk.fields["risk_level"]?.new == .string("high") && risk.baseVersion >= 1)
+        // Its base is the server version the kiosk had pulled (none yet: 0, the side that sends races to review);
+        // each device's own bookkeeping (edit counter, timestamps) never travels in an update.
+        #expect(risk.fields["risk_level"]?.new == .string("high") && risk.baseVersion == 0)
+        #expect(risk.fields["version"] == nil && risk.fields["updated_at"] == nil && risk.fields["last_activity_at"] == nil)
         // A refused change (a focal point writing on someone else's case) adds nothing but its refusal's audit row.
         let fp = try store.addTestUser(name: "FP Fiktif", roles: [.focalPoint], pin: "902134")
         let other = try store.registerCase(from: sampleReport(name: "Other"), draftID: UUID(), assignedTo: try store.addTestUser(name: "FP Two", roles: [.focalPoint], pin: "902135").id)

@@ -108,7 +108,7 @@ struct DistrictScreenTests {
         let admin = try store.addTestUser(name: "Anna Fiktif", roles: [.administrator, .supervisor], pin: "731946")
         let a = try ui.app(store)
         ui.keys(a, .char("2"), .tab); ui.type(a, "902134"); ui.keys(a, .enter)
-        #expect(!ui.screen(a).contains("Send changes to the district"))        // not joined: not offered
+        #expect(!ui.screen(a).contains("Sync with the district"))        // not joined: not offered
         ui.keys(a, .char("y"))
         #expect(ui.screen(a).contains("What would you like to do?"))
         a.lock()
@@ -117,12 +117,15 @@ struct DistrictScreenTests {
         _ = fp
         ui.keys(a, .char("2"), .tab); ui.type(a, "902134"); ui.keys(a, .enter)
         var s = ui.screen(a)
-        #expect(s.contains("y  Send changes to the district") && s.contains("q  Quit"), "\(s)")
+        #expect(s.contains("y  Sync with the district") && s.contains("q  Quit"), "\(s)")
+        /// The screen's words with line breaks and runs of spaces as one space (a sentence may wrap).
+        func flat(_ text: String) -> String { text.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ") }
+        #expect(flat(s).contains("Not yet synced with the district") && s.contains("Changes waiting for the"), "\(s)")
         var r = Report()
         r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
         r.inDangerNow = false; r.childName = "Amani Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
         try a.store.registerCase(from: r, draftID: UUID())
-        var outcomes: [SyncOutcome] = [.unreachable, .refused("Kiosk K07 was revoked."), .sent(applied: 5, duplicates: 0, waiting: 0)]
+        var outcomes: [SyncOutcome] = [.unreachable, .refused("Kiosk K07 was revoked."), .sent(applied: 5, duplicates: 0, waiting: 0, received: 3, conflicts: 1)]
         var calls = 0
         a.syncWithDistrict = { calls += 1; return outcomes.removeFirst() }
         ui.keys(a, .char("y"))
@@ -131,7 +134,7 @@ struct DistrictScreenTests {
         #expect(s.contains("Changes waiting to be sent:") && !s.contains("Changes waiting to be sent: 0"), "\(s)")
         #expect(s.contains("Nothing has been sent yet."))
         ui.keys(a, .enter)
-        #expect(ui.screen(a).contains("Sending to the district server"))
+        #expect(ui.screen(a).contains("Syncing with the district server"))
         #expect(calls == 0)                                                      // not before the line is on screen
         a.runDeferredWork()
         #expect(calls == 1 && ui.screen(a).contains("does not answer") && ui.screen(a).contains("wait safely"))
@@ -139,16 +142,21 @@ struct DistrictScreenTests {
         #expect(ui.screen(a).contains("Kiosk K07 was revoked."))
         ui.keys(a, .enter); a.runDeferredWork()
         #expect(ui.screen(a).contains("Nothing waits here."), "\(ui.screen(a))")
+        #expect(flat(ui.screen(a)).contains("Changes received from the district: 3.") && flat(ui.screen(a)).contains("waiting for a supervisor: 1."),
+                "\(ui.screen(a))")
+        ui.keys(a, .char("?"))
+        #expect(ui.screen(a).contains("Syncing with the district") && ui.screen(a).contains("never overwritten"), "\(ui.screen(a))")
+        ui.keys(a, .escape)
         // In French too.
         let fr = try #require(Languages.shared.language(code: "fr"))
         a.setLanguage(fr)
-        #expect(ui.screen(a).contains("Envoyer au district"))
+        #expect(ui.screen(a).contains("Synchroniser avec le district"))
         ui.keys(a, .escape)
-        #expect(ui.screen(a).contains("y  Envoyer les changements au district"), "\(ui.screen(a))")
+        #expect(ui.screen(a).contains("y  Synchroniser avec le district"), "\(ui.screen(a))")
         // The longest menu (an administrator's) still fits 80x24 with the new line and Quit.
         a.lock()
         ui.keys(a, .char("1"), .tab); ui.type(a, "731946"); ui.keys(a, .enter)
         s = ui.screen(a)
-        #expect(s.contains("y  Send changes to the district") && s.contains("q  Quit") && s.contains("m  "), "\(s)")
+        #expect(s.contains("y  Sync with the district") && s.contains("q  Quit") && s.contains("m  "), "\(s)")
     }
 }

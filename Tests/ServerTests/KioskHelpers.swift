@@ -1,0 +1,36 @@
+import Foundation
+@testable import DistrictLink
+@testable import KingaServer
+import Model
+@testable import Storage
+import XCTest
+
+/// Kiosks for the district link's tests against a real server.
+extension PostgresTestCase {
+    /// A kiosk store at `path` joined to the server with enrolment code `code`, with an administrator ("Admin Fiktif", 580214) logged in.
+    func joinedKiosk(_ path: String, url: String, made: ServerCertificate.Made, code: String) async throws -> KingaStore {
+        let store = try KingaStore(path: path, clock: .system)
+        let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator, .supervisor], pin: "580214")
+        let session = try store.acting(admin)
+        let join = try await DistrictClient.enrol(url: url, code: code, fingerprint: made.fingerprint)
+        try session.joinDistrict(serverURL: join.serverURL, certificatePEM: join.certificatePEM, fingerprint: join.fingerprint,
+                                 kioskCode: join.enrolment.kioskCode, kioskName: join.enrolment.name, villages: join.enrolment.villages,
+                                 token: join.enrolment.token)
+        return session
+    }
+
+    func report(_ name: String) -> Report {
+        var r = Report()
+        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "9"; r.village = "Kampung Fiksi"; r.childName = name
+        r.concerns = ["neglect"]; r.narrative = "A fictional report."; r.inDangerNow = false; r.childAssent = .yes; r.caregiverConsent = .yes
+        return r
+    }
+
+    /// The `kinga` binary this package built (debug), or a skip when it is not built.
+    func kingaBinary() throws -> String {
+        let kinga = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/kinga").path
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: kinga), "build kinga first (swift build)")
+        return kinga
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+@testable import DistrictLink
+@testable import KingaServer
+import Model
+@testable import Storage
+import XCTest
+
+/// Issue #18, two kiosks and one district server (real PostgreSQL, real TLS, the real `kinga sync`): a case made on
+/// one reaches the other; a note and an edit made on different kiosks both arrive everywhere; the same detail
+/// changed two ways becomes a conflict both kiosks see, showing the safer value, never the last writer's.
+final class PullClientTests: PostgresTestCase {
+    func testTwoKiosksConvergeAndAConflictGoesToPeople() async throws {
+        let kinga = try kingaBinary()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kinga-pull-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "580214\n".write(toFile: folder + "/pin.txt", atomically: true, encoding: .utf8)
+        func sync(_ db: String) throws -> String {
+            let out = try shell("'\(kinga)' sync --db '\(db)' --user 'Admin Fiktif' < '\(folder)/pin.txt' 2>&1")
+            XCTAssertEqual(out.status, 0, out.output)
+            return out.output
+        }
+        let (dbA, dbB) = (folder + "/a.sqlite", folder + "/b.sqlite")
+        try await withServer { url, made, _, added, registry in
+            let a = try await self.joinedKiosk(dbA, url: url, made: made, code: added.enrolmentCode)
+            let second = try await registry.add(name: "Sekolah Fiksi", code: KioskCode("K03")!, villages: ["Kampung Fiksi"])
+            let b = try await self.joinedKiosk(dbB, url: url, made: made, code: second.enrolmentCode)
+            // A case made at A reaches B, under A's number.
+            let c = try a.registerCase(from: self.report("Amani Fiktif"), draftID: UUID())
+            _ = try sync(dbA)
+            let firstAtB = try sync(dbB)
+            XCTAssertTrue(firstAtB.contains("Received from the district:"), firstAtB)
+            let atB = try XCTUnwrap(try b.caseRecord(id: c.id, viewer: .user(try XCTUnwrap(b.actor))))
+            XCTAssertEqual(atB.number.description, "KG-2026-K07-0001")
+            XCTAssertEqual(atB.childName, "Amani Fiktif")
+            // Offline, both act on it: B writes a note; A assesses the risk as high, B as low (the same detail, two ways).
+            try b.addNote(caseID: c.id, text: "Met the grandmother at the market.")
+            func assess(_ store: KingaStore, _ level: RiskLevel, danger: Bool) throws {
+                let answers = RiskAnswers(immediateDanger: danger, harmerHasAccess: danger, severity: danger ? .severe : .mild,
+                                          frequency: danger ? .often : .once, safeAdult: !danger, childViews: "")
+                try store.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: level, whyDifferent: "A fictional reason."))
+            }
+            try assess(a, .high, danger: true)
+            try assess(b, .low, danger: false)
+            _ = try sync(dbA)
+            let atBNow = try sync(dbB)
+            XCTAssertTrue(atBNow.contains("wait for a supervisor"), atBNow)
+            _ = try sync(dbA)
+            let server = DistrictStore(client: registry.client, logger: Self.logger)
+            let open = try await server.openConflicts()
+            // Both kiosks have the note and show the safer risk while a supervisor decides; both know of the conflict.
+            for store in [a, b] {
+                let shown = try XCTUnwrap(try store.caseRecord(id: c.id, viewer: .user(try XCTUnwrap(store.actor))))
+                XCTAssertEqual(shown.risk, .high)
+                XCTAssertTrue(try store.events(caseID: c.id, viewer: .user(try XCTUnwrap(store.actor))).contains { $0.body == "Met the grandmother at the market." })
+                XCTAssertEqual(try store.syncStanding().conflicts, open.count, "\(open.map(\.field))")
+                XCTAssertEqual(try store.syncStanding().waiting, 0)
+            }
+            // The server kept the first value it had and the conflict keeps the other.
+            XCTAssertEqual(open.filter { $0.field == "risk_level" }.map(\.incoming), [.string("low")], "\(open)")
+        }
+    }
+}

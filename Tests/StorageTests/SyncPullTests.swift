@@ -1,0 +1,130 @@
+import Foundation
+import Model
+@testable import Storage
+import StoreTestSupport
+import Testing
+
+/// Issue #18, the kiosk's pull: what another kiosk pushed reaches this one through the door with the district as
+/// actor, never over a change still waiting here, never back into the outbox, and conflicts show the safer value
+/// until a supervisor decides. The "server" here is the Model's rules applied by hand (the real server's pull is
+/// in ServerTests' PullClientTests).
+@Suite("Pulling the district's changes (issue #18)")
+struct SyncPullTests {
+    /// A second kiosk ("Admin Dua", 580215), joined as `code`.
+    static func otherKiosk(_ dir: TempDir, code: String) throws -> KingaStore {
+        let store = try KingaStore(test: dir.path + "/other.sqlite", clock: pinned)
+        return try store.acting(try store.addTestUser(name: "Admin Dua", roles: [.administrator, .supervisor], pin: "580215"))
+    }
+
+    static func join(_ store: KingaStore, _ code: String) throws {
+        try store.joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
+                               kioskCode: KioskCode(code)!, kioskName: "Kiosk \(code)", villages: ["Kampung Fiksi"], token: "t")
+    }
+
+    /// What a server applying `kiosk`'s push as it is would send down, numbered from `first`.
+    static func asPulled(_ push: PushRequest, first: Int) -> [ServerChange] {
+        push.changes.enumerated().map { i, c in
+            var patch: FieldPatch?, record: SyncRecord?
+            switch c.body {
+            case .patch(let p): patch = p
+            case .record(let r): record = r
+            case .resolution: break
+            }
+            return ServerChange(serverSeq: first + i, kiosk: push.kioskCode, kioskSeq: c.kioskSeq, actor: c.actor, patch: patch, record: record,
+                                opened: [], resolved: [])
+        }
+    }
+
+    @Test("another kiosk's case and note arrive with that kiosk's code in the number; nothing goes back up; a second pull changes nothing")
+    func otherKiosksCasesArrive() throws {
+        let dir = TempDir()
+        let here = try DistrictJoinTests.adminStore(dir)
+        let mine = try here.registerCase(from: sampleReport(name: "Amani"), draftID: UUID())          // KG-2026-0001, before joining
+        try Self.join(here, "K07")
+        let there = try Self.otherKiosk(dir, code: "K03")
+        let theirs = try there.registerCase(from: sampleReport(name: "Zawadi Fiktif"), draftID: UUID())   // also KG-2026-0001
+        try Self.join(there, "K03")
+        try there.addNote(caseID: theirs.id, text: "Met the grandmother at the market.")
+        let push = try #require(try there.preparePush())
+        let changes = Self.asPulled(push, first: 1)
+        let outboxBefore = try here.outbox(limit: 100_000).count
+        let request = try here.preparePull()
+        #expect(request.after == 0 && request.kioskCode == KioskCode("K07"))
+        let got = try here.takePull(PullReply(changes: changes, more: false, serverSeq: changes.count), for: request)
+        #expect(got.received == changes.count && got.changedHere >= 2, "\(got)")
+        // Both cases are here, each under a number unique in the district.
+        let arrived = try #require(try here.caseRecord(id: theirs.id, viewer: here.testViewer))
+        #expect(arrived.number.description == "KG-2026-K03-0001")
+        #expect(try here.caseRecord(id: mine.id, viewer: here.testViewer)?.number.description == "KG-2026-0001")
+        let found = try here.caseList(CaseQuery(text: "zawadi"), after: nil, limit: 10, viewer: here.testViewer, today: pinned.today)
+        #expect(found.map(\.summary.childName) == ["Zawadi Fiktif"])
+        #expect(try here.events(caseID: theirs.id, viewer: here.testViewer).contains { $0.body == "Met the grandmother at the market." })
+        // Nothing of it goes back up; the pull's own audit row does (the chain reaches the server whole), and the chain holds.
+        let added = try here.outbox(limit: 100_000).dropFirst(outboxBefore)
+        #expect(added.map(\.table) == ["audit_log"], "\(added.map(\.table))")
+        #expect(try here.auditEntries(actionPrefix: "sync.pull").first?.detail.contains("asked by Admin Fiktif") == true)
+        if case .broken(let seq, _) = try here.verifyAudit() { Issue.record("audit chain broken at \(seq)") }
+        #expect(try here.pulledThrough() == changes.count)
+        // The same changes again (a reply that was lost): nothing new.
+        let again = try here.takePull(PullReply(changes: changes, more: false, serverSeq: changes.count), for: request)
+        #expect(again.changedHere == 0, "\(again)")
+        // Out of order: refused, nothing applied, the cursor stays.
+        let shuffled = PullReply(changes: changes.reversed(), more: false, serverSeq: changes.count)
+        #expect(throws: SyncRefusal.self) { try here.takePull(shuffled, for: try here.preparePull()) }
+        #expect(try here.pulledThrough() == changes.count)
+        // Nobody logged in: nothing is applied.
+        #expect(throws: StoreError.accessDenied) { try here.withoutSession.takePull(PullReply(changes: [], more: false, serverSeq: 99), for: request) }
+    }
+
+    @Test("a change waiting here is never overwritten; other columns merge; a conflict shows the safer value until a supervisor resolves it")
+    func waitingChangesAndConflicts() throws {
+        let dir = TempDir()
+        let here = try DistrictJoinTests.adminStore(dir)
+        try Self.join(here, "K07")
+        let c = try here.registerCase(from: sampleReport(name: "Amani"), draftID: UUID())
+        // The case went up (acknowledged at n) and came back: nothing of it waits any more.
+        let made = try #require(try here.preparePush())
+        let n = made.changes.count
+        try here.takePushReply(PushReply(acceptedThrough: made.changes.last!.kioskSeq, applied: made.changes.map(\.kioskSeq), duplicates: [],
+                                         serverSeq: n, conflicts: [], refusal: nil))
+        try here.takePull(PullReply(changes: Self.asPulled(made, first: 1), more: false, serverSeq: n), for: try here.preparePull())
+        #expect(try here.syncStanding().acknowledged == 0)
+        let answers = RiskAnswers(immediateDanger: true, harmerHasAccess: true, severity: .severe, frequency: .often, safeAdult: false, childViews: "")
+        try here.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: .high, whyDifferent: ""))   // waits to go up
+        let k03 = KioskCode("K03")!
+        // Another kiosk changed the village and the risk of this case; the risk here has not gone up yet.
+        let edit = FieldPatch(entity: .caseRecord, id: c.id, baseVersion: 1, fields: [
+            "village": FieldChange(old: .string("Kampung Fiksi"), new: .string("Kampung Baru")),
+            "risk_level": FieldChange(old: .null, new: .string("low")),
+        ])
+        let first = [ServerChange(serverSeq: n + 1, kiosk: k03, kioskSeq: 9, actor: "Fokal Tiga", patch: edit, record: nil, opened: [], resolved: [])]
+        let got = try here.takePull(PullReply(changes: first, more: false, serverSeq: n + 1), for: try here.preparePull())
+        #expect(got.keptWaiting == 1 && got.changedHere == 1, "\(got)")
+        var now = try #require(try here.caseRecord(id: c.id, viewer: here.testViewer))
+        #expect(now.village == "Kampung Baru" && now.risk == .high)
+        // The risk goes up; the server keeps its "low" and opens a conflict with this kiosk's "high"... and another
+        // kiosk's "medium" against the server's "low" later. Acknowledged at n + 10: pulled back at n + 11, forgotten.
+        let push = try #require(try here.preparePush())
+        #expect(push.changes.contains { if case .patch(let p) = $0.body { return p.id == c.id && p.fields["risk_level"] != nil } else { return false } })
+        try here.takePushReply(PushReply(acceptedThrough: push.changes.last!.kioskSeq, applied: push.changes.map(\.kioskSeq), duplicates: [],
+                                         serverSeq: n + 10, conflicts: [], refusal: nil))
+        let conflict = SyncConflict(id: ConflictID(kiosk: KioskCode("K07")!, kioskSeq: 3, field: "risk_level"), kind: .value, entity: .caseRecord,
+                                    rowID: c.id, field: "risk_level", base: .null, current: .string("low"), incoming: .string("high"), actor: "Admin Fiktif")
+        let opened = ServerChange(serverSeq: n + 11, kiosk: KioskCode("K07")!, kioskSeq: 3, actor: "Admin Fiktif", patch: nil, record: nil,
+                                  opened: [conflict], resolved: [])
+        let second = try here.takePull(PullReply(changes: [opened], more: false, serverSeq: n + 11), for: try here.preparePull())
+        #expect(second.conflictsOpened == 1)
+        #expect(try here.syncStanding().conflicts == 1 && (try here.syncStanding().acknowledged) == 0)
+        now = try #require(try here.caseRecord(id: c.id, viewer: here.testViewer))
+        #expect(now.risk == .high)                                 // the safer of "low" (server) and "high" (this kiosk)
+        // A supervisor decides "medium": the value everywhere, the conflict settled.
+        let decided = FieldPatch(entity: .caseRecord, id: c.id, baseVersion: 4, fields: ["risk_level": FieldChange(old: .string("low"), new: .string("medium"))])
+        let resolution = ServerChange(serverSeq: n + 12, kiosk: KioskCode("K01")!, kioskSeq: 1, actor: "Supervisor Fiktif", patch: decided, record: nil,
+                                      opened: [], resolved: [conflict.id])
+        let third = try here.takePull(PullReply(changes: [resolution], more: false, serverSeq: n + 12), for: try here.preparePull())
+        #expect(third.conflictsResolved == 1)
+        now = try #require(try here.caseRecord(id: c.id, viewer: here.testViewer))
+        #expect(now.risk == .medium)
+        #expect(try here.syncStanding().conflicts == 0)
+    }
+}
