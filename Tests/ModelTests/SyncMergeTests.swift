@@ -57,6 +57,20 @@ struct SyncMergeTests {
         #expect(m.outcomes["caregiver"] == .conflict(.value) && m.outcomes["risk_level"] == .applied)
     }
 
+    @Test("two kiosks recording a first action: the earlier instant stays, with no conflict for a supervisor")
+    func firstActionIsTheEarliest() {
+        var r = row
+        _ = r.apply(["first_action_at": .string("2026-03-02T10:00:00.000Z")], entity: .caseRecord, id: F.caseID, by: F.k12)
+        let earlier = F.patch(["first_action_at": (.null, .string("2026-03-02T08:30:00.000Z"))], base: 1)
+        let m = SyncMerge.mergePatch(earlier, into: r, origin: k07)
+        #expect(m.conflicts.isEmpty && m.row["first_action_at"] == .string("2026-03-02T08:30:00.000Z") && m.outcomes["first_action_at"] == .applied)
+        let later = F.patch(["first_action_at": (.null, .string("2026-03-02T11:00:00.000Z"))], base: 1)
+        let n = SyncMerge.mergePatch(later, into: r, origin: k07)
+        #expect(n.conflicts.isEmpty && n.row["first_action_at"] == .string("2026-03-02T10:00:00.000Z") && n.applied == nil)
+        // Any other column changed two ways is still a conflict.
+        #expect(SyncMerge.mergePatch(F.patch(["caregiver": (.null, .string("Pak Budi"))], base: 1), into: r, origin: k07).conflicts.count == 1)
+    }
+
     @Test("a closure racing another change goes to review, in both orders; without a race it applies")
     func statusRaces() {
         // K07 closes the case it saw at version 1; K12 wrote the caregiver since: review, the case stays open.
@@ -152,6 +166,7 @@ struct SyncMergeTests {
         #expect(pick("risk_level", .null, .string("high")) == .string("high"))
         #expect(pick("urgent", .bool(false), .bool(true)) == .bool(true))
         #expect(pick("urgent", .bool(false), .bool(true), .referral) == .bool(true))
+        #expect(pick("urgent", .int(0), .int(1)) == .int(1) && pick("urgent", .int(1), .int(0)) == .int(1))   // SQLite's 0/1 too
         #expect(pick("next_follow_up", .string("2026-03-10"), .string("2026-03-05")) == .string("2026-03-05"))
         #expect(pick("next_follow_up", .string("2026-03-05"), .null) == .string("2026-03-05"))
         #expect(pick("next_follow_up", .null, .string("2026-03-05")) == .string("2026-03-05"))

@@ -165,6 +165,14 @@ public enum SyncMerge {
         entity == .caseRecord ? [SyncColumn.status] : []
     }
 
+    /// Columns that record when something first happened: two kiosks that both set one have no disagreement to
+    /// decide, the earlier instant is simply the true one (a case's `first_action_at`, the first assessment,
+    /// referral or follow-up, which the first-action deadline of `Deadlines.firstActionHours` is measured to). Both
+    /// sides changing it to different instants merges to the earlier one instead of a conflict.
+    public static func earliestFields(_ entity: SyncEntity) -> Set<String> {
+        entity == .caseRecord ? ["first_action_at"] : []
+    }
+
     /// What the three-way merge decides for one column.
     public enum FieldOutcome: Hashable, Sendable {
         /// The incoming side did not change it (new = base).
@@ -228,6 +236,11 @@ public enum SyncMerge {
             if review.contains(f), outcome == .conflict(.value) || (outcome == .applied && !othersSinceBase.isEmpty) {
                 outcome = .conflict(.review)
                 conflicts.append(conflict(.review, f, base: change.old, incoming: change.new, racing: othersSinceBase.sorted()))
+            } else if outcome == .conflict(.value), earliestFields(patch.entity).contains(f),
+                      let mine = ISO8601.parse(change.new.stringValue ?? ""), let theirs = ISO8601.parse(row[f].stringValue ?? "") {
+                // Both recorded a first action: the earlier one is the first.
+                outcome = mine < theirs ? .applied : .same
+                if mine < theirs { take[f] = change.new }
             } else if outcome == .conflict(.value) {
                 conflicts.append(conflict(.value, f, base: change.old, incoming: change.new, racing: []))
             } else if outcome == .applied {

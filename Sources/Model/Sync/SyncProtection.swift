@@ -62,6 +62,7 @@ public enum SyncProtection {
             case nil: return 0
             }
         case (SyncColumn.urgent, .bool(let b)): return b ? 1 : 0
+        case (SyncColumn.urgent, .int(let i)): return i != 0 ? 1 : 0      // SQLite's 0/1, as a kiosk's row images carry it
         case (SyncColumn.nextFollowUp, .string(let s)):
             // An earlier day is more protective: rank by minus the day number.
             guard let d = try? LocalDate.parse(s) else { return Int.min }
@@ -101,7 +102,11 @@ extension SyncProtection {
     public static func deadlineInputs(_ values: [String: SyncValue], caseID: UUID, openConflicts: [SyncConflict]) -> DeadlineInputs {
         let v = effective(values, entity: .caseRecord, rowID: caseID, openConflicts: openConflicts)
         let urgent: Bool
-        if case .bool(let b)? = v[SyncColumn.urgent] { urgent = b } else { urgent = false }
+        switch v[SyncColumn.urgent] {
+        case .bool(let b)?: urgent = b
+        case .int(let i)?: urgent = i != 0
+        default: urgent = false
+        }
         return DeadlineInputs(risk: v[SyncColumn.riskLevel]?.stringValue.flatMap(RiskLevel.init(rawValue:)),
                               urgent: urgent,
                               nextFollowUp: v[SyncColumn.nextFollowUp]?.stringValue.flatMap { try? LocalDate.parse($0) },
