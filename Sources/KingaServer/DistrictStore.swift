@@ -75,7 +75,7 @@ public struct DistrictStore: Sendable {
             if push.fromSeq <= lastDuplicate {
                 let rows = try await conn.query("""
                     SELECT kiosk_seq, change::text FROM change_log
-                    WHERE kiosk_id = \(k.id) AND kiosk_seq BETWEEN \(Int64(push.fromSeq)) AND \(Int64(lastDuplicate))
+                    WHERE kiosk_id = \(k.id) AND audience IS NULL AND kiosk_seq BETWEEN \(Int64(push.fromSeq)) AND \(Int64(lastDuplicate))
                     """, logger: logger)
                 for try await (seq, text) in rows.decode((Int64, String).self) {
                     already[Int(seq)] = try JSONCoding.decode(SyncChange.self, text)
@@ -182,12 +182,92 @@ public struct DistrictStore: Sendable {
                 """, logger: logger)
         }
         let pulled = effect.serverChange(Int(serverSeq), kiosk: kiosk.code, change: change)
+        // The case the change is about (nil: the directory and users, which every kiosk gets).
+        var caseID: UUID?
+        switch (change.body, rowEntity) {
+        case (.record(let r), _): caseID = r.caseID
+        case (_, .caseRecord?): caseID = effect.rowID ?? entityID
+        case (_, .referral?): caseID = (effect.row ?? context.row)["case_id"].stringValue.flatMap(UUID.init(uuidString:))
+        default: caseID = nil
+        }
         try await conn.query("""
-            INSERT INTO change_log (server_seq, kiosk_id, kiosk_seq, entity, entity_id, change, payload, device_at)
+            INSERT INTO change_log (server_seq, kiosk_id, kiosk_seq, entity, entity_id, change, payload, device_at, case_id)
             VALUES (\(serverSeq), \(kiosk.id), \(Int64(change.kioskSeq)), \(entity), \(entityID),
-                    \(try JSONCoding.encode(change))::text::jsonb, \(try JSONCoding.encode(pulled))::text::jsonb, \(change.madeAt))
+                    \(try JSONCoding.encode(change))::text::jsonb, \(try JSONCoding.encode(pulled))::text::jsonb, \(change.madeAt), \(caseID))
             """, logger: logger)
+        if let caseID {
+            try await conn.query("INSERT INTO case_reach (kiosk_id, case_id) VALUES (\(kiosk.id), \(caseID)) ON CONFLICT DO NOTHING", logger: logger)
+            if rowEntity == .caseRecord, let newRow = effect.row, effect.patch?.fields["village"] != nil || context.row.version == 0 {
+                try await Self.caseMoved(caseID, from: context.row["village"].stringValue, to: newRow["village"].stringValue,
+                                         isNew: context.row.version == 0, by: kiosk, change: change, on: conn, logger: logger)
+            }
+        }
         return effect.opened
+    }
+
+    /// Keeps the catchment when a case is made or its village changes: `case_home` gets the village (and, for a new
+    /// case, the kiosk that made it); kiosks of the village it left keep it (`case_reach`: they hold it, and keep
+    /// receiving its changes); kiosks of the village it came to that do not hold it are sent the case whole — its
+    /// row, its referrals and its timeline — as rows of `change_log` for them alone (`audience`), right after the
+    /// change that moved it, in the server's order.
+    private static func caseMoved(_ caseID: UUID, from old: String?, to new: String?, isNew: Bool, by kiosk: KioskRow, change: SyncChange,
+                                  on conn: PostgresConnection, logger: Logger) async throws {
+        try await conn.query("""
+            INSERT INTO case_home (case_id, village, created_by) VALUES (\(caseID), \(new), \(isNew ? kiosk.id : nil))
+            ON CONFLICT (case_id) DO UPDATE SET village = EXCLUDED.village
+            """, logger: logger)
+        guard !isNew, let old, old != new else { return }
+        try await conn.query("""
+            INSERT INTO case_reach (kiosk_id, case_id) SELECT id, \(caseID) FROM kiosk WHERE \(old) = ANY(villages) ON CONFLICT DO NOTHING
+            """, logger: logger)
+        guard let new else { return }
+        var newcomers: [Int64] = []
+        let rows = try await conn.query("""
+            SELECT k.id FROM kiosk k WHERE \(new) = ANY(k.villages) AND NOT k.whole_district AND k.revoked_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM case_reach r WHERE r.kiosk_id = k.id AND r.case_id = \(caseID)) ORDER BY k.id
+            """, logger: logger)
+        for try await (id) in rows.decode(Int64.self) { newcomers.append(id) }
+        guard !newcomers.isEmpty else { return }
+        // The case as it is now: its row (as a patch that makes it), its referrals, its timeline.
+        var creator = kiosk.code
+        for try await (code) in try await conn.query("""
+            SELECT k.code FROM case_home h JOIN kiosk k ON k.id = h.created_by WHERE h.case_id = \(caseID)
+            """, logger: logger).decode(String.self) { creator = KioskCode(code) ?? creator }
+        var whole: [(entity: String, entityID: UUID, patch: FieldPatch?, record: SyncRecord?)] = []
+        func rowPatch(_ entity: SyncEntity, _ id: UUID, _ row: SyncRow) -> FieldPatch {
+            FieldPatch(entity: entity, id: id, baseVersion: max(0, row.version - 1),
+                       fields: row.values.mapValues { FieldChange(old: .null, new: $0) })
+        }
+        whole.append((SyncEntity.caseRecord.rawValue, caseID, rowPatch(.caseRecord, caseID, try await Self.row(.caseRecord, caseID, on: conn, logger: logger)), nil))
+        for try await (id, state) in try await conn.query("""
+            SELECT id, merge_state::text FROM sync_row WHERE entity = \(SyncEntity.referral.rawValue) AND fields->>'case_id' = \(caseID.uuidString)
+            ORDER BY server_seq
+            """, logger: logger).decode((UUID, String).self) {
+            whole.append((SyncEntity.referral.rawValue, id, rowPatch(.referral, id, try JSONCoding.decode(SyncRow.self, state)), nil))
+        }
+        for try await (text) in try await conn.query("""
+            SELECT payload::text FROM sync_record WHERE case_id = \(caseID) AND entity = \(SyncRecordKind.timelineEntry.rawValue) ORDER BY server_seq
+            """, logger: logger).decode(String.self) {
+            let r = try JSONCoding.decode(SyncRecord.self, text)
+            whole.append((r.kind.rawValue, r.id, nil, r))
+        }
+        for audience in newcomers {
+            for part in whole {
+                var seq: Int64 = 0
+                for try await (n) in try await conn.query("SELECT nextval(pg_get_serial_sequence('change_log', 'server_seq'))", logger: logger)
+                    .decode(Int64.self) { seq = n }
+                let sent = ServerChange(serverSeq: Int(seq), kiosk: creator, kioskSeq: change.kioskSeq, actor: change.actor, patch: part.patch,
+                                        record: part.record, opened: [], resolved: [])
+                try await conn.query("""
+                    INSERT INTO change_log (server_seq, kiosk_id, kiosk_seq, entity, entity_id, change, payload, device_at, case_id, audience)
+                    VALUES (\(seq), \(kiosk.id), \(Int64(change.kioskSeq)), \(part.entity), \(part.entityID),
+                            \(try JSONCoding.encode(change))::text::jsonb, \(try JSONCoding.encode(sent))::text::jsonb, \(change.madeAt),
+                            \(caseID), \(audience))
+                    """, logger: logger)
+            }
+            try await conn.query("INSERT INTO case_reach (kiosk_id, case_id) VALUES (\(audience), \(caseID)) ON CONFLICT DO NOTHING", logger: logger)
+        }
+        logger.info("case sent to the kiosks of its new village", metadata: ["case": "\(caseID)", "kiosks": "\(newcomers.count)"])
     }
 
     // MARK: pull
@@ -197,7 +277,10 @@ public struct DistrictStore: Sendable {
     ///
     /// Read in one REPEATABLE READ snapshot, so `server_seq` (the last number when it answered) and the changes
     /// agree. Audit rows are not sent: each kiosk keeps its own chain, and the district's copy of every chain is
-    /// here. The catchment filter (issue #18) comes next: this increment sends every other change of the district.
+    /// here. Only the kiosk's catchment is sent (issue #18): the directory and users; changes about cases whose
+    /// village is one of the kiosk's, that the kiosk holds (it made them, changed them, held them when they left its
+    /// villages, or was sent them when they came in: `case_reach`), and the cases sent to it whole when they came
+    /// into its villages. A kiosk added with `--whole-district` (a supervisor's) gets every case.
     /// - Parameters:
     ///   - kiosk: the kiosk asking (must exist and not be revoked).
     ///   - after: the last server sequence number the kiosk applied (≥ 0).
@@ -208,11 +291,15 @@ public struct DistrictStore: Sendable {
         let limit = max(1, min(limit, SyncLimits.maxChangesPerPull))
         return try await client.transaction(logger: logger) { conn -> PullReply in
             try await conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            _ = try await Self.kiosk(kiosk, on: conn, logger: logger, forUpdate: false)
+            let k = try await Self.kiosk(kiosk, on: conn, logger: logger, forUpdate: false)
             let rows = try await conn.query("""
-                SELECT server_seq, payload::text FROM change_log WHERE server_seq > \(Int64(max(0, after)))
-                AND coalesce(payload->'record'->>'kind', '') <> \(SyncRecordKind.auditRow.rawValue)
-                ORDER BY server_seq LIMIT \(Int64(limit + 1))
+                SELECT c.server_seq, c.payload::text FROM change_log c, kiosk k
+                WHERE k.id = \(k.id) AND c.server_seq > \(Int64(max(0, after)))
+                AND coalesce(c.payload->'record'->>'kind', '') <> \(SyncRecordKind.auditRow.rawValue)
+                AND (c.audience = k.id OR (c.audience IS NULL AND (k.whole_district OR c.case_id IS NULL
+                     OR EXISTS (SELECT 1 FROM case_reach r WHERE r.kiosk_id = k.id AND r.case_id = c.case_id)
+                     OR EXISTS (SELECT 1 FROM case_home h WHERE h.case_id = c.case_id AND h.village = ANY(k.villages)))))
+                ORDER BY c.server_seq LIMIT \(Int64(limit + 1))
                 """, logger: logger)
             var changes: [ServerChange] = []
             var bytes = 256, cut = false

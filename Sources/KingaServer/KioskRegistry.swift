@@ -64,9 +64,12 @@ public struct KioskRegistry: Sendable {
     ///   - code: its kiosk code, unique in the district.
     ///   - villages: its catchment's villages.
     ///   - validFor: how long the enrolment code works, in seconds (default one hour).
+    ///   - wholeDistrict: true for a supervisor's kiosk that holds every case of the district (its pulls are not
+    ///     filtered to a catchment).
     /// - Returns: the secrets, shown once.
     /// - Throws: `KioskRegistryError.codeTaken`, `.badVillage`, PostgresNIO's errors.
-    public func add(name: String, code: KioskCode, villages: [String], validFor: TimeInterval = 3600, now: Date = Date()) async throws -> NewKiosk {
+    public func add(name: String, code: KioskCode, villages: [String], validFor: TimeInterval = 3600, wholeDistrict: Bool = false,
+                    now: Date = Date()) async throws -> NewKiosk {
         for v in villages where v.isEmpty || v.utf8.count > 200 { throw KioskRegistryError.badVillage(v) }
         let token = Self.randomToken()
         let enrolment = Self.randomEnrolmentCode()
@@ -76,7 +79,8 @@ public struct KioskRegistry: Sendable {
             let taken = try await conn.query("SELECT 1 FROM kiosk WHERE code = \(code.rawValue)", logger: logger)
             for try await _ in taken { throw KioskRegistryError.codeTaken(code) }
             let rows = try await conn.query("""
-                INSERT INTO kiosk (code, name, villages, token_hash) VALUES (\(code.rawValue), \(name), \(villages), \(Self.hash(token)))
+                INSERT INTO kiosk (code, name, villages, token_hash, whole_district)
+                VALUES (\(code.rawValue), \(name), \(villages), \(Self.hash(token)), \(wholeDistrict))
                 RETURNING id
                 """, logger: logger)
             var id: Int64 = 0

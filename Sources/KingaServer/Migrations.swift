@@ -110,6 +110,35 @@ public enum Migrations {
             "CREATE TRIGGER sync_record_insert_only BEFORE UPDATE OR DELETE ON sync_record FOR EACH ROW EXECUTE FUNCTION kinga_insert_only()",
             "CREATE TRIGGER change_log_insert_only BEFORE UPDATE OR DELETE ON change_log FOR EACH ROW EXECUTE FUNCTION kinga_insert_only()",
         ]),
+        // Issue #18, the catchment: a kiosk pulls only what concerns it (DistrictStore.pull). Each logged change
+        // names the case it is about (NULL: the directory, users: every kiosk); `case_home` keeps each case's
+        // current village and the kiosk that made it; `case_reach` the kiosks that hold a case (they pushed a change
+        // about it, held it when it left their villages, or were sent it when it came into their villages). A case
+        // coming into a kiosk's villages is sent to that kiosk whole, as rows of `change_log` with `audience` set to
+        // that kiosk only; those rows are not pushes, so the kiosk-number uniqueness covers the pushed rows only.
+        Migration(version: 2, name: "catchment: the case of each change, where cases live, who holds them", statements: [
+            "ALTER TABLE change_log ADD COLUMN case_id uuid",
+            "ALTER TABLE change_log ADD COLUMN audience bigint REFERENCES kiosk(id)",
+            "ALTER TABLE change_log DROP CONSTRAINT change_log_kiosk_id_kiosk_seq_key",
+            "CREATE UNIQUE INDEX change_log_pushed ON change_log (kiosk_id, kiosk_seq) WHERE audience IS NULL",
+            "CREATE INDEX change_log_case ON change_log (case_id)",
+            "ALTER TABLE kiosk ADD COLUMN whole_district boolean NOT NULL DEFAULT false",
+            """
+            CREATE TABLE case_home (
+                case_id uuid PRIMARY KEY,
+                village text,
+                created_by bigint REFERENCES kiosk(id)
+            )
+            """,
+            "CREATE INDEX case_home_village ON case_home (village)",
+            """
+            CREATE TABLE case_reach (
+                kiosk_id bigint NOT NULL REFERENCES kiosk(id),
+                case_id uuid NOT NULL,
+                PRIMARY KEY (kiosk_id, case_id)
+            )
+            """,
+        ]),
     ]
 
     /// Applies every migration not applied yet, in order.

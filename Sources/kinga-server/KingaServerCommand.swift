@@ -129,6 +129,9 @@ extension KingaServerCommand {
             @Option(help: "Minutes the enrolment code stays valid.")
             var validMinutes: Int = 60
 
+            @Flag(help: "A supervisor's kiosk: it receives every case of the district, not only its villages' and its own.")
+            var wholeDistrict = false
+
             @OptionGroup var database: DatabaseOptions
 
             func run() async throws {
@@ -140,12 +143,13 @@ extension KingaServerCommand {
                 do {
                     added = try await database.withDatabase { db in
                         try await KioskRegistry(client: db, logger: logger)
-                            .add(name: name, code: code, villages: villages, validFor: TimeInterval(validMinutes * 60))
+                            .add(name: name, code: code, villages: villages, validFor: TimeInterval(validMinutes * 60), wholeDistrict: wholeDistrict)
                     }
                 } catch let e as KioskRegistryError {
                     throw ValidationError(e.description)
                 }
-                print("Kiosk \(added.code) added (\(name); villages: \(villages.isEmpty ? "none yet" : villages.joined(separator: ", "))).")
+                print("Kiosk \(added.code) added (\(name); villages: \(villages.isEmpty ? "none yet" : villages.joined(separator: ", "))"
+                      + (wholeDistrict ? "; receives every case of the district" : "") + ").")
                 print("Enrolment code (single use, until \(ISO8601DateFormatter().string(from: added.expiresAt))): \(added.enrolmentCode)")
                 print("Bearer token (shown once; the kiosk sends it with Kinga-Kiosk: \(added.code)): \(added.token)")
             }

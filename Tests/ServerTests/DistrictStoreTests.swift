@@ -160,7 +160,9 @@ final class DistrictStoreTests: PostgresTestCase {
             for round in 0..<3 {
                 _ = try await store.push(PushRequest(kioskCode: Self.k1, fromSeq: round + 1, changes: [note(round + 1, id: UUID(), body: "K01 \(round)")]), from: Self.k1)
                 _ = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: round + 1, changes: [
-                    patch(round + 1, base: round, ["urgent": (round == 0 ? .null : .bool(round % 2 == 0), .bool(round % 2 == 1))], id: other),
+                    // The case is in K01's village, so K01's pull carries it.
+                    patch(round + 1, base: round, ["urgent": (round == 0 ? .null : .bool(round % 2 == 0), .bool(round % 2 == 1))]
+                          .merging(round == 0 ? ["village": (.null, .string("Kampung Fiksi"))] : [:]) { a, _ in a }, id: other),
                 ]), from: Self.k2)
             }
             let first = try await store.pull(for: Self.k1, after: 0, limit: 4)
@@ -256,6 +258,54 @@ final class DistrictStoreTests: PostgresTestCase {
                 _ = try await registry.add(name: "again", code: Self.k1, villages: [])
                 XCTFail("a kiosk code was given twice")
             } catch let e as KioskRegistryError { XCTAssertEqual(e, .codeTaken(Self.k1)) }
+        }
+    }
+
+    /// Issue #18, the catchment: a kiosk gets the directory, its villages' cases and the cases it holds, never another
+    /// village's; a supervisor's kiosk gets every case; a case moving into a kiosk's villages is sent to it whole, and
+    /// the kiosk it left keeps receiving its changes.
+    func testPullsFollowTheCatchment() async throws {
+        try await withStore { store, registry, _ in
+            _ = try await registry.add(name: "Kantor Dinas", code: KioskCode("K09")!, villages: [], wholeDistrict: true)
+            let other = UUID(uuidString: "00000000-0000-0000-0000-00000000C002")!
+            let provider = UUID()
+            func seen(_ k: KioskCode, after: Int = 0) async throws -> [ServerChange] { try await store.pull(for: k, after: after).changes }
+            func cases(_ changes: [ServerChange]) -> Set<UUID> { Set(changes.compactMap { $0.patch?.entity == .caseRecord ? $0.patch?.id : $0.record?.caseID }) }
+            // K01 makes a case in its village, with a note; K02 makes one in its own; K01 adds a service provider.
+            _ = try await store.push(PushRequest(kioskCode: Self.k1, fromSeq: 1, changes: [
+                patch(1, base: 0, ["id": (.null, .string(Self.caseID.uuidString)), "village": (.null, .string("Kampung Fiksi")), "child_name": (.null, .string("Amani"))]),
+                note(2, id: UUID(), body: "First visit."),
+                SyncChange(kioskSeq: 3, actor: "amina", body: .patch(FieldPatch(entity: .provider, id: provider, baseVersion: 0,
+                                                                                fields: ["name": FieldChange(old: .null, new: .string("Klinik Fiksi"))]))),
+            ]), from: Self.k1)
+            _ = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: 1, changes: [
+                patch(1, base: 0, ["id": (.null, .string(other.uuidString)), "village": (.null, .string("Desa Contoh")), "child_name": (.null, .string("Zawadi"))], id: other),
+            ]), from: Self.k2)
+            let atK1 = try await seen(Self.k1), atK2 = try await seen(Self.k2), atK9 = try await seen(KioskCode("K09")!)
+            XCTAssertEqual(cases(atK1), [Self.caseID])
+            XCTAssertEqual(cases(atK2), [other])
+            XCTAssertEqual(cases(atK9), [Self.caseID, other])
+            XCTAssertTrue(atK2.contains { $0.patch?.id == provider }, "the directory goes to every kiosk")
+            let k2Cursor = atK2.last!.serverSeq
+            // The family moves: K01 changes the village to K02's. K02 is sent the case whole (row and note), after the move.
+            _ = try await store.push(PushRequest(kioskCode: Self.k1, fromSeq: 4, changes: [
+                patch(4, base: 1, ["village": (.string("Kampung Fiksi"), .string("Desa Contoh"))]),
+            ]), from: Self.k1)
+            let moved = try await seen(Self.k2, after: k2Cursor)
+            XCTAssertEqual(cases(moved), [Self.caseID])
+            let whole = try XCTUnwrap(moved.first { $0.patch?.fields["id"] != nil })
+            XCTAssertEqual(whole.patch?.fields["child_name"]?.new, .string("Amani"))
+            XCTAssertEqual(whole.patch?.fields["village"]?.new, .string("Desa Contoh"))
+            XCTAssertTrue(KioskPull.creates(try XCTUnwrap(whole.patch)))
+            XCTAssertTrue(moved.contains { $0.record?.payload["body"] == .string("First visit.") })
+            let atK1Now = try await seen(Self.k1)
+            XCTAssertFalse(atK1Now.contains { $0.patch?.fields["id"] != nil && $0.serverSeq > 5 }, "only K02 gets the whole case")
+            // K02 writes on it; K01, which held it, still receives that.
+            _ = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: 2, changes: [
+                patch(2, base: 2, ["caregiver": (.null, .string("Ibu Sari"))]),
+            ]), from: Self.k2)
+            let atK1Later = try await seen(Self.k1)
+            XCTAssertTrue(atK1Later.contains { $0.patch?.fields["caregiver"]?.new == .string("Ibu Sari") })
         }
     }
 }

@@ -37,10 +37,15 @@ final class ServerAPITests: PostgresTestCase {
                 let again = try await http.execute(uri: "/v1/push", method: .post, headers: headers(k07), body: body)
                 XCTAssertEqual(try JSONDecoder().decode(PushReply.self, from: Data(again.body.readableBytesView)).duplicates, [1])
 
-                let pulled = try await http.execute(uri: "/v1/pull?after=0", method: .get, headers: headers(k08))
+                let pulled = try await http.execute(uri: "/v1/pull?after=0", method: .get, headers: headers(k07))
                 XCTAssertEqual(pulled.status, .ok)
                 let pull = try JSONDecoder().decode(PullReply.self, from: Data(pulled.body.readableBytesView))
                 XCTAssertEqual(pull.changes.map(\.serverSeq), [1])
+                // K08 has no village and never held the case: outside its catchment.
+                let elsewhere = try await http.execute(uri: "/v1/pull?after=0", method: .get, headers: headers(k08))
+                let none = try JSONDecoder().decode(PullReply.self, from: Data(elsewhere.body.readableBytesView))
+                XCTAssertEqual(none.changes, [])
+                XCTAssertEqual(none.serverSeq, 1)
 
                 func refused(_ r: TestResponse, _ status: HTTPResponse.Status, _ reason: String, file: StaticString = #filePath, line: UInt = #line) throws {
                     XCTAssertEqual(r.status, status, file: file, line: line)

@@ -54,7 +54,8 @@ public enum KioskPull {
         return value
     }
 
-    /// Whether the kiosk holds a row that a pulled patch touches. A patch that starts a row (`base_version` 0) can
-    /// create it; a later patch of a row the kiosk does not hold (outside its catchment) is not applied.
-    public static func creates(_ patch: FieldPatch) -> Bool { patch.baseVersion == 0 }
+    /// Whether a pulled patch can make a row the kiosk does not hold: a patch that starts a row (`base_version` 0)
+    /// or carries the whole row (its `id` column: a row made elsewhere, or a case sent whole when it came into this
+    /// kiosk's villages). A later patch of a row the kiosk does not hold (outside its catchment) is not applied.
+    public static func creates(_ patch: FieldPatch) -> Bool { patch.baseVersion == 0 || patch.fields["id"] != nil }
 }
