@@ -166,6 +166,7 @@ extension OutboxEntry {
     /// - Parameter auditID: the UUID that names this kiosk's audit row `seq` everywhere (the caller derives it
     ///   from the kiosk's device id and the sequence number).
     public func body(auditID: (Int64) -> UUID) -> SyncBody? {
+        if let decision = resolution { return .resolution(decision) }
         guard let kind = KingaStore.sharedTables[table] else { return nil }
         switch kind {
         case .record(let record):

@@ -363,11 +363,12 @@ enum Schema {
                     tbl TEXT NOT NULL,
                     row_id TEXT NOT NULL,
                     field TEXT NOT NULL,
-                    status TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+                    status TEXT NOT NULL CHECK (status IN ('open', 'decided', 'resolved')),  -- decided: here, not yet synced
                     opened_seq INTEGER NOT NULL,              -- the server sequence number that opened it
+                    decided_json TEXT,                        -- the value a supervisor chose here, until it comes back
                     conflict_json TEXT NOT NULL
                 ) STRICT;
-                CREATE INDEX sync_conflict_open ON sync_conflict(tbl, row_id, field) WHERE status = 'open';
+                CREATE INDEX sync_conflict_open ON sync_conflict(tbl, row_id, field) WHERE status <> 'resolved';
                 CREATE TABLE district_kiosk_slot (
                     code TEXT PRIMARY KEY NOT NULL,
                     slot INTEGER NOT NULL UNIQUE CHECK (slot BETWEEN 1 AND 999)

@@ -119,7 +119,7 @@ extension KingaStore {
             try showConflicted(db, entity, conflict.rowID, field: conflict.field, server: conflict.current, after: change, me: me, now: now, summary: &summary)
         }
         for id in change.resolved {
-            guard let row = try Row.fetchOne(db, sql: "SELECT conflict_json FROM sync_conflict WHERE conflict_key = ? AND status = 'open'",
+            guard let row = try Row.fetchOne(db, sql: "SELECT conflict_json FROM sync_conflict WHERE conflict_key = ? AND status <> 'resolved'",
                                              arguments: [id.description]),
                   let conflict = try? decode(SyncConflict.self, row["conflict_json"]), let entity = conflict.entity else { continue }
             try db.execute(sql: "UPDATE sync_conflict SET status = 'resolved' WHERE conflict_key = ?", arguments: [id.description])
@@ -296,7 +296,7 @@ extension KingaStore {
 
     /// The open conflicts on one column of one row.
     private static func openConflicts(_ db: Database, table: String, rowID: String, field: String) throws -> [SyncConflict] {
-        try String.fetchAll(db, sql: "SELECT conflict_json FROM sync_conflict WHERE tbl = ? AND row_id = ? AND field = ? AND status = 'open'",
+        try String.fetchAll(db, sql: "SELECT conflict_json FROM sync_conflict WHERE tbl = ? AND row_id = ? AND field = ? AND status <> 'resolved'",
                             arguments: [table, rowID, field]).compactMap { try? decode(SyncConflict.self, $0) }
     }
 }

@@ -167,6 +167,8 @@ final class ReviewQueueScreen: ListScreen {
     private var waiting: [CaseSummary] = []
     /// Consent overrides of the last 90 days, listed under the closures for the team to look back at.
     private var overrides: [Referral] = []
+    /// Details changed two ways at two kiosks (issue #18), listed last on a kiosk that joined a district.
+    private var conflicts: [SyncConflictItem] = []
     override var title: String { S.reviewTitle }
     override var header: String? { waiting.isEmpty ? S.reviewEmpty : S.reviewHeader(waiting.count) }
     override var emptyText: String { S.reviewEmpty }
@@ -174,6 +176,7 @@ final class ReviewQueueScreen: ListScreen {
     override func appear(_ app: App) {
         waiting = (try? app.store.closureRequests(viewer: app.viewer)) ?? []
         overrides = (try? app.store.consentOverrides(since: app.clock.today.adding(days: -90), viewer: app.viewer)) ?? []
+        conflicts = (try? app.store.syncConflicts()) ?? []
     }
     override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kApprove), ("r", S.kReturn), ("o", S.kOpenCase), ("Esc", S.kBack)] }
     override var rows: [(text: String, style: Style)] {
@@ -183,9 +186,17 @@ final class ReviewQueueScreen: ListScreen {
                 (tr("review.overrideLine", ["date": S.day(r.sentOn), "case": r.caseNumber.description, "who": r.overrideBy ?? "",
                                             "reason": (r.overrideReason ?? "").replacingOccurrences(of: "\n", with: " ")]), .warning)
             }
+            + (conflicts.isEmpty ? [] : [("", .normal), (tr("conflict.heading"), .title)] + conflicts.map { (S.conflictLine($0), $0.decided == nil ? .warning : .muted) })
     }
-    /// Closures and overrides can be chosen; the blank line and the overrides' heading cannot.
-    override func isSelectable(_ index: Int) -> Bool { waiting.indices.contains(index) || override(at: index) != nil }
+    /// Closures, overrides and undecided conflicts can be chosen; blank lines and headings cannot.
+    override func isSelectable(_ index: Int) -> Bool {
+        waiting.indices.contains(index) || override(at: index) != nil || conflict(at: index)?.decided == nil && conflict(at: index) != nil
+    }
+    /// The conflict shown on list row `index`, if that row is one.
+    private func conflict(at index: Int) -> SyncConflictItem? {
+        let i = index - waiting.count - 2 - overrides.count - 2
+        return conflicts.indices.contains(i) ? conflicts[i] : nil
+    }
     /// The override shown on list row `index`, if that row is one.
     private func override(at index: Int) -> Referral? {
         let i = index - waiting.count - 2
@@ -193,6 +204,7 @@ final class ReviewQueueScreen: ListScreen {
     }
     override func open(_ index: Int, _ app: App) -> Action {
         if let r = override(at: index) { return .push(CaseDetailScreen(caseID: r.caseID)) }
+        if let c = conflict(at: index), c.decided == nil { return .push(S.decideConflict(c) { [weak self] app in self?.appear(app) }) }
         guard waiting.indices.contains(index) else { return .none }
         let c = waiting[index]
         // Approving closes a high-risk case: ask once, naming the case, so a stray Enter cannot do it.
@@ -211,6 +223,7 @@ final class ReviewQueueScreen: ListScreen {
     }
     override func other(_ key: Key, _ app: App) -> Action {
         if key == .char("o"), let r = override(at: selected) { return .push(CaseDetailScreen(caseID: r.caseID)) }
+        if key == .char("o"), let id = conflict(at: selected)?.caseID { return .push(CaseDetailScreen(caseID: id)) }
         guard waiting.indices.contains(selected) else { return .none }
         let c = waiting[selected]
         switch key {

@@ -58,6 +58,18 @@ final class PullClientTests: PostgresTestCase {
             }
             // The server kept the first value it had and the conflict keeps the other.
             XCTAssertEqual(open.filter { $0.field == "risk_level" }.map(\.incoming), [.string("low")], "\(open)")
+            // A's supervisor decides in the review queue: low. After the next syncs both kiosks show it, and that
+            // conflict is settled everywhere.
+            let item = try XCTUnwrap(try a.syncConflicts().first { $0.conflict.field == "risk_level" })
+            try a.decideSyncConflict(item.id, value: .string("low"), note: "Visited the family.")
+            _ = try sync(dbA)
+            _ = try sync(dbB)
+            for store in [a, b] {
+                XCTAssertEqual(try store.caseRecord(id: c.id, viewer: .user(try XCTUnwrap(store.actor)))?.risk, .low)
+                XCTAssertFalse(try store.syncConflicts().contains { $0.conflict.field == "risk_level" })
+            }
+            let stillOpen = try await server.openConflicts()
+            XCTAssertFalse(stillOpen.contains { $0.field == "risk_level" })
         }
     }
 }

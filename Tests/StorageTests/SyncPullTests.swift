@@ -117,7 +117,25 @@ struct SyncPullTests {
         #expect(try here.syncStanding().conflicts == 1 && (try here.syncStanding().acknowledged) == 0)
         now = try #require(try here.caseRecord(id: c.id, viewer: here.testViewer))
         #expect(now.risk == .high)                                 // the safer of "low" (server) and "high" (this kiosk)
-        // A supervisor decides "medium": the value everywhere, the conflict settled.
+        // The queue: a supervisor sees it, a focal point may not; a value that is neither side's is refused.
+        let fp = try here.addTestUser(name: "Fokal Fiktif", roles: [.focalPoint], pin: "902134")
+        #expect(throws: StoreError.accessDenied) { try here.acting(fp).syncConflicts() }
+        let queue = try here.syncConflicts()
+        #expect(queue.count == 1 && queue.first?.caseNumber == c.number.description && queue.first?.childName == "Amani" && queue.first?.decided == nil)
+        let item = try #require(queue.first)
+        #expect(throws: CycleError.self) { try here.decideSyncConflict(item.id, value: .string("medium")) }
+        #expect(throws: StoreError.accessDenied) { try here.acting(fp).decideSyncConflict(item.id, value: .string("high")) }
+        // This kiosk's supervisor chooses "high": it waits to go up as a resolution; nobody else needs to decide here.
+        try here.decideSyncConflict(item.id, value: .string("high"), note: "Home visit.")
+        #expect(try here.syncConflicts().first?.decided == .string("high"))
+        #expect(try here.syncStanding().conflicts == 0)
+        #expect(throws: StoreError.notFound) { try here.decideSyncConflict(item.id, value: .string("low")) }
+        let decision = try #require(try here.preparePush())
+        #expect(decision.changes.contains {
+            if case .resolution(let r) = $0.body { return r.conflict == conflict.id && r.value == .string("high") && r.note == "Home visit." }
+            return false
+        })
+        // Meanwhile a supervisor at the district office decided "medium" first: the value everywhere, the conflict settled.
         let decided = FieldPatch(entity: .caseRecord, id: c.id, baseVersion: 4, fields: ["risk_level": FieldChange(old: .string("low"), new: .string("medium"))])
         let resolution = ServerChange(serverSeq: n + 12, kiosk: KioskCode("K01")!, kioskSeq: 1, actor: "Supervisor Fiktif", patch: decided, record: nil,
                                       opened: [], resolved: [conflict.id])
@@ -126,5 +144,6 @@ struct SyncPullTests {
         now = try #require(try here.caseRecord(id: c.id, viewer: here.testViewer))
         #expect(now.risk == .medium)
         #expect(try here.syncStanding().conflicts == 0)
+        #expect(try here.syncConflicts().isEmpty)
     }
 }

@@ -159,4 +159,37 @@ struct DistrictScreenTests {
         s = ui.screen(a)
         #expect(s.contains("y  Sync with the district") && s.contains("q  Quit") && s.contains("m  "), "\(s)")
     }
+
+    @Test("a supervisor sees a conflict from the district in the review queue, with both values in words, and chooses one")
+    func decideConflictOnScreen() throws {
+        let dir = TempDir()
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        let sup = try store.addTestUser(name: "Anna Fiktif", roles: [.administrator, .supervisor], pin: "731946")
+        let s = try store.acting(sup)
+        try s.joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
+                           kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "t")
+        var r = Report()
+        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
+        r.inDangerNow = false; r.childName = "Amani Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
+        let c = try s.registerCase(from: r, draftID: UUID())
+        let k03 = KioskCode("K03")!
+        let conflict = SyncConflict(id: ConflictID(kiosk: k03, kioskSeq: 9, field: "risk_level"), kind: .value, entity: .caseRecord, rowID: c.id,
+                                    field: "risk_level", base: .null, current: .string("low"), incoming: .string("high"), actor: "Fokal Tiga")
+        try s.takePull(PullReply(changes: [ServerChange(serverSeq: 1, kiosk: k03, kioskSeq: 9, actor: "Fokal Tiga", patch: nil, record: nil,
+                                                        opened: [conflict], resolved: [])], more: false, serverSeq: 1), for: try s.preparePull())
+        let a = try ui.app(store)
+        ui.keys(a, .char("1"), .tab); ui.type(a, "731946"); ui.keys(a, .enter)
+        #expect(ui.screen(a).contains("Conflicts for a supervisor: 1"), "\(ui.screen(a))")
+        ui.keys(a, .char("v"))
+        var screen = ui.screen(a)
+        #expect(screen.contains("Details changed two ways at two kiosks") && screen.contains("risk level: low or high (by Fokal Tiga)"),
+                "\(screen)")
+        ui.keys(a, .down, .enter)
+        screen = ui.screen(a)
+        #expect(screen.contains("Which is right?") && screen.contains("Keep low") && screen.contains("Take high"), "\(screen)")
+        ui.keys(a, .char("2"))
+        screen = ui.screen(a)
+        #expect(screen.contains("Chosen: high for the risk level of KG-2026-K07-0001"), "\(screen)")
+        #expect(try s.syncConflicts().first?.decided == .string("high"))
+    }
 }
