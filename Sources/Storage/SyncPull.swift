@@ -73,7 +73,7 @@ extension KingaStore {
     /// keeps its own chain); users from the district are not added here yet (they need a key slot on this kiosk,
     /// issue #17). An open conflict shows the more protective value (`KioskPull.shown`) until a supervisor
     /// resolves it. Rows changed here get `version` + 1, so a screen that holds the case notices (issue #7).
-    /// Audited as `sync.pull`, naming who asked; that audit row goes up with the next push.
+    /// Audited as `sync.pull`, naming who asked, when it brought anything; that audit row goes up with the next push.
     /// - Parameters: the reply and the request it answers (checked with `SyncValidation.validate` first).
     /// - Returns: what changed here.
     /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; `DistrictJoinError.notLinked`;
@@ -97,6 +97,9 @@ extension KingaStore {
                                arguments: [key, value])
             }
             try db.execute(sql: "DELETE FROM outbox WHERE acked_server_seq IS NOT NULL AND acked_server_seq <= ?", arguments: [through])
+            // A pull that brought nothing changed nothing: no audit entry (a kiosk syncing every few minutes in the
+            // background would otherwise fill its chain, and its pushes, with its own bookkeeping).
+            guard summary.received > 0 else { return summary }
             try audit(db, actor: Self.linkActor, action: "sync.pull",
                       detail: "asked by \(me.name); \(summary.received) changes through server \(through), \(summary.changedHere) changed here, "
                         + "\(summary.keptWaiting) kept for changes waiting here, \(summary.notHeldHere) not held here, "

@@ -75,9 +75,19 @@ public final class App {
     /// Joins the district server (issue #18): set by the `kinga` executable, which holds the network code, so the
     /// screens never link it. Arguments: the server's address, the enrolment code, the certificate fingerprint.
     public var enrolInDistrict: ((String, String, String) -> EnrolOutcome)?
-    /// Sends this kiosk's waiting changes to the district server as the person logged in (issue #18, Home `y`): set
-    /// by the `kinga` executable, like `enrolInDistrict`.
-    public var syncWithDistrict: (() -> SyncOutcome)?
+    /// One sync with the district server for a person's handle (issue #18: send, then receive): set by the `kinga`
+    /// executable, like `enrolInDistrict`. Called on a thread of its own (`startSync`), never on the loop's.
+    public var syncWithDistrict: (@Sendable (KingaStore) -> SyncOutcome)?
+    /// Seconds between syncs in the background while someone is logged in on a joined kiosk (nil: only when asked,
+    /// as in headless tests). The first runs soon after a person logs in.
+    public var backgroundSyncSeconds: Int?
+    /// Runs a sync's work off the loop (a thread of its own); tests hold the work and run it when they choose.
+    public var syncRunner: (@escaping @Sendable () -> Void) -> Void = { work in Thread.detachNewThread(work) }
+    /// True from the moment a sync starts until its `.syncFinished` event is handled.
+    public internal(set) var syncRunning = false
+    /// How the last sync ended (shown on the Sync screen), and when (monotonic seconds, `uptime`).
+    public internal(set) var lastSyncOutcome: SyncOutcome?
+    var lastSyncEnded: TimeInterval?
     /// Events posted from outside the loop (`post(_:)`), handled on its next turn.
     public let mailbox = EventMailbox()
     /// Where the store stood when the screens last read it; nil until someone is logged in.
@@ -340,6 +350,8 @@ public final class App {
             top.dataChanged(cases, self)
         case .resize:
             break
+        case .syncFinished(let outcome):
+            syncFinished(outcome)
         }
     }
 

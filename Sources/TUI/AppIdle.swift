@@ -30,10 +30,11 @@ extension App {
         else if left <= 30 { flash = (S.idleWarning(left), .warning) }
     }
 
-    /// What the loop does on every turn, key or not: the idle timers, and collecting a finished read-aloud
-    /// process (so none stays behind as a zombie).
+    /// What the loop does on every turn, key or not: the idle timers, a background sync with the district when
+    /// one is due (`syncIfDue`), and collecting a finished read-aloud process (so none stays behind as a zombie).
     public func housekeeping() {
         checkIdle()
+        syncIfDue()
         Speaker.reap()
     }
 }

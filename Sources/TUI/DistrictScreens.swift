@@ -120,7 +120,7 @@ final class SyncScreen: Screen {
                            style: standing.waiting > 0 ? .warning : .normal)
         let last = standing.lastPushAt.map { tr("sync.last", ["when": S.dateTime($0, app.clock.timeZone)]) } ?? tr("sync.never")
         y = Draw.paragraph(&g, last, x: x, y: y, width: w, maxY: area.maxY, style: .muted) + 1
-        if let m = message { y = Draw.paragraph(&g, m.text, x: x, y: y, width: w, maxY: area.maxY, style: m.style) + 1 }
+        if let m = message ?? said(app) { y = Draw.paragraph(&g, m.text, x: x, y: y, width: w, maxY: area.maxY, style: m.style) + 1 }
         Draw.paragraph(&g, tr("sync.how"), x: x, y: y, width: w, maxY: area.maxY, style: .muted)
     }
 
@@ -129,34 +129,34 @@ final class SyncScreen: Screen {
         case .escape: return .pop
         case .enter:
             guard link != nil else { return .none }
-            guard let send = app.syncWithDistrict else {
+            guard app.syncWithDistrict != nil else {
                 message = (tr("sync.unavailable"), .danger)
                 return .none
             }
-            message = (tr("sync.sending"), .warning)
-            app.deferredWork = { [weak self] in
-                let outcome = send()
-                self?.show(outcome, app)
-                return .none
-            }
+            // The sync runs off the loop: this screen, and every other, keeps answering keys meanwhile.
+            app.startSync()
             return .none
         default: return .none
         }
     }
 
-    /// Puts the outcome into words and reads the counts again.
-    private func show(_ outcome: SyncOutcome, _ app: App) {
+    /// A sync ended (or the store changed): read the counts again.
+    func dataChanged(_ cases: Set<UUID>, _ app: App) { appear(app) }
+
+    /// What the last sync came to, in the user's words; "Syncing…" while one runs.
+    private func said(_ app: App) -> (text: String, style: Style)? {
+        if app.syncRunning { return (tr("sync.sending"), .warning) }
+        guard let outcome = app.lastSyncOutcome else { return nil }
         switch outcome {
         case .sent(let applied, let duplicates, let waiting, let received, let conflicts):
             var text = applied + duplicates > 0 ? tr("sync.sent", ["count": String(applied + duplicates)]) : tr("sync.nothing")
             text += " " + tr("sync.received", ["count": String(received)])
             text += " " + (waiting == 0 ? tr("sync.allSent") : tr("sync.someWait", ["count": String(waiting)]))
             if conflicts > 0 { text += " " + tr("sync.conflicts", ["count": String(conflicts)]) }
-            message = (text, conflicts > 0 ? .warning : .success)
-        case .unreachable: message = (tr("sync.unreachable"), .danger)
-        case .refused(let why): message = (tr("sync.refused", ["why": why]), .danger)
-        case .failed(let why): message = (tr("sync.failed", ["why": why]), .danger)
+            return (text, conflicts > 0 ? .warning : .success)
+        case .unreachable: return (tr("sync.unreachable"), .danger)
+        case .refused(let why): return (tr("sync.refused", ["why": why]), .danger)
+        case .failed(let why): return (tr("sync.failed", ["why": why]), .danger)
         }
-        appear(app)
     }
 }

@@ -25,6 +25,8 @@ public enum Event: Equatable, Sendable {
     /// loop posts it when the store's `ChangeToken` moves), or the district link (through `App.post(_:)`).
     /// The set holds the ids of the cases that changed; empty means any case may have changed.
     case dataChanged(Set<UUID>)
+    /// A sync with the district server that ran on a thread of its own has ended (`App.startSync`), with its outcome.
+    case syncFinished(SyncOutcome)
 }
 
 /// One unit read from the terminal: a character, or a special key code the backend already decoded.

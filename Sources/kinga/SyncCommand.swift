@@ -32,6 +32,9 @@ func pushWaitingChanges(_ store: KingaStore) throws -> PushSummary {
     guard let link = try store.districtLink() else { throw DistrictJoinError.notLinked }
     let token = try store.districtToken()
     var summary = PushSummary()
+    // Only the link's own bookkeeping waiting (its audit rows): they go with the next push that carries a person's
+    // change, so a kiosk syncing in the background every few minutes does not send itself its own records for ever.
+    guard try store.syncStanding().waiting > 0 else { return summary }
     // Each push records itself in the audit log, and that row is a change for the server too: the sync is done once
     // the server has everything numbered when it began, so the sync's own rows go with the next one.
     var target: Int?

@@ -163,10 +163,9 @@ struct Open: ParsableCommand {
                 guard let store = app?.store else { return .failed("the database is not open") }
                 return enrolFromScreen(store, url: url, code: code, fingerprint: fingerprint)
             }
-            app.syncWithDistrict = { [weak app] in
-                guard let store = app?.store else { return .failed("the database is not open") }
-                return syncFromScreen(store)
-            }
+            // Runs on a thread of its own with the handle of the person logged in when it started (App.startSync).
+            app.syncWithDistrict = { store in syncFromScreen(store) }
+            app.backgroundSyncSeconds = env["KINGA_SYNC_SECONDS"].flatMap(Int.init) ?? 300
         }
         // Idle lock: the profile's minutes; KINGA_IDLE_SECONDS overrides (tests, training).
         app.idleLockSeconds = env["KINGA_IDLE_SECONDS"].flatMap(Int.init) ?? countryProfile.idleLockMinutes * 60

@@ -125,9 +125,12 @@ struct DistrictScreenTests {
         r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
         r.inDangerNow = false; r.childName = "Amani Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
         try a.store.registerCase(from: r, draftID: UUID())
-        var outcomes: [SyncOutcome] = [.unreachable, .refused("Kiosk K07 was revoked."), .sent(applied: 5, duplicates: 0, waiting: 0, received: 3, conflicts: 1)]
-        var calls = 0
-        a.syncWithDistrict = { calls += 1; return outcomes.removeFirst() }
+        let fake = FakeSync([.unreachable, .refused("Kiosk K07 was revoked."), .sent(applied: 5, duplicates: 0, waiting: 0, received: 3, conflicts: 1)])
+        a.syncWithDistrict = { store in fake.next(store) }
+        var pending: [@Sendable () -> Void] = []
+        a.syncRunner = { pending.append($0) }
+        /// The sync's thread runs now, and the loop takes its outcome.
+        func finish() { pending.removeFirst()(); a.handlePosted() }
         ui.keys(a, .char("y"))
         s = ui.screen(a)
         #expect(s.contains("This kiosk is K07 (Puskesmas Fiksi)") && s.contains("https://district.example:8443"), "\(s)")
@@ -135,12 +138,15 @@ struct DistrictScreenTests {
         #expect(s.contains("Nothing has been sent yet."))
         ui.keys(a, .enter)
         #expect(ui.screen(a).contains("Syncing with the district server"))
-        #expect(calls == 0)                                                      // not before the line is on screen
-        a.runDeferredWork()
-        #expect(calls == 1 && ui.screen(a).contains("does not answer") && ui.screen(a).contains("wait safely"))
-        ui.keys(a, .enter); a.runDeferredWork()
+        #expect(fake.calls == 0 && pending.count == 1)                           // off the loop: not run yet
+        ui.keys(a, .enter)                                                       // keys still answer; one sync at a time
+        #expect(pending.count == 1)
+        finish()
+        #expect(fake.calls == 1 && fake.who == ["Fokal Fiktif"])
+        #expect(ui.screen(a).contains("does not answer") && ui.screen(a).contains("wait safely"), "\(ui.screen(a))")
+        ui.keys(a, .enter); finish()
         #expect(ui.screen(a).contains("Kiosk K07 was revoked."))
-        ui.keys(a, .enter); a.runDeferredWork()
+        ui.keys(a, .enter); finish()
         #expect(ui.screen(a).contains("Nothing waits here."), "\(ui.screen(a))")
         #expect(flat(ui.screen(a)).contains("Changes received from the district: 3.") && flat(ui.screen(a)).contains("waiting for a supervisor: 1."),
                 "\(ui.screen(a))")
@@ -191,5 +197,58 @@ struct DistrictScreenTests {
         screen = ui.screen(a)
         #expect(screen.contains("Chosen: high for the risk level of KG-2026-K07-0001"), "\(screen)")
         #expect(try s.syncConflicts().first?.decided == .string("high"))
+    }
+
+    @Test("while someone is logged in on a joined kiosk, a sync runs in the background every few minutes, never on the loop, never when locked")
+    func backgroundSync() throws {
+        let dir = TempDir()
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        let admin = try store.addTestUser(name: "Anna Fiktif", roles: [.administrator, .supervisor], pin: "731946")
+        let a = try ui.app(store)
+        let fake = FakeSync(Array(repeating: .sent(applied: 1, duplicates: 0, waiting: 0), count: 5))
+        a.syncWithDistrict = { store in fake.next(store) }
+        var pending: [@Sendable () -> Void] = []
+        a.syncRunner = { pending.append($0) }
+        var now: TimeInterval = 1_000
+        a.uptime = { now }
+        a.backgroundSyncSeconds = 300
+        ui.keys(a, .char("1"), .tab); ui.type(a, "731946"); ui.keys(a, .enter)
+        a.housekeeping()
+        #expect(pending.isEmpty)                                     // not joined: nothing to sync
+        try store.acting(admin).joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
+                                            kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "t")
+        now += 301
+        a.housekeeping()
+        #expect(pending.count == 1)                                  // joined: due
+        a.housekeeping()
+        #expect(pending.count == 1)                                  // one at a time
+        pending.removeFirst()(); a.handlePosted()
+        #expect(fake.calls == 1 && fake.who == ["Anna Fiktif"] && !a.syncRunning)
+        now += 10
+        a.housekeeping()
+        #expect(pending.isEmpty)                                     // not yet due again
+        now += 300
+        a.lock()
+        a.housekeeping()
+        #expect(pending.isEmpty)                                     // nobody logged in: nothing
+        ui.keys(a, .char("1"), .tab); ui.type(a, "731946"); ui.keys(a, .enter)
+        a.housekeeping()
+        #expect(pending.count == 1)
+    }
+}
+
+/// A district link for screen tests: the outcomes to give, in order, and who each sync ran for.
+final class FakeSync: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outcomes: [SyncOutcome]
+    private(set) var calls = 0
+    private(set) var who: [String] = []
+    init(_ outcomes: [SyncOutcome]) { self.outcomes = outcomes }
+    func next(_ store: KingaStore) -> SyncOutcome {
+        lock.withLock {
+            calls += 1
+            who.append(store.actor?.name ?? "nobody")
+            return outcomes.isEmpty ? .failed("no outcome left") : outcomes.removeFirst()
+        }
     }
 }
