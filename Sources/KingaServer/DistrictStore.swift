@@ -190,6 +190,11 @@ public struct DistrictStore: Sendable {
         case (_, .referral?): caseID = (effect.row ?? context.row)["case_id"].stringValue.flatMap(UUID.init(uuidString:))
         default: caseID = nil
         }
+        // A referral or timeline entry whose case the server cannot name yet goes only to the kiosk that sent it (its
+        // own id stands in for the case, held by that kiosk alone), never to every kiosk as the directory does.
+        if caseID == nil, rowEntity == .referral || (rowEntity == nil && entity != "resolution" && entity != SyncRecordKind.auditRow.rawValue) {
+            caseID = entityID
+        }
         try await conn.query("""
             INSERT INTO change_log (server_seq, kiosk_id, kiosk_seq, entity, entity_id, change, payload, device_at, case_id)
             VALUES (\(serverSeq), \(kiosk.id), \(Int64(change.kioskSeq)), \(entity), \(entityID),
@@ -198,14 +203,16 @@ public struct DistrictStore: Sendable {
         if let caseID {
             try await conn.query("INSERT INTO case_reach (kiosk_id, case_id) VALUES (\(kiosk.id), \(caseID)) ON CONFLICT DO NOTHING", logger: logger)
             if rowEntity == .caseRecord, let newRow = effect.row, effect.patch?.fields["village"] != nil || context.row.version == 0 {
-                try await Self.caseMoved(caseID, from: context.row["village"].stringValue, to: newRow["village"].stringValue,
+                try await Self.caseMoved(caseID, from: context.row["village"].stringValue.map(DuplicateRule.key),
+                                         to: newRow["village"].stringValue.map(DuplicateRule.key),
                                          isNew: context.row.version == 0, by: kiosk, change: change, on: conn, logger: logger)
             }
         }
         return effect.opened
     }
 
-    /// Keeps the catchment when a case is made or its village changes: `case_home` gets the village (and, for a new
+    /// Keeps the catchment when a case is made or its village changes (`old` and `new` folded, `DuplicateRule.key`):
+    /// `case_home` gets the village (and, for a new
     /// case, the kiosk that made it); kiosks of the village it left keep it (`case_reach`: they hold it, and keep
     /// receiving its changes); kiosks of the village it came to that do not hold it are sent the case whole — its
     /// row, its referrals and its timeline — as rows of `change_log` for them alone (`audience`), right after the
@@ -218,12 +225,12 @@ public struct DistrictStore: Sendable {
             """, logger: logger)
         guard !isNew, let old, old != new else { return }
         try await conn.query("""
-            INSERT INTO case_reach (kiosk_id, case_id) SELECT id, \(caseID) FROM kiosk WHERE \(old) = ANY(villages) ON CONFLICT DO NOTHING
+            INSERT INTO case_reach (kiosk_id, case_id) SELECT id, \(caseID) FROM kiosk WHERE \(old) = ANY(village_keys) ON CONFLICT DO NOTHING
             """, logger: logger)
         guard let new else { return }
         var newcomers: [Int64] = []
         let rows = try await conn.query("""
-            SELECT k.id FROM kiosk k WHERE \(new) = ANY(k.villages) AND NOT k.whole_district AND k.revoked_at IS NULL
+            SELECT k.id FROM kiosk k WHERE \(new) = ANY(k.village_keys) AND NOT k.whole_district AND k.revoked_at IS NULL
             AND NOT EXISTS (SELECT 1 FROM case_reach r WHERE r.kiosk_id = k.id AND r.case_id = \(caseID)) ORDER BY k.id
             """, logger: logger)
         for try await (id) in rows.decode(Int64.self) { newcomers.append(id) }
@@ -295,10 +302,10 @@ public struct DistrictStore: Sendable {
             let rows = try await conn.query("""
                 SELECT c.server_seq, c.payload::text FROM change_log c, kiosk k
                 WHERE k.id = \(k.id) AND c.server_seq > \(Int64(max(0, after)))
-                AND coalesce(c.payload->'record'->>'kind', '') <> \(SyncRecordKind.auditRow.rawValue)
+                AND c.entity <> \(SyncRecordKind.auditRow.rawValue)
                 AND (c.audience = k.id OR (c.audience IS NULL AND (k.whole_district OR c.case_id IS NULL
                      OR EXISTS (SELECT 1 FROM case_reach r WHERE r.kiosk_id = k.id AND r.case_id = c.case_id)
-                     OR EXISTS (SELECT 1 FROM case_home h WHERE h.case_id = c.case_id AND h.village = ANY(k.villages)))))
+                     OR EXISTS (SELECT 1 FROM case_home h WHERE h.case_id = c.case_id AND h.village = ANY(k.village_keys)))))
                 ORDER BY c.server_seq LIMIT \(Int64(limit + 1))
                 """, logger: logger)
             var changes: [ServerChange] = []

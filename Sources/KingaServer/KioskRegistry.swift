@@ -79,8 +79,8 @@ public struct KioskRegistry: Sendable {
             let taken = try await conn.query("SELECT 1 FROM kiosk WHERE code = \(code.rawValue)", logger: logger)
             for try await _ in taken { throw KioskRegistryError.codeTaken(code) }
             let rows = try await conn.query("""
-                INSERT INTO kiosk (code, name, villages, token_hash, whole_district)
-                VALUES (\(code.rawValue), \(name), \(villages), \(Self.hash(token)), \(wholeDistrict))
+                INSERT INTO kiosk (code, name, villages, village_keys, token_hash, whole_district)
+                VALUES (\(code.rawValue), \(name), \(villages), \(villages.map(DuplicateRule.key)), \(Self.hash(token)), \(wholeDistrict))
                 RETURNING id
                 """, logger: logger)
             var id: Int64 = 0

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Model
 import PostgresNIO
 
 /// The district server's PostgreSQL schema, built by numbered migrations (issue #18; ../shared/SYNC.md §2).
@@ -123,10 +124,13 @@ public enum Migrations {
             "CREATE UNIQUE INDEX change_log_pushed ON change_log (kiosk_id, kiosk_seq) WHERE audience IS NULL",
             "CREATE INDEX change_log_case ON change_log (case_id)",
             "ALTER TABLE kiosk ADD COLUMN whole_district boolean NOT NULL DEFAULT false",
+            // The villages as matched: folded like the kiosk's search keys (`DuplicateRule.key`), so "Kibera " and
+            // "KIBERA" are the village "Kibera". Filled by `kiosk add` and, for kiosks added before, by `migrate`.
+            "ALTER TABLE kiosk ADD COLUMN village_keys text[] NOT NULL DEFAULT '{}'",
             """
             CREATE TABLE case_home (
                 case_id uuid PRIMARY KEY,
-                village text,
+                village text,                -- folded (DuplicateRule.key)
                 created_by bigint REFERENCES kiosk(id)
             )
             """,
@@ -167,6 +171,19 @@ public enum Migrations {
                 applied.append(migration.version)
             }
         }
+        try await fillVillageKeys(client, logger: logger)
         return applied
+    }
+
+    /// Gives kiosks added before the catchment their folded village keys (`DuplicateRule.key`, Swift's rule: SQL
+    /// cannot fold the same way). Does nothing for a kiosk that has them.
+    /// - Throws: PostgresNIO's errors.
+    static func fillVillageKeys(_ client: PostgresClient, logger: Logger) async throws {
+        var missing: [(Int64, [String])] = []
+        let rows = try await client.query("SELECT id, villages FROM kiosk WHERE village_keys = '{}' AND villages <> '{}'", logger: logger)
+        for try await (id, villages) in rows.decode((Int64, [String]).self) { missing.append((id, villages)) }
+        for (id, villages) in missing {
+            try await client.query("UPDATE kiosk SET village_keys = \(villages.map(DuplicateRule.key)) WHERE id = \(id)", logger: logger)
+        }
     }
 }

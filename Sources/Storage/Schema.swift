@@ -351,6 +351,7 @@ enum Schema {
             // from this kiosk's own (`district_kiosk_slot`).
             try db.execute(sql: """
                 ALTER TABLE outbox ADD COLUMN base_version INTEGER;
+                ALTER TABLE outbox ADD COLUMN pulled_back INTEGER NOT NULL DEFAULT 0;  -- 1 once the pull brought this change back
                 CREATE INDEX outbox_by_row ON outbox(tbl, row_id);
                 CREATE TABLE sync_shadow (
                     tbl TEXT NOT NULL,

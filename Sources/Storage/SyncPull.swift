@@ -17,6 +17,9 @@ public struct PullSummary: Equatable, Sendable {
     /// Conflicts the server opened for a supervisor, and conflicts a supervisor resolved.
     public var conflictsOpened = 0
     public var conflictsResolved = 0
+    /// Changes this kiosk's database refused (a constraint of this version's schema): skipped, so they never block
+    /// the changes after them; the server keeps them, and the audit entry of the pull names them.
+    public var notApplied = 0
 
     /// Everything zero.
     public init() {}
@@ -25,6 +28,7 @@ public struct PullSummary: Equatable, Sendable {
     public mutating func add(_ o: PullSummary) {
         received += o.received; changedHere += o.changedHere; keptWaiting += o.keptWaiting
         notHeldHere += o.notHeldHere; conflictsOpened += o.conflictsOpened; conflictsResolved += o.conflictsResolved
+        notApplied += o.notApplied
     }
 }
 
@@ -85,10 +89,32 @@ extension KingaStore {
         if let refusal = reply.refusal ?? SyncValidation.validate(reply, for: request) { throw refusal }
         let now = ISO8601.format(clock.now)
         return try door(.district) { db -> PullSummary in
+            // Another sync (the command line beside the screen's background one) applied this reply already.
+            guard Int(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [PullKeys.pulledThrough]) ?? "0") == request.after else {
+                return PullSummary()
+            }
             var summary = PullSummary()
+            var refused: [String] = []
             for change in reply.changes {
                 summary.received += 1
-                try Self.applyPulled(db, change, me: link.kioskCode, now: now, summary: &summary)
+                // This kiosk's own change is back: from here on it no longer shields its columns from other kiosks'
+                // later changes (the pull is in the server's order).
+                if change.kiosk == link.kioskCode {
+                    try db.execute(sql: "UPDATE outbox SET pulled_back = 1 WHERE kiosk_seq = ?", arguments: [change.kioskSeq])
+                }
+                // Each change in a savepoint of its own: one this database refuses is skipped whole (its partial
+                // effects undone) and named in the audit entry, never a poison that blocks every later pull.
+                var attempt = summary
+                do {
+                    try db.inSavepoint {
+                        try Self.applyPulled(db, change, me: link.kioskCode, now: now, summary: &attempt)
+                        return .commit
+                    }
+                    summary = attempt
+                } catch let e as DatabaseError {
+                    summary.notApplied += 1
+                    refused.append("server \(change.serverSeq) (\(change.kiosk.rawValue) \(change.kioskSeq)): \(e.resultCode)")
+                }
             }
             let through = reply.more ? (reply.changes.last?.serverSeq ?? request.after)
                                      : max(request.after, reply.serverSeq, reply.changes.last?.serverSeq ?? 0)
@@ -103,7 +129,8 @@ extension KingaStore {
             try audit(db, actor: Self.linkActor, action: "sync.pull",
                       detail: "asked by \(me.name); \(summary.received) changes through server \(through), \(summary.changedHere) changed here, "
                         + "\(summary.keptWaiting) kept for changes waiting here, \(summary.notHeldHere) not held here, "
-                        + "\(summary.conflictsOpened) conflicts opened, \(summary.conflictsResolved) resolved")
+                        + "\(summary.conflictsOpened) conflicts opened, \(summary.conflictsResolved) resolved"
+                        + (refused.isEmpty ? "" : "; not applied here: " + refused.prefix(20).joined(separator: ", ")))
             return summary
         }
     }
@@ -143,6 +170,10 @@ extension KingaStore {
         let pending = try pendingColumns(db, table: table, rowID: id, after: change, me: me)
         summary.keptWaiting += pending.intersection(patch.fields.keys).count
         var values = KioskPull.columns(of: patch, pending: pending, rowExists: existing != nil).filter { local.contains($0.key) }
+        // A case assigned to someone who has no account on this kiosk (users come with key slots, issue #17) shows
+        // here as not assigned; the server keeps who it is.
+        if case .string(let user)? = values["assigned_to"],
+           try Int.fetchOne(db, sql: "SELECT 1 FROM app_user WHERE id = ?", arguments: [user]) == nil { values["assigned_to"] = .null }
         // A column a supervisor has yet to decide shows the more protective value; the server's value is kept with the conflict.
         for (f, v) in values {
             let open = try openConflicts(db, table: table, rowID: id, field: f)
@@ -168,7 +199,7 @@ extension KingaStore {
         try db.execute(sql: """
             INSERT INTO sync_shadow(tbl, row_id, version) VALUES (?, ?, ?)
             ON CONFLICT(tbl, row_id) DO UPDATE SET version = max(version, excluded.version)
-            """, arguments: [table, id, patch.baseVersion + 1])
+            """, arguments: [table, id, patch.baseVersion < Int.max ? patch.baseVersion + 1 : patch.baseVersion])
     }
 
     /// Sets a column that has (or had) a conflict to what it shows now: the more protective value while conflicts
@@ -283,13 +314,15 @@ extension KingaStore {
     }
 
     /// The columns of a row with changes of this kiosk that the pulled `change` must not overwrite: the changes the
-    /// server applied after it. For this kiosk's own change coming back, those numbered after it or not yet numbered;
-    /// for another kiosk's, those not acknowledged, or acknowledged by a push after it (a push's changes take
-    /// consecutive server numbers under the district's lock, so no other kiosk's change falls inside one).
+    /// server applied after it, or has not yet. For this kiosk's own change coming back, those numbered after it or
+    /// not yet numbered; for another kiosk's, those whose own change has not come back in the pull yet (the pull is
+    /// in the server's order, so a change of this kiosk applied before it would already have come back; an
+    /// acknowledgement's number cannot tell, since a resent push is acknowledged at the server's latest number).
     private static func pendingColumns(_ db: Database, table: String, rowID: String, after change: ServerChange, me: KioskCode) throws -> Set<String> {
-        let later = change.kiosk == me ? "(kiosk_seq IS NULL OR kiosk_seq > ?)" : "(acked_server_seq IS NULL OR acked_server_seq > ?)"
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE tbl = ? AND row_id = ? AND \(later)",
-                                    arguments: [table, rowID, change.kiosk == me ? change.kioskSeq : change.serverSeq])
+        let rows = change.kiosk == me
+            ? try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE tbl = ? AND row_id = ? AND (kiosk_seq IS NULL OR kiosk_seq > ?)",
+                               arguments: [table, rowID, change.kioskSeq])
+            : try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE tbl = ? AND row_id = ? AND pulled_back = 0", arguments: [table, rowID])
         var out: Set<String> = []
         for r in rows {
             if case .patch(let p)? = OutboxEntry(row: r).body(auditID: { _ in UUID() }) { out.formUnion(p.fields.keys) }

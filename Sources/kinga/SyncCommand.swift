@@ -143,6 +143,7 @@ struct Sync: ParsableCommand {
         var came = "Received from the district: \(p.changedHere) changes here"
         if p.keptWaiting > 0 { came += "; \(p.keptWaiting) details kept as changed here (they go up next)" }
         if p.notHeldHere > 0 { came += "; \(p.notHeldHere) about cases this kiosk does not hold" }
+        if p.notApplied > 0 { came += "; \(p.notApplied) this kiosk could not take (the district keeps them; see the audit log)" }
         print(came + ".")
         print(summary.waiting == 0 ? "Nothing waits on this kiosk." : "\(summary.waiting) changes still wait; run kinga sync again.")
         if summary.conflictsWaiting > 0 {

@@ -66,7 +66,9 @@ struct SyncMergeTests {
         #expect(m.conflicts.isEmpty && m.row["first_action_at"] == .string("2026-03-02T08:30:00.000Z") && m.outcomes["first_action_at"] == .applied)
         let later = F.patch(["first_action_at": (.null, .string("2026-03-02T11:00:00.000Z"))], base: 1)
         let n = SyncMerge.mergePatch(later, into: r, origin: k07)
-        #expect(n.conflicts.isEmpty && n.row["first_action_at"] == .string("2026-03-02T10:00:00.000Z") && n.applied == nil)
+        #expect(n.conflicts.isEmpty && n.row["first_action_at"] == .string("2026-03-02T10:00:00.000Z") && n.row == r)
+        // The kiosk that wrote the later one gets the district's earlier one back in the pull.
+        #expect(n.applied?.fields["first_action_at"]?.new == .string("2026-03-02T10:00:00.000Z"))
         // Any other column changed two ways is still a conflict.
         #expect(SyncMerge.mergePatch(F.patch(["caregiver": (.null, .string("Pak Budi"))], base: 1), into: r, origin: k07).conflicts.count == 1)
     }

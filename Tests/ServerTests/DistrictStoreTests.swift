@@ -182,7 +182,7 @@ final class DistrictStoreTests: PostgresTestCase {
     }
 
     func testConcurrentPushesAreSerialised() async throws {
-        try await withStore { store, _, _ in
+        try await withStore { store, registry, _ in
             try await withThrowingTaskGroup(of: PushReply.self) { group in
                 for kiosk in [Self.k1, Self.k2] {
                     group.addTask {
@@ -196,7 +196,9 @@ final class DistrictStoreTests: PostgresTestCase {
                 }
                 for try await reply in group { XCTAssertEqual(reply.acceptedThrough, 10) }
             }
-            let all = try await store.pull(for: Self.k1, after: 0)
+            // A supervisor's kiosk (the whole district) sees both kiosks' entries.
+            _ = try await registry.add(name: "Kantor Dinas", code: KioskCode("K09")!, villages: [], wholeDistrict: true)
+            let all = try await store.pull(for: KioskCode("K09")!, after: 0)
             XCTAssertEqual(all.changes.map(\.serverSeq), Array(1...20), "no hole and no repeat in the server's order")
             // An audit row is kept (each kiosk's chain is here) but never sent down: kiosks keep their own chains.
             let audit = SyncChange(kioskSeq: 11, actor: "a", body: .record(SyncRecord(kind: .auditRow, id: UUID(), caseID: nil, payload: ["seq": .int(1)])))
@@ -300,9 +302,16 @@ final class DistrictStoreTests: PostgresTestCase {
             XCTAssertTrue(moved.contains { $0.record?.payload["body"] == .string("First visit.") })
             let atK1Now = try await seen(Self.k1)
             XCTAssertFalse(atK1Now.contains { $0.patch?.fields["id"] != nil && $0.serverSeq > 5 }, "only K02 gets the whole case")
-            // K02 writes on it; K01, which held it, still receives that.
+            // A village typed another way is the same village: K02's new case in "KAMPUNG  fiksi " reaches K01.
+            let third = UUID()
             _ = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: 2, changes: [
-                patch(2, base: 2, ["caregiver": (.null, .string("Ibu Sari"))]),
+                patch(2, base: 0, ["id": (.null, .string(third.uuidString)), "village": (.null, .string("KAMPUNG  fiksi ")), "child_name": (.null, .string("Sari"))], id: third),
+            ]), from: Self.k2)
+            let atK1Third = try await seen(Self.k1)
+            XCTAssertTrue(cases(atK1Third).contains(third))
+            // K02 writes on it; K01, which held it, still receives that.
+            _ = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: 3, changes: [
+                patch(3, base: 2, ["caregiver": (.null, .string("Ibu Sari"))]),
             ]), from: Self.k2)
             let atK1Later = try await seen(Self.k1)
             XCTAssertTrue(atK1Later.contains { $0.patch?.fields["caregiver"]?.new == .string("Ibu Sari") })

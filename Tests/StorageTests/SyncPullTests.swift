@@ -35,6 +35,19 @@ struct SyncPullTests {
         }
     }
 
+    /// Registers "Amani" on `store` (joined, nothing waiting), pushes everything, acknowledged at server number n,
+    /// and pulls it back: afterwards nothing of it waits. Returns the case and n.
+    static func caseSyncedAndBack(_ store: KingaStore) throws -> (CaseRecord, Int) {
+        let c = try store.registerCase(from: sampleReport(name: "Amani"), draftID: UUID())
+        let made = try #require(try store.preparePush())
+        let n = made.changes.count
+        try store.takePushReply(PushReply(acceptedThrough: made.changes.last!.kioskSeq, applied: made.changes.map(\.kioskSeq), duplicates: [],
+                                          serverSeq: n, conflicts: [], refusal: nil))
+        try store.takePull(PullReply(changes: asPulled(made, first: 1), more: false, serverSeq: n), for: try store.preparePull())
+        #expect(try store.syncStanding().acknowledged == 0)
+        return (c, n)
+    }
+
     @Test("another kiosk's case and note arrive with that kiosk's code in the number; nothing goes back up; a second pull changes nothing")
     func otherKiosksCasesArrive() throws {
         let dir = TempDir()
@@ -81,14 +94,7 @@ struct SyncPullTests {
         let dir = TempDir()
         let here = try DistrictJoinTests.adminStore(dir)
         try Self.join(here, "K07")
-        let c = try here.registerCase(from: sampleReport(name: "Amani"), draftID: UUID())
-        // The case went up (acknowledged at n) and came back: nothing of it waits any more.
-        let made = try #require(try here.preparePush())
-        let n = made.changes.count
-        try here.takePushReply(PushReply(acceptedThrough: made.changes.last!.kioskSeq, applied: made.changes.map(\.kioskSeq), duplicates: [],
-                                         serverSeq: n, conflicts: [], refusal: nil))
-        try here.takePull(PullReply(changes: Self.asPulled(made, first: 1), more: false, serverSeq: n), for: try here.preparePull())
-        #expect(try here.syncStanding().acknowledged == 0)
+        let (c, n) = try Self.caseSyncedAndBack(here)
         let answers = RiskAnswers(immediateDanger: true, harmerHasAccess: true, severity: .severe, frequency: .often, safeAdult: false, childViews: "")
         try here.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: .high, whyDifferent: ""))   // waits to go up
         let k03 = KioskCode("K03")!
@@ -145,5 +151,30 @@ struct SyncPullTests {
         #expect(now.risk == .medium)
         #expect(try here.syncStanding().conflicts == 0)
         #expect(try here.syncConflicts().isEmpty)
+    }
+
+    @Test("a change acknowledged late (a resend after a lost reply) does not shield its column from a later change of another kiosk")
+    func lateAcknowledgementShieldsNothing() throws {
+        let dir = TempDir()
+        let here = try DistrictJoinTests.adminStore(dir)
+        try Self.join(here, "K07")
+        let (c, n) = try Self.caseSyncedAndBack(here)
+        let answers = RiskAnswers(immediateDanger: true, harmerHasAccess: true, severity: .severe, frequency: .often, safeAdult: false, childViews: "")
+        try here.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: .high, whyDifferent: ""))
+        // Applied at n+1…; the reply was lost; K03 then set the risk to low; the resend is acknowledged as a duplicate at
+        // the server's latest number, after K03's change and one more.
+        let push = try #require(try here.preparePush())
+        let mine = Self.asPulled(push, first: n + 1)
+        let theirs = ServerChange(serverSeq: n + 1 + mine.count, kiosk: KioskCode("K03")!, kioskSeq: 4, actor: "Fokal Tiga",
+                                  patch: FieldPatch(entity: .caseRecord, id: c.id, baseVersion: 5,
+                                                    fields: ["risk_level": FieldChange(old: .string("high"), new: .string("low"))]),
+                                  record: nil, opened: [], resolved: [])
+        try here.takePushReply(PushReply(acceptedThrough: push.changes.last!.kioskSeq, applied: [], duplicates: push.changes.map(\.kioskSeq),
+                                         serverSeq: theirs.serverSeq + 1, conflicts: [], refusal: nil))
+        // (The change at theirs + 1 is another village's: not in this kiosk's pull.)
+        try here.takePull(PullReply(changes: mine + [theirs], more: false, serverSeq: theirs.serverSeq + 1), for: try here.preparePull())
+        // The server applied K03's after this kiosk's: low, as on the server.
+        #expect(try here.caseRecord(id: c.id, viewer: here.testViewer)?.risk == .low)
+        #expect(try here.syncStanding().acknowledged == 0)
     }
 }

@@ -224,6 +224,9 @@ public enum SyncMerge {
         let othersSinceBase = Set(row.changedAt.filter { f, v in v > patch.baseVersion && row.changedBy[f] != origin.kiosk }.keys)
         var outcomes: [String: FieldOutcome] = [:]
         var take: [String: SyncValue] = [:]
+        // Columns where the server's earlier first action stays over the incoming later one: sent back in the applied
+        // patch so the kiosk that wrote the later one takes the district's value.
+        var echo: [String: FieldChange] = [:]
         var conflicts: [SyncConflict] = []
         func conflict(_ kind: ConflictKind, _ f: String, base: SyncValue, incoming: SyncValue, racing: [String]) -> SyncConflict {
             SyncConflict(id: origin.conflictID(f), kind: kind, entity: patch.entity, rowID: patch.id, field: f, base: base,
@@ -240,7 +243,7 @@ public enum SyncMerge {
                       let mine = ISO8601.parse(change.new.stringValue ?? ""), let theirs = ISO8601.parse(row[f].stringValue ?? "") {
                 // Both recorded a first action: the earlier one is the first.
                 outcome = mine < theirs ? .applied : .same
-                if mine < theirs { take[f] = change.new }
+                if mine < theirs { take[f] = change.new } else { echo[f] = FieldChange(old: change.new, new: row[f]) }
             } else if outcome == .conflict(.value) {
                 conflicts.append(conflict(.value, f, base: change.old, incoming: change.new, racing: []))
             } else if outcome == .applied {
@@ -258,7 +261,12 @@ public enum SyncMerge {
             conflicts.append(conflict(.review, f, base: seen, incoming: seen, racing: editedColumns))
             newRow.reviewed[f, default: []].insert(origin.kiosk)
         }
-        let applied = newRow.apply(take, entity: patch.entity, id: patch.id, by: origin.kiosk)
+        var applied = newRow.apply(take, entity: patch.entity, id: patch.id, by: origin.kiosk)
+        if !echo.isEmpty {
+            var p = applied ?? FieldPatch(entity: patch.entity, id: patch.id, baseVersion: newRow.version, fields: [:])
+            p.fields.merge(echo) { a, _ in a }
+            applied = p
+        }
         let merged = applied != nil && !othersSinceBase.isEmpty
         return PatchMerge(row: newRow, applied: applied, conflicts: conflicts.sorted { $0.id < $1.id }, outcomes: outcomes,
                           mergedWithOthers: merged)
