@@ -148,10 +148,10 @@ final class SyncScreen: Screen {
         if app.syncRunning { return (tr("sync.sending"), .warning) }
         guard let outcome = app.lastSyncOutcome else { return nil }
         switch outcome {
-        case .sent(let applied, let duplicates, let waiting, let received, let conflicts):
+        case .sent(let applied, let duplicates, _, let received, let conflicts):
+            // What waits now is the count above, read afresh: the outcome says what this sync did.
             var text = applied + duplicates > 0 ? tr("sync.sent", ["count": String(applied + duplicates)]) : tr("sync.nothing")
             text += " " + tr("sync.received", ["count": String(received)])
-            text += " " + (waiting == 0 ? tr("sync.allSent") : tr("sync.someWait", ["count": String(waiting)]))
             if conflicts > 0 { text += " " + tr("sync.conflicts", ["count": String(conflicts)]) }
             return (text, conflicts > 0 ? .warning : .success)
         case .unreachable: return (tr("sync.unreachable"), .danger)
