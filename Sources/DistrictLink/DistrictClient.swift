@@ -35,6 +35,8 @@ public enum DistrictLinkError: Error, Equatable, Sendable, CustomStringConvertib
     case refused(String)
     /// The server answered something Kinga does not understand.
     case notKingaServer
+    /// The server showed a certificate other than the one pinned when the kiosk joined: refused, never accepted.
+    case certificateChanged
 
     public var description: String {
         switch self {
@@ -45,6 +47,8 @@ public enum DistrictLinkError: Error, Equatable, Sendable, CustomStringConvertib
         case .badFingerprint: return "The fingerprint should be 64 hexadecimal digits (pairs like AB:CD:…), as kinga-server init printed it."
         case .refused(let why): return "The district server refused: \(why)"
         case .notKingaServer: return "The server answered, but not as a Kinga district server does. Check the address. Nothing was changed."
+        case .certificateChanged:
+            return "The district server showed a certificate that is not the one this kiosk trusted when it joined. Nothing was sent and nothing was changed: someone may be pretending to be the server, or it was set up again. Ask the district office."
         }
     }
 }
@@ -213,6 +217,9 @@ public enum DistrictClient {
         } catch let e as DistrictLinkError {
             throw e
         } catch {
+            // BoringSSL's words when the certificate shown is not the pinned one.
+            let why = String(reflecting: error)
+            if why.contains("CERTIFICATE_VERIFY_FAILED") || why.contains("certificate verify failed") { throw DistrictLinkError.certificateChanged }
             throw DistrictLinkError.unreachable(String(describing: error))
         }
     }

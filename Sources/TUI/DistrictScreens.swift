@@ -74,6 +74,8 @@ public enum SyncOutcome: Equatable, Sendable {
     case sent(applied: Int, duplicates: Int, waiting: Int, received: Int = 0, conflicts: Int = 0)
     /// No answer from the server (no network, server stopped): nothing is lost, the changes wait.
     case unreachable
+    /// The server showed a certificate other than the pinned one: refused, nothing sent.
+    case certificateChanged
     /// The server refused (a revoked kiosk, a wrong token, a refused push); its words.
     case refused(String)
     /// Anything else, with the reason.
@@ -155,6 +157,7 @@ final class SyncScreen: Screen {
             if conflicts > 0 { text += " " + tr("sync.conflicts", ["count": String(conflicts)]) }
             return (text, conflicts > 0 ? .warning : .success)
         case .unreachable: return (tr("sync.unreachable"), .danger)
+        case .certificateChanged: return (tr("sync.certificate"), .danger)
         case .refused(let why): return (tr("sync.refused", ["why": why]), .danger)
         case .failed(let why): return (tr("sync.failed", ["why": why]), .danger)
         }

@@ -88,7 +88,7 @@ func enrolFromScreen(_ store: KingaStore, url: String, code: String, fingerprint
         switch e {
         case .badAddress: return .badAddress
         case .badFingerprint: return .badFingerprint
-        case .fingerprintMismatch: return .fingerprintMismatch
+        case .fingerprintMismatch, .certificateChanged: return .fingerprintMismatch
         case .unreachable: return .unreachable
         case .refused(let why): return .refused(why)
         case .notKingaServer: return .notKingaServer

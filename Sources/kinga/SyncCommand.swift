@@ -92,6 +92,8 @@ func syncFromScreen(_ store: KingaStore) -> SyncOutcome {
         return .refused(r.message)
     } catch DistrictLinkError.unreachable {
         return .unreachable
+    } catch DistrictLinkError.certificateChanged {
+        return .certificateChanged
     } catch let e as DistrictLinkError {
         if case .refused(let why) = e { return .refused(why) }
         return .failed(e.description)

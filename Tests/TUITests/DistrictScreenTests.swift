@@ -125,7 +125,8 @@ struct DistrictScreenTests {
         r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
         r.inDangerNow = false; r.childName = "Amani Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
         try a.store.registerCase(from: r, draftID: UUID())
-        let fake = FakeSync([.unreachable, .refused("Kiosk K07 was revoked."), .sent(applied: 5, duplicates: 0, waiting: 0, received: 3, conflicts: 1)])
+        let fake = FakeSync([.unreachable, .refused("Kiosk K07 was revoked."), .sent(applied: 5, duplicates: 0, waiting: 0, received: 3, conflicts: 1),
+                                .certificateChanged])
         a.syncWithDistrict = { store in fake.next(store) }
         var pending: [@Sendable () -> Void] = []
         a.syncRunner = { pending.append($0) }
@@ -153,6 +154,9 @@ struct DistrictScreenTests {
         ui.keys(a, .char("?"))
         #expect(ui.screen(a).contains("Syncing with the district") && ui.screen(a).contains("never overwritten"), "\(ui.screen(a))")
         ui.keys(a, .escape)
+        // A server showing another certificate than the pinned one: refused, said plainly.
+        ui.keys(a, .enter); finish()
+        #expect(flat(ui.screen(a)).contains("not the one this kiosk trusted when it joined"), "\(ui.screen(a))")
         // In French too.
         let fr = try #require(Languages.shared.language(code: "fr"))
         a.setLanguage(fr)
