@@ -70,6 +70,9 @@ public struct EventFact: Hashable, Sendable {
         case caseTaken = "case.taken"
         /// A supervisor gave the case to someone: user, supervisor.
         case caseGiven = "case.given"
+        /// Another kiosk of the district changed the case (issue #18: the merge on the timeline): kiosk (its code),
+        /// who (their name), fields (the columns, comma-separated). Written by the kiosk that pulled the change.
+        case changedElsewhere = "sync.changed"
 
         /// The timeline's group for this kind (what the `t` filter and the kind column show).
         public var category: EventKind {
@@ -77,7 +80,8 @@ public struct EventFact: Hashable, Sendable {
             case .reportReceived, .childReport: return .reportReceived
             case .consentRecorded: return .consentRecorded
             case .urgentReported, .urgentChildSaid: return .urgentFlagged
-            case .note, .closureAsked, .closureReturned, .printed, .duplicateReport, .duplicateLinked, .caseTaken, .caseGiven: return .note
+            case .note, .closureAsked, .closureReturned, .printed, .duplicateReport, .duplicateLinked, .caseTaken, .caseGiven, .changedElsewhere:
+                return .note
             case .assessment: return .assessment
             case .casePlan: return .casePlan
             case .referralSent: return .referralSent
@@ -213,6 +217,7 @@ public struct EventFact: Hashable, Sendable {
         case .duplicateLinked: return l.text("event.duplicateLinked", ["number": arg("number")])
         case .caseTaken: return l.text("event.caseTaken", ["user": arg("user")])
         case .caseGiven: return l.text("event.caseGiven", ["user": arg("user")])
+        case .changedElsewhere: return l.text("event.changedElsewhere", ["kiosk": arg("kiosk"), "who": arg("who")])
         }
     }
 
@@ -281,6 +286,13 @@ public struct EventFact: Hashable, Sendable {
         case .duplicateLinked: return l.text("event.duplicateLinked.body", ["number": arg("number")])
         case .caseTaken: return l.text("event.caseTaken.body", ["user": arg("user")])
         case .caseGiven: return l.text("event.caseGiven.body", ["user": arg("user"), "supervisor": arg("supervisor")])
+        case .changedElsewhere:
+            // Each column in words where the catalogue names it ("risk level"), else as stored.
+            let fields = arg("fields").split(separator: ",").map { f -> String in
+                let key = "conflict.field.\(f)", label = l.text(key, [:])
+                return label == key ? String(f) : label
+            }
+            return l.text("event.changedElsewhere.body", ["kiosk": arg("kiosk"), "who": arg("who"), "fields": fields.joined(separator: ", ")])
         }
     }
 

@@ -21,6 +21,9 @@ public struct PullSummary: Equatable, Sendable {
     /// the changes after them; the server keeps them, and the audit entry of the pull names them.
     public var notApplied = 0
 
+    /// Cases another kiosk changed, for the timeline (`EventFact.Kind.changedElsewhere`), in the order pulled.
+    var notes: [PulledNote] = []
+
     /// Everything zero.
     public init() {}
 
@@ -30,6 +33,14 @@ public struct PullSummary: Equatable, Sendable {
         notHeldHere += o.notHeldHere; conflictsOpened += o.conflictsOpened; conflictsResolved += o.conflictsResolved
         notApplied += o.notApplied
     }
+}
+
+/// A case another kiosk changed, as the timeline says it.
+struct PulledNote: Equatable, Sendable {
+    var caseID: UUID
+    var kiosk: KioskCode
+    var actor: String
+    var fields: [String]
 }
 
 extension KingaStore {
@@ -116,6 +127,13 @@ extension KingaStore {
                     refused.append("server \(change.serverSeq) (\(change.kiosk.rawValue) \(change.kioskSeq)): \(e.resultCode)")
                 }
             }
+            // The timeline of each case another kiosk changed says so, in words, by the district link (never in the
+            // outbox: every kiosk writes its own line).
+            for note in summary.notes {
+                try insertEvent(db, caseID: note.caseID, at: clock.now,
+                                fact: EventFact(.changedElsewhere, ["kiosk": note.kiosk.rawValue, "who": note.actor, "fields": note.fields.joined(separator: ",")]),
+                                author: Self.linkActor, intake: true)
+            }
             let through = reply.more ? (reply.changes.last?.serverSeq ?? request.after)
                                      : max(request.after, reply.serverSeq, reply.changes.last?.serverSeq ?? 0)
             for (key, value) in [(PullKeys.pulledThrough, String(through)), (PullKeys.lastPullAt, now)] {
@@ -189,6 +207,9 @@ extension KingaStore {
             if !changed.isEmpty {
                 try update(db, table: table, id: id, changed, now: now)
                 summary.changedHere += 1
+                if table == "case_record", change.kiosk != me {
+                    summary.notes.append(PulledNote(caseID: patch.id, kiosk: change.kiosk, actor: change.actor, fields: changed.keys.sorted()))
+                }
             }
         } else if KioskPull.creates(patch), patch.entity != .user, try insert(db, table: table, values, from: change.kiosk, me: me) {
             summary.changedHere += 1

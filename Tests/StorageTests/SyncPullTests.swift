@@ -108,6 +108,9 @@ struct SyncPullTests {
         #expect(got.keptWaiting == 1 && got.changedHere == 1, "\(got)")
         var now = try #require(try here.caseRecord(id: c.id, viewer: here.testViewer))
         #expect(now.village == "Kampung Baru" && now.risk == .high)
+        // The timeline says who changed what, where (never sent back up: each kiosk writes its own line).
+        let line = try #require(try here.events(caseID: c.id, viewer: here.testViewer).last { $0.fact?.kind == .changedElsewhere })
+        #expect(line.summary == "Changed at kiosk K03 by Fokal Tiga" && line.body.contains("village") && !line.body.contains("risk"), "\(line.body)")
         // The risk goes up; the server keeps its "low" and opens a conflict with this kiosk's "high"... and another
         // kiosk's "medium" against the server's "low" later. Acknowledged at n + 10: pulled back at n + 11, forgotten.
         let push = try #require(try here.preparePush())
