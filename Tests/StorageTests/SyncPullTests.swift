@@ -180,4 +180,25 @@ struct SyncPullTests {
         #expect(try here.caseRecord(id: c.id, viewer: here.testViewer)?.risk == .low)
         #expect(try here.syncStanding().acknowledged == 0)
     }
+
+    @Test("a change this database refuses (a status this version does not know) is skipped and named; the changes after it still arrive")
+    func aRefusedChangeNeverBlocksThePull() throws {
+        let dir = TempDir()
+        let here = try DistrictJoinTests.adminStore(dir)
+        try Self.join(here, "K07")
+        let (c, n) = try Self.caseSyncedAndBack(here)
+        let k03 = KioskCode("K03")!
+        func change(_ seq: Int, _ fields: [String: FieldChange]) -> ServerChange {
+            ServerChange(serverSeq: seq, kiosk: k03, kioskSeq: seq, actor: "Fokal Tiga",
+                         patch: FieldPatch(entity: .caseRecord, id: c.id, baseVersion: seq, fields: fields), record: nil, opened: [], resolved: [])
+        }
+        let poison = change(n + 1, ["status": FieldChange(old: .string("open"), new: .string("archived-in-a-later-version"))])
+        let good = change(n + 2, ["caregiver": FieldChange(old: .string("Grandmother"), new: .string("Ibu Sari"))])
+        let got = try here.takePull(PullReply(changes: [poison, good], more: false, serverSeq: n + 2), for: try here.preparePull())
+        #expect(got.notApplied == 1 && got.received == 2, "\(got)")
+        let now = try #require(try here.caseRecord(id: c.id, viewer: here.testViewer))
+        #expect(now.status == .open && now.caregiver == "Ibu Sari")
+        #expect(try here.pulledThrough() == n + 2)
+        #expect(try here.auditEntries(actionPrefix: "sync.pull").first?.detail.contains("not applied here: server \(n + 1)") == true)
+    }
 }
