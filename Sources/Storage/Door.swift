@@ -55,7 +55,7 @@ extension KingaStore {
     /// `door` is refused by SQLite itself ("kinga: a change outside the door").
     static let guardedTables = ["case_record", "case_concern", "case_event", "case_counter", "referral", "service_provider",
                                 "app_user", "audit_log", "draft", "unfinished_form", "meta", "outbox", "sync_shadow", "sync_conflict",
-                                "district_kiosk_slot"]
+                                "district_kiosk_slot", "sync_unapplied"]
 
     /// The message SQLite gives for a change that did not come through the door.
     static let outsideTheDoor = "kinga: a change outside the door"

@@ -370,6 +370,13 @@ enum Schema {
                     conflict_json TEXT NOT NULL
                 ) STRICT;
                 CREATE INDEX sync_conflict_open ON sync_conflict(tbl, row_id, field) WHERE status <> 'resolved';
+                -- Pulled changes this database refused (a value this version's schema does not allow), kept whole so a
+                -- later version can apply them; the pull went on past them.
+                CREATE TABLE sync_unapplied (
+                    server_seq INTEGER PRIMARY KEY NOT NULL,
+                    change_json TEXT NOT NULL,
+                    reason TEXT NOT NULL
+                ) STRICT;
                 CREATE TABLE district_kiosk_slot (
                     code TEXT PRIMARY KEY NOT NULL,
                     slot INTEGER NOT NULL UNIQUE CHECK (slot BETWEEN 1 AND 999)

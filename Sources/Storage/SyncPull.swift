@@ -18,7 +18,8 @@ public struct PullSummary: Equatable, Sendable {
     public var conflictsOpened = 0
     public var conflictsResolved = 0
     /// Changes this kiosk's database refused (a constraint of this version's schema): skipped, so they never block
-    /// the changes after them; the server keeps them, and the audit entry of the pull names them.
+    /// the changes after them; the server keeps them, the audit entry of the pull names them, and `sync_unapplied`
+    /// keeps each whole for a later version to apply.
     public var notApplied = 0
 
     /// Cases another kiosk changed, for the timeline (`EventFact.Kind.changedElsewhere`), in the order pulled.
@@ -125,6 +126,9 @@ extension KingaStore {
                 } catch let e as DatabaseError {
                     summary.notApplied += 1
                     refused.append("server \(change.serverSeq) (\(change.kiosk.rawValue) \(change.kioskSeq)): \(e.resultCode)")
+                    // Kept whole for a later version to apply.
+                    try db.execute(sql: "INSERT OR REPLACE INTO sync_unapplied(server_seq, change_json, reason) VALUES (?, ?, ?)",
+                                   arguments: [change.serverSeq, try Self.encode(change), "\(e.resultCode): \(e.message ?? "")"])
                 }
             }
             // The timeline of each case another kiosk changed says so, in words, by the district link (never in the

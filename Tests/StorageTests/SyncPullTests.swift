@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Model
 @testable import Storage
 import StoreTestSupport
@@ -200,5 +201,8 @@ struct SyncPullTests {
         #expect(now.status == .open && now.caregiver == "Ibu Sari")
         #expect(try here.pulledThrough() == n + 2)
         #expect(try here.auditEntries(actionPrefix: "sync.pull").first?.detail.contains("not applied here: server \(n + 1)") == true)
+        // Kept whole for a later version.
+        let kept = try here.pool.read { try String.fetchAll($0, sql: "SELECT change_json FROM sync_unapplied") }
+        #expect(kept.count == 1 && kept[0].contains("archived-in-a-later-version"))
     }
 }
