@@ -178,7 +178,11 @@ final class ReviewQueueScreen: ListScreen {
         overrides = (try? app.store.consentOverrides(since: app.clock.today.adding(days: -90), viewer: app.viewer)) ?? []
         conflicts = (try? app.store.syncConflicts()) ?? []
     }
-    override func hints(_ app: App) -> [(String, String)] { [("↑↓", S.kMove), ("Enter", S.kApprove), ("r", S.kReturn), ("o", S.kOpenCase), ("Esc", S.kBack)] }
+    override func hints(_ app: App) -> [(String, String)] {
+        // On a conflict from the district, Enter asks which value is right.
+        if conflict(at: selected) != nil { return [("↑↓", S.kMove), ("Enter", S.kChoose), ("o", S.kOpenCase), ("Esc", S.kBack)] }
+        return [("↑↓", S.kMove), ("Enter", S.kApprove), ("r", S.kReturn), ("o", S.kOpenCase), ("Esc", S.kBack)]
+    }
     override var rows: [(text: String, style: Style)] {
         waiting.map { c in ("\(c.number)  \(DisplayWidth.pad(c.childName.isEmpty ? S.unnamed : c.childName, to: 16)) \(c.village)  · \(S.closureWaits)", c.urgent ? .danger : .normal) }
             + [("", .normal), (overrides.isEmpty ? tr("review.noOverrides") : tr("review.overrides"), .title)]
