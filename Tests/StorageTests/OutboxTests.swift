@@ -209,4 +209,27 @@ struct DistrictJoinTests {
                                           conflicts: [], refusal: nil))
         #expect(try store.preparePush()?.fromSeq == through + 1)
     }
+
+    @Test("the longest report a kiosk can save travels: every value of its push is within the district link's limit")
+    func theLongestReportTravels() throws {
+        let dir = TempDir()
+        let store = try Self.adminStore(dir)
+        try Self.join(store)
+        var r = sampleReport(name: String(repeating: "ሰ", count: TextLimits.line))
+        let long = String(repeating: "ሰላም ", count: TextLimits.narrative / 4)          // 10,000 characters, 3 bytes each but the spaces
+        r.caregiverConsent = .no; r.narrative = long; r.reasonWithoutConsent = String(repeating: "ሰ", count: TextLimits.line * 4); r.whenHappened = String(repeating: "ሰ", count: TextLimits.line)
+        r.whereHappened = r.whenHappened; r.caregiver = r.whenHappened; r.reporterName = r.whenHappened; r.reporterContact = r.whenHappened
+        try store.registerCase(from: r, draftID: UUID())
+        let push = try #require(try store.preparePush())
+        for change in push.changes {
+            let values: [SyncValue]
+            switch change.body {
+            case .patch(let p): values = p.fields.values.map(\.new)
+            case .record(let rec): values = Array(rec.payload.values)
+            case .resolution(let res): values = [res.value]
+            }
+            #expect(values.allSatisfy { $0.byteCount <= SyncLimits.maxValueBytes })
+        }
+        #expect(SyncValidation.validate(push) == nil)
+    }
 }

@@ -20,8 +20,12 @@ public enum SyncLimits {
     public static let maxChangesPerPull = 1000
     /// Most bytes of one push or pull request body, as received (4 MiB).
     public static let maxRequestBytes = 4 * 1024 * 1024
-    /// Most UTF-8 bytes of one value (64 KiB: a long narrative of a report fits).
-    public static let maxValueBytes = 64 * 1024
+    /// Most UTF-8 bytes of one value (512 KiB). A value over it is refused, and a refused push is sent again
+    /// unchanged, so this must hold the largest value a kiosk can write: a case's saved report (`report_json`)
+    /// carries the narrative (up to `TextLimits.narrative`, 10,000 characters) and shorter answers, and a character
+    /// is up to 4 bytes in UTF-8, more with combining marks (a "character" is what a person sees). The longest report
+    /// typed in Amharic is about 40 KB; 512 KiB leaves room for marks and still fits a push (`maxRequestBytes`).
+    public static let maxValueBytes = 512 * 1024
     /// Most items in a list value.
     public static let maxListItems = 200
     /// Most fields in one field patch or record payload.
