@@ -138,9 +138,14 @@ extension KingaStore {
     /// - Throws: database errors.
     public func forgetAcknowledged(pulledThrough serverSeq: Int) throws {
         try door(.kiosk("district link")) { db in
-            try db.execute(sql: "DELETE FROM outbox WHERE acked_server_seq IS NOT NULL AND acked_server_seq <= ?", arguments: [serverSeq])
+            try Self.forgetAcknowledged(db, through: serverSeq)
             try audit(db, actor: "district link", action: "sync.acknowledged", detail: "pulled through server \(serverSeq)")
         }
+    }
+
+    /// The rows of `forgetAcknowledged(pulledThrough:)`, inside a transaction the caller holds (a pull's).
+    static func forgetAcknowledged(_ db: Database, through serverSeq: Int) throws {
+        try db.execute(sql: "DELETE FROM outbox WHERE acked_server_seq IS NOT NULL AND acked_server_seq <= ?", arguments: [serverSeq])
     }
 
     /// A row image from its JSON (column → scalar; SQLite writes booleans as 0 and 1). Nil when unreadable.

@@ -144,7 +144,7 @@ extension KingaStore {
                 try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                                arguments: [key, value])
             }
-            try db.execute(sql: "DELETE FROM outbox WHERE acked_server_seq IS NOT NULL AND acked_server_seq <= ?", arguments: [through])
+            try Self.forgetAcknowledged(db, through: through)
             // A pull that brought nothing changed nothing: no audit entry (a kiosk syncing every few minutes in the
             // background would otherwise fill its chain, and its pushes, with its own bookkeeping).
             guard summary.received > 0 else { return summary }
