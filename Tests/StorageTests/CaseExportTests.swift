@@ -69,7 +69,10 @@ struct CaseExportTests {
         // On the kiosk's disk the file is sealed: no name in it, and it opens only with the office's key.
         let raw = try Data(contentsOf: URL(fileURLWithPath: sup))
         #expect(raw.starts(with: SealedFile.magic))
-        for name in names { #expect(raw.range(of: Data(name.utf8)) == nil, "\(name) in the sealed file") }
+        // Names of 8 bytes or more: a shorter one turns up by chance in random ciphertext (a 3-byte name about once
+        // in 800 runs of this file), which says nothing about the sealing.
+        for name in names where name.utf8.count >= 8 { #expect(raw.range(of: Data(name.utf8)) == nil, "\(name) in the sealed file") }
+        #expect(names.contains { $0.utf8.count >= 8 })
         #expect(throws: SealedFile.Failure.wrongKey) { _ = try opened(sup, try DistrictSecretKey.generate()) }
         struct File: Decodable { var about: CaseExport.About; var cases: [CaseExport.Line] }
         let s = try JSONDecoder().decode(File.self, from: opened(sup, office))
