@@ -3,7 +3,7 @@ import Testing
 
 /// Issue #17 in the real binary: a new kiosk's database is encrypted; the login screen unlocks it; the
 /// command-line tools ask who you are; no file Kinga wrote holds a child's name.
-@Suite("An encrypted kiosk in the real binary", .serialized)
+@Suite("An encrypted kiosk in the real binary", .serialized, .cleansUp)
 struct EncryptedKioskTests {
     static let marker = "Zebulonquill"
 
