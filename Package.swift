@@ -154,6 +154,7 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: [
             "KingaServer", "Model", "DistrictLink", "Storage", "Vault",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
     ]

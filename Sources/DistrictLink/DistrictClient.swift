@@ -94,10 +94,11 @@ public enum DistrictClient {
     /// Joins the district: checks the server's certificate against `fingerprint`, then redeems the single-use
     /// enrolment `code` (`POST /v1/enrol`) over the pinned connection.
     /// - Parameters: `url` the server (`https://HOST:PORT`); `code` from `kinga-server kiosk add`; `fingerprint`
-    ///   from `kinga-server init` (or its log).
+    ///   from `kinga-server init` (or its log); `publicKey` the kiosk's Ed25519 public key (32 bytes), which the
+    ///   server keeps: from then on it accepts only this kiosk's signed requests (`RequestSignature`).
     /// - Returns: what to keep (`DistrictJoin`).
     /// - Throws: `DistrictLinkError`.
-    public static func enrol(url: String, code: String, fingerprint: String) async throws -> DistrictJoin {
+    public static func enrol(url: String, code: String, fingerprint: String, publicKey: Data? = nil) async throws -> DistrictJoin {
         guard let expected = normalised(fingerprint) else { throw DistrictLinkError.badFingerprint }
         let base = try serverBase(url)
         // 1. The certificate, over a connection not yet trusted: only its fingerprint counts.
@@ -108,7 +109,9 @@ public enum DistrictClient {
         let (pem, found) = try canonical(text)
         guard normalised(found) == expected else { throw DistrictLinkError.fingerprintMismatch(expected: pretty(expected), found: found) }
         // 2. The enrolment, trusting that certificate alone.
-        let body = try JSONEncoder().encode(["code": code.trimmingCharacters(in: .whitespacesAndNewlines)])
+        var fields = ["code": code.trimmingCharacters(in: .whitespacesAndNewlines)]
+        if let publicKey { fields["public_key"] = publicKey.base64EncodedString() }
+        let body = try JSONEncoder().encode(fields)
         let answer = try await request(base + "/v1/enrol", tls: try pinned(pem), method: .POST, body: body)
         guard answer.status == 200 else { throw refusal(answer) }
         guard let enrolment = try? JSONDecoder().decode(Enrolment.self, from: answer.body) else { throw DistrictLinkError.notKingaServer }
@@ -119,14 +122,15 @@ public enum DistrictClient {
     /// bearer token. A push the server refuses comes back as a `PushReply` with its `refusal` (nothing of it was
     /// applied; `accepted_through` says what the server has), not as an error: the caller records it either way.
     /// - Parameters: `push` from `KingaStore.preparePush`; `serverURL`, `certificatePEM` and `token` as kept at
-    ///   enrolment.
+    ///   enrolment; `sign` the kiosk's own key (`KioskIdentity.sign`; nil only for a kiosk enrolled before kiosks had one).
     /// - Returns: the server's reply.
     /// - Throws: `DistrictLinkError.unreachable` (no whole answer within `timeoutSeconds`: nothing is lost, the same
     ///   push goes again next time), `.refused` (the kiosk was revoked or its token is wrong), `.notKingaServer`.
-    public static func push(_ push: PushRequest, serverURL: String, certificatePEM: String, token: String) async throws -> PushReply {
+    public static func push(_ push: PushRequest, serverURL: String, certificatePEM: String, token: String,
+                            sign: Signer? = nil) async throws -> PushReply {
         let body = try JSONEncoder().encode(push)
         let answer = try await request(try serverBase(serverURL) + "/v1/push", tls: try pinned(certificatePEM), method: .POST, body: body,
-                                       headers: [("Kinga-Kiosk", push.kioskCode.rawValue), ("Authorization", "Bearer " + token)])
+                                       headers: headers(kiosk: push.kioskCode, token: token, sign: sign, method: "POST", target: "/v1/push", body: body))
         if let reply = try? JSONDecoder().decode(PushReply.self, from: answer.body) { return reply }
         throw answer.status == 200 ? DistrictLinkError.notKingaServer : refusal(answer)
     }
@@ -135,17 +139,31 @@ public enum DistrictClient {
     /// certificate with the kiosk's bearer token. Nothing is applied here: the caller checks and applies the reply
     /// (`KingaStore.takePull`).
     /// - Parameters: the request (`KingaStore.preparePull`), where the server is and its pinned certificate, the
-    ///   kiosk's token.
+    ///   kiosk's token, and its own key (`sign`, as for `push`).
     /// - Returns: the server's reply (at most about `SyncLimits.maxRequestBytes`; read up to twice that).
     /// - Throws: `DistrictLinkError.unreachable` (no whole answer in time: nothing changed, ask again), `.refused`
     ///   (revoked kiosk, wrong token), `.notKingaServer`.
-    public static func pull(_ pull: PullRequest, serverURL: String, certificatePEM: String, token: String) async throws -> PullReply {
-        let url = try serverBase(serverURL) + "/v1/pull?after=\(pull.after)&limit=\(pull.limit)"
-        let answer = try await request(url, tls: try pinned(certificatePEM),
-                                       headers: [("Kinga-Kiosk", pull.kioskCode.rawValue), ("Authorization", "Bearer " + token)],
+    public static func pull(_ pull: PullRequest, serverURL: String, certificatePEM: String, token: String,
+                            sign: Signer? = nil) async throws -> PullReply {
+        let target = "/v1/pull?after=\(pull.after)&limit=\(pull.limit)"
+        let answer = try await request(try serverBase(serverURL) + target, tls: try pinned(certificatePEM),
+                                       headers: headers(kiosk: pull.kioskCode, token: token, sign: sign, method: "GET", target: target, body: Data()),
                                        limit: 2 * SyncLimits.maxRequestBytes)
         if answer.status == 200, let reply = try? JSONDecoder().decode(PullReply.self, from: answer.body) { return reply }
         throw answer.status == 200 ? DistrictLinkError.notKingaServer : refusal(answer)
+    }
+
+    /// Signs a request's message (`RequestSignature.message`) with the kiosk's own key: 64 bytes of Ed25519.
+    public typealias Signer = @Sendable (Data) -> Data
+
+    /// The headers of a push or pull: the kiosk's code, its bearer token and, when it has its own key, the
+    /// signature of the request (`RequestSignature`).
+    static func headers(kiosk: KioskCode, token: String, sign: Signer?, method: String, target: String, body: Data) -> [(String, String)] {
+        var h = [("Kinga-Kiosk", kiosk.rawValue), ("Authorization", "Bearer " + token)]
+        if let sign {
+            h.append((RequestSignature.header, sign(RequestSignature.message(method: method, target: target, kiosk: kiosk, body: body)).base64EncodedString()))
+        }
+        return h
     }
 
     /// TLS that trusts `pem` and nothing else (no host-name check: the certificate itself is what is pinned).

@@ -207,6 +207,9 @@ public struct DistrictStore: Sendable {
                                          to: newRow["village"].stringValue.map(DuplicateRule.key),
                                          isNew: context.row.version == 0, by: kiosk, change: change, on: conn, logger: logger)
             }
+            if rowEntity == .caseRecord, let newRow = effect.row, effect.patch?.fields["assigned_to"] != nil {
+                try await Self.caseAssigned(caseID, to: newRow["assigned_to"].stringValue, by: kiosk, change: change, on: conn, logger: logger)
+            }
         }
         return effect.opened
     }
@@ -234,8 +237,38 @@ public struct DistrictStore: Sendable {
             AND NOT EXISTS (SELECT 1 FROM case_reach r WHERE r.kiosk_id = k.id AND r.case_id = \(caseID)) ORDER BY k.id
             """, logger: logger)
         for try await (id) in rows.decode(Int64.self) { newcomers.append(id) }
+        try await sendWhole(caseID, to: newcomers, by: kiosk, change: change, on: conn, logger: logger)
+        if !newcomers.isEmpty {
+            logger.info("case sent to the kiosks of its new village", metadata: ["case": "\(caseID)", "kiosks": "\(newcomers.count)"])
+        }
+    }
+
+    /// Keeps the catchment's "its users' cases" (issue #18) when a case is given to someone: the kiosk where that
+    /// person's account was made (the kiosk that pushed it) is sent the case whole, as `caseMoved` sends it to a new
+    /// village's kiosks, unless it already holds it, gets every case, or is revoked. Nothing when the case is given
+    /// to nobody or to someone the server has never received.
+    private static func caseAssigned(_ caseID: UUID, to assignee: String?, by kiosk: KioskRow, change: SyncChange,
+                                     on conn: PostgresConnection, logger: Logger) async throws {
+        guard let assignee, let person = UUID(uuidString: assignee) else { return }
+        var newcomers: [Int64] = []
+        for try await (id) in try await conn.query("""
+            SELECT k.id FROM kiosk k
+            WHERE k.id = (SELECT c.kiosk_id FROM change_log c WHERE c.entity = \(SyncEntity.user.rawValue) AND c.entity_id = \(person)
+                          AND c.audience IS NULL ORDER BY c.server_seq LIMIT 1)
+            AND NOT k.whole_district AND k.revoked_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM case_reach r WHERE r.kiosk_id = k.id AND r.case_id = \(caseID))
+            AND NOT EXISTS (SELECT 1 FROM case_home h WHERE h.case_id = \(caseID) AND h.village = ANY(k.village_keys))
+            """, logger: logger).decode(Int64.self) { newcomers.append(id) }
+        try await sendWhole(caseID, to: newcomers, by: kiosk, change: change, on: conn, logger: logger)
+        if !newcomers.isEmpty { logger.info("case sent to the kiosk of the person it was given to", metadata: ["case": "\(caseID)"]) }
+    }
+
+    /// Sends a case as it is now — its row (as a patch that makes it), its referrals, its timeline — to each kiosk
+    /// of `newcomers` alone, as rows of `change_log` with `audience` set, right after `change`, in the server's
+    /// order; each then holds the case (`case_reach`) and receives its later changes.
+    private static func sendWhole(_ caseID: UUID, to newcomers: [Int64], by kiosk: KioskRow, change: SyncChange,
+                                  on conn: PostgresConnection, logger: Logger) async throws {
         guard !newcomers.isEmpty else { return }
-        // The case as it is now: its row (as a patch that makes it), its referrals, its timeline.
         var creator = kiosk.code
         for try await (code) in try await conn.query("""
             SELECT k.code FROM case_home h JOIN kiosk k ON k.id = h.created_by WHERE h.case_id = \(caseID)
@@ -274,7 +307,6 @@ public struct DistrictStore: Sendable {
             }
             try await conn.query("INSERT INTO case_reach (kiosk_id, case_id) VALUES (\(audience), \(caseID)) ON CONFLICT DO NOTHING", logger: logger)
         }
-        logger.info("case sent to the kiosks of its new village", metadata: ["case": "\(caseID)", "kiosks": "\(newcomers.count)"])
     }
 
     // MARK: pull
@@ -287,7 +319,7 @@ public struct DistrictStore: Sendable {
     /// here. Only the kiosk's catchment is sent (issue #18): the directory and users; changes about cases whose
     /// village is one of the kiosk's, that the kiosk holds (it made them, changed them, held them when they left its
     /// villages, or was sent them when they came in: `case_reach`), and the cases sent to it whole when they came
-    /// into its villages. A kiosk added with `--whole-district` (a supervisor's) gets every case.
+    /// into its villages or were given to one of its people (a person's kiosk is where their account was made). A kiosk added with `--whole-district` (a supervisor's) gets every case.
     /// - Parameters:
     ///   - kiosk: the kiosk asking (must exist and not be revoked).
     ///   - after: the last server sequence number the kiosk applied (≥ 0).

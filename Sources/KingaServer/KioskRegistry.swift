@@ -28,6 +28,8 @@ public enum KioskRegistryError: Error, Equatable, Sendable, CustomStringConverti
     case notAuthenticated
     /// An enrolment code that is unknown, already used, expired, or of a revoked kiosk (said the same way).
     case enrolmentRefused
+    /// A request of a kiosk that has a key, unsigned or signed by another key or over other bytes.
+    case badSignature(KioskCode)
 
     /// One plain sentence.
     public var description: String {
@@ -36,6 +38,8 @@ public enum KioskRegistryError: Error, Equatable, Sendable, CustomStringConverti
         case .badVillage(let v): return "Village names are 1 to 200 bytes; \"\(v)\" is not."
         case .notAuthenticated: return "This kiosk is not known, revoked, or its token is wrong."
         case .enrolmentRefused: return "This enrolment code is not known, already used or expired: ask the district for a new one."
+        case .badSignature(let c):
+            return "Kiosk \(c) signs its requests with the key it made when it joined, and this request is not signed with it. A kiosk made from a backup does not have that key: the district office adds it again (kinga-server kiosk add) and it joins afresh."
         }
     }
 }
@@ -43,9 +47,11 @@ public enum KioskRegistryError: Error, Equatable, Sendable, CustomStringConverti
 /// The server's list of kiosks: adding one (with its enrolment code and bearer token), checking a request's
 /// token, revoking.
 ///
-/// For now a kiosk authenticates with the bearer token issued at `kiosk add`; next, the kiosk redeems the
-/// enrolment code with its own Ed25519 key pair (`kinga enroll URL CODE`, stored in `kiosk.public_key`) and
-/// signs every request, and the token goes away.
+/// A kiosk redeems its enrolment code with the public half of its own Ed25519 key pair (`kinga enroll URL CODE`,
+/// kept in `kiosk.public_key`), and from then on every push and pull must carry both its bearer token and its
+/// signature (`RequestSignature`): a token copied off the kiosk, or read from the server's database backups (only
+/// its hash is there), cannot speak for it without the key, which never leaves the kiosk. A kiosk enrolled before
+/// kiosks had keys authenticates with its token alone.
 public struct KioskRegistry: Sendable {
     /// The PostgreSQL pool (run by the caller).
     public let client: PostgresClient
@@ -93,23 +99,33 @@ public struct KioskRegistry: Sendable {
         return NewKiosk(code: code, enrolmentCode: enrolment, expiresAt: expires, token: token)
     }
 
-    /// Checks a request's kiosk code and bearer token.
-    /// - Throws: `KioskRegistryError.notAuthenticated` for an unknown kiosk, a wrong token or a revoked kiosk.
-    public func authenticate(code: KioskCode, token: String) async throws {
-        let rows = try await client.query("SELECT token_hash, revoked_at IS NOT NULL FROM kiosk WHERE code = \(code.rawValue)", logger: logger)
+    /// Checks a request's kiosk code and bearer token, then, for a kiosk that enrolled with a key, its signature.
+    /// - Parameters: the kiosk code and token from the headers; the request's `message` (`RequestSignature.message`)
+    ///   and the signature from its `Kinga-Signature` header (base64; nil when absent).
+    /// - Throws: `KioskRegistryError.notAuthenticated` for an unknown kiosk, a wrong token or a revoked kiosk;
+    ///   `.badSignature` when the kiosk has a key and the request is not signed with it.
+    public func authenticate(code: KioskCode, token: String, message: Data, signature: String?) async throws {
+        let rows = try await client.query("SELECT token_hash, revoked_at IS NOT NULL, public_key FROM kiosk WHERE code = \(code.rawValue)", logger: logger)
         var ok = false
-        for try await (stored, revoked) in rows.decode((ByteBuffer, Bool).self) {
+        var publicKey: ByteBuffer?
+        for try await (stored, revoked, key) in rows.decode((ByteBuffer, Bool, ByteBuffer?).self) {
             ok = Self.constantTimeEqual(Array(stored.readableBytesView), Array(Self.hash(token).readableBytesView)) && !revoked
+            publicKey = key
         }
         guard ok else { throw KioskRegistryError.notAuthenticated }
+        guard let publicKey else { return }
+        guard let text = signature, text.utf8.count <= 200, let bytes = Data(base64Encoded: text),
+              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: Data(publicKey.readableBytesView)),
+              key.isValidSignature(bytes, for: message) else { throw KioskRegistryError.badSignature(code) }
     }
 
     /// Redeems a single-use enrolment code: marks it used, records when the kiosk enrolled, and issues the
     /// kiosk a new bearer token (the one from `kiosk add` stops working).
-    /// - Parameter code: as typed (case, dashes and spaces do not matter).
+    /// - Parameters: `code` as typed (case, dashes and spaces do not matter); `publicKey` the kiosk's Ed25519 public
+    ///   key (32 bytes), kept so that from now on only its signed requests are accepted (nil: token alone).
     /// - Returns: the kiosk's code, name, villages and new token.
     /// - Throws: `KioskRegistryError.enrolmentRefused` (unknown, used, expired, revoked), PostgresNIO's errors.
-    public func redeem(_ code: String, now: Date = Date()) async throws -> Enrolment {
+    public func redeem(_ code: String, publicKey: Data? = nil, now: Date = Date()) async throws -> Enrolment {
         let token = Self.randomToken()
         let logger = self.logger
         let enrolment = try await client.transaction(logger: logger) { conn -> Enrolment in
@@ -122,7 +138,9 @@ public struct KioskRegistry: Sendable {
             for try await (id, text, name, villages) in rows.decode((Int64, String, String, [String]).self) {
                 guard let kiosk = KioskCode(text) else { break }
                 try await conn.query("UPDATE enrolment SET used_at = \(now) WHERE code_hash = \(Self.hash(Self.normalised(code)))", logger: logger)
-                try await conn.query("UPDATE kiosk SET token_hash = \(Self.hash(token)), enrolled_at = \(now) WHERE id = \(id)", logger: logger)
+                let key = publicKey.map { ByteBuffer(bytes: $0) }
+                try await conn.query("UPDATE kiosk SET token_hash = \(Self.hash(token)), enrolled_at = \(now), public_key = \(key) WHERE id = \(id)",
+                                     logger: logger)
                 return Enrolment(kioskCode: kiosk, name: name, villages: villages, token: token)
             }
             throw KioskRegistryError.enrolmentRefused

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTLS
@@ -39,16 +40,17 @@ public struct APIError: Error, Encodable, Equatable, Sendable {
 /// - `GET /v1/pull?after=N&limit=M`: a `PullReply` with the changes after server sequence number N (default 0),
 ///   at most M (default and most `SyncLimits.maxChangesPerPull`), in the server's order.
 /// - `GET /v1/health`: `{"status":"ok","format":1,"server_seq":N}`, or 503 when PostgreSQL does not answer.
-/// - `POST /v1/enrol`: body `{"code":"XXXX-XXXX-XXXX"}` (the single-use code from `kiosk add`); answer an
+/// - `POST /v1/enrol`: body `{"code":"XXXX-XXXX-XXXX","public_key":"…"}` (the single-use code from `kiosk add`, the
+///   kiosk's Ed25519 public key in base64); answer an
 ///   `Enrolment` (kiosk code, name, villages, a new bearer token), or 403 `enrolment_refused`.
 /// - `GET /v1/certificate`: the server's certificate (PEM). A kiosk enrolling reads it over a connection it does
 ///   not yet trust, keeps it only when its SHA-256 fingerprint is the one the district office gave, and from then
 ///   on trusts that certificate and nothing else (a changed certificate is refused, never accepted silently).
 ///
 /// Push and pull name their kiosk with the header `Kinga-Kiosk: K07` and authenticate with the kiosk's bearer
-/// token from `kiosk add` (`Authorization: Bearer …`); a push naming another kiosk in its body is refused. Next,
-/// request signing with the kiosk's own Ed25519 key pair (made at enrolment) replaces the token. Every error is a
-/// JSON `APIError`; no input crashes the server.
+/// token from `kiosk add` (`Authorization: Bearer …`) and, for a kiosk that enrolled with its own Ed25519 key, the
+/// request's signature (`Kinga-Signature`, see `RequestSignature`); a push naming another kiosk in its body is
+/// refused. Every error is a JSON `APIError`; no input crashes the server.
 public enum ServerAPI {
     /// The header naming the kiosk.
     public static let kioskHeader = HTTPField.Name("Kinga-Kiosk")!
@@ -68,20 +70,22 @@ public enum ServerAPI {
         }
         router.post("/v1/push") { request, _ -> Response in
             await respond(logger) {
-                let kiosk = try await authenticate(request, registry: registry)
+                let code = try kioskCode(request)
                 let body: ByteBuffer
                 do {
                     body = try await request.body.collect(upTo: SyncLimits.maxRequestBytes)
                 } catch is NIOTooManyBytesError {
                     throw APIError(413, "oversized", "A push is at most \(SyncLimits.maxRequestBytes) bytes.")
                 }
-                let reply = try await store.push(body: Data(body.readableBytesView), from: kiosk)
+                let bytes = Data(body.readableBytesView)
+                let kiosk = try await authenticate(request, code: code, body: bytes, registry: registry)
+                let reply = try await store.push(body: bytes, from: kiosk)
                 return try json(reply, status: reply.refusal.map { status(for: $0.reason) } ?? 200)
             }
         }
         router.get("/v1/pull") { request, _ -> Response in
             await respond(logger) {
-                let kiosk = try await authenticate(request, registry: registry)
+                let kiosk = try await authenticate(request, code: try kioskCode(request), body: Data(), registry: registry)
                 let query = request.uri.queryParameters
                 let after = try number(query.get("after"), default: 0, in: 0...Int.max, name: "after")
                 let limit = try number(query.get("limit"), default: SyncLimits.maxChangesPerPull, in: 1...SyncLimits.maxChangesPerPull, name: "limit")
@@ -90,13 +94,20 @@ public enum ServerAPI {
         }
         router.post("/v1/enrol") { request, _ -> Response in
             await respond(logger) {
-                struct Redeem: Decodable { var code: String }
+                struct Redeem: Decodable { var code: String; var public_key: String? }
                 let body = try await request.body.collect(upTo: 4096)
                 guard let redeem = try? JSONDecoder().decode(Redeem.self, from: Data(body.readableBytesView)) else {
-                    throw APIError(400, "malformed", "Send {\"code\": \"XXXX-XXXX-XXXX\"}.")
+                    throw APIError(400, "malformed", "Send {\"code\": \"XXXX-XXXX-XXXX\", \"public_key\": \"(base64)\"}.")
+                }
+                var publicKey: Data?
+                if let text = redeem.public_key {
+                    guard let key = Data(base64Encoded: text), (try? Curve25519.Signing.PublicKey(rawRepresentation: key)) != nil else {
+                        throw APIError(400, "malformed", "public_key must be the kiosk's Ed25519 public key: 32 bytes in base64.")
+                    }
+                    publicKey = key
                 }
                 do {
-                    return try json(try await registry.redeem(redeem.code), status: 200)
+                    return try json(try await registry.redeem(redeem.code, publicKey: publicKey), status: 200)
                 } catch let e as KioskRegistryError {
                     throw APIError(403, "enrolment_refused", e.description)
                 }
@@ -141,19 +152,33 @@ public enum ServerAPI {
         }
     }
 
-    /// Checks the kiosk header and bearer token.
-    /// - Throws: `APIError` 401 (missing, unknown, wrong or revoked: said the same way).
-    static func authenticate(_ request: Request, registry: KioskRegistry) async throws -> KioskCode {
+    /// The header carrying a kiosk's request signature (`RequestSignature.header`).
+    public static let signatureHeader = HTTPField.Name(RequestSignature.header)!
+
+    /// The kiosk the request names in its `Kinga-Kiosk` header.
+    /// - Throws: `APIError` 401 when it names none.
+    static func kioskCode(_ request: Request) throws -> KioskCode {
         guard let text = request.headers[kioskHeader], let code = KioskCode(text) else {
             throw APIError(401, "unauthorized", "Name the kiosk in the Kinga-Kiosk header (for example K07).")
         }
+        return code
+    }
+
+    /// Checks the bearer token of the kiosk `code` and, for a kiosk with a key, the request's signature over
+    /// `RequestSignature.message` (the method, the target as sent, the kiosk, the `body` as received).
+    /// - Throws: `APIError` 401 (missing, unknown, wrong or revoked: said the same way; a missing or wrong
+    ///   signature says so, and what a kiosk made from a backup must do).
+    static func authenticate(_ request: Request, code: KioskCode, body: Data, registry: KioskRegistry) async throws -> KioskCode {
         guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer "), auth.utf8.count < 200 else {
             throw APIError(401, "unauthorized", "Send the kiosk's token as Authorization: Bearer ….")
         }
+        let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        let message = RequestSignature.message(method: request.method.rawValue, target: target, kiosk: code, body: body)
         do {
-            try await registry.authenticate(code: code, token: String(auth.dropFirst("Bearer ".count)))
+            try await registry.authenticate(code: code, token: String(auth.dropFirst("Bearer ".count)), message: message,
+                                            signature: request.headers[signatureHeader])
         } catch let e as KioskRegistryError {
-            throw APIError(401, "unauthorized", e.description)
+            throw APIError(401, e == .badSignature(code) ? "bad_signature" : "unauthorized", e.description)
         }
         return code
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Model
+import Vault
 
 /// What this kiosk keeps about the district it joined (issue #18), as `KingaStore.districtLink()` reads it.
 public struct DistrictLinkInfo: Equatable, Sendable {
@@ -31,18 +32,27 @@ extension KingaStore {
     /// `KG-2026-K07-0043`; numbers given before stay as they are), the catchment, and the bearer token (kept only
     /// inside the database, which is encrypted on a real kiosk). Then the outbox is switched on: every change from
     /// here on is kept for the server.
-    /// - Parameters: what `DistrictClient.enrol` returned, spelled out (Storage does not link the network code).
+    ///
+    /// The kiosk's own key pair (`identity`, made before enrolling, its public half sent to the server) is written
+    /// first, beside the database and never inside it (`KioskIdentity.url(forDatabase:)`, sealed under the database
+    /// key when there is one), so no backup carries it; if the database then cannot record the join, the file goes.
+    /// - Parameters: what `DistrictClient.enrol` returned, spelled out (Storage does not link the network code), and
+    ///   the kiosk's key pair (nil: tests of the bookkeeping alone).
     /// - Throws: `StoreError.accessDenied` (audited) unless an administrator is logged in (and never on the demo);
-    ///   `DistrictJoinError.alreadyLinked` when the kiosk already joined a district; database errors.
+    ///   `DistrictJoinError.alreadyLinked` when the kiosk already joined a district; `VaultError.cannotWrite` when
+    ///   the key file cannot be written (nothing recorded); database errors.
     public func joinDistrict(serverURL: String, certificatePEM: String, fingerprint: String, kioskCode: KioskCode,
-                             kioskName: String, villages: [String], token: String) throws {
+                             kioskName: String, villages: [String], token: String, identity: KioskIdentity? = nil) throws {
         let me = try sessionUser("district.enrol")
         guard me.can(.manageUsers, demo: isDemo), !isDemo else {
             try auditAlone(actor: me.name, action: "access.denied", detail: "district.enrol")
             throw StoreError.accessDenied
         }
+        if try districtLink() != nil { throw DistrictJoinError.alreadyLinked }
         let villagesJSON = String(decoding: try JSONEncoder().encode(villages), as: UTF8.self)
-        try door(.kiosk(me.name)) { db in
+        let keyFile = KioskIdentity.url(forDatabase: URL(fileURLWithPath: path))
+        if let identity { try identity.write(to: keyFile, databaseKey: key) }
+        do { try door(.kiosk(me.name)) { db in
             guard try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [DistrictKeys.kioskCode]) == nil else {
                 throw DistrictJoinError.alreadyLinked
             }
@@ -55,15 +65,27 @@ extension KingaStore {
                 try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
             }
             try audit(db, actor: me.name, action: "district.enrol",
-                      detail: "kiosk \(kioskCode.rawValue) (\(kioskName)) at \(serverURL), certificate \(fingerprint)")
+                      detail: "kiosk \(kioskCode.rawValue) (\(kioskName)) at \(serverURL), certificate \(fingerprint)"
+                        + (identity.map { ", kiosk key " + $0.publicKey.prefix(8).map { String(format: "%02x", $0) }.joined() } ?? ""))
             // The outbox switches on in the same transaction: a kiosk is never joined with nothing kept for the server.
             try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, 'on') ON CONFLICT(key) DO UPDATE SET value = 'on'",
                            arguments: [Self.districtLinkSetting])
             try audit(db, actor: "district link", action: "sync.outbox_on")
             // Everything recorded before joining goes up with the first sync, the audit chain from its first row.
             try Self.queueEverythingForTheDistrict(db, actor: me.name)
+        } } catch {
+            if identity != nil { try? FileManager.default.removeItem(at: keyFile) }
+            throw error
         }
         try installDoorGuard()
+    }
+
+    /// This kiosk's own key pair for signing its requests to the district server (see `joinDistrict`), or nil when
+    /// it has none: it never joined, joined before kiosks had keys, or was made from a backup (which never carries
+    /// the key: such a kiosk joins the district afresh).
+    /// - Throws: `VaultError.kioskKeyDamaged` when the file is there but cannot be used.
+    public func kioskIdentity() throws -> KioskIdentity? {
+        try KioskIdentity.load(from: KioskIdentity.url(forDatabase: URL(fileURLWithPath: path)), databaseKey: key)
     }
 
     /// The district this kiosk joined, or nil when it stands alone. Never the token.

@@ -52,7 +52,8 @@ final class KeySlotBook: @unchecked Sendable {
 }
 
 extension KingaStore {
-    /// Gives every active user of this database who can log in a slot in `slots` made from the Argon2id hash of
+    /// Gives every active user of this database who can log in here (people from the district without a PIN here
+    /// have nothing to make a slot from) a slot in `slots` made from the Argon2id hash of
     /// their PIN stored here (`KeySlotFile.setUser(_:pinHash:key:)`), so each PIN opens `key` as it opened this
     /// database; and copies the settings the login screen needs (`KeySlotBook.mirroredSettings`). How a database
     /// made before encryption (`encryptPlaintext`) and a kiosk made from a backup (`restoreAsNewKiosk`) get their
@@ -61,7 +62,7 @@ extension KingaStore {
     /// - Throws: `StoreError.accessDenied` during a session; database and libsodium errors.
     func addSlotsFromStoredPINs(to slots: inout KeySlotFile, key: DatabaseKey) throws -> Int {
         let rows = try upkeepRead { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, roles, language, active, pin_hash FROM app_user WHERE active = 1")
+            try Row.fetchAll(db, sql: "SELECT id, name, roles, language, active, pin_hash FROM app_user WHERE active = 1 AND pin_hash <> ?", arguments: [Self.noPINHere])
         }
         var people = 0
         for row in rows {

@@ -24,6 +24,8 @@ public struct PullSummary: Equatable, Sendable {
 
     /// Cases another kiosk changed, for the timeline (`EventFact.Kind.changedElsewhere`), in the order pulled.
     var notes: [PulledNote] = []
+    /// People added or changed here (a name, roles, switched off): their key slots follow once the pull is in.
+    var users: Set<UUID> = []
 
     /// Everything zero.
     public init() {}
@@ -86,8 +88,10 @@ extension KingaStore {
     /// overwritten; each device keeps its own bookkeeping columns; a new case, referral or provider from another
     /// kiosk is added (another kiosk's pre-enrolment case number gets that kiosk's code, `CaseNumber.districtKey`);
     /// a timeline entry of a case held here is added; another kiosk's audit rows stay on the server (each kiosk
-    /// keeps its own chain); users from the district are not added here yet (they need a key slot on this kiosk,
-    /// issue #17). An open conflict shows the more protective value (`KioskPull.shown`) until a supervisor
+    /// keeps its own chain). A person from the district is added with no PIN on this kiosk (PINs never travel:
+    /// a PIN's Argon2id hash opens a key slot, issue #17), so they cannot log in here until an administrator of this
+    /// kiosk sets one with them (`setPIN`); a person switched off elsewhere is switched off here too and loses their
+    /// key slot; a name already used here by someone else gets the other kiosk's code ("Amina (K03)"). An open conflict shows the more protective value (`KioskPull.shown`) until a supervisor
     /// resolves it. Rows changed here get `version` + 1, so a screen that holds the case notices (issue #7).
     /// Audited as `sync.pull`, naming who asked, when it brought anything; that audit row goes up with the next push.
     /// - Parameters: the reply and the request it answers (checked with `SyncValidation.validate` first).
@@ -100,7 +104,7 @@ extension KingaStore {
         guard let link = try districtLink() else { throw DistrictJoinError.notLinked }
         if let refusal = reply.refusal ?? SyncValidation.validate(reply, for: request) { throw refusal }
         let now = ISO8601.format(clock.now)
-        return try door(.district) { db -> PullSummary in
+        let summary = try door(.district) { db -> PullSummary in
             // Another sync (the command line beside the screen's background one) applied this reply already.
             guard Int(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [PullKeys.pulledThrough]) ?? "0") == request.after else {
                 return PullSummary()
@@ -155,6 +159,10 @@ extension KingaStore {
                         + (refused.isEmpty ? "" : "; not applied here: " + refused.prefix(20).joined(separator: ", ")))
             return summary
         }
+        // The login screen's list and the key slots follow the people the pull changed (a slot of someone switched
+        // off elsewhere goes; a new name or role shows). Outside the transaction: the database is the record.
+        for id in summary.users.sorted(by: { $0.uuidString < $1.uuidString }) { refreshSlot(for: id) }
+        return summary
     }
 
     /// Applies one pulled change inside the pull's transaction.
@@ -211,12 +219,14 @@ extension KingaStore {
             if !changed.isEmpty {
                 try update(db, table: table, id: id, changed, now: now)
                 summary.changedHere += 1
+                if patch.entity == .user { summary.users.insert(patch.id) }
                 if table == "case_record", change.kiosk != me {
                     summary.notes.append(PulledNote(caseID: patch.id, kiosk: change.kiosk, actor: change.actor, fields: changed.keys.sorted()))
                 }
             }
-        } else if KioskPull.creates(patch), patch.entity != .user, try insert(db, table: table, values, from: change.kiosk, me: me) {
+        } else if KioskPull.creates(patch), try insert(db, table: table, values, from: change.kiosk, me: me) {
             summary.changedHere += 1
+            if patch.entity == .user { summary.users.insert(patch.id) }
         } else {
             summary.notHeldHere += 1
             return
@@ -267,6 +277,14 @@ extension KingaStore {
                 guard serial < slotWidth else { return false }
                 values["case_number"] = .string(number.districtKey(origin: kiosk).description)
                 values["number_serial"] = .int(try slot(db, for: kiosk) * slotWidth + serial)
+            }
+        }
+        if table == "app_user" {
+            // No PIN on this kiosk (`noPINHere`) until an administrator here sets one with the person.
+            values["pin_hash"] = .string(noPINHere)
+            if case .string(let name)? = values["name"], let id = values["id"]?.stringValue,
+               try Int.fetchOne(db, sql: "SELECT 1 FROM app_user WHERE name = ? AND id <> ?", arguments: [name, id]) != nil {
+                values["name"] = .string("\(name) (\(kiosk.rawValue))")
             }
         }
         for (column, parent) in [("case_id", "case_record"), ("provider_id", "service_provider")] {

@@ -18,6 +18,9 @@ public struct User: Hashable, Sendable, Identifiable {
     public var version: Int?
     public var createdAt: Date?
     public var updatedAt: Date?
+    /// False for a person who came from the district (issue #18) and has no PIN on this kiosk yet: listed for
+    /// administrators (`people()`), never on the login screen, until an administrator here sets a PIN with them.
+    public var pinHere = true
 
     public init(id: UUID, name: String, roles: Set<Role>, language: String = "en", active: Bool = true) {
         self.id = id
@@ -100,6 +103,7 @@ extension KingaStore {
 
     /// Whether `pin` (NFC-normalised, as `hashPIN`) matches the PHC string `hash`.
     static func verifyPIN(_ pin: String, hash: String) -> Bool {
+        guard hash != noPINHere else { return false }
         let bytes = Array(pin.precomposedStringWithCanonicalMapping.utf8) + [0]
         return bytes.withUnsafeBufferPointer { b in
             b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) { kinga_pin_verify(hash, $0, UInt64(bytes.count - 1)) == 0 }
@@ -162,13 +166,27 @@ extension KingaStore {
         }
     }
 
-    /// Active users by name (for the login screen: names only, never PIN hints).
+    /// Active users who can log in on this kiosk, by name (for the login screen: names only, never PIN hints).
+    /// People from the district without a PIN here are left out (see `people()`).
     public func users() throws -> [User] {
+        try people().filter(\.pinHere)
+    }
+
+    /// Every active person, by name, with `pinHere` false for those who came from the district (issue #18) and
+    /// have no PIN on this kiosk yet: the administrator's list of users.
+    /// - Throws: database errors.
+    public func people() throws -> [User] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, roles, language, active, device_id, version, created_at, updated_at FROM app_user WHERE active = 1 ORDER BY name COLLATE NOCASE")
-                .compactMap(Self.user(from:))
+            try Row.fetchAll(db, sql: """
+                SELECT id, name, roles, language, active, device_id, version, created_at, updated_at, pin_hash <> ? AS pin_here
+                FROM app_user WHERE active = 1 ORDER BY name COLLATE NOCASE
+                """, arguments: [Self.noPINHere]).compactMap(Self.user(from:))
         }
     }
+
+    /// The stored PIN hash of a person who has no PIN on this kiosk: someone from the district (issue #18), whose
+    /// PIN stays on the kiosks where they set it. Matches no PIN (`verifyPIN` is false).
+    static let noPINHere = ""
 
     /// The id of the user called `name`, active or not.
     func userID(named name: String) throws -> UUID? {
@@ -217,6 +235,7 @@ extension KingaStore {
         u.version = r["version"]
         u.createdAt = (r["created_at"] as String?).flatMap(ISO8601.parse)
         u.updatedAt = (r["updated_at"] as String?).flatMap(ISO8601.parse)
+        if r.hasColumn("pin_here") { u.pinHere = r["pin_here"] }
         return u
     }
 

@@ -107,13 +107,18 @@ final class UsersScreen: ListScreen {
     override var title: String { S.usersTitle }
     override var header: String? { S.usersHeader(users.count) }
     override var emptyText: String { "" }
-    override func appear(_ app: App) { users = (try? app.store.users()) ?? [] }
+    override func appear(_ app: App) { users = (try? app.store.people()) ?? [] }
     override func hints(_ app: App) -> [(String, String)] {
         // No "↑↓ Move" here: with the recovery key and the district the line would push "Esc Back" off an 80-column screen.
         [("n", S.kAdd), ("Enter", S.kResetPIN), ("d", S.kDeactivate), ("r", tr("kRecovery")), ("j", tr("kDistrict")), ("Esc", S.kBack)]
     }
     override var rows: [(text: String, style: Style)] {
-        users.map { u in ("\(DisplayWidth.pad(u.name, to: 28)) \(u.roles.map(S.role).sorted().joined(separator: ", "))", .normal) }
+        // Someone from the district with no PIN here yet says so: Enter sets one with them (issue #18).
+        users.map { u in
+            let roles = u.roles.map(S.role).sorted().joined(separator: ", ")
+            return u.pinHere ? ("\(DisplayWidth.pad(u.name, to: 28)) \(roles)", .normal)
+                             : ("\(DisplayWidth.pad(u.name, to: 28)) \(roles) · \(tr("users.noPINHere"))", .warning)
+        }
     }
     override func open(_ index: Int, _ app: App) -> Action { .push(UsersScreen.resetPIN(users[index])) }
     override func other(_ key: Key, _ app: App) -> Action {
@@ -167,8 +172,11 @@ final class UsersScreen: ListScreen {
         }
     }
 
+    /// A new PIN for `user`, typed by them: a reset, or (for someone from the district with no PIN on this kiosk)
+    /// their first PIN here, which gives them a key slot on this kiosk (issues #17, #18).
     static func resetPIN(_ user: User) -> FormScreen {
-        FormScreen(title: S.usersTitle, intro: S.resetIntro(user.name), submitLabel: S.save, helpKey: "help.resetPIN", fields: [
+        let intro = user.pinHere ? S.resetIntro(user.name) : tr("users.firstPINIntro", ["name": user.name])
+        return FormScreen(title: S.usersTitle, intro: intro, submitLabel: S.save, helpKey: "help.resetPIN", fields: [
             FormField("pin", tr("form.resetPIN.pin"), .secret(limit: 64)),
             FormField("pin2", tr("form.resetPIN.pin2"), .secret(limit: 64)),
         ]) { f, app in
@@ -176,7 +184,7 @@ final class UsersScreen: ListScreen {
             guard f.secret("pin") == f.secret("pin2") else { f.errors["pin2"] = S.pinsDiffer; f.clear("pin2"); return .none }
             do {
                 try app.store.setPIN(userID: user.id, newPIN: f.secret("pin"), oldPIN: nil)
-                app.flash = (S.pinReset, .success)
+                app.flash = (user.pinHere ? S.pinReset : tr("users.firstPINSet", ["name": user.name]), .success)
                 return .pop
             } catch let e as UserError {
                 f.errors["pin"] = S.cycleError(e)

@@ -35,6 +35,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case outOfLockedMemory
     /// A libsodium call failed where it should not (its name).
     case cryptoFailed(String)
+    /// The kiosk's own district key (`KioskIdentity`) cannot be used (detail says why). Nothing was changed.
+    case kioskKeyDamaged(path: String, detail: String)
 
     /// What happened and what to do, in plain words for the screen.
     public var description: String {
@@ -47,6 +49,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case .recoveryKeyTypo: return "The recovery key has a typing mistake somewhere. Check each group of four characters and type it again."
         case .publicKeyUnreadable: return "The district public key should be 64 characters, digits 0-9 and letters a-f. Ask the district office for the file again."
         case .slotFileMissing(let path): return "Kinga cannot find its key file at \(path). Restore it from a backup, or open the database with the district recovery key."
+        case .kioskKeyDamaged(let path, let detail):
+            return "This kiosk's district key at \(path) cannot be used (\(detail)). The kiosk cannot sync until it joins the district again: ask the district office for a new enrolment code. Nothing was changed."
         case .slotFileDamaged(let path, let detail): return "The key file at \(path) is damaged or is not Kinga's (\(detail)). Nothing was changed. Restore it from a backup, or use the district recovery key."
         case .slotFileTooNew(let path, let format): return "The key file at \(path) was made by a newer Kinga (format \(format)). Install the newer Kinga. Nothing was changed."
         case .slotFileFromOtherKiosk(let path): return "The key file at \(path) belongs to another kiosk. Use that kiosk's database, or the district recovery key. Nothing was changed."

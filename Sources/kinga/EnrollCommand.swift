@@ -1,6 +1,7 @@
 import ArgumentParser
 import DistrictLink
 import Foundation
+import Vault
 import Storage
 import TUI
 
@@ -40,13 +41,16 @@ struct Enroll: ParsableCommand {
             throw Failure(message: "This kiosk already joined the district at \(joined.serverURL) as \(joined.kioskCode). Nothing was changed.")
         }
         let join: DistrictJoin
-        do { join = try waitFor { try await DistrictClient.enrol(url: url, code: code, fingerprint: fingerprint) } } catch {
+        // The kiosk's own key pair: its public half goes to the server, which then accepts only signed requests.
+        let identity = try KioskIdentity.generate()
+        let publicKey = identity.publicKey
+        do { join = try waitFor { try await DistrictClient.enrol(url: url, code: code, fingerprint: fingerprint, publicKey: publicKey) } } catch {
             throw Failure(message: "\(error)")
         }
         do {
             try store.joinDistrict(serverURL: join.serverURL, certificatePEM: join.certificatePEM, fingerprint: join.fingerprint,
                                    kioskCode: join.enrolment.kioskCode, kioskName: join.enrolment.name,
-                                   villages: join.enrolment.villages, token: join.enrolment.token)
+                                   villages: join.enrolment.villages, token: join.enrolment.token, identity: identity)
         } catch {
             throw Failure(message: "The server enrolled this kiosk as \(join.enrolment.kioskCode), but Kinga could not keep it: \(error). Ask the district office for a new code.")
         }
@@ -79,10 +83,12 @@ func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) thro
 func enrolFromScreen(_ store: KingaStore, url: String, code: String, fingerprint: String) -> EnrolOutcome {
     if (try? store.districtLink()) != nil { return .alreadyJoined }
     do {
-        let join = try waitFor { try await DistrictClient.enrol(url: url, code: code, fingerprint: fingerprint) }
+        let identity = try KioskIdentity.generate()
+        let publicKey = identity.publicKey
+        let join = try waitFor { try await DistrictClient.enrol(url: url, code: code, fingerprint: fingerprint, publicKey: publicKey) }
         try store.joinDistrict(serverURL: join.serverURL, certificatePEM: join.certificatePEM, fingerprint: join.fingerprint,
                                kioskCode: join.enrolment.kioskCode, kioskName: join.enrolment.name,
-                               villages: join.enrolment.villages, token: join.enrolment.token)
+                               villages: join.enrolment.villages, token: join.enrolment.token, identity: identity)
         return .joined(kioskCode: join.enrolment.kioskCode.rawValue)
     } catch let e as DistrictLinkError {
         switch e {

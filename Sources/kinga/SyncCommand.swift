@@ -1,5 +1,6 @@
 import ArgumentParser
 import DistrictLink
+import Vault
 import Foundation
 import Model
 import Storage
@@ -31,6 +32,7 @@ struct PushSummary: Equatable {
 func pushWaitingChanges(_ store: KingaStore) throws -> PushSummary {
     guard let link = try store.districtLink() else { throw DistrictJoinError.notLinked }
     let token = try store.districtToken()
+    let sign = try signer(store)
     var summary = PushSummary()
     // Only the link's own bookkeeping waiting (its audit rows): they go with the next push that carries a person's
     // change, so a kiosk syncing in the background every few minutes does not send itself its own records for ever.
@@ -42,7 +44,7 @@ func pushWaitingChanges(_ store: KingaStore) throws -> PushSummary {
         guard let push = try store.preparePush() else { break }
         if target == nil { target = try store.numberedThrough() }
         let (url, pem) = (link.serverURL, link.certificatePEM)
-        let reply = try waitFor { try await DistrictClient.push(push, serverURL: url, certificatePEM: pem, token: token) }
+        let reply = try waitFor { try await DistrictClient.push(push, serverURL: url, certificatePEM: pem, token: token, sign: sign) }
         summary.pushes += 1
         switch try store.takePushReply(reply) {
         case .acknowledged(let applied, let duplicates):
@@ -58,6 +60,14 @@ func pushWaitingChanges(_ store: KingaStore) throws -> PushSummary {
     return summary
 }
 
+/// The kiosk's own key as the district client's signer, or nil for a kiosk that has none (joined before kiosks had
+/// keys; the server then accepts its token alone, and refuses it once it knows a key for it).
+/// - Throws: `VaultError.kioskKeyDamaged` when the key file cannot be used.
+func signer(_ store: KingaStore) throws -> DistrictClient.Signer? {
+    guard let identity = try store.kioskIdentity() else { return nil }
+    return { identity.sign($0) }
+}
+
 /// One whole sync (issue #18): first the waiting changes go up (`pushWaitingChanges`), then the district's changes
 /// come down, pull after pull until the server has no more (`KingaStore.takePull` applies each in one
 /// transaction; a pull lost on the way is asked again from the same number, so nothing is applied twice).
@@ -69,10 +79,11 @@ func syncWithDistrict(_ store: KingaStore) throws -> PushSummary {
     var summary = try pushWaitingChanges(store)
     guard let link = try store.districtLink() else { throw DistrictJoinError.notLinked }
     let token = try store.districtToken()
+    let sign = try signer(store)
     for _ in 0..<100_000 {
         let request = try store.preparePull()
         let (url, pem) = (link.serverURL, link.certificatePEM)
-        let reply = try waitFor { try await DistrictClient.pull(request, serverURL: url, certificatePEM: pem, token: token) }
+        let reply = try waitFor { try await DistrictClient.pull(request, serverURL: url, certificatePEM: pem, token: token, sign: sign) }
         summary.pulled.add(try store.takePull(reply, for: request))
         if !reply.more { break }
     }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 @testable import KingaServer
 import Model
@@ -17,8 +18,8 @@ final class DistrictStoreTests: PostgresTestCase {
                                            fields: fields.mapValues { FieldChange(old: $0.0, new: $0.1) })))
     }
 
-    func note(_ seq: Int, id: UUID, body: String) -> SyncChange {
-        SyncChange(kioskSeq: seq, actor: "amina", body: .record(SyncRecord(kind: .timelineEntry, id: id, caseID: Self.caseID,
+    func note(_ seq: Int, id: UUID, body: String, caseID: UUID = caseID) -> SyncChange {
+        SyncChange(kioskSeq: seq, actor: "amina", body: .record(SyncRecord(kind: .timelineEntry, id: id, caseID: caseID,
                                                                           payload: ["fact": .string("note"), "body": .string(body)])))
     }
 
@@ -216,9 +217,9 @@ final class DistrictStoreTests: PostgresTestCase {
             let enrolled = try await registry.redeem(added.enrolmentCode.lowercased())
             XCTAssertEqual(enrolled.kioskCode, KioskCode("K04"))
             XCTAssertEqual(enrolled.villages, ["Kampung Fiksi"])
-            try await registry.authenticate(code: enrolled.kioskCode, token: enrolled.token)
+            try await registry.authenticate(code: enrolled.kioskCode, token: enrolled.token, message: Data(), signature: nil)
             do {
-                try await registry.authenticate(code: enrolled.kioskCode, token: added.token)
+                try await registry.authenticate(code: enrolled.kioskCode, token: added.token, message: Data(), signature: nil)
                 XCTFail("the token from kiosk add still works after enrolment")
             } catch let e as KioskRegistryError { XCTAssertEqual(e, .notAuthenticated) }
             do {
@@ -233,19 +234,46 @@ final class DistrictStoreTests: PostgresTestCase {
         }
     }
 
+    /// A kiosk that enrolled with its own Ed25519 key is heard only when a request is signed with that key, over
+    /// exactly the bytes it sent; a kiosk enrolled without one keeps its token alone.
+    func testAKioskWithAKeyMustSign() async throws {
+        try await withStore { _, registry, _ in
+            let added = try await registry.add(name: "Posyandu", code: KioskCode("K04")!, villages: [])
+            let key = Curve25519.Signing.PrivateKey()
+            let enrolled = try await registry.redeem(added.enrolmentCode, publicKey: key.publicKey.rawRepresentation)
+            let message = RequestSignature.message(method: "GET", target: "/v1/pull?after=0&limit=1000", kiosk: enrolled.kioskCode, body: Data())
+            let good = try key.signature(for: message).base64EncodedString()
+            try await registry.authenticate(code: enrolled.kioskCode, token: enrolled.token, message: message, signature: good)
+            let other = try Curve25519.Signing.PrivateKey().signature(for: message).base64EncodedString()
+            let elsewhere = RequestSignature.message(method: "GET", target: "/v1/pull?after=5&limit=1000", kiosk: enrolled.kioskCode, body: Data())
+            for (signature, signed, what) in [(nil, message, "unsigned"), (other, message, "another key"), ("not base64!", message, "garbage"),
+                                              (good, elsewhere, "another request")] {
+                do {
+                    try await registry.authenticate(code: enrolled.kioskCode, token: enrolled.token, message: signed, signature: signature)
+                    XCTFail("\(what) was accepted")
+                } catch let e as KioskRegistryError { XCTAssertEqual(e, .badSignature(enrolled.kioskCode)) }
+            }
+            // The signature does not stand in for the token.
+            do {
+                try await registry.authenticate(code: enrolled.kioskCode, token: added.token, message: message, signature: good)
+                XCTFail("an old token with a good signature was accepted")
+            } catch let e as KioskRegistryError { XCTAssertEqual(e, .notAuthenticated) }
+        }
+    }
+
     func testRevokedKioskCanNeitherPushNorPull() async throws {
         try await withStore { store, registry, _ in
             let k3 = KioskCode("K03")!
             let added = try await registry.add(name: "Kantor Desa", code: k3, villages: [])
-            try await registry.authenticate(code: k3, token: added.token)
+            try await registry.authenticate(code: k3, token: added.token, message: Data(), signature: nil)
             do {
-                try await registry.authenticate(code: k3, token: added.token + "x")
+                try await registry.authenticate(code: k3, token: added.token + "x", message: Data(), signature: nil)
                 XCTFail("a wrong token was accepted")
             } catch let e as KioskRegistryError { XCTAssertEqual(e, .notAuthenticated) }
             let revoked = try await registry.revoke(k3)
             XCTAssertTrue(revoked)
             do {
-                try await registry.authenticate(code: k3, token: added.token)
+                try await registry.authenticate(code: k3, token: added.token, message: Data(), signature: nil)
                 XCTFail("a revoked kiosk was accepted")
             } catch let e as KioskRegistryError { XCTAssertEqual(e, .notAuthenticated) }
             do {
@@ -315,6 +343,52 @@ final class DistrictStoreTests: PostgresTestCase {
             ]), from: Self.k2)
             let atK1Later = try await seen(Self.k1)
             XCTAssertTrue(atK1Later.contains { $0.patch?.fields["caregiver"]?.new == .string("Ibu Sari") })
+        }
+    }
+
+    /// Issue #18's catchment, "its users' cases": a case given to a person reaches the kiosk where their account
+    /// was made, whole, even when its village is another kiosk's.
+    func testACaseGivenToSomeoneReachesTheirKiosk() async throws {
+        try await withStore { store, _, _ in
+            let person = UUID(), other = UUID(uuidString: "00000000-0000-0000-0000-00000000C003")!
+            func cases(_ k: KioskCode, after: Int = 0) async throws -> [ServerChange] {
+                try await store.pull(for: k, after: after).changes.filter { $0.patch?.entity == .caseRecord || $0.record?.caseID != nil }
+            }
+            // K01 made Fokal Satu's account; K02 records a case in its own village, with a note.
+            _ = try await store.push(PushRequest(kioskCode: Self.k1, fromSeq: 1, changes: [
+                SyncChange(kioskSeq: 1, actor: "amina", body: .patch(FieldPatch(entity: .user, id: person, baseVersion: 0, fields: [
+                    "id": FieldChange(old: .null, new: .string(person.uuidString)), "name": FieldChange(old: .null, new: .string("Fokal Satu")),
+                    "roles": FieldChange(old: .null, new: .string("focal_point"))]))),
+            ]), from: Self.k1)
+            _ = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: 1, changes: [
+                patch(1, base: 0, ["id": (.null, .string(other.uuidString)), "village": (.null, .string("Desa Contoh")), "child_name": (.null, .string("Zawadi"))], id: other),
+                note(2, id: UUID(), body: "Visited the school.", caseID: other),
+            ]), from: Self.k2)
+            let before = try await cases(Self.k1)
+            XCTAssertEqual(before, [], "not K01's village, not given to anyone of K01")
+            let cursor = try await store.pull(for: Self.k1, after: 0).serverSeq
+            // K02's supervisor gives it to Fokal Satu: K01 is sent the case whole, then its later changes.
+            _ = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: 3, changes: [
+                patch(3, base: 1, ["assigned_to": (.null, .string(person.uuidString))], id: other),
+            ]), from: Self.k2)
+            let given = try await cases(Self.k1, after: cursor)
+            let whole = try XCTUnwrap(given.first { $0.patch?.fields["id"] != nil })
+            XCTAssertTrue(KioskPull.creates(try XCTUnwrap(whole.patch)))
+            XCTAssertEqual(whole.patch?.fields["assigned_to"]?.new, .string(person.uuidString))
+            XCTAssertTrue(given.contains { $0.record?.payload["body"] == .string("Visited the school.") })
+            let later = try await store.pull(for: Self.k1, after: 0).serverSeq
+            _ = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: 4, changes: [
+                patch(4, base: 2, ["caregiver": (.null, .string("Ibu Rina"))], id: other),
+            ]), from: Self.k2)
+            let afterThat = try await cases(Self.k1, after: later)
+            XCTAssertTrue(afterThat.contains { $0.patch?.fields["caregiver"]?.new == .string("Ibu Rina") })
+            // Given to someone the server never received: nobody else is sent anything.
+            let k1Now = try await store.pull(for: Self.k1, after: 0).serverSeq
+            _ = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: 5, changes: [
+                patch(5, base: 3, ["assigned_to": (.string(person.uuidString), .string(UUID().uuidString))], id: other),
+            ]), from: Self.k2)
+            let last = try await cases(Self.k1, after: k1Now)
+            XCTAssertEqual(last.count, 1, "K01 holds the case now and gets the change, once")
         }
     }
 }

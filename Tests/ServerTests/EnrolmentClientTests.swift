@@ -3,6 +3,7 @@ import Foundation
 @testable import KingaServer
 import Model
 import NIOSSL
+import PostgresNIO
 @testable import Storage
 import XCTest
 
@@ -63,13 +64,23 @@ final class EnrolmentClientTests: PostgresTestCase {
         func kingaEnroll(_ args: String) throws -> (status: Int32, output: String) {
             try shell("'\(kinga)' enroll --db '\(db)' --user 'Ayu Admin' \(args) < '\(home)/pin.txt' 2>&1")
         }
-        try await withServer { url, made, impostor, added, _ in
+        var serverKey: Data?
+        try await withServer { url, made, impostor, added, registry in
             let wrong = try kingaEnroll("'\(url)' '\(added.enrolmentCode)' --fingerprint '\(impostor.fingerprint)'")
             XCTAssertEqual(wrong.status, 1, wrong.output)
             XCTAssertTrue(wrong.output.contains("not the one the district office gave"), wrong.output)
             let ok = try kingaEnroll("'\(url)' '\(added.enrolmentCode)' --fingerprint '\(made.fingerprint)'")
             XCTAssertEqual(ok.status, 0, ok.output)
             XCTAssertTrue(ok.output.contains("This kiosk is now K07"), ok.output)
+            // The kiosk's own key: beside the database, readable by Kinga's user alone; its public half on the server;
+            // the real `kinga sync` signs with it and is heard.
+            let keyFile = db + ".kiosk-key"
+            XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: keyFile)[.posixPermissions] as? Int, 0o600)
+            for try await (key) in try await registry.client.query("SELECT public_key FROM kiosk WHERE code = 'K07'", logger: Self.logger)
+                .decode(ByteBuffer?.self) { serverKey = key.map { Data($0.readableBytesView) } }
+            XCTAssertEqual(serverKey?.count, 32)
+            let sync = try shell("'\(kinga)' sync --db '\(db)' --user 'Ayu Admin' < '\(home)/pin.txt' 2>&1")
+            XCTAssertEqual(sync.status, 0, sync.output)
             let again = try kingaEnroll("'\(url)' '\(added.enrolmentCode)' --fingerprint '\(made.fingerprint)'")
             XCTAssertEqual(again.status, 1, again.output)
             XCTAssertTrue(again.output.contains("already joined"), again.output)
@@ -79,6 +90,7 @@ final class EnrolmentClientTests: PostgresTestCase {
             return XCTFail("the kiosk no longer opens")
         }
         XCTAssertEqual(try opened.districtLink()?.kioskCode, KioskCode("K07"))
+        XCTAssertEqual(try opened.kioskIdentity()?.publicKey, serverKey)
     }
 
     /// Two PEM readers can disagree: a second block whose BEGIN line ends in a space is skipped by one and read by

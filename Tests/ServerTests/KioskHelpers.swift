@@ -3,6 +3,7 @@ import Foundation
 @testable import KingaServer
 import Model
 @testable import Storage
+import Vault
 import XCTest
 
 /// Kiosks for the district link's tests against a real server.
@@ -12,11 +13,18 @@ extension PostgresTestCase {
         let store = try KingaStore(path: path, clock: .system)
         let admin = try store.addTestUser(name: "Admin Fiktif", roles: [.administrator, .supervisor], pin: "580214")
         let session = try store.acting(admin)
-        let join = try await DistrictClient.enrol(url: url, code: code, fingerprint: made.fingerprint)
+        let identity = try KioskIdentity.generate()
+        let join = try await DistrictClient.enrol(url: url, code: code, fingerprint: made.fingerprint, publicKey: identity.publicKey)
         try session.joinDistrict(serverURL: join.serverURL, certificatePEM: join.certificatePEM, fingerprint: join.fingerprint,
                                  kioskCode: join.enrolment.kioskCode, kioskName: join.enrolment.name, villages: join.enrolment.villages,
-                                 token: join.enrolment.token)
+                                 token: join.enrolment.token, identity: identity)
         return session
+    }
+
+    /// The kiosk's own key as a request signer (it joined with one: `joinedKiosk`).
+    func signer(_ store: KingaStore) throws -> DistrictClient.Signer {
+        let identity = try XCTUnwrap(try store.kioskIdentity())
+        return { identity.sign($0) }
     }
 
     func report(_ name: String) -> Report {

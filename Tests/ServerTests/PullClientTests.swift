@@ -25,11 +25,25 @@ final class PullClientTests: PostgresTestCase {
             let a = try await self.joinedKiosk(dbA, url: url, made: made, code: added.enrolmentCode)
             let second = try await registry.add(name: "Sekolah Fiksi", code: KioskCode("K03")!, villages: ["Kampung Fiksi"])
             let b = try await self.joinedKiosk(dbB, url: url, made: made, code: second.enrolmentCode)
-            // A case made at A reaches B, under A's number.
+            // A case made at A reaches B, under A's number; so does A's focal point, without a PIN.
             let c = try a.registerCase(from: self.report("Amani Fiktif"), draftID: UUID())
+            let tiga = try a.createUser(name: "Fokal Tiga", roles: [.focalPoint], pin: "730519")
             _ = try sync(dbA)
             let firstAtB = try sync(dbB)
             XCTAssertTrue(firstAtB.contains("Received from the district:"), firstAtB)
+            // At B Fokal Tiga is listed for the administrator but cannot log in (their PIN stayed at A) until B's
+            // administrator sets one with them; then the real binary logs them in at B.
+            XCTAssertEqual(try b.people().first { $0.id == tiga.id }?.pinHere, false)
+            for (i, pin) in ["730519", "264813"].enumerated() {
+                try "\(pin)\n".write(toFile: folder + "/tiga\(i).txt", atomically: true, encoding: .utf8)
+            }
+            func syncAsTiga(pin file: Int) throws -> (status: Int32, output: String) {
+                try shell("'\(kinga)' sync --db '\(dbB)' --user 'Fokal Tiga' < '\(folder)/tiga\(file).txt' 2>&1")
+            }
+            XCTAssertNotEqual(try syncAsTiga(pin: 0).status, 0, "A's PIN opened B")
+            try b.setPIN(userID: tiga.id, newPIN: "264813", oldPIN: nil)
+            let asTiga = try syncAsTiga(pin: 1)
+            XCTAssertEqual(asTiga.status, 0, asTiga.output)
             let atB = try XCTUnwrap(try b.caseRecord(id: c.id, viewer: .user(try XCTUnwrap(b.actor))))
             XCTAssertEqual(atB.number.description, "KG-2026-K07-0001")
             XCTAssertEqual(atB.childName, "Amani Fiktif")
@@ -70,6 +84,12 @@ final class PullClientTests: PostgresTestCase {
             }
             let stillOpen = try await server.openConflicts()
             XCTAssertFalse(stillOpen.contains { $0.field == "risk_level" })
+            // Switched off at A, Fokal Tiga can no longer log in at B after B's next sync.
+            try a.deactivateUser(tiga.id)
+            _ = try sync(dbA)
+            _ = try sync(dbB)
+            XCTAssertFalse(try b.people().contains { $0.id == tiga.id })
+            XCTAssertNotEqual(try syncAsTiga(pin: 1).status, 0, "switched off at A, still logs in at B")
         }
     }
 }

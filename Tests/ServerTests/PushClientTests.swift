@@ -3,6 +3,7 @@ import Foundation
 @testable import KingaServer
 import Model
 @testable import Storage
+import Vault
 import XCTest
 
 /// Issue #18, the kiosk's push against a real server over real TLS and a real PostgreSQL: every change made after
@@ -16,6 +17,7 @@ final class PushClientTests: PostgresTestCase {
             let store = try await self.joinedKiosk(folder + "/kinga.sqlite", url: url, made: made, code: added.enrolmentCode)
             let link = try XCTUnwrap(try store.districtLink())
             let token = try store.districtToken()
+            let sign = try self.signer(store)
             // What was recorded before joining waits to go first: the user, and the audit chain from its first row.
             let initial = try XCTUnwrap(try store.preparePush())
             XCTAssertTrue(initial.changes.contains { if case .patch(let p) = $0.body { return p.entity == .user } else { return false } })
@@ -34,7 +36,7 @@ final class PushClientTests: PostgresTestCase {
             })
             // Prepared twice before sending: the same numbers and the same changes.
             XCTAssertEqual(try store.preparePush(), push)
-            let reply = try await DistrictClient.push(push, serverURL: link.serverURL, certificatePEM: link.certificatePEM, token: token)
+            let reply = try await DistrictClient.push(push, serverURL: link.serverURL, certificatePEM: link.certificatePEM, token: token, sign: sign)
             XCTAssertNil(reply.refusal)
             XCTAssertEqual(reply.applied, push.changes.map(\.kioskSeq))
             XCTAssertEqual(try store.takePushReply(reply), .acknowledged(applied: push.changes.count, duplicates: 0))
@@ -43,7 +45,7 @@ final class PushClientTests: PostgresTestCase {
             let own = try XCTUnwrap(try store.preparePush())
             XCTAssertEqual(own.changes.map(\.actor), ["district link"])
             // The reply was lost (say): the same push again is acknowledged, nothing applied twice.
-            let again = try await DistrictClient.push(push, serverURL: link.serverURL, certificatePEM: link.certificatePEM, token: token)
+            let again = try await DistrictClient.push(push, serverURL: link.serverURL, certificatePEM: link.certificatePEM, token: token, sign: sign)
             XCTAssertEqual(again.applied, [])
             XCTAssertEqual(again.duplicates, push.changes.map(\.kioskSeq))
             XCTAssertEqual(again.serverSeq, reply.serverSeq)
@@ -53,15 +55,33 @@ final class PushClientTests: PostgresTestCase {
             XCTAssertEqual(next.fromSeq, push.changes.count + 1)
             // The server has the case: its pull for this kiosk carries it.
             let pulled = try await DistrictClient.request(url + "/v1/pull?after=0", tls: try DistrictClient.pinned(link.certificatePEM),
-                                                          headers: [("Kinga-Kiosk", "K07"), ("Authorization", "Bearer " + token)])
+                                                          headers: DistrictClient.headers(kiosk: KioskCode("K07")!, token: token, sign: sign, method: "GET",
+                                                                                          target: "/v1/pull?after=0", body: Data()))
             XCTAssertEqual(pulled.status, 200)
             let changes = try JSONDecoder().decode(PullReply.self, from: pulled.body).changes
             XCTAssertTrue(changes.contains { $0.patch?.id == c.id && $0.kiosk == KioskCode("K07") })
             // A wrong token is refused, and nothing is marked sent.
             do {
-                _ = try await DistrictClient.push(next, serverURL: link.serverURL, certificatePEM: link.certificatePEM, token: "not-the-token")
+                _ = try await DistrictClient.push(next, serverURL: link.serverURL, certificatePEM: link.certificatePEM, token: "not-the-token", sign: sign)
                 XCTFail("a push with a wrong token was accepted")
             } catch DistrictLinkError.refused {}
+            // The right token without the kiosk's signature, or signed by another key, is refused too: the token alone
+            // no longer speaks for the kiosk (a copy of it off a backup cannot push).
+            let stranger = try KioskIdentity.generate()
+            for (sign, what) in [(nil, "unsigned"), ({ stranger.sign($0) } as DistrictClient.Signer?, "signed by another key")] {
+                do {
+                    _ = try await DistrictClient.push(next, serverURL: link.serverURL, certificatePEM: link.certificatePEM, token: token, sign: sign)
+                    XCTFail("a push \(what) was accepted")
+                } catch DistrictLinkError.refused(let why) {
+                    XCTAssertTrue(why.contains("signs its requests"), why)
+                }
+            }
+            // A signature over other bytes (a body changed on the way) is refused.
+            let tampered = try await DistrictClient.request(url + "/v1/push", tls: try DistrictClient.pinned(link.certificatePEM), method: .POST,
+                                                            body: try JSONEncoder().encode(next),
+                                                            headers: DistrictClient.headers(kiosk: KioskCode("K07")!, token: token, sign: sign, method: "POST",
+                                                                                            target: "/v1/push", body: Data("{}".utf8)))
+            XCTAssertEqual(tampered.status, 401)
             XCTAssertEqual(try store.syncStanding().waiting, next.changes.filter { $0.actor != "district link" }.count)
             // Nobody logged in: nothing is prepared or read.
             XCTAssertThrowsError(try store.withoutSession.preparePush())

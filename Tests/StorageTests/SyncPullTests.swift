@@ -205,4 +205,54 @@ struct SyncPullTests {
         let kept = try here.pool.read { try String.fetchAll($0, sql: "SELECT change_json FROM sync_unapplied") }
         #expect(kept.count == 1 && kept[0].contains("archived-in-a-later-version"))
     }
+
+    @Test("people from the district arrive with no PIN here and cannot log in; an administrator sets one with them; switched off at another kiosk, they lose it here")
+    func peopleFromTheDistrict() throws {
+        let dir = TempDir()
+        // A real kiosk, encrypted with a key-slot file (Ayu Admin, 482916), joined as K07.
+        let (path, admin) = try KioskLockTests.newKiosk(dir)
+        guard case .success(let here, _) = try KioskLockTests.locked(path).unlock(userID: admin, pin: "482916") else { Issue.record("unlock"); return }
+        try Self.join(here, "K07")
+        let there = try Self.otherKiosk(dir, code: "K03")                                  // Admin Dua at K03
+        let tiga = try there.addTestUser(name: "Fokal Tiga", roles: [.focalPoint], pin: "730519")
+        let namesake = try there.addTestUser(name: "ayu admin", roles: [.focalPoint], pin: "730520")
+        try Self.join(there, "K03")
+        let push = try #require(try there.preparePush())
+        let got = try here.takePull(PullReply(changes: Self.asPulled(push, first: 1), more: false, serverSeq: push.changes.count),
+                                    for: try here.preparePull())
+        #expect(got.notApplied == 0, "\(got)")
+        // Listed for the administrator, never on the login screen; no PIN opens their account or the database here.
+        let people = try here.people()
+        #expect(people.first { $0.id == tiga.id }?.pinHere == false)
+        #expect(people.first { $0.id == namesake.id }?.name == "ayu admin (K03)", "a name taken here gets the kiosk's code")
+        #expect(try here.users().map(\.name) == ["Ayu Admin"])
+        #expect(try KioskLockTests.locked(path).users.map(\.name) == ["Ayu Admin"])
+        guard case .failed = try here.login(userID: tiga.id, pin: "730519") else { Issue.record("a PIN set at K03 opened K07"); return }
+        guard case .failed = try KioskLockTests.locked(path).unlock(userID: tiga.id, pin: "730519") else { Issue.record("K03's PIN unlocked K07"); return }
+        // The administrator here sets a PIN with Fokal Tiga: now it logs in and opens the database.
+        let outboxBefore = try here.outbox(limit: 100_000).count
+        try here.setPIN(userID: tiga.id, newPIN: "264813", oldPIN: nil)
+        guard case .success(_, let u) = try KioskLockTests.locked(path).unlock(userID: tiga.id, pin: "264813") else {
+            Issue.record("the PIN set here does not unlock"); return
+        }
+        #expect(u.name == "Fokal Tiga" && u.roles == [.focalPoint])
+        #expect(try here.users().contains { $0.id == tiga.id })
+        // The PIN stays here: nothing that goes up carries it.
+        for e in try here.outbox(limit: 100_000).dropFirst(outboxBefore) {
+            #expect(e.new?["pin_hash"] == nil && e.old?["pin_hash"] == nil, "\(e.table) \(e.op)")
+        }
+        // Switched off at K03: after the next pull Fokal Tiga can no longer log in here, and their slot is gone.
+        let sent = push.changes.count
+        try there.takePushReply(PushReply(acceptedThrough: push.changes.last!.kioskSeq, applied: push.changes.map(\.kioskSeq), duplicates: [],
+                                          serverSeq: sent, conflicts: [], refusal: nil))
+        try there.deactivateUser(tiga.id)
+        let off = try #require(try there.preparePush())
+        try here.takePull(PullReply(changes: Self.asPulled(off, first: sent + 1), more: false, serverSeq: sent + off.changes.count),
+                          for: try here.preparePull())
+        #expect(try here.people().contains { $0.id == tiga.id } == false)
+        #expect(try KioskLockTests.locked(path).users.map(\.name) == ["Ayu Admin"])
+        guard case .failed = try KioskLockTests.locked(path).unlock(userID: tiga.id, pin: "264813") else {
+            Issue.record("switched off at K03, still unlocks K07"); return
+        }
+    }
 }

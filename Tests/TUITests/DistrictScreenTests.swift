@@ -170,14 +170,19 @@ struct DistrictScreenTests {
         #expect(s.contains("y  Sync with the district") && s.contains("q  Quit") && s.contains("m  "), "\(s)")
     }
 
+    /// A kiosk joined as K07 with Anna Fiktif (administrator and supervisor, PIN 731946): the store, and her session.
+    static func joinedSupervisorKiosk(_ dir: TempDir) throws -> (store: KingaStore, session: KingaStore) {
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        let s = try store.acting(try store.addTestUser(name: "Anna Fiktif", roles: [.administrator, .supervisor], pin: "731946"))
+        try s.joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
+                           kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "t")
+        return (store, s)
+    }
+
     @Test("a supervisor sees a conflict from the district in the review queue, with both values in words, and chooses one")
     func decideConflictOnScreen() throws {
         let dir = TempDir()
-        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
-        let sup = try store.addTestUser(name: "Anna Fiktif", roles: [.administrator, .supervisor], pin: "731946")
-        let s = try store.acting(sup)
-        try s.joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
-                           kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "t")
+        let (store, s) = try Self.joinedSupervisorKiosk(dir)
         var r = Report()
         r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
         r.inDangerNow = false; r.childName = "Amani Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
@@ -203,6 +208,34 @@ struct DistrictScreenTests {
         screen = ui.screen(a)
         #expect(screen.contains("Chosen: high for the risk level of KG-2026-K07-0001"), "\(screen)")
         #expect(try s.syncConflicts().first?.decided == .string("high"))
+    }
+
+    @Test("a person from the district is on Users with no PIN here and not on the login screen; the administrator sets one with them")
+    func personFromTheDistrictOnScreen() throws {
+        let dir = TempDir()
+        let (store, s) = try Self.joinedSupervisorKiosk(dir)
+        let k03 = KioskCode("K03")!
+        let tiga = UUID()
+        let fields: [String: SyncValue] = ["id": .string(tiga.uuidString), "device_id": .string(UUID().uuidString), "version": .int(1),
+                                           "created_at": .string("2026-03-01T08:00:00Z"), "updated_at": .string("2026-03-01T08:00:00Z"),
+                                           "name": .string("Fokal Tiga"), "roles": .string("focal_point"), "language": .string("en"), "active": .int(1)]
+        let patch = FieldPatch(entity: .user, id: tiga, baseVersion: 0, fields: fields.mapValues { FieldChange(old: .null, new: $0) })
+        try s.takePull(PullReply(changes: [ServerChange(serverSeq: 1, kiosk: k03, kioskSeq: 1, actor: "Admin Dua", patch: patch, record: nil,
+                                                        opened: [], resolved: [])], more: false, serverSeq: 1), for: try s.preparePull())
+        let a = try ui.app(store)
+        #expect(!ui.screen(a).contains("Fokal Tiga"), "not on the login screen: \(ui.screen(a))")
+        ui.keys(a, .char("1"), .tab); ui.type(a, "731946"); ui.keys(a, .enter)
+        ui.keys(a, .char("m"))
+        var screen = ui.screen(a)
+        #expect(screen.contains("Fokal Tiga") && screen.contains("no PIN on this kiosk yet"), "\(screen)")
+        ui.keys(a, .down, .enter)
+        screen = ui.screen(a)
+        #expect(screen.contains("came from the district and has no PIN on this kiosk yet"), "\(screen)")
+        ui.type(a, "264813"); ui.keys(a, .tab); ui.type(a, "264813"); ui.keys(a, .function(2))
+        screen = ui.screen(a)
+        #expect(screen.contains("Fokal Tiga can now log in on this kiosk."), "\(screen)")
+        #expect(!screen.contains("no PIN on this kiosk yet"), "\(screen)")
+        guard case .success = try store.login(userID: tiga, pin: "264813") else { Issue.record("the PIN set on screen does not log in"); return }
     }
 
     @Test("while someone is logged in on a joined kiosk, a sync runs in the background every few minutes, never on the loop, never when locked")
