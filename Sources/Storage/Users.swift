@@ -47,6 +47,9 @@ public enum UserError: Error, Equatable, CustomStringConvertible {
     case nameTaken
     case weakPIN(PINRule.Problem)
     case notAllowed
+    /// An administrator whose account was made on another kiosk of the district: only that kiosk switches them off
+    /// (issue #18), so no kiosk can leave another without an administrator.
+    case administratorOfAnotherKiosk
     public var description: String {
         switch self {
         case .nameRequired: return "Please write the person's name."
@@ -57,6 +60,8 @@ public enum UserError: Error, Equatable, CustomStringConvertible {
         case .weakPIN(.tooFewDigits(let n)): return "The PIN needs at least \(n) digits here."
         case .weakPIN(.sequence): return "The PIN cannot be digits in a row like 123456. Choose digits that are hard to guess."
         case .notAllowed: return "You are not allowed to do this."
+        case .administratorOfAnotherKiosk:
+            return "This person is an administrator of another kiosk: only that kiosk can switch them off. If that kiosk was lost or stolen, ask the district office to revoke it."
         }
     }
 }
@@ -209,8 +214,12 @@ extension KingaStore {
     /// Switches a person's account off, as the administrator logged in: they can no longer log in, and (with
     /// encryption at rest) their key slot is removed, so their PIN no longer opens the database (issue #17).
     /// Their cases and timeline entries stay as they are. An administrator cannot switch off their own account.
+    /// On a kiosk that joined a district the change goes to every kiosk (issue #18): a person made on another kiosk
+    /// may be switched off from here (a volunteer who left), except an administrator of that kiosk, so no kiosk is
+    /// ever left without one by another.
     /// - Throws: `StoreError.accessDenied` (audited) when nobody is logged in; `UserError.notAllowed` (audited)
-    ///   without `manageUsers`, or for one's own account; `StoreError.notFound`.
+    ///   without `manageUsers`, or for one's own account; `UserError.administratorOfAnotherKiosk` (audited);
+    ///   `StoreError.notFound`.
     public func deactivateUser(_ userID: UUID) throws {
         let me = try sessionUser("user.deactivate")
         guard me.can(.manageUsers, demo: isDemo), me.id != userID else {
@@ -218,6 +227,10 @@ extension KingaStore {
             throw UserError.notAllowed
         }
         guard let target = try storedUser(userID) else { throw StoreError.notFound }
+        if target.roles.contains(.administrator), let made = target.deviceID, made != deviceID {
+            try auditAlone(actor: me.name, action: "access.denied", detail: "user.deactivate \(target.name): administrator of another kiosk")
+            throw UserError.administratorOfAnotherKiosk
+        }
         try door { db in
             try db.execute(sql: "UPDATE app_user SET active = 0, version = version + 1, updated_at = ? WHERE id = ?",
                            arguments: [ISO8601.format(clock.now), userID.uuidString])

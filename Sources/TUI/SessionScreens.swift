@@ -116,13 +116,16 @@ final class UsersScreen: ListScreen {
         // Someone from the district with no PIN here yet says so: Enter sets one with them (issue #18).
         users.map { u in
             let roles = u.roles.map(S.role).sorted().joined(separator: ", ")
+            // The marker before the roles: on a narrow screen the roles are what gets cut, never the marker.
             return u.pinHere ? ("\(DisplayWidth.pad(u.name, to: 28)) \(roles)", .normal)
-                             : ("\(DisplayWidth.pad(u.name, to: 28)) \(roles) · \(tr("users.noPINHere"))", .warning)
+                             : ("\(DisplayWidth.pad(u.name, to: 28)) \(tr("users.noPINHere")) · \(roles)", .warning)
         }
     }
     override func open(_ index: Int, _ app: App) -> Action { .push(UsersScreen.resetPIN(users[index])) }
     override func other(_ key: Key, _ app: App) -> Action {
-        if key == .char("d"), users.indices.contains(selected) { return .push(UsersScreen.deactivate(users[selected])) }
+        if key == .char("d"), users.indices.contains(selected) {
+            return .push(UsersScreen.deactivate(users[selected], linked: !app.demo && (try? app.store.districtLink()) != nil))
+        }
         if key == .char("j") {
             if let link = try? app.store.districtLink() {
                 app.flash = (tr("district.status", ["kiosk": link.kioskCode.rawValue, "url": link.serverURL]), .normal)
@@ -140,8 +143,10 @@ final class UsersScreen: ListScreen {
 
     /// Switching a person off, after a plain confirmation: they can no longer log in, and (issue #17) their PIN
     /// no longer opens the kiosk's database. Their cases and notes stay.
-    static func deactivate(_ user: User) -> FormScreen {
-        FormScreen(title: S.usersTitle, intro: S.deactivateIntro(user.name), submitLabel: S.kDeactivate, helpKey: "help.users", fields: []) { _, app in
+    /// On a kiosk that joined a district the confirmation says that the change reaches every kiosk (issue #18).
+    static func deactivate(_ user: User, linked: Bool = false) -> FormScreen {
+        let intro = S.deactivateIntro(user.name) + (linked ? "\n\n" + tr("users.deactivateEverywhere", ["name": user.name]) : "")
+        return FormScreen(title: S.usersTitle, intro: intro, submitLabel: S.kDeactivate, helpKey: "help.users", fields: []) { _, app in
             do {
                 try app.store.deactivateUser(user.id)
                 app.flash = (S.userDeactivated(user.name), .success)

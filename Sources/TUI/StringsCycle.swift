@@ -128,6 +128,7 @@ extension S {
             case .weakPIN(.passphraseRequired(let n)): return tr("error.pinPassphraseRequired", ["n": n])
             case .weakPIN(.tooFewDigits(let n)): return tr("error.pinTooFewDigits", ["n": n])
             case .notAllowed: return tr("error.notAllowed")
+            case .administratorOfAnotherKiosk: return tr("error.administratorOfAnotherKiosk")
             }
         case let s as StoreError:
             switch s {

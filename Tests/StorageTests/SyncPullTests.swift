@@ -227,6 +227,10 @@ struct SyncPullTests {
         #expect(people.first { $0.id == namesake.id }?.name == "ayu admin (K03)", "a name taken here gets the kiosk's code")
         #expect(try here.users().map(\.name) == ["Ayu Admin"])
         #expect(try KioskLockTests.locked(path).users.map(\.name) == ["Ayu Admin"])
+        // K03's administrator is listed here too, but only K03 can switch them off.
+        let dua = try #require(there.actor)
+        #expect(throws: UserError.administratorOfAnotherKiosk) { try here.deactivateUser(dua.id) }
+        #expect(try here.people().contains { $0.id == dua.id })
         guard case .failed = try here.login(userID: tiga.id, pin: "730519") else { Issue.record("a PIN set at K03 opened K07"); return }
         guard case .failed = try KioskLockTests.locked(path).unlock(userID: tiga.id, pin: "730519") else { Issue.record("K03's PIN unlocked K07"); return }
         // The administrator here sets a PIN with Fokal Tiga: now it logs in and opens the database.

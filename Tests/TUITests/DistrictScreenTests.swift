@@ -227,15 +227,18 @@ struct DistrictScreenTests {
         ui.keys(a, .char("1"), .tab); ui.type(a, "731946"); ui.keys(a, .enter)
         ui.keys(a, .char("m"))
         var screen = ui.screen(a)
-        #expect(screen.contains("Fokal Tiga") && screen.contains("no PIN on this kiosk yet"), "\(screen)")
+        #expect(screen.contains("Fokal Tiga") && screen.contains("no PIN here yet"), "\(screen)")
         ui.keys(a, .down, .enter)
         screen = ui.screen(a)
         #expect(screen.contains("came from the district and has no PIN on this kiosk yet"), "\(screen)")
         ui.type(a, "264813"); ui.keys(a, .tab); ui.type(a, "264813"); ui.keys(a, .function(2))
         screen = ui.screen(a)
         #expect(screen.contains("Fokal Tiga can now log in on this kiosk."), "\(screen)")
-        #expect(!screen.contains("no PIN on this kiosk yet"), "\(screen)")
+        #expect(!screen.contains("no PIN here yet"), "\(screen)")
         guard case .success = try store.login(userID: tiga, pin: "264813") else { Issue.record("the PIN set on screen does not log in"); return }
+        // Switching someone off on a joined kiosk says that it reaches every kiosk.
+        ui.keys(a, .char("d"))
+        #expect(ui.screen(a).contains("will be switched off on every"), "\(ui.screen(a))")
     }
 
     @Test("while someone is logged in on a joined kiosk, a sync runs in the background every few minutes, never on the loop, never when locked")
