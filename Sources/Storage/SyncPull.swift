@@ -91,8 +91,8 @@ extension KingaStore {
     /// keeps its own chain). A person from the district is added with no PIN on this kiosk (PINs never travel:
     /// a PIN's Argon2id hash opens a key slot, issue #17), so they cannot log in here until an administrator of this
     /// kiosk sets one with them (`setPIN`); a person switched off elsewhere is switched off here too and loses their
-    /// key slot; a name already used here by someone else gets the other kiosk's code ("Amina (K03)"). An open conflict shows the more protective value (`KioskPull.shown`) until a supervisor
-    /// resolves it. Rows changed here get `version` + 1, so a screen that holds the case notices (issue #7).
+    /// key slot; a name already used here by someone else gets the other kiosk's code ("Amina (K03)"). An open
+    /// conflict shows the more protective value (`KioskPull.shown`) until a supervisor resolves it. Rows changed here get `version` + 1, so a screen that holds the case notices (issue #7).
     /// Audited as `sync.pull`, naming who asked, when it brought anything; that audit row goes up with the next push.
     /// - Parameters: the reply and the request it answers (checked with `SyncValidation.validate` first).
     /// - Returns: what changed here.
