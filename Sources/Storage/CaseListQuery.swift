@@ -254,7 +254,14 @@ struct CaseListQuery {
         let f = filterSQL
         var sql: String
         var args: SQLArgs = []
-        if terms.isEmpty {
+        if terms.isEmpty && f.sql == "1=1" {
+            // Every case: counted in `case_by_status`, the index the home screen's counts have just read, so right
+            // after them its pages are already in the page cache. SQLite would pick `case_by_number`, which is no
+            // smaller; on an encrypted database each page read for the first time is decrypted and checked
+            // (about 10 µs), and at 100,000 cases this saves about 360 of them on the way to the first case list
+            // (issue #17, measured with the sqlite3 shell's `.stats`: 383 page misses before, 24 after).
+            sql = "SELECT 1 FROM case_record c INDEXED BY \(Self.countIndex) WHERE 1=1"
+        } else if terms.isEmpty {
             sql = "SELECT 1 FROM case_record c WHERE \(f.sql)"
         } else if f.sql == "1=1" {
             // Nothing to check on the case rows: count in the search index alone (no lookup per case).
@@ -270,6 +277,9 @@ struct CaseListQuery {
         if let cap { return ("SELECT count(*) FROM (\(sql) LIMIT \(cap + 1))", args) }
         return ("SELECT count(*) FROM (\(sql))", args)
     }
+
+    /// The index the unfiltered count walks (see `countSQL`): the home screen's counts read it too.
+    static let countIndex = "case_by_status"
 
     func count(_ db: Database, cap: Int?) throws -> CaseMatchCount {
         let tier0 = try caseNumberDocids(db)

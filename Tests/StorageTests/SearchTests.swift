@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import Model
 @testable import Storage
@@ -263,5 +264,18 @@ struct DashboardTests {
             let plan = try store.dashboardPlans(viewer: user.map(Viewer.user) ?? .systemMaintenance)
             #expect(!plan.contains { $0.hasPrefix("SCAN c") && !$0.contains("INDEX") }, "\(plan.joined(separator: "\n"))")
         }
+    }
+
+    @Test("the whole list's count walks the index the home screen's counts have just read (issue #17: on an encrypted kiosk its pages are then already decrypted)")
+    func wholeListCountSharesTheHomeIndex() throws {
+        let dir = TempDir()
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        let q = CaseListQuery(CaseQuery(), scope: (sql: "1=1", args: []), today: pinned.today, deadlines: .standard, now: pinned.now)
+        let (sql, args) = q.countSQL(tier0: [], cap: nil)
+        let plan = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(args)).map { $0["detail"] as String? ?? "" }
+        }
+        #expect(plan.contains { $0.contains("COVERING INDEX \(CaseListQuery.countIndex)") }, "\(plan)")
+        #expect(try store.dashboardPlans(viewer: .systemMaintenance).contains { $0.contains("COVERING INDEX \(CaseListQuery.countIndex)") })
     }
 }
