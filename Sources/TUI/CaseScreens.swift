@@ -173,7 +173,8 @@ final class CaseDetailScreen: Screen {
                 return .none
             }
             guard app.session?.can(.reassignCase, demo: app.store.isDemo) == true else { app.flash = (S.notAllowed, .warning); return .none }
-            return .push(CycleForms.reassign(caseID: caseID, users: (try? app.store.users()) ?? []))
+            // Everyone active, people from other kiosks of the district too: the case then reaches their kiosk (issue #18).
+            return .push(CycleForms.reassign(caseID: caseID, users: (try? app.store.people()) ?? []))
         }
         if r.status != .open {
             if c == "o" { return .push(CycleForms.reopen(caseID: caseID)) }

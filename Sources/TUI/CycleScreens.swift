@@ -341,9 +341,13 @@ enum CycleForms {
 
     // MARK: Reassign
 
+    /// Giving a case to someone: `users` are the active people (`KingaStore.people()`); someone from another kiosk
+    /// of the district, with no PIN here, is marked so, and the case reaches their kiosk with the next sync.
     static func reassign(caseID: UUID, users: [User]) -> FormScreen {
         FormScreen(title: S.reassignTitle, intro: S.reassignIntro, submitLabel: S.save, helpKey: "help.reassign", fields: [
-            FormField("who", tr("form.reassign.who"), .choice(users.map { "\($0.name) (\($0.roles.map(S.role).sorted().joined(separator: ", ")))" })),
+            FormField("who", tr("form.reassign.who"), .choice(users.map { u in
+                "\(u.name) (\(u.roles.map(S.role).sorted().joined(separator: ", ")))" + (u.pinHere ? "" : " · " + tr("users.noPINHere"))
+            })),
         ]) { f, app in
             guard f.require(["who"]), app.session != nil else { return .none }
             do {

@@ -222,12 +222,23 @@ struct DistrictScreenTests {
         let patch = FieldPatch(entity: .user, id: tiga, baseVersion: 0, fields: fields.mapValues { FieldChange(old: .null, new: $0) })
         try s.takePull(PullReply(changes: [ServerChange(serverSeq: 1, kiosk: k03, kioskSeq: 1, actor: "Admin Dua", patch: patch, record: nil,
                                                         opened: [], resolved: [])], more: false, serverSeq: 1), for: try s.preparePull())
+        var r = Report()
+        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
+        r.inDangerNow = false; r.childName = "Amani Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
+        let c = try s.registerCase(from: r, draftID: UUID())
         let a = try ui.app(store)
         #expect(!ui.screen(a).contains("Fokal Tiga"), "not on the login screen: \(ui.screen(a))")
         ui.keys(a, .char("1"), .tab); ui.type(a, "731946"); ui.keys(a, .enter)
         ui.keys(a, .char("m"))
         var screen = ui.screen(a)
         #expect(screen.contains("Fokal Tiga") && screen.contains("no PIN here yet"), "\(screen)")
+        // A supervisor here can give a case to them: it then reaches their kiosk (the server's catchment).
+        ui.keys(a, .escape, .char("c"), .enter, .char("g"))
+        screen = ui.screen(a)
+        #expect(screen.contains("Fokal Tiga (Focal point) · no PIN here yet"), "\(screen)")
+        ui.keys(a, .char("2"), .function(2))
+        #expect(try s.caseRecord(id: c.id, viewer: .user(try #require(s.actor)))?.assignedTo == tiga, "\(ui.screen(a))")
+        ui.keys(a, .escape, .escape, .char("m"))
         ui.keys(a, .down, .enter)
         screen = ui.screen(a)
         #expect(screen.contains("came from the district and has no PIN on this kiosk yet"), "\(screen)")
