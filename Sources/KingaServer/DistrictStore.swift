@@ -246,14 +246,15 @@ public struct DistrictStore: Sendable {
     /// Keeps the catchment's "its users' cases" (issue #18) when a case is given to someone: the kiosk where that
     /// person's account was made (the kiosk that pushed it) is sent the case whole, as `caseMoved` sends it to a new
     /// village's kiosks, unless it already holds it, gets every case, or is revoked. Nothing when the case is given
-    /// to nobody or to someone the server has never received.
+    /// to nobody or to someone the server has never received. The person's first change is found through the
+    /// partial index `change_log_user` (migration 3), whose condition the query repeats word for word.
     private static func caseAssigned(_ caseID: UUID, to assignee: String?, by kiosk: KioskRow, change: SyncChange,
                                      on conn: PostgresConnection, logger: Logger) async throws {
         guard let assignee, let person = UUID(uuidString: assignee) else { return }
         var newcomers: [Int64] = []
         for try await (id) in try await conn.query("""
             SELECT k.id FROM kiosk k
-            WHERE k.id = (SELECT c.kiosk_id FROM change_log c WHERE c.entity = \(SyncEntity.user.rawValue) AND c.entity_id = \(person)
+            WHERE k.id = (SELECT c.kiosk_id FROM change_log c WHERE c.entity = 'user' AND c.entity_id = \(person)
                           AND c.audience IS NULL ORDER BY c.server_seq LIMIT 1)
             AND NOT k.whole_district AND k.revoked_at IS NULL
             AND NOT EXISTS (SELECT 1 FROM case_reach r WHERE r.kiosk_id = k.id AND r.case_id = \(caseID))

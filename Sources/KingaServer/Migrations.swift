@@ -143,6 +143,12 @@ public enum Migrations {
             )
             """,
         ]),
+        // Issue #18, "its users' cases": a case given to someone goes to the kiosk that made their account, found as
+        // the first pushed change of that user (`DistrictStore.caseAssigned`); without this index every assignment
+        // would read the whole change log.
+        Migration(version: 3, name: "catchment: the kiosk where each person's account was made", statements: [
+            "CREATE INDEX change_log_user ON change_log (entity_id, server_seq) WHERE entity = 'user' AND audience IS NULL",
+        ]),
     ]
 
     /// Applies every migration not applied yet, in order.

@@ -349,7 +349,7 @@ final class DistrictStoreTests: PostgresTestCase {
     /// Issue #18's catchment, "its users' cases": a case given to a person reaches the kiosk where their account
     /// was made, whole, even when its village is another kiosk's.
     func testACaseGivenToSomeoneReachesTheirKiosk() async throws {
-        try await withStore { store, _, _ in
+        try await withStore { store, _, client in
             let person = UUID(), other = UUID(uuidString: "00000000-0000-0000-0000-00000000C003")!
             func cases(_ k: KioskCode, after: Int = 0) async throws -> [ServerChange] {
                 try await store.pull(for: k, after: after).changes.filter { $0.patch?.entity == .caseRecord || $0.record?.caseID != nil }
@@ -389,6 +389,17 @@ final class DistrictStoreTests: PostgresTestCase {
             ]), from: Self.k2)
             let last = try await cases(Self.k1, after: k1Now)
             XCTAssertEqual(last.count, 1, "K01 holds the case now and gets the change, once")
+            // The person's kiosk is found through an index, not by reading the whole change log.
+            let plan = try await client.withTransaction(logger: Self.logger) { conn -> String in
+                try await conn.query("SET LOCAL enable_seqscan = off", logger: Self.logger)
+                var lines: [String] = []
+                for try await (line) in try await conn.query("""
+                    EXPLAIN SELECT c.kiosk_id FROM change_log c WHERE c.entity = 'user' AND c.entity_id = \(person)
+                    AND c.audience IS NULL ORDER BY c.server_seq LIMIT 1
+                    """, logger: Self.logger).decode(String.self) { lines.append(line) }
+                return lines.joined(separator: "\n")
+            }
+            XCTAssertTrue(plan.contains("change_log_user"), plan)
         }
     }
 }
