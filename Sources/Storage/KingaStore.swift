@@ -178,9 +178,14 @@ public final class KingaStore: @unchecked Sendable {
             // runs here only up to `checkOnOpenBytes`; larger archives are checked by the daily backup.
             let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
             // A wrong key is said as such, before the damage check would call the file damaged.
+            // A database encrypted in an older format is re-encrypted in the current one first (`CipherFormat`).
             if let key, size > 0 {
-                do { try Opener.queue(path, key: key, readonly: true).close() } catch CipherError.wrongKey {
+                do {
+                    if try Opener.format(of: path, key: key) != .current { try Self.reencryptToCurrentFormat(path: path, key: key) }
+                } catch CipherError.wrongKey {
                     throw StoreError.cannotOpen(path: path, reason: CipherError.wrongKey.description)
+                } catch let e as StoreError {
+                    throw e
                 } catch {}
             }
             if size > 0, size <= Self.checkOnOpenBytes, Opener.damageCheck(path, key: key) == .damaged {

@@ -14,14 +14,15 @@ enum Opener {
     /// The configuration of every Kinga connection: foreign keys on, a busy timeout so two sessions wait for each
     /// other (`KingaStore.busyTimeoutSeconds`), `synchronous = FULL` on writers (a saved report survives power
     /// loss), and the key when there is one.
-    /// - Parameters: `key` nil for a plaintext file; `readonly` for checks and for reading a backup.
-    static func configuration(key: DatabaseKey?, readonly: Bool = false) -> Configuration {
+    /// - Parameters: `key` nil for a plaintext file; `readonly` for checks and for reading a backup; `format` how an
+    ///   encrypted file's pages are checked (`CipherFormat.current` for everything Kinga writes).
+    static func configuration(key: DatabaseKey?, readonly: Bool = false, format: CipherFormat = .current) -> Configuration {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.readonly = readonly
         config.busyMode = .timeout(KingaStore.busyTimeoutSeconds)
         config.prepareDatabase { db in
-            if let key { try DatabaseCipher.unlock(db, key: key) }
+            if let key { try DatabaseCipher.unlock(db, key: key, format: format) }
             if !readonly { try db.execute(sql: "PRAGMA synchronous = FULL") }
         }
         return config
@@ -30,7 +31,7 @@ enum Opener {
     /// The page cache of each connection of an encrypted store's pool, in KiB (`PRAGMA cache_size = -16384`):
     /// 16 MiB instead of SQLite's 2 MiB (issue #17).
     ///
-    /// Why: SQLCipher encrypts a page when SQLite writes it and decrypts it (AES-256, checked with HMAC-SHA512) when
+    /// Why: SQLCipher encrypts a page when SQLite writes it and decrypts it (AES-256, checked with an HMAC: `CipherFormat`) when
     /// SQLite reads it back from the file into its page cache (SQLCipher README); pages in that cache stay
     /// decrypted. The cache is per connection, 2 MiB by default (`-2000`), and grows only as pages are read
     /// (sqlite.org/pragma.html#pragma_cache_size). At 2 MiB the pages that searches and scrolling share (the FTS5
@@ -57,10 +58,34 @@ enum Opener {
     /// read each page once.
     static let encryptedPageCacheKiB = 16_384
 
-    /// A single connection to `path` (a backup, a restore's source, a check).
-    /// - Throws: `CipherError.wrongKey` when `key` does not open it; GRDB's `DatabaseError` otherwise.
-    static func queue(_ path: String, key: DatabaseKey?, readonly: Bool = false) throws -> DatabaseQueue {
-        try DatabaseQueue(path: path, configuration: configuration(key: key, readonly: readonly))
+    /// A single connection to `path` (a backup, a restore's source, a check). An existing encrypted file in an
+    /// older `CipherFormat` (a backup made before 2026-12-07) is opened in its own format; a new file is written in
+    /// `CipherFormat.current`.
+    /// - Parameter format: the format to use, when the caller knows it; nil tries `current`, then the older ones.
+    /// - Throws: `CipherError.wrongKey` when `key` does not open it in any format; GRDB's `DatabaseError` otherwise.
+    static func queue(_ path: String, key: DatabaseKey?, readonly: Bool = false, format: CipherFormat? = nil) throws -> DatabaseQueue {
+        if let format { return try DatabaseQueue(path: path, configuration: configuration(key: key, readonly: readonly, format: format)) }
+        do {
+            return try DatabaseQueue(path: path, configuration: configuration(key: key, readonly: readonly))
+        } catch CipherError.wrongKey {
+            for older in CipherFormat.allCases where older != .current {
+                if let q = try? DatabaseQueue(path: path, configuration: configuration(key: key, readonly: readonly, format: older)) { return q }
+            }
+            throw CipherError.wrongKey
+        }
+    }
+
+    /// The `CipherFormat` in which `key` opens the existing encrypted file at `path` (read-only; nothing written).
+    /// - Throws: `CipherError.wrongKey` when it opens in none (another kiosk's key, or not a database);
+    ///   GRDB's `DatabaseError` when the file cannot be read.
+    static func format(of path: String, key: DatabaseKey) throws -> CipherFormat {
+        for format in [CipherFormat.current] + CipherFormat.allCases.filter({ $0 != .current }) {
+            do {
+                try DatabaseQueue(path: path, configuration: configuration(key: key, readonly: true, format: format)).close()
+                return format
+            } catch CipherError.wrongKey { continue }
+        }
+        throw CipherError.wrongKey
     }
 
     /// The store's pool (WAL: one writer, several readers), after checking that the linked SQLite encrypts.

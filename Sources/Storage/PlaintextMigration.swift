@@ -90,6 +90,57 @@ extension KingaStore {
         }
     }
 
+    /// Re-encrypts the kiosk's database from an older `CipherFormat` (HMAC-SHA512, Kinga's encrypted databases made
+    /// before 2026-12-07) into `CipherFormat.current`, under the same key, the first time this version opens it. No
+    /// PIN is asked again and the key-slot file does not change (the key is the same).
+    ///
+    /// 1. The old file is checked (`quick_check`): a damaged one is never copied (`StoreError.damaged`).
+    /// 2. Its write-ahead log is folded in (`wal_checkpoint(TRUNCATE)`), then `DatabaseCipher.exportEncrypted`
+    ///    copies it to `<db>.reencrypting` (SQLCipher's `sqlcipher_export`: schema, rows, FTS5, triggers).
+    /// 3. The copy must open in the current format and hold the same number of rows in every table, else nothing
+    ///    changes and the copy is removed.
+    /// 4. The copy is renamed over the database (one atomic step). The old file held only ciphertext under the same
+    ///    key, so it is not overwritten. Backups stay in the format they were made in: restores and checks read
+    ///    both (`Opener.queue`).
+    /// An interrupted run leaves the old database as it was, and the next start does it again.
+    /// - Throws: `StoreError.damaged`, `StoreError.cannotOpen` with a plain reason; `CipherError.wrongKey`.
+    static func reencryptToCurrentFormat(path: String, key: DatabaseKey) throws {
+        let fm = FileManager.default
+        let copy = path + ".reencrypting"
+        let removeCopy = { for suffix in ["", "-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: copy + suffix) } }
+        removeCopy()
+        let old = try Opener.format(of: path, key: key)
+        guard old != .current else { return }
+        do {
+            let before: [String: Int]
+            do {
+                let q = try Opener.queue(path, key: key, format: old)
+                defer { try? q.close() }
+                guard try q.read({ db in try String.fetchOne(db, sql: "PRAGMA quick_check") }) == "ok" else { throw StoreError.damaged(path) }
+                before = try q.read(rowCounts)
+                try q.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                    try DatabaseCipher.exportEncrypted(db, to: copy, key: key)
+                }
+            }
+            do {
+                let q = try Opener.queue(copy, key: key, readonly: true, format: .current)
+                defer { try? q.close() }
+                guard try q.read(rowCounts) == before else {
+                    throw StoreError.cannotOpen(path: path, reason: "the re-encrypted copy did not match the database, so nothing was changed. Please tell a technician.")
+                }
+            }
+            guard rename(copy, path) == 0 else {
+                throw StoreError.cannotOpen(path: path, reason: "the re-encrypted copy could not take its place (\(String(cString: strerror(errno)))). Nothing was changed.")
+            }
+            for suffix in ["-wal", "-shm"] { try? fm.removeItem(atPath: path + suffix) }
+            chmod(path, 0o600)
+        } catch {
+            removeCopy()
+            throw error
+        }
+    }
+
     /// Finishes an encryption interrupted between its two renames: the database is already the encrypted copy
     /// (it no longer starts with SQLite's plaintext header) and `<db>.keys.pending` is its slot file. When the
     /// database is still plaintext, the pending file is stale and removed (the encryption then starts again).
@@ -141,15 +192,16 @@ extension KingaStore {
 
     /// The number of rows in every table of the database (SQLite's own tables and the search index's shadow
     /// tables left out): what an encrypted copy must match.
-    func rowCounts() throws -> [String: Int] {
-        try pool.read { db in
-            let tables = try String.fetchAll(db, sql: """
-                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL%'
-                  AND name NOT IN (SELECT name || suffix FROM sqlite_master, (SELECT '_data' AS suffix UNION SELECT '_idx' UNION SELECT '_content' UNION SELECT '_docsize' UNION SELECT '_config') WHERE sql LIKE 'CREATE VIRTUAL%')
-                """)
-            var counts: [String: Int] = [:]
-            for t in tables { counts[t] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \"\(t)\"") ?? 0 }
-            return counts
-        }
+    func rowCounts() throws -> [String: Int] { try pool.read(Self.rowCounts) }
+
+    /// `rowCounts()` on one connection.
+    static func rowCounts(_ db: Database) throws -> [String: Int] {
+        let tables = try String.fetchAll(db, sql: """
+            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL%'
+              AND name NOT IN (SELECT name || suffix FROM sqlite_master, (SELECT '_data' AS suffix UNION SELECT '_idx' UNION SELECT '_content' UNION SELECT '_docsize' UNION SELECT '_config') WHERE sql LIKE 'CREATE VIRTUAL%')
+            """)
+        var counts: [String: Int] = [:]
+        for t in tables { counts[t] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \"\(t)\"") ?? 0 }
+        return counts
     }
 }

@@ -46,7 +46,7 @@ func twinIsComplete(_ twin: String, cases: Int) -> Bool {
 }
 
 /// What `<twin>.complete` holds: the case count and how the bench supervisor's slot was made.
-func twinStamp(_ cases: Int) -> String { "\(cases) cases, bench supervisor's slot at the standard limits" }
+func twinStamp(_ cases: Int) -> String { "\(cases) cases, bench supervisor's slot at the standard limits, \(CipherFormat.current.rawValue)" }
 
 /// The Argon2id limits of the bench supervisor's slot in the twin's key-slot file: (MiB, passes), or nil.
 func benchSlotLimits(twin: String) -> (memoryMiB: Double, passes: Int)? {

@@ -89,4 +89,94 @@ struct EncryptedStoreTests {
         let again = try KingaStore(path: dir.path + "/demo.sqlite", clock: pinned, key: key)
         #expect(try again.isDemoDatabase())
     }
+
+    /// Writes the database at `plain` into a new file at `path` encrypted under `key` in SQLCipher 4's default
+    /// format (HMAC-SHA512): what Kinga wrote before `CipherFormat.hmacSHA256`.
+    static func makeOlderFormatCopy(of plain: String, at path: String, key: DatabaseKey) throws {
+        let q = try DatabaseQueue(path: plain)
+        defer { try? q.close() }
+        try q.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            let literal = try key.withRawKeyLiteral { String(decoding: $0, as: UTF8.self) }
+            try db.execute(sql: "ATTACH DATABASE ? AS older KEY \"\(literal)\"", arguments: [path])
+            try db.execute(sql: "PRAGMA older.cipher_hmac_algorithm = HMAC_SHA512")
+            try db.execute(sql: "SELECT sqlcipher_export('older')")
+            try db.execute(sql: "DETACH DATABASE older")
+        }
+    }
+
+    @Test("a kiosk encrypted with HMAC-SHA512 (before 2026-12-07) is re-encrypted with HMAC-SHA256 when it opens: every row and the audit chain kept, its backups still restore")
+    func olderFormatIsReencryptedAtOpen() throws {
+        let dir = TempDir()
+        let plain = dir.path + "/plain.sqlite"
+        let caseID: UUID
+        let counts: [String: Int]
+        do {
+            var store = try KingaStore(path: plain, clock: pinned)
+            store = try store.actAsTestSupervisor()
+            caseID = try store.registerCase(from: sampleReport(name: "Amani \(Self.marker)"), draftID: UUID()).id
+            try store.addNote(caseID: caseID, text: "Visited the family.")
+            counts = try store.rowCounts()
+            try store.pool.close()
+        }
+        let key = try DatabaseKey.random()
+        let path = dir.path + "/k.sqlite"
+        try Self.makeOlderFormatCopy(of: plain, at: path, key: key)
+        try FileManager.default.copyItem(atPath: plain + ".audit-key", toPath: path + ".audit-key")
+        // The old kiosk's own backup, in the old format too.
+        let oldBackup = dir.path + "/old-backup.sqlite"
+        try Self.makeOlderFormatCopy(of: plain, at: oldBackup, key: key)
+        #expect(try Opener.format(of: path, key: key) == .hmacSHA512)
+        #expect(throws: CipherError.wrongKey) { try Opener.format(of: path, key: try DatabaseKey.random()) }
+
+        // A wrong key changes nothing, in the old format too.
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(throws: (any Error).self) { _ = try KingaStore(path: path, clock: pinned, key: try DatabaseKey.random()) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+
+        let store = try KingaStore(path: path, clock: pinned, key: key)
+        #expect(try Opener.format(of: path, key: key) == .hmacSHA256)
+        #expect(throws: CipherError.wrongKey) { try Opener.queue(path, key: key, readonly: true, format: .hmacSHA512).close() }
+        #expect(try store.rowCounts() == counts)
+        #expect(try store.verifyAudit() == .intact(entries: counts["audit_log"] ?? -1))
+        #expect(try store.caseRecord(id: caseID, viewer: .systemMaintenance)?.report.childName.contains(Self.marker) == true)
+        #expect(!FileManager.default.fileExists(atPath: path + ".reencrypting"))
+        #expect(Self.filesContaining(Self.marker, under: dir.path) == ["plain.sqlite"])
+        // New backups are in the new format; the old one still restores, into the new format.
+        let backup = try store.makeAutomaticBackup(reason: "manual")
+        #expect(try Opener.format(of: backup, key: key) == .hmacSHA256)
+        try store.pool.close()
+        let restored = dir.path + "/restored.sqlite"
+        try KingaStore.restore(from: oldBackup, to: restored, clock: pinned, key: key)
+        #expect(try Opener.format(of: restored, key: key) == .hmacSHA256)
+        let back = try KingaStore(path: restored, clock: pinned, auditKeyPath: path + ".audit-key", key: key)
+        #expect(try back.caseRecord(id: caseID, viewer: .systemMaintenance) != nil)
+        #expect(try back.verifyAudit() == .intact(entries: counts["audit_log"] ?? -1))
+    }
+
+    @Test("a damaged database in the old format is never copied: it is kept as it was")
+    func damagedOlderFormatIsKept() throws {
+        let dir = TempDir()
+        let plain = dir.path + "/plain.sqlite"
+        do {
+            var store = try KingaStore(path: plain, clock: pinned)
+            store = try store.actAsTestSupervisor()
+            for i in 0..<40 { try store.registerCase(from: sampleReport(name: "Child \(i)"), draftID: UUID()) }
+            try store.pool.close()
+        }
+        let key = try DatabaseKey.random()
+        let path = dir.path + "/k.sqlite"
+        try Self.makeOlderFormatCopy(of: plain, at: path, key: key)
+        try FileManager.default.copyItem(atPath: plain + ".audit-key", toPath: path + ".audit-key")
+        // Scramble one page in the middle: its HMAC no longer matches.
+        let h = try #require(FileHandle(forUpdatingAtPath: path))
+        let size = try h.seekToEnd()
+        try h.seek(toOffset: (size / 4096 / 2) * 4096 + 100)
+        try h.write(contentsOf: Data(repeating: 0x5A, count: 64))
+        try h.close()
+        let damaged = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(throws: (any Error).self) { _ = try KingaStore(path: path, clock: pinned, key: key) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == damaged)
+        #expect(!FileManager.default.fileExists(atPath: path + ".reencrypting"))
+    }
 }
