@@ -336,9 +336,7 @@ public struct DistrictStore: Sendable {
                 SELECT c.server_seq, c.payload::text FROM change_log c, kiosk k
                 WHERE k.id = \(k.id) AND c.server_seq > \(Int64(max(0, after)))
                 AND c.entity <> \(SyncRecordKind.auditRow.rawValue)
-                AND (c.audience = k.id OR (c.audience IS NULL AND (k.whole_district OR c.case_id IS NULL
-                     OR EXISTS (SELECT 1 FROM case_reach r WHERE r.kiosk_id = k.id AND r.case_id = c.case_id)
-                     OR EXISTS (SELECT 1 FROM case_home h WHERE h.case_id = c.case_id AND h.village = ANY(k.village_keys)))))
+                AND (c.audience = k.id OR (c.audience IS NULL AND (c.case_id IS NULL OR \(unescaped: Self.holds("c.case_id")))))
                 ORDER BY c.server_seq LIMIT \(Int64(limit + 1))
                 """, logger: logger)
             var changes: [ServerChange] = []
@@ -352,6 +350,35 @@ public struct DistrictStore: Sendable {
             }
             let more = cut || changes.count > limit
             return PullReply(changes: Array(changes.prefix(limit)), more: more, serverSeq: try await Self.lastServerSeq(conn, logger: logger))
+        }
+    }
+
+    /// SQL true when kiosk `k` (a row of `kiosk` named k in the query) holds the case whose id is in `caseColumn`:
+    /// the kiosk's catchment. A supervisor's kiosk holds the whole district; any other holds the cases whose
+    /// village is one of its villages (`case_home`) and the cases it was given or sent whole, or pushed a change to
+    /// (`case_reach`, which also keeps a case at a kiosk after it moved to another village).
+    static func holds(_ caseColumn: String) -> String {
+        """
+        (k.whole_district
+         OR EXISTS (SELECT 1 FROM case_reach r WHERE r.kiosk_id = k.id AND r.case_id = \(caseColumn))
+         OR EXISTS (SELECT 1 FROM case_home h WHERE h.case_id = \(caseColumn) AND h.village = ANY(k.village_keys)))
+        """
+    }
+
+    /// The ids of the cases in `kiosk`'s catchment on the server (`holds`): what its pulls bring and what it must
+    /// hold after a full sync. For checks (the district's end-to-end test) and, next, the server's own views.
+    /// - Throws: `StoreRefusal.unknownKiosk` or `.revoked`; PostgresNIO's errors.
+    public func catchment(of kiosk: KioskCode) async throws -> Set<UUID> {
+        let logger = self.logger
+        return try await client.withConnection { conn in
+            let k = try await Self.kiosk(kiosk, on: conn, logger: logger, forUpdate: false)
+            let rows = try await conn.query("""
+                SELECT s.id FROM sync_row s, kiosk k WHERE k.id = \(k.id) AND s.entity = \(SyncEntity.caseRecord.rawValue)
+                AND \(unescaped: Self.holds("s.id"))
+                """, logger: logger)
+            var ids: Set<UUID> = []
+            for try await id in rows.decode(UUID.self) { ids.insert(id) }
+            return ids
         }
     }
 

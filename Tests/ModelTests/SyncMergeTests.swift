@@ -57,6 +57,22 @@ struct SyncMergeTests {
         #expect(m.outcomes["caregiver"] == .conflict(.value) && m.outcomes["risk_level"] == .applied)
     }
 
+    @Test("two kiosks acting on a case: the later review instant stays, with no conflict for a supervisor")
+    func lastReviewIsTheLatest() {
+        var r = row
+        let base = SyncValue.string("2026-03-01T09:00:00.000Z")
+        _ = r.apply(["reviewed_at": base], entity: .caseRecord, id: F.caseID, by: F.k07)
+        _ = r.apply(["reviewed_at": .string("2026-03-02T10:00:00.000Z")], entity: .caseRecord, id: F.caseID, by: F.k12)
+        let later = F.patch(["reviewed_at": (base, .string("2026-03-02T11:00:00.000Z"))], base: 1)
+        let m = SyncMerge.mergePatch(later, into: r, origin: k07)
+        #expect(m.conflicts.isEmpty && m.row["reviewed_at"] == .string("2026-03-02T11:00:00.000Z") && m.outcomes["reviewed_at"] == .applied)
+        let earlier = F.patch(["reviewed_at": (base, .string("2026-03-02T08:00:00.000Z"))], base: 1)
+        let n = SyncMerge.mergePatch(earlier, into: r, origin: k07)
+        #expect(n.conflicts.isEmpty && n.row["reviewed_at"] == .string("2026-03-02T10:00:00.000Z") && n.row == r)
+        // The kiosk that wrote the earlier one gets the district's later one back in the pull.
+        #expect(n.applied?.fields["reviewed_at"]?.new == .string("2026-03-02T10:00:00.000Z"))
+    }
+
     @Test("two kiosks recording a first action: the earlier instant stays, with no conflict for a supervisor")
     func firstActionIsTheEarliest() {
         var r = row

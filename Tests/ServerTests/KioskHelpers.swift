@@ -34,6 +34,13 @@ extension PostgresTestCase {
         return r
     }
 
+    /// Records a risk assessment of `level` on `caseID` at `store` (danger: the answers that point to high risk).
+    func assess(_ store: KingaStore, _ caseID: UUID, _ level: RiskLevel, danger: Bool) throws {
+        let answers = RiskAnswers(immediateDanger: danger, harmerHasAccess: danger, severity: danger ? .severe : .mild,
+                                  frequency: danger ? .often : .once, safeAdult: !danger, childViews: "")
+        try store.recordAssessment(caseID: caseID, Assessment(answers: answers, chosen: level, whyDifferent: "A fictional reason."))
+    }
+
     /// The `kinga` binary this package built (debug), or a skip when it is not built.
     func kingaBinary() throws -> String {
         let kinga = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

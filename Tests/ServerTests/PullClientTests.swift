@@ -49,13 +49,8 @@ final class PullClientTests: PostgresTestCase {
             XCTAssertEqual(atB.childName, "Amani Fiktif")
             // Offline, both act on it: B writes a note; A assesses the risk as high, B as low (the same detail, two ways).
             try b.addNote(caseID: c.id, text: "Met the grandmother at the market.")
-            func assess(_ store: KingaStore, _ level: RiskLevel, danger: Bool) throws {
-                let answers = RiskAnswers(immediateDanger: danger, harmerHasAccess: danger, severity: danger ? .severe : .mild,
-                                          frequency: danger ? .often : .once, safeAdult: !danger, childViews: "")
-                try store.recordAssessment(caseID: c.id, Assessment(answers: answers, chosen: level, whyDifferent: "A fictional reason."))
-            }
-            try assess(a, .high, danger: true)
-            try assess(b, .low, danger: false)
+            try self.assess(a, c.id, .high, danger: true)
+            try self.assess(b, c.id, .low, danger: false)
             _ = try sync(dbA)
             let atBNow = try sync(dbB)
             XCTAssertTrue(atBNow.contains("wait for a supervisor"), atBNow)

@@ -173,6 +173,15 @@ public enum SyncMerge {
         entity == .caseRecord ? ["first_action_at"] : []
     }
 
+    /// Columns that record when something last happened: the later instant is the true one. A case's
+    /// `reviewed_at` is the time of the newest entry on its timeline (kept by a trigger on each kiosk; the review
+    /// deadline of `Deadlines.reviewDays` runs from it), so two kiosks that both acted on a case each set it, and
+    /// the later of the two is when the case was last looked at. Found by the district's end-to-end test: without
+    /// this rule, an assessment on two kiosks asked a supervisor to choose between two clock readings.
+    public static func latestFields(_ entity: SyncEntity) -> Set<String> {
+        entity == .caseRecord ? ["reviewed_at"] : []
+    }
+
     /// What the three-way merge decides for one column.
     public enum FieldOutcome: Hashable, Sendable {
         /// The incoming side did not change it (new = base).
@@ -224,8 +233,8 @@ public enum SyncMerge {
         let othersSinceBase = Set(row.changedAt.filter { f, v in v > patch.baseVersion && row.changedBy[f] != origin.kiosk }.keys)
         var outcomes: [String: FieldOutcome] = [:]
         var take: [String: SyncValue] = [:]
-        // Columns where the server's earlier first action stays over the incoming later one: sent back in the applied
-        // patch so the kiosk that wrote the later one takes the district's value.
+        // Columns where the server's earlier first action (or later last one) stays over the incoming value: sent back
+        // in the applied patch so the kiosk that wrote the other one takes the district's value.
         var echo: [String: FieldChange] = [:]
         var conflicts: [SyncConflict] = []
         func conflict(_ kind: ConflictKind, _ f: String, base: SyncValue, incoming: SyncValue, racing: [String]) -> SyncConflict {
@@ -239,11 +248,13 @@ public enum SyncMerge {
             if review.contains(f), outcome == .conflict(.value) || (outcome == .applied && !othersSinceBase.isEmpty) {
                 outcome = .conflict(.review)
                 conflicts.append(conflict(.review, f, base: change.old, incoming: change.new, racing: othersSinceBase.sorted()))
-            } else if outcome == .conflict(.value), earliestFields(patch.entity).contains(f),
+            } else if outcome == .conflict(.value),
+                      earliestFields(patch.entity).contains(f) || latestFields(patch.entity).contains(f),
                       let mine = ISO8601.parse(change.new.stringValue ?? ""), let theirs = ISO8601.parse(row[f].stringValue ?? "") {
-                // Both recorded a first action: the earlier one is the first.
-                outcome = mine < theirs ? .applied : .same
-                if mine < theirs { take[f] = change.new } else { echo[f] = FieldChange(old: change.new, new: row[f]) }
+                // Both recorded a first action: the earlier one is the first; both a last one: the later is the last.
+                let wins = earliestFields(patch.entity).contains(f) ? mine < theirs : mine > theirs
+                outcome = wins ? .applied : .same
+                if wins { take[f] = change.new } else { echo[f] = FieldChange(old: change.new, new: row[f]) }
             } else if outcome == .conflict(.value) {
                 conflicts.append(conflict(.value, f, base: change.old, incoming: change.new, racing: []))
             } else if outcome == .applied {
