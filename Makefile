@@ -11,7 +11,7 @@ SHOT_PACKAGES = tmux python3 python3-pyte python3-pil fonts-dejavu-core fonts-un
 
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)/kinga-bench
 
-.PHONY: demo run build server test bench reliability-long sqlcipher deps-build deps-test deps-server deps-screenshots screenshots clean
+.PHONY: demo run build server test bench bench-sync reliability-long sqlcipher deps-build deps-test deps-server deps-screenshots screenshots clean
 
 demo: deps-build sqlcipher build
 	.build/debug/kinga --demo
@@ -40,6 +40,8 @@ test: deps-test sqlcipher
 	.build/debug/kinga-reliability --json $(BENCH_DIR)-ci-reliability.json
 	@echo "The benchmark harness, short (2,000 cases, debug build; figures not meaningful, only that it works):"
 	.build/debug/kinga-bench --sizes 2000 --quick --data-dir $(BENCH_DIR)-ci
+	@echo "The district link's benchmark, short (a real server, PostgreSQL and kiosks; debug build; only that it works):"
+	.build/debug/kinga-bench sync --quick
 
 # The long reliability run (issue #7): 300 kills and more concurrent writes; several minutes.
 reliability-long: deps-test sqlcipher
@@ -51,6 +53,13 @@ reliability-long: deps-test sqlcipher
 bench: deps-test sqlcipher
 	$(SWIFT) build -c release --product kinga
 	$(SWIFT) run -c release kinga-bench --data-dir $(BENCH_DIR)
+
+# The district link's figures (issue #18): a day's push and a new kiosk's pull, on loopback and at 64 kbit/s, and
+# the server's apply rate against PostgreSQL; a few minutes.
+bench-sync: deps-test sqlcipher
+	$(SWIFT) build -c release --product kinga
+	$(SWIFT) build -c release --product kinga-server
+	$(SWIFT) run -c release kinga-bench sync
 
 screenshots: deps-screenshots sqlcipher build
 	scripts/screenshots.sh

@@ -100,13 +100,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Shared by the benchmark and the reliability suite: timing, spawning, tmux.
+        // Shared by the benchmark, the reliability suite and the server's tests: timing, spawning, tmux, a throwaway
+        // PostgreSQL, a throttling link.
         .target(name: "Harness"),
         // The benchmark harness (issue #6): `swift run -c release kinga-bench`.
         .executableTarget(
             name: "kinga-bench",
             dependencies: [
-                "TUI", "Storage", "Model", "Harness", "I18n", "Vault", "SyntheticData",
+                "TUI", "Storage", "Model", "Harness", "I18n", "Vault", "SyntheticData", "DistrictLink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -152,7 +153,7 @@ let package = Package(
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Harness", "Storage", "Vault", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: [
-            "KingaServer", "Model", "DistrictLink", "Storage", "Vault",
+            "KingaServer", "Model", "DistrictLink", "Storage", "Vault", "Harness",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -93,26 +93,6 @@ extension Run {
         return ExportResult(seconds: r.seconds, casesPerSecond: Double(cases) / r.seconds, peakRSSMB: r.peakMB)
     }
 
-    /// Like Harness's `spawnAndMeasure`, but the peak memory is the child's own: its `VmHWM`, read every 5 ms
-    /// while it runs (a high-water mark, so only growth in its last 5 ms can be missed). `ru_maxrss` from
-    /// `wait4` is not the child's own on Linux: `posix_spawn` starts the child on this process's memory (vfork)
-    /// and `execve` carries that memory's high-water mark into the child's `ru_maxrss`, so the figure was never
-    /// below this benchmark's own peak (for example after encrypting a twin with a 64 MiB Argon2id).
-    /// - Returns: exit status, wall-clock seconds, peak MB (MiB).
-    func spawnAndMeasureOwnPeak(_ argv: [String], stdin: String, environment: [String: String]) throws -> (status: Int32, seconds: Double, peakMB: Double) {
-        let t0 = monotonicNanos()
-        let pid = try spawn(argv, stdin: stdin, environment: environment)
-        var status: Int32 = 0
-        var peak = 0.0
-        while true {
-            if let p = peakRSSMegabytes(of: pid) { peak = max(peak, p) }
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid || (r == -1 && errno != EINTR) { break }
-            usleep(5_000)
-        }
-        return ((status >> 8) & 0xff, Double(monotonicNanos() - t0) / 1e9, peak)
-    }
-
     /// The `kinga` binary built beside this one (built now when missing).
     func kingaBinary() throws -> String {
         if let k = siblingExecutable("kinga") { return k }

@@ -6,7 +6,8 @@ import ArgumentParser
 /// reported, never asserted.
 ///
 /// The subcommands live in their own files: `Run` (Run.swift, Measurements.swift), `Session` (Session.swift),
-/// `ShowSQL`, `Generate` and `Keys` (Tools.swift); archives in Archive.swift, results in Results.swift, the
+/// `ShowSQL`, `Generate` and `Keys` (Tools.swift), `SyncBench` (the district link, SyncBench.swift); archives in
+/// Archive.swift, results in Results.swift, the
 /// table in Table.swift.
 struct KingaBench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +22,7 @@ struct KingaBench: ParsableCommand {
             a full export; the same searches in the sqlite3 shell and in fzf --filter (plaintext only), with
             ratios. Prints a table and writes JSON.
             """,
-        subcommands: [Run.self, Session.self, ShowSQL.self, Generate.self, Keys.self],
+        subcommands: [Run.self, Session.self, ShowSQL.self, Generate.self, Keys.self, SyncBench.self],
         defaultSubcommand: Run.self
     )
 }

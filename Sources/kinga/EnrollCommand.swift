@@ -62,22 +62,6 @@ struct Enroll: ParsableCommand {
     }
 }
 
-/// The result a `waitFor` task hands back to the waiting thread.
-private final class ResultBox<T>: @unchecked Sendable { var result: Result<T, Error>? }
-
-/// Runs `body` to its end from synchronous code (a command-line tool's `run`), on a task of its own.
-/// - Throws: what `body` throws.
-func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-        done.signal()
-    }
-    done.wait()
-    return try box.result!.get()
-}
-
 /// Joins the district for the Users screen's form (`j`): the same steps as `kinga enroll`, with the outcome in
 /// the screens' terms so they say it in the user's language. The caller is an administrator in session.
 func enrolFromScreen(_ store: KingaStore, url: String, code: String, fingerprint: String) -> EnrolOutcome {
