@@ -145,7 +145,7 @@ public enum DistrictClient {
     ///   (revoked kiosk, wrong token), `.notKingaServer`.
     public static func pull(_ pull: PullRequest, serverURL: String, certificatePEM: String, token: String,
                             sign: Signer? = nil) async throws -> PullReply {
-        let target = "/v1/pull?after=\(pull.after)&limit=\(pull.limit)"
+        let target = "/v1/pull?after=\(pull.after)&limit=\(pull.limit)" + (pull.maxBytes.map { "&max_bytes=\($0)" } ?? "")
         let answer = try await request(try serverBase(serverURL) + target, tls: try pinned(certificatePEM),
                                        headers: headers(kiosk: pull.kioskCode, token: token, sign: sign, method: "GET", target: target, body: Data()),
                                        limit: 2 * SyncLimits.maxRequestBytes)

@@ -325,10 +325,14 @@ public struct DistrictStore: Sendable {
     ///   - kiosk: the kiosk asking (must exist and not be revoked).
     ///   - after: the last server sequence number the kiosk applied (≥ 0).
     ///   - limit: most changes (1…`SyncLimits.maxChangesPerPull`; clamped to it).
+    ///   - maxBytes: most bytes of changes in the reply (clamped to 1…`SyncLimits.maxRequestBytes`); the first
+    ///     change is always sent, and `more` says when the page was cut.
     /// - Throws: `StoreRefusal`, PostgresNIO's errors.
-    public func pull(for kiosk: KioskCode, after: Int, limit: Int = SyncLimits.maxChangesPerPull) async throws -> PullReply {
+    public func pull(for kiosk: KioskCode, after: Int, limit: Int = SyncLimits.maxChangesPerPull,
+                     maxBytes: Int = SyncLimits.maxRequestBytes) async throws -> PullReply {
         let logger = self.logger
         let limit = max(1, min(limit, SyncLimits.maxChangesPerPull))
+        let maxBytes = max(1, min(maxBytes, SyncLimits.maxRequestBytes))
         return try await client.transaction(logger: logger) { conn -> PullReply in
             try await conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             let k = try await Self.kiosk(kiosk, on: conn, logger: logger, forUpdate: false)
@@ -343,7 +347,7 @@ public struct DistrictStore: Sendable {
             var bytes = 256, cut = false
             for try await (seq, text) in rows.decode((Int64, String).self) {
                 bytes += text.utf8.count + 1
-                if !changes.isEmpty && bytes > SyncLimits.maxRequestBytes { cut = true; break }
+                if !changes.isEmpty && bytes > maxBytes { cut = true; break }
                 var change = try JSONCoding.decode(ServerChange.self, text)
                 change.serverSeq = Int(seq)
                 changes.append(change)

@@ -63,11 +63,12 @@ extension KingaStore {
     /// inside the local search index, which keys a case by year and serial (`SearchIndex.docidYear`).
     static let slotWidth = 100_000
 
-    /// The next pull to ask for: the changes after the last server number this kiosk applied.
+    /// The next pull to ask for: the changes after the last server number this kiosk applied, in a page of at most
+    /// `SyncLimits.pageBytes` (so a slow link answers it in time).
     /// - Throws: `DistrictJoinError.notLinked`; database errors.
     public func preparePull(limit: Int = SyncLimits.maxChangesPerPull) throws -> PullRequest {
         guard let link = try districtLink() else { throw DistrictJoinError.notLinked }
-        return PullRequest(kioskCode: link.kioskCode, after: try pulledThrough(), limit: limit)
+        return PullRequest(kioskCode: link.kioskCode, after: try pulledThrough(), limit: limit, maxBytes: SyncLimits.pageBytes)
     }
 
     /// The last server sequence number this kiosk has applied (0 before its first pull).

@@ -101,11 +101,12 @@ extension KingaStore {
                                arguments: [PushKeys.nextKioskSeq, String(next)])
             }
             let stored = try Self.waitingJSON(db, limit: max(1, min(limit, SyncLimits.maxChangesPerPush)))
-            // Under the request limit: the changes' JSON as stored plus room for the envelope; always at least one.
+            // Under a page (`SyncLimits.pageBytes`, which a slow link carries in time): the changes' JSON as stored
+            // plus room for the envelope; always at least one.
             var bytes = 256, fits = 0
             for json in stored {
                 bytes += json.utf8.count + 1
-                if fits > 0 && bytes > SyncLimits.maxRequestBytes { break }
+                if fits > 0 && bytes > SyncLimits.pageBytes { break }
                 fits += 1
             }
             let waiting = try stored.prefix(fits).map { try JSONDecoder().decode(SyncChange.self, from: Data($0.utf8)) }

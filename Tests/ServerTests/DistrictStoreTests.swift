@@ -179,6 +179,20 @@ final class DistrictStoreTests: PostgresTestCase {
             let none = try await store.pull(for: Self.k2, after: 6)
             XCTAssertEqual(none.changes, [])
             XCTAssertEqual(none.serverSeq, 6)
+            // Pages by bytes, as a kiosk on a slow link asks (`SyncLimits.pageBytes`): never empty, cut with `more`,
+            // and the pages together are the whole.
+            let one = try await store.pull(for: Self.k1, after: 0, maxBytes: 1)
+            XCTAssertEqual(one.changes.map(\.serverSeq), [1])
+            XCTAssertTrue(one.more)
+            var seen: [Int] = [], after = 0
+            while true {
+                let page = try await store.pull(for: Self.k1, after: after, maxBytes: 600)
+                XCTAssertFalse(page.changes.isEmpty)
+                seen += page.changes.map(\.serverSeq)
+                after = page.changes.last?.serverSeq ?? after
+                if !page.more { break }
+            }
+            XCTAssertEqual(seen, [1, 2, 3, 4, 5, 6])
         }
     }
 

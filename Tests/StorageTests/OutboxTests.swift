@@ -191,7 +191,7 @@ struct DistrictJoinTests {
         #expect(try store.syncStanding().waiting == push.changes.count - 2)
     }
 
-    @Test("a day of long notes goes in several pushes, each under the server's request limit")
+    @Test("a day of long notes goes in several pushes, each a page a slow link carries in time (under the server's limit too)")
     func pushesStayUnderTheRequestLimit() throws {
         let dir = TempDir()
         let store = try Self.adminStore(dir)
@@ -200,7 +200,8 @@ struct DistrictJoinTests {
         let long = String(repeating: "ሰላም ", count: 2_400)                  // 9,600 characters, 24 KB in UTF-8
         for _ in 0..<240 { try store.addNote(caseID: c.id, text: long) }      // 240 notes: about 6 MB, over the 4 MiB limit
         let push = try #require(try store.preparePush())
-        #expect(try JSONEncoder().encode(push).count <= SyncLimits.maxRequestBytes)
+        #expect(try JSONEncoder().encode(push).count <= SyncLimits.pageBytes)
+        #expect(push.changes.count >= 2, "a page holds as many changes as fit")
         let waiting = try store.syncStanding().waiting
         #expect(push.changes.count < SyncLimits.maxChangesPerPush && push.changes.count < waiting)
         // The rest follows in the next push, from the next number.

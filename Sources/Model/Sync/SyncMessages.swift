@@ -119,16 +119,21 @@ public struct PullRequest: Codable, Hashable, Sendable {
     public var after: Int
     /// Most changes wanted (at most `SyncLimits.maxChangesPerPull`).
     public var limit: Int
+    /// Most bytes of changes wanted in the reply (the server keeps at least one change, and never goes over
+    /// `SyncLimits.maxRequestBytes`); nil: the server's limit. Kiosks ask for `SyncLimits.pageBytes`.
+    public var maxBytes: Int?
 
     /// Memberwise: each argument sets the property of the same name.
-    public init(format: Int = SyncFormat.version, kioskCode: KioskCode, after: Int, limit: Int = SyncLimits.maxChangesPerPull) {
+    public init(format: Int = SyncFormat.version, kioskCode: KioskCode, after: Int, limit: Int = SyncLimits.maxChangesPerPull,
+                maxBytes: Int? = nil) {
         self.format = format
         self.kioskCode = kioskCode
         self.after = after
         self.limit = limit
+        self.maxBytes = maxBytes
     }
 
-    enum CodingKeys: String, CodingKey { case format, after, limit; case kioskCode = "kiosk_code" }
+    enum CodingKeys: String, CodingKey { case format, after, limit; case kioskCode = "kiosk_code"; case maxBytes = "max_bytes" }
 }
 
 /// One change as the server applied it, numbered in the server's order (`server_seq`), as pulls carry it.

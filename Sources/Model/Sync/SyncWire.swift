@@ -20,6 +20,12 @@ public enum SyncLimits {
     public static let maxChangesPerPull = 1000
     /// Most bytes of one push or pull request body, as received (4 MiB).
     public static let maxRequestBytes = 4 * 1024 * 1024
+    /// The bytes of changes a kiosk puts in one push and asks for in one pull page (96 KiB; a single larger change
+    /// still goes alone). Why: a request must be answered whole within `DistrictClient.timeoutSeconds` (30 s), and
+    /// a rural 64 kbit/s link carries about 8,000 bytes a second, so about 240 KB fit in that time. `kinga-bench
+    /// sync` found a new kiosk's first pull (505 cases, 2.25 MB) failing on such a link with pages of up to
+    /// `maxRequestBytes`; at 96 KiB a page takes about 12 s there, and the extra round trips cost little.
+    public static let pageBytes = 96 * 1024
     /// Most UTF-8 bytes of one value (512 KiB). A value over it is refused, and a refused push is sent again
     /// unchanged, so this must hold the largest value a kiosk can write: a case's saved report (`report_json`)
     /// carries the narrative (up to `TextLimits.narrative`, 10,000 characters) and shorter answers, and a character
