@@ -178,10 +178,23 @@ public final class KingaStore: @unchecked Sendable {
             // runs here only up to `checkOnOpenBytes`; larger archives are checked by the daily backup.
             let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
             // A wrong key is said as such, before the damage check would call the file damaged.
-            // A database encrypted in an older format is re-encrypted in the current one first (`CipherFormat`).
+            // A database encrypted in an older format is re-encrypted in the current one first (`CipherFormat`). When
+            // that cannot be done now (no room on the disk for the copy, most likely), the kiosk opens as it is, in
+            // its older format, and tries again at the next start: nobody is locked out by an upgrade.
+            var format = CipherFormat.current
             if let key, size > 0 {
                 do {
-                    if try Opener.format(of: path, key: key) != .current { try Self.reencryptToCurrentFormat(path: path, key: key) }
+                    format = try Opener.format(of: path, key: key)
+                    if format != .current {
+                        do {
+                            try Self.reencryptToCurrentFormat(path: path, key: key)
+                            format = .current
+                        } catch let e as StoreError {
+                            if case .damaged = e { throw e }
+                        } catch CipherError.wrongKey {
+                            throw CipherError.wrongKey
+                        } catch {}
+                    }
                 } catch CipherError.wrongKey {
                     throw StoreError.cannotOpen(path: path, reason: CipherError.wrongKey.description)
                 } catch let e as StoreError {
@@ -191,7 +204,7 @@ public final class KingaStore: @unchecked Sendable {
             if size > 0, size <= Self.checkOnOpenBytes, Opener.damageCheck(path, key: key) == .damaged {
                 throw StoreError.damaged(path)
             }
-            pool = try Opener.pool(path, key: key)
+            pool = try Opener.pool(path, key: key, format: format)
             // Before changing the schema of a database that holds data, keep a copy (issue #7).
             let needsMigration = try pool.read { db in try db.tableExists("case_record") && !Schema.migrator.hasCompletedMigrations(db) }
             if needsMigration { _ = try Self.makeBackup(pool, key: key, dbPath: path, now: clock.now, reason: "before-update") }

@@ -91,8 +91,10 @@ enum Opener {
     /// The store's pool (WAL: one writer, several readers), after checking that the linked SQLite encrypts.
     /// - Throws: `CipherError.notEncrypting`, `CipherError.wrongKey`; GRDB's `DatabaseError` otherwise.
     /// With a key, each of the pool's connections gets a page cache of `encryptedPageCacheKiB`.
-    static func pool(_ path: String, key: DatabaseKey?) throws -> DatabasePool {
-        var config = configuration(key: key)
+    /// - Parameter format: how the file's pages are checked (an older one only while a kiosk's database could not
+    ///   be re-encrypted yet: `KingaStore.reencryptToCurrentFormat`).
+    static func pool(_ path: String, key: DatabaseKey?, format: CipherFormat = .current) throws -> DatabasePool {
+        var config = configuration(key: key, format: format)
         if key != nil {
             config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -\(encryptedPageCacheKiB)") }
         }

@@ -102,7 +102,8 @@ extension KingaStore {
     /// 4. The copy is renamed over the database (one atomic step). The old file held only ciphertext under the same
     ///    key, so it is not overwritten. Backups stay in the format they were made in: restores and checks read
     ///    both (`Opener.queue`).
-    /// An interrupted run leaves the old database as it was, and the next start does it again.
+    /// An interrupted or failed run leaves the old database as it was; the kiosk then opens in its old format
+    /// (`KingaStore.init`) and the next start tries again.
     /// - Throws: `StoreError.damaged`, `StoreError.cannotOpen` with a plain reason; `CipherError.wrongKey`.
     static func reencryptToCurrentFormat(path: String, key: DatabaseKey) throws {
         let fm = FileManager.default

@@ -154,6 +154,48 @@ struct EncryptedStoreTests {
         #expect(try back.verifyAudit() == .intact(entries: counts["audit_log"] ?? -1))
     }
 
+    @Test("a kiosk in the old format whose copy cannot be made now still opens, as it is, and is re-encrypted at a later start")
+    func olderFormatOpensWhenItCannotBeCopied() throws {
+        let dir = TempDir()
+        let plain = dir.path + "/plain.sqlite"
+        let caseID: UUID
+        do {
+            var store = try KingaStore(path: plain, clock: pinned)
+            store = try store.actAsTestSupervisor()
+            caseID = try store.registerCase(from: sampleReport(name: "Amani Fiktif"), draftID: UUID()).id
+            try store.pool.close()
+        }
+        let key = try DatabaseKey.random()
+        // A name so long that "<name>.reencrypting" is over the file system's 255 bytes: the copy cannot be made,
+        // as when the disk has no room for it. The database and its -wal, -shm and -journal still fit.
+        let long = dir.path + "/" + String(repeating: "k", count: 238) + ".sqlite"
+        try Self.makeOlderFormatCopy(of: plain, at: long, key: key)
+        let auditKey = dir.path + "/audit-key"
+        try FileManager.default.copyItem(atPath: plain + ".audit-key", toPath: auditKey)
+        do {
+            var store = try KingaStore(path: long, clock: pinned, auditKeyPath: auditKey, key: key)
+            #expect(try Opener.format(of: long, key: key) == .hmacSHA512)
+            store = try store.actAsTestSupervisor()
+            #expect(try store.caseRecord(id: caseID, viewer: store.testViewer)?.report.childName == "Amani Fiktif")
+            try store.addNote(caseID: caseID, text: "Written while the kiosk was still in the old format.")
+            // Its backup is made in the new format all the same.
+            let backup = try store.makeAutomaticBackup(reason: "manual")
+            #expect(try Opener.format(of: backup, key: key) == .hmacSHA256)
+            #expect(try store.events(caseID: caseID, viewer: store.testViewer).contains { $0.body == "Written while the kiosk was still in the old format." })
+            try store.pool.close()
+        }
+        // Once the copy can be made (here: the database under a shorter name), the next start re-encrypts it.
+        let short = dir.path + "/k.sqlite"
+        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: long + suffix) {
+            try FileManager.default.moveItem(atPath: long + suffix, toPath: short + suffix)
+        }
+        try? FileManager.default.removeItem(atPath: long + "-shm")
+        let store = try KingaStore(path: short, clock: pinned, auditKeyPath: auditKey, key: key).actAsTestSupervisor()
+        #expect(try Opener.format(of: short, key: key) == .hmacSHA256)
+        #expect(try store.events(caseID: caseID, viewer: store.testViewer).contains { $0.body == "Written while the kiosk was still in the old format." })
+        #expect(try store.verifyAudit() == .intact(entries: try store.rowCounts()["audit_log"] ?? -1))
+    }
+
     @Test("a damaged database in the old format is never copied: it is kept as it was")
     func damagedOlderFormatIsKept() throws {
         let dir = TempDir()
