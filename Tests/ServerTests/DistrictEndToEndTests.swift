@@ -18,14 +18,9 @@ final class DistrictEndToEndTests: PostgresTestCase {
 
     func testThreeKiosksAndTheSupervisorEndTheSame() async throws {
         let kinga = try kingaBinary()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kinga-district-\(UUID().uuidString)").path
+        let folder = try kioskFolder("kinga-district")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try "580214\n".write(toFile: folder + "/pin.txt", atomically: true, encoding: .utf8)
-        func sync(_ db: String) throws {
-            let out = try shell("'\(kinga)' sync --db '\(db)' --user 'Admin Fiktif' < '\(folder)/pin.txt' 2>&1")
-            XCTAssertEqual(out.status, 0, out.output)
-        }
+        func sync(_ db: String) throws { try adminSync(kinga, db: db, folder: folder) }
         let paths = ["A", "B", "C", "D"].map { folder + "/\($0).sqlite" }
         try await withServer { url, made, _, added, registry in
             let a = try await self.joinedKiosk(paths[0], url: url, made: made, code: added.enrolmentCode)   // K07, Kampung Fiksi

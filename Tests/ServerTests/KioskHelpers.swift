@@ -34,6 +34,24 @@ extension PostgresTestCase {
         return r
     }
 
+    /// A new folder for kiosks' databases, holding `pin.txt` with Admin Fiktif's PIN for the real binary's stdin.
+    /// The caller removes it (`defer`).
+    func kioskFolder(_ prefix: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "580214\n".write(toFile: folder + "/pin.txt", atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    /// One `kinga sync` of the database `db` by the real binary as Admin Fiktif (PIN from `folder`'s pin.txt);
+    /// a failure is recorded. Returns what it printed.
+    @discardableResult
+    func adminSync(_ kinga: String, db: String, folder: String) throws -> String {
+        let out = try shell("'\(kinga)' sync --db '\(db)' --user 'Admin Fiktif' < '\(folder)/pin.txt' 2>&1")
+        XCTAssertEqual(out.status, 0, out.output)
+        return out.output
+    }
+
     /// Records a risk assessment of `level` on `caseID` at `store` (danger: the answers that point to high risk).
     func assess(_ store: KingaStore, _ caseID: UUID, _ level: RiskLevel, danger: Bool) throws {
         let answers = RiskAnswers(immediateDanger: danger, harmerHasAccess: danger, severity: danger ? .severe : .mild,

@@ -11,15 +11,9 @@ import XCTest
 final class PullClientTests: PostgresTestCase {
     func testTwoKiosksConvergeAndAConflictGoesToPeople() async throws {
         let kinga = try kingaBinary()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kinga-pull-\(UUID().uuidString)").path
+        let folder = try kioskFolder("kinga-pull")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try "580214\n".write(toFile: folder + "/pin.txt", atomically: true, encoding: .utf8)
-        func sync(_ db: String) throws -> String {
-            let out = try shell("'\(kinga)' sync --db '\(db)' --user 'Admin Fiktif' < '\(folder)/pin.txt' 2>&1")
-            XCTAssertEqual(out.status, 0, out.output)
-            return out.output
-        }
+        func sync(_ db: String) throws -> String { try adminSync(kinga, db: db, folder: folder) }
         let (dbA, dbB) = (folder + "/a.sqlite", folder + "/b.sqlite")
         try await withServer { url, made, _, added, registry in
             let a = try await self.joinedKiosk(dbA, url: url, made: made, code: added.enrolmentCode)

@@ -90,6 +90,18 @@ struct EncryptedStoreTests {
         #expect(try again.isDemoDatabase())
     }
 
+    /// A plaintext kiosk at `<dir>/plain.sqlite` with a case for each of `names` (the first with a note, when given),
+    /// closed. Returns its path, the cases' ids and its row counts.
+    static func plainKiosk(_ dir: TempDir, names: [String], note: String? = nil) throws -> (path: String, caseIDs: [UUID], counts: [String: Int]) {
+        let plain = dir.path + "/plain.sqlite"
+        let store = try KingaStore(path: plain, clock: pinned).actAsTestSupervisor()
+        let ids = try names.map { try store.registerCase(from: sampleReport(name: $0), draftID: UUID()).id }
+        if let note, let first = ids.first { try store.addNote(caseID: first, text: note) }
+        let counts = try store.rowCounts()
+        try store.pool.close()
+        return (plain, ids, counts)
+    }
+
     /// Writes the database at `plain` into a new file at `path` encrypted under `key` in SQLCipher 4's default
     /// format (HMAC-SHA512): what Kinga wrote before `CipherFormat.hmacSHA256`.
     static func makeOlderFormatCopy(of plain: String, at path: String, key: DatabaseKey) throws {
@@ -108,17 +120,8 @@ struct EncryptedStoreTests {
     @Test("a kiosk encrypted with HMAC-SHA512 (before 2026-12-07) is re-encrypted with HMAC-SHA256 when it opens: every row and the audit chain kept, its backups still restore")
     func olderFormatIsReencryptedAtOpen() throws {
         let dir = TempDir()
-        let plain = dir.path + "/plain.sqlite"
-        let caseID: UUID
-        let counts: [String: Int]
-        do {
-            var store = try KingaStore(path: plain, clock: pinned)
-            store = try store.actAsTestSupervisor()
-            caseID = try store.registerCase(from: sampleReport(name: "Amani \(Self.marker)"), draftID: UUID()).id
-            try store.addNote(caseID: caseID, text: "Visited the family.")
-            counts = try store.rowCounts()
-            try store.pool.close()
-        }
+        let (plain, ids, counts) = try Self.plainKiosk(dir, names: ["Amani \(Self.marker)"], note: "Visited the family.")
+        let caseID = ids[0]
         let key = try DatabaseKey.random()
         let path = dir.path + "/k.sqlite"
         try Self.makeOlderFormatCopy(of: plain, at: path, key: key)
@@ -157,14 +160,8 @@ struct EncryptedStoreTests {
     @Test("a kiosk in the old format whose copy cannot be made now still opens, as it is, and is re-encrypted at a later start")
     func olderFormatOpensWhenItCannotBeCopied() throws {
         let dir = TempDir()
-        let plain = dir.path + "/plain.sqlite"
-        let caseID: UUID
-        do {
-            var store = try KingaStore(path: plain, clock: pinned)
-            store = try store.actAsTestSupervisor()
-            caseID = try store.registerCase(from: sampleReport(name: "Amani Fiktif"), draftID: UUID()).id
-            try store.pool.close()
-        }
+        let (plain, ids, _) = try Self.plainKiosk(dir, names: ["Amani Fiktif"])
+        let caseID = ids[0]
         let key = try DatabaseKey.random()
         // A name so long that "<name>.reencrypting" is over the file system's 255 bytes: the copy cannot be made,
         // as when the disk has no room for it. The database and its -wal, -shm and -journal still fit.
@@ -199,13 +196,7 @@ struct EncryptedStoreTests {
     @Test("a damaged database in the old format is never copied: it is kept as it was")
     func damagedOlderFormatIsKept() throws {
         let dir = TempDir()
-        let plain = dir.path + "/plain.sqlite"
-        do {
-            var store = try KingaStore(path: plain, clock: pinned)
-            store = try store.actAsTestSupervisor()
-            for i in 0..<40 { try store.registerCase(from: sampleReport(name: "Child \(i)"), draftID: UUID()) }
-            try store.pool.close()
-        }
+        let plain = try Self.plainKiosk(dir, names: (0..<40).map { "Child \($0)" }).path
         let key = try DatabaseKey.random()
         let path = dir.path + "/k.sqlite"
         try Self.makeOlderFormatCopy(of: plain, at: path, key: key)
