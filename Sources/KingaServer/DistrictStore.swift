@@ -269,8 +269,27 @@ public struct DistrictStore: Sendable {
     /// order; each then holds the case (`case_reach`) and receives its later changes.
     private static func sendWhole(_ caseID: UUID, to newcomers: [Int64], by kiosk: KioskRow, change: SyncChange,
                                   on conn: PostgresConnection, logger: Logger) async throws {
+        let origin = Origin(kioskID: kiosk.id, code: kiosk.code, kioskSeq: change.kioskSeq, actor: change.actor,
+                            changeJSON: try JSONCoding.encode(change), madeAt: change.madeAt)
+        try await sendWhole(caseID, to: newcomers, origin: origin, on: conn, logger: logger)
+    }
+
+    /// What made the server send a case whole: a kiosk's change (the kiosk, its number, who, the change as JSON
+    /// and when) or a supervisor's pin (`pin`: the kiosk that first pushed the case, that push's number, the
+    /// supervisor, the pin as JSON).
+    struct Origin {
+        var kioskID: Int64
+        var code: KioskCode
+        var kioskSeq: Int
+        var actor: String
+        var changeJSON: String
+        var madeAt: String?
+    }
+
+    static func sendWhole(_ caseID: UUID, to newcomers: [Int64], origin: Origin,
+                                  on conn: PostgresConnection, logger: Logger) async throws {
         guard !newcomers.isEmpty else { return }
-        var creator = kiosk.code
+        var creator = origin.code
         for try await (code) in try await conn.query("""
             SELECT k.code FROM case_home h JOIN kiosk k ON k.id = h.created_by WHERE h.case_id = \(caseID)
             """, logger: logger).decode(String.self) { creator = KioskCode(code) ?? creator }
@@ -297,12 +316,12 @@ public struct DistrictStore: Sendable {
                 var seq: Int64 = 0
                 for try await (n) in try await conn.query("SELECT nextval(pg_get_serial_sequence('change_log', 'server_seq'))", logger: logger)
                     .decode(Int64.self) { seq = n }
-                let sent = ServerChange(serverSeq: Int(seq), kiosk: creator, kioskSeq: change.kioskSeq, actor: change.actor, patch: part.patch,
+                let sent = ServerChange(serverSeq: Int(seq), kiosk: creator, kioskSeq: origin.kioskSeq, actor: origin.actor, patch: part.patch,
                                         record: part.record, opened: [], resolved: [])
                 try await conn.query("""
                     INSERT INTO change_log (server_seq, kiosk_id, kiosk_seq, entity, entity_id, change, payload, device_at, case_id, audience)
-                    VALUES (\(seq), \(kiosk.id), \(Int64(change.kioskSeq)), \(part.entity), \(part.entityID),
-                            \(try JSONCoding.encode(change))::text::jsonb, \(try JSONCoding.encode(sent))::text::jsonb, \(change.madeAt),
+                    VALUES (\(seq), \(origin.kioskID), \(Int64(origin.kioskSeq)), \(part.entity), \(part.entityID),
+                            \(origin.changeJSON)::text::jsonb, \(try JSONCoding.encode(sent))::text::jsonb, \(origin.madeAt),
                             \(caseID), \(audience))
                     """, logger: logger)
             }

@@ -149,6 +149,21 @@ public enum Migrations {
         Migration(version: 3, name: "catchment: the kiosk where each person's account was made", statements: [
             "CREATE INDEX change_log_user ON change_log (entity_id, server_seq) WHERE entity = 'user' AND audience IS NULL",
         ]),
+        // Issue #18, "cases a supervisor pinned": which supervisor asked that a kiosk hold a case, and when
+        // (`DistrictStore.pin`). The kiosk then holds it through `case_reach`; this keeps the decision.
+        Migration(version: 4, name: "catchment: cases a supervisor pinned to a kiosk", statements: [
+            """
+            CREATE TABLE case_pin (
+                case_id uuid NOT NULL,
+                kiosk_id bigint NOT NULL REFERENCES kiosk(id),
+                pinned_by text NOT NULL CHECK (pinned_by <> ''),
+                pinned_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (case_id, kiosk_id)
+            )
+            """,
+            // A pin names the case by its number: found through this index, not by reading every case.
+            "CREATE INDEX sync_row_case_number ON sync_row ((fields->>'case_number')) WHERE entity = 'case'",   // SyncEntity.caseRecord
+        ]),
     ]
 
     /// Applies every migration not applied yet, in order.

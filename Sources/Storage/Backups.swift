@@ -22,6 +22,8 @@ public struct CheckReport: Sendable {
     public var foreignKeys: Bool
     /// The search index is consistent (FTS5 `integrity-check`).
     public var searchIndex: Bool
+    /// The case tally the home screen reads (`CaseTally`) equals the cases counted one by one.
+    public var caseCounts: Bool = false
     /// The audit chain verifies (every entry, in order).
     public var audit: AuditVerification?
     /// `PRAGMA synchronous` of the writer (2 = FULL).
@@ -185,7 +187,8 @@ extension KingaStore {
     ///
     /// The backup is checked first (it must be a sound Kinga database); the current database, when it can
     /// still be read, is itself backed up first ("before-restore"), so a restore can be undone. Stop every
-    /// Kinga session on this database before restoring.
+    /// Kinga session on this database before restoring. A backup of a kiosk that had joined a district comes back
+    /// with its link set aside (`setAsideDistrictLink`): it joins the district afresh before it syncs again.
     /// - Returns: the path of the copy of the replaced database, when one was made.
     /// - Parameter key: the key of the backup and of the database (nil for plaintext files).
     /// - Throws: `StoreError.backupDamaged` (the backup is not a sound Kinga database, or `key` does not open
@@ -217,7 +220,20 @@ extension KingaStore {
         } catch {
             throw StoreError.cannotOpen(path: dbPath, reason: plainReason(error))
         }
+        // A backup of a kiosk that joined a district is older than the kiosk's last sync: it joins afresh.
+        if Self.backupHasDistrictLink(dbPath, key: key) {
+            let restored = try KingaStore(path: dbPath, clock: clock, key: key)
+            defer { try? restored.pool.close() }
+            try restored.setAsideDistrictLink()
+        }
         return saved
+    }
+
+    /// True when the database at `path` holds a district link (`district.kiosk_code` in `meta`).
+    static func backupHasDistrictLink(_ path: String, key: DatabaseKey?) -> Bool {
+        (try? Opener.queue(path, key: key, readonly: true).read { db in
+            try db.tableExists("meta") && String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [DistrictKeys.kioskCode]) != nil
+        }) ?? false
     }
 
     /// Lets SQLite refresh the statistics its query planner uses, where they are missing or out of date
@@ -241,6 +257,11 @@ extension KingaStore {
             let indexed = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_search WHERE case_search MATCH ?", arguments: ["number : kg"]) ?? -1
             r.searchIndex = indexed == r.cases
             if !r.searchIndex { r.problems.append("The search index holds \(indexed) cases, the database \(r.cases): searching may miss cases.") }
+            let tally = try CaseTally.mismatches(db)
+            r.caseCounts = tally.isEmpty
+            if !tally.isEmpty {
+                r.problems.append("The case counts on the home screen disagree with the cases (\(tally.prefix(3).joined(separator: "; "))): the file was changed by something other than Kinga.")
+            }
         }
         r.synchronous = try writerSynchronousMode()
         let audit = try verifyAudit()

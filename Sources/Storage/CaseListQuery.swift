@@ -254,13 +254,12 @@ struct CaseListQuery {
         let f = filterSQL
         var sql: String
         var args: SQLArgs = []
-        if terms.isEmpty && f.sql == "1=1" {
-            // Every case: counted in `case_by_status`, the index the home screen's counts have just read, so right
-            // after them its pages are already in the page cache. SQLite would pick `case_by_number`, which is no
-            // smaller; on an encrypted database each page read for the first time is decrypted and checked
-            // (about 10 µs), and at 100,000 cases this saves about 360 of them on the way to the first case list
-            // (issue #17, measured with the sqlite3 shell's `.stats`: 383 page misses before, 24 after).
-            sql = "SELECT 1 FROM case_record c INDEXED BY \(Self.countIndex) WHERE 1=1"
+        if countsFromTally {
+            // The whole list, or only status, urgency and assignee filters: read from the tally the triggers
+            // keep (`CaseTally`, issue #17), exact at any size and never capped. Counting walked an index entry
+            // per case: at a million, hundreds of milliseconds before the first case list, each page decrypted
+            // once on an encrypted kiosk.
+            return (CaseTally.countSQL(f.sql), f.args)
         } else if terms.isEmpty {
             sql = "SELECT 1 FROM case_record c WHERE \(f.sql)"
         } else if f.sql == "1=1" {
@@ -278,11 +277,12 @@ struct CaseListQuery {
         return ("SELECT count(*) FROM (\(sql))", args)
     }
 
-    /// The index the unfiltered count walks (see `countSQL`): the home screen's counts read it too.
-    static let countIndex = "case_by_status"
+    /// True when the count comes exact from the tally (see `countSQL`): no cap applies.
+    var countsFromTally: Bool { terms.isEmpty && CaseTally.answers(query.filter) }
 
-    func count(_ db: Database, cap: Int?) throws -> CaseMatchCount {
+    func count(_ db: Database, cap requested: Int?) throws -> CaseMatchCount {
         let tier0 = try caseNumberDocids(db)
+        let cap = countsFromTally ? nil : requested
         let (sql, args) = countSQL(tier0: tier0, cap: cap)
         let n = (try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) ?? 0) + tier0.count
         if let cap, n > cap { return CaseMatchCount(count: cap, capped: true) }

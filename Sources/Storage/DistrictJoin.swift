@@ -71,8 +71,11 @@ extension KingaStore {
             try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, 'on') ON CONFLICT(key) DO UPDATE SET value = 'on'",
                            arguments: [Self.districtLinkSetting])
             try audit(db, actor: "district link", action: "sync.outbox_on")
-            // Everything recorded before joining goes up with the first sync, the audit chain from its first row.
+            // Everything recorded before joining goes up with the first sync, the audit chain from its first row. A
+            // kiosk restored from a backup joins afresh the same way (`setAsideDistrictLink`): the link set aside is
+            // forgotten now.
             try Self.queueEverythingForTheDistrict(db, actor: me.name)
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [Self.setAsideKey])
         } } catch {
             if identity != nil { try? FileManager.default.removeItem(at: keyFile) }
             throw error
@@ -123,5 +126,69 @@ public enum DistrictJoinError: Error, Equatable, Sendable, CustomStringConvertib
         case .notLinked:
             return "This kiosk has not joined a district, so there is nothing to send. An administrator joins it from the Users screen (j) or with 'kinga enroll'."
         }
+    }
+}
+
+/// The district link a kiosk had when the backup it was restored from was made (issue #18: "a kiosk restored from
+/// a backup must enrol afresh"), kept so people are told why it no longer syncs and what to do.
+public struct SetAsideLink: Sendable, Equatable {
+    /// The kiosk code the backup's kiosk had (`K07`), and its server.
+    public let kioskCode: String
+    public let serverURL: String
+    /// When the restore set the link aside (UTC).
+    public let setAsideAt: Date
+
+    /// What to do, in plain words (English; the screens use the catalogue's `district.setAside`).
+    public var advice: String {
+        "This kiosk was restored from a backup of kiosk \(kioskCode), so it no longer syncs as \(kioskCode): the old laptop may have "
+            + "sent changes and given case numbers after that backup. Ask the district office to revoke \(kioskCode) and add this laptop as a "
+            + "new kiosk, then join again with the new code ('kinga enroll'). Everything on this kiosk goes up when it joins; "
+            + "where the district has newer values, a supervisor chooses."
+    }
+}
+
+extension KingaStore {
+    /// Where `setAsideDistrictLink` keeps what it set aside (outside the `district.` keys, which it removes).
+    static let setAsideKey = "restored.district_link"
+
+    /// Sets aside the district link of a database just restored from a backup (`restore(from:to:clock:key:)`), in one
+    /// transaction with its audit entry: the link's keys (server, kiosk code, token, push and pull numbers) and the
+    /// outbox go, the outbox is switched off, and the kiosk's own key file beside the database is removed. Nothing a
+    /// person recorded is touched.
+    ///
+    /// Why (../shared/SYNC.md §2, "a restored or cloned kiosk enrols as a new device"): a backup's kiosk code, push
+    /// numbers and case counter are older than the kiosk's last sync. Kept, the restored kiosk would give case numbers
+    /// the old laptop already gave (`KG-2026-K07-0042` twice), and push other changes under numbers the server has
+    /// applied. Set aside, its new cases get numbers without a kiosk code (kept apart in the district by the code it
+    /// joins with next, `CaseNumber.districtKey`), and `joinDistrict` lets it join afresh: everything it holds then goes
+    /// up whole, and where the district holds newer values the server opens conflicts for a supervisor, never
+    /// overwriting silently.
+    /// - Returns: what was set aside, or nil when the database had not joined a district.
+    /// - Throws: `StoreError.accessDenied` while anyone is logged in; database errors.
+    @discardableResult
+    func setAsideDistrictLink() throws -> SetAsideLink? {
+        guard let link = try districtLink() else { return nil }
+        let aside = SetAsideLink(kioskCode: link.kioskCode.rawValue, serverURL: link.serverURL, setAsideAt: clock.now)
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: [
+            "kiosk_code": aside.kioskCode, "url": aside.serverURL, "at": ISO8601.format(aside.setAsideAt)], options: [.sortedKeys]), as: UTF8.self)
+        try door(.maintenance) { db in
+            try db.execute(sql: "DELETE FROM meta WHERE key LIKE 'district.%'")
+            try db.execute(sql: "DELETE FROM outbox")
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [Self.districtLinkSetting])
+            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [Self.setAsideKey, json])
+            try audit(db, actor: "restore", action: "district.set_aside",
+                      detail: "kiosk \(aside.kioskCode) at \(aside.serverURL): restored from a backup, joins the district afresh")
+        }
+        try? FileManager.default.removeItem(at: KioskIdentity.url(forDatabase: URL(fileURLWithPath: path)))
+        return aside
+    }
+
+    /// The district link a restore set aside (see `setAsideDistrictLink`), until the kiosk joins again; nil otherwise.
+    /// - Throws: database errors.
+    public func setAsideLink() throws -> SetAsideLink? {
+        guard let text = try pool.read({ db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [Self.setAsideKey]) }),
+              let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String],
+              let code = object["kiosk_code"], let url = object["url"] else { return nil }
+        return SetAsideLink(kioskCode: code, serverURL: url, setAsideAt: object["at"].flatMap(ISO8601.parse) ?? clock.now)
     }
 }

@@ -43,8 +43,8 @@ extension KingaStore {
             ("SELECT count(*) FROM case_record c WHERE \(s.sql) AND c.status = 'open' AND c.first_action_at IS NOT NULL AND c.reviewed_at < ?", s.args + ["2026-01-01"]),
             ("SELECT count(*) FROM case_record c WHERE \(s.sql) AND c.status = 'open' AND c.returned_comment IS NOT NULL", s.args),
             ("SELECT count(*) FROM case_record c WHERE \(s.sql) AND c.status = 'open' AND c.assigned_to IS NULL AND c.source = 'child_friendly'", s.args),
-            ("SELECT count(*) FROM case_record c WHERE \(s.sql) AND status = 'open'", s.args),
-            ("SELECT count(*) FROM case_record c WHERE \(s.sql) AND status = 'open' AND urgent = 1", s.args),
+            (Self.openCountSQL(s.sql), s.args),
+            (Self.urgentCountSQL(s.sql), s.args),
             (Self.allCasesCountSQL(s.sql), s.args),
         ]
         return try pool.read { db in

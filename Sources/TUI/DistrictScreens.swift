@@ -29,7 +29,9 @@ public enum EnrolOutcome: Equatable, Sendable {
 /// Joining the district server from the Users screen (`j`, issue #18): the same as `kinga enroll`.
 enum DistrictScreens {
     /// The three things the district office gives, then "Connecting…" while the server is reached.
-    static func join() -> FormScreen {
+    /// - Parameter setAside: the link a restore set aside (`KingaStore.setAsideLink`): the form then says why this
+    ///   kiosk joins again, and what happens to what it holds.
+    static func join(setAside: SetAsideLink? = nil) -> FormScreen {
         let form = FormScreen(title: tr("district.title"), intro: tr("district.intro"), submitLabel: tr("district.submit"), helpKey: "help.district", fields: [
             FormField("url", tr("district.url"), hint: tr("district.url.hint"), .line(limit: 200)),
             FormField("code", tr("district.code"), hint: tr("district.code.hint"), .line(limit: 40)),
@@ -62,6 +64,7 @@ enum DistrictScreens {
             }
             return .none
         }
+        if let aside = setAside { form.banner = (tr("district.setAside", ["kiosk": aside.kioskCode]), .warning) }
         return form
     }
 }

@@ -135,7 +135,7 @@ final class UsersScreen: ListScreen {
                 app.flash = (tr("district.demo"), .warning)
                 return .none
             }
-            return .push(DistrictScreens.join())
+            return .push(DistrictScreens.join(setAside: try? app.store.setAsideLink()))
         }
         if key == .char("r") { return .push(RecoveryKeyScreens.choose(firstRun: false, alreadySet: (try? app.store.districtKey()) != nil)) }
         return key == .char("n") ? .push(UsersScreen.add()) : .none

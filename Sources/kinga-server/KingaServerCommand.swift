@@ -11,7 +11,14 @@ struct KingaServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kinga-server",
         abstract: "The district server of Kinga: kiosks push and pull their changes over HTTPS; PostgreSQL keeps them.",
-        subcommands: [Init.self, Serve.self, Migrate.self, Kiosk.self])
+        subcommands: [Init.self, Serve.self, Migrate.self, Kiosk.self, Case.self])
+}
+
+/// A kiosk code typed on the command line (`K07`).
+/// - Throws: `ValidationError` saying what a kiosk code looks like.
+func parsedKioskCode(_ text: String) throws -> KioskCode {
+    guard let code = KioskCode(text) else { throw ValidationError("A kiosk code is K and 2 to 4 letters or digits, like K07.") }
+    return code
 }
 
 /// Options every command that talks to PostgreSQL takes.
@@ -135,7 +142,7 @@ extension KingaServerCommand {
             @OptionGroup var database: DatabaseOptions
 
             func run() async throws {
-                guard let code = KioskCode(code) else { throw ValidationError("A kiosk code is K and 2 to 4 letters or digits, like K07.") }
+                let code = try parsedKioskCode(code)
                 guard (1...7 * 24 * 60).contains(validMinutes) else { throw ValidationError("--valid-minutes is 1 to 10080 (a week).") }
                 let villages = self.villages.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 let logger = database.logger()
@@ -164,11 +171,57 @@ extension KingaServerCommand {
             @OptionGroup var database: DatabaseOptions
 
             func run() async throws {
-                guard let code = KioskCode(code) else { throw ValidationError("A kiosk code is K and 2 to 4 letters or digits, like K07.") }
+                let code = try parsedKioskCode(code)
                 let logger = database.logger()
                 let found = try await database.withDatabase { db in try await KioskRegistry(client: db, logger: logger).revoke(code) }
                 guard found else { throw ValidationError("No kiosk \(code) that is not already revoked.") }
                 print("Kiosk \(code) revoked.")
+            }
+        }
+    }
+
+    /// `kinga-server case …`.
+    struct Case: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Decide where a case is held.", subcommands: [Pin.self])
+
+        struct Pin: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Pin a case to a kiosk: the kiosk is sent the case whole at its next sync and keeps receiving its changes.",
+                discussion: """
+                    For a child who stays with relatives in another kiosk's village, or a case a focal point elsewhere must \
+                    follow. Kiosks of the case's village, the kiosk that made it and whole-district kiosks hold it already.
+                    """)
+
+            @Argument(help: "The case number, as printed (KG-2026-K07-0042).")
+            var caseNumber: String
+
+            @Option(help: "The kiosk that is to hold it (its code, K07).")
+            var kiosk: String
+
+            @Option(help: "The supervisor who asks (a name; kept with the pin, and sent to the kiosk as the author of what it receives).")
+            var by: String
+
+            @OptionGroup var database: DatabaseOptions
+
+            func run() async throws {
+                let code = try parsedKioskCode(kiosk)
+                let logger = database.logger()
+                let outcome: PinOutcome
+                do {
+                    outcome = try await database.withDatabase { db in
+                        try await DistrictStore(client: db, logger: logger).pin(caseNumber: caseNumber, to: code, by: by)
+                    }
+                } catch let e as PinRefusal {
+                    throw ValidationError(e.description)
+                } catch StoreRefusal.unknownKiosk(let k) {
+                    throw ValidationError("No kiosk \(k) on this server (kinga-server kiosk add adds one).")
+                } catch StoreRefusal.revoked(let k) {
+                    throw ValidationError("Kiosk \(k) was revoked: it can no longer receive cases.")
+                }
+                switch outcome {
+                case .sent: print("Case \(caseNumber) pinned to kiosk \(code): it is sent there whole at the kiosk's next sync.")
+                case .alreadyHeld: print("Kiosk \(code) holds case \(caseNumber) already; the pin keeps it there.")
+                }
             }
         }
     }

@@ -32,7 +32,7 @@ struct Audit: ParsableCommand {
 /// `kinga check`: is the database sound? Exit status 0 when it is, 1 otherwise.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the database: SQLite integrity, links between records, the search index and the audit chain.",
+        abstract: "Check the database: SQLite integrity, links between records, the search index, the case counts and the audit chain.",
         discussion: "Reads only. Lists the backups. Exit status: 0 when everything is sound, 1 otherwise.")
 
     @OptionGroup var database: DatabaseChoice
@@ -47,6 +47,7 @@ struct Check: ParsableCommand {
         print("  SQLite integrity: \(r.integrity ? "ok" : "DAMAGED")")
         print("  links between records: \(r.foreignKeys ? "ok" : "BROKEN")")
         print("  search index: \(r.searchIndex ? "ok" : "INCOMPLETE")")
+        print("  case counts on the home screen: \(r.caseCounts ? "ok" : "WRONG")")
         switch r.audit {
         case .intact(let n)?: print("  audit chain: ok (\(n) entries)")
         case .broken(let seq, _)?: print("  audit chain: BROKEN at entry \(seq)")

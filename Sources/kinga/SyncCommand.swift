@@ -135,7 +135,9 @@ struct Sync: ParsableCommand {
     func run() throws {
         guard !database.demo else { throw Failure(message: "The demo never joins a district: it holds fictional data only.") }
         let (store, _) = try database.open(ToolAccess(user: user, purpose: "sent"))
-        guard let link = try store.districtLink() else { throw Failure(message: DistrictJoinError.notLinked.description) }
+        guard let link = try store.districtLink() else {
+            throw Failure(message: try store.setAsideLink()?.advice ?? DistrictJoinError.notLinked.description)
+        }
         let summary: PushSummary
         func waiting() -> Int { (try? store.syncStanding().waiting) ?? 0 }
         do { summary = try syncWithDistrict(store) } catch let r as SyncRefusal {

@@ -416,4 +416,63 @@ final class DistrictStoreTests: PostgresTestCase {
             XCTAssertTrue(plan.contains("change_log_user"), plan)
         }
     }
+
+    /// Issue #18's catchment, "cases a supervisor pinned": a pinned case reaches the kiosk whole (row and timeline,
+    /// authored by the supervisor, named by the kiosk that made it) and its later changes follow; a kiosk that holds
+    /// it already is sent nothing again; a wrong number, kiosk or an empty name is refused with nothing recorded.
+    func testASupervisorPinsACaseToAKiosk() async throws {
+        try await withStore { store, registry, client in
+            _ = try await registry.add(name: "Kantor Dinas", code: KioskCode("K09")!, villages: [], wholeDistrict: true)
+            let wulan = UUID(uuidString: "00000000-0000-0000-0000-00000000C004")!
+            func cases(_ k: KioskCode, after: Int = 0) async throws -> [ServerChange] {
+                try await store.pull(for: k, after: after).changes.filter { $0.patch?.entity == .caseRecord || $0.record?.caseID != nil }
+            }
+            _ = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: 1, changes: [
+                patch(1, base: 0, ["id": (.null, .string(wulan.uuidString)), "case_number": (.null, .string("KG-2026-K02-0001")),
+                                   "village": (.null, .string("Desa Contoh")), "child_name": (.null, .string("Wulan"))], id: wulan),
+                note(2, id: UUID(), body: "Staying with her aunt in Kampung Fiksi.", caseID: wulan),
+            ]), from: Self.k2)
+            let before = try await cases(Self.k1)
+            XCTAssertEqual(before, [], "not K01's village")
+            let cursor = try await store.pull(for: Self.k1, after: 0).serverSeq
+
+            do { _ = try await store.pin(caseNumber: "KG-2026-K02-0999", to: Self.k1, by: "Ibu Pengawas"); XCTFail("an unknown case was pinned") }
+            catch let e as PinRefusal { XCTAssertEqual(e, .unknownCase("KG-2026-K02-0999")) }
+            do { _ = try await store.pin(caseNumber: "KG-2026-K02-0001", to: KioskCode("K55")!, by: "Ibu Pengawas"); XCTFail("an unknown kiosk") }
+            catch let e as StoreRefusal { XCTAssertEqual(e, .unknownKiosk(KioskCode("K55")!)) }
+            do { _ = try await store.pin(caseNumber: "KG-2026-K02-0001", to: Self.k1, by: "  "); XCTFail("a pin without a name") }
+            catch let e as PinRefusal { XCTAssertEqual(e, .noSupervisor) }
+            let none = try await count(client, "case_pin")
+            XCTAssertEqual(none, 0)
+
+            // Pinned to K01 (the number typed as people type it): sent whole, after everything before it.
+            let outcome = try await store.pin(caseNumber: " kg-2026-k02-0001 ", to: Self.k1, by: "Ibu Pengawas")
+            XCTAssertEqual(outcome, .sent(wulan))
+            let sent = try await cases(Self.k1, after: cursor)
+            let whole = try XCTUnwrap(sent.first { $0.patch?.fields["id"] != nil })
+            XCTAssertTrue(KioskPull.creates(try XCTUnwrap(whole.patch)))
+            XCTAssertEqual(whole.patch?.fields["child_name"]?.new, .string("Wulan"))
+            XCTAssertEqual(whole.actor, "Ibu Pengawas")
+            XCTAssertEqual(whole.kiosk, Self.k2, "named by the kiosk that made the case, never by the kiosk receiving it")
+            XCTAssertTrue(sent.contains { $0.record?.payload["body"] == .string("Staying with her aunt in Kampung Fiksi.") })
+            let held = try await store.catchment(of: Self.k1)
+            XCTAssertTrue(held.contains(wulan))
+            let other = try await cases(Self.k2, after: 0)
+            XCTAssertFalse(other.contains { $0.actor == "Ibu Pengawas" }, "only K01 is sent the case")
+
+            // Its later changes follow; pinning again, or to kiosks that hold it, sends nothing again.
+            let later = try await store.pull(for: Self.k1, after: 0).serverSeq
+            _ = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: 3, changes: [
+                patch(3, base: 1, ["caregiver": (.null, .string("Ibu Rina"))], id: wulan),
+            ]), from: Self.k2)
+            for k in [Self.k1, Self.k2, KioskCode("K09")!] {
+                let again = try await store.pin(caseNumber: "KG-2026-K02-0001", to: k, by: "Ibu Pengawas")
+                XCTAssertEqual(again, .alreadyHeld(wulan), "\(k)")
+            }
+            let afterThat = try await cases(Self.k1, after: later)
+            XCTAssertEqual(afterThat.map { $0.patch?.fields["caregiver"]?.new }, [.string("Ibu Rina")], "the change, once, and no second copy")
+            let pins = try await count(client, "case_pin")
+            XCTAssertEqual(pins, 3)
+        }
+    }
 }

@@ -62,6 +62,37 @@ struct DistrictScreenTests {
         #expect(s.contains("This kiosk is K07") && !s.contains("Join the district"), "\(s)")
     }
 
+    @Test("a kiosk restored from a backup of a joined kiosk says so on the join form, and joins afresh from it")
+    func restoredKioskJoinsAfresh() throws {
+        let dir = TempDir()
+        let path = dir.path + "/k.sqlite"
+        do {
+            let store = try KingaStore(test: path, clock: pinned)
+            let admin = try store.addTestUser(name: "Anna Fiktif", roles: [.administrator, .supervisor], pin: "902134")
+            try store.acting(admin).joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
+                                                kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "t")
+            try store.backup(to: dir.path + "/b.sqlite")
+        }
+        try KingaStore.restore(from: dir.path + "/b.sqlite", to: path, clock: pinned, key: testDatabaseKey)
+        let store = try KingaStore(test: path, clock: pinned)
+        let a = try ui.app(store)
+        a.enrolInDistrict = { url, _, fingerprint in
+            try? a.store.joinDistrict(serverURL: url, certificatePEM: "PEM", fingerprint: fingerprint, kioskCode: KioskCode("K11")!,
+                                      kioskName: "Puskesmas Fiksi (new laptop)", villages: ["Kampung Fiksi"], token: "t2")
+            return .joined(kioskCode: "K11")
+        }
+        ui.keys(a, .char("1"), .tab); ui.type(a, "902134"); ui.keys(a, .enter)
+        ui.keys(a, .char("m"), .char("j"))
+        let flat = ui.screen(a).split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+        #expect(flat.contains("Join the district") && flat.contains("restored from a backup of kiosk K07"), "\(flat)")
+        ui.type(a, "https://district.example:8443"); ui.keys(a, .tab)
+        ui.type(a, "ABCD-EFGH-JKMN"); ui.keys(a, .tab)
+        ui.type(a, "3F:A2"); ui.keys(a, .function(2))
+        a.runDeferredWork()
+        #expect(ui.screen(a).contains("This kiosk is now K11"), "\(ui.screen(a))")
+        #expect(try store.setAsideLink() == nil && store.districtLink()?.kioskCode.rawValue == "K11")
+    }
+
     @Test("a lock between asking and reaching the server drops the step: nothing is sent for a locked kiosk")
     func lockDropsThePendingStep() throws {
         let dir = TempDir()

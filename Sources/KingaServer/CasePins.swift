@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+import Model
+import PostgresNIO
+
+/// What `DistrictStore.pin` did.
+public enum PinOutcome: Sendable, Equatable {
+    /// The kiosk did not hold the case and is sent it whole now (the case's id).
+    case sent(UUID)
+    /// The kiosk held the case already; the pin keeps it there (the case's id).
+    case alreadyHeld(UUID)
+
+    /// True for `.sent`.
+    public var wasSent: Bool { if case .sent = self { return true } else { return false } }
+}
+
+/// Why a pin was refused, in words for the person at the server.
+public enum PinRefusal: Error, Equatable, CustomStringConvertible {
+    /// No case with this number has reached the server (it may wait on its kiosk for the next sync).
+    case unknownCase(String)
+    /// The supervisor's name was empty.
+    case noSupervisor
+
+    public var description: String {
+        switch self {
+        case .unknownCase(let n):
+            return "No case \(n) has reached the server. Check the number; a case made since its kiosk last synced arrives with its next sync."
+        case .noSupervisor:
+            return "Say who asks for the pin (--by \"NAME\"): it is kept with the pin and sent as the author of what the kiosk receives."
+        }
+    }
+}
+
+extension DistrictStore {
+    /// Pins a case to a kiosk at a supervisor's word (issue #18's catchment, "cases a supervisor pinned"; see
+    /// ../shared/SYNC.md §2): for a child who stays with relatives in another kiosk's village, a case heard at a
+    /// school, a second opinion. The kiosk is sent the case whole (its row, referrals and timeline, in the server's
+    /// order, as when a case moves into its villages) and receives every later change of it; the pin is kept in
+    /// `case_pin` with who asked and when. Serialised with pushes (the district lock), so the case arrives whole.
+    /// - Parameters:
+    ///   - caseNumber: the case number as printed (`KG-2026-K07-0042`; spaces around it ignored).
+    ///   - kiosk: the kiosk that is to hold it (not revoked; a whole-district kiosk already holds every case).
+    ///   - supervisor: who asked (a name; kept with the pin, sent as the author of what the kiosk receives).
+    /// - Returns: `.sent` when the kiosk is sent the case now, `.alreadyHeld` when it held it already (the pin is
+    ///   recorded all the same, so the case stays with the kiosk).
+    /// - Throws: `StoreRefusal.unknownKiosk` or `.revoked`; `PinRefusal`; PostgresNIO's errors.
+    public func pin(caseNumber: String, to kiosk: KioskCode, by supervisor: String) async throws -> PinOutcome {
+        let number = caseNumber.trimmingCharacters(in: .whitespaces).uppercased()
+        let who = supervisor.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !who.isEmpty else { throw PinRefusal.noSupervisor }
+        let logger = self.logger
+        let outcome = try await client.transaction(logger: logger) { conn -> PinOutcome in
+            try await conn.query("SELECT pg_advisory_xact_lock(\(Self.districtLockKey))", logger: logger)
+            let k = try await Self.kiosk(kiosk, on: conn, logger: logger, forUpdate: true)
+            var found: UUID?
+            for try await (id) in try await conn.query("""
+                SELECT id FROM sync_row WHERE entity = '\(unescaped: SyncEntity.caseRecord.rawValue)' AND fields->>'case_number' = \(number)
+                """, logger: logger).decode(UUID.self) { found = id }
+            guard let caseID = found else { throw PinRefusal.unknownCase(number) }
+            var held = false
+            for try await (h) in try await conn.query("""
+                SELECT \(unescaped: Self.holds("'\(caseID.uuidString)'::uuid")) FROM kiosk k WHERE k.id = \(k.id)
+                """, logger: logger).decode(Bool.self) { held = h }
+            try await conn.query("""
+                INSERT INTO case_pin (case_id, kiosk_id, pinned_by) VALUES (\(caseID), \(k.id), \(who))
+                ON CONFLICT (case_id, kiosk_id) DO NOTHING
+                """, logger: logger)
+            if held {
+                try await conn.query("INSERT INTO case_reach (kiosk_id, case_id) VALUES (\(k.id), \(caseID)) ON CONFLICT DO NOTHING", logger: logger)
+                return .alreadyHeld(caseID)
+            }
+            // The change that first brought the case to the server names where it came from.
+            var origin: Origin?
+            for try await (kioskID, seq, code) in try await conn.query("""
+                SELECT c.kiosk_id, c.kiosk_seq, o.code FROM change_log c JOIN kiosk o ON o.id = c.kiosk_id
+                WHERE c.case_id = \(caseID) AND c.audience IS NULL ORDER BY c.server_seq LIMIT 1
+                """, logger: logger).decode((Int64, Int64, String).self) {
+                guard let code = KioskCode(code) else { continue }
+                let pinJSON = try JSONCoding.encode(["pinned_by": who, "kiosk": kiosk.rawValue, "case_number": number])
+                origin = Origin(kioskID: kioskID, code: code, kioskSeq: Int(seq), actor: who, changeJSON: pinJSON, madeAt: nil)
+            }
+            guard let origin else { throw PinRefusal.unknownCase(number) }
+            try await Self.sendWhole(caseID, to: [k.id], origin: origin, on: conn, logger: logger)
+            return .sent(caseID)
+        }
+        logger.info("case pinned to a kiosk", metadata: ["case": "\(number)", "kiosk": "\(kiosk)", "by": "\(who)",
+                                                          "sent": "\(outcome.wasSent)"])
+        return outcome
+    }
+
+}
