@@ -121,12 +121,31 @@ extension KingaStore {
                 case .district: latch.open(pulled: true, actor: Self.linkActor)
                 }
                 defer { latch.close() }
+                // An account deactivated since its session began (by an administrator in another session on this
+                // kiosk, or at another kiosk through the district link) changes nothing more.
+                if case .session = author, let a = actor, !(try Self.isActive(db, a.id)) {
+                    throw Denied(actor: a.name, caseID: nil, what: "change by a deactivated account")
+                }
                 if let ctx = Self.editContext { try Self.requireVersion(db, ctx) }
                 return try body(db)
             }
         } catch let d as Denied {
             try refuse(d)
         }
+    }
+
+    /// True when the account `id` exists and is active, read inside a transaction.
+    static func isActive(_ db: Database, _ id: UUID) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT active FROM app_user WHERE id = ?", arguments: [id.uuidString]) ?? false
+    }
+
+    /// True while the account of this handle's session exists and is active; false once an administrator (here,
+    /// in another session, or at another kiosk through the district link) deactivated it. Without a session, true.
+    /// The screens ask it when something was committed, and lock (`App.watchStore`).
+    /// - Throws: database errors.
+    public func sessionAccountIsActive() throws -> Bool {
+        guard let a = actor else { return true }
+        return try pool.read { db in try Self.isActive(db, a.id) }
     }
 
     /// Upkeep for the other targets of this package (the synthetic archive of the benchmark): `body` runs

@@ -250,6 +250,12 @@ public final class App {
         }
         guard let change = try? store.changes(since: token) else { return nil }
         watchToken = change.token
+        // Something was committed: if it deactivated the account of the person logged in, their session ends now.
+        if (try? store.sessionAccountIsActive()) == false {
+            lock()
+            flash = (tr("session.deactivated"), .danger)
+            return nil
+        }
         return change.touchesCases ? .dataChanged(change.everything ? [] : change.cases) : nil
     }
 

@@ -65,6 +65,25 @@ struct ToldScreenTests {
         #expect(screen.loads == 2)
     }
 
+    @Test("an account closed in another session changes nothing more, and its session locks at the next tick, with a plain line")
+    func deactivatedAccountLocks() throws {
+        let d = try Driver()
+        let (id, _) = try openNewCase(d, "Guarded Child")
+        let me = try #require(d.store.actor)
+        var admin = try KingaStore(test: d.store.path, clock: pinned)
+        let a = try admin.addTestUser(name: "Other Administrator", roles: [.administrator, .supervisor], pin: "580214")
+        admin = try admin.beginSession(userID: a.id)
+        try admin.deactivateUser(me.id)
+        // Before the tick: the store refuses whatever the closed account tries, and the refusal is audited.
+        #expect(throws: StoreError.accessDenied) { try d.store.addNote(caseID: id, text: "After the account was closed.") }
+        #expect(try admin.events(caseID: id, viewer: .user(a)).allSatisfy { $0.body != "After the account was closed." })
+        d.app.handle(.tick)
+        #expect(d.app.session == nil)
+        let flat = d.text.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+        #expect(flat.contains("Your account was closed by an administrator") && !flat.contains("Guarded Child"), "\(d.text)")
+        #expect(try admin.auditEntries().contains { $0.action == "access.denied" && $0.actor == me.name })
+    }
+
     @Test("nothing changed, or only another case: the open case is not read again and the token does not move")
     func nothingChangedNothingRead() throws {
         let d = try Driver()
