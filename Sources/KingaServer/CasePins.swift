@@ -57,18 +57,7 @@ extension DistrictStore {
                 SELECT id FROM sync_row WHERE entity = '\(unescaped: SyncEntity.caseRecord.rawValue)' AND fields->>'case_number' = \(number)
                 """, logger: logger).decode(UUID.self) { found = id }
             guard let caseID = found else { throw PinRefusal.unknownCase(number) }
-            var held = false
-            for try await (h) in try await conn.query("""
-                SELECT \(unescaped: Self.holds("'\(caseID.uuidString)'::uuid")) FROM kiosk k WHERE k.id = \(k.id)
-                """, logger: logger).decode(Bool.self) { held = h }
-            try await conn.query("""
-                INSERT INTO case_pin (case_id, kiosk_id, pinned_by) VALUES (\(caseID), \(k.id), \(who))
-                ON CONFLICT (case_id, kiosk_id) DO NOTHING
-                """, logger: logger)
-            if held {
-                try await conn.query("INSERT INTO case_reach (kiosk_id, case_id) VALUES (\(k.id), \(caseID)) ON CONFLICT DO NOTHING", logger: logger)
-                return .alreadyHeld(caseID)
-            }
+            if try await Self.pinHeld(caseID, to: k.id, by: who, on: conn, logger: logger) { return .alreadyHeld(caseID) }
             // The change that first brought the case to the server names where it came from.
             var origin: Origin?
             for try await (kioskID, seq, code) in try await conn.query("""
@@ -88,4 +77,44 @@ extension DistrictStore {
         return outcome
     }
 
+
+    /// Records the pin of `caseID` to kiosk `kioskID` by `who` (`case_pin`, once), and says whether the kiosk holds the
+    /// case already (`holds`); when it does, `case_reach` keeps it there whatever happens to the case's village.
+    static func pinHeld(_ caseID: UUID, to kioskID: Int64, by who: String, on conn: PostgresConnection, logger: Logger) async throws -> Bool {
+        var held = false
+        for try await (h) in try await conn.query("""
+            SELECT \(unescaped: Self.holds("'\(caseID.uuidString)'::uuid")) FROM kiosk k WHERE k.id = \(kioskID)
+            """, logger: logger).decode(Bool.self) { held = h }
+        try await conn.query("""
+            INSERT INTO case_pin (case_id, kiosk_id, pinned_by) VALUES (\(caseID), \(kioskID), \(who))
+            ON CONFLICT (case_id, kiosk_id) DO NOTHING
+            """, logger: logger)
+        if held { try await conn.query("INSERT INTO case_reach (kiosk_id, case_id) VALUES (\(kioskID), \(caseID)) ON CONFLICT DO NOTHING", logger: logger) }
+        return held
+    }
+
+    /// A pin asked on a supervisor's Kinga (issue #18): the timeline entry `record` (`EventFact.Kind.casePinned`, its
+    /// `fact_args` naming the kiosk and the supervisor) was just stored, inside the push that carried it. The named
+    /// kiosk keeps the pin and, when it does not hold the case, is sent it whole right after the entry (the entry
+    /// included), with the push's change as its origin. A kiosk code the server does not know, or a revoked kiosk, is
+    /// logged and left: the entry stays on the timeline, and the district office can pin by hand
+    /// (`kinga-server case pin`).
+    static func pinAsked(_ caseID: UUID, record: SyncRecord, by kiosk: KioskRow, change: SyncChange,
+                         on conn: PostgresConnection, logger: Logger) async throws {
+        guard case .string(let text)? = record.payload["fact_args"],
+              let args = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String],
+              let code = args["kiosk"].flatMap({ KioskCode($0) }) else {
+            logger.notice("a pin without a kiosk code was left", metadata: ["case": "\(caseID)"])
+            return
+        }
+        let who = (args["supervisor"] ?? "").isEmpty ? change.actor : args["supervisor"]!
+        let target: KioskRow
+        do { target = try await Self.kiosk(code, on: conn, logger: logger, forUpdate: false) } catch let refusal as StoreRefusal {
+            logger.notice("a pin to a kiosk that cannot receive it was left", metadata: ["case": "\(caseID)", "kiosk": "\(code)", "why": "\(refusal)"])
+            return
+        }
+        if try await pinHeld(caseID, to: target.id, by: who, on: conn, logger: logger) { return }
+        try await sendWhole(caseID, to: [target.id], by: kiosk, change: change, on: conn, logger: logger)
+        logger.info("case pinned to a kiosk from a supervisor's Kinga", metadata: ["case": "\(caseID)", "kiosk": "\(code)", "by": "\(who)"])
+    }
 }

@@ -210,6 +210,10 @@ public struct DistrictStore: Sendable {
             if rowEntity == .caseRecord, let newRow = effect.row, effect.patch?.fields["assigned_to"] != nil {
                 try await Self.caseAssigned(caseID, to: newRow["assigned_to"].stringValue, by: kiosk, change: change, on: conn, logger: logger)
             }
+            if case .record(let r) = change.body, r.kind == .timelineEntry, effect.insert != nil,
+               r.payload["fact"] == .string(EventFact.Kind.casePinned.rawValue) {
+                try await Self.pinAsked(caseID, record: r, by: kiosk, change: change, on: conn, logger: logger)
+            }
         }
         return effect.opened
     }
@@ -267,7 +271,7 @@ public struct DistrictStore: Sendable {
     /// Sends a case as it is now — its row (as a patch that makes it), its referrals, its timeline — to each kiosk
     /// of `newcomers` alone, as rows of `change_log` with `audience` set, right after `change`, in the server's
     /// order; each then holds the case (`case_reach`) and receives its later changes.
-    private static func sendWhole(_ caseID: UUID, to newcomers: [Int64], by kiosk: KioskRow, change: SyncChange,
+    static func sendWhole(_ caseID: UUID, to newcomers: [Int64], by kiosk: KioskRow, change: SyncChange,
                                   on conn: PostgresConnection, logger: Logger) async throws {
         let origin = Origin(kioskID: kiosk.id, code: kiosk.code, kioskSeq: change.kioskSeq, actor: change.actor,
                             changeJSON: try JSONCoding.encode(change), madeAt: change.madeAt)

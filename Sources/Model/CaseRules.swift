@@ -194,6 +194,12 @@ public enum AssignmentRule {
     public static func given(to userName: String, by supervisorName: String) -> EventFact {
         EventFact(.caseGiven, ["user": userName, "supervisor": supervisorName])
     }
+
+    /// The timeline entry of a case pinned to the district's kiosk `kiosk` (its code, `K03`) by `supervisorName`
+    /// (issue #18): the district server sends that kiosk the case when the entry reaches it.
+    public static func pinned(to kiosk: String, by supervisorName: String) -> EventFact {
+        EventFact(.casePinned, ["kiosk": kiosk, "supervisor": supervisorName])
+    }
 }
 
 /// Reopening a closed case by hand (the only way, besides a new report linked to it, that a closed case opens

@@ -73,6 +73,10 @@ public struct EventFact: Hashable, Sendable {
         /// Another kiosk of the district changed the case (issue #18: the merge on the timeline): kiosk (its code),
         /// who (their name), fields (the columns, comma-separated). Written by the kiosk that pulled the change.
         case changedElsewhere = "sync.changed"
+        /// A supervisor asked that another kiosk of the district hold the case (issue #18, "cases a supervisor
+        /// pinned"): kiosk (its code), supervisor. The district server sends that kiosk the case whole when this
+        /// entry reaches it.
+        case casePinned = "case.pinned"
 
         /// The timeline's group for this kind (what the `t` filter and the kind column show).
         public var category: EventKind {
@@ -80,7 +84,8 @@ public struct EventFact: Hashable, Sendable {
             case .reportReceived, .childReport: return .reportReceived
             case .consentRecorded: return .consentRecorded
             case .urgentReported, .urgentChildSaid: return .urgentFlagged
-            case .note, .closureAsked, .closureReturned, .printed, .duplicateReport, .duplicateLinked, .caseTaken, .caseGiven, .changedElsewhere:
+            case .note, .closureAsked, .closureReturned, .printed, .duplicateReport, .duplicateLinked, .caseTaken, .caseGiven, .changedElsewhere,
+                 .casePinned:
                 return .note
             case .assessment: return .assessment
             case .casePlan: return .casePlan
@@ -217,6 +222,7 @@ public struct EventFact: Hashable, Sendable {
         case .duplicateLinked: return l.text("event.duplicateLinked", ["number": arg("number")])
         case .caseTaken: return l.text("event.caseTaken", ["user": arg("user")])
         case .caseGiven: return l.text("event.caseGiven", ["user": arg("user")])
+        case .casePinned: return l.text("event.casePinned", ["kiosk": arg("kiosk")])
         case .changedElsewhere: return l.text("event.changedElsewhere", ["kiosk": arg("kiosk"), "who": arg("who")])
         }
     }
@@ -286,6 +292,7 @@ public struct EventFact: Hashable, Sendable {
         case .duplicateLinked: return l.text("event.duplicateLinked.body", ["number": arg("number")])
         case .caseTaken: return l.text("event.caseTaken.body", ["user": arg("user")])
         case .caseGiven: return l.text("event.caseGiven.body", ["user": arg("user"), "supervisor": arg("supervisor")])
+        case .casePinned: return l.text("event.casePinned.body", ["kiosk": arg("kiosk"), "supervisor": arg("supervisor")])
         case .changedElsewhere:
             // Each column in words where the catalogue names it ("risk level"), else as stored.
             let fields = arg("fields").split(separator: ",").map { f -> String in

@@ -157,7 +157,7 @@ final class CaseDetailScreen: Screen {
 
     private func cycleAction(_ c: Character, _ app: App) -> Action {
         guard let r = record else { return .none }
-        guard canEdit || !"spfuxokge".contains(c) else { app.flash = (S.notAllowed, .warning); return .none }
+        guard canEdit || !"spfuxokgew".contains(c) else { app.flash = (S.notAllowed, .warning); return .none }
         if c == "e" {
             // The one-page summary (text and PDF) for a supervisor or a case conference.
             do { return .push(Printouts.page(try Printouts.printSummary(caseID: caseID, app), title: S.summaryTitle)) }
@@ -175,6 +175,13 @@ final class CaseDetailScreen: Screen {
             guard app.session?.can(.reassignCase, demo: app.store.isDemo) == true else { app.flash = (S.notAllowed, .warning); return .none }
             // Everyone active, people from other kiosks of the district too: the case then reaches their kiosk (issue #18).
             return .push(CycleForms.reassign(caseID: caseID, users: (try? app.store.people()) ?? []))
+        }
+        if c == "w" {
+            // Pinning to another kiosk of the district (issue #18): supervisors, on a kiosk that joined a district.
+            guard app.session?.can(.reassignCase, demo: app.store.isDemo) == true, !app.demo else { app.flash = (S.notAllowed, .warning); return .none }
+            guard (try? app.store.districtLink()) != nil else { app.flash = (tr("pin.notLinked"), .warning); return .none }
+            if r.status != .open { app.flash = (tr("caseClosedReopen"), .warning); return .none }
+            return .push(DistrictScreens.pin(caseID: caseID))
         }
         if r.status != .open {
             if c == "o" { return .push(CycleForms.reopen(caseID: caseID)) }

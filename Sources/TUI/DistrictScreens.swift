@@ -69,6 +69,32 @@ enum DistrictScreens {
     }
 }
 
+extension DistrictScreens {
+    /// A supervisor pins a case to another kiosk of the district (issue #18; `KingaStore.pinCase`): one field, the
+    /// kiosk's code. A wrong code is said at the field and stays there to be corrected.
+    static func pin(caseID: UUID) -> FormScreen {
+        FormScreen(title: tr("pin.title"), intro: tr("pin.intro"), submitLabel: tr("pin.submit"), helpKey: "help.caseDetail", fields: [
+            FormField("kiosk", tr("pin.kiosk"), hint: tr("pin.kiosk.hint"), .line(limit: 8)),
+        ]) { f, app in
+            guard f.require(["kiosk"]), app.session != nil else { return .none }
+            do {
+                try app.store.pinCase(caseID: caseID, to: f.text("kiosk"))
+                app.flash = (tr("pin.done", ["kiosk": f.text("kiosk").trimmingCharacters(in: .whitespaces).uppercased()]), .success)
+                return .pop
+            } catch CasePinError.badKioskCode {
+                f.errors["kiosk"] = tr("pin.badCode")
+            } catch CasePinError.thisKiosk {
+                f.errors["kiosk"] = tr("pin.thisKiosk")
+            } catch {
+                app.flash = (S.cycleError(error), .danger)
+                return .none
+            }
+            f.showErrors(app)
+            return .none
+        }
+    }
+}
+
 /// How sending this kiosk's changes to the district went, as the screens say it (the `kinga` executable runs the
 /// push, which the screens never link, and maps its outcome to these).
 public enum SyncOutcome: Equatable, Sendable {

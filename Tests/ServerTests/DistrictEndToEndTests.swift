@@ -7,7 +7,7 @@ import XCTest
 
 /// Issue #18's end-to-end test: one district server (real PostgreSQL, real TLS) and four Kingas synced by the real
 /// `kinga sync` — three village kiosks and the supervisor's Kinga that holds the whole district. A report on A, a
-/// referral answered on B, a case from C pinned to B by the supervisor, the same detail changed two ways on A and
+/// referral answered on B, a case from C pinned to B on the supervisor's Kinga, the same detail changed two ways on A and
 /// C, the supervisor deciding on D. Afterwards
 /// every kiosk holds exactly its catchment on the server, every case number is unique, every audit chain
 /// verifies, and everything typed anywhere is on every kiosk that holds the case.
@@ -45,11 +45,10 @@ final class DistrictEndToEndTests: PostgresTestCase {
             let baraka = try c.registerCase(from: elsewhere, draftID: UUID())
             try c.addNote(caseID: baraka.id, text: "Baraka's aunt will visit on Friday.")
             try syncAll()
-            // The supervisor pins Baraka's case to B (his aunt lives in Kampung Fiksi, B's village): B is sent it
-            // whole at its next sync, and everything after.
+            // On her own Kinga, the supervisor pins Baraka's case to B (his aunt lives in Kampung Fiksi, B's village):
+            // when the entry reaches the server, B is sent the case whole, and everything after.
+            try d.pinCase(caseID: baraka.id, to: "k03")
             let server = DistrictStore(client: registry.client, logger: Self.logger)
-            let pinned = try await server.pin(caseNumber: "KG-2026-K05-0001", to: KioskCode("K03")!, by: "Ibu Supervisor Fiktif")
-            XCTAssertEqual(pinned, .sent(baraka.id))
 
             // Offline again: B records the clinic's answer and a note; A and C assess the same risk two ways.
             try b.updateReferral(id: referral.id, to: .accepted, note: "Seen at the clinic on Monday.")
@@ -100,7 +99,9 @@ final class DistrictEndToEndTests: PostgresTestCase {
                 XCTAssertEqual(answered.first?.statusNote, "Seen at the clinic on Monday.", code)
                 if held.contains(baraka.id) {
                     XCTAssertEqual(try store.caseRecord(id: baraka.id, viewer: viewer)?.number.description, "KG-2026-K05-0001", code)
-                    XCTAssertTrue(try store.events(caseID: baraka.id, viewer: viewer).contains { $0.body == "Baraka's aunt will visit on Friday." }, code)
+                    let entries = try store.events(caseID: baraka.id, viewer: viewer)
+                    XCTAssertTrue(entries.contains { $0.body == "Baraka's aunt will visit on Friday." }, code)
+                    XCTAssertTrue(entries.contains { $0.fact?.kind == .casePinned && $0.fact?.args["kiosk"] == "K03" }, code)
                 }
             }
         }

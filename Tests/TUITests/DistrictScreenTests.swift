@@ -62,6 +62,49 @@ struct DistrictScreenTests {
         #expect(s.contains("This kiosk is K07") && !s.contains("Join the district"), "\(s)")
     }
 
+    @Test("a supervisor pins a case to another kiosk with w: a wrong code is said at the field and kept; the entry is on the timeline and waits to go up")
+    func pinACaseOnScreen() throws {
+        let d = try Driver()
+        var r = Report()
+        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
+        r.inDangerNow = false; r.childName = "Wulan Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
+        let c = try d.store.registerCase(from: r, draftID: UUID())
+        d.press(.char("c"), .enter)
+        d.press(.char("w"))
+        #expect(d.contains("has not joined a district"), "\(d.text)")
+        let admin = try d.store.withoutSession.addTestUser(name: "Anna Fiktif", roles: [.administrator], pin: "731946")
+        try d.store.withoutSession.acting(admin).joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM",
+            fingerprint: "AB:CD", kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "t")
+        let waiting = try d.store.syncStanding().waiting
+        d.press(.char("w"))
+        #expect(d.contains("Pin this case to a kiosk") && d.contains("Kiosk code"), "\(d.text)")
+        d.type("K7"); d.press(.function(2))
+        #expect(d.contains("K and 2 to 4 letters") && d.contains("K7"), "\(d.text)")
+        for _ in 0..<2 { d.press(.backspace) }
+        d.type("k07"); d.press(.function(2))
+        #expect(d.contains("this kiosk's own code"), "\(d.text)")
+        for _ in 0..<3 { d.press(.backspace) }
+        d.type("k03"); d.press(.function(2))
+        #expect(d.contains("Pinned to kiosk K03"), "\(d.text)")
+        let entry = try #require(try d.store.events(caseID: c.id, viewer: d.store.testViewer).last)
+        #expect(entry.fact == EventFact(.casePinned, ["kiosk": "K03", "supervisor": "Test Focal Point"]))
+        #expect(try d.store.syncStanding().waiting > waiting, "the entry waits to go up to the district")
+    }
+
+    @Test("a focal point cannot pin a case: w says so and nothing is written")
+    func focalPointCannotPin() throws {
+        let dir = TempDir()
+        let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
+        let fp = try store.addTestUser(name: "Fokal Fiktif", roles: [.focalPoint], pin: "902134")
+        let session = try store.acting(fp)
+        var r = Report()
+        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
+        r.inDangerNow = false; r.childName = "Sari Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
+        let c = try session.registerCase(from: r, draftID: UUID())
+        #expect(throws: StoreError.accessDenied) { try session.pinCase(caseID: c.id, to: "K03") }
+        #expect(try session.events(caseID: c.id, viewer: .user(fp)).allSatisfy { $0.fact?.kind != .casePinned })
+    }
+
     @Test("a kiosk restored from a backup of a joined kiosk says so on the join form, and joins afresh from it")
     func restoredKioskJoinsAfresh() throws {
         let dir = TempDir()
