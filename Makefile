@@ -23,7 +23,7 @@ build: deps-build sqlcipher
 	$(SWIFT) build
 
 # A district server on this machine (issue #18): its own PostgreSQL in a folder on a Unix socket, then HTTPS on
-# port 8443 (PORT=…). See the README, "The district server (first increment)".
+# port 8443 (PORT=…). See the README, "The district server".
 server: deps-server
 	$(SWIFT) build --product kinga-server
 	scripts/server.sh

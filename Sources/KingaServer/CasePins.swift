@@ -20,11 +20,16 @@ public enum PinRefusal: Error, Equatable, CustomStringConvertible {
     case unknownCase(String)
     /// The supervisor's name was empty.
     case noSupervisor
+    /// Several cases carry this number (numbers given before their kiosks joined the district are not unique in it):
+    /// the codes of the kiosks that made them, to name one with `madeBy`.
+    case ambiguous(String, madeBy: [String])
 
     public var description: String {
         switch self {
         case .unknownCase(let n):
             return "No case \(n) has reached the server. Check the number; a case made since its kiosk last synced arrives with its next sync."
+        case .ambiguous(let n, let kiosks):
+            return "Several cases are numbered \(n) (made by kiosks \(kiosks.joined(separator: ", ")) before they joined the district). Add --made-by with the kiosk that made the one you mean."
         case .noSupervisor:
             return "Say who asks for the pin (--by \"NAME\"): it is kept with the pin and sent as the author of what the kiosk receives."
         }
@@ -41,10 +46,11 @@ extension DistrictStore {
     ///   - caseNumber: the case number as printed (`KG-2026-K07-0042`; spaces around it ignored).
     ///   - kiosk: the kiosk that is to hold it (not revoked; a whole-district kiosk already holds every case).
     ///   - supervisor: who asked (a name; kept with the pin, sent as the author of what the kiosk receives).
+    ///   - madeBy: the kiosk that made the case, when several cases carry the number (see `PinRefusal.ambiguous`).
     /// - Returns: `.sent` when the kiosk is sent the case now, `.alreadyHeld` when it held it already (the pin is
     ///   recorded all the same, so the case stays with the kiosk).
     /// - Throws: `StoreRefusal.unknownKiosk` or `.revoked`; `PinRefusal`; PostgresNIO's errors.
-    public func pin(caseNumber: String, to kiosk: KioskCode, by supervisor: String) async throws -> PinOutcome {
+    public func pin(caseNumber: String, to kiosk: KioskCode, by supervisor: String, madeBy: KioskCode? = nil) async throws -> PinOutcome {
         let number = caseNumber.trimmingCharacters(in: .whitespaces).uppercased()
         let who = supervisor.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !who.isEmpty else { throw PinRefusal.noSupervisor }
@@ -52,11 +58,16 @@ extension DistrictStore {
         let outcome = try await client.transaction(logger: logger) { conn -> PinOutcome in
             try await conn.query("SELECT pg_advisory_xact_lock(\(Self.districtLockKey))", logger: logger)
             let k = try await Self.kiosk(kiosk, on: conn, logger: logger, forUpdate: true)
-            var found: UUID?
-            for try await (id) in try await conn.query("""
-                SELECT id FROM sync_row WHERE entity = '\(unescaped: SyncEntity.caseRecord.rawValue)' AND fields->>'case_number' = \(number)
-                """, logger: logger).decode(UUID.self) { found = id }
-            guard let caseID = found else { throw PinRefusal.unknownCase(number) }
+            // Numbers given before a kiosk joined are not unique in the district: every case with this number, and
+            // the kiosk that made it.
+            var found: [(id: UUID, madeBy: String)] = []
+            for try await (id, code) in try await conn.query("""
+                SELECT s.id, coalesce(k.code, '?') FROM sync_row s LEFT JOIN case_home h ON h.case_id = s.id LEFT JOIN kiosk k ON k.id = h.created_by
+                WHERE s.entity = '\(unescaped: SyncEntity.caseRecord.rawValue)' AND s.fields->>'case_number' = \(number)
+                """, logger: logger).decode((UUID, String).self) { found.append((id, code)) }
+            if let madeBy { found = found.filter { $0.madeBy == madeBy.rawValue } }
+            guard let caseID = found.first?.id else { throw PinRefusal.unknownCase(number) }
+            guard found.count == 1 else { throw PinRefusal.ambiguous(number, madeBy: found.map(\.madeBy).sorted()) }
             if try await Self.pinHeld(caseID, to: k.id, by: who, on: conn, logger: logger) { return .alreadyHeld(caseID) }
             // The change that first brought the case to the server names where it came from.
             var origin: Origin?

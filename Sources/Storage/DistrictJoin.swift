@@ -153,7 +153,7 @@ extension KingaStore {
 
     /// Sets aside the district link of a database just restored from a backup (`restore(from:to:clock:key:)`), in one
     /// transaction with its audit entry: the link's keys (server, kiosk code, token, push and pull numbers) and the
-    /// outbox go, the outbox is switched off, and the kiosk's own key file beside the database is removed. Nothing a
+    /// outbox go (a conflict decided here but not yet sent is open again), the outbox is switched off, and the kiosk's own key file beside the database is removed. Nothing a
     /// person recorded is touched.
     ///
     /// Why (../shared/SYNC.md §2, "a restored or cloned kiosk enrols as a new device"): a backup's kiosk code, push
@@ -174,6 +174,9 @@ extension KingaStore {
         try door(.maintenance) { db in
             try db.execute(sql: "DELETE FROM meta WHERE key LIKE 'district.%'")
             try db.execute(sql: "DELETE FROM outbox")
+            // A supervisor's decision kept here and not yet sent lived only in the outbox: its conflict is open again,
+            // to be decided again once the kiosk has joined afresh (the server still holds it open).
+            try db.execute(sql: "UPDATE sync_conflict SET status = 'open', decided_json = NULL WHERE status = 'decided'")
             try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [Self.districtLinkSetting])
             try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [Self.setAsideKey, json])
             try audit(db, actor: "restore", action: "district.set_aside",

@@ -20,6 +20,10 @@ enum Author: Sendable {
     /// never go back into the outbox (the server has them), but the audit entry that records the pull does, so
     /// the kiosk's audit chain reaches the server whole.
     case district
+    /// The person logged in keeping what they are typing (a draft report, a half-written form). As `.session`, but
+    /// still allowed once their account was deactivated, so nothing typed is lost while their screen locks; it
+    /// never reaches a case (saving one is a `.session` change, refused by then).
+    case typing
 }
 
 /// Whether the door is open on this store's writer connection: set only inside `KingaStore.door`, read by
@@ -102,7 +106,7 @@ extension KingaStore {
     @discardableResult
     func door<T>(_ author: Author = .session, _ body: (Database) throws -> T) throws -> T {
         switch author {
-        case .session:
+        case .session, .typing:
             guard actor != nil else {
                 try refuse(Denied(actor: "nobody logged in", caseID: nil, what: "change without a session"))
             }
@@ -116,7 +120,7 @@ extension KingaStore {
             return try pool.write { db in
                 switch author {
                 case .maintenance: latch.open(upkeep: true)
-                case .session: latch.open(actor: actor?.name ?? "")
+                case .session, .typing: latch.open(actor: actor?.name ?? "")
                 case .kiosk(let name): latch.open(actor: name)
                 case .district: latch.open(pulled: true, actor: Self.linkActor)
                 }

@@ -24,7 +24,7 @@ extension KingaStore {
         let now = clock.now
         let json = try Self.encode(report)
         let owner = actor
-        return try door { db in
+        return try door(.typing) { db in
             if let number = try String.fetchOne(db, sql: "SELECT case_number FROM case_record WHERE source_draft_id = ?",
                                                 arguments: [id.uuidString]).flatMap({ CaseNumber($0) }) {
                 throw StoreError.draftSavedAsCase(number)

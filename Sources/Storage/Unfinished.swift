@@ -22,7 +22,7 @@ extension KingaStore {
     public func keepUnfinished(place: String, caseID: UUID, values: [String: String]) throws {
         guard let owner = actor else { return }
         let json = String(decoding: try JSONEncoder().encode(values), as: UTF8.self)
-        try door { db in
+        try door(.typing) { db in
             try db.execute(sql: """
                 INSERT INTO unfinished_form(owner_id, place, case_id, saved_at, values_json) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(owner_id, place, case_id) DO UPDATE SET saved_at = excluded.saved_at, values_json = excluded.values_json

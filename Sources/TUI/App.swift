@@ -251,17 +251,29 @@ public final class App {
         guard let change = try? store.changes(since: token) else { return nil }
         watchToken = change.token
         // Something was committed: if it deactivated the account of the person logged in, their session ends now.
-        if (try? store.sessionAccountIsActive()) == false {
-            lock()
-            flash = (tr("session.deactivated"), .danger)
-            return nil
-        }
+        if endSessionIfClosed() { return nil }
         return change.touchesCases ? .dataChanged(change.everything ? [] : change.cases) : nil
     }
 
-    /// The screen now on top reads the store afresh: what was committed until now needs no event.
-    private func resyncWatch() {
+    /// The screen now on top reads the store afresh: what was committed until now needs no event, but a commit that
+    /// deactivated the account of the person logged in is never absorbed unseen.
+    /// - Returns: true when that ended the session (the screen is locked; the caller stops).
+    @discardableResult
+    private func resyncWatch() -> Bool {
+        if session != nil, let token = watchToken, (try? store.changes(since: token)) != nil, endSessionIfClosed() { return true }
         watchToken = session == nil ? nil : try? store.changeToken()
+        return false
+    }
+
+    /// Ends the session when its account was deactivated since it began (by an administrator in another session, or
+    /// at another kiosk through the district link): locks, keeping what was being typed (drafts and unfinished
+    /// forms are kept as typing, `Author.typing`), and says why. One indexed read; asked only after a commit.
+    /// - Returns: true when it did.
+    private func endSessionIfClosed() -> Bool {
+        guard session != nil, (try? store.sessionAccountIsActive()) == false else { return false }
+        lock()
+        flash = (tr("session.deactivated"), .danger)
+        return true
     }
 
     /// Sets the language of the person logged in (kept in their account), or of the kiosk when nobody is.
@@ -369,20 +381,20 @@ public final class App {
             s.appear(self)
         case .pop:
             if stack.count > 1 { stack.removeLast() }
-            resyncWatch()
+            if resyncWatch() { return }
             top.appear(self)
         case .popMany(let n):
             stack.removeLast(min(n, stack.count - 1))
-            resyncWatch()
+            if resyncWatch() { return }
             top.appear(self)
         case .replace(let s):
             if stack.count > 1 { stack.removeLast() }
             stack.append(s)
-            resyncWatch()
+            if resyncWatch() { return }
             s.appear(self)
         case .home(let then):
             stack = [stack[0]]
-            resyncWatch()
+            if resyncWatch() { return }
             if let s = then { stack.append(s); stack[0].appear(self); s.appear(self) } else { top.appear(self) }
         case .quit:
             quitRequested = true

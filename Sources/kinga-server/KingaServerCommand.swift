@@ -5,7 +5,7 @@ import Logging
 import Model
 
 /// `kinga-server`: the district server of Kinga (issue #18). See `kinga-server --help` and the README's "The
-/// district server (first increment)".
+/// district server".
 @main
 struct KingaServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -201,15 +201,19 @@ extension KingaServerCommand {
             @Option(help: "The supervisor who asks (a name; kept with the pin, and sent to the kiosk as the author of what it receives).")
             var by: String
 
+            @Option(help: "The kiosk that made the case, when several cases carry the number (numbers given before a kiosk joined the district).")
+            var madeBy: String?
+
             @OptionGroup var database: DatabaseOptions
 
             func run() async throws {
                 let code = try parsedKioskCode(kiosk)
+                let maker = try madeBy.map(parsedKioskCode)
                 let logger = database.logger()
                 let outcome: PinOutcome
                 do {
                     outcome = try await database.withDatabase { db in
-                        try await DistrictStore(client: db, logger: logger).pin(caseNumber: caseNumber, to: code, by: by)
+                        try await DistrictStore(client: db, logger: logger).pin(caseNumber: caseNumber, to: code, by: by, madeBy: maker)
                     }
                 } catch let e as PinRefusal {
                     throw ValidationError(e.description)

@@ -473,6 +473,20 @@ final class DistrictStoreTests: PostgresTestCase {
             XCTAssertEqual(afterThat.map { $0.patch?.fields["caregiver"]?.new }, [.string("Ibu Rina")], "the change, once, and no second copy")
             let pins = try await count(client, "case_pin")
             XCTAssertEqual(pins, 3)
+            // Numbers given before kiosks joined are not unique: two cases numbered KG-2026-0007, made by K01 and K02.
+            let first = UUID(), second = UUID()
+            _ = try await store.push(PushRequest(kioskCode: Self.k1, fromSeq: 1, changes: [
+                patch(1, base: 0, ["id": (.null, .string(first.uuidString)), "case_number": (.null, .string("KG-2026-0007")),
+                                   "village": (.null, .string("Kampung Fiksi")), "child_name": (.null, .string("Intan"))], id: first),
+            ]), from: Self.k1)
+            _ = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: 4, changes: [
+                patch(4, base: 0, ["id": (.null, .string(second.uuidString)), "case_number": (.null, .string("KG-2026-0007")),
+                                   "village": (.null, .string("Desa Contoh")), "child_name": (.null, .string("Putri"))], id: second),
+            ]), from: Self.k2)
+            do { _ = try await store.pin(caseNumber: "KG-2026-0007", to: KioskCode("K09")!, by: "Ibu Pengawas"); XCTFail("an ambiguous number was pinned") }
+            catch let e as PinRefusal { XCTAssertEqual(e, .ambiguous("KG-2026-0007", madeBy: ["K01", "K02"])) }
+            let chosen = try await store.pin(caseNumber: "KG-2026-0007", to: Self.k1, by: "Ibu Pengawas", madeBy: Self.k2)
+            XCTAssertEqual(chosen, .sent(second), "the one K02 made, not K01's own")
         }
     }
 }

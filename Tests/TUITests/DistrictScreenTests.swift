@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import I18n
 import Testing
 @testable import Model
@@ -114,10 +115,19 @@ struct DistrictScreenTests {
             let admin = try store.addTestUser(name: "Anna Fiktif", roles: [.administrator, .supervisor], pin: "902134")
             try store.acting(admin).joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
                                                 kioskCode: KioskCode("K07")!, kioskName: "Puskesmas Fiksi", villages: ["Kampung Fiksi"], token: "t")
+            // A supervisor's decision on a conflict, made here and not yet sent (it lives in the outbox).
+            try store.upkeep { db in
+                try db.execute(sql: """
+                    INSERT INTO sync_conflict(conflict_key, tbl, row_id, field, status, opened_seq, decided_json, conflict_json)
+                    VALUES ('K07:1:risk_level', 'case_record', 'x', 'risk_level', 'decided', 1, '"low"', '{}')
+                    """)
+            }
             try store.backup(to: dir.path + "/b.sqlite")
         }
         try KingaStore.restore(from: dir.path + "/b.sqlite", to: path, clock: pinned, key: testDatabaseKey)
         let store = try KingaStore(test: path, clock: pinned)
+        let reopened = try store.pool.read { db in try Row.fetchOne(db, sql: "SELECT status, decided_json FROM sync_conflict") }
+        #expect(reopened?["status"] == "open" && (reopened?["decided_json"] as String?) == nil, "the decision went with the outbox: decided again")
         let a = try ui.app(store)
         a.enrolInDistrict = { url, _, fingerprint in
             try? a.store.joinDistrict(serverURL: url, certificatePEM: "PEM", fingerprint: fingerprint, kioskCode: KioskCode("K11")!,

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import Model
 @testable import Storage
@@ -21,6 +22,17 @@ struct ToldScreenTests {
         let u = try other.addTestUser(name: name, roles: [.supervisor], pin: "580214")
         other = try other.beginSession(userID: u.id)
         return other
+    }
+
+    /// An administrator in another session on the same file deactivates the account logged in on `d`.
+    /// - Returns: the administrator's handle and account.
+    private func closeAccount(of d: Driver) throws -> (KingaStore, User) {
+        let me = try #require(d.store.actor)
+        var admin = try KingaStore(test: d.store.path, clock: pinned)
+        let a = try admin.addTestUser(name: "Other Administrator", roles: [.administrator, .supervisor], pin: "580214")
+        admin = try admin.beginSession(userID: a.id)
+        try admin.deactivateUser(me.id)
+        return (admin, a)
     }
 
     /// Registers a case about `name` and opens it from the case list (it is the newest, so the first row).
@@ -70,10 +82,7 @@ struct ToldScreenTests {
         let d = try Driver()
         let (id, _) = try openNewCase(d, "Guarded Child")
         let me = try #require(d.store.actor)
-        var admin = try KingaStore(test: d.store.path, clock: pinned)
-        let a = try admin.addTestUser(name: "Other Administrator", roles: [.administrator, .supervisor], pin: "580214")
-        admin = try admin.beginSession(userID: a.id)
-        try admin.deactivateUser(me.id)
+        let (admin, a) = try closeAccount(of: d)
         // Before the tick: the store refuses whatever the closed account tries, and the refusal is audited.
         #expect(throws: StoreError.accessDenied) { try d.store.addNote(caseID: id, text: "After the account was closed.") }
         #expect(try admin.events(caseID: id, viewer: .user(a)).allSatisfy { $0.body != "After the account was closed." })
@@ -82,6 +91,30 @@ struct ToldScreenTests {
         let flat = d.text.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
         #expect(flat.contains("Your account was closed by an administrator") && !flat.contains("Guarded Child"), "\(d.text)")
         #expect(try admin.auditEntries().contains { $0.action == "access.denied" && $0.actor == me.name })
+    }
+
+    @Test("an account closed elsewhere while its person moves between screens locks at once, never absorbed unseen; a half-written note is kept")
+    func deactivatedAccountLocksOnNavigationAndKeepsTyping() throws {
+        let d = try Driver()
+        _ = try openNewCase(d, "Kept Child")
+        _ = try closeAccount(of: d)
+        d.press(.escape)                                // back to the list, before any tick
+        #expect(d.app.session == nil, "\(d.text)")
+        #expect(d.contains("Your account was closed"), "\(d.text)")
+        // Another time, with a note being typed: the lock keeps it.
+        let e = try Driver()
+        let (other, _) = try openNewCase(e, "Noted Child")
+        e.press(.char("a"))
+        e.type("Half a note about the visit")
+        let her = try #require(e.store.actor)
+        let (admin2, _) = try closeAccount(of: e)
+        e.app.handle(.tick)
+        #expect(e.app.session == nil)
+        let kept = try admin2.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT values_json FROM unfinished_form WHERE owner_id = ? AND case_id = ?",
+                                arguments: [her.id.uuidString, other.uuidString])
+        }
+        #expect(kept.contains { $0.contains("Half a note about the visit") }, "\(kept)")
     }
 
     @Test("nothing changed, or only another case: the open case is not read again and the token does not move")
