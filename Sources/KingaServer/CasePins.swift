@@ -88,7 +88,6 @@ extension DistrictStore {
         return outcome
     }
 
-
     /// Records the pin of `caseID` to kiosk `kioskID` by `who` (`case_pin`, once), and says whether the kiosk holds the
     /// case already (`holds`); when it does, `case_reach` keeps it there whatever happens to the case's village.
     static func pinHeld(_ caseID: UUID, to kioskID: Int64, by who: String, on conn: PostgresConnection, logger: Logger) async throws -> Bool {
@@ -118,7 +117,7 @@ extension DistrictStore {
             logger.notice("a pin without a kiosk code was left", metadata: ["case": "\(caseID)"])
             return
         }
-        let who = (args["supervisor"] ?? "").isEmpty ? change.actor : args["supervisor"]!
+        let who = args["supervisor"].flatMap { $0.isEmpty ? nil : $0 } ?? change.actor
         let target: KioskRow
         do { target = try await Self.kiosk(code, on: conn, logger: logger, forUpdate: false) } catch let refusal as StoreRefusal {
             logger.notice("a pin to a kiosk that cannot receive it was left", metadata: ["case": "\(caseID)", "kiosk": "\(code)", "why": "\(refusal)"])
