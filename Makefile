@@ -11,7 +11,7 @@ SHOT_PACKAGES = tmux python3 python3-pyte python3-pil fonts-dejavu-core fonts-un
 
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)/kinga-bench
 
-.PHONY: demo run build server test bench bench-sync reliability-long sqlcipher deps-build deps-test deps-server deps-screenshots screenshots clean
+.PHONY: demo run build server test bench bench-sync reliability-long reliability-sync-long sqlcipher deps-build deps-test deps-server deps-screenshots screenshots clean
 
 demo: deps-build sqlcipher build
 	.build/debug/kinga --demo
@@ -38,6 +38,8 @@ test: deps-test sqlcipher
 	KINGA_TESTS_ENCRYPTED=1 $(SWIFT) test --skip-build --filter "StorageTests|TUITests"
 	@echo "The reliability suite, short (kills, concurrent writers, database faults, odd terminals):"
 	.build/debug/kinga-reliability --json $(BENCH_DIR)-ci-reliability.json
+	@echo "The district link under faults, short (a real PostgreSQL, kinga-server and three kiosks; drops, cuts, kills):"
+	.build/debug/kinga-reliability --sync --json $(BENCH_DIR)-ci-reliability-sync.json
 	@echo "The benchmark harness, short (2,000 cases, debug build; figures not meaningful, only that it works):"
 	.build/debug/kinga-bench --sizes 2000 --quick --data-dir $(BENCH_DIR)-ci
 	@echo "The district link's benchmark, short (a real server, PostgreSQL and kiosks; debug build; only that it works):"
@@ -47,6 +49,12 @@ test: deps-test sqlcipher
 reliability-long: deps-test sqlcipher
 	$(SWIFT) build
 	.build/debug/kinga-reliability --long
+
+# The district link's long fault run (issue #19): 60 rounds of syncs under drops, cuts, resets, half-open links
+# and kills of kiosks, the server and PostgreSQL; about 20 minutes.
+reliability-sync-long: deps-test sqlcipher
+	$(SWIFT) build
+	.build/debug/kinga-reliability --sync --long
 
 # The full benchmark (issue #6): release build, 10,000 / 100,000 / 1,000,000 fictional cases. The first run
 # generates the archives (about 10 GB and half an hour at 1,000,000); later runs reuse them.

@@ -39,17 +39,7 @@ public final class ThrowawayPostgres: @unchecked Sendable {
         do {
             if getuid() == 0 { _ = try run("/bin/chown", ["postgres:postgres", folder]) }
             _ = try pg.asPostgres("\(bin)/initdb", ["-D", "\(folder)/data", "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C.UTF-8"])
-            _ = try pg.asPostgres("\(bin)/pg_ctl", ["-D", "\(folder)/data", "-l", "\(folder)/log", "-W",
-                                                   "-o", "-k \(folder) -c listen_addresses='' -c fsync=off", "start"])
-            pg.running = true
-            let deadline = Date().addingTimeInterval(30)
-            while (try? pg.asPostgres("\(bin)/pg_isready", ["-q", "-h", folder])) == nil {
-                guard Date() < deadline else {
-                    let log = (try? String(contentsOfFile: "\(folder)/log", encoding: .utf8)) ?? ""
-                    throw Failed(description: "PostgreSQL did not become ready within 30 s. Its log:\n\(log)")
-                }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
+            try pg.launch()
         } catch {
             pg.stop()
             throw error
@@ -68,6 +58,34 @@ public final class ThrowawayPostgres: @unchecked Sendable {
             rm -rf '\(folder)'
             """)
     }
+
+    /// Starts the cluster's server and waits, with a deadline, until `pg_isready` says it answers.
+    /// - Throws: `Failed` with the command's output, or with PostgreSQL's log when it is not ready within 30 s.
+    private func launch() throws {
+        try asPostgres("\(Self.bin)/pg_ctl", ["-D", "\(folder)/data", "-l", "\(folder)/log", "-W",
+                                             "-o", "-k \(folder) -c listen_addresses='' -c fsync=off", "start"])
+        running = true
+        let deadline = Date().addingTimeInterval(30)
+        while (try? asPostgres("\(Self.bin)/pg_isready", ["-q", "-h", folder])) == nil {
+            guard Date() < deadline else {
+                let log = (try? String(contentsOfFile: "\(folder)/log", encoding: .utf8)) ?? ""
+                throw Failed(description: "PostgreSQL did not become ready within 30 s. Its log:\n\(log)")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    /// Stops the server as a power cut would (`pg_ctl stop -m immediate`: no checkpoint, crash recovery at the next
+    /// start), for the district link's fault runs (issue #19). The data stays.
+    /// - Throws: `Failed` when `pg_ctl` fails.
+    public func crash() throws {
+        try asPostgres("\(Self.bin)/pg_ctl", ["-D", "\(folder)/data", "-m", "immediate", "-w", "stop"])
+        running = false
+    }
+
+    /// Starts the server again after `crash()`, and waits until it answers.
+    /// - Throws: `Failed` as `start()` does.
+    public func restart() throws { try launch() }
 
     /// Creates a new empty database and returns its name.
     public func createDatabase() throws -> String {

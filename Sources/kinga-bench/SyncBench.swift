@@ -79,7 +79,7 @@ struct SyncBench: ParsableCommand {
         guard let fingerprint = initOut.split(separator: "\n").last.map(String.init), fingerprint.contains(":") else {
             throw ValidationError("kinga-server init printed no fingerprint: \(initOut)")
         }
-        let port = try Self.freePort()
+        let port = try LinkProxy.freePort()
         let serverPID = try spawn([server, "serve", "--data", folder + "/server", "--port", "\(port)", "--host", "127.0.0.1",
                                    "--postgres", postgres])
         afterThisProcess(run: "kill -TERM \(serverPID) 2>/dev/null; rm -rf '\(folder)'")
@@ -89,7 +89,7 @@ struct SyncBench: ParsableCommand {
             var status: Int32 = 0
             waitpid(serverPID, &status, 0)
         }
-        _ = try waitUntil("kinga-server listening on \(port)", seconds: 60) { Self.accepts(port: port) }
+        _ = try waitUntil("kinga-server listening on \(port)", seconds: 60) { loopbackAccepts(port: port) }
         let proxy = try LinkProxy(upstreamPort: port)
         defer { proxy.stop() }
         let url = "https://127.0.0.1:\(proxy.port)"
@@ -249,19 +249,5 @@ struct SyncBench: ParsableCommand {
     static func me(_ store: KingaStore) throws -> User {
         guard let me = store.actor else { throw ValidationError("nobody is logged in at the bench kiosk") }
         return me
-    }
-
-    /// A TCP port free on loopback now.
-    static func freePort() throws -> Int {
-        let probe = try LinkProxy(upstreamPort: 1)
-        defer { probe.stop() }
-        return probe.port
-    }
-
-    /// True when something accepts connections on 127.0.0.1:`port`.
-    static func accepts(port: Int) -> Bool {
-        guard let fd = connectLoopback(port: port) else { return false }
-        close(fd)
-        return true
     }
 }

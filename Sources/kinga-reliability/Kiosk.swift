@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import Storage
 import Vault
 
@@ -12,14 +13,14 @@ enum Kiosk {
         do { return try DistrictSecretKey.generate() } catch { fatalError("libsodium could not make a key: \(error)") }
     }()
 
-    /// A new encrypted kiosk at `db` with its first user (the suite's supervisor, PIN `pin`, English) and the
-    /// district recovery key set; the returned handle is the supervisor's session.
+    /// A new encrypted kiosk at `db` with its first user (`user`, the suite's supervisor, PIN `pin`, English)
+    /// and the district recovery key set, on `clock`; the returned handle is the supervisor's session.
     /// - Throws: `StoreError.cannotOpen` when something is already at `db`; the store's errors.
-    static func make(_ db: String) throws -> KingaStore {
-        guard case .firstRun(let store) = try KingaStore.openKiosk(path: db, clock: pinnedClock) else {
+    static func make(_ db: String, user: String = "Reliability Supervisor", clock: Model.Clock = pinnedClock) throws -> KingaStore {
+        guard case .firstRun(let store) = try KingaStore.openKiosk(path: db, clock: clock) else {
             throw StoreError.cannotOpen(path: db, reason: "the suite expected an empty place for a new kiosk")
         }
-        let (session, _) = try store.createFirstUser(name: "Reliability Supervisor", pin: pin)
+        let (session, _) = try store.createFirstUser(name: user, pin: pin)
         try session.setSetting("language", "en")
         try session.setDistrictKey(district.publicKey)
         return session
@@ -33,11 +34,12 @@ enum Kiosk {
         return try locked.unlock(recoveryKey: district)
     }
 
-    /// Opens the kiosk at `db` as `name` with their PIN, as the login screen does: their session begins.
+    /// Opens the kiosk at `db` as `name` with their PIN, as the login screen does: their session begins, on
+    /// `clock`.
     /// - Throws: `StoreError.notFound` (no such person), `.accessDenied` (PIN refused or locked out).
-    static func open(_ db: String, as name: String, pin: String) throws -> (KingaStore, User) {
-        guard let locked = LockedKiosk.at(path: db, clock: .system) else {
-            let store = try KingaStore(path: db, clock: .system)
+    static func open(_ db: String, as name: String, pin: String, clock: Model.Clock = .system) throws -> (KingaStore, User) {
+        guard let locked = LockedKiosk.at(path: db, clock: clock) else {
+            let store = try KingaStore(path: db, clock: clock)
             return try logIn(store, name: name, pin: pin)
         }
         guard let account = locked.users.first(where: { $0.name == name }) else { throw StoreError.notFound }

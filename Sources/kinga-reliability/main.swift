@@ -43,6 +43,8 @@ struct Figures: Codable {
     var recordsLost = 0
     var terminalsLeftDirty = 0
     var problems: [String] = []
+    /// The district link's run (`--sync`, issue #19).
+    var sync: SyncFigures?
 }
 
 struct Suite: ParsableCommand {
@@ -60,7 +62,14 @@ struct Suite: ParsableCommand {
     @Option(name: .long, help: "Write the figures as JSON here too.")
     var json: String?
 
+    @Flag(name: .long, help: "The district link instead (issue #19): a real PostgreSQL, kinga-server and three kiosks syncing through dropped, cut, reset, delayed and half-open connections, with kiosks, the server and PostgreSQL killed mid-sync (short: 6 rounds; with --long: 60).")
+    var sync = false
+
+    @Option(name: .long, help: "Rounds of the --sync run (each: every kiosk changes a few things and syncs under a fault).")
+    var rounds: Int?
+
     func run() throws {
+        if sync { return try runSync() }
         guard onPath("tmux") else { throw ValidationError("tmux is needed (apt-get install tmux)") }
         let kinga = try kingaBinary()
         let work = NSTemporaryDirectory() + "kinga-reliability-\(getpid())"
@@ -97,6 +106,61 @@ struct Suite: ParsableCommand {
             try enc.encode(f).write(to: URL(fileURLWithPath: j))
         }
         if f.recordsLost > 0 || f.terminalsLeftDirty > 0 || !f.problems.isEmpty { throw ExitCode(1) }
+        print("All good.")
+    }
+
+    /// `--sync`: the district link's fault run and its report; exits 1 when anything was lost, applied twice or
+    /// overwritten silently, a kiosk did not converge or an audit chain did not verify.
+    func runSync() throws {
+        let kinga = try kingaBinary()
+        guard let server = siblingExecutable("kinga-server") else { throw ValidationError("build kinga-server first (swift build): it is not beside this program") }
+        let work = NSTemporaryDirectory() + "kinga-reliability-sync-\(getpid())"
+        var rng = SyntheticArchive.Random(seed: seed)
+        var s = SyncFigures()
+        let rounds = self.rounds ?? (long ? 60 : 6)
+        print("— the district link under faults (\(long ? "long" : "short") run, \(rounds) rounds)")
+        do {
+            try SyncFaults(kinga: kinga, server: server, folder: work, rounds: rounds, halfOpen: true).run(&s, &rng)
+        } catch {
+            s.problems.append("the run stopped: \(error)")
+        }
+        print("""
+
+            District link report (\(long ? "long" : "short") run, seed \(seed), \(String(format: "%.0f", s.seconds)) s)
+              kiosks, rounds:                              \(s.kiosks), \(s.rounds)  (clocks: \(s.clocks.joined(separator: "; ")))
+              syncs (the real kinga sync):                 \(s.syncs)  (\(s.syncsFailed) ended in an error under a fault, made good later)
+              link faults (drop, cut, reset, delay, half-open): \(s.linkFaults)
+              kiosks killed mid-sync (SIGKILL):            \(s.kioskKills)
+              server killed mid-sync (SIGKILL):            \(s.serverKills)
+              PostgreSQL stopped mid-sync (-m immediate):  \(s.postgresCrashes)
+              changes made:                                \(s.changesMade)
+              changes lost:                                \(s.changesLost)  (must be 0)
+              changes applied twice:                       \(s.changesAppliedTwice)  (must be 0)
+              silent overwrites:                           \(s.silentOverwrites)  (must be 0)
+              conflicts sent to review:                    \(s.conflictsToReview)
+              kiosks converged:                            \(s.kiosksConverged) of \(s.kiosks)  (must be all)
+              audit chains verified:                       \(s.auditChainsVerified) of \(s.kiosks)  (must be all)
+              case numbers unique, with their kiosk code:  \(s.caseNumbersUnique ? "yes" : "NO")
+              each kiosk's changes in its own order:       \(s.orderKept ? "yes" : "NO")
+              a revoked kiosk's sync refused, its changes kept: \(s.revokedRefused ? "yes (\(s.revokedKeptWaiting) waiting there)" : "NO")
+            """)
+        for (kind, times) in s.syncSeconds.sorted(by: { $0.key < $1.key }) {
+            let sorted = times.sorted()
+            print("  \(kind): \(times.count) syncs, median \(String(format: "%.1f", sorted[sorted.count / 2])) s, slowest \(String(format: "%.1f", sorted.last ?? 0)) s")
+        }
+        for p in s.problems { print("  PROBLEM: \(p)") }
+        if let j = json {
+            var f = Figures()
+            f.sync = s
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try enc.encode(f).write(to: URL(fileURLWithPath: j))
+        }
+        guard s.clean else {
+            print("  The kiosks, the server's folder and every kinga sync's output are kept in \(work) to look at.")
+            throw ExitCode(1)
+        }
+        try? FileManager.default.removeItem(atPath: work)
         print("All good.")
     }
 
