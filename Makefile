@@ -5,7 +5,7 @@
 # and otherwise print the exact command to run.
 
 SWIFT ?= swift
-BUILD_PACKAGES = libncurses-dev libsqlite3-dev libsodium-dev libssl-dev python3-pip python3-setuptools python3-wheel libgettextpo-dev libpango1.0-dev libcairo2-dev fonts-dejavu-core
+BUILD_PACKAGES = libncurses-dev libsqlite3-dev libsodium-dev libssl-dev zlib1g-dev python3-pip python3-setuptools python3-wheel libgettextpo-dev libpango1.0-dev libcairo2-dev fonts-dejavu-core
 TEST_PACKAGES = $(BUILD_PACKAGES) tmux sqlite3 locales gettext fzf util-linux poppler-utils postgresql
 SHOT_PACKAGES = tmux python3 python3-pyte python3-pil fonts-dejavu-core fonts-unifont
 
@@ -84,7 +84,7 @@ deps-test:
 	@scripts/ensure-packages.sh $(TEST_PACKAGES)
 
 deps-server:
-	@scripts/ensure-packages.sh postgresql libssl-dev
+	@scripts/ensure-packages.sh postgresql libssl-dev zlib1g-dev
 
 deps-screenshots:
 	@scripts/ensure-packages.sh $(SHOT_PACKAGES)

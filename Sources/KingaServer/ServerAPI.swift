@@ -1,3 +1,4 @@
+import CompressNIO
 import Crypto
 import Foundation
 import Hummingbird
@@ -78,10 +79,10 @@ public enum ServerAPI {
                 } catch is NIOTooManyBytesError {
                     throw APIError(413, "oversized", "A push is at most \(SyncLimits.maxRequestBytes) bytes.")
                 }
-                let bytes = Data(body.readableBytesView)
+                let bytes = try unpacked(body, request)
                 let kiosk = try await authenticate(request, code: code, body: bytes, registry: registry)
                 let reply = try await store.push(body: bytes, from: kiosk)
-                return try json(reply, status: reply.refusal.map { status(for: $0.reason) } ?? 200)
+                return try json(reply, status: reply.refusal.map { status(for: $0.reason) } ?? 200, for: request)
             }
         }
         router.get("/v1/pull") { request, _ -> Response in
@@ -91,14 +92,14 @@ public enum ServerAPI {
                 let after = try number(query.get("after"), default: 0, in: 0...Int.max, name: "after")
                 let limit = try number(query.get("limit"), default: SyncLimits.maxChangesPerPull, in: 1...SyncLimits.maxChangesPerPull, name: "limit")
                 let maxBytes = try number(query.get("max_bytes"), default: SyncLimits.maxRequestBytes, in: 1...SyncLimits.maxRequestBytes, name: "max_bytes")
-                return try json(try await store.pull(for: kiosk, after: after, limit: limit, maxBytes: maxBytes), status: 200)
+                return try json(try await store.pull(for: kiosk, after: after, limit: limit, maxBytes: maxBytes), status: 200, for: request)
             }
         }
         router.post("/v1/enrol") { request, _ -> Response in
             await respond(logger) {
                 struct Redeem: Decodable { var code: String; var public_key: String? }
-                let body = try await request.body.collect(upTo: 4096)
-                guard let redeem = try? JSONDecoder().decode(Redeem.self, from: Data(body.readableBytesView)) else {
+                let body = try unpacked(try await request.body.collect(upTo: 4096), request, limit: 4096)
+                guard let redeem = try? JSONDecoder().decode(Redeem.self, from: body) else {
                     throw APIError(400, "malformed", "Send {\"code\": \"XXXX-XXXX-XXXX\", \"public_key\": \"(base64)\"}.")
                 }
                 var publicKey: Data?
@@ -195,11 +196,38 @@ public enum ServerAPI {
         return n
     }
 
-    /// A JSON response.
-    static func json<T: Encodable>(_ value: T, status: Int) throws -> Response {
+    /// A JSON response; gzipped (`Content-Encoding: gzip`) when `request` says it takes gzip and the JSON is
+    /// over 1 KiB (issue #19: a new kiosk's first pull over 64 kbit/s).
+    static func json<T: Encodable>(_ value: T, status: Int, for request: Request? = nil) throws -> Response {
         let data = try JSONEncoder().encode(value)
-        return Response(status: .init(code: status), headers: [.contentType: "application/json; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        var body = ByteBuffer(bytes: data)
+        let takesGzip = request?.headers[.acceptEncoding]?.lowercased().split(separator: ",")
+            .contains { $0.split(separator: ";").first?.trimmingCharacters(in: .whitespaces) == "gzip" } ?? false
+        if takesGzip && data.count > 1024, let packed = try? body.compress(with: .gzip()) {
+            body = packed
+            headers[.contentEncoding] = "gzip"
+        }
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// A request body as sent, or unpacked when it came gzipped (`Content-Encoding: gzip`), to at most `limit`
+    /// bytes unpacked (a push's `SyncLimits.maxRequestBytes`): a small body that unpacks to gigabytes is refused,
+    /// not unpacked.
+    /// - Throws: `APIError` 413 `oversized` past the limit; 400 `malformed` for gzip that is not whole, and 415
+    ///   for another encoding.
+    static func unpacked(_ body: ByteBuffer, _ request: Request, limit: Int = SyncLimits.maxRequestBytes) throws -> Data {
+        guard let encoding = request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased(),
+              !encoding.isEmpty, encoding != "identity" else { return Data(body.readableBytesView) }
+        guard encoding == "gzip" else { throw APIError(415, "malformed", "A request is sent as JSON, or as gzipped JSON (Content-Encoding: gzip).") }
+        var packed = body
+        do {
+            return Data(try packed.decompress(with: .gzip(), maxSize: limit).readableBytesView)
+        } catch let e as CompressNIOError where e == .bufferOverflow {
+            throw APIError(413, "oversized", "A request is at most \(limit) bytes once unpacked.")
+        } catch {
+            throw APIError(400, "malformed", "The request's gzip is damaged or cut short.")
+        }
     }
 
     /// Runs a handler and turns every error into a JSON `APIError`: refusals as said, anything else as a 500

@@ -1,4 +1,5 @@
 import Foundation
+import CompressNIO
 import Hummingbird
 import HummingbirdTesting
 @testable import KingaServer
@@ -104,6 +105,73 @@ final class ServerAPITests: PostgresTestCase {
                 let health = try await http.execute(uri: "/v1/health", method: .get)
                 XCTAssertEqual(health.status, .ok)
                 XCTAssertTrue(String(buffer: health.body).contains("\"server_seq\":1"))
+            }
+        }
+    }
+
+    /// Issue #19, a day's sync over 64 kbit/s: pushes may come gzipped and answers go gzipped to a kiosk that
+    /// takes them; a gzip bomb, damaged gzip and unknown encodings are refused, nothing applied.
+    func testGzipBothWaysAndItsBadInput() async throws {
+        try await withDatabase { client, _, _ in
+            let logger = Self.logger
+            let registry = KioskRegistry(client: client, logger: logger)
+            let k07 = try await registry.add(name: "Puskesmas Fiksi", code: KioskCode("K07")!, villages: ["Kampung Fiksi"])
+            let router = ServerAPI.router(store: DistrictStore(client: client, logger: logger), registry: registry, logger: logger)
+            let app = Application(router: router, logger: logger)
+            let headers: HTTPFields = [ServerAPI.kioskHeader: "K07", .authorization: "Bearer \(k07.token)", .contentType: "application/json"]
+            let gzipped: HTTPFields = {
+                var h = headers
+                h[.contentEncoding] = "gzip"
+                h[.acceptEncoding] = "gzip, deflate"
+                return h
+            }()
+            // Enough changes that the reply and the pull are over 1 KiB.
+            let changes = (1...40).map { n in
+                SyncChange(kioskSeq: n, actor: "amina", body: .patch(FieldPatch(entity: .caseRecord, id: UUID(), baseVersion: 0,
+                                                                               fields: ["risk_level": FieldChange(old: .null, new: .string("high"))])))
+            }
+            let json = ByteBuffer(bytes: try JSONEncoder().encode(PushRequest(kioskCode: k07.code, fromSeq: 1, changes: changes)))
+            var toPack = json
+            let packed = try toPack.compress(with: .gzip())
+            XCTAssertLessThan(packed.readableBytes, json.readableBytes / 2)
+            try await app.test(.router) { http in
+                let ok = try await http.execute(uri: "/v1/push", method: .post, headers: gzipped, body: packed)
+                XCTAssertEqual(ok.status, .ok)
+                // A reply of a few hundred bytes is not worth packing.
+                XCTAssertNil(ok.headers[.contentEncoding])
+                XCTAssertEqual(try JSONDecoder().decode(PushReply.self, from: Data(ok.body.readableBytesView)).applied, Array(1...40))
+                // A pull asked with gzip comes gzipped; without, plain.
+                let pulled = try await http.execute(uri: "/v1/pull?after=0", method: .get, headers: gzipped)
+                XCTAssertEqual(pulled.headers[.contentEncoding], "gzip")
+                var pullBody = pulled.body
+                XCTAssertEqual(try JSONDecoder().decode(PullReply.self, from: Data(try pullBody.decompress(with: .gzip()).readableBytesView)).changes.count, 40)
+                let plain = try await http.execute(uri: "/v1/pull?after=0", method: .get, headers: headers)
+                XCTAssertNil(plain.headers[.contentEncoding])
+                XCTAssertEqual(try JSONDecoder().decode(PullReply.self, from: Data(plain.body.readableBytesView)).changes.count, 40)
+
+                func refused(_ body: ByteBuffer, encoding: String, _ status: HTTPResponse.Status, _ reason: String, line: UInt = #line) async throws {
+                    var h = headers
+                    h[.contentEncoding] = encoding
+                    let r = try await http.execute(uri: "/v1/push", method: .post, headers: h, body: body)
+                    XCTAssertEqual(r.status, status, line: line)
+                    // Refused by the HTTP layer (an error body) or, for gzip cut where a JSON value could end, by the
+                    // push's own checks (a reply with its refusal, nothing applied).
+                    let text = Data(r.body.readableBytesView)
+                    let said = (try? JSONDecoder().decode(ErrorBody.self, from: text))?.error.reason
+                        ?? (try? JSONDecoder().decode(PushReply.self, from: text))?.refusal?.reason.rawValue
+                    XCTAssertEqual(said, reason, line: line)
+                }
+                // 64 MiB of spaces gzip to about 64 KiB: refused at the unpacked limit, never unpacked whole.
+                var bomb = ByteBuffer(repeating: UInt8(ascii: " "), count: 64 << 20)
+                try await refused(try bomb.compress(with: .gzip()), encoding: "gzip", .contentTooLarge, "oversized")
+                var cut = packed
+                cut.moveWriterIndex(to: packed.readableBytes / 2)
+                try await refused(cut, encoding: "gzip", .badRequest, "malformed")
+                try await refused(ByteBuffer(string: "not gzip at all"), encoding: "gzip", .badRequest, "malformed")
+                try await refused(json, encoding: "br", .unsupportedMediaType, "malformed")
+                // Nothing of those was applied: the server still has exactly the 40.
+                let after = try await http.execute(uri: "/v1/pull?after=0", method: .get, headers: headers)
+                XCTAssertEqual(try JSONDecoder().decode(PullReply.self, from: Data(after.body.readableBytesView)).serverSeq, 40)
             }
         }
     }
