@@ -123,15 +123,17 @@ public enum DistrictClient {
     /// bearer token. A push the server refuses comes back as a `PushReply` with its `refusal` (nothing of it was
     /// applied; `accepted_through` says what the server has), not as an error: the caller records it either way.
     /// - Parameters: `push` from `KingaStore.preparePush`; `serverURL`, `certificatePEM` and `token` as kept at
-    ///   enrolment; `sign` the kiosk's own key (`KioskIdentity.sign`; nil only for a kiosk enrolled before kiosks had one).
+    ///   enrolment; `sign` the kiosk's own key (`KioskIdentity.sign`; nil only for a kiosk enrolled before kiosks had one);
+    ///   `connection` the sync's kept-open connection (nil: a connection of its own, closed afterwards).
     /// - Returns: the server's reply.
     /// - Throws: `DistrictLinkError.unreachable` (no whole answer within `timeoutSeconds`: nothing is lost, the same
     ///   push goes again next time), `.refused` (the kiosk was revoked or its token is wrong), `.notKingaServer`.
     public static func push(_ push: PushRequest, serverURL: String, certificatePEM: String, token: String,
-                            sign: Signer? = nil) async throws -> PushReply {
+                            sign: Signer? = nil, over connection: DistrictConnection? = nil) async throws -> PushReply {
         let body = try JSONEncoder().encode(push)
         let answer = try await request(try serverBase(serverURL) + "/v1/push", tls: try pinned(certificatePEM), method: .POST, body: body,
-                                       headers: headers(kiosk: push.kioskCode, token: token, sign: sign, method: "POST", target: "/v1/push", body: body))
+                                       headers: headers(kiosk: push.kioskCode, token: token, sign: sign, method: "POST", target: "/v1/push", body: body),
+                                       over: connection)
         if let reply = try? JSONDecoder().decode(PushReply.self, from: answer.body) { return reply }
         throw answer.status == 200 ? DistrictLinkError.notKingaServer : refusal(answer)
     }
@@ -140,16 +142,16 @@ public enum DistrictClient {
     /// certificate with the kiosk's bearer token. Nothing is applied here: the caller checks and applies the reply
     /// (`KingaStore.takePull`).
     /// - Parameters: the request (`KingaStore.preparePull`), where the server is and its pinned certificate, the
-    ///   kiosk's token, and its own key (`sign`, as for `push`).
+    ///   kiosk's token, its own key (`sign`, as for `push`), and the sync's kept-open connection (`connection`).
     /// - Returns: the server's reply (at most about `SyncLimits.maxRequestBytes`; read up to twice that).
     /// - Throws: `DistrictLinkError.unreachable` (no whole answer in time: nothing changed, ask again), `.refused`
     ///   (revoked kiosk, wrong token), `.notKingaServer`.
     public static func pull(_ pull: PullRequest, serverURL: String, certificatePEM: String, token: String,
-                            sign: Signer? = nil) async throws -> PullReply {
+                            sign: Signer? = nil, over connection: DistrictConnection? = nil) async throws -> PullReply {
         let target = "/v1/pull?after=\(pull.after)&limit=\(pull.limit)" + (pull.maxBytes.map { "&max_bytes=\($0)" } ?? "")
         let answer = try await request(try serverBase(serverURL) + target, tls: try pinned(certificatePEM),
                                        headers: headers(kiosk: pull.kioskCode, token: token, sign: sign, method: "GET", target: target, body: Data()),
-                                       limit: 2 * SyncLimits.maxRequestBytes)
+                                       limit: 2 * SyncLimits.maxRequestBytes, over: connection)
         if answer.status == 200, let reply = try? JSONDecoder().decode(PullReply.self, from: answer.body) { return reply }
         throw answer.status == 200 ? DistrictLinkError.notKingaServer : refusal(answer)
     }
@@ -202,6 +204,15 @@ public enum DistrictClient {
         return .refused(b.error.message)
     }
 
+    /// The client settings of the link: 10 seconds to connect (TLS included), `timeoutSeconds` for each read, and
+    /// gzipped answers unpacked (the server packs what it sends when asked) to at most `limit` bytes.
+    static func configuration(_ tls: TLSConfiguration, limit: Int) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(timeoutSeconds))
+        configuration.decompression = .enabled(limit: .size(limit))
+        return configuration
+    }
+
     /// `data` gzipped (RFC 1952, zlib's default level): a push's JSON shrinks to about a fifth, which is what a
     /// 64 kbit/s link needs (issue #19). The signature is always of the JSON itself, not of these bytes.
     /// - Throws: CompressNIO's errors (zlib out of memory).
@@ -215,13 +226,10 @@ public enum DistrictClient {
     /// unpacked). A body goes gzipped (`Content-Encoding: gzip`), and a gzipped answer is unpacked.
     /// - Throws: `DistrictLinkError.unreachable` (no answer, too slow, TLS refused).
     static func request(_ url: String, tls: TLSConfiguration, method: HTTPMethod = .GET, body: Data? = nil,
-                        headers: [(String, String)] = [], limit: Int = 1 << 20) async throws -> (status: Int, body: Data) {
-        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(timeoutSeconds))
-        // Answers come gzipped (the server compresses what it sends when asked); at most `limit` bytes unpacked.
-        configuration.decompression = .enabled(limit: .size(limit))
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        defer { client.shutdown { _ in } }
+                        headers: [(String, String)] = [], limit: Int = 1 << 20,
+                        over connection: DistrictConnection? = nil) async throws -> (status: Int, body: Data) {
+        let client = connection?.client ?? HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration(tls, limit: limit))
+        defer { if connection == nil { client.shutdown { _ in } } }
         do {
             return try await withThrowingTaskGroup(of: (status: Int, body: Data).self) { group in
                 group.addTask {
@@ -254,5 +262,25 @@ public enum DistrictClient {
             if why.contains("CERTIFICATE_VERIFY_FAILED") || why.contains("certificate verify failed") { throw DistrictLinkError.certificateChanged }
             throw DistrictLinkError.unreachable(String(describing: error))
         }
+    }
+}
+
+/// One connection to the district server kept open for the requests of one sync (issue #19): a day's sync is a
+/// push or two and a pull or two, and over a 64 kbit/s link each new TLS connection costs its handshake (the
+/// server's certificate alone is about a kilobyte) and a few round trips. Trusts the pinned certificate alone,
+/// as every request does. Close it with `close()` once the sync is over (also when it failed).
+public final class DistrictConnection: Sendable {
+    let client: HTTPClient
+
+    /// Opens nothing yet: the connection is made by the first request and kept for the next ones.
+    /// - Throws: NIOSSL's errors or `DistrictLinkError.notKingaServer` when `certificatePEM` is not one certificate.
+    public init(certificatePEM: String) throws {
+        client = HTTPClient(eventLoopGroupProvider: .singleton,
+                            configuration: DistrictClient.configuration(try DistrictClient.pinned(certificatePEM), limit: 2 * SyncLimits.maxRequestBytes))
+    }
+
+    /// Closes the connection and lets its client go. Call it once.
+    public func close() async {
+        try? await client.shutdown()
     }
 }

@@ -29,6 +29,7 @@ public final class LinkProxy: @unchecked Sendable {
     private var stopped = false
     private var currentFault = LinkFault.none
     private var struck = 0
+    private var accepted = 0
 
     /// A relay or its socket could not be set up (the system call and its errno).
     public struct Failed: Error, CustomStringConvertible {
@@ -82,6 +83,9 @@ public final class LinkProxy: @unchecked Sendable {
         return probe.port
     }
 
+    /// Connections accepted so far (each TCP connection a kiosk opened through the relay).
+    public var connectionsMade: Int { lock.withLock { accepted } }
+
     /// Connections relayed now (accepted and not yet closed on both sides).
     public var openConnections: Int { lock.withLock { sockets.count / 2 } }
 
@@ -129,6 +133,7 @@ public final class LinkProxy: @unchecked Sendable {
                 close(listener)
                 return
             }
+            lock.withLock { accepted += 1 }
             let fault = self.fault
             if fault == .drop {
                 lock.withLock { struck += 1 }

@@ -25,11 +25,11 @@ struct PushSummary: Equatable {
 /// `SyncLimits.maxChangesPerPush`, each prepared, sent over the pinned connection and recorded before the next.
 /// A push whose reply is lost is sent again next time with the same numbers; the server acknowledges what it
 /// already had, so nothing is lost and nothing applied twice.
-/// - Parameter store: the handle of the person logged in.
+/// - Parameters: `store` the handle of the person logged in; `connection` the sync's kept-open connection.
 /// - Returns: what was sent.
 /// - Throws: `DistrictJoinError.notLinked`; `DistrictLinkError` (unreachable, refused); `SyncRefusal` when the
 ///   server refused a push (nothing of it applied); the store's errors.
-func pushWaitingChanges(_ store: KingaStore) throws -> PushSummary {
+func pushWaitingChanges(_ store: KingaStore, over connection: DistrictConnection) throws -> PushSummary {
     guard let link = try store.districtLink() else { throw DistrictJoinError.notLinked }
     let token = try store.districtToken()
     let sign = try signer(store)
@@ -44,7 +44,7 @@ func pushWaitingChanges(_ store: KingaStore) throws -> PushSummary {
         guard let push = try store.preparePush() else { break }
         if target == nil { target = try store.numberedThrough() }
         let (url, pem) = (link.serverURL, link.certificatePEM)
-        let reply = try waitFor { try await DistrictClient.push(push, serverURL: url, certificatePEM: pem, token: token, sign: sign) }
+        let reply = try waitFor { try await DistrictClient.push(push, serverURL: url, certificatePEM: pem, token: token, sign: sign, over: connection) }
         summary.pushes += 1
         switch try store.takePushReply(reply) {
         case .acknowledged(let applied, let duplicates):
@@ -71,19 +71,24 @@ func signer(_ store: KingaStore) throws -> DistrictClient.Signer? {
 /// One whole sync (issue #18): first the waiting changes go up (`pushWaitingChanges`), then the district's changes
 /// come down, pull after pull until the server has no more (`KingaStore.takePull` applies each in one
 /// transaction; a pull lost on the way is asked again from the same number, so nothing is applied twice).
-/// Pushing first means the server has merged this kiosk's changes before the kiosk reads the district's.
+/// Pushing first means the server has merged this kiosk's changes before the kiosk reads the district's. Every
+/// request of the sync goes over one kept-open connection (`DistrictConnection`): one TLS handshake, not one a
+/// request.
 /// - Parameter store: the handle of the person logged in.
 /// - Returns: what went up and what came down.
 /// - Throws: as `pushWaitingChanges`; `SyncRefusal` for a pull reply out of order (nothing of it applied).
 func syncWithDistrict(_ store: KingaStore) throws -> PushSummary {
-    var summary = try pushWaitingChanges(store)
     guard let link = try store.districtLink() else { throw DistrictJoinError.notLinked }
+    // One connection for the whole sync, closed however it ends.
+    let connection = try DistrictConnection(certificatePEM: link.certificatePEM)
+    defer { _ = try? waitFor { await connection.close() } }
+    var summary = try pushWaitingChanges(store, over: connection)
     let token = try store.districtToken()
     let sign = try signer(store)
     for _ in 0..<100_000 {
         let request = try store.preparePull()
         let (url, pem) = (link.serverURL, link.certificatePEM)
-        let reply = try waitFor { try await DistrictClient.pull(request, serverURL: url, certificatePEM: pem, token: token, sign: sign) }
+        let reply = try waitFor { try await DistrictClient.pull(request, serverURL: url, certificatePEM: pem, token: token, sign: sign, over: connection) }
         summary.pulled.add(try store.takePull(reply, for: request))
         if !reply.more { break }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Harness
 @testable import DistrictLink
 @testable import KingaServer
 import Model
@@ -15,6 +16,32 @@ final class DistrictEndToEndTests: PostgresTestCase {
     /// The ids of every case the kiosk holds.
     static func caseIDs(_ store: KingaStore) throws -> [UUID] {
         try store.pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM case_record") }.compactMap { UUID(uuidString: $0) }
+    }
+
+    /// Issue #19, a day's sync over 64 kbit/s: one `kinga sync` (several pushes and a pull) is one TCP connection,
+    /// so one TLS handshake, and its bodies travel gzipped (fewer bytes up than the JSON they carry).
+    func testOneSyncIsOneConnectionAndTravelsPacked() async throws {
+        let kinga = try kingaBinary()
+        let folder = try kioskFolder("kinga-one-connection")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await withServer { url, made, _, added, _ in
+            let port = try XCTUnwrap(url.split(separator: ":").last.flatMap { Int($0) })
+            let proxy = try LinkProxy(upstreamPort: port)
+            defer { proxy.stop() }
+            let a = try await self.joinedKiosk(folder + "/A.sqlite", url: "https://127.0.0.1:\(proxy.port)", made: made, code: added.enrolmentCode)
+            for i in 0..<30 {
+                let c = try a.registerCase(from: self.report("Anak Fiktif \(i)"), draftID: UUID())
+                try a.addNote(caseID: c.id, text: "Visited the family; the child is at school.")
+            }
+            // What the push would be as plain JSON (`kinga sync` then sends it, and pulls: two requests at least).
+            let json = try JSONEncoder().encode(try XCTUnwrap(try a.preparePush())).count
+            let before = (proxy.connectionsMade, proxy.counts().up)
+            let out = try self.adminSync(kinga, db: folder + "/A.sqlite", folder: folder)
+            XCTAssertTrue(out.contains("Sent to the district server"), out)
+            XCTAssertTrue(out.contains("Nothing waits on this kiosk."), out)
+            XCTAssertEqual(proxy.connectionsMade - before.0, 1, "one connection for the whole sync")
+            XCTAssertLessThan(proxy.counts().up - before.1, json, "the pushes went packed: fewer bytes up than the first push's JSON alone")
+        }
     }
 
     func testThreeKiosksAndTheSupervisorEndTheSame() async throws {
