@@ -9,6 +9,7 @@ import Model
 import NIOCore
 import NIOSSL
 import PostgresNIO
+import ServiceLifecycle
 
 /// A refusal of the HTTP layer, answered as `{"error":{"reason":"…","message":"…"}}` with its status.
 public struct APIError: Error, Encodable, Equatable, Sendable {
@@ -275,6 +276,11 @@ public typealias PostgresClientType = PostgresClient
 
 /// The running server: PostgreSQL pool, migrations, HTTPS, until SIGTERM or SIGINT.
 public enum DistrictServer {
+    /// Seconds requests in flight get to finish after SIGTERM or SIGINT.
+    public static let gracefulSeconds: Int64 = 10
+    /// Seconds what is left gets to end once cancelled; then the server stops regardless (systemd's own limit is 90).
+    public static let cancelSeconds: Int64 = 5
+
     /// Migrates the schema, then serves the API on `host`:`port` over HTTPS with the certificate of `folder`,
     /// until SIGTERM or SIGINT (then it stops gracefully).
     /// - Throws: NIOSSL's errors (certificate), PostgresNIO's (database), NIO's (port taken).
@@ -288,6 +294,13 @@ public enum DistrictServer {
         var app = try ServerAPI.application(router: router, folder: folder, host: host, port: port, logger: logger, onRunning: onRunning)
         app.addServices(client)
         app.beforeServerStarts { _ = try await Migrations.migrate(client, logger: logger) }
-        try await app.runService()
+        // SIGTERM (systemd's stop) or SIGINT: requests in flight get `gracefulSeconds` to finish, then what is left is
+        // cancelled, and after `cancelSeconds` more the server ends regardless. Without a bound it could wait for
+        // ever on a request stuck on a PostgreSQL that went away (found by `kinga-reliability --sync`, issue #19);
+        // a push cut off this way is never half applied (one transaction) and the kiosk sends it again.
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(gracefulSeconds)
+        group.maximumCancellationDuration = .seconds(cancelSeconds)
+        try await ServiceGroup(configuration: group).run()
     }
 }

@@ -128,6 +128,12 @@ struct SyncFaults {
         }
         func stopServer(_ signal: Int32) {
             kill(serverPID, signal)
+            // SIGTERM must end the server within its bounded shutdown (10 s for requests in flight, 5 s more once
+            // cancelled): past 30 s it is a problem of the run, and SIGKILL ends it.
+            if signal == SIGTERM && (try? waitUntil("kinga-server to stop after SIGTERM", seconds: 30) { processEnded(serverPID) }) == nil {
+                f.problems.append("kinga-server did not stop within 30 seconds of SIGTERM")
+                kill(serverPID, SIGKILL)
+            }
             var status: Int32 = 0
             while waitpid(serverPID, &status, 0) == -1 && errno == EINTR {}
         }

@@ -157,6 +157,38 @@ struct SyncPullTests {
         #expect(try here.syncConflicts().isEmpty)
     }
 
+    @Test("a value chosen here while a conflict on it waits is not a decision: once it is back from the server, the safer value shows again (issue #19)")
+    func aChoiceWhileAConflictWaitsIsNotADecision() throws {
+        let dir = TempDir()
+        let here = try DistrictJoinTests.adminStore(dir)
+        try Self.join(here, "K07")
+        let (c, n) = try Self.caseSyncedAndBack(here)
+        // The server has "low"; K03's "high" waits as a conflict: here shows "high", as every kiosk does.
+        let conflict = SyncConflict(id: ConflictID(kiosk: KioskCode("K03")!, kioskSeq: 4, field: "risk_level"), kind: .value, entity: .caseRecord,
+                                    rowID: c.id, field: "risk_level", base: .null, current: .string("low"), incoming: .string("high"), actor: "Fokal Tiga")
+        let opened = ServerChange(serverSeq: n + 1, kiosk: KioskCode("K03")!, kioskSeq: 4, actor: "Fokal Tiga", patch: nil, record: nil,
+                                  opened: [conflict], resolved: [])
+        try here.takePull(PullReply(changes: [opened], more: false, serverSeq: n + 1), for: try here.preparePull())
+        #expect(try here.caseRecord(id: c.id, viewer: here.testViewer)?.risk == .high)
+        // Someone here assesses "low", the server's own value: the server merges it as the same and sends no field back.
+        let calm = RiskAnswers(immediateDanger: false, harmerHasAccess: false, severity: .mild, frequency: .once, safeAdult: true, childViews: "")
+        try here.recordAssessment(caseID: c.id, Assessment(answers: calm, chosen: .low, whyDifferent: ""))
+        #expect(try here.caseRecord(id: c.id, viewer: here.testViewer)?.risk == .low)   // until it has been synced
+        let push = try #require(try here.preparePush())
+        try here.takePushReply(PushReply(acceptedThrough: push.changes.last!.kioskSeq, applied: push.changes.map(\.kioskSeq), duplicates: [],
+                                         serverSeq: n + 1 + push.changes.count, conflicts: [], refusal: nil))
+        let back = Self.asPulled(push, first: n + 2).map { change -> ServerChange in
+            var c = change
+            c.patch?.fields["risk_level"] = nil
+            if c.patch?.fields.isEmpty == true { c.patch = nil }
+            return c
+        }
+        try here.takePull(PullReply(changes: back, more: false, serverSeq: n + 1 + push.changes.count), for: try here.preparePull())
+        // Back from the server, with K03's "high" still waiting for a supervisor: "high" here too.
+        #expect(try here.syncStanding().conflicts == 1)
+        #expect(try here.caseRecord(id: c.id, viewer: here.testViewer)?.risk == .high)
+    }
+
     @Test("a change acknowledged late (a resend after a lost reply) does not shield its column from a later change of another kiosk")
     func lateAcknowledgementShieldsNothing() throws {
         let dir = TempDir()
