@@ -18,6 +18,9 @@ import Vault
 /// - the server's apply rate: `--throughput` changes pushed in pushes of at most `SyncLimits.maxChangesPerPush`,
 ///   each push timed alone (the kiosk's preparation left out), against the PostgreSQL floor: the same changes'
 ///   JSON inserted by `psql` into a plain table, one transaction per push's worth;
+/// - many kiosks at once (issue #19, "Scale"): `--kiosks` kiosks, each with `--changes-each` changes waiting, all
+///   pushing together into the one server: total seconds, changes a second, each push's latency (p50, p99),
+///   against the same rows inserted by `psql`;
 /// - the server's peak memory (`VmHWM`) over the whole run.
 /// The kiosks are plaintext (the link is what is measured; an encrypted kiosk adds its unlock, reported by the
 /// main benchmark).
@@ -36,7 +39,9 @@ struct SyncBench: ParsableCommand {
     @Option(help: "Cases in the new kiosk's catchment.") var catchment = 500
     @Option(help: "Changes pushed to measure the server's apply rate.") var throughput = 2000
     @Option(help: "The slow link's rate, each way, in bits per second.") var bitsPerSecond = 64_000
-    @Flag(help: "A short run for CI: 40 changes, 40 cases, 400 changes for the apply rate.") var quick = false
+    @Option(help: "Kiosks pushing at once into the server (issue #19's scale figure; 0: none).") var kiosks = 50
+    @Option(help: "Changes each of those kiosks pushes.") var changesEach = 1000
+    @Flag(help: "A short run for CI: 40 changes, 40 cases, 400 changes for the apply rate, 3 kiosks of 100 changes at once.") var quick = false
     @Option(help: "Write the figures as JSON here.") var json: String?
 
     /// One timed `kinga sync`.
@@ -60,6 +65,13 @@ struct SyncBench: ParsableCommand {
         var floorRowsPerSecond = 0.0
         var serverPeakMB = 0.0
         var bitsPerSecond = 0
+        /// Many kiosks pushing at once (issue #19, "Scale").
+        var manyKiosks = 0
+        var manyChanges = 0
+        var manySeconds = 0.0
+        var manyChangesPerSecond = 0.0
+        var manyPushLatency: Stats?
+        var manyFloorRowsPerSecond = 0.0
     }
 
     func run() throws {
@@ -160,6 +172,26 @@ struct SyncBench: ParsableCommand {
         let floorSeconds = try floor(pushed.bodies, pg: pg, database: database, folder: folder)
         figures.floorRowsPerSecond = Double(pushed.changes) / floorSeconds
         if let p = peakRSSMegabytes(of: serverPID) { serverPeak = max(serverPeak, p) }
+        // Many kiosks at once: each with its day's work ready, all pushing together; each push timed.
+        let (many, each) = quick ? (3, 100) : (kiosks, changesEach)
+        if many > 0 {
+            var stores: [KingaStore] = []
+            for i in 1...many {
+                let k = try kiosk("Pos Skala \(i)", String(format: "K%03d", i))
+                _ = try Self.dayOfWork(k.store, changes: each, start: 0)
+                stores.append(k.store)
+            }
+            let r = try pushAtOnce(stores)
+            figures.manyKiosks = many
+            figures.manyChanges = r.changes
+            figures.manySeconds = r.seconds
+            figures.manyChangesPerSecond = Double(r.changes) / r.seconds
+            figures.manyPushLatency = Stats(r.latencies)
+            figures.manyFloorRowsPerSecond = Double(r.changes) / (try floor(r.bodies, pg: pg, database: database, folder: folder, table: "floor_many"))
+            if let p = peakRSSMegabytes(of: serverPID) { serverPeak = max(serverPeak, p) }
+            let lat = Stats(r.latencies)
+            print("  \(many) kiosks pushing \(each) changes each at once: \(r.changes) changes in \(fmt(r.seconds)) s, \(Int(figures.manyChangesPerSecond)) a second; push p50 \(fmt(lat.p50)) s, p99 \(fmt(lat.p99)) s; psql inserted the same at \(Int(figures.manyFloorRowsPerSecond)) a second (÷ \(fmt(figures.manyFloorRowsPerSecond / figures.manyChangesPerSecond)))"); fflush(nil)
+        }
         figures.serverPeakMB = serverPeak
         print("  the server applied \(pushed.changes) changes at \(Int(figures.serverChangesPerSecond)) a second; psql inserted the same at \(Int(figures.floorRowsPerSecond)) a second (÷ \(fmt(figures.floorRowsPerSecond / figures.serverChangesPerSecond)))"); fflush(nil)
         print("  peak memory: server \(fmt(serverPeak)) MB; kiosk \(fmt([figures.dayFast, figures.daySlow, figures.catchmentFast, figures.catchmentSlow].compactMap { $0?.kioskPeakMB }.max() ?? 0)) MB"); fflush(nil)
@@ -228,12 +260,61 @@ struct SyncBench: ParsableCommand {
         return (changes, Double(nanos) / 1e9, bodies)
     }
 
+    /// Every kiosk of `stores` pushes everything it has waiting, all at once (a task each, each kiosk's pushes one
+    /// after another over its own kept-open connection, as `kinga sync` sends them). Returns the changes the
+    /// server took, the seconds from the first push to the last reply, each push's seconds, and the pushes' changes
+    /// as JSON (for the floor).
+    /// - Throws: `ValidationError` when the server refuses a push or had any of these changes already.
+    func pushAtOnce(_ stores: [KingaStore]) throws -> (changes: Int, seconds: Double, latencies: [Double], bodies: [[String]]) {
+        struct Kiosk: @unchecked Sendable { let store: KingaStore; let link: DistrictLinkInfo; let identity: KioskIdentity; let token: String }
+        let ready = try stores.map { s -> Kiosk in
+            guard let link = try s.districtLink(), let identity = try s.kioskIdentity() else { throw ValidationError("a kiosk has not joined") }
+            return Kiosk(store: s, link: link, identity: identity, token: try s.districtToken())
+        }
+        let t0 = monotonicNanos()
+        let results = try waitFor {
+            try await withThrowingTaskGroup(of: (Int, [Double], [[String]]).self) { group in
+                for k in ready {
+                    group.addTask {
+                        let connection = try DistrictConnection(certificatePEM: k.link.certificatePEM)
+                        var (changes, latencies, bodies) = (0, [Double](), [[String]]())
+                        do {
+                            var target: Int?
+                            while let push = try k.store.preparePush() {
+                                if target == nil { target = try k.store.numberedThrough() }
+                                let started = monotonicNanos()
+                                let reply = try await DistrictClient.push(push, serverURL: k.link.serverURL, certificatePEM: k.link.certificatePEM,
+                                                                          token: k.token, sign: { k.identity.sign($0) }, over: connection)
+                                latencies.append(Double(monotonicNanos() - started) / 1e9)
+                                guard case .acknowledged(_, let duplicates) = try k.store.takePushReply(reply), duplicates == 0 else {
+                                    throw ValidationError("the server refused a push or had its changes already")
+                                }
+                                changes += push.changes.count
+                                bodies.append(try push.changes.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) })
+                                if reply.acceptedThrough >= (target ?? 0) { break }
+                            }
+                        } catch {
+                            await connection.close()
+                            throw error
+                        }
+                        await connection.close()
+                        return (changes, latencies, bodies)
+                    }
+                }
+                var all = (0, [Double](), [[String]]())
+                for try await r in group { all.0 += r.0; all.1 += r.1; all.2 += r.2 }
+                return all
+            }
+        }
+        return (results.0, Double(monotonicNanos() - t0) / 1e9, results.1, results.2)
+    }
+
     /// The PostgreSQL floor: the same changes' JSON inserted by `psql` into a plain table (`jsonb`, no index but
-    /// its key), one transaction per push. Returns the seconds `psql` took.
-    func floor(_ bodies: [[String]], pg: ThrowawayPostgres, database: String, folder: String) throws -> Double {
-        var sql = "CREATE TABLE floor (seq bigserial PRIMARY KEY, change jsonb NOT NULL);\n"
+    /// its key), one transaction per push, one push after another. Returns the seconds `psql` took.
+    func floor(_ bodies: [[String]], pg: ThrowawayPostgres, database: String, folder: String, table: String = "floor") throws -> Double {
+        var sql = "CREATE TABLE \(table) (seq bigserial PRIMARY KEY, change jsonb NOT NULL);\n"
         for batch in bodies {
-            sql += "BEGIN;\nINSERT INTO floor (change) VALUES "
+            sql += "BEGIN;\nINSERT INTO \(table) (change) VALUES "
             sql += batch.map { "('" + $0.replacingOccurrences(of: "'", with: "''") + "')" }.joined(separator: ",\n") + ";\nCOMMIT;\n"
         }
         let file = folder + "/floor.sql"
