@@ -72,6 +72,9 @@ struct SyncBench: ParsableCommand {
         var manyChangesPerSecond = 0.0
         var manyPushLatency: Stats?
         var manyFloorRowsPerSecond = 0.0
+        /// What the server keeps per change it logged: `change_log` with its indexes and TOAST, divided by its rows.
+        var serverBytesPerChange = 0.0
+        var serverChangesLogged = 0
     }
 
     func run() throws {
@@ -191,6 +194,15 @@ struct SyncBench: ParsableCommand {
             if let p = peakRSSMegabytes(of: serverPID) { serverPeak = max(serverPeak, p) }
             let lat = Stats(r.latencies)
             print("  \(many) kiosks pushing \(each) changes each at once: \(r.changes) changes in \(fmt(r.seconds)) s, \(Int(figures.manyChangesPerSecond)) a second; push p50 \(fmt(lat.p50)) s, p99 \(fmt(lat.p99)) s; psql inserted the same at \(Int(figures.manyFloorRowsPerSecond)) a second (÷ \(fmt(figures.manyFloorRowsPerSecond / figures.manyChangesPerSecond)))"); fflush(nil)
+        }
+        // What the log costs on the server's disk, per change (for the scaling paper: README, "A country").
+        let sized = try pg.asPostgres("\(ThrowawayPostgres.bin)/psql", ["-At", "-F", " ", "-h", pg.folder, "-U", "postgres", "-d", database, "-c",
+                                                                   "SELECT pg_total_relation_size('change_log'), count(*) FROM change_log"])
+        let parts = sized.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        if parts.count == 2, parts[1] > 0 {
+            figures.serverChangesLogged = parts[1]
+            figures.serverBytesPerChange = Double(parts[0]) / Double(parts[1])
+            print("  the server's log: \(parts[1]) changes in \(parts[0] / 1024) KiB, \(Int(figures.serverBytesPerChange)) bytes a change"); fflush(nil)
         }
         figures.serverPeakMB = serverPeak
         print("  the server applied \(pushed.changes) changes at \(Int(figures.serverChangesPerSecond)) a second; psql inserted the same at \(Int(figures.floorRowsPerSecond)) a second (÷ \(fmt(figures.floorRowsPerSecond / figures.serverChangesPerSecond)))"); fflush(nil)
