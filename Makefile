@@ -51,7 +51,7 @@ reliability-long: deps-test sqlcipher
 	.build/debug/kinga-reliability --long
 
 # The district link's long fault run (issue #19): 60 rounds of syncs under drops, cuts, resets, half-open links
-# and kills of kiosks, the server and PostgreSQL; about 20 minutes.
+# and kills of kiosks, the server and PostgreSQL; about 12 minutes.
 reliability-sync-long: deps-test sqlcipher
 	$(SWIFT) build
 	.build/debug/kinga-reliability --sync --long
