@@ -160,7 +160,7 @@ let package = Package(
         .testTarget(name: "HarnessTests", dependencies: ["Harness"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Harness", "Storage", "Vault", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: [
-            "KingaServer", "Model", "DistrictLink", "Storage", "Vault", "Harness",
+            "KingaServer", "Model", "DistrictLink", "Storage", "Vault", "Harness", "SyntheticData",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
