@@ -81,9 +81,12 @@ let package = Package(
         // in Storage) and write the files.
         .target(
             name: "Exports",
-            dependencies: ["Storage", "Model", "Printing", "Vault", .product(name: "CSV", package: "CSV.swift")]
+            dependencies: ["Storage", "Model", "Printing", "Vault", "Figures", .product(name: "CSV", package: "CSV.swift")]
         ),
-        .target(name: "TUI", dependencies: ["Model", "Storage", "Exports", "I18n", "CNcurses"]),
+        // Anonymised statistics as CSV and JSON files: on Model and a CSV writer only, so the kiosk and the district
+        // server write the same files (issue #19, district statistics).
+        .target(name: "Figures", dependencies: ["Model", .product(name: "CSV", package: "CSV.swift")]),
+        .target(name: "TUI", dependencies: ["Model", "Storage", "Exports", "Figures", "I18n", "CNcurses"]),
         // The kiosk's end of the district link (issue #18): HTTPS with a pinned certificate, on Model's wire format.
         .target(
             name: "DistrictLink",
@@ -101,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "kinga",
             dependencies: [
-                "TUI", "Storage", "Exports", "Model", "Vault", "DistrictLink",
+                "TUI", "Storage", "Exports", "Figures", "Model", "Vault", "DistrictLink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -145,15 +148,16 @@ let package = Package(
         .executableTarget(
             name: "kinga-server",
             dependencies: [
-                "KingaServer",
+                "KingaServer", "Figures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model", .product(name: "PropertyBased", package: "swift-property-based")]),
         // The store every Storage and screen test opens: plaintext, or encrypted when KINGA_TESTS_ENCRYPTED=1 (issue #17).
         .target(name: "StoreTestSupport", dependencies: ["Storage", "Model", "Vault"], path: "Tests/StoreTestSupport"),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", "Vault", "SyntheticData", "Exports", "StoreTestSupport", .product(name: "CSV", package: "CSV.swift")]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Model", "CSodium", "Printing", "Vault", "SyntheticData", "Exports", "Figures", "StoreTestSupport", .product(name: "CSV", package: "CSV.swift")]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Storage", "Exports", "Model", "I18n", "Printing", "StoreTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
                     exclude: ["Golden"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault"]),

@@ -1,4 +1,5 @@
 import CSV
+import Figures
 import Foundation
 import Model
 import Storage

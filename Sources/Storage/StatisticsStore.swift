@@ -4,12 +4,8 @@ import Model
 
 extension KingaStore {
     /// Anonymised statistics of the cases registered between `from` and `to` (inclusive, local days of the
-    /// store's time zone), made safe to publish by `DisclosureControl.publish` (threshold from the profile).
-    ///
-    /// Cases are counted once per breakdown, except by concern (a case counts under each of its concerns).
-    /// Age is the age on the day the case was registered. Referrals are those sent in the period; an answer is
-    /// the provider's (accepted, declined or completed; a referral withdrawn is not an answer). Overdue
-    /// follow-ups are counted today.
+    /// store's time zone), counted by `StatisticsCounting` (the same rules as the district server's) and made
+    /// safe to publish by `DisclosureControl.publish` (threshold from the profile).
     /// - Parameters:
     ///   - labels: turns a concern id, a sex or a service type into the words to publish (the profile's).
     /// - Throws: database errors.
@@ -19,100 +15,43 @@ extension KingaStore {
     }
 
     /// The raw counts behind `statistics`; internal, so nothing leaves Storage without disclosure control.
+    /// Reads only the cases a figure can count (registered or closed in the period, or open with a follow-up
+    /// before today) and the referrals sent in the period.
     func statisticsCounts(from: LocalDate, to: LocalDate, labels: (StatisticsLabel) -> String = { $0.id }) throws -> StatisticsCounts {
         let tz = clock.timeZone
         let start = ISO8601.format(from.startOfDay(in: tz))
         let end = ISO8601.format(to.startOfDay(in: tz).addingTimeInterval(86_400))
         let today = clock.today
-        return try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT c.id, c.village, c.village_key, c.sex, c.date_of_birth, c.approx_age, c.age_recorded_on, c.created_at
-                FROM case_record c WHERE c.created_at >= ? AND c.created_at < ? AND c.status != 'duplicate'
+        let (cases, referrals) = try pool.read { db -> ([StatisticsCase], [StatisticsReferral]) in
+            var concerns: [String: [String]] = [:]
+            let concernRows = try Row.fetchCursor(db, sql: """
+                SELECT k.case_id, k.concern FROM case_concern k JOIN case_record c ON c.id = k.case_id
+                WHERE c.created_at >= ? AND c.created_at < ? ORDER BY k.case_id, k.position
                 """, arguments: [start, end])
-            var villages: [String: (label: String, n: Int)] = [:]
-            var sexes: [String: Int] = [:]
-            var ages: [AgeGroup: Int] = [:]
-            var months: [String: (new: Int, closed: Int)] = [:]
-            for r in rows {
-                let key: String = r["village_key"]
-                villages[key, default: (r["village"], 0)].n += 1
-                sexes[r["sex"], default: 0] += 1
-                let registered = (r["created_at"] as String?).flatMap(ISO8601.parse).map { LocalDate($0, in: tz) } ?? today
-                ages[AgeGroup(years: Self.age(from: r)?.years(on: registered)), default: 0] += 1
-                months[String(registered.iso.prefix(7)), default: (0, 0)].new += 1
+            while let r = try concernRows.next() { concerns[r["case_id"], default: []].append(r["concern"]) }
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT id, status, village, village_key, sex, date_of_birth, approx_age, age_recorded_on, created_at, closed_at, next_follow_up
+                FROM case_record WHERE (created_at >= ? AND created_at < ?) OR (status = 'closed' AND closed_at >= ? AND closed_at < ?)
+                   OR (status = 'open' AND next_follow_up < ?)
+                """, arguments: [start, end, start, end, today.iso])
+            var cases: [StatisticsCase] = []
+            while let r = try rows.next() {
+                guard let status = CaseStatus(rawValue: r["status"]) else { continue }
+                cases.append(StatisticsCase(
+                    status: status, village: r["village"], villageKey: r["village_key"], sex: Sex(rawValue: r["sex"]) ?? .unknown,
+                    age: Self.age(from: r), registeredAt: (r["created_at"] as String?).flatMap(ISO8601.parse) ?? clock.now,
+                    closedAt: (r["closed_at"] as String?).flatMap(ISO8601.parse),
+                    nextFollowUp: (r["next_follow_up"] as String?).flatMap(LocalDate.init(iso:)),
+                    concerns: concerns[r["id"]] ?? []))
             }
-            let closedRows = try String.fetchAll(db, sql: "SELECT closed_at FROM case_record WHERE status = 'closed' AND closed_at >= ? AND closed_at < ?",
-                                                 arguments: [start, end])
-            for c in closedRows {
-                if let d = ISO8601.parse(c) { months[String(LocalDate(d, in: tz).iso.prefix(7)), default: (0, 0)].closed += 1 }
+            let referrals = try Row.fetchAll(db, sql: "SELECT service_type, status, sent_on, responded_on FROM referral WHERE sent_on >= ? AND sent_on <= ?",
+                                             arguments: [from.iso, to.iso]).map { r in
+                StatisticsReferral(service: r["service_type"], status: ReferralStatus(rawValue: r["status"]) ?? .pending,
+                                   sentOn: (r["sent_on"] as String?).flatMap(LocalDate.init(iso:)),
+                                   respondedOn: (r["responded_on"] as String?).flatMap(LocalDate.init(iso:)))
             }
-            let concerns = try Row.fetchAll(db, sql: """
-                SELECT k.concern, count(*) AS n FROM case_concern k JOIN case_record c ON c.id = k.case_id
-                WHERE c.created_at >= ? AND c.created_at < ? AND c.status != 'duplicate' GROUP BY k.concern
-                """, arguments: [start, end]).map { StatisticsCounts.Item(label: labels(.concern($0["concern"])), count: $0["n"]) }
-            // Referrals sent in the period, by service.
-            let refs = try Row.fetchAll(db, sql: "SELECT service_type, status, sent_on, responded_on FROM referral WHERE sent_on >= ? AND sent_on <= ?",
-                                        arguments: [from.iso, to.iso])
-            var byService: [String: StatisticsCounts.Service] = [:]
-            for r in refs {
-                let s: String = r["service_type"]
-                let status = ReferralStatus(rawValue: r["status"]) ?? .pending
-                var e = byService[s] ?? StatisticsCounts.Service(service: labels(.service(s)), sent: 0, answered: 0, accepted: 0, completed: 0, daysToAnswer: [])
-                e.sent += 1
-                if [.accepted, .declined, .completed].contains(status) {
-                    e.answered += 1
-                    if let sent = (r["sent_on"] as String?).flatMap(LocalDate.init(iso:)), let answered = (r["responded_on"] as String?).flatMap(LocalDate.init(iso:)) {
-                        e.daysToAnswer.append(Double(answered.daysSinceEpoch - sent.daysSinceEpoch))
-                    }
-                }
-                if status == .accepted || status == .completed { e.accepted += 1 }
-                if status == .completed { e.completed += 1 }
-                byService[s] = e
-            }
-            let overdue = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record WHERE status = 'open' AND next_follow_up < ?", arguments: [today.iso]) ?? 0
-            return StatisticsCounts(
-                from: from.iso, to: to.iso, registered: rows.count, closed: closedRows.count, overdueFollowUps: overdue,
-                byConcern: concerns,
-                byVillage: villages.values.map { StatisticsCounts.Item(label: $0.label, count: $0.n) },
-                byAgeGroup: AgeGroup.allCases.map { StatisticsCounts.Item(label: labels(.ageGroup($0)), count: ages[$0] ?? 0) },
-                bySex: Sex.allCases.map { StatisticsCounts.Item(label: labels(.sex($0)), count: sexes[$0.rawValue] ?? 0) },
-                months: Self.everyMonth(from: from, to: to, data: months.keys).map {
-                    StatisticsCounts.Month(month: $0, registered: months[$0]?.new ?? 0, closed: months[$0]?.closed ?? 0)
-                },
-                referrals: Array(byService.values))
+            return (cases, referrals)
         }
-    }
-
-    /// Every month `YYYY-MM` from the period's first month (or the first month in `data`, when later) to its
-    /// last, so a chart's months are evenly spaced and a month without a case shows as 0; empty without data.
-    static func everyMonth(from: LocalDate, to: LocalDate, data: some Collection<String>) -> [String] {
-        guard let first = data.min() else { return [] }
-        var (y, m) = (from.year, from.month)
-        if let fy = Int(first.prefix(4)), let fm = Int(first.suffix(2)), (fy, fm) > (y, m) { (y, m) = (fy, fm) }
-        var out: [String] = []
-        while (y, m) <= (to.year, to.month) {
-            out.append(String(format: "%04d-%02d", y, m))
-            (y, m) = m == 12 ? (y + 1, 1) : (y, m + 1)
-        }
-        return out
-    }
-}
-
-/// Something statistics name, for the caller to turn into published words.
-public enum StatisticsLabel: Sendable {
-    case concern(String)
-    case sex(Sex)
-    case ageGroup(AgeGroup)
-    /// A `ServiceType` raw value.
-    case service(String)
-
-    /// The stored id (used when no labels are given).
-    public var id: String {
-        switch self {
-        case .concern(let c): return c
-        case .sex(let s): return s.rawValue
-        case .ageGroup(let a): return a.rawValue
-        case .service(let s): return s
-        }
+        return StatisticsCounting.counts(from: from, to: to, today: today, timeZone: tz, cases: cases, referrals: referrals, labels: labels)
     }
 }

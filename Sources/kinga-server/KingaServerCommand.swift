@@ -1,8 +1,10 @@
 import ArgumentParser
+import Figures
 import Foundation
 import KingaServer
 import Logging
 import Model
+import Yams
 
 /// `kinga-server`: the district server of Kinga (issue #18). See `kinga-server --help` and the README's "The
 /// district server".
@@ -11,7 +13,7 @@ struct KingaServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kinga-server",
         abstract: "The district server of Kinga: kiosks push and pull their changes over HTTPS; PostgreSQL keeps them.",
-        subcommands: [Init.self, Serve.self, Migrate.self, Kiosk.self, Case.self])
+        subcommands: [Init.self, Serve.self, Migrate.self, Kiosk.self, Case.self, Export.self])
 }
 
 /// A kiosk code typed on the command line (`K07`).
@@ -226,6 +228,86 @@ extension KingaServerCommand {
                 case .sent: print("Case \(caseNumber) pinned to kiosk \(code): it is sent there whole at the kiosk's next sync.")
                 case .alreadyHeld: print("Kiosk \(code) holds case \(caseNumber) already; the pin keeps it there.")
                 }
+            }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Export the district's figures for the national system.", subcommands: [Stats.self])
+
+        /// `kinga-server export stats`: the kiosk's `kinga export stats` over every kiosk of the district.
+        struct Stats: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Anonymised statistics of the whole district for a period, as CSV (RFC 4180, UTF-8) or JSON.",
+                discussion: """
+                    Every kiosk's cases as the server holds them now, counted and suppressed exactly as a kiosk's own \
+                    `kinga export stats`: counts from 1 to 4 (below the profile's threshold, default 5) are written as <5; a \
+                    count from which a <5 could be worked out is written as x; a rate or median is left empty unless its \
+                    counts are published and at least the threshold. No name, no story, no record.
+                    """)
+
+            @Option(help: ArgumentHelp("First day, YYYY-MM-DD.", valueName: "date"))
+            var from: String
+
+            @Option(help: ArgumentHelp("Last day, YYYY-MM-DD (included).", valueName: "date"))
+            var to: String
+
+            @Option(help: "csv or json.")
+            var format = "csv"
+
+            @Option(help: ArgumentHelp("Write to this file (default: the screen).", valueName: "file"))
+            var out: String?
+
+            @Option(help: ArgumentHelp("The district's country profile (seeds/profiles/NAME.yaml): its concern names and its threshold.",
+                                       valueName: "file"))
+            var profile: String?
+
+            @Option(help: ArgumentHelp("Counts below this are hidden (default: the profile's, else 5; at least 2).", valueName: "n"))
+            var threshold: Int?
+
+            @Option(help: ArgumentHelp("The district's time zone, which decides the day a case was registered (default: this machine's).",
+                                       valueName: "zone"))
+            var timeZone: String?
+
+            @OptionGroup var database: DatabaseOptions
+
+            func validate() throws {
+                guard ["csv", "json"].contains(format) else { throw ValidationError("--format is csv or json.") }
+                guard (try? LocalDate.parse(from)) != nil else { throw ValidationError("--from \(from) is not a date like 2026-01-31.") }
+                guard (try? LocalDate.parse(to)) != nil else { throw ValidationError("--to \(to) is not a date like 2026-12-31.") }
+                guard try LocalDate.parse(from) <= LocalDate.parse(to) else { throw ValidationError("--from must be on or before --to.") }
+                if let t = threshold, t < 2 { throw ValidationError("--threshold must be at least 2: a count of 1 would point at one child.") }
+                if let z = timeZone, TimeZone(identifier: z) == nil { throw ValidationError("--time-zone \(z) is not a time zone like Africa/Lusaka.") }
+            }
+
+            func run() async throws {
+                var countryProfile: CountryProfile?
+                if let path = profile {
+                    do {
+                        countryProfile = try YAMLDecoder().decode(CountryProfile.self, from: String(contentsOfFile: path, encoding: .utf8))
+                    } catch {
+                        throw ValidationError("Could not read the profile \(path): \(error.localizedDescription)")
+                    }
+                }
+                let limit = threshold ?? countryProfile?.smallCellThreshold ?? 5
+                let zone = timeZone.flatMap(TimeZone.init(identifier:)) ?? .current
+                let start = try LocalDate.parse(from), end = try LocalDate.parse(to)
+                let logger = database.logger()
+                let counts = try await database.withDatabase { db in
+                    try await DistrictStore(client: db, logger: logger).statisticsCounts(
+                        from: start, to: end, today: LocalDate(Date(), in: zone), timeZone: zone) { $0.exportWords(profile: countryProfile) }
+                }
+                let stats = DisclosureControl.publish(counts, threshold: limit)
+                let data = format == "csv" ? Data(try StatisticsExport.csv(stats).utf8) : try StatisticsExport.json(stats)
+                if let path = out {
+                    do { try StatisticsExport.writeWhole(data, to: path) } catch {
+                        throw ValidationError("Could not write \(path): \(error.localizedDescription)")
+                    }
+                    FileHandle.standardError.write(Data("District statistics for \(start.iso) to \(end.iso) written to \(path) (counts below \(limit) shown as <\(limit), counts that would give one away as x).\n".utf8))
+                } else {
+                    FileHandle.standardOutput.write(data)
+                }
+                logger.info("district statistics exported", metadata: ["from": "\(start.iso)", "to": "\(end.iso)", "format": "\(format)"])
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Exports
+import Figures
 import Foundation
 import Model
 import Storage
@@ -119,17 +120,7 @@ struct Export: ParsableCommand {
             let profile = Seeds.locate(explicit: seeds, environment: env, executablePath: CommandLine.arguments[0])
                 .flatMap { try? Seeds.profile(id: profileID, seeds: $0) }
             let threshold = profile?.smallCellThreshold ?? 5
-            let stats = try store.statistics(from: start, to: end, threshold: threshold) { label in
-                switch label {
-                case .concern(let c): return profile?.concernLabel(c) ?? c
-                case .sex(.female): return "female"
-                case .sex(.male): return "male"
-                case .sex(.unknown): return "not known"
-                case .ageGroup(.unknown): return "age not known"
-                case .ageGroup(let a): return a.rawValue
-                case .service(let s): return s.replacingOccurrences(of: "_", with: " ")
-                }
-            }
+            let stats = try store.statistics(from: start, to: end, threshold: threshold) { $0.exportWords(profile: profile) }
             let data = format == "csv" ? Data(try StatisticsExport.csv(stats).utf8) : try StatisticsExport.json(stats)
             if let path = out {
                 do { try StatisticsExport.writeWhole(data, to: path) } catch {

@@ -1,4 +1,5 @@
 import Exports
+import Figures
 import Foundation
 import Testing
 @testable import Model

@@ -1,5 +1,6 @@
 import CSV
 import Exports
+import Figures
 import Foundation
 import Testing
 @testable import Model
