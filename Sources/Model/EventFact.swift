@@ -77,6 +77,9 @@ public struct EventFact: Hashable, Sendable {
         /// pinned"): kiosk (its code), supervisor. The district server sends that kiosk the case whole when this
         /// entry reaches it.
         case casePinned = "case.pinned"
+        /// A supervisor found that this case and another kiosk's case that looked alike are about different children
+        /// (issue #19, possible duplicates across kiosks): number (the other case), other (its id), supervisor.
+        case notSameChild = "duplicate.different"
 
         /// The timeline's group for this kind (what the `t` filter and the kind column show).
         public var category: EventKind {
@@ -85,7 +88,7 @@ public struct EventFact: Hashable, Sendable {
             case .consentRecorded: return .consentRecorded
             case .urgentReported, .urgentChildSaid: return .urgentFlagged
             case .note, .closureAsked, .closureReturned, .printed, .duplicateReport, .duplicateLinked, .caseTaken, .caseGiven, .changedElsewhere,
-                 .casePinned:
+                 .casePinned, .notSameChild:
                 return .note
             case .assessment: return .assessment
             case .casePlan: return .casePlan
@@ -223,6 +226,7 @@ public struct EventFact: Hashable, Sendable {
         case .caseTaken: return l.text("event.caseTaken", ["user": arg("user")])
         case .caseGiven: return l.text("event.caseGiven", ["user": arg("user")])
         case .casePinned: return l.text("event.casePinned", ["kiosk": arg("kiosk")])
+        case .notSameChild: return l.text("event.notSameChild", ["number": arg("number")])
         case .changedElsewhere: return l.text("event.changedElsewhere", ["kiosk": arg("kiosk"), "who": arg("who")])
         }
     }
@@ -293,6 +297,7 @@ public struct EventFact: Hashable, Sendable {
         case .caseTaken: return l.text("event.caseTaken.body", ["user": arg("user")])
         case .caseGiven: return l.text("event.caseGiven.body", ["user": arg("user"), "supervisor": arg("supervisor")])
         case .casePinned: return l.text("event.casePinned.body", ["kiosk": arg("kiosk"), "supervisor": arg("supervisor")])
+        case .notSameChild: return l.text("event.notSameChild.body", ["number": arg("number"), "supervisor": arg("supervisor")])
         case .changedElsewhere:
             // Each column in words where the catalogue names it ("risk level"), else as stored.
             let fields = arg("fields").split(separator: ",").map { f -> String in

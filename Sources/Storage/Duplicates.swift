@@ -12,24 +12,29 @@ extension KingaStore {
         try mayRead(viewer, caseID: caseID)
         let today = clock.today
         let s = try scope(viewer)
-        return try pool.read { db in
-            guard let me = try Row.fetchOne(db, sql: "SELECT name_key, village_key FROM case_record WHERE id = ?", arguments: [caseID.uuidString]),
-                  let record = try Self.fetchCase(db, id: caseID.uuidString) else { throw StoreError.notFound }
-            let name: String = me["name_key"], village: String = me["village_key"]
-            guard !name.isEmpty else { return [] }
-            let firstName = String(name.split(separator: " ").first ?? "")
-            let rows = try Row.fetchAll(db, sql: Self.summarySQL + """
-                 WHERE c.id != ? AND c.status != 'duplicate' AND \(s.sql)
-                   AND (c.village_key = ? OR c.name_key = ? OR c.name_key = ? OR c.name_key LIKE ? || ' %')
-                 ORDER BY c.last_activity_at DESC LIMIT 500
-                """, arguments: [caseID.uuidString] + s.args + [village, name, firstName, firstName])
-            let age = record.age?.years(on: today)
-            return rows.compactMap { row -> CaseSummary? in
-                guard let s = Self.summary(from: row) else { return nil }
-                let ok = DuplicateRule.matches(name: name, village: village, age: age, candidateName: DuplicateRule.key(s.childName),
-                                               candidateVillage: DuplicateRule.key(s.village), candidateAge: s.age?.years(on: today))
-                return ok ? s : nil
-            }.prefix(limit).map { $0 }
+        return try pool.read { db in try Self.duplicateMatches(db, of: caseID, today: today, scope: s).prefix(limit).map { $0 } }
+    }
+
+    /// The cases `caseID` may be a duplicate of (`DuplicateRule`), most recently active first, from the village and
+    /// exact-name indexes (at most 500 candidates are compared); `scope` limits them to what the reader may see.
+    /// - Throws: `StoreError.notFound` when there is no such case; database errors.
+    static func duplicateMatches(_ db: Database, of caseID: UUID, today: LocalDate, scope s: (sql: String, args: StatementArguments)) throws -> [CaseSummary] {
+        guard let me = try Row.fetchOne(db, sql: "SELECT name_key, village_key FROM case_record WHERE id = ?", arguments: [caseID.uuidString]),
+              let record = try Self.fetchCase(db, id: caseID.uuidString) else { throw StoreError.notFound }
+        let name: String = me["name_key"], village: String = me["village_key"]
+        guard !name.isEmpty else { return [] }
+        let firstName = String(name.split(separator: " ").first ?? "")
+        let rows = try Row.fetchAll(db, sql: Self.summarySQL + """
+             WHERE c.id != ? AND c.status != 'duplicate' AND \(s.sql)
+               AND (c.village_key = ? OR c.name_key = ? OR c.name_key = ? OR c.name_key LIKE ? || ' %')
+             ORDER BY c.last_activity_at DESC LIMIT 500
+            """, arguments: [caseID.uuidString] + s.args + [village, name, firstName, firstName])
+        let age = record.age?.years(on: today)
+        return rows.compactMap { row -> CaseSummary? in
+            guard let s = Self.summary(from: row) else { return nil }
+            let ok = DuplicateRule.matches(name: name, village: village, age: age, candidateName: DuplicateRule.key(s.childName),
+                                           candidateVillage: DuplicateRule.key(s.village), candidateAge: s.age?.years(on: today))
+            return ok ? s : nil
         }
     }
 
@@ -41,28 +46,30 @@ extension KingaStore {
     public func linkAsDuplicate(_ newID: UUID, of existingID: UUID) throws {
         let me = try sessionUser("case.duplicate", caseID: newID)
         let author = me.name
-        let now = clock.now
-        try door { db in
-            guard let new = try Self.fetchCase(db, id: newID.uuidString), let old = try Self.fetchCase(db, id: existingID.uuidString) else {
-                throw StoreError.notFound
-            }
-            // The new report's own entry, as data when it has it (else its stored words go along as they are).
-            let report = try Row.fetchOne(db, sql: "SELECT * FROM case_event WHERE case_id = ? AND kind = 'report_received' ORDER BY occurred_at LIMIT 1",
-                                          arguments: [newID.uuidString]).flatMap(Self.event(from:))
-            let link = DuplicateLinkRule.decide(existingStatus: old.status, existingNumber: old.number, newNumber: new.number,
-                                                newReport: report?.fact, newUrgent: new.urgent)
-            try insertEvent(db, caseID: existingID, at: now, fact: link.joined, author: author,
-                            body: DuplicateLinkRule.needsStoredBody(link.joined) ? report?.body ?? "" : nil)
-            try insertEvent(db, caseID: newID, at: now, fact: link.linked, author: author)
-            try db.execute(sql: "UPDATE case_record SET status = ?, closed_at = ? WHERE id = ?",
-                           arguments: [link.newStatus.rawValue, ISO8601.format(now), newID.uuidString])
-            // A new report about a child whose case was closed opens it again: someone must act on it.
-            if let reopen = link.reopen {
-                try insertEvent(db, caseID: existingID, at: now, fact: reopen, author: author)
-                try db.execute(sql: "UPDATE case_record SET status = ?, reopened = 1, assessed = 0, closed_at = NULL, closure_reason = NULL WHERE id = ?",
-                               arguments: [link.existingStatus.rawValue, existingID.uuidString])
-            }
-            if link.markUrgent { try db.execute(sql: "UPDATE case_record SET urgent = 1 WHERE id = ?", arguments: [existingID.uuidString]) }
+        try door { db in try link(db, newID, of: existingID, author: author, at: clock.now) }
+    }
+
+    /// `linkAsDuplicate` inside a transaction the caller holds (the door).
+    func link(_ db: Database, _ newID: UUID, of existingID: UUID, author: String, at now: Date) throws {
+        guard let new = try Self.fetchCase(db, id: newID.uuidString), let old = try Self.fetchCase(db, id: existingID.uuidString) else {
+            throw StoreError.notFound
         }
+        // The new report's own entry, as data when it has it (else its stored words go along as they are).
+        let report = try Row.fetchOne(db, sql: "SELECT * FROM case_event WHERE case_id = ? AND kind = 'report_received' ORDER BY occurred_at LIMIT 1",
+                                      arguments: [newID.uuidString]).flatMap(Self.event(from:))
+        let link = DuplicateLinkRule.decide(existingStatus: old.status, existingNumber: old.number, newNumber: new.number,
+                                            newReport: report?.fact, newUrgent: new.urgent)
+        try insertEvent(db, caseID: existingID, at: now, fact: link.joined, author: author,
+                        body: DuplicateLinkRule.needsStoredBody(link.joined) ? report?.body ?? "" : nil)
+        try insertEvent(db, caseID: newID, at: now, fact: link.linked, author: author)
+        try db.execute(sql: "UPDATE case_record SET status = ?, closed_at = ? WHERE id = ?",
+                       arguments: [link.newStatus.rawValue, ISO8601.format(now), newID.uuidString])
+        // A new report about a child whose case was closed opens it again: someone must act on it.
+        if let reopen = link.reopen {
+            try insertEvent(db, caseID: existingID, at: now, fact: reopen, author: author)
+            try db.execute(sql: "UPDATE case_record SET status = ?, reopened = 1, assessed = 0, closed_at = NULL, closure_reason = NULL WHERE id = ?",
+                           arguments: [link.existingStatus.rawValue, existingID.uuidString])
+        }
+        if link.markUrgent { try db.execute(sql: "UPDATE case_record SET urgent = 1 WHERE id = ?", arguments: [existingID.uuidString]) }
     }
 }

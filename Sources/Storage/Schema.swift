@@ -404,6 +404,24 @@ enum Schema {
                     SELECT status, urgent, assigned_to, count(*) FROM case_record GROUP BY status, urgent, assigned_to;
                 """)
         }
+        m.registerMigration("v18-district-duplicates") { db in
+            // Issue #19, "the same child reported at two kiosks": pairs of cases made at two kiosks that may be about
+            // one child, found when a pull brings one of them (`DistrictDuplicates`), for a supervisor to decide.
+            // This kiosk's own list (never synced: every kiosk finds the pairs it holds); the decision travels as
+            // timeline entries and, for the same child, the duplicate status. `case_a` < `case_b` (ids as text).
+            try db.execute(sql: """
+                CREATE TABLE district_duplicate (
+                    case_a TEXT NOT NULL,
+                    case_b TEXT NOT NULL,
+                    found_at TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'same', 'different')),
+                    decided_by TEXT,
+                    decided_at TEXT,
+                    PRIMARY KEY (case_a, case_b),
+                    CHECK (case_a < case_b)
+                ) STRICT;
+                """)
+        }
         return m
     }
 }

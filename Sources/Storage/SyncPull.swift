@@ -26,6 +26,9 @@ public struct PullSummary: Equatable, Sendable {
     var notes: [PulledNote] = []
     /// People added or changed here (a name, roles, switched off): their key slots follow once the pull is in.
     var users: Set<UUID> = []
+    /// Cases this pull brought or renamed (or moved to another village): compared with every case held here for
+    /// possible duplicates across kiosks (`noteDistrictDuplicates`).
+    var compare: Set<UUID> = []
 
     /// Everything zero.
     public init() {}
@@ -136,6 +139,7 @@ extension KingaStore {
                                    arguments: [change.serverSeq, try Self.encode(change), "\(e.resultCode): \(e.message ?? "")"])
                 }
             }
+            try Self.noteDistrictDuplicates(db, cases: summary.compare, me: link.kioskCode, today: clock.today, now: now)
             // The timeline of each case another kiosk changed says so, in words, by the district link (never in the
             // outbox: every kiosk writes its own line).
             for note in summary.notes {
@@ -236,11 +240,13 @@ extension KingaStore {
                 if patch.entity == .user { summary.users.insert(patch.id) }
                 if table == "case_record", change.kiosk != me {
                     summary.notes.append(PulledNote(caseID: patch.id, kiosk: change.kiosk, actor: change.actor, fields: changed.keys.sorted()))
+                    if changed["child_name"] != nil || changed["village"] != nil || changed["date_of_birth"] != nil { summary.compare.insert(patch.id) }
                 }
             }
         } else if KioskPull.creates(patch), try insert(db, table: table, values, from: change.kiosk, me: me) {
             summary.changedHere += 1
             if patch.entity == .user { summary.users.insert(patch.id) }
+            if table == "case_record" { summary.compare.insert(patch.id) }
         } else {
             summary.notHeldHere += 1
             return

@@ -16,14 +16,17 @@ public struct SyncStanding: Equatable, Sendable {
     public var lastPullAt: Date?
     /// Conflicts on this kiosk's rows waiting for a supervisor (`KingaStore.openSyncConflicts`).
     public var conflicts: Int
+    /// Possible duplicates across kiosks waiting for a supervisor (`KingaStore.districtDuplicates`).
+    public var duplicates: Int
 
     /// Memberwise: each argument sets the property of the same name.
-    public init(waiting: Int, acknowledged: Int, lastPushAt: Date?, lastPullAt: Date? = nil, conflicts: Int = 0) {
+    public init(waiting: Int, acknowledged: Int, lastPushAt: Date?, lastPullAt: Date? = nil, conflicts: Int = 0, duplicates: Int = 0) {
         self.waiting = waiting
         self.acknowledged = acknowledged
         self.lastPushAt = lastPushAt
         self.lastPullAt = lastPullAt
         self.conflicts = conflicts
+        self.duplicates = duplicates
     }
 }
 
@@ -170,8 +173,12 @@ extension KingaStore {
                 try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]).flatMap(ISO8601.parse)
             }
             let conflicts = try db.tableExists("sync_conflict") ? try Int.fetchOne(db, sql: "SELECT count(*) FROM sync_conflict WHERE status = 'open'") ?? 0 : 0
+            let duplicates = try db.tableExists("district_duplicate") ? try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM district_duplicate d WHERE d.status = 'open'
+                AND (SELECT count(*) FROM case_record c WHERE c.id IN (d.case_a, d.case_b) AND c.status <> 'duplicate') = 2
+                """) ?? 0 : 0
             return SyncStanding(waiting: waiting, acknowledged: acked, lastPushAt: try date(PushKeys.lastPushAt),
-                                lastPullAt: try date(PullKeys.lastPullAt), conflicts: conflicts)
+                                lastPullAt: try date(PullKeys.lastPullAt), conflicts: conflicts, duplicates: duplicates)
         }
     }
 

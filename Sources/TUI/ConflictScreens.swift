@@ -64,3 +64,42 @@ extension S {
         ], selected: 2)
     }
 }
+
+/// How a supervisor sees and decides a possible duplicate across kiosks (issue #19, "the same child reported at two
+/// kiosks"), in the review queue: a line per pair, and a question with both cases side by side.
+extension S {
+    /// One case of a pair in a few words: number, name, village, and the kiosk that made it.
+    static func duplicateCase(_ c: CaseSummary) -> String {
+        tr("districtDuplicate.case", ["case": c.number.description, "name": c.childName.isEmpty ? S.unnamed : c.childName,
+                                      "village": c.village, "kiosk": c.number.kiosk?.rawValue ?? "—"])
+    }
+
+    /// One line of the queue: both cases.
+    static func districtDuplicateLine(_ d: DistrictDuplicate) -> String {
+        tr("districtDuplicate.line", ["older": "\(d.older.number) \(d.older.childName)", "newer": "\(d.newer.number) \(d.newer.childName)"])
+    }
+
+    /// The question that decides a pair: the same child (the newer report joins the older case), different
+    /// children, or not now. `done` runs after a decision (the queue reads itself again).
+    static func decideDistrictDuplicate(_ d: DistrictDuplicate, done: @escaping (App) -> Void) -> DialogScreen {
+        func decide(_ same: Bool) -> (App) -> Action {
+            { app in
+                guard app.session != nil else { return .pop }
+                do {
+                    try app.store.decideDistrictDuplicate(d, sameChild: same)
+                    app.flash = (same ? tr("districtDuplicate.joined", ["newer": d.newer.number.description, "older": d.older.number.description])
+                                      : tr("districtDuplicate.kept"), .success)
+                } catch { app.flash = (S.cycleError(error), .danger) }
+                done(app)
+                return .pop
+            }
+        }
+        return DialogScreen(title: tr("districtDuplicate.title"), question: tr("districtDuplicate.question", [
+            "older": duplicateCase(d.older), "newer": duplicateCase(d.newer),
+        ]), choices: [
+            (tr("districtDuplicate.same", ["newer": d.newer.number.description, "older": d.older.number.description]), decide(true)),
+            (tr("districtDuplicate.different"), decide(false)),
+            (tr("conflict.notNow"), { _ in .pop }),
+        ], selected: 2)
+    }
+}

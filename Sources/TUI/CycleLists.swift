@@ -169,6 +169,8 @@ final class ReviewQueueScreen: ListScreen {
     private var overrides: [Referral] = []
     /// Details changed two ways at two kiosks (issue #18), listed last on a kiosk that joined a district.
     private var conflicts: [SyncConflictItem] = []
+    /// Possible duplicates across kiosks (issue #19), listed after the conflicts.
+    private var duplicates: [DistrictDuplicate] = []
     override var title: String { S.reviewTitle }
     override var header: String? { waiting.isEmpty ? S.reviewEmpty : S.reviewHeader(waiting.count) }
     override var emptyText: String { S.reviewEmpty }
@@ -177,10 +179,14 @@ final class ReviewQueueScreen: ListScreen {
         waiting = (try? app.store.closureRequests(viewer: app.viewer)) ?? []
         overrides = (try? app.store.consentOverrides(since: app.clock.today.adding(days: -90), viewer: app.viewer)) ?? []
         conflicts = (try? app.store.syncConflicts()) ?? []
+        duplicates = (try? app.store.districtDuplicates()) ?? []
     }
     override func hints(_ app: App) -> [(String, String)] {
         // On a conflict from the district, Enter asks which value is right.
         if conflict(at: selected) != nil { return [("↑↓", S.kMove), ("Enter", S.kChoose), ("o", S.kOpenCase), ("Esc", S.kBack)] }
+        if duplicate(at: selected) != nil {
+            return [("↑↓", S.kMove), ("Enter", S.kChoose), ("o", tr("districtDuplicate.kOpenFirst")), ("n", tr("districtDuplicate.kOpenSecond")), ("Esc", S.kBack)]
+        }
         return [("↑↓", S.kMove), ("Enter", S.kApprove), ("r", S.kReturn), ("o", S.kOpenCase), ("Esc", S.kBack)]
     }
     override var rows: [(text: String, style: Style)] {
@@ -191,10 +197,17 @@ final class ReviewQueueScreen: ListScreen {
                                             "reason": (r.overrideReason ?? "").replacingOccurrences(of: "\n", with: " ")]), .warning)
             }
             + (conflicts.isEmpty ? [] : [("", .normal), (tr("conflict.heading"), .title)] + conflicts.map { (S.conflictLine($0), $0.decided == nil ? .warning : .muted) })
+            + (duplicates.isEmpty ? [] : [("", .normal), (tr("districtDuplicate.heading"), .title)] + duplicates.map { (S.districtDuplicateLine($0), .warning) })
     }
     /// Closures, overrides and undecided conflicts can be chosen; blank lines and headings cannot.
     override func isSelectable(_ index: Int) -> Bool {
         waiting.indices.contains(index) || override(at: index) != nil || conflict(at: index)?.decided == nil && conflict(at: index) != nil
+            || duplicate(at: index) != nil
+    }
+    /// The possible duplicate shown on list row `index`, if that row is one.
+    private func duplicate(at index: Int) -> DistrictDuplicate? {
+        let i = index - waiting.count - 2 - overrides.count - (conflicts.isEmpty ? 0 : 2 + conflicts.count) - 2
+        return duplicates.indices.contains(i) ? duplicates[i] : nil
     }
     /// The conflict shown on list row `index`, if that row is one.
     private func conflict(at index: Int) -> SyncConflictItem? {
@@ -209,6 +222,7 @@ final class ReviewQueueScreen: ListScreen {
     override func open(_ index: Int, _ app: App) -> Action {
         if let r = override(at: index) { return .push(CaseDetailScreen(caseID: r.caseID)) }
         if let c = conflict(at: index), c.decided == nil { return .push(S.decideConflict(c) { [weak self] app in self?.appear(app) }) }
+        if let d = duplicate(at: index) { return .push(S.decideDistrictDuplicate(d) { [weak self] app in self?.appear(app) }) }
         guard waiting.indices.contains(index) else { return .none }
         let c = waiting[index]
         // Approving closes a high-risk case: ask once, naming the case, so a stray Enter cannot do it.
@@ -228,6 +242,8 @@ final class ReviewQueueScreen: ListScreen {
     override func other(_ key: Key, _ app: App) -> Action {
         if key == .char("o"), let r = override(at: selected) { return .push(CaseDetailScreen(caseID: r.caseID)) }
         if key == .char("o"), let id = conflict(at: selected)?.caseID { return .push(CaseDetailScreen(caseID: id)) }
+        if key == .char("o"), let d = duplicate(at: selected) { return .push(CaseDetailScreen(caseID: d.older.id)) }
+        if key == .char("n"), let d = duplicate(at: selected) { return .push(CaseDetailScreen(caseID: d.newer.id)) }
         guard waiting.indices.contains(selected) else { return .none }
         let c = waiting[selected]
         switch key {

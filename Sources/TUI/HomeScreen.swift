@@ -122,6 +122,7 @@ final class HomeScreen: Screen {
             all.append(("• " + (st.lastPullAt.map { tr("home.synced", ["when": S.dateTime($0, app.clock.timeZone)]) } ?? tr("home.neverSynced")), .muted))
             if st.waiting > 0 { all.append(("• " + tr("home.syncWaiting", ["count": String(st.waiting)]), .warning)) }
             if st.conflicts > 0 { all.append(("• " + tr("home.syncConflicts", ["count": String(st.conflicts)]), .warning)) }
+            if st.duplicates > 0 { all.append(("• " + tr("home.districtDuplicates", ["count": String(st.duplicates)]), .warning)) }
         }
         for (text, style) in all where y < area.maxY {
             y = Draw.paragraph(&g, text, x: x, y: y, width: w, maxY: area.maxY, style: style)

@@ -22,19 +22,8 @@ struct SyncPullTests {
                                kioskCode: KioskCode(code)!, kioskName: "Kiosk \(code)", villages: ["Kampung Fiksi"], token: "t")
     }
 
-    /// What a server applying `kiosk`'s push as it is would send down, numbered from `first`.
-    static func asPulled(_ push: PushRequest, first: Int) -> [ServerChange] {
-        push.changes.enumerated().map { i, c in
-            var patch: FieldPatch?, record: SyncRecord?
-            switch c.body {
-            case .patch(let p): patch = p
-            case .record(let r): record = r
-            case .resolution: break
-            }
-            return ServerChange(serverSeq: first + i, kiosk: push.kioskCode, kioskSeq: c.kioskSeq, actor: c.actor, patch: patch, record: record,
-                                opened: [], resolved: [])
-        }
-    }
+    /// What a server applying `push` as it is would send down, numbered from `first`.
+    static func asPulled(_ push: PushRequest, first: Int) -> [ServerChange] { push.asPulled(first: first) }
 
     /// Registers "Amani" on `store` (joined, nothing waiting), pushes everything, acknowledged at server number n,
     /// and pulls it back: afterwards nothing of it waits. Returns the case and n.

@@ -294,6 +294,43 @@ struct DistrictScreenTests {
         #expect(try s.syncConflicts().first?.decided == .string("high"))
     }
 
+    @Test("a supervisor sees the same child reported at two kiosks in the review queue, both cases side by side, and decides")
+    func districtDuplicateOnScreen() throws {
+        let dir = TempDir()
+        let (store, s) = try Self.joinedSupervisorKiosk(dir)
+        var r = Report()
+        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "9"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
+        r.inDangerNow = false; r.childName = "Amani Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
+        _ = try s.registerCase(from: r, draftID: UUID())
+        // The same child, reported at kiosk K03 under a spelling of her name.
+        let other = try KingaStore(test: dir.path + "/other.sqlite", clock: pinned)
+        let o = try other.acting(try other.addTestUser(name: "Admin Dua", roles: [.administrator, .supervisor], pin: "580215"))
+        try o.joinDistrict(serverURL: "https://district.example:8443", certificatePEM: "PEM", fingerprint: "AB:CD",
+                           kioskCode: KioskCode("K03")!, kioskName: "SD Contoh", villages: ["Kampung Fiksi"], token: "t")
+        r.childName = "Amany Fiktif"
+        _ = try o.registerCase(from: r, draftID: UUID())
+        let changes = try #require(try o.preparePush()).asPulled(first: 1)
+        try s.takePull(PullReply(changes: changes, more: false, serverSeq: changes.count), for: try s.preparePull())
+
+        let a = try ui.app(store)
+        ui.keys(a, .char("1"), .tab); ui.type(a, "731946"); ui.keys(a, .enter)
+        #expect(ui.screen(a).contains("Possible duplicates to check: 1"), "\(ui.screen(a))")
+        ui.keys(a, .char("v"))
+        var screen = ui.screen(a)
+        #expect(screen.contains("The same child reported at two kiosks?") && screen.contains("KG-2026-K07-0001 Amani Fiktif")
+                && screen.contains("KG-2026-K03-0001 Amany Fiktif"), "\(screen)")
+        for _ in 0..<6 where !ui.screen(a).contains("n second case") { ui.keys(a, .down) }
+        #expect(ui.screen(a).contains("Enter Choose") && ui.screen(a).contains("o first case"), "\(ui.screen(a))")
+        ui.keys(a, .enter)
+        screen = ui.screen(a)
+        #expect(screen.contains("The same child?") && screen.contains("Amani Fiktif, Kampung Fiksi (kiosk K07)")
+                && screen.contains("Amany Fiktif, Kampung Fiksi (kiosk K03)") && screen.contains("Two different children"), "\(screen)")
+        ui.keys(a, .char("2"))
+        screen = ui.screen(a)
+        #expect(screen.contains("Both cases stay") && !screen.contains("The same child reported at two kiosks?"), "\(screen)")
+        #expect(try s.districtDuplicates().isEmpty)
+    }
+
     @Test("a person from the district is on Users with no PIN here and not on the login screen; the administrator sets one with them")
     func personFromTheDistrictOnScreen() throws {
         let dir = TempDir()
