@@ -150,6 +150,7 @@ let package = Package(
             dependencies: [
                 "KingaServer", "Figures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -130,12 +130,40 @@ public enum DistrictClient {
     ///   push goes again next time), `.refused` (the kiosk was revoked or its token is wrong), `.notKingaServer`.
     public static func push(_ push: PushRequest, serverURL: String, certificatePEM: String, token: String,
                             sign: Signer? = nil, over connection: DistrictConnection? = nil) async throws -> PushReply {
+        let push = signedHead(push, sign: sign)
         let body = try JSONEncoder().encode(push)
         let answer = try await request(try serverBase(serverURL) + "/v1/push", tls: try pinned(certificatePEM), method: .POST, body: body,
                                        headers: headers(kiosk: push.kioskCode, token: token, sign: sign, method: "POST", target: "/v1/push", body: body),
                                        over: connection)
-        if let reply = try? JSONDecoder().decode(PushReply.self, from: answer.body) { return reply }
+        if var reply = try? JSONDecoder().decode(PushReply.self, from: answer.body) {
+            // A receipt is kept only when it is for this push's head and signed with the pinned certificate's key.
+            if let r = reply.receipt, !(receiptHolds(r, certificatePEM: certificatePEM) && r.kiosk == push.kioskCode
+                                        && r.seq == push.auditHead?.seq && r.mac == push.auditHead?.mac) {
+                reply.receipt = nil
+            }
+            return reply
+        }
         throw answer.status == 200 ? DistrictLinkError.notKingaServer : refusal(answer)
+    }
+
+    /// `push` with its audit chain head signed by the kiosk's key (issue #19): the last audit row it carries, signed
+    /// over `AuditHead.message`. Unchanged without a key, without an audit row, or when it has a head already.
+    public static func signedHead(_ push: PushRequest, sign: Signer?) -> PushRequest {
+        guard let sign, push.auditHead == nil, let last = AuditHead.last(in: push.changes) else { return push }
+        var signed = push
+        signed.auditHead = AuditHead(seq: last.seq, mac: last.mac,
+                                     signature: sign(AuditHead.message(kiosk: push.kioskCode, seq: last.seq, mac: last.mac)).base64EncodedString())
+        return signed
+    }
+
+    /// Whether `receipt` is signed with the key of the certificate `certificatePEM` (the one the kiosk pinned):
+    /// ECDSA P-256 over `AuditReceipt.message`.
+    public static func receiptHolds(_ receipt: AuditReceipt, certificatePEM: String) -> Bool {
+        guard let certificate = try? Certificate(pemEncoded: certificatePEM), let key = P256.Signing.PublicKey(certificate.publicKey),
+              let der = Data(base64Encoded: receipt.signature), let signature = try? P256.Signing.ECDSASignature(derRepresentation: der) else {
+            return false
+        }
+        return key.isValidSignature(signature, for: receipt.signedMessage)
     }
 
     /// Asks the district server for the changes after `request.after` (`GET /v1/pull`), over the pinned

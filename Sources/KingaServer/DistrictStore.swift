@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import Model
@@ -25,14 +26,18 @@ public struct DistrictStore: Sendable {
     public let client: PostgresClient
     /// Where the store logs applied pushes and refusals.
     public let logger: Logger
+    /// The key of the server's certificate, which signs audit receipts (`AuditReceipt`); nil: no receipts.
+    public let receiptKey: P256.Signing.PrivateKey?
 
     /// The advisory lock key that serialises the district's pushes ("KINGDIST").
     static let districtLockKey: Int64 = 0x4B49_4E47_4449_5354
 
     /// A store over a migrated database (`Migrations.migrate`).
-    public init(client: PostgresClient, logger: Logger) {
+    /// - Parameter receiptKey: the server certificate's key (`ServerCertificate.keyFile`), to sign audit receipts.
+    public init(client: PostgresClient, logger: Logger, receiptKey: P256.Signing.PrivateKey? = nil) {
         self.client = client
         self.logger = logger
+        self.receiptKey = receiptKey
     }
 
     // MARK: push
@@ -81,6 +86,12 @@ public struct DistrictStore: Sendable {
                     already[Int(seq)] = try JSONCoding.decode(SyncChange.self, text)
                 }
             }
+            // A signed audit head must be the kiosk's own signature (checked before anything is applied).
+            if let head = push.auditHead, let key = k.publicKey, !Self.isKiosksSignature(head, kiosk: kiosk, publicKey: key) {
+                return PushReply(acceptedThrough: k.lastPushSeq, applied: [], duplicates: [],
+                                 serverSeq: try await Self.lastServerSeq(conn, logger: logger), conflicts: [],
+                                 refusal: SyncRefusal(.malformed, "The audit head is not signed with this kiosk's key."))
+            }
             let plan: SyncSequencing.Plan
             switch SyncSequencing.plan(lastApplied: k.lastPushSeq, push: push, alreadyApplied: already) {
             case .failure(let refusal):
@@ -95,8 +106,13 @@ public struct DistrictStore: Sendable {
             if plan.acceptedThrough != k.lastPushSeq {
                 try await conn.query("UPDATE kiosk SET last_push_seq = \(Int64(plan.acceptedThrough)) WHERE id = \(k.id)", logger: logger)
             }
+            let serverSeq = try await Self.lastServerSeq(conn, logger: logger)
+            var receipt: AuditReceipt?
+            if let head = push.auditHead, k.publicKey != nil, let receiptKey {
+                receipt = try await Self.receipt(for: head, kiosk: k, serverSeq: serverSeq, key: receiptKey, on: conn, logger: logger)
+            }
             return PushReply(acceptedThrough: plan.acceptedThrough, applied: plan.apply.map(\.kioskSeq), duplicates: plan.duplicates,
-                             serverSeq: try await Self.lastServerSeq(conn, logger: logger), conflicts: opened, refusal: nil)
+                             serverSeq: serverSeq, conflicts: opened, refusal: nil, receipt: receipt)
         }
         if let refusal = reply.refusal {
             logger.notice("push refused", metadata: ["kiosk": "\(kiosk)", "reason": "\(refusal.reason.rawValue)", "message": "\(refusal.message)"])
@@ -416,16 +432,20 @@ public struct DistrictStore: Sendable {
         var id: Int64
         var code: KioskCode
         var lastPushSeq: Int
+        /// The Ed25519 public key it enrolled with (32 bytes); nil for a kiosk on its token alone.
+        var publicKey: Data?
     }
 
     /// Loads a kiosk that may sync.
     /// - Throws: `StoreRefusal.unknownKiosk` or `.revoked`.
     static func kiosk(_ code: KioskCode, on conn: PostgresConnection, logger: Logger, forUpdate: Bool) async throws -> KioskRow {
         let lock = forUpdate ? " FOR UPDATE" : ""
-        let rows = try await conn.query("SELECT id, last_push_seq, revoked_at IS NOT NULL FROM kiosk WHERE code = \(code.rawValue)\(unescaped: lock)", logger: logger)
-        for try await (id, last, revoked) in rows.decode((Int64, Int64, Bool).self) {
+        let rows = try await conn.query("""
+            SELECT id, last_push_seq, revoked_at IS NOT NULL, public_key FROM kiosk WHERE code = \(code.rawValue)\(unescaped: lock)
+            """, logger: logger)
+        for try await (id, last, revoked, key) in rows.decode((Int64, Int64, Bool, ByteBuffer?).self) {
             guard !revoked else { throw StoreRefusal.revoked(code) }
-            return KioskRow(id: id, code: code, lastPushSeq: Int(last))
+            return KioskRow(id: id, code: code, lastPushSeq: Int(last), publicKey: key.map { Data($0.readableBytesView) })
         }
         throw StoreRefusal.unknownKiosk(code)
     }

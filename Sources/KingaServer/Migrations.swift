@@ -164,6 +164,24 @@ public enum Migrations {
             // A pin names the case by its number: found through this index, not by reading every case.
             "CREATE INDEX sync_row_case_number ON sync_row ((fields->>'case_number')) WHERE entity = 'case'",   // SyncEntity.caseRecord
         ]),
+        // Issue #19, signed audit receipts: each push's audit chain head as the kiosk signed it, and the server's
+        // signed receipt for it (`AuditReceipt`), kept for ever; `kinga-server audit verify` checks them against the
+        // audit rows the server holds. `received_at` is text: exactly the bytes the server signed.
+        Migration(version: 5, name: "audit chain heads and the server's receipts", statements: [
+            """
+            CREATE TABLE audit_receipt (
+                kiosk_id bigint NOT NULL REFERENCES kiosk(id),
+                seq bigint NOT NULL CHECK (seq >= 1),
+                mac text NOT NULL,
+                kiosk_signature text NOT NULL,
+                received_at text NOT NULL,
+                server_seq bigint NOT NULL,
+                signature text NOT NULL,
+                PRIMARY KEY (kiosk_id, seq)
+            )
+            """,
+            "CREATE TRIGGER audit_receipt_insert_only BEFORE UPDATE OR DELETE ON audit_receipt FOR EACH ROW EXECUTE FUNCTION kinga_insert_only()",
+        ]),
     ]
 
     /// Applies every migration not applied yet, in order.

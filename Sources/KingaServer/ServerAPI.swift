@@ -289,7 +289,9 @@ public enum DistrictServer {
                              onRunning: (@Sendable (Int) async -> Void)? = nil) async throws {
         let client = PostgresClient(configuration: postgres, backgroundLogger: logger)
         let pem = try String(contentsOfFile: "\(folder)/\(ServerCertificate.certificateFile)", encoding: .utf8)
-        let router = ServerAPI.router(store: DistrictStore(client: client, logger: logger),
+        // The certificate's key also signs audit receipts (issue #19): kiosks check them with the certificate they pinned.
+        let key = try P256.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: "\(folder)/\(ServerCertificate.keyFile)", encoding: .utf8))
+        let router = ServerAPI.router(store: DistrictStore(client: client, logger: logger, receiptKey: key),
                                       registry: KioskRegistry(client: client, logger: logger), logger: logger, certificatePEM: pem)
         var app = try ServerAPI.application(router: router, folder: folder, host: host, port: port, logger: logger, onRunning: onRunning)
         app.addServices(client)

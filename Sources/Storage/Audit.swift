@@ -108,9 +108,15 @@ extension KingaStore {
         try door(.kiosk(name)) { db in try audit(db, actor: name, action: action, caseID: caseID, detail: detail) }
     }
 
-    /// Checks the whole chain in order; names the first entry whose HMAC does not match.
+    /// Checks the whole chain in order; names the first entry whose HMAC does not match, or that is not the entry
+    /// the district server signed a receipt for (issue #19: a chain rewritten after a sync, even with the HMAC key,
+    /// or cut short below a receipt).
     public func verifyAudit() throws -> AuditVerification {
         try pool.read { db in
+            var receipts: [Int64: String] = [:]
+            if try db.tableExists("audit_receipt") {
+                for r in try Row.fetchAll(db, sql: "SELECT seq, mac FROM audit_receipt") { receipts[r["seq"]] = r["mac"] }
+            }
             var prev = "genesis"
             var expectedSeq: Int64 = 1
             var checked = 0
@@ -121,11 +127,26 @@ extension KingaStore {
                 let want = Self.hmac(Self.auditMessage(prev: prev, seq: seq, at: row["at"], actor: row["actor"], action: row["action"],
                                                        caseID: row["case_id"], detail: row["detail"]), key: auditKey)
                 if seq != expectedSeq || want != mac { return .broken(firstBadSeq: min(seq, expectedSeq), checked: checked) }
+                if let signed = receipts[seq], signed != mac { return .broken(firstBadSeq: seq, checked: checked) }
                 prev = mac
                 expectedSeq += 1
                 checked += 1
             }
+            // A receipt for an entry that is no longer here: the chain was cut short after a sync.
+            if receipts.keys.contains(where: { $0 >= expectedSeq }) { return .broken(firstBadSeq: expectedSeq, checked: checked) }
             return .intact(entries: checked)
+        }
+    }
+
+    /// The district server's receipts this kiosk keeps (issue #19): how many, and the newest (the entry it covers
+    /// and when the server received it); nil when there are none.
+    /// - Throws: database errors.
+    public func auditReceipts() throws -> (count: Int, newest: AuditReceipt)? {
+        try pool.read { db in
+            guard try db.tableExists("audit_receipt"),
+                  let json = try String.fetchOne(db, sql: "SELECT receipt_json FROM audit_receipt ORDER BY seq DESC LIMIT 1"),
+                  let newest = try? Self.decode(AuditReceipt.self, json) else { return nil }
+            return (try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_receipt") ?? 0, newest)
         }
     }
 

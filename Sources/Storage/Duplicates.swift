@@ -5,7 +5,7 @@ import Model
 extension KingaStore {
     /// Cases (open and closed, clearly labelled by status) that may be about the same child as `caseID`:
     /// a similar name and the same village or an age within two years (`DuplicateRule`). Candidates come from
-    /// the village and exact-name indexes, so the cost does not grow with the whole archive.
+    /// the village and name indexes (`duplicateMatches`), so the cost does not grow with the whole archive.
     /// - Throws: `StoreError.accessDenied` (audited) when `viewer` is not the session's user, or asks for the
     ///   whole database during a session (see `Viewer`); database errors.
     public func possibleDuplicates(of caseID: UUID, limit: Int = 10, viewer: Viewer) throws -> [CaseSummary] {
@@ -16,7 +16,8 @@ extension KingaStore {
     }
 
     /// The cases `caseID` may be a duplicate of (`DuplicateRule`), most recently active first, from the village and
-    /// exact-name indexes (at most 500 candidates are compared); `scope` limits them to what the reader may see.
+    /// name indexes (the same village, the same name or first name, or up to 200 names beginning with the same three
+    /// letters; at most 500 candidates are compared); `scope` limits them to what the reader may see.
     /// - Throws: `StoreError.notFound` when there is no such case; database errors.
     static func duplicateMatches(_ db: Database, of caseID: UUID, today: LocalDate, scope s: (sql: String, args: StatementArguments)) throws -> [CaseSummary] {
         guard let me = try Row.fetchOne(db, sql: "SELECT name_key, village_key FROM case_record WHERE id = ?", arguments: [caseID.uuidString]),
@@ -24,11 +25,16 @@ extension KingaStore {
         let name: String = me["name_key"], village: String = me["village_key"]
         guard !name.isEmpty else { return [] }
         let firstName = String(name.split(separator: " ").first ?? "")
+        // Names that begin like this one ("amani" and "amany" both begin "ama"), wherever the child lives: a spelling
+        // written at another kiosk in another village. A range of the name index, at most 200 of them.
+        let prefix = String(firstName.prefix(3))
         let rows = try Row.fetchAll(db, sql: Self.summarySQL + """
              WHERE c.id != ? AND c.status != 'duplicate' AND \(s.sql)
-               AND (c.village_key = ? OR c.name_key = ? OR c.name_key = ? OR c.name_key LIKE ? || ' %')
+               AND (c.village_key = ? OR c.name_key = ? OR c.name_key = ? OR c.name_key LIKE ? || ' %'
+                    OR c.id IN (SELECT id FROM case_record WHERE name_key >= ? AND name_key < ? LIMIT 200))
              ORDER BY c.last_activity_at DESC LIMIT 500
-            """, arguments: [caseID.uuidString] + s.args + [village, name, firstName, firstName])
+            """, arguments: [caseID.uuidString] + s.args + [village, name, firstName, firstName,
+                                                             prefix.count == 3 ? prefix : "\u{10FFFF}", prefix + "\u{10FFFF}"])
         let age = record.age?.years(on: today)
         return rows.compactMap { row -> CaseSummary? in
             guard let s = Self.summary(from: row) else { return nil }

@@ -422,6 +422,21 @@ enum Schema {
                 ) STRICT;
                 """)
         }
+        m.registerMigration("v19-audit-receipts") { db in
+            // Issue #19, signed audit receipts: the district server's receipt for the head of this kiosk's audit chain
+            // at each push (`AuditReceipt`, checked against the pinned certificate by the district link before it is
+            // kept). `verifyAudit` compares the chain with them: a chain rewritten after a sync, even with the HMAC key,
+            // no longer matches what the server signed.
+            try db.execute(sql: """
+                CREATE TABLE audit_receipt (
+                    seq INTEGER PRIMARY KEY,
+                    mac TEXT NOT NULL,
+                    received_at TEXT NOT NULL,
+                    server_seq INTEGER NOT NULL,
+                    receipt_json TEXT NOT NULL
+                ) STRICT;
+                """)
+        }
         return m
     }
 }

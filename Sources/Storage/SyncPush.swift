@@ -155,6 +155,11 @@ extension KingaStore {
             } }
             try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                            arguments: [PushKeys.lastPushAt, ISO8601.format(clock.now)])
+            // The server's receipt for the head of the audit chain (the district link checked its signature).
+            if let r = reply.receipt, r.kiosk == link.kioskCode {
+                try db.execute(sql: "INSERT OR IGNORE INTO audit_receipt(seq, mac, received_at, server_seq, receipt_json) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [r.seq, r.mac, r.receivedAt, r.serverSeq, try Self.encode(r)])
+            }
             try audit(db, actor: Self.linkActor, action: "sync.push",
                       detail: "asked by \(me.name); \(reply.applied.count) applied, \(reply.duplicates.count) already there, through \(reply.acceptedThrough)")
             return .acknowledged(applied: reply.applied.count, duplicates: reply.duplicates.count)

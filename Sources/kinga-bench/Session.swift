@@ -154,6 +154,12 @@ struct Session: ParsableCommand {
             }
             stats[name] = Stats(Array(t.dropFirst()))
         }
+        // The intake's check for possible duplicates (also run for each case a pull brings, issue #19), for a case
+        // whose first name is common in the archive.
+        if let common = try store.caseList(CaseQuery(text: "banda"), after: nil, limit: 1, viewer: .user(user), today: today).first?.summary.id {
+            let t = try (0..<(quick ? 3 : 10)).map { _ in try milliseconds { _ = try store.possibleDuplicates(of: common, viewer: .user(user)) } }
+            stats["possible duplicates of a case"] = Stats(Array(t.dropFirst()))
+        }
         return stats
     }
 }

@@ -28,6 +28,10 @@ struct SyncFigures: Codable {
     var conflictsToReview = 0
     var kiosksConverged = 0
     var auditChainsVerified = 0
+    /// Kiosks whose audit chain reached the server whole, every signed receipt holding (`kinga-server audit verify`).
+    var serverAuditChainsWhole = 0
+    /// Signed receipts the server gave in the run.
+    var auditReceipts = 0
     var caseNumbersUnique = false
     /// Every kiosk's changes were logged by the server in the kiosk's own order, whatever its clock said.
     var orderKept = false
@@ -42,7 +46,7 @@ struct SyncFigures: Codable {
     /// True when the run found nothing wrong.
     var clean: Bool {
         changesLost == 0 && changesAppliedTwice == 0 && silentOverwrites == 0 && kiosksConverged == kiosks
-            && auditChainsVerified == kiosks && caseNumbersUnique && orderKept && revokedRefused && problems.isEmpty
+            && auditChainsVerified == kiosks && serverAuditChainsWhole == kiosks && caseNumbersUnique && orderKept && revokedRefused && problems.isEmpty
     }
 }
 
@@ -65,7 +69,9 @@ struct SyncFigures: Codable {
 ///   (values repeat, so this last test can only miss an overwrite, never invent one);
 /// - converged: every kiosk holds the same cases, with the same numbers, words, status, risk level and timeline
 ///   (but for the line each kiosk writes for itself when it learns that another changed a case);
-/// - audit chains: `kinga check`'s checks (integrity, search index, audit chain) pass on every kiosk;
+/// - audit chains: `kinga check`'s checks (integrity, search index, audit chain, checked against the server's signed
+///   receipts) pass on every kiosk, and `kinga-server audit verify` finds every kiosk's chain whole at the server with
+///   every receipt holding;
 /// - case numbers unique in the district, and the server's log in each kiosk's own order;
 /// - then one kiosk is revoked while it holds changes not yet sent: its sync must be refused, and the changes
 ///   must stay on it, waiting.
@@ -401,6 +407,16 @@ struct SyncFaults {
                 let logged = (try? query("SELECT k.code || ' ' || c.kiosk_seq || ' ' || c.change::text FROM change_log c JOIN kiosk k ON k.id = c.kiosk_id WHERE c.entity_id = '\(e.caseID.uuidString)' AND c.change::text LIKE '%risk_level%' ORDER BY c.server_seq").map { $0.joined() }) ?? []
                 f.problems.append("a risk level \(v) chosen at \(e.kiosk) is neither the district's (\(final)), nor in a conflict, nor built on. Chosen: \(history.joined(separator: ", ")); the server's log: \(logged.joined(separator: "; "))")
             }
+        }
+        // The server's side of the audit chains: every kiosk's entries 1…N with no gap, every receipt holding.
+        do {
+            let out = try ThrowawayPostgres.run(server, ["audit", "verify", "--data", folder + "/server", "--postgres", postgres, "--log-level", "error"])
+            for line in out.split(separator: "\n") where line.contains("none missing") && line.hasSuffix("all hold") {
+                f.serverAuditChainsWhole += 1
+                if let n = line.split(separator: ";").last?.split(separator: " ").first.flatMap({ Int($0) }) { f.auditReceipts += n }
+            }
+        } catch {
+            f.problems.append("kinga-server audit verify: \(error)")
         }
         let log = try query("SELECT k.code, c.kiosk_seq FROM change_log c JOIN kiosk k ON k.id = c.kiosk_id WHERE c.audience IS NULL ORDER BY c.server_seq")
         var last: [String: Int] = [:]

@@ -140,6 +140,7 @@ struct Suite: ParsableCommand {
               conflicts sent to review:                    \(s.conflictsToReview)
               kiosks converged:                            \(s.kiosksConverged) of \(s.kiosks)  (must be all)
               audit chains verified:                       \(s.auditChainsVerified) of \(s.kiosks)  (must be all)
+              audit chains whole at the server:            \(s.serverAuditChainsWhole) of \(s.kiosks)  (must be all; \(s.auditReceipts) signed receipts hold)
               case numbers unique, with their kiosk code:  \(s.caseNumbersUnique ? "yes" : "NO")
               each kiosk's changes in its own order:       \(s.orderKept ? "yes" : "NO")
               a revoked kiosk's sync refused, its changes kept: \(s.revokedRefused ? "yes (\(s.revokedKeptWaiting) waiting there)" : "NO")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import Figures
 import Foundation
 import KingaServer
@@ -13,7 +14,7 @@ struct KingaServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kinga-server",
         abstract: "The district server of Kinga: kiosks push and pull their changes over HTTPS; PostgreSQL keeps them.",
-        subcommands: [Init.self, Serve.self, Migrate.self, Kiosk.self, Case.self, Export.self])
+        subcommands: [Init.self, Serve.self, Migrate.self, Kiosk.self, Case.self, Export.self, Audit.self])
 }
 
 /// A kiosk code typed on the command line (`K07`).
@@ -308,6 +309,56 @@ extension KingaServerCommand {
                     FileHandle.standardOutput.write(data)
                 }
                 logger.info("district statistics exported", metadata: ["from": "\(start.iso)", "to": "\(end.iso)", "format": "\(format)"])
+            }
+        }
+    }
+
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check the kiosks' audit chains.", subcommands: [Verify.self])
+
+        /// `kinga-server audit verify`: every kiosk's chain whole, every receipt still holding (issue #19).
+        struct Verify: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Check that every kiosk's audit chain reached the server whole and that every signed receipt still holds.",
+                discussion: """
+                    For each kiosk: its audit entries run from 1 with no gap, and each receipt the server gave it (at each \
+                    push, for the last entry it carried) still verifies — the kiosk's signature, the server's signature with \
+                    the certificate in --data, and the entry the server holds. A kiosk's own `kinga audit verify` checks its \
+                    chain against the receipts it keeps. Exit status: 0 when everything holds, 1 otherwise.
+                    """)
+
+            @Option(help: "The server's data folder (its certificate signs the receipts).")
+            var data: String
+
+            @OptionGroup var database: DatabaseOptions
+
+            func run() async throws {
+                let key: P256.Signing.PublicKey
+                do {
+                    let pem = try String(contentsOfFile: "\(data)/\(ServerCertificate.keyFile)", encoding: .utf8)
+                    key = try P256.Signing.PrivateKey(pemRepresentation: pem).publicKey
+                } catch {
+                    throw ValidationError("Could not read the server's key in \(data) (\(ServerCertificate.keyFile)): \(error.localizedDescription)")
+                }
+                let logger = database.logger()
+                let reports = try await database.withDatabase { db in
+                    try await DistrictStore(client: db, logger: logger).verifyAudit(certificateKey: key)
+                }
+                var sound = true
+                for r in reports {
+                    let chain = r.entries == 0 ? "no audit entries yet"
+                        : r.missing.isEmpty ? "\(r.entries) audit entries, 1 to \(r.lastSeq), none missing"
+                        : "\(r.entries) audit entries up to \(r.lastSeq); missing: \(r.missing.map(String.init).joined(separator: ", "))"
+                    let receipts = r.badReceipts.isEmpty ? "\(r.receipts) receipts, all hold" : "\(r.receipts) receipts, \(r.badReceipts.count) do not hold"
+                    print("\(r.kiosk.rawValue)  \(chain); \(receipts)")
+                    for why in r.badReceipts { print("      \(why)") }
+                    sound = sound && r.isSound
+                }
+                if reports.isEmpty { print("No kiosks on this server yet.") }
+                guard sound else {
+                    throw ExitCode.failure
+                }
+                print("Every kiosk's audit chain reached the server whole, and every receipt holds.")
             }
         }
     }

@@ -22,6 +22,9 @@ struct Audit: ParsableCommand {
             switch try store.verifyAudit() {
             case .intact(let n):
                 print("Audit log intact: \(n) entries checked in \(path).")
+                if let (count, newest) = try store.auditReceipts() {
+                    print("It matches the district server's \(count) signed receipts (the newest, for entry \(newest.seq), received \(newest.receivedAt)).")
+                }
             case .broken(let seq, let checked):
                 throw Failure(message: "The audit log is broken at entry \(seq) (\(checked) entries before it are intact). It was changed or an entry was removed. Tell your supervisor and keep this database as evidence.")
             }

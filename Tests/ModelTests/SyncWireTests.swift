@@ -85,6 +85,37 @@ struct SyncWireTests {
         return nil
     }
 
+    @Test("an audit head must be the last audit entry the push carries; without one a push reads as before (issue #19)")
+    func auditHead() throws {
+        func row(_ seq: Int, _ mac: String) -> SyncBody {
+            .record(SyncRecord(kind: .auditRow, id: UUID(), caseID: nil, payload: ["seq": .int(seq), "mac": .string(mac)]))
+        }
+        var push = F.push(from: 1, [row(1, "aa"), .patch(F.patch(["risk_level": (.null, .string("high"))])), row(2, "bb")])
+        #expect(AuditHead.last(in: push.changes)?.seq == 2 && AuditHead.last(in: push.changes)?.mac == "bb")
+        #expect(SyncValidation.validate(push) == nil)
+        push.auditHead = AuditHead(seq: 2, mac: "bb", signature: "c2ln")
+        #expect(SyncValidation.validate(push) == nil)
+        let text = F.json(push)
+        #expect(text.contains(#""audit_head":{"mac":"bb","seq":2,"signature":"c2ln"}"#), "\(text)")
+        #expect(try JSONDecoder().decode(PushRequest.self, from: Data(text.utf8)) == push)
+        for wrong in [AuditHead(seq: 1, mac: "aa", signature: "c2ln"), AuditHead(seq: 2, mac: "cc", signature: "c2ln")] {
+            push.auditHead = wrong
+            #expect(SyncValidation.validate(push)?.reason == .malformed)
+        }
+        push.auditHead = AuditHead(seq: 2, mac: "bb", signature: String(repeating: "x", count: 500))
+        #expect(SyncValidation.validate(push)?.reason == .oversized)
+        // A head on a push with no audit entry is refused; an older kiosk's push (no head) reads as before.
+        var plain = F.push(from: 1, [.patch(F.patch(["risk_level": (.null, .string("high"))]))])
+        plain.auditHead = AuditHead(seq: 1, mac: "aa", signature: "c2ln")
+        #expect(SyncValidation.validate(plain)?.reason == .malformed)
+        #expect(try JSONDecoder().decode(PushRequest.self, from: Data(#"{"format":1,"kiosk_code":"K07","from_seq":1,"changes":[]}"#.utf8)).auditHead == nil)
+        // The server's receipt signs these bytes, and travels in the push's reply.
+        let receipt = AuditReceipt(kiosk: F.k07, seq: 2, mac: "bb", receivedAt: "2026-12-07T10:00:00.000Z", serverSeq: 40, signature: "c2ln")
+        #expect(String(decoding: receipt.signedMessage, as: UTF8.self) == "kinga-audit-receipt-v1\nK07\n2\nbb\n2026-12-07T10:00:00.000Z\n40\n")
+        let reply = PushReply(acceptedThrough: 3, applied: [1, 2, 3], duplicates: [], serverSeq: 40, conflicts: [], refusal: nil, receipt: receipt)
+        #expect(try JSONDecoder().decode(PushReply.self, from: Data(F.json(reply).utf8)) == reply)
+    }
+
     @Test("malformed, oversized and out-of-order pushes are refused with a reason, never a trap")
     func refusals() {
         func decoded(_ text: String) -> SyncRefusal.Reason? { reason(SyncValidation.decodePush(Data(text.utf8))) }

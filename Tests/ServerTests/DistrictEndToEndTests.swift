@@ -44,6 +44,39 @@ final class DistrictEndToEndTests: PostgresTestCase {
         }
     }
 
+    /// Issue #19: the same child reported at two kiosks is found once both reports reach the server, on the
+    /// supervisor's Kinga that holds the whole district, with both cases; the supervisor's answer reaches the kiosks.
+    func testTheSameChildAtTwoKiosksReachesTheSupervisorsReview() async throws {
+        let kinga = try kingaBinary()
+        let folder = try kioskFolder("kinga-district-duplicate")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let paths = ["A", "B", "D"].map { folder + "/\($0).sqlite" }
+        try await withServer { url, made, _, added, registry in
+            let a = try await self.joinedKiosk(paths[0], url: url, made: made, code: added.enrolmentCode)   // K07, Kampung Fiksi
+            let b = try await self.joinedKiosk(paths[1], url: url, made: made, code: try await registry.add(
+                name: "Sekolah Fiksi", code: KioskCode("K03")!, villages: ["Desa Contoh"]).enrolmentCode)
+            let d = try await self.joinedKiosk(paths[2], url: url, made: made, code: try await registry.add(
+                name: "Dinas Sosial Fiksi", code: KioskCode("K01")!, villages: [], wholeDistrict: true).enrolmentCode)
+            // A teacher at A and a health worker at B report the same girl; B writes her name another way.
+            let amani = try a.registerCase(from: self.report("Amani Fiktif"), draftID: UUID())
+            var atB = self.report("Amany Fiktif")
+            atB.village = "Desa Contoh"        // where she stays now: the age (9 at both) makes them alike
+            let amany = try b.registerCase(from: atB, draftID: UUID())
+            for p in paths { try self.adminSync(kinga, db: p, folder: folder) }
+            let pairs = try d.districtDuplicates()
+            XCTAssertEqual(pairs.count, 1, "\(pairs)")
+            XCTAssertEqual(Set(pairs.flatMap { [$0.older.id, $0.newer.id] }), [amani.id, amany.id])
+            XCTAssertTrue(try a.districtDuplicates().isEmpty, "A holds only its own case")
+            try d.decideDistrictDuplicate(try XCTUnwrap(pairs.first), sameChild: true)
+            for p in [paths[2], paths[0], paths[1]] { try self.adminSync(kinga, db: p, folder: folder) }
+            // Each kiosk that holds the newer report sees it joined.
+            let newer = try XCTUnwrap(pairs.first).newer
+            let holder = newer.id == amani.id ? a : b
+            XCTAssertEqual(try holder.caseRecord(id: newer.id, viewer: .user(try XCTUnwrap(holder.actor)))?.status, .duplicate)
+            XCTAssertTrue(try d.districtDuplicates().isEmpty)
+        }
+    }
+
     func testThreeKiosksAndTheSupervisorEndTheSame() async throws {
         let kinga = try kingaBinary()
         let folder = try kioskFolder("kinga-district")

@@ -10,13 +10,6 @@ import XCTest
 /// kiosks' cases reach the server by the real `kinga sync`; the server counts them as the kiosks' own rules do
 /// (`StatisticsCounting`), and `kinga-server export stats` publishes them through the same disclosure control.
 final class DistrictStatisticsTests: PostgresTestCase {
-    /// The `kinga-server` binary this package built (debug), or a skip when it is not built.
-    func serverBinary() throws -> String {
-        let path = URL(fileURLWithPath: try kingaBinary()).deletingLastPathComponent().appendingPathComponent("kinga-server").path
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: path), "build kinga-server first (swift build)")
-        return path
-    }
-
     func testDistrictStatisticsCountEveryKioskAndSuppressLikeAKiosk() async throws {
         let kinga = try kingaBinary(), server = try serverBinary()
         let folder = try kioskFolder("kinga-district-stats")
@@ -82,12 +75,5 @@ final class DistrictStatisticsTests: PostgresTestCase {
             XCTAssertNotEqual(one.status, 0)
             XCTAssertTrue(one.output.contains("at least 2"), one.output)
         }
-    }
-
-    /// The name of the database `client` is connected to.
-    func currentDatabase(_ client: PostgresClient) async throws -> String {
-        let rows = try await client.query("SELECT current_database()")
-        for try await (name) in rows.decode(String.self) { return name }
-        throw XCTSkip("no database name")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 @testable import DistrictLink
 @testable import KingaServer
 import Model
+import PostgresNIO
 @testable import Storage
 import Vault
 import XCTest
@@ -65,5 +66,19 @@ extension PostgresTestCase {
             .deletingLastPathComponent().appendingPathComponent(".build/debug/kinga").path
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: kinga), "build kinga first (swift build)")
         return kinga
+    }
+
+    /// The `kinga-server` binary this package built (debug), or a skip when it is not built.
+    func serverBinary() throws -> String {
+        let path = URL(fileURLWithPath: try kingaBinary()).deletingLastPathComponent().appendingPathComponent("kinga-server").path
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: path), "build kinga-server first (swift build)")
+        return path
+    }
+
+    /// The name of the database `client` is connected to (for a `postgres://` URL the real binary can use).
+    func currentDatabase(_ client: PostgresClient) async throws -> String {
+        let rows = try await client.query("SELECT current_database()")
+        for try await (name) in rows.decode(String.self) { return name }
+        throw XCTSkip("no database name")
     }
 }

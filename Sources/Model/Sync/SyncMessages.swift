@@ -13,19 +13,24 @@ public struct PushRequest: Codable, Hashable, Sendable {
     public var kioskCode: KioskCode
     public var fromSeq: Int
     public var changes: [SyncChange]
+    /// The kiosk's signed audit chain head: the last audit row among `changes` (issue #19); nil when the push carries
+    /// none or the kiosk has no key. Absent from pushes of earlier versions.
+    public var auditHead: AuditHead?
 
     /// Memberwise: each argument sets the property of the same name.
-    public init(format: Int = SyncFormat.version, kioskCode: KioskCode, fromSeq: Int, changes: [SyncChange]) {
+    public init(format: Int = SyncFormat.version, kioskCode: KioskCode, fromSeq: Int, changes: [SyncChange], auditHead: AuditHead? = nil) {
         self.format = format
         self.kioskCode = kioskCode
         self.fromSeq = fromSeq
         self.changes = changes
+        self.auditHead = auditHead
     }
 
     enum CodingKeys: String, CodingKey {
         case format, changes
         case kioskCode = "kiosk_code"
         case fromSeq = "from_seq"
+        case auditHead = "audit_head"
     }
 }
 
@@ -90,10 +95,12 @@ public struct PushReply: Codable, Hashable, Sendable {
     /// Conflicts this push opened (they also come down in pulls).
     public var conflicts: [SyncConflict]
     public var refusal: SyncRefusal?
+    /// The server's signed receipt for the push's `audit_head` (issue #19); nil when the push carried none.
+    public var receipt: AuditReceipt?
 
     /// Memberwise: each argument sets the property of the same name.
     public init(format: Int = SyncFormat.version, acceptedThrough: Int, applied: [Int], duplicates: [Int], serverSeq: Int,
-                conflicts: [SyncConflict], refusal: SyncRefusal?) {
+                conflicts: [SyncConflict], refusal: SyncRefusal?, receipt: AuditReceipt? = nil) {
         self.format = format
         self.acceptedThrough = acceptedThrough
         self.applied = applied
@@ -101,10 +108,11 @@ public struct PushReply: Codable, Hashable, Sendable {
         self.serverSeq = serverSeq
         self.conflicts = conflicts
         self.refusal = refusal
+        self.receipt = receipt
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, applied, duplicates, conflicts, refusal
+        case format, applied, duplicates, conflicts, refusal, receipt
         case acceptedThrough = "accepted_through"
         case serverSeq = "server_seq"
     }

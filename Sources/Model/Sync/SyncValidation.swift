@@ -64,7 +64,7 @@ public enum SyncValidation {
     }
 
     /// Validates a decoded push: format version, number of changes, numbering (`from_seq`, `from_seq`+1, …),
-    /// names, actors and the size of every value.
+    /// names, actors and the size of every value; an audit head must be the last audit row of the push (issue #19).
     /// - Returns: nil when the push may go on to `SyncSequencing.plan`, else the first refusal found.
     public static func validate(_ push: PushRequest) -> SyncRefusal? {
         guard push.format == SyncFormat.version else { return unsupported(push.format) }
@@ -79,6 +79,16 @@ public enum SyncValidation {
                                    kioskSeq: change.kioskSeq)
             }
             if let refusal = validate(change) { return refusal }
+        }
+        if let head = push.auditHead {
+            // The head is the last audit row the push itself carries, so the server checks it against what it stores
+            // with the push, in the same transaction (issue #19).
+            guard head.mac.utf8.count <= 128, head.signature.utf8.count <= 128 else {
+                return SyncRefusal(.oversized, "The audit head's mac or signature is too long.")
+            }
+            guard let last = AuditHead.last(in: push.changes), last.seq == head.seq, last.mac == head.mac else {
+                return SyncRefusal(.malformed, "The audit head is not the last audit entry of the push.")
+            }
         }
         return nil
     }
