@@ -177,6 +177,7 @@ public enum DistrictClient {
     public static func pull(_ pull: PullRequest, serverURL: String, certificatePEM: String, token: String,
                             sign: Signer? = nil, over connection: DistrictConnection? = nil) async throws -> PullReply {
         let target = "/v1/pull?after=\(pull.after)&limit=\(pull.limit)" + (pull.maxBytes.map { "&max_bytes=\($0)" } ?? "")
+            + (pull.lightEcho == true ? "&echo=light" : "")
         let answer = try await request(try serverBase(serverURL) + target, tls: try pinned(certificatePEM),
                                        headers: headers(kiosk: pull.kioskCode, token: token, sign: sign, method: "GET", target: target, body: Data()),
                                        limit: 2 * SyncLimits.maxRequestBytes, over: connection)

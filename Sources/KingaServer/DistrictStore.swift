@@ -366,17 +366,21 @@ public struct DistrictStore: Sendable {
     ///   - limit: most changes (1…`SyncLimits.maxChangesPerPull`; clamped to it).
     ///   - maxBytes: most bytes of changes in the reply (clamped to 1…`SyncLimits.maxRequestBytes`); the first
     ///     change is always sent, and `more` says when the page was cut.
+    ///   - lightEcho: the kiosk's own changes come back as light echoes (`ServerChange.echo(of:)`).
     /// - Throws: `StoreRefusal`, PostgresNIO's errors.
     public func pull(for kiosk: KioskCode, after: Int, limit: Int = SyncLimits.maxChangesPerPull,
-                     maxBytes: Int = SyncLimits.maxRequestBytes) async throws -> PullReply {
+                     maxBytes: Int = SyncLimits.maxRequestBytes, lightEcho: Bool = false) async throws -> PullReply {
         let logger = self.logger
         let limit = max(1, min(limit, SyncLimits.maxChangesPerPull))
         let maxBytes = max(1, min(maxBytes, SyncLimits.maxRequestBytes))
         return try await client.transaction(logger: logger) { conn -> PullReply in
             try await conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             let k = try await Self.kiosk(kiosk, on: conn, logger: logger, forUpdate: false)
+            // The kiosk's own pushed changes come with what it sent, for a light echo.
             let rows = try await conn.query("""
-                SELECT c.server_seq, c.payload::text FROM change_log c, kiosk k
+                SELECT c.server_seq, c.payload::text,
+                       CASE WHEN \(lightEcho) AND c.kiosk_id = k.id AND c.audience IS NULL THEN c.change::text END
+                FROM change_log c, kiosk k
                 WHERE k.id = \(k.id) AND c.server_seq > \(Int64(max(0, after)))
                 AND c.entity <> \(SyncRecordKind.auditRow.rawValue)
                 AND (c.audience = k.id OR (c.audience IS NULL AND (c.case_id IS NULL OR \(unescaped: Self.holds("c.case_id")))))
@@ -384,11 +388,12 @@ public struct DistrictStore: Sendable {
                 """, logger: logger)
             var changes: [ServerChange] = []
             var bytes = 256, cut = false
-            for try await (seq, text) in rows.decode((Int64, String).self) {
-                bytes += text.utf8.count + 1
-                if !changes.isEmpty && bytes > maxBytes { cut = true; break }
+            for try await (seq, text, sent) in rows.decode((Int64, String, String?).self) {
                 var change = try JSONCoding.decode(ServerChange.self, text)
                 change.serverSeq = Int(seq)
+                if let sent, let pushed = try? JSONCoding.decode(SyncChange.self, sent) { change = change.echo(of: pushed) }
+                bytes += (sent == nil ? text.utf8.count : try JSONCoding.encode(change).utf8.count) + 1
+                if !changes.isEmpty && bytes > maxBytes { cut = true; break }
                 changes.append(change)
             }
             let more = cut || changes.count > limit

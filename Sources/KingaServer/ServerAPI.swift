@@ -39,9 +39,10 @@ public struct APIError: Error, Encodable, Equatable, Sendable {
 /// - `POST /v1/push`: body a `PushRequest` (JSON, at most `SyncLimits.maxRequestBytes`); answer a `PushReply`,
 ///   200 when applied, or with its `refusal` and 400 (malformed, unsupported format), 409 (gap, out of order,
 ///   replayed) or 413 (oversized) when nothing was applied.
-/// - `GET /v1/pull?after=N&limit=M&max_bytes=B`: a `PullReply` with the changes after server sequence number N (default 0),
+/// - `GET /v1/pull?after=N&limit=M&max_bytes=B&echo=light`: a `PullReply` with the changes after server sequence number N (default 0),
 ///   at most M (default and most `SyncLimits.maxChangesPerPull`) and about B bytes of changes (default and most
-///   `SyncLimits.maxRequestBytes`; kiosks ask for `SyncLimits.pageBytes`), in the server's order.
+///   `SyncLimits.maxRequestBytes`; kiosks ask for `SyncLimits.pageBytes`), in the server's order; with `echo=light` the
+///   kiosk's own changes come back as light echoes (`ServerChange.echo(of:)`).
 /// - `GET /v1/health`: `{"status":"ok","format":1,"server_seq":N}`, or 503 when PostgreSQL does not answer.
 /// - `POST /v1/enrol`: body `{"code":"XXXX-XXXX-XXXX","public_key":"…"}` (the single-use code from `kiosk add`, the
 ///   kiosk's Ed25519 public key in base64); answer an
@@ -93,7 +94,11 @@ public enum ServerAPI {
                 let after = try number(query.get("after"), default: 0, in: 0...Int.max, name: "after")
                 let limit = try number(query.get("limit"), default: SyncLimits.maxChangesPerPull, in: 1...SyncLimits.maxChangesPerPull, name: "limit")
                 let maxBytes = try number(query.get("max_bytes"), default: SyncLimits.maxRequestBytes, in: 1...SyncLimits.maxRequestBytes, name: "max_bytes")
-                return try json(try await store.pull(for: kiosk, after: after, limit: limit, maxBytes: maxBytes), status: 200, for: request)
+                guard [nil, "light", "whole"].contains(query.get("echo")) else {
+                    throw APIError(400, "malformed", "echo is light or whole.")
+                }
+                return try json(try await store.pull(for: kiosk, after: after, limit: limit, maxBytes: maxBytes,
+                                                     lightEcho: query.get("echo") == "light"), status: 200, for: request)
             }
         }
         router.post("/v1/enrol") { request, _ -> Response in

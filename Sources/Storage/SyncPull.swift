@@ -71,7 +71,7 @@ extension KingaStore {
     /// - Throws: `DistrictJoinError.notLinked`; database errors.
     public func preparePull(limit: Int = SyncLimits.maxChangesPerPull) throws -> PullRequest {
         guard let link = try districtLink() else { throw DistrictJoinError.notLinked }
-        return PullRequest(kioskCode: link.kioskCode, after: try pulledThrough(), limit: limit, maxBytes: SyncLimits.pageBytes)
+        return PullRequest(kioskCode: link.kioskCode, after: try pulledThrough(), limit: limit, maxBytes: SyncLimits.pageBytes, lightEcho: true)
     }
 
     /// The last server sequence number this kiosk has applied (0 before its first pull).

@@ -116,6 +116,30 @@ struct SyncWireTests {
         #expect(try JSONDecoder().decode(PushReply.self, from: Data(F.json(reply).utf8)) == reply)
     }
 
+    @Test("a kiosk's own change comes back light: no record it holds, no column applied as it was sent (issue #19)")
+    func lightEcho() {
+        let note = SyncRecord(kind: .timelineEntry, id: UUID(), caseID: F.caseID, payload: ["body": .string(String(repeating: "words ", count: 50))])
+        let sentNote = SyncChange(kioskSeq: 4, actor: "amina", body: .record(note))
+        let back = ServerChange(serverSeq: 9, kiosk: F.k07, kioskSeq: 4, actor: "amina", patch: nil, record: note, opened: [], resolved: [])
+        #expect(back.echo(of: sentNote).record == nil)
+        #expect(F.json(back.echo(of: sentNote)).utf8.count < F.json(back).utf8.count / 3)
+        // A patch applied as sent: only its entity, id and base version come back.
+        let sent = SyncChange(kioskSeq: 5, actor: "amina", body: .patch(F.patch(["risk_level": (.string("low"), .string("high")), "urgent": (.bool(false), .bool(true))])))
+        let applied = ServerChange(serverSeq: 10, kiosk: F.k07, kioskSeq: 5, actor: "amina",
+                                   patch: F.patch(["risk_level": (.string("medium"), .string("high")), "urgent": (.bool(false), .bool(true))], base: 3),
+                                   record: nil, opened: [], resolved: [])
+        let light = applied.echo(of: sent)
+        #expect(light.patch?.fields.isEmpty == true && light.patch?.baseVersion == 3 && light.patch?.id == F.caseID)
+        // The server kept another value for a column (a conflict): the whole patch comes back, with the conflict.
+        let conflict = SyncConflict(id: ConflictID(kiosk: F.k07, kioskSeq: 5, field: "risk_level"), kind: .value, entity: .caseRecord, rowID: F.caseID,
+                                    field: "risk_level", base: .string("low"), current: .string("medium"), incoming: .string("high"), actor: "amina")
+        let kept = ServerChange(serverSeq: 10, kiosk: F.k07, kioskSeq: 5, actor: "amina",
+                                patch: F.patch(["risk_level": (.string("medium"), .string("medium"))], base: 3), record: nil, opened: [conflict], resolved: [])
+        #expect(kept.echo(of: sent) == kept)
+        // Not the change that was sent: unchanged.
+        #expect(back.echo(of: sent) == back && applied.echo(of: sentNote) == applied)
+    }
+
     @Test("malformed, oversized and out-of-order pushes are refused with a reason, never a trap")
     func refusals() {
         func decoded(_ text: String) -> SyncRefusal.Reason? { reason(SyncValidation.decodePush(Data(text.utf8))) }

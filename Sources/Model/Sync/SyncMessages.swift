@@ -130,18 +130,27 @@ public struct PullRequest: Codable, Hashable, Sendable {
     /// Most bytes of changes wanted in the reply (the server keeps at least one change, and never goes over
     /// `SyncLimits.maxRequestBytes`); nil: the server's limit. Kiosks ask for `SyncLimits.pageBytes`.
     public var maxBytes: Int?
+    /// Asks for the kiosk's own changes back as light echoes (`ServerChange.echo(of:)`; query `echo=light`, issue
+    /// #19): what the kiosk already holds is not sent again. Nil or false: every change whole (kiosks before it).
+    public var lightEcho: Bool?
 
     /// Memberwise: each argument sets the property of the same name.
     public init(format: Int = SyncFormat.version, kioskCode: KioskCode, after: Int, limit: Int = SyncLimits.maxChangesPerPull,
-                maxBytes: Int? = nil) {
+                maxBytes: Int? = nil, lightEcho: Bool? = nil) {
         self.format = format
         self.kioskCode = kioskCode
         self.after = after
         self.limit = limit
         self.maxBytes = maxBytes
+        self.lightEcho = lightEcho
     }
 
-    enum CodingKeys: String, CodingKey { case format, after, limit; case kioskCode = "kiosk_code"; case maxBytes = "max_bytes" }
+    enum CodingKeys: String, CodingKey {
+        case format, after, limit
+        case kioskCode = "kiosk_code"
+        case maxBytes = "max_bytes"
+        case lightEcho = "light_echo"
+    }
 }
 
 /// One change as the server applied it, numbered in the server's order (`server_seq`), as pulls carry it.
@@ -178,6 +187,27 @@ public struct ServerChange: Codable, Hashable, Sendable {
         case kiosk, actor, patch, record, opened, resolved
         case serverSeq = "server_seq"
         case kioskSeq = "kiosk_seq"
+    }
+
+    /// This change as its own kiosk needs it back (a light echo, issue #19: a day's sync at 64 kbit/s): the kiosk
+    /// made `pushed` and holds what it wrote, so a record it sent comes back without its payload (nil: the kiosk has
+    /// it), and a patch whose every column the server applied as sent comes back with no columns, only its entity,
+    /// id and base version (the kiosk's `sync_shadow` still learns the server's version). A column the server applied
+    /// otherwise (a merge, a conflict) keeps the whole patch; conflicts opened and resolved always travel.
+    /// Unchanged when `pushed` is not this change as sent (another body, another row).
+    public func echo(of pushed: SyncChange) -> ServerChange {
+        var light = self
+        switch pushed.body {
+        case .patch(let sent):
+            if let p = patch, p.entity == sent.entity, p.id == sent.id, p.fields.allSatisfy({ sent.fields[$0.key]?.new == $0.value.new }) {
+                light.patch = FieldPatch(entity: p.entity, id: p.id, baseVersion: p.baseVersion, fields: [:])
+            }
+        case .record(let sent):
+            if record == sent { light.record = nil }
+        case .resolution:
+            break
+        }
+        return light
     }
 }
 
