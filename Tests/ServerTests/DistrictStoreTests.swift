@@ -360,6 +360,53 @@ final class DistrictStoreTests: PostgresTestCase {
         }
     }
 
+    /// Issue #19, "a case moved out of a kiosk's catchment while it has unsent edits (edits are accepted or sent to
+    /// review, never dropped)": K04 holds a case only because it is in its village; the supervisor moves it to another
+    /// village and sets its risk level; K04, offline all along, then sends a note and another risk level written on
+    /// the case as it was. The note is applied, the other risk level becomes a conflict for a supervisor, K04 keeps the
+    /// case and learns of the move, and the kiosk of the new village receives K04's note.
+    func testEditsOnACaseThatLeftTheKiosksVillagesAreNeverDropped() async throws {
+        try await withStore { store, registry, _ in
+            let k4 = KioskCode("K04")!, k9 = KioskCode("K09")!
+            _ = try await registry.add(name: "Posyandu Fiksi", code: k4, villages: ["Kampung Fiksi"])
+            _ = try await registry.add(name: "Kantor Dinas", code: k9, villages: [], wholeDistrict: true)
+            _ = try await store.push(PushRequest(kioskCode: Self.k1, fromSeq: 1, changes: [
+                patch(1, base: 0, ["id": (.null, .string(Self.caseID.uuidString)), "village": (.null, .string("Kampung Fiksi")),
+                                   "child_name": (.null, .string("Amani")), "risk_level": (.null, .string("medium"))]),
+            ]), from: Self.k1)
+            let atK4 = try await store.pull(for: k4, after: 0)
+            XCTAssertTrue(atK4.changes.contains { $0.patch?.id == Self.caseID }, "K04 holds the case by its village")
+            let k2Cursor = try await store.pull(for: Self.k2, after: 0).serverSeq
+            // The supervisor moves the family to Desa Contoh (K02's village) and marks the risk low.
+            let moved = try await store.push(PushRequest(kioskCode: k9, fromSeq: 1, changes: [
+                patch(1, base: 1, ["village": (.string("Kampung Fiksi"), .string("Desa Contoh")), "risk_level": (.string("medium"), .string("low"))], actor: "Ibu Supervisor"),
+            ]), from: k9)
+            XCTAssertNil(moved.refusal)
+            // K04, offline since, sends what it wrote on the case as it knew it.
+            let noteID = UUID()
+            let late = try await store.push(PushRequest(kioskCode: k4, fromSeq: 1, changes: [
+                patch(1, base: 1, ["risk_level": (.string("medium"), .string("high"))], actor: "Fokal Empat"),
+                note(2, id: noteID, body: "The child says the uncle came back."),
+            ]), from: k4)
+            XCTAssertNil(late.refusal, "edits on a case that left the kiosk's villages are accepted")
+            XCTAssertEqual(late.applied, [1, 2])
+            let conflicts = try await store.openConflicts()
+            XCTAssertEqual(conflicts.map(\.field), ["risk_level"], "the other risk level goes to a supervisor, never dropped")
+            XCTAssertEqual(conflicts.first?.incoming, .string("high"))
+            // K04 keeps the case: it receives the move and what comes after.
+            let atK4After = try await store.pull(for: k4, after: atK4.serverSeq)
+            XCTAssertTrue(atK4After.changes.contains { $0.patch?.fields["village"]?.new == .string("Desa Contoh") })
+            _ = try await store.push(PushRequest(kioskCode: Self.k2, fromSeq: 1, changes: [
+                patch(1, base: 3, ["caregiver": (.null, .string("Bibi Amani"))], actor: "Fokal Dua"),
+            ]), from: Self.k2)
+            let atK4Later = try await store.pull(for: k4, after: atK4After.serverSeq)
+            XCTAssertTrue(atK4Later.changes.contains { $0.patch?.fields["caregiver"]?.new == .string("Bibi Amani") }, "K04 still holds the case")
+            // The kiosk of the new village has K04's note.
+            let atK2 = try await store.pull(for: Self.k2, after: k2Cursor)
+            XCTAssertTrue(atK2.changes.contains { $0.record?.id == noteID })
+        }
+    }
+
     /// Issue #18's catchment, "its users' cases": a case given to a person reaches the kiosk where their account
     /// was made, whole, even when its village is another kiosk's.
     func testACaseGivenToSomeoneReachesTheirKiosk() async throws {
