@@ -172,7 +172,7 @@ extension KingaStore {
 
     /// Applies one pulled change inside the pull's transaction.
     private static func applyPulled(_ db: Database, _ change: ServerChange, me: KioskCode, now: String, summary: inout PullSummary) throws {
-        if let patch = change.patch { try applyPatch(db, patch, change, me: me, now: now, summary: &summary) }
+        if let patch = change.patch { try applyPatch(db, echoed(db, patch, change, me: me), change, me: me, now: now, summary: &summary) }
         if let record = change.record { try applyRecord(db, record, now: now, summary: &summary) }
         for conflict in change.opened {
             guard let entity = conflict.entity, let table = tableOfEntity[entity] else { continue }
@@ -206,6 +206,21 @@ extension KingaStore {
             let server = change.patch.flatMap { $0.id == conflict.rowID ? $0.fields[conflict.field]?.new : nil } ?? conflict.current
             try showConflicted(db, entity, conflict.rowID, field: conflict.field, server: server, after: change, me: me, now: now, summary: &summary)
         }
+    }
+
+    /// A light echo of this kiosk's own patch (`ServerChange.echo(of:)`: no columns, "applied as sent") made whole
+    /// again from the outbox: the columns as this kiosk sent them, which the server applied as they were. Applying
+    /// them changes nothing here but the waiting conflicts' record of the server's value, which must follow this
+    /// kiosk's own change as it follows every other kiosk's (found by `kinga-reliability --sync --long`: a kiosk kept
+    /// showing the safer value of a conflict after its own change had made the district's value the other one).
+    /// Any other patch is returned as it is.
+    private static func echoed(_ db: Database, _ patch: FieldPatch, _ change: ServerChange, me: KioskCode) throws -> FieldPatch {
+        guard change.kiosk == me, patch.fields.isEmpty,
+              let json = try String.fetchOne(db, sql: "SELECT change_json FROM outbox WHERE kiosk_seq = ?", arguments: [change.kioskSeq]),
+              let pushed = try? JSONDecoder().decode(SyncChange.self, from: Data(json.utf8)),
+              case .patch(let sent) = pushed.body, sent.entity == patch.entity, sent.id == patch.id
+        else { return patch }
+        return FieldPatch(entity: patch.entity, id: patch.id, baseVersion: patch.baseVersion, fields: sent.fields)
     }
 
     /// Applies a pulled field patch to this kiosk's row (see `takePull`).

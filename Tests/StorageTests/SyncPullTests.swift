@@ -178,6 +178,34 @@ struct SyncPullTests {
         #expect(try here.caseRecord(id: c.id, viewer: here.testViewer)?.risk == .high)
     }
 
+    @Test("a light echo of this kiosk's own change moves a waiting conflict's server value, as the whole change did (issue #19)")
+    func lightEchoKeepsTheConflictsServerValue() throws {
+        let dir = TempDir()
+        let here = try DistrictJoinTests.adminStore(dir)
+        try Self.join(here, "K07")
+        let (c, n) = try Self.caseSyncedAndBack(here)
+        // The server has "high"; K03's "low" waits as a conflict: here shows "high".
+        let conflict = SyncConflict(id: ConflictID(kiosk: KioskCode("K03")!, kioskSeq: 4, field: "risk_level"), kind: .value, entity: .caseRecord,
+                                    rowID: c.id, field: "risk_level", base: .null, current: .string("high"), incoming: .string("low"), actor: "Fokal Tiga")
+        let opened = ServerChange(serverSeq: n + 1, kiosk: KioskCode("K03")!, kioskSeq: 4, actor: "Fokal Tiga", patch: nil, record: nil,
+                                  opened: [conflict], resolved: [])
+        try here.takePull(PullReply(changes: [opened], more: false, serverSeq: n + 1), for: try here.preparePull())
+        #expect(try here.caseRecord(id: c.id, viewer: here.testViewer)?.risk == .high)
+        // Someone here assesses "low"; the server applies it as sent: the district's value is now "low", the conflict waits.
+        let calm = RiskAnswers(immediateDanger: false, harmerHasAccess: false, severity: .mild, frequency: .once, safeAdult: true, childViews: "")
+        try here.recordAssessment(caseID: c.id, Assessment(answers: calm, chosen: .low, whyDifferent: "A fictional reason."))
+        let push = try #require(try here.preparePush())
+        try here.takePushReply(PushReply(acceptedThrough: push.changes.last!.kioskSeq, applied: push.changes.map(\.kioskSeq), duplicates: [],
+                                         serverSeq: n + 1 + push.changes.count, conflicts: [], refusal: nil))
+        // Back as light echoes: no columns, "applied as sent".
+        let back = zip(Self.asPulled(push, first: n + 2), push.changes).map { $0.0.echo(of: $0.1) }
+        #expect(back.contains { $0.patch?.entity == .caseRecord && $0.patch?.fields.isEmpty == true })
+        try here.takePull(PullReply(changes: back, more: false, serverSeq: n + 1 + push.changes.count), for: try here.preparePull())
+        // Both sides of the conflict are now "low", as on every other kiosk, which received the change whole.
+        #expect(try here.syncConflicts().first?.conflict.current == .string("low"))
+        #expect(try here.caseRecord(id: c.id, viewer: here.testViewer)?.risk == .low)
+    }
+
     @Test("a change acknowledged late (a resend after a lost reply) does not shield its column from a later change of another kiosk")
     func lateAcknowledgementShieldsNothing() throws {
         let dir = TempDir()
