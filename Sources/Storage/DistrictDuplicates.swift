@@ -18,19 +18,39 @@ extension KingaStore {
     /// code is this kiosk's own (a pulled case always carries its kiosk's code: `CaseNumber.districtKey`).
     static func origin(_ number: CaseNumber, me: KioskCode) -> KioskCode { number.kiosk ?? me }
 
-    /// Compares cases a pull brought or renamed with every case this kiosk holds, and keeps each pair made at two
-    /// different kiosks that `DuplicateRule` finds alike (a similar name, and the same village or an age within two
-    /// years) for a supervisor to decide. Pairs found before and pairs a supervisor already found to be different
+    /// Compares cases a pull brought or renamed with the cases this kiosk holds under a like name (the name index:
+    /// the same name or first name, or up to 200 names beginning with the same three letters), and keeps each pair made
+    /// at two different kiosks that `DuplicateRule` finds alike (a similar name, and the same village or an age within
+    /// two years) for a supervisor to decide. Pairs found before and pairs a supervisor already found to be different
     /// children (an `EventFact.Kind.notSameChild` entry on either case, naming the other) are not kept again.
     /// Runs inside the pull's transaction.
     /// - Throws: database errors.
     static func noteDistrictDuplicates(_ db: Database, cases: Set<UUID>, me: KioskCode, today: LocalDate, now: String) throws {
+        let columns = "id, case_number, name_key, village_key, date_of_birth, approx_age, age_recorded_on"
         for id in cases.sorted(by: { $0.uuidString < $1.uuidString }) {
-            guard let number = try String.fetchOne(db, sql: "SELECT case_number FROM case_record WHERE id = ? AND status <> 'duplicate'",
-                                                   arguments: [id.uuidString]).flatMap(CaseNumber.init) else { continue }
-            let here = origin(number, me: me)
-            for other in try duplicateMatches(db, of: id, today: today, scope: ("1=1", [])) where origin(other.number, me: me) != here {
-                let (a, b) = id.uuidString < other.id.uuidString ? (id.uuidString, other.id.uuidString) : (other.id.uuidString, id.uuidString)
+            guard let mine = try Row.fetchOne(db, sql: "SELECT \(columns) FROM case_record WHERE id = ? AND status <> 'duplicate'",
+                                              arguments: [id.uuidString]),
+                  let number = CaseNumber(mine["case_number"]) else { continue }
+            let name: String = mine["name_key"], village: String = mine["village_key"]
+            guard !name.isEmpty else { continue }
+            let here = origin(number, me: me), age = Self.age(from: mine)?.years(on: today)
+            let firstName = String(name.split(separator: " ").first ?? ""), prefix = String(firstName.prefix(3))
+            // Only the columns the rule reads, from the name index; a new kiosk's first pull brings hundreds of cases
+            // (the intake check's whole summaries of every case of the village cost 12 ms a case there).
+            let candidates = try Row.fetchAll(db, sql: """
+                SELECT \(columns) FROM case_record WHERE id <> ? AND status <> 'duplicate'
+                  AND (name_key = ? OR name_key = ? OR (name_key > ? AND name_key < ?)
+                       OR id IN (SELECT id FROM case_record WHERE name_key >= ? AND name_key < ? LIMIT 200))
+                LIMIT 500
+                """, arguments: [id.uuidString, name, firstName, firstName + " ", firstName + " \u{10FFFF}",
+                                 prefix.count == 3 ? prefix : "\u{10FFFF}", prefix + "\u{10FFFF}"])
+            for other in candidates {
+                guard let otherNumber = CaseNumber(other["case_number"]), origin(otherNumber, me: me) != here,
+                      DuplicateRule.matches(name: name, village: village, age: age, candidateName: other["name_key"],
+                                            candidateVillage: other["village_key"], candidateAge: Self.age(from: other)?.years(on: today))
+                else { continue }
+                let otherID: String = other["id"]
+                let (a, b) = id.uuidString < otherID ? (id.uuidString, otherID) : (otherID, id.uuidString)
                 let decided = try Int.fetchOne(db, sql: """
                     SELECT 1 FROM case_event WHERE fact = ? AND ((case_id = ? AND json_extract(fact_args, '$.other') = ?)
                                                               OR (case_id = ? AND json_extract(fact_args, '$.other') = ?))

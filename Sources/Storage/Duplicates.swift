@@ -30,10 +30,10 @@ extension KingaStore {
         let prefix = String(firstName.prefix(3))
         let rows = try Row.fetchAll(db, sql: Self.summarySQL + """
              WHERE c.id != ? AND c.status != 'duplicate' AND \(s.sql)
-               AND (c.village_key = ? OR c.name_key = ? OR c.name_key = ? OR c.name_key LIKE ? || ' %'
+               AND (c.village_key = ? OR c.name_key = ? OR c.name_key = ? OR (c.name_key > ? AND c.name_key < ?)
                     OR c.id IN (SELECT id FROM case_record WHERE name_key >= ? AND name_key < ? LIMIT 200))
              ORDER BY c.last_activity_at DESC LIMIT 500
-            """, arguments: [caseID.uuidString] + s.args + [village, name, firstName, firstName,
+            """, arguments: [caseID.uuidString] + s.args + [village, name, firstName, firstName + " ", firstName + " \u{10FFFF}",
                                                              prefix.count == 3 ? prefix : "\u{10FFFF}", prefix + "\u{10FFFF}"])
         let age = record.age?.years(on: today)
         return rows.compactMap { row -> CaseSummary? in
