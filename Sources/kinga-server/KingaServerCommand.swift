@@ -349,7 +349,8 @@ extension KingaServerCommand {
                     let chain = r.entries == 0 ? "no audit entries yet"
                         : r.missing.isEmpty ? "\(r.entries) audit entries, 1 to \(r.lastSeq), none missing"
                         : "\(r.entries) audit entries up to \(r.lastSeq); missing: \(r.missing.map(String.init).joined(separator: ", "))"
-                    let receipts = r.badReceipts.isEmpty ? "\(r.receipts) receipts, all hold" : "\(r.receipts) receipts, \(r.badReceipts.count) do not hold"
+                    let receipts = r.badReceipts.isEmpty ? (r.receipts == 1 ? "1 receipt, which holds" : "\(r.receipts) receipts, all hold")
+                        : "\(r.receipts) receipt\(r.receipts == 1 ? "" : "s"), \(r.badReceipts.count) of them not holding"
                     print("\(r.kiosk.rawValue)  \(chain); \(receipts)")
                     for why in r.badReceipts { print("      \(why)") }
                     sound = sound && r.isSound

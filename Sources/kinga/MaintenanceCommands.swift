@@ -23,7 +23,8 @@ struct Audit: ParsableCommand {
             case .intact(let n):
                 print("Audit log intact: \(n) entries checked in \(path).")
                 if let (count, newest) = try store.auditReceipts() {
-                    print("It matches the district server's \(count) signed receipts (the newest, for entry \(newest.seq), received \(newest.receivedAt)).")
+                    print(count == 1 ? "It matches the district server's signed receipt (for entry \(newest.seq), received \(newest.receivedAt))."
+                          : "It matches the district server's \(count) signed receipts (the newest, for entry \(newest.seq), received \(newest.receivedAt)).")
                 }
             case .broken(let seq, let checked):
                 throw Failure(message: "The audit log is broken at entry \(seq) (\(checked) entries before it are intact). It was changed or an entry was removed. Tell your supervisor and keep this database as evidence.")
