@@ -11,7 +11,7 @@ SHOT_PACKAGES = tmux python3 python3-pyte python3-pil fonts-dejavu-core fonts-un
 
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)/kinga-bench
 
-.PHONY: demo run build server test bench bench-sync reliability-long reliability-sync-long sqlcipher deps-build deps-test deps-server deps-screenshots screenshots clean
+.PHONY: demo run build server test bench bench-sync simulate-long reliability-long reliability-sync-long sqlcipher deps-build deps-test deps-server deps-screenshots screenshots clean
 
 demo: deps-build sqlcipher build
 	.build/debug/kinga --demo
@@ -44,6 +44,8 @@ test: deps-test sqlcipher
 	.build/debug/kinga-bench --sizes 2000 --quick --data-dir $(BENCH_DIR)-ci
 	@echo "The district link's benchmark, short (a real server, PostgreSQL and kiosks; debug build; only that it works):"
 	.build/debug/kinga-bench sync --quick
+	@echo "The district simulation, short (40 kiosks, 10,000 random operations, PostgreSQL killed twice; nothing lost or overwritten):"
+	.build/debug/kinga-bench simulate --quick
 
 # The long reliability run (issue #7): 300 kills and more concurrent writes; several minutes.
 reliability-long: deps-test sqlcipher
@@ -68,6 +70,12 @@ bench-sync: deps-test sqlcipher
 	$(SWIFT) build -c release --product kinga
 	$(SWIFT) build -c release --product kinga-server
 	$(SWIFT) run -c release kinga-bench sync
+
+# The district simulation (issue #19): 1,000 kiosks and 1,000,000 random operations with faults against one
+# PostgreSQL, release build; about an hour.
+simulate-long: deps-test sqlcipher
+	$(SWIFT) build -c release --product kinga-bench
+	.build/release/kinga-bench simulate --json $(BENCH_DIR)-simulate.json
 
 screenshots: deps-screenshots sqlcipher build
 	scripts/screenshots.sh

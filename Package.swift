@@ -115,8 +115,10 @@ let package = Package(
         .executableTarget(
             name: "kinga-bench",
             dependencies: [
-                "TUI", "Storage", "Model", "Harness", "I18n", "Vault", "SyntheticData", "DistrictLink",
+                "TUI", "Storage", "Model", "Harness", "I18n", "Vault", "SyntheticData", "DistrictLink", "KingaServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The reliability suite (issue #7): `swift run kinga-reliability` (short) or `--long`.

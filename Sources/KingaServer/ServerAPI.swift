@@ -59,6 +59,11 @@ public enum ServerAPI {
     /// The header naming the kiosk.
     public static let kioskHeader = HTTPField.Name("Kinga-Kiosk")!
 
+    /// Seconds a request waits for the database before the server answers 503 (`withDeadline`): under the kiosk's
+    /// 30-second wait (`DistrictClient.timeoutSeconds`), above the slowest push measured with 50 kiosks pushing at
+    /// once (p99 18.3 s, README).
+    public static let databaseDeadline: Double = 25
+
     /// The router with the five routes, over a migrated database. `certificatePEM`: what `GET /v1/certificate`
     /// answers (nil: 404, for tests of the other routes).
     public static func router(store: DistrictStore, registry: KioskRegistry, logger: Logger,
@@ -83,7 +88,7 @@ public enum ServerAPI {
                 }
                 let bytes = try unpacked(body, request)
                 let kiosk = try await authenticate(request, code: code, body: bytes, registry: registry)
-                let reply = try await store.push(body: bytes, from: kiosk)
+                let reply = try await withDeadline(seconds: databaseDeadline) { try await store.push(body: bytes, from: kiosk) }
                 return try json(reply, status: reply.refusal.map { status(for: $0.reason) } ?? 200, for: request)
             }
         }
@@ -97,8 +102,11 @@ public enum ServerAPI {
                 guard [nil, "light", "whole"].contains(query.get("echo")) else {
                     throw APIError(400, "malformed", "echo is light or whole.")
                 }
-                return try json(try await store.pull(for: kiosk, after: after, limit: limit, maxBytes: maxBytes,
-                                                     lightEcho: query.get("echo") == "light"), status: 200, for: request)
+                let light = query.get("echo") == "light"
+                let reply = try await withDeadline(seconds: databaseDeadline) {
+                    try await store.pull(for: kiosk, after: after, limit: limit, maxBytes: maxBytes, lightEcho: light)
+                }
+                return try json(reply, status: 200, for: request)
             }
         }
         router.post("/v1/enrol") { request, _ -> Response in
@@ -116,7 +124,9 @@ public enum ServerAPI {
                     publicKey = key
                 }
                 do {
-                    return try json(try await registry.redeem(redeem.code, publicKey: publicKey), status: 200)
+                    let code = redeem.code, key = publicKey
+                    return try json(try await withDeadline(seconds: databaseDeadline) { try await registry.redeem(code, publicKey: key) },
+                                    status: 200)
                 } catch let e as KioskRegistryError {
                     throw APIError(403, "enrolment_refused", e.description)
                 }
@@ -127,7 +137,9 @@ public enum ServerAPI {
                 struct Health: Codable { var status: String; var format: Int; var server_seq: Int }
                 let seq: Int
                 do {
-                    seq = try await store.client.withConnection { try await DistrictStore.lastServerSeq($0, logger: logger) }
+                    seq = try await withDeadline(seconds: 5) {
+                        try await store.client.withConnection { try await DistrictStore.lastServerSeq($0, logger: logger) }
+                    }
                 } catch {
                     throw APIError(503, "unavailable", "The server's database does not answer.")
                 }
@@ -184,8 +196,10 @@ public enum ServerAPI {
         let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         let message = RequestSignature.message(method: request.method.rawValue, target: target, kiosk: code, body: body)
         do {
-            try await registry.authenticate(code: code, token: String(auth.dropFirst("Bearer ".count)), message: message,
-                                            signature: request.headers[signatureHeader])
+            let token = String(auth.dropFirst("Bearer ".count)), signature = request.headers[signatureHeader]
+            try await withDeadline(seconds: databaseDeadline) {
+                try await registry.authenticate(code: code, token: token, message: message, signature: signature)
+            }
         } catch let e as KioskRegistryError {
             throw APIError(401, e == .badSignature(code) ? "bad_signature" : "unauthorized", e.description)
         }
@@ -244,6 +258,8 @@ public enum ServerAPI {
             return try await body()
         } catch let e as APIError {
             refusal = e
+        } catch is DatabaseTimeout {
+            refusal = APIError(503, "unavailable", "The server's database does not answer. Send the request again later: a push is never applied twice.")
         } catch StoreRefusal.revoked(let code) {
             refusal = APIError(401, "unauthorized", "Kiosk \(code) was revoked.")
         } catch StoreRefusal.unknownKiosk(let code) {

@@ -22,7 +22,7 @@ struct KingaBench: ParsableCommand {
             a full export; the same searches in the sqlite3 shell and in fzf --filter (plaintext only), with
             ratios. Prints a table and writes JSON.
             """,
-        subcommands: [Run.self, Session.self, ShowSQL.self, Generate.self, Keys.self, SyncBench.self],
+        subcommands: [Run.self, Session.self, ShowSQL.self, Generate.self, Keys.self, SyncBench.self, Simulate.self],
         defaultSubcommand: Run.self
     )
 }

@@ -30,17 +30,15 @@ private struct District {
         var conflicts: [ConflictID: SyncConflict] = [:]
     }
 
-    // Server state.
-    var rows: [UUID: SyncRow] = [:]
-    var records: [UUID: SyncRecord] = [:]
-    var conflicts: [ConflictID: SyncConflict] = [:]
-    var open: Set<ConflictID> = []
+    // Server state: the rules and the independent check are `SyncReplay`'s.
+    var server = SyncReplay()
+    var rows: [UUID: SyncRow] { server.rows }
+    var records: [UUID: SyncRecord] { server.records }
+    var open: Set<ConflictID> { server.open }
     var log: [ServerChange] = []
     var lastApplied: [KioskCode: Int] = [:]
     var applied: [KioskCode: [Int: SyncChange]] = [:]
     var applyCount: [String: Int] = [:]
-    /// (kiosk:seq:field) → what the merge decided.
-    var outcomes: [String: SyncMerge.FieldOutcome] = [:]
     var problems: [String] = []
     /// How often each rule was reached (conflict kinds, duplicates acknowledged, merges of different columns).
     var reached: [String: Int] = [:]
@@ -53,15 +51,17 @@ private struct District {
     init() {
         kiosks = ["K01", "K02", "K03"].map { Kiosk(outbox: KioskOutbox(kiosk: KioskCode($0)!)) }
         // The server starts with the three rows, as a migration from one kiosk would leave them.
+        var initialRows: [UUID: SyncRow] = [:]
         for (n, (entity, id)) in Self.rowIDs.enumerated() {
             var row = SyncRow.empty
             let initial = Self.fields.reduce(into: [String: SyncValue]()) { $0[$1] = Self.choices[$1]?[n % 2] ?? .null }
             if let p = row.apply(initial, entity: entity, id: id, by: Self.server) {
-                rows[id] = row
+                initialRows[id] = row
                 log.append(ServerChange(serverSeq: log.count + 1, kiosk: Self.server, kioskSeq: n + 1, actor: "migration",
                                         patch: p, record: nil, opened: [], resolved: []))
             }
         }
+        server = SyncReplay(rows: initialRows)
     }
 
     // MARK: kiosk side
@@ -177,23 +177,8 @@ private struct District {
     mutating func apply(_ change: SyncChange, from k: KioskCode) -> [SyncConflict] {
         applyCount["\(k):\(change.kioskSeq)", default: 0] += 1
         applied[k, default: [:]][change.kioskSeq] = change
-        var context = SyncApply.Context()
-        switch change.body {
-        case .patch(let p): context.row = rows[p.id] ?? .empty
-        case .record(let r): context.storedRecord = records[r.id]
-        case .resolution(let r):
-            context.conflict = conflicts[r.conflict]
-            context.conflictIsOpen = open.contains(r.conflict)
-            context.row = context.conflict.flatMap { rows[$0.rowID] } ?? .empty
-        }
-        let effect = SyncApply.apply(change, from: k, context: context)
-        if case .patch(let p) = change.body { check(p, before: context.row, effect: effect, origin: "\(k):\(change.kioskSeq)") }
-        if case .record(let r) = change.body {
-            let kept = effect.insert == r || records[r.id] == r || effect.opened.contains { $0.incomingRecord == r }
-            if !kept { problems.append("record \(r.id) lost") }
-        }
-        if let row = effect.row, let id = effect.rowID { rows[id] = row }
-        if let r = effect.insert { records[r.id] = r }
+        let (effect, found) = server.apply(change, from: k)
+        problems += found
         if effect.mergedWithOthers { reached["merged", default: 0] += 1 }
         if !effect.resolved.isEmpty { reached["resolved", default: 0] += 1 }
         for c in effect.opened {
@@ -201,34 +186,11 @@ private struct District {
             let otherOrder = c.kind == .review && c.incoming == c.base && !change.body.isResolution
             reached[c.kind.rawValue + (otherOrder ? " (other order)" : ""), default: 0] += 1
             if change.body.isResolution { reached["second decision", default: 0] += 1 }
-            conflicts[c.id] = c
-            open.insert(c.id)
         }
-        open.subtract(effect.resolved)
         if effect.patch != nil || effect.insert != nil || !effect.opened.isEmpty || !effect.resolved.isEmpty {
             log.append(effect.serverChange(log.count + 1, kiosk: k, change: change))
         }
         return effect.opened
-    }
-
-    /// The oracle, computed independently of `SyncMerge`: nothing lost, every same-field disagreement a conflict.
-    mutating func check(_ p: FieldPatch, before: SyncRow, effect: SyncApply.Effect, origin: String) {
-        for (f, change) in p.fields where change.old != change.new {
-            let current = before[f]
-            let conflict = effect.opened.first { $0.field == f }
-            outcomes["\(origin):\(f)"] = effect.outcomes[f]
-            if current != change.old && current != change.new && conflict == nil {
-                problems.append("\(origin) \(f): base \(change.old), server \(current), incoming \(change.new) and no conflict")
-            }
-            let appliedHere = effect.patch?.fields[f]?.new == change.new
-            let agreed = current == change.new
-            let kept = conflict?.incoming == change.new
-            if !(appliedHere || agreed || kept) { problems.append("\(origin) \(f): \(change.new) lost") }
-            if appliedHere && SyncMerge.reviewFields(p.entity).contains(f) {
-                let raced = before.changedAt.contains { g, v in v > p.baseVersion && before.changedBy[g]?.rawValue != origin.split(separator: ":").first.map(String.init) }
-                if raced { problems.append("\(origin): a status change raced another change and was applied without review") }
-            }
-        }
     }
 
     /// Everyone pushes and pulls until nothing waits; supervisors decide conflicts (two of them, differently, the
