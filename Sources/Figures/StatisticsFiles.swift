@@ -75,3 +75,31 @@ public enum StatisticsExport {
         return try e.encode(s)
     }
 }
+
+/// What `kinga export stats` and `kinga-server export stats` are asked for, checked once for both: a period of
+/// days and a file format.
+public struct StatisticsRequest: Sendable {
+    /// The first and last day of the period (both included).
+    public let from: LocalDate
+    public let to: LocalDate
+    /// JSON rather than CSV.
+    public let json: Bool
+
+    /// Why a request was refused, in the words the command prints.
+    public struct Invalid: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// Reads `--from`, `--to` and `--format` as typed.
+    /// - Throws: `Invalid` when the format is not csv or json, a date is not like 2026-01-31, or the period ends
+    ///   before it starts.
+    public init(from: String, to: String, format: String) throws {
+        guard ["csv", "json"].contains(format) else { throw Invalid(description: "--format is csv or json.") }
+        guard let start = try? LocalDate.parse(from) else { throw Invalid(description: "--from \(from) is not a date like 2026-01-31.") }
+        guard let end = try? LocalDate.parse(to) else { throw Invalid(description: "--to \(to) is not a date like 2026-12-31.") }
+        guard start <= end else { throw Invalid(description: "--from must be on or before --to.") }
+        self.from = start
+        self.to = end
+        self.json = format == "json"
+    }
+}

@@ -34,16 +34,13 @@ extension KingaStore {
             let name: String = mine["name_key"], village: String = mine["village_key"]
             guard !name.isEmpty else { continue }
             let here = origin(number, me: me), age = Self.age(from: mine)?.years(on: today)
-            let firstName = String(name.split(separator: " ").first ?? ""), prefix = String(firstName.prefix(3))
             // Only the columns the rule reads, from the name index; a new kiosk's first pull brings hundreds of cases
             // (the intake check's whole summaries of every case of the village cost 12 ms a case there).
+            let names = likeNames(name, table: "")
             let candidates = try Row.fetchAll(db, sql: """
-                SELECT \(columns) FROM case_record WHERE id <> ? AND status <> 'duplicate'
-                  AND (name_key = ? OR name_key = ? OR (name_key > ? AND name_key < ?)
-                       OR id IN (SELECT id FROM case_record WHERE name_key >= ? AND name_key < ? LIMIT 200))
+                SELECT \(columns) FROM case_record WHERE id <> ? AND status <> 'duplicate' AND (\(names.sql))
                 LIMIT 500
-                """, arguments: [id.uuidString, name, firstName, firstName + " ", firstName + " \u{10FFFF}",
-                                 prefix.count == 3 ? prefix : "\u{10FFFF}", prefix + "\u{10FFFF}"])
+                """, arguments: [id.uuidString] + names.arguments)
             for other in candidates {
                 guard let otherNumber = CaseNumber(other["case_number"]), origin(otherNumber, me: me) != here,
                       DuplicateRule.matches(name: name, village: village, age: age, candidateName: other["name_key"],

@@ -15,6 +15,21 @@ extension KingaStore {
         return try pool.read { db in try Self.duplicateMatches(db, of: caseID, today: today, scope: s).prefix(limit).map { $0 } }
     }
 
+    /// The SQL condition, and its arguments, for the cases whose name may be `name`'s (`DuplicateRule`), read from
+    /// the name index: the same name, the same first name alone or with other names, or up to 200 names beginning
+    /// with the same three letters ("amani" and "amany" both begin "ama"), wherever the child lives — a spelling
+    /// written at another kiosk in another village. Used by the intake check and the district's check at pull time.
+    /// - Parameters: `name` folded (`DuplicateRule.key`, as `name_key`); `table` the alias before the columns
+    ///   (`"c."`, or `""` for none).
+    static func likeNames(_ name: String, table: String) -> (sql: String, arguments: StatementArguments) {
+        let firstName = String(name.split(separator: " ").first ?? ""), prefix = String(firstName.prefix(3))
+        let key = table + "name_key"
+        return ("""
+            \(key) = ? OR \(key) = ? OR (\(key) > ? AND \(key) < ?)
+            OR \(table)id IN (SELECT id FROM case_record WHERE name_key >= ? AND name_key < ? LIMIT 200)
+            """, [name, firstName, firstName + " ", firstName + " \u{10FFFF}", prefix.count == 3 ? prefix : "\u{10FFFF}", prefix + "\u{10FFFF}"])
+    }
+
     /// The cases `caseID` may be a duplicate of (`DuplicateRule`), most recently active first, from the village and
     /// name indexes (the same village, the same name or first name, or up to 200 names beginning with the same three
     /// letters; at most 500 candidates are compared); `scope` limits them to what the reader may see.
@@ -24,17 +39,12 @@ extension KingaStore {
               let record = try Self.fetchCase(db, id: caseID.uuidString) else { throw StoreError.notFound }
         let name: String = me["name_key"], village: String = me["village_key"]
         guard !name.isEmpty else { return [] }
-        let firstName = String(name.split(separator: " ").first ?? "")
-        // Names that begin like this one ("amani" and "amany" both begin "ama"), wherever the child lives: a spelling
-        // written at another kiosk in another village. A range of the name index, at most 200 of them.
-        let prefix = String(firstName.prefix(3))
+        let names = Self.likeNames(name, table: "c.")
         let rows = try Row.fetchAll(db, sql: Self.summarySQL + """
              WHERE c.id != ? AND c.status != 'duplicate' AND \(s.sql)
-               AND (c.village_key = ? OR c.name_key = ? OR c.name_key = ? OR (c.name_key > ? AND c.name_key < ?)
-                    OR c.id IN (SELECT id FROM case_record WHERE name_key >= ? AND name_key < ? LIMIT 200))
+               AND (c.village_key = ? OR \(names.sql))
              ORDER BY c.last_activity_at DESC LIMIT 500
-            """, arguments: [caseID.uuidString] + s.args + [village, name, firstName, firstName + " ", firstName + " \u{10FFFF}",
-                                                             prefix.count == 3 ? prefix : "\u{10FFFF}", prefix + "\u{10FFFF}"])
+            """, arguments: [caseID.uuidString] + s.args + [village] + names.arguments)
         let age = record.age?.years(on: today)
         return rows.compactMap { row -> CaseSummary? in
             guard let s = Self.summary(from: row) else { return nil }

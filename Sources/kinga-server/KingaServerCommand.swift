@@ -70,7 +70,7 @@ extension KingaServerCommand {
             do {
                 made = try ServerCertificate.make(in: data, names: hostnames.split(separator: ",").map(String.init))
             } catch let e as ServerCertificate.Exists {
-                throw ValidationError(e.description)
+                throw ServerFailure(e.description)
             }
             try await database.withDatabase { _ in }
             print("Certificate: \(made.certificatePath)")
@@ -100,7 +100,7 @@ extension KingaServerCommand {
             let configuration = try database.configuration()
             let fingerprint: String
             do { fingerprint = try ServerCertificate.fingerprint(in: data) } catch {
-                throw ValidationError("No certificate in \(data): run kinga-server init --data \(data) --postgres … first.")
+                throw ServerFailure("No certificate in \(data): run kinga-server init --data \(data) --postgres … first.")
             }
             logger.info("starting", metadata: ["port": "\(port)", "fingerprint": "\(fingerprint)"])
             try await DistrictServer.serve(postgres: configuration, folder: data, host: host, port: port, logger: logger)
@@ -156,7 +156,7 @@ extension KingaServerCommand {
                             .add(name: name, code: code, villages: villages, validFor: TimeInterval(validMinutes * 60), wholeDistrict: wholeDistrict)
                     }
                 } catch let e as KioskRegistryError {
-                    throw ValidationError(e.description)
+                    throw ServerFailure(e.description)
                 }
                 print("Kiosk \(added.code) added (\(name); villages: \(villages.isEmpty ? "none yet" : villages.joined(separator: ", "))"
                       + (wholeDistrict ? "; receives every case of the district" : "") + ").")
@@ -177,7 +177,7 @@ extension KingaServerCommand {
                 let code = try parsedKioskCode(code)
                 let logger = database.logger()
                 let found = try await database.withDatabase { db in try await KioskRegistry(client: db, logger: logger).revoke(code) }
-                guard found else { throw ValidationError("No kiosk \(code) that is not already revoked.") }
+                guard found else { throw ServerFailure("No kiosk \(code) that is not already revoked.") }
                 print("Kiosk \(code) revoked.")
             }
         }
@@ -219,11 +219,11 @@ extension KingaServerCommand {
                         try await DistrictStore(client: db, logger: logger).pin(caseNumber: caseNumber, to: code, by: by, madeBy: maker)
                     }
                 } catch let e as PinRefusal {
-                    throw ValidationError(e.description)
+                    throw ServerFailure(e.description)
                 } catch StoreRefusal.unknownKiosk(let k) {
-                    throw ValidationError("No kiosk \(k) on this server (kinga-server kiosk add adds one).")
+                    throw ServerFailure("No kiosk \(k) on this server (kinga-server kiosk add adds one).")
                 } catch StoreRefusal.revoked(let k) {
-                    throw ValidationError("Kiosk \(k) was revoked: it can no longer receive cases.")
+                    throw ServerFailure("Kiosk \(k) was revoked: it can no longer receive cases.")
                 }
                 switch outcome {
                 case .sent: print("Case \(caseNumber) pinned to kiosk \(code): it is sent there whole at the kiosk's next sync.")
@@ -273,10 +273,9 @@ extension KingaServerCommand {
             @OptionGroup var database: DatabaseOptions
 
             func validate() throws {
-                guard ["csv", "json"].contains(format) else { throw ValidationError("--format is csv or json.") }
-                guard (try? LocalDate.parse(from)) != nil else { throw ValidationError("--from \(from) is not a date like 2026-01-31.") }
-                guard (try? LocalDate.parse(to)) != nil else { throw ValidationError("--to \(to) is not a date like 2026-12-31.") }
-                guard try LocalDate.parse(from) <= LocalDate.parse(to) else { throw ValidationError("--from must be on or before --to.") }
+                do { _ = try StatisticsRequest(from: from, to: to, format: format) } catch let e as StatisticsRequest.Invalid {
+                    throw ValidationError(e.description)
+                }
                 if let t = threshold, t < 2 { throw ValidationError("--threshold must be at least 2: a count of 1 would point at one child.") }
                 if let z = timeZone, TimeZone(identifier: z) == nil { throw ValidationError("--time-zone \(z) is not a time zone like Africa/Lusaka.") }
             }
@@ -287,12 +286,13 @@ extension KingaServerCommand {
                     do {
                         countryProfile = try YAMLDecoder().decode(CountryProfile.self, from: String(contentsOfFile: path, encoding: .utf8))
                     } catch {
-                        throw ValidationError("Could not read the profile \(path): \(error.localizedDescription)")
+                        throw ServerFailure("Could not read the profile \(path): \(error.localizedDescription)")
                     }
                 }
                 let limit = threshold ?? countryProfile?.smallCellThreshold ?? 5
                 let zone = timeZone.flatMap(TimeZone.init(identifier:)) ?? .current
-                let start = try LocalDate.parse(from), end = try LocalDate.parse(to)
+                let request = try StatisticsRequest(from: from, to: to, format: format)
+                let start = request.from, end = request.to
                 let logger = database.logger()
                 let counts = try await database.withDatabase { db in
                     try await DistrictStore(client: db, logger: logger).statisticsCounts(
@@ -302,7 +302,7 @@ extension KingaServerCommand {
                 let data = format == "csv" ? Data(try StatisticsExport.csv(stats).utf8) : try StatisticsExport.json(stats)
                 if let path = out {
                     do { try StatisticsExport.writeWhole(data, to: path) } catch {
-                        throw ValidationError("Could not write \(path): \(error.localizedDescription)")
+                        throw ServerFailure("Could not write \(path): \(error.localizedDescription)")
                     }
                     FileHandle.standardError.write(Data("District statistics for \(start.iso) to \(end.iso) written to \(path) (counts below \(limit) shown as <\(limit), counts that would give one away as x).\n".utf8))
                 } else {
@@ -338,7 +338,7 @@ extension KingaServerCommand {
                     let pem = try String(contentsOfFile: "\(data)/\(ServerCertificate.keyFile)", encoding: .utf8)
                     key = try P256.Signing.PrivateKey(pemRepresentation: pem).publicKey
                 } catch {
-                    throw ValidationError("Could not read the server's key in \(data) (\(ServerCertificate.keyFile)): \(error.localizedDescription)")
+                    throw ServerFailure("Could not read the server's key in \(data) (\(ServerCertificate.keyFile)): \(error.localizedDescription)")
                 }
                 let logger = database.logger()
                 let reports = try await database.withDatabase { db in
@@ -363,4 +363,11 @@ extension KingaServerCommand {
             }
         }
     }
+}
+
+/// A command that could not do its work (no certificate, a kiosk code taken, a file that cannot be read): printed
+/// as "Error: …" in plain words, without the usage that a mistyped command gets (`ValidationError`).
+struct ServerFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

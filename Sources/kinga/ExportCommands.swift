@@ -106,15 +106,15 @@ struct Export: ParsableCommand {
         var seeds: String?
 
         func validate() throws {
-            guard ["csv", "json"].contains(format) else { throw ValidationError("--format is csv or json.") }
-            guard (try? LocalDate.parse(from)) != nil else { throw ValidationError("--from \(from) is not a date like 2026-01-31.") }
-            guard (try? LocalDate.parse(to)) != nil else { throw ValidationError("--to \(to) is not a date like 2026-12-31.") }
+            do { _ = try StatisticsRequest(from: from, to: to, format: format) } catch let e as StatisticsRequest.Invalid {
+                throw ValidationError(e.description)
+            }
         }
 
         func run() throws {
             let store = try database.openToRead(user: reader.user, purpose: "exported")
-            let start = try LocalDate.parse(from), end = try LocalDate.parse(to)
-            guard start <= end else { throw Failure(message: "--from must be on or before --to.") }
+            let request = try StatisticsRequest(from: from, to: to, format: format)
+            let start = request.from, end = request.to
             let env = ProcessInfo.processInfo.environment
             let profileID = ((try? store.setting("profile")) ?? nil) ?? "generic"
             let profile = Seeds.locate(explicit: seeds, environment: env, executablePath: CommandLine.arguments[0])

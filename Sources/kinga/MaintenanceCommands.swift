@@ -53,7 +53,12 @@ struct Check: ParsableCommand {
         print("  search index: \(r.searchIndex ? "ok" : "INCOMPLETE")")
         print("  case counts on the home screen: \(r.caseCounts ? "ok" : "WRONG")")
         switch r.audit {
-        case .intact(let n)?: print("  audit chain: ok (\(n) entries)")
+        case .intact(let n)?:
+            // The chain was checked against the district server's receipts too (`verifyAudit`), when it has some.
+            let receipts = ((try? store.auditReceipts()) ?? nil).map {
+                $0.count == 1 ? ", matching the district server's signed receipt" : ", matching the district server's \($0.count) signed receipts"
+            } ?? ""
+            print("  audit chain: ok (\(n) entries\(receipts))")
         case .broken(let seq, _)?: print("  audit chain: BROKEN at entry \(seq)")
         case nil: print("  audit chain: not checked")
         }

@@ -34,6 +34,10 @@ final class AuditReceiptTests: PostgresTestCase {
             let verified = try self.shell("'\(kinga)' audit verify --db '\(db)' --user 'Admin Fiktif' < '\(folder)/pin.txt' 2>&1")
             XCTAssertEqual(verified.status, 0, verified.output)
             XCTAssertTrue(verified.output.contains("matches the district server's \(count) signed receipts"), verified.output)
+            let checked = try self.shell("'\(kinga)' check --db '\(db)' --user 'Admin Fiktif' < '\(folder)/pin.txt' 2>&1")
+            XCTAssertEqual(checked.status, 0, checked.output)
+            XCTAssertTrue(checked.output.contains("audit chain: ok (") && checked.output.contains("entries, matching the district server's \(count) signed receipts)"),
+                          checked.output)
 
             // The server: K07's chain whole, every receipt holding.
             let certificateKey = try P256.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: made.keyPath, encoding: .utf8)).publicKey

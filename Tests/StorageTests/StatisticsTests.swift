@@ -9,6 +9,25 @@ import StoreTestSupport
 
 @Suite("Anonymised statistics and their export (issue #8)")
 struct StatisticsTests {
+    @Test("an export's period and format are checked once for the kiosk and the server, each refusal in plain words")
+    func statisticsRequest() throws {
+        let ok = try StatisticsRequest(from: "2026-01-01", to: "2026-06-30", format: "json")
+        #expect(ok.from.iso == "2026-01-01" && ok.to.iso == "2026-06-30" && ok.json)
+        #expect(try !StatisticsRequest(from: "2026-03-01", to: "2026-03-01", format: "csv").json)
+        let refusals: [((String, String, String), String)] = [
+            (("2026-01-01", "2026-06-30", "xlsx"), "--format is csv or json."),
+            (("1 March", "2026-06-30", "csv"), "--from 1 March is not a date like 2026-01-31."),
+            (("2026-01-01", "2026-02-30", "csv"), "--to 2026-02-30 is not a date like 2026-12-31."),
+            (("2026-07-01", "2026-06-30", "csv"), "--from must be on or before --to."),
+        ]
+        for ((from, to, format), words) in refusals {
+            #expect(throws: StatisticsRequest.Invalid.self) { try StatisticsRequest(from: from, to: to, format: format) }
+            do { _ = try StatisticsRequest(from: from, to: to, format: format) } catch let e as StatisticsRequest.Invalid {
+                #expect(e.description == words)
+            }
+        }
+    }
+
     @Test("counts from 1 to 4 are <5, zero is shown, and larger counts are hidden as x until no <5 can be worked out")
     func suppression() {
         func cells(_ c: [Int], _ m: DisclosureControl.Margin) -> [String]? {

@@ -23,3 +23,14 @@ extension KingaStore {
         try self.init(path: path, clock: clock, auditKeyPath: auditKeyPath, key: testDatabaseKey)
     }
 }
+
+extension Report {
+    /// A teacher's fictional report of a girl of `age` in Kampung Fiksi, neglect, not in danger now, with the child's
+    /// assent and the caregiver's consent: what a test needs to make a case (`registerCase(from:draftID:)`).
+    public static func fictional(_ childName: String, age: String = "12") -> Report {
+        var r = Report()
+        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = age; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
+        r.inDangerNow = false; r.childName = childName; r.childAssent = .yes; r.caregiverConsent = .yes
+        return r
+    }
+}

@@ -66,9 +66,7 @@ struct DistrictScreenTests {
     @Test("a supervisor pins a case to another kiosk with w: a wrong code is said at the field and kept; the entry is on the timeline and waits to go up")
     func pinACaseOnScreen() throws {
         let d = try Driver()
-        var r = Report()
-        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
-        r.inDangerNow = false; r.childName = "Wulan Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
+        let r = Report.fictional("Wulan Fiktif")
         let c = try d.store.registerCase(from: r, draftID: UUID())
         d.press(.char("c"), .enter)
         d.press(.char("w"))
@@ -98,9 +96,7 @@ struct DistrictScreenTests {
         let store = try KingaStore(test: dir.path + "/k.sqlite", clock: pinned)
         let fp = try store.addTestUser(name: "Fokal Fiktif", roles: [.focalPoint], pin: "902134")
         let session = try store.acting(fp)
-        var r = Report()
-        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
-        r.inDangerNow = false; r.childName = "Sari Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
+        let r = Report.fictional("Sari Fiktif")
         let c = try session.registerCase(from: r, draftID: UUID())
         #expect(throws: StoreError.accessDenied) { try session.pinCase(caseID: c.id, to: "K03") }
         #expect(try session.events(caseID: c.id, viewer: .user(fp)).allSatisfy { $0.fact?.kind != .casePinned })
@@ -205,9 +201,7 @@ struct DistrictScreenTests {
         /// The screen's words with line breaks and runs of spaces as one space (a sentence may wrap).
         func flat(_ text: String) -> String { text.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ") }
         #expect(flat(s).contains("Not yet synced with the district") && s.contains("Changes waiting for the"), "\(s)")
-        var r = Report()
-        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
-        r.inDangerNow = false; r.childName = "Amani Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
+        let r = Report.fictional("Amani Fiktif")
         try a.store.registerCase(from: r, draftID: UUID())
         let fake = FakeSync([.unreachable, .refused("Kiosk K07 was revoked."), .sent(applied: 5, duplicates: 0, waiting: 0, received: 3, conflicts: 1),
                                 .certificateChanged])
@@ -267,9 +261,7 @@ struct DistrictScreenTests {
     func decideConflictOnScreen() throws {
         let dir = TempDir()
         let (store, s) = try Self.joinedSupervisorKiosk(dir)
-        var r = Report()
-        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
-        r.inDangerNow = false; r.childName = "Amani Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
+        let r = Report.fictional("Amani Fiktif")
         let c = try s.registerCase(from: r, draftID: UUID())
         let k03 = KioskCode("K03")!
         let conflict = SyncConflict(id: ConflictID(kiosk: k03, kioskSeq: 9, field: "risk_level"), kind: .value, entity: .caseRecord, rowID: c.id,
@@ -298,9 +290,7 @@ struct DistrictScreenTests {
     func districtDuplicateOnScreen() throws {
         let dir = TempDir()
         let (store, s) = try Self.joinedSupervisorKiosk(dir)
-        var r = Report()
-        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "9"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
-        r.inDangerNow = false; r.childName = "Amani Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
+        var r = Report.fictional("Amani Fiktif", age: "9")
         _ = try s.registerCase(from: r, draftID: UUID())
         // The same child, reported at kiosk K03 under a spelling of her name.
         let other = try KingaStore(test: dir.path + "/other.sqlite", clock: pinned)
@@ -343,9 +333,7 @@ struct DistrictScreenTests {
         let patch = FieldPatch(entity: .user, id: tiga, baseVersion: 0, fields: fields.mapValues { FieldChange(old: .null, new: $0) })
         try s.takePull(PullReply(changes: [ServerChange(serverSeq: 1, kiosk: k03, kioskSeq: 1, actor: "Admin Dua", patch: patch, record: nil,
                                                         opened: [], resolved: [])], more: false, serverSeq: 1), for: try s.preparePull())
-        var r = Report()
-        r.reporterKind = .teacher; r.sex = .female; r.approximateAgeText = "12"; r.village = "Kampung Fiksi"; r.concerns = ["neglect"]
-        r.inDangerNow = false; r.childName = "Amani Fiktif"; r.childAssent = .yes; r.caregiverConsent = .yes
+        let r = Report.fictional("Amani Fiktif")
         let c = try s.registerCase(from: r, draftID: UUID())
         let a = try ui.app(store)
         #expect(!ui.screen(a).contains("Fokal Tiga"), "not on the login screen: \(ui.screen(a))")
