@@ -71,11 +71,13 @@ bench-sync: deps-test sqlcipher
 	$(SWIFT) build -c release --product kinga-server
 	$(SWIFT) run -c release kinga-bench sync
 
-# The district simulation (issue #19): 1,000 kiosks and 1,000,000 random operations with faults against one
-# PostgreSQL, release build; about an hour.
+# The district simulation (issue #19): 1,000 kiosks and 250,000 random operations with faults against one
+# PostgreSQL, release build; about 35 minutes (README). SIM_OPERATIONS=1000000 asks for the million, which
+# takes over two hours until pulls read through the catchment.
+SIM_OPERATIONS ?= 250000
 simulate-long: deps-test sqlcipher
 	$(SWIFT) build -c release --product kinga-bench
-	.build/release/kinga-bench simulate --json $(BENCH_DIR)-simulate.json
+	.build/release/kinga-bench simulate --operations $(SIM_OPERATIONS) --crashes 10 --json $(BENCH_DIR)-simulate.json
 
 screenshots: deps-screenshots sqlcipher build
 	scripts/screenshots.sh
